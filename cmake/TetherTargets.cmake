@@ -1,0 +1,22 @@
+# Helpers shared by every target of the project.
+
+# Our own code builds with warnings as errors; third-party headers come in as
+# system includes and do not count.
+function(tether_strict target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror
+                         -Wno-error=deprecated-declarations)
+endfunction()
+
+# A plugin: a MODULE library named lib<name>.so in the plugin folder of the
+# build tree and of the install, seeing only the SDK headers.
+function(tether_add_plugin target name)
+  add_library(${target} MODULE ${ARGN})
+  tether_strict(${target})
+  target_link_libraries(${target} PRIVATE tether::sdk)
+  set_target_properties(${target} PROPERTIES
+    OUTPUT_NAME "${name}"
+    LIBRARY_OUTPUT_DIRECTORY "${TETHER_PLUGIN_OUTPUT_DIR}"
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  install(TARGETS ${target} LIBRARY DESTINATION "${TETHER_PLUGIN_INSTALL_DIR}")
+endfunction()

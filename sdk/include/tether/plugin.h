@@ -1,0 +1,136 @@
+// The plugin boundary: the descriptor every plugin exports, the base class of
+// every plugin object, and the macro that exports both.
+//
+// A plugin is a shared library exporting two C symbols:
+//   tether_plugin_descriptor  returns a pointer to a TetherPluginDescriptor
+//                             with static storage duration;
+//   tether_plugin_create      builds the plugin object from its settings.
+// TETHER_PLUGIN(...) writes both. The host reads and validates the descriptor
+// before it calls anything else, loads every library once and never unloads
+// it, so objects and static data stay valid for the life of the process.
+//
+// No C++ exception crosses this boundary: the generated tether_plugin_create
+// catches everything its factory throws and returns it as a Status, and every
+// interface method reports errors as Status values.
+#ifndef TETHER_PLUGIN_H_
+#define TETHER_PLUGIN_H_
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "tether/status.h"
+
+// The SDK's ABI version. A plugin loads when its major equals the host's and
+// its minor is not greater than the host's (a host knows every older minor).
+#define TETHER_SDK_ABI_MAJOR 1
+#define TETHER_SDK_ABI_MINOR 0
+
+// Objects cross the boundary as C++ types, so host and plugin must agree on
+// the standard library and its ABI. This tag says which one a binary used.
+#if defined(_LIBCPP_VERSION)
+#define TETHER_TOOLCHAIN_TAG "libc++"
+#elif defined(__GLIBCXX__) && defined(_GLIBCXX_USE_CXX11_ABI) && _GLIBCXX_USE_CXX11_ABI
+#define TETHER_TOOLCHAIN_TAG "libstdc++/cxx11"
+#elif defined(__GLIBCXX__)
+#define TETHER_TOOLCHAIN_TAG "libstdc++/old"
+#else
+#define TETHER_TOOLCHAIN_TAG "unknown"
+#endif
+
+#if defined(_WIN32)
+#define TETHER_EXPORT __declspec(dllexport)
+#else
+#define TETHER_EXPORT __attribute__((visibility("default")))
+#endif
+
+extern "C" {
+
+// What a plugin provides. Values are part of the ABI: never renumber.
+enum TetherPluginKind : uint32_t {
+  TETHER_PLUGIN_PROVIDER = 1,
+  TETHER_PLUGIN_STORAGE = 2,
+  TETHER_PLUGIN_ANALYZER = 3,
+};
+
+// C layout, so that a host of any ABI can read it safely. New fields are only
+// ever appended (and announced by a larger struct_size and a new minor).
+struct TetherPluginDescriptor {
+  uint32_t struct_size;  // sizeof(TetherPluginDescriptor) in the plugin
+  uint32_t abi_major;    // TETHER_SDK_ABI_MAJOR the plugin was built with
+  uint32_t abi_minor;    // TETHER_SDK_ABI_MINOR the plugin was built with
+  const char* toolchain; // TETHER_TOOLCHAIN_TAG the plugin was built with
+  uint32_t kind;         // a TetherPluginKind
+  const char* name;      // unique among loaded plugins, e.g. "local-git"
+  const char* version;   // the plugin's own version, e.g. "1.2.0"
+  const char* description;
+};
+
+}  // extern "C"
+
+namespace tether {
+
+class Provider;
+class Storage;
+
+// What the host hands a plugin when it creates it. The strings are owned by
+// the host and valid only during the factory call: copy what you keep.
+struct PluginContext {
+  std::string name;           // the plugin's name from its descriptor
+  std::string settings_json;  // the plugin's "settings" object from the config ("{}" if none)
+  std::string database_url;   // the engine's database, for storage plugins
+};
+
+// Base of every plugin object. The host owns the object (through the
+// unique_ptr returned by the factory) and destroys it before exit; the
+// library itself stays loaded.
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  // The interface for the plugin's kind; the other ones return nullptr.
+  virtual Provider* AsProvider() { return nullptr; }
+  virtual Storage* AsStorage() { return nullptr; }
+};
+
+using PluginFactory = Result<std::unique_ptr<Plugin>> (*)(const PluginContext& context);
+
+}  // namespace tether
+
+extern "C" {
+// Signature of the exported symbols. On failure tether_plugin_create returns
+// nullptr and fills *error; the host owns the returned object.
+using TetherDescriptorFn = const TetherPluginDescriptor* ();
+using TetherCreateFn = tether::Plugin* (const tether::PluginContext* context, tether::Status* error);
+}
+
+// Exports a plugin. Put it once in one source file of the plugin:
+//   TETHER_PLUGIN(TETHER_PLUGIN_PROVIDER, "my-provider", "0.1.0",
+//                 "What it does", CreateMyProvider)
+// where CreateMyProvider is a tether::PluginFactory.
+#define TETHER_PLUGIN(kind_, name_, version_, description_, factory_)                 \
+  extern "C" TETHER_EXPORT const TetherPluginDescriptor* tether_plugin_descriptor() { \
+    static const TetherPluginDescriptor descriptor = {                               \
+        sizeof(TetherPluginDescriptor), TETHER_SDK_ABI_MAJOR, TETHER_SDK_ABI_MINOR,  \
+        TETHER_TOOLCHAIN_TAG, (kind_), (name_), (version_), (description_)};         \
+    return &descriptor;                                                              \
+  }                                                                                  \
+  extern "C" TETHER_EXPORT tether::Plugin* tether_plugin_create(                     \
+      const tether::PluginContext* context, tether::Status* error) {                 \
+    try {                                                                            \
+      tether::PluginFactory factory = (factory_);                                    \
+      tether::Result<std::unique_ptr<tether::Plugin>> made = factory(*context);      \
+      if (!made.ok()) {                                                              \
+        *error = made.status();                                                      \
+        return nullptr;                                                              \
+      }                                                                              \
+      return std::move(made).value().release();                                     \
+    } catch (const std::exception& e) {                                              \
+      *error = tether::Status::Internal(std::string("plugin threw: ") + e.what());  \
+    } catch (...) {                                                                  \
+      *error = tether::Status::Internal("plugin threw a non-standard exception");     \
+    }                                                                                \
+    return nullptr;                                                                  \
+  }
+
+#endif  // TETHER_PLUGIN_H_
