@@ -21,6 +21,14 @@ foreach(_comp IN LISTS SOCI_FIND_COMPONENTS)
     set(SOCI_${_comp}_FOUND TRUE)
   endif()
 endforeach()
+# SOCI's PostgreSQL header includes libpq's.
+if("postgresql" IN_LIST SOCI_FIND_COMPONENTS)
+  find_path(SOCI_LIBPQ_INCLUDE_DIR libpq-fe.h PATH_SUFFIXES postgresql)
+  find_library(SOCI_LIBPQ_LIBRARY NAMES pq)
+  if(NOT SOCI_LIBPQ_INCLUDE_DIR OR NOT SOCI_LIBPQ_LIBRARY)
+    set(SOCI_postgresql_FOUND FALSE)
+  endif()
+endif()
 
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(SOCI
@@ -40,6 +48,12 @@ if(SOCI_FOUND AND NOT TARGET SOCI::core)
       set_target_properties(SOCI::${_comp} PROPERTIES
         IMPORTED_LOCATION "${SOCI_${_comp}_LIBRARY}"
         INTERFACE_LINK_LIBRARIES SOCI::core)
+      if(_comp STREQUAL "postgresql")
+        set_property(TARGET SOCI::postgresql APPEND PROPERTY
+          INTERFACE_INCLUDE_DIRECTORIES "${SOCI_LIBPQ_INCLUDE_DIR}")
+        set_property(TARGET SOCI::postgresql APPEND PROPERTY
+          INTERFACE_LINK_LIBRARIES "${SOCI_LIBPQ_LIBRARY}")
+      endif()
     endif()
   endforeach()
 endif()

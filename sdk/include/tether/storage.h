@@ -62,11 +62,11 @@ class StorageWriter {
   // the new content and replaces the row; derived columns (embedding,
   // analysis) are cleared because they describe the old content. For
   // kRenamed with an unchanged blob, the row moves and keeps every column;
-  // `document` may be null. For kDeleted, `document` is ignored.
+  // `document` describes the content, used only when there is no row at the
+  // old path to move. For kDeleted, `document` is ignored.
   virtual Status Apply(const Change& change, const Document* document, const CommitId& commit) = 0;
 
-  // Writes `new_cursor` and commits. Conflict when the project's cursor is no
-  // longer the one it had at BeginWrite. The writer is finished afterwards.
+  // Writes `new_cursor` and commits. The writer is finished afterwards.
   virtual Status Commit(const CommitId& new_cursor) = 0;
 };
 
@@ -80,8 +80,11 @@ class Storage : public Plugin {
   // Streams every stored entry of the project (path, blob id, mode, kind).
   virtual Status ListEntries(int64_t project_id, EntrySink* sink) = 0;
 
-  // Opens a write transaction for the project. The caller owns the writer.
-  virtual Result<std::unique_ptr<StorageWriter>> BeginWrite(int64_t project_id) = 0;
+  // Opens a write transaction for the project, whose cursor must still be
+  // `expected_cursor` (the commit the caller diffed from; empty for none):
+  // Conflict otherwise. The caller owns the writer.
+  virtual Result<std::unique_ptr<StorageWriter>> BeginWrite(int64_t project_id,
+                                                            const CommitId& expected_cursor) = 0;
 
   virtual Result<StorageCounts> Counts(int64_t project_id) = 0;
 };

@@ -1,0 +1,36 @@
+// Wall-clock helpers: UTC timestamps as the database stores them, and a
+// monotonic stopwatch for phase timings.
+#ifndef TETHER_ENGINE_COMMON_CLOCK_H_
+#define TETHER_ENGINE_COMMON_CLOCK_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace tether {
+
+// Now as UTC ISO-8601 with milliseconds: "2026-11-25T01:02:03.456Z".
+std::string NowIso8601();
+
+// Seconds since the Unix epoch.
+int64_t NowUnixSeconds();
+
+class Stopwatch {
+ public:
+  Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+  int64_t ElapsedMillis() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now() - start_).count();
+  }
+  double ElapsedMillisExact() const {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+        .count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace tether
+
+#endif  // TETHER_ENGINE_COMMON_CLOCK_H_

@@ -1,0 +1,88 @@
+// Database: one connection to the engine's database through SOCI, SQLite
+// (the embedded default, "sqlite:PATH") or PostgreSQL ("postgresql://...").
+//
+// Ownership: a Database owns its soci::session. Thread safety: none; use one
+// Database per thread (they are cheap to open on SQLite).
+//
+// Errors: InvalidArgument for a URL that is not understood, Unavailable when
+// the database cannot be reached or opened. Messages never contain the
+// password of a URL.
+#ifndef TETHER_ENGINE_DB_DATABASE_H_
+#define TETHER_ENGINE_DB_DATABASE_H_
+
+#include <memory>
+#include <string>
+
+#include "tether/status.h"
+
+namespace soci {
+class session;
+}
+
+namespace tether::db {
+
+enum class Dialect { kSqlite, kPostgres };
+
+const char* DialectName(Dialect dialect);  // "sqlite", "postgres": also the migrations folder name
+
+class Database {
+ public:
+  // Opens (for SQLite: creates) the database at `url`. SQLite connections run
+  // in WAL mode with foreign keys on and a busy timeout of `busy_timeout_ms`.
+  static Result<std::unique_ptr<Database>> Open(const std::string& url, int busy_timeout_ms = 30000);
+  ~Database();
+
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  soci::session& session() { return *session_; }
+  Dialect dialect() const { return dialect_; }
+  const std::string& url() const { return url_; }
+
+  // Runs `fn` in a transaction; commits when it returns OK, rolls back
+  // otherwise (and when it throws: the exception becomes an Internal status).
+  // On SQLite the transaction starts with BEGIN IMMEDIATE, so that it takes
+  // the write lock at once instead of failing half-way.
+  template <typename Fn>
+  Status InTransaction(Fn&& fn);
+
+  // Runs one SQL statement; exceptions become a Status naming `what`.
+  Status Execute(const std::string& sql, const std::string& what);
+
+ private:
+  Database(std::unique_ptr<soci::session> session, Dialect dialect, std::string url);
+  Status Begin();
+  Status Commit();
+  void Rollback();
+
+  std::unique_ptr<soci::session> session_;
+  Dialect dialect_;
+  std::string url_;
+};
+
+// `url` with any password replaced by "***", for messages and logs.
+std::string RedactUrl(const std::string& url);
+
+// Turns the exception being handled into a Status whose message starts with
+// `what`. Call only inside a catch block.
+Status StatusFromCurrentException(const std::string& what);
+
+template <typename Fn>
+Status Database::InTransaction(Fn&& fn) {
+  TETHER_RETURN_IF_ERROR(Begin());
+  Status status;
+  try {
+    status = fn();
+  } catch (...) {
+    status = StatusFromCurrentException("transaction failed");
+  }
+  if (!status.ok()) {
+    Rollback();
+    return status;
+  }
+  return Commit();
+}
+
+}  // namespace tether::db
+
+#endif  // TETHER_ENGINE_DB_DATABASE_H_

@@ -1,0 +1,210 @@
+#include "engine/db/migrations.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include <soci/soci.h>
+
+#include "engine/common/clock.h"
+#include "engine/common/sha256.h"
+#include "engine/db/sql_script.h"
+
+namespace tether::db {
+namespace {
+
+struct AppliedRow {
+  std::string name;
+  std::string checksum;
+  std::string applied_at;
+};
+
+bool VersionLess(const std::string& a, const std::string& b) {
+  // Numeric order without overflow: shorter digit strings (after leading
+  // zeros) are smaller.
+  auto strip = [](const std::string& v) {
+    size_t i = v.find_first_not_of('0');
+    return i == std::string::npos ? std::string("0") : v.substr(i);
+  };
+  std::string x = strip(a), y = strip(b);
+  if (x.size() != y.size()) return x.size() < y.size();
+  return x < y;
+}
+
+std::string CanonicalVersion(const std::string& v) {
+  size_t i = v.find_first_not_of('0');
+  return i == std::string::npos ? std::string("0") : v.substr(i);
+}
+
+SqlDialect ToSqlDialect(Dialect dialect) {
+  return dialect == Dialect::kSqlite ? SqlDialect::kSqlite : SqlDialect::kPostgres;
+}
+
+}  // namespace
+
+Result<std::vector<Migration>> LoadMigrations(const std::vector<std::filesystem::path>& roots,
+                                              Dialect dialect) {
+  static const std::regex kName(R"(^([0-9]{4,})_([a-z0-9_]+)\.sql$)");
+  std::vector<Migration> migrations;
+  std::map<std::string, std::filesystem::path> seen;  // canonical version -> file
+  for (const std::filesystem::path& root : roots) {
+    std::filesystem::path dir = root / DialectName(dialect);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) continue;
+    for (const auto& item : std::filesystem::directory_iterator(dir, ec)) {
+      if (!item.is_regular_file() || item.path().extension() != ".sql") continue;
+      std::string name = item.path().filename().string();
+      std::smatch match;
+      if (!std::regex_match(name, match, kName)) {
+        return Status::InvalidArgument("migration file " + item.path().string() +
+                                       " is not named NNNN_description.sql (digits, '_', lower-case a-z, 0-9, '_')");
+      }
+      Migration m;
+      m.version = match[1];
+      m.name = name;
+      m.file = item.path();
+      std::ifstream in(item.path(), std::ios::binary);
+      std::stringstream buffer;
+      buffer << in.rdbuf();
+      if (!in.good() && !in.eof()) return Status::Unavailable("cannot read " + item.path().string());
+      m.sql = buffer.str();
+      m.checksum = Sha256Hex(m.sql);
+      auto [it, inserted] = seen.emplace(CanonicalVersion(m.version), m.file);
+      if (!inserted) {
+        return Status::InvalidArgument("migration version " + m.version + " appears twice: " +
+                                       it->second.string() + " and " + m.file.string());
+      }
+      migrations.push_back(std::move(m));
+    }
+    if (ec) return Status::Unavailable("cannot list " + dir.string() + ": " + ec.message());
+  }
+  std::sort(migrations.begin(), migrations.end(),
+            [](const Migration& a, const Migration& b) { return VersionLess(a.version, b.version); });
+  return migrations;
+}
+
+Migrator::Migrator(Database* db, std::vector<Migration> migrations)
+    : db_(db), migrations_(std::move(migrations)) {}
+
+tether::Status Migrator::EnsureHistoryTable() {
+  return db_->Execute(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version TEXT PRIMARY KEY,"
+      " name TEXT NOT NULL,"
+      " checksum TEXT NOT NULL,"
+      " applied_at TEXT NOT NULL,"
+      " execution_ms BIGINT NOT NULL)",
+      "cannot create schema_migrations");
+}
+
+namespace {
+
+Result<std::map<std::string, AppliedRow>> ReadHistory(Database* db) {
+  std::map<std::string, AppliedRow> applied;
+  try {
+    soci::rowset<soci::row> rows =
+        (db->session().prepare << "SELECT version, name, checksum, applied_at FROM schema_migrations");
+    for (const soci::row& row : rows) {
+      AppliedRow r{row.get<std::string>(1), row.get<std::string>(2), row.get<std::string>(3)};
+      applied[CanonicalVersion(row.get<std::string>(0))] = r;
+    }
+  } catch (...) {
+    return StatusFromCurrentException("cannot read schema_migrations");
+  }
+  return applied;
+}
+
+}  // namespace
+
+Result<std::vector<MigrationState>> Migrator::Status() {
+  TETHER_RETURN_IF_ERROR(EnsureHistoryTable());
+  Result<std::map<std::string, AppliedRow>> history = ReadHistory(db_);
+  if (!history.ok()) return history.status();
+  std::vector<MigrationState> states;
+  for (const Migration& m : migrations_) {
+    MigrationState state;
+    state.migration = m;
+    auto it = history->find(CanonicalVersion(m.version));
+    if (it != history->end()) {
+      state.applied = true;
+      state.applied_at = it->second.applied_at;
+      state.changed = it->second.checksum != m.checksum;
+      history->erase(it);
+    }
+    states.push_back(std::move(state));
+  }
+  // Applied, but no file any more.
+  for (const auto& [version, row] : *history) {
+    MigrationState state;
+    state.migration.version = version;
+    state.migration.name = row.name;
+    state.applied = true;
+    state.applied_at = row.applied_at;
+    states.push_back(std::move(state));
+  }
+  return states;
+}
+
+tether::Status Migrator::CheckHistory(const std::vector<MigrationState>& states) {
+  for (const MigrationState& state : states) {
+    if (state.applied && state.migration.file.empty()) {
+      return tether::Status::DataLoss("migration " + state.migration.name +
+                                      " was applied but its file is missing; refusing to go on");
+    }
+    if (state.changed) {
+      return tether::Status::DataLoss("migration " + state.migration.file.string() +
+                                      " changed after it was applied (checksum differs from the "
+                                      "recorded one); write a new migration instead of editing it");
+    }
+  }
+  return tether::Status::Ok();
+}
+
+Result<std::vector<std::string>> Migrator::Apply() {
+  Result<std::vector<MigrationState>> states = Status();
+  if (!states.ok()) return states.status();
+  TETHER_RETURN_IF_ERROR(CheckHistory(*states));
+  std::vector<std::string> applied;
+  for (const MigrationState& state : *states) {
+    if (state.applied) continue;
+    bool applied_now = false;
+    TETHER_RETURN_IF_ERROR(ApplyOne(state.migration, &applied_now));
+    if (applied_now) applied.push_back(state.migration.name);
+  }
+  return applied;
+}
+
+tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now) {
+  Result<SqlScript> script = SplitSqlScript(migration.sql, ToSqlDialect(db_->dialect()),
+                                            migration.file.string());
+  if (!script.ok()) return script.status();
+  Stopwatch watch;
+  return db_->InTransaction([&]() -> tether::Status {
+    // Under the write lock now: another migrator may have applied it while
+    // this one waited.
+    int count = 0;
+    std::string version = migration.version;
+    db_->session() << "SELECT COUNT(*) FROM schema_migrations WHERE version = :v", soci::use(version),
+        soci::into(count);
+    if (count > 0) return tether::Status::Ok();
+    for (const SqlStatement& statement : script->statements) {
+      try {
+        db_->session() << statement.text;
+      } catch (...) {
+        return StatusFromCurrentException(migration.file.string() + ":" +
+                                          std::to_string(statement.line));
+      }
+    }
+    std::string name = migration.name, checksum = migration.checksum, at = NowIso8601();
+    long long ms = watch.ElapsedMillis();
+    db_->session() << "INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_ms)"
+                      " VALUES (:v, :n, :c, :a, :ms)",
+        soci::use(version), soci::use(name), soci::use(checksum), soci::use(at), soci::use(ms);
+    *applied_now = true;
+    return tether::Status::Ok();
+  });
+}
+
+}  // namespace tether::db

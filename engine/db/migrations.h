@@ -1,0 +1,72 @@
+// Schema migrations: versioned SQL files, migrations/<dialect>/NNNN_what.sql,
+// applied in version order, one transaction per file, each recorded in
+// schema_migrations with the SHA-256 of the file. A file that changed after
+// it was applied stops everything: the database no longer matches the code.
+//
+// Thread safety: a Migrator uses its Database from one thread. Two processes
+// may apply at once: each file is applied under the database's write lock
+// (BEGIN IMMEDIATE on SQLite) after re-reading the history, so it runs once.
+//
+// Errors: InvalidArgument for a badly named or unparsable file (naming it and
+// the line), DataLoss for an applied file that changed or disappeared,
+// Internal for a statement the database refused (naming file and line).
+#ifndef TETHER_ENGINE_DB_MIGRATIONS_H_
+#define TETHER_ENGINE_DB_MIGRATIONS_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "engine/db/database.h"
+#include "tether/status.h"
+
+namespace tether::db {
+
+struct Migration {
+  std::string version;      // "0001": digits, compared numerically
+  std::string name;         // file name, "0001_initial.sql"
+  std::filesystem::path file;
+  std::string checksum;     // SHA-256 of the file's bytes
+  std::string sql;
+};
+
+struct MigrationState {
+  Migration migration;
+  bool applied = false;
+  bool changed = false;     // applied, and the file's checksum differs now
+  std::string applied_at;   // empty when pending
+};
+
+// Reads the migrations of `dialect` from each root in `roots` (a root holds
+// one folder per dialect: sqlite/, postgres/). Roots without that folder are
+// skipped. Versions must be unique across roots.
+Result<std::vector<Migration>> LoadMigrations(const std::vector<std::filesystem::path>& roots,
+                                              Dialect dialect);
+
+class Migrator {
+ public:
+  // `db` must outlive the Migrator.
+  Migrator(Database* db, std::vector<Migration> migrations);
+
+  // Every known migration with its state, plus applied versions whose file
+  // is gone (reported as DataLoss by Apply).
+  Result<std::vector<MigrationState>> Status();
+
+  // Applies every pending migration in order; returns the names applied (by
+  // this call; files another process applied meanwhile are skipped). Stops
+  // at the first failure, leaving that file's changes rolled back.
+  Result<std::vector<std::string>> Apply();
+
+ private:
+  tether::Status EnsureHistoryTable();
+  tether::Status CheckHistory(const std::vector<MigrationState>& states);
+  tether::Status ApplyOne(const Migration& migration, bool* applied_now);
+
+  Database* db_;
+  std::vector<Migration> migrations_;
+};
+
+}  // namespace tether::db
+
+#endif  // TETHER_ENGINE_DB_MIGRATIONS_H_

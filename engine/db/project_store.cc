@@ -1,0 +1,218 @@
+#include "engine/db/project_store.h"
+
+#include <soci/soci.h>
+
+#include "engine/common/clock.h"
+
+namespace tether::db {
+namespace {
+
+const char kSelectProjects[] =
+    "SELECT p.id, p.name, p.tenant_id, p.created_at, s.provider, s.storage, s.repo_url, s.branch,"
+    " s.sync_enabled, s.status, s.last_synced_commit, s.last_error, s.last_synced_at"
+    " FROM projects p JOIN project_syncs s ON s.project_id = p.id";
+
+std::string OrEmpty(const soci::row& row, size_t i) {
+  return row.get_indicator(i) == soci::i_null ? std::string() : row.get<std::string>(i);
+}
+
+int64_t AsInt(const soci::row& row, size_t i) {
+  switch (row.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return row.get<int>(i);
+    case soci::dt_long_long: return row.get<long long>(i);
+    case soci::dt_unsigned_long_long: return static_cast<int64_t>(row.get<unsigned long long>(i));
+    case soci::dt_double: return static_cast<int64_t>(row.get<double>(i));
+    default: return std::stoll(row.get<std::string>(i));
+  }
+}
+
+Project FromRow(const soci::row& row) {
+  Project p;
+  p.id = AsInt(row, 0);
+  p.name = row.get<std::string>(1);
+  p.tenant_id = row.get<std::string>(2);
+  p.created_at = row.get<std::string>(3);
+  p.provider = row.get<std::string>(4);
+  p.storage = row.get<std::string>(5);
+  p.repo_url = row.get<std::string>(6);
+  p.branch = row.get<std::string>(7);
+  p.sync_enabled = AsInt(row, 8) != 0;
+  p.status = row.get<std::string>(9);
+  p.last_synced_commit = OrEmpty(row, 10);
+  p.last_error = OrEmpty(row, 11);
+  p.last_synced_at = OrEmpty(row, 12);
+  return p;
+}
+
+}  // namespace
+
+Status ValidateProjectName(const std::string& name) {
+  if (name.empty() || name.size() > 100) {
+    return Status::InvalidArgument("project name must be 1 to 100 characters long");
+  }
+  if (name[0] == '.' || name[0] == '-') {
+    return Status::InvalidArgument("project name \"" + name + "\" must not start with '.' or '-'");
+  }
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return Status::InvalidArgument("project name \"" + name +
+                                     "\" may hold only letters, digits, '.', '_' and '-'");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Project>> ProjectStore::Query(const std::string& where, const std::string& key,
+                                                 int64_t id) {
+  std::vector<Project> projects;
+  try {
+    std::string sql = std::string(kSelectProjects) + where + " ORDER BY p.name";
+    long long id_value = id;
+    soci::rowset<soci::row> rows =
+        where.empty() ? (db_->session().prepare << sql)
+        : key.empty() ? (db_->session().prepare << sql, soci::use(id_value))
+                      : (db_->session().prepare << sql, soci::use(key));
+    for (const soci::row& row : rows) projects.push_back(FromRow(row));
+  } catch (...) {
+    return StatusFromCurrentException("cannot read projects");
+  }
+  return projects;
+}
+
+Result<Project> ProjectStore::Add(const NewProject& project) {
+  TETHER_RETURN_IF_ERROR(ValidateProjectName(project.name));
+  Result<std::vector<Project>> existing = Query(" WHERE p.name = :name", project.name, 0);
+  if (!existing.ok()) return existing.status();
+  if (!existing->empty()) {
+    return Status::Conflict("a project called \"" + project.name + "\" already exists");
+  }
+  Status status = db_->InTransaction([&]() -> Status {
+    std::string now = NowIso8601();
+    long long id = 0;
+    db_->session() << "INSERT INTO projects (name, tenant_id, created_at) VALUES (:n, :t, :c) RETURNING id",
+        soci::use(project.name), soci::use(project.tenant_id), soci::use(now), soci::into(id);
+    db_->session() << "INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch,"
+                      " sync_enabled, status, updated_at)"
+                      " VALUES (:id, :p, :s, :u, :b, 1, 'never_synced', :now)",
+        soci::use(id), soci::use(project.provider), soci::use(project.storage),
+        soci::use(project.repo_url), soci::use(project.branch), soci::use(now);
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return Get(project.name);
+}
+
+Result<Project> ProjectStore::Get(const std::string& name) {
+  Result<std::vector<Project>> found = Query(" WHERE p.name = :name", name, 0);
+  if (!found.ok()) return found.status();
+  if (found->empty()) return Status::NotFound("no project called \"" + name + "\"");
+  return found->front();
+}
+
+Result<Project> ProjectStore::GetById(int64_t id) {
+  Result<std::vector<Project>> found = Query(" WHERE p.id = :id", "", id);
+  if (!found.ok()) return found.status();
+  if (found->empty()) return Status::NotFound("no project with id " + std::to_string(id));
+  return found->front();
+}
+
+Result<std::vector<Project>> ProjectStore::List() { return Query("", "", 0); }
+
+Status ProjectStore::Remove(const std::string& name) {
+  Result<Project> project = Get(name);
+  if (!project.ok()) return project.status();
+  long long id = project->id;
+  // Children first, so that it works without foreign-key cascades too.
+  return db_->InTransaction([&]() -> Status {
+    for (const char* table : {"events", "documents", "sync_runs", "project_syncs"}) {
+      db_->session() << std::string("DELETE FROM ") + table + " WHERE project_id = :id", soci::use(id);
+    }
+    db_->session() << "DELETE FROM projects WHERE id = :id", soci::use(id);
+    return Status::Ok();
+  });
+}
+
+Status ProjectStore::UpdateByName(const std::string& name, const std::string& set_clause,
+                                  const std::string& value) {
+  Result<Project> project = Get(name);
+  if (!project.ok()) return project.status();
+  long long id = project->id;
+  std::string now = NowIso8601();
+  try {
+    db_->session() << "UPDATE project_syncs SET " + set_clause + ", updated_at = :now WHERE project_id = :id",
+        soci::use(value), soci::use(now), soci::use(id);
+  } catch (...) {
+    return StatusFromCurrentException("cannot update project \"" + name + "\"");
+  }
+  return Status::Ok();
+}
+
+Status ProjectStore::SetBranch(const std::string& name, const std::string& branch) {
+  return UpdateByName(name, "branch = :v", branch);
+}
+
+Status ProjectStore::SetEnabled(const std::string& name, bool enabled) {
+  return UpdateByName(name, "sync_enabled = CAST(:v AS INTEGER)", enabled ? "1" : "0");
+}
+
+Status ProjectStore::SetStatus(int64_t project_id, const std::string& status, const std::string& error) {
+  long long id = project_id;
+  std::string now = NowIso8601();
+  std::string status_value = status, error_value = error;
+  soci::indicator error_ind = error.empty() ? soci::i_null : soci::i_ok;
+  try {
+    db_->session() << "UPDATE project_syncs SET status = :s, last_error = :e, updated_at = :now"
+                      " WHERE project_id = :id",
+        soci::use(status_value), soci::use(error_value, error_ind), soci::use(now), soci::use(id);
+  } catch (...) {
+    return StatusFromCurrentException("cannot record the project's status");
+  }
+  return Status::Ok();
+}
+
+Status ProjectStore::MarkSynced(int64_t project_id) {
+  long long id = project_id;
+  std::string now = NowIso8601();
+  try {
+    db_->session() << "UPDATE project_syncs SET status = 'synced', last_error = NULL,"
+                      " last_synced_at = :now, updated_at = :now2 WHERE project_id = :id",
+        soci::use(now), soci::use(now), soci::use(id);
+  } catch (...) {
+    return StatusFromCurrentException("cannot record the project's status");
+  }
+  return Status::Ok();
+}
+
+Result<bool> ProjectStore::TryAcquireLease(int64_t project_id, const std::string& owner,
+                                           int64_t ttl_seconds) {
+  long long id = project_id;
+  long long now = NowUnixSeconds();
+  long long expires = now + ttl_seconds;
+  try {
+    soci::statement st =
+        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x"
+                                   " WHERE project_id = :id AND (lease_owner IS NULL OR lease_owner = :o2"
+                                   " OR lease_expires_at < :now)",
+         soci::use(owner), soci::use(expires), soci::use(id), soci::use(owner), soci::use(now));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  } catch (...) {
+    return StatusFromCurrentException("cannot take the project's lease");
+  }
+}
+
+Status ProjectStore::ReleaseLease(int64_t project_id, const std::string& owner) {
+  long long id = project_id;
+  try {
+    db_->session() << "UPDATE project_syncs SET lease_owner = NULL, lease_expires_at = NULL"
+                      " WHERE project_id = :id AND lease_owner = :o",
+        soci::use(id), soci::use(owner);
+  } catch (...) {
+    return StatusFromCurrentException("cannot release the project's lease");
+  }
+  return Status::Ok();
+}
+
+}  // namespace tether::db

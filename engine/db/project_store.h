@@ -1,0 +1,78 @@
+// ProjectStore: the projects table and each project's project_syncs row
+// (what to sync from where, its status, and the run lease).
+//
+// Thread safety: none; one ProjectStore per Database, used by one thread.
+// Errors: NotFound for an unknown project (naming it), Conflict for a name
+// already taken, InvalidArgument for a bad name, Unavailable/Internal for
+// database failures. A failed call changes nothing.
+#ifndef TETHER_ENGINE_DB_PROJECT_STORE_H_
+#define TETHER_ENGINE_DB_PROJECT_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/db/database.h"
+#include "tether/status.h"
+
+namespace tether::db {
+
+struct Project {
+  int64_t id = 0;
+  std::string name;
+  std::string tenant_id;
+  std::string created_at;
+  // project_syncs
+  std::string provider;
+  std::string storage;
+  std::string repo_url;
+  std::string branch;
+  bool sync_enabled = true;
+  std::string status;              // never_synced, running, synced, failed, branch_missing
+  std::string last_synced_commit;  // empty when never synced
+  std::string last_error;
+  std::string last_synced_at;
+};
+
+struct NewProject {
+  std::string name;
+  std::string tenant_id = "default";
+  std::string provider;
+  std::string storage;
+  std::string repo_url;
+  std::string branch;
+};
+
+// Project names: 1 to 100 characters of [A-Za-z0-9._-], not starting with '.' or '-'.
+Status ValidateProjectName(const std::string& name);
+
+class ProjectStore {
+ public:
+  explicit ProjectStore(Database* db) : db_(db) {}
+
+  Result<Project> Add(const NewProject& project);
+  Result<Project> Get(const std::string& name);
+  Result<Project> GetById(int64_t id);
+  Result<std::vector<Project>> List();
+  Status Remove(const std::string& name);
+  Status SetBranch(const std::string& name, const std::string& branch);
+  Status SetEnabled(const std::string& name, bool enabled);
+  Status SetStatus(int64_t project_id, const std::string& status, const std::string& error);
+  // Records a successful sync: status "synced", no error, last_synced_at now.
+  Status MarkSynced(int64_t project_id);
+
+  // Takes the project's run lease for `owner` until now + `ttl_seconds`.
+  // Returns false (not an error) when another owner holds a live lease.
+  Result<bool> TryAcquireLease(int64_t project_id, const std::string& owner, int64_t ttl_seconds);
+  Status ReleaseLease(int64_t project_id, const std::string& owner);
+
+ private:
+  Result<std::vector<Project>> Query(const std::string& where, const std::string& key, int64_t id);
+  Status UpdateByName(const std::string& name, const std::string& set_clause, const std::string& value);
+
+  Database* db_;
+};
+
+}  // namespace tether::db
+
+#endif  // TETHER_ENGINE_DB_PROJECT_STORE_H_

@@ -1,0 +1,135 @@
+#include "engine/db/run_store.h"
+
+#include <cmath>
+
+#include <soci/soci.h>
+
+#include "engine/common/clock.h"
+
+namespace tether::db {
+namespace {
+
+long long Ms(double ms) { return static_cast<long long>(std::llround(ms)); }
+soci::indicator Ind(double ms) { return ms < 0 ? soci::i_null : soci::i_ok; }
+soci::indicator Ind(const std::string& s) { return s.empty() ? soci::i_null : soci::i_ok; }
+
+std::string Text(const soci::row& row, size_t i) {
+  return row.get_indicator(i) == soci::i_null ? std::string() : row.get<std::string>(i);
+}
+
+double Number(const soci::row& row, size_t i, double if_null) {
+  if (row.get_indicator(i) == soci::i_null) return if_null;
+  switch (row.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return row.get<int>(i);
+    case soci::dt_long_long: return static_cast<double>(row.get<long long>(i));
+    case soci::dt_unsigned_long_long: return static_cast<double>(row.get<unsigned long long>(i));
+    case soci::dt_double: return row.get<double>(i);
+    default: return std::stod(row.get<std::string>(i));
+  }
+}
+
+}  // namespace
+
+Result<int64_t> RunStore::Begin(int64_t project_id, const std::string& trigger, const std::string& branch) {
+  long long id = 0, pid = project_id;
+  std::string now = NowIso8601();
+  try {
+    db_->session() << "INSERT INTO sync_runs (project_id, trigger, started_at, outcome, branch)"
+                      " VALUES (:p, :t, :s, 'running', :b) RETURNING id",
+        soci::use(pid), soci::use(trigger), soci::use(now), soci::use(branch), soci::into(id);
+  } catch (...) {
+    return StatusFromCurrentException("cannot record the run");
+  }
+  return static_cast<int64_t>(id);
+}
+
+Status RunStore::Finish(const SyncRun& run) {
+  long long id = run.id;
+  std::string now = NowIso8601();
+  long long added = run.counts.added, modified = run.counts.modified, deleted = run.counts.deleted,
+            renamed = run.counts.renamed, skipped = run.counts.skipped, bytes = run.counts.bytes_read;
+  const PhaseTimings& t = run.timings;
+  long long discover = Ms(t.discover_ms), resolve = Ms(t.resolve_ms), diff = Ms(t.diff_ms),
+            write = Ms(t.write_ms), analyze = Ms(t.analyze_ms), finalize = Ms(t.finalize_ms);
+  // SOCI binds indicators by reference: they need names.
+  std::string mode = run.mode, from = run.from_commit, to = run.to_commit, error = run.error;
+  soci::indicator mode_i = Ind(mode), from_i = Ind(from), to_i = Ind(to), error_i = Ind(error);
+  soci::indicator discover_i = Ind(t.discover_ms), resolve_i = Ind(t.resolve_ms), diff_i = Ind(t.diff_ms),
+                  write_i = Ind(t.write_ms), analyze_i = Ind(t.analyze_ms), finalize_i = Ind(t.finalize_ms);
+  std::string outcome = run.outcome;
+  try {
+    db_->session() << "UPDATE sync_runs SET finished_at = :f, outcome = :o, mode = :m, from_commit = :fc,"
+                      " to_commit = :tc, files_added = :a, files_modified = :mo, files_deleted = :d,"
+                      " files_renamed = :r, files_skipped = :sk, bytes_read = :by, discover_ms = :t1,"
+                      " resolve_ms = :t2, diff_ms = :t3, write_ms = :t4, analyze_ms = :t5,"
+                      " finalize_ms = :t6, error = :e WHERE id = :id",
+        soci::use(now), soci::use(outcome), soci::use(mode, mode_i), soci::use(from, from_i),
+        soci::use(to, to_i), soci::use(added), soci::use(modified), soci::use(deleted), soci::use(renamed),
+        soci::use(skipped), soci::use(bytes), soci::use(discover, discover_i), soci::use(resolve, resolve_i),
+        soci::use(diff, diff_i), soci::use(write, write_i), soci::use(analyze, analyze_i),
+        soci::use(finalize, finalize_i), soci::use(error, error_i), soci::use(id);
+  } catch (...) {
+    return StatusFromCurrentException("cannot record the run's result");
+  }
+  return Status::Ok();
+}
+
+Status RunStore::MarkInterrupted(int64_t project_id, int64_t except_run_id) {
+  long long pid = project_id, rid = except_run_id;
+  std::string now = NowIso8601();
+  try {
+    db_->session() << "UPDATE sync_runs SET outcome = 'interrupted', finished_at = :f,"
+                      " error = 'the process running it stopped before it finished'"
+                      " WHERE project_id = :p AND outcome = 'running' AND id <> :r",
+        soci::use(now), soci::use(pid), soci::use(rid);
+  } catch (...) {
+    return StatusFromCurrentException("cannot mark interrupted runs");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<SyncRun>> RunStore::List(int64_t project_id, int limit) {
+  std::vector<SyncRun> runs;
+  long long pid = project_id, lim = limit;
+  try {
+    soci::rowset<soci::row> rows =
+        (db_->session().prepare
+             << "SELECT id, project_id, trigger, started_at, finished_at, outcome, mode, branch,"
+                " from_commit, to_commit, files_added, files_modified, files_deleted, files_renamed,"
+                " files_skipped, bytes_read, discover_ms, resolve_ms, diff_ms, write_ms, analyze_ms,"
+                " finalize_ms, error FROM sync_runs WHERE project_id = :p ORDER BY id DESC LIMIT :l",
+         soci::use(pid), soci::use(lim));
+    for (const soci::row& row : rows) {
+      SyncRun r;
+      r.id = static_cast<int64_t>(Number(row, 0, 0));
+      r.project_id = static_cast<int64_t>(Number(row, 1, 0));
+      r.trigger = Text(row, 2);
+      r.started_at = Text(row, 3);
+      r.finished_at = Text(row, 4);
+      r.outcome = Text(row, 5);
+      r.mode = Text(row, 6);
+      r.branch = Text(row, 7);
+      r.from_commit = Text(row, 8);
+      r.to_commit = Text(row, 9);
+      r.counts.added = static_cast<int64_t>(Number(row, 10, 0));
+      r.counts.modified = static_cast<int64_t>(Number(row, 11, 0));
+      r.counts.deleted = static_cast<int64_t>(Number(row, 12, 0));
+      r.counts.renamed = static_cast<int64_t>(Number(row, 13, 0));
+      r.counts.skipped = static_cast<int64_t>(Number(row, 14, 0));
+      r.counts.bytes_read = static_cast<int64_t>(Number(row, 15, 0));
+      r.timings.discover_ms = Number(row, 16, -1);
+      r.timings.resolve_ms = Number(row, 17, -1);
+      r.timings.diff_ms = Number(row, 18, -1);
+      r.timings.write_ms = Number(row, 19, -1);
+      r.timings.analyze_ms = Number(row, 20, -1);
+      r.timings.finalize_ms = Number(row, 21, -1);
+      r.error = Text(row, 22);
+      runs.push_back(std::move(r));
+    }
+  } catch (...) {
+    return StatusFromCurrentException("cannot read runs");
+  }
+  return runs;
+}
+
+}  // namespace tether::db

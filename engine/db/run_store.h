@@ -1,0 +1,74 @@
+// RunStore: the sync_runs table, one row per sync attempt with its outcome,
+// counts and the duration of each phase.
+//
+// Thread safety: none; one RunStore per Database, used by one thread.
+// Errors: NotFound for an unknown run; Unavailable/Internal for database
+// failures.
+#ifndef TETHER_ENGINE_DB_RUN_STORE_H_
+#define TETHER_ENGINE_DB_RUN_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/db/database.h"
+#include "tether/status.h"
+
+namespace tether::db {
+
+struct RunCounts {
+  int64_t added = 0;
+  int64_t modified = 0;
+  int64_t deleted = 0;
+  int64_t renamed = 0;
+  int64_t skipped = 0;     // paths refused (not valid UTF-8, unsafe)
+  int64_t bytes_read = 0;  // blob bytes read from the provider
+};
+
+// Milliseconds per phase; -1 for a phase that did not run.
+struct PhaseTimings {
+  double discover_ms = -1;
+  double resolve_ms = -1;
+  double diff_ms = -1;
+  double write_ms = -1;
+  double analyze_ms = -1;
+  double finalize_ms = -1;
+};
+
+struct SyncRun {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  std::string trigger;      // cli, schedule, api, webhook
+  std::string started_at;
+  std::string finished_at;
+  std::string outcome;      // running, succeeded, noop, failed, interrupted
+  std::string mode;         // full, incremental, force_push, noop
+  std::string branch;
+  std::string from_commit;
+  std::string to_commit;
+  RunCounts counts;
+  PhaseTimings timings;
+  std::string error;
+};
+
+class RunStore {
+ public:
+  explicit RunStore(Database* db) : db_(db) {}
+
+  // Inserts a run in state "running" and returns its id.
+  Result<int64_t> Begin(int64_t project_id, const std::string& trigger, const std::string& branch);
+  // Writes the final state of `run` (matched by run.id).
+  Status Finish(const SyncRun& run);
+  // Marks runs of the project still "running" as "interrupted" (their
+  // process died); called by the run that holds the lease now.
+  Status MarkInterrupted(int64_t project_id, int64_t except_run_id);
+  // The newest `limit` runs of a project, newest first.
+  Result<std::vector<SyncRun>> List(int64_t project_id, int limit);
+
+ private:
+  Database* db_;
+};
+
+}  // namespace tether::db
+
+#endif  // TETHER_ENGINE_DB_RUN_STORE_H_

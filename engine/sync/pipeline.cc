@@ -1,0 +1,395 @@
+#include "engine/sync/pipeline.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "engine/common/clock.h"
+#include "engine/db/project_store.h"
+#include "engine/sync/content_rules.h"
+#include "tether/provider.h"
+#include "tether/storage.h"
+
+namespace tether::sync {
+namespace {
+
+// A small JSON object writer for event payloads.
+class Payload {
+ public:
+  Payload() : writer_(buffer_) { writer_.StartObject(); }
+  Payload& Str(const char* key, const std::string& value) {
+    writer_.Key(key);
+    writer_.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+    return *this;
+  }
+  Payload& Num(const char* key, double value) {
+    writer_.Key(key);
+    writer_.Double(value);
+    return *this;
+  }
+  Payload& Int(const char* key, int64_t value) {
+    writer_.Key(key);
+    writer_.Int64(value);
+    return *this;
+  }
+  std::string Done() {
+    writer_.EndObject();
+    return std::string(buffer_.GetString(), buffer_.GetSize());
+  }
+
+ private:
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+};
+
+std::string LeaseOwner() {
+  static std::atomic<uint64_t> counter{0};
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + std::to_string(++counter) + ":" +
+         std::to_string(NowUnixSeconds());
+}
+
+// Collects a diff's changes. The change set is held (metadata only, never
+// content) so that the write phase knows its total for progress, and so
+// that the diff phase is timed apart from the write phase. An incremental
+// diff holds O(changes) entries.
+class ChangeCollector : public ChangeSink {
+ public:
+  explicit ChangeCollector(std::vector<Change>* out) : out_(out) {}
+  Status OnChange(const Change& change) override {
+    out_->push_back(change);
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<Change>* out_;
+};
+
+class EntryCollector : public EntrySink {
+ public:
+  explicit EntryCollector(std::unordered_map<std::string, Entry>* out) : out_(out) {}
+  Status OnEntry(const Entry& entry) override {
+    out_->emplace(entry.path, entry);
+    return Status::Ok();
+  }
+
+ private:
+  std::unordered_map<std::string, Entry>* out_;
+};
+
+// Force push: the new commit's whole tree against what is stored. Entries
+// whose blob and mode did not change produce no change at all, so their
+// rows (and embeddings) stay untouched.
+class StoredTreeComparer : public ChangeSink {
+ public:
+  StoredTreeComparer(std::unordered_map<std::string, Entry> stored, std::vector<Change>* out)
+      : stored_(std::move(stored)), out_(out) {}
+
+  Status OnChange(const Change& change) override {
+    const Entry& entry = change.entry;
+    auto it = stored_.find(entry.path);
+    if (it == stored_.end()) {
+      added_.push_back(change);
+      return Status::Ok();
+    }
+    bool same = it->second.blob_id == entry.blob_id && it->second.mode == entry.mode;
+    stored_.erase(it);
+    if (same) return Status::Ok();
+    Change modified = change;
+    modified.kind = ChangeKind::kModified;
+    out_->push_back(std::move(modified));
+    return Status::Ok();
+  }
+
+  // What is left: stored paths the new tree does not have. Those whose blob
+  // reappears under a new path become renames (their rows move).
+  void Finish() {
+    std::unordered_map<std::string, std::vector<std::string>> gone_by_blob;
+    for (const auto& [path, entry] : stored_) gone_by_blob[entry.blob_id].push_back(path);
+    for (Change& add : added_) {
+      auto it = gone_by_blob.find(add.entry.blob_id);
+      if (it != gone_by_blob.end() && !it->second.empty()) {
+        const Entry& old_entry = stored_.at(it->second.back());
+        if (old_entry.kind == add.entry.kind) {
+          add.kind = ChangeKind::kRenamed;
+          add.old_path = old_entry.path;
+          stored_.erase(old_entry.path);
+          it->second.pop_back();
+        }
+      }
+      out_->push_back(std::move(add));
+    }
+    for (auto& [path, entry] : stored_) {
+      Change deleted;
+      deleted.kind = ChangeKind::kDeleted;
+      deleted.entry = entry;
+      out_->push_back(std::move(deleted));
+    }
+  }
+
+ private:
+  std::unordered_map<std::string, Entry> stored_;
+  std::vector<Change> added_;
+  std::vector<Change>* out_;
+};
+
+// The state of one run while its phases execute.
+class RunState {
+ public:
+  RunState(db::Database* db, const plugin_host::PluginHost* plugins, EventLog* events,
+           const SyncOptions& options, db::Project project, db::SyncRun* run)
+      : db_(db), plugins_(plugins), events_(events), options_(options),
+        project_(std::move(project)), run_(run) {}
+
+  Status Execute() {
+    TETHER_RETURN_IF_ERROR(Phase("discover", &run_->timings.discover_ms, [&] { return Discover(); }));
+    TETHER_RETURN_IF_ERROR(Phase("resolve", &run_->timings.resolve_ms, [&] { return Resolve(); }));
+    TETHER_RETURN_IF_ERROR(Phase("diff", &run_->timings.diff_ms, [&] { return Diff(); }));
+    if (run_->mode == "noop") return Status::Ok();
+    TETHER_RETURN_IF_ERROR(Phase("write", &run_->timings.write_ms, [&] { return Write(); }));
+    return Phase("analyze", &run_->timings.analyze_ms, [&] { return Status::Ok(); });
+  }
+
+  void EmitEvent(const std::string& type, std::string payload) {
+    Event event;
+    event.project_id = project_.id;
+    event.run_id = run_->id;
+    event.type = type;
+    event.payload_json = std::move(payload);
+    events_->Emit(std::move(event));
+  }
+
+  bool branch_missing() const { return branch_missing_; }
+
+ private:
+  template <typename Fn>
+  Status Phase(const std::string& name, double* elapsed_ms, Fn&& fn) {
+    EmitEvent("phase.started", Payload().Str("phase", name).Done());
+    Stopwatch watch;
+    Status status = fn();
+    *elapsed_ms = watch.ElapsedMillisExact();
+    if (!status.ok()) {
+      EmitEvent("phase.failed", Payload().Str("phase", name).Str("error", status.ToString()).Done());
+      return status.WithContext(name);
+    }
+    EmitEvent("phase.finished", Payload().Str("phase", name).Num("ms", *elapsed_ms).Done());
+    return Status::Ok();
+  }
+
+  Status Discover() {
+    Result<Provider*> provider = plugins_->FindProvider(project_.provider);
+    if (!provider.ok()) return provider.status();
+    Result<Storage*> storage = plugins_->FindStorage(project_.storage);
+    if (!storage.ok()) return storage.status();
+    storage_ = *storage;
+    Result<std::unique_ptr<Repository>> repo = (*provider)->Open(project_.repo_url);
+    if (!repo.ok()) return repo.status();
+    repo_ = std::move(repo).value();
+    Result<BranchList> branches = repo_->ListBranches();
+    if (!branches.ok()) return branches.status();
+    for (const Branch& branch : branches->branches) {
+      if (branch.name == project_.branch) return Status::Ok();
+    }
+    branch_missing_ = true;
+    return Status::NotFound("branch \"" + project_.branch + "\" no longer exists in " + project_.repo_url +
+                            "; nothing was deleted (select another branch with `tether project "
+                            "select-branch " + project_.name + " BRANCH`)");
+  }
+
+  Status Resolve() {
+    Result<CommitId> head = repo_->ResolveBranch(project_.branch);
+    if (!head.ok()) {
+      branch_missing_ = head.status().code() == StatusCode::kNotFound;
+      return head.status();
+    }
+    run_->to_commit = *head;
+    return Status::Ok();
+  }
+
+  Status Diff() {
+    Result<CommitId> cursor = storage_->ReadCursor(project_.id);
+    if (!cursor.ok()) return cursor.status();
+    run_->from_commit = *cursor;
+    if (*cursor == run_->to_commit) {
+      run_->mode = "noop";
+      return Status::Ok();
+    }
+    if (cursor->empty()) {
+      run_->mode = "full";
+      ChangeCollector collector(&changes_);
+      return repo_->Diff("", run_->to_commit, &collector);
+    }
+    Result<bool> ancestor = repo_->IsAncestor(*cursor, run_->to_commit);
+    if (!ancestor.ok()) return ancestor.status();
+    if (*ancestor) {
+      run_->mode = "incremental";
+      ChangeCollector collector(&changes_);
+      return repo_->Diff(*cursor, run_->to_commit, &collector);
+    }
+    run_->mode = "force_push";
+    std::unordered_map<std::string, Entry> stored;
+    EntryCollector entries(&stored);
+    TETHER_RETURN_IF_ERROR(storage_->ListEntries(project_.id, &entries));
+    StoredTreeComparer comparer(std::move(stored), &changes_);
+    TETHER_RETURN_IF_ERROR(repo_->Diff("", run_->to_commit, &comparer));
+    comparer.Finish();
+    return Status::Ok();
+  }
+
+  Status Write() {
+    Result<std::unique_ptr<StorageWriter>> writer = storage_->BeginWrite(project_.id, run_->from_commit);
+    if (!writer.ok()) return writer.status();
+    const int64_t total = static_cast<int64_t>(changes_.size());
+    Stopwatch since_progress;
+    int64_t done = 0;
+    for (const Change& change : changes_) {
+      TETHER_RETURN_IF_ERROR(WriteOne(writer->get(), change));
+      ++done;
+      if (since_progress.ElapsedMillis() >= 100 || done == total) {
+        EmitEvent("phase.progress", Payload().Str("phase", "write").Int("done", done).Int("total", total).Done());
+        since_progress = Stopwatch();
+      }
+    }
+    return (*writer)->Commit(run_->to_commit);
+  }
+
+  Status WriteOne(StorageWriter* writer, const Change& change) {
+    Status path_ok = CheckRepositoryPath(change.entry.path);
+    if (path_ok.ok() && change.kind == ChangeKind::kRenamed) path_ok = CheckRepositoryPath(change.old_path);
+    if (!path_ok.ok()) {
+      ++run_->counts.skipped;
+      EmitEvent("path.refused", Payload().Str("path", DisplayPath(change.entry.path))
+                                    .Str("reason", path_ok.message()).Done());
+      return Status::Ok();
+    }
+    switch (change.kind) {
+      case ChangeKind::kDeleted:
+        ++run_->counts.deleted;
+        return writer->Apply(change, nullptr, run_->to_commit);
+      case ChangeKind::kRenamed:
+        ++run_->counts.renamed;
+        break;
+      case ChangeKind::kAdded:
+        ++run_->counts.added;
+        break;
+      case ChangeKind::kModified:
+        ++run_->counts.modified;
+        break;
+    }
+    Document document;
+    document.language = DetectLanguage(change.entry.path);
+    if (change.entry.kind != EntryKind::kSubmodule) {
+      Result<Blob> blob = repo_->ReadBlob(change.entry.blob_id, options_.max_content_bytes);
+      if (!blob.ok()) return blob.status().WithContext(DisplayPath(change.entry.path));
+      document.size = blob->size;
+      run_->counts.bytes_read += static_cast<int64_t>(blob->data.size());
+      if (!blob->truncated) {
+        document.is_binary = !LooksLikeText(blob->data);
+        if (!document.is_binary) {
+          document.has_content = true;
+          document.content = std::move(blob->data);
+        }
+      }
+    }
+    return writer->Apply(change, &document, run_->to_commit);
+  }
+
+  db::Database* db_;
+  const plugin_host::PluginHost* plugins_;
+  EventLog* events_;
+  const SyncOptions& options_;
+  db::Project project_;
+  db::SyncRun* run_;
+  Storage* storage_ = nullptr;
+  std::unique_ptr<Repository> repo_;
+  std::vector<Change> changes_;
+  bool branch_missing_ = false;
+};
+
+}  // namespace
+
+SyncPipeline::SyncPipeline(db::Database* db, const plugin_host::PluginHost* plugins, EventLog* events,
+                           SyncOptions options)
+    : db_(db), plugins_(plugins), events_(events), options_(std::move(options)) {}
+
+SyncResult SyncPipeline::Run(const std::string& project_name) {
+  Stopwatch total;
+  SyncResult result;
+  result.project = project_name;
+  db::ProjectStore projects(db_);
+  db::RunStore runs(db_);
+
+  Result<db::Project> project = projects.Get(project_name);
+  if (!project.ok()) {
+    result.status = project.status();
+    return result;
+  }
+  if (!project->sync_enabled) {
+    result.status = Status::InvalidArgument("project \"" + project_name +
+                                            "\" is disabled; enable it with `tether project enable " +
+                                            project_name + "`");
+    return result;
+  }
+  const std::string owner = LeaseOwner();
+  Result<bool> leased = projects.TryAcquireLease(project->id, owner, options_.lease_seconds);
+  if (!leased.ok()) {
+    result.status = leased.status();
+    return result;
+  }
+  if (!*leased) {
+    result.status = Status::Conflict("project \"" + project_name + "\" is already being synced by another run");
+    return result;
+  }
+
+  db::SyncRun& run = result.run;
+  run.project_id = project->id;
+  run.trigger = options_.trigger;
+  run.branch = project->branch;
+  Result<int64_t> run_id = runs.Begin(project->id, options_.trigger, project->branch);
+  if (!run_id.ok()) {
+    projects.ReleaseLease(project->id, owner);
+    result.status = run_id.status();
+    return result;
+  }
+  run.id = *run_id;
+  runs.MarkInterrupted(project->id, run.id);
+  projects.SetStatus(project->id, "running", "");
+
+  RunState state(db_, plugins_, events_, options_, *project, &run);
+  state.EmitEvent("run.started", Payload().Str("project", project_name).Str("branch", project->branch)
+                                     .Str("trigger", options_.trigger).Done());
+  result.status = state.Execute();
+
+  // finalize
+  Stopwatch finalize;
+  if (result.status.ok()) {
+    run.outcome = run.mode == "noop" ? "noop" : "succeeded";
+    projects.MarkSynced(project->id);
+  } else {
+    run.outcome = "failed";
+    run.error = result.status.ToString();
+    projects.SetStatus(project->id, state.branch_missing() ? "branch_missing" : "failed", run.error);
+  }
+  run.timings.finalize_ms = finalize.ElapsedMillisExact();
+  Status recorded = runs.Finish(run);
+  projects.ReleaseLease(project->id, owner);
+  result.total_ms = total.ElapsedMillisExact();
+  state.EmitEvent("run.finished",
+                  Payload().Str("project", project_name).Str("outcome", run.outcome).Str("mode", run.mode)
+                      .Int("added", run.counts.added).Int("modified", run.counts.modified)
+                      .Int("deleted", run.counts.deleted).Int("renamed", run.counts.renamed)
+                      .Int("skipped", run.counts.skipped).Num("total_ms", result.total_ms)
+                      .Str("error", run.error).Done());
+  if (result.status.ok() && !recorded.ok()) result.status = recorded;
+  return result;
+}
+
+}  // namespace tether::sync

@@ -1,0 +1,64 @@
+// SyncPipeline: one sync of one project, through the phases of DESIGN.md:
+// claim (lease) -> discover -> resolve -> diff -> write -> analyze ->
+// finalize. Each phase is timed and emits events.
+//
+//   no cursor                     -> everything from nothing (mode "full")
+//   cursor == branch head         -> nothing to do (mode "noop")
+//   cursor an ancestor of head    -> diff cursor..head (mode "incremental")
+//   cursor not an ancestor        -> force push: the new tree is compared
+//                                    with the stored rows, and every row whose
+//                                    blob did not change is kept (mode "force_push")
+//
+// A failed run never moves the cursor and never deletes a row: the storage
+// applies the change set and the new cursor in one transaction.
+//
+// Thread safety: a SyncPipeline runs one sync at a time on the caller's
+// thread. Several pipelines (each with its own Database) may run at once;
+// the lease keeps them off the same project.
+#ifndef TETHER_ENGINE_SYNC_PIPELINE_H_
+#define TETHER_ENGINE_SYNC_PIPELINE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "engine/db/database.h"
+#include "engine/db/run_store.h"
+#include "engine/plugin_host/plugin_host.h"
+#include "engine/sync/event_log.h"
+#include "tether/status.h"
+
+namespace tether::sync {
+
+struct SyncOptions {
+  std::string trigger = "cli";
+  uint64_t max_content_bytes = 1048576;
+  int64_t lease_seconds = 3600;
+};
+
+struct SyncResult {
+  std::string project;
+  db::SyncRun run;      // run.id is 0 when no run was recorded (unknown project, busy)
+  Status status;        // OK for succeeded and noop
+  double total_ms = 0;  // engine time, from claim to finalize
+};
+
+class SyncPipeline {
+ public:
+  // Borrows everything; all must outlive the pipeline.
+  SyncPipeline(db::Database* db, const plugin_host::PluginHost* plugins, EventLog* events,
+               SyncOptions options);
+
+  // Syncs the project called `project_name`. Never throws. Conflict when
+  // another run holds the project's lease (nothing was done).
+  SyncResult Run(const std::string& project_name);
+
+ private:
+  db::Database* db_;
+  const plugin_host::PluginHost* plugins_;
+  EventLog* events_;
+  SyncOptions options_;
+};
+
+}  // namespace tether::sync
+
+#endif  // TETHER_ENGINE_SYNC_PIPELINE_H_

@@ -1,0 +1,291 @@
+// sql-storage: the Storage interface on the engine's `documents` table and
+// the cursor in `project_syncs.last_synced_commit`, through SOCI.
+//
+// Every StorageWriter is one transaction on its own session: the change set
+// and the new cursor commit together or not at all. Statements are prepared
+// once per writer and executed per change, so a write costs one execution
+// per changed file, and nothing for unchanged ones.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <soci/soci.h>
+
+#include "sql_connection.h"
+#include "tether/plugin.h"
+#include "tether/storage.h"
+
+namespace tether::sql_storage {
+namespace {
+
+const char* KindName(EntryKind kind) { return EntryKindName(kind); }
+
+EntryKind KindFromName(const std::string& name) {
+  if (name == "executable") return EntryKind::kExecutable;
+  if (name == "symlink") return EntryKind::kSymlink;
+  if (name == "submodule") return EntryKind::kSubmodule;
+  return EntryKind::kFile;
+}
+
+long long AsInt(const soci::row& row, size_t i) {
+  if (row.get_indicator(i) == soci::i_null) return 0;
+  switch (row.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return row.get<int>(i);
+    case soci::dt_long_long: return row.get<long long>(i);
+    case soci::dt_unsigned_long_long: return static_cast<long long>(row.get<unsigned long long>(i));
+    case soci::dt_double: return static_cast<long long>(row.get<double>(i));
+    default: return std::stoll(row.get<std::string>(i));
+  }
+}
+
+// Reads the cursor; NotFound when the project has no project_syncs row.
+Result<CommitId> ReadCursorOn(soci::session& session, long long project_id, bool for_update) {
+  std::string cursor;
+  soci::indicator ind = soci::i_null;
+  std::string sql = "SELECT last_synced_commit FROM project_syncs WHERE project_id = :id";
+  if (for_update) sql += " FOR UPDATE";
+  soci::statement st = (session.prepare << sql, soci::use(project_id), soci::into(cursor, ind));
+  st.execute(false);
+  if (!st.fetch()) return Status::NotFound("sql-storage: no project with id " + std::to_string(project_id));
+  return ind == soci::i_null ? std::string() : cursor;
+}
+
+class SqlWriter : public StorageWriter {
+ public:
+  SqlWriter(std::unique_ptr<soci::session> session, Dialect dialect, long long project_id)
+      : session_(std::move(session)), dialect_(dialect), project_id_(project_id) {}
+
+  ~SqlWriter() override {
+    if (!open_) return;
+    try {
+      *session_ << "ROLLBACK";
+    } catch (...) {
+      // Closing the session discards the transaction anyway.
+    }
+  }
+
+  Status Begin(const CommitId& expected_cursor) {
+    try {
+      *session_ << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+      open_ = true;
+      Result<CommitId> cursor = ReadCursorOn(*session_, project_id_, dialect_ == Dialect::kPostgres);
+      if (!cursor.ok()) return cursor.status();
+      if (*cursor != expected_cursor) {
+        return Status::Conflict("sql-storage: the project's cursor moved to " +
+                                (cursor->empty() ? std::string("nothing") : *cursor) +
+                                " since it was read; another run got there first");
+      }
+      Prepare();
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot begin the write");
+    }
+    return Status::Ok();
+  }
+
+  Status Apply(const Change& change, const Document* document, const CommitId& commit) override {
+    if (!open_) return Status::Internal("sql-storage: writer already finished");
+    try {
+      SetRow(change.entry, document, commit);
+      switch (change.kind) {
+        case ChangeKind::kDeleted:
+          delete_->execute(true);
+          return Status::Ok();
+        case ChangeKind::kRenamed:
+          return Rename(change, document);
+        case ChangeKind::kAdded:
+        case ChangeKind::kModified:
+          if (document == nullptr) return Status::InvalidArgument("sql-storage: no document for " + change.entry.path);
+          upsert_->execute(true);
+          return Status::Ok();
+      }
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot write \"" + change.entry.path + "\"");
+    }
+    return Status::Internal("sql-storage: unknown change kind");
+  }
+
+  Status Commit(const CommitId& new_cursor) override {
+    if (!open_) return Status::Internal("sql-storage: writer already finished");
+    try {
+      std::string cursor = new_cursor;
+      *session_ << "UPDATE project_syncs SET last_synced_commit = :c WHERE project_id = :id",
+          soci::use(cursor), soci::use(project_id_);
+      // Statements hold read cursors on SQLite; finish them before COMMIT.
+      upsert_.reset();
+      delete_.reset();
+      move_.reset();
+      *session_ << "COMMIT";
+      open_ = false;
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot commit");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  void Prepare() {
+    soci::session& s = *session_;
+    // A changed blob clears derived columns (embedding): they describe the
+    // old content. A mode-only change keeps them.
+    upsert_ = std::make_unique<soci::statement>(
+        (s.prepare << "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary,"
+                      " content, language, embedding, updated_commit, updated_at)"
+                      " VALUES (:p, :path, :blob, :mode, :kind, :size, :bin, :content, :lang, NULL, :c, :t)"
+                      " ON CONFLICT (project_id, path) DO UPDATE SET blob_sha = excluded.blob_sha,"
+                      " mode = excluded.mode, kind = excluded.kind, size = excluded.size,"
+                      " is_binary = excluded.is_binary, content = excluded.content,"
+                      " language = excluded.language, updated_commit = excluded.updated_commit,"
+                      " updated_at = excluded.updated_at,"
+                      " embedding = CASE WHEN documents.blob_sha = excluded.blob_sha"
+                      " THEN documents.embedding ELSE NULL END",
+         soci::use(project_id_), soci::use(path_), soci::use(blob_), soci::use(mode_), soci::use(kind_),
+         soci::use(size_), soci::use(is_binary_), soci::use(content_, content_ind_),
+         soci::use(language_, language_ind_), soci::use(commit_), soci::use(now_)));
+    delete_ = std::make_unique<soci::statement>(
+        (s.prepare << "DELETE FROM documents WHERE project_id = :p AND path = :path",
+         soci::use(project_id_), soci::use(path_)));
+    // The row moves with every column (embedding included).
+    move_ = std::make_unique<soci::statement>(
+        (s.prepare << "UPDATE documents SET path = :path, mode = :mode, kind = :kind, updated_commit = :c,"
+                      " updated_at = :t WHERE project_id = :p AND path = :old AND blob_sha = :blob",
+         soci::use(path_), soci::use(mode_), soci::use(kind_), soci::use(commit_), soci::use(now_),
+         soci::use(project_id_), soci::use(old_path_), soci::use(blob_)));
+    now_ = NowIso8601();
+  }
+
+  void SetRow(const Entry& entry, const Document* document, const CommitId& commit) {
+    path_ = entry.path;
+    blob_ = entry.blob_id;
+    mode_ = entry.mode;
+    kind_ = KindName(entry.kind);
+    commit_ = commit;
+    size_ = document ? static_cast<long long>(document->size) : 0;
+    is_binary_ = document && document->is_binary ? 1 : 0;
+    if (document && document->has_content) {
+      content_ = document->content;
+      content_ind_ = soci::i_ok;
+    } else {
+      content_.clear();
+      content_ind_ = soci::i_null;
+    }
+    language_ = document ? document->language : std::string();
+    language_ind_ = language_.empty() ? soci::i_null : soci::i_ok;
+  }
+
+  Status Rename(const Change& change, const Document* document) {
+    // Whatever stood at the new path is replaced by the moved row.
+    delete_->execute(true);
+    old_path_ = change.old_path;
+    move_->execute(true);
+    if (move_->get_affected_rows() == 1) return Status::Ok();
+    // Nothing to move (the old row is missing or holds another blob):
+    // store the file as new.
+    if (document == nullptr) {
+      return Status::NotFound("sql-storage: no row at \"" + change.old_path + "\" to move to \"" +
+                              change.entry.path + "\"");
+    }
+    upsert_->execute(true);
+    return Status::Ok();
+  }
+
+  std::unique_ptr<soci::session> session_;
+  Dialect dialect_;
+  long long project_id_;
+  bool open_ = false;
+  std::unique_ptr<soci::statement> upsert_, delete_, move_;
+  // Bound variables of the prepared statements.
+  std::string path_, old_path_, blob_, kind_, content_, language_, commit_, now_;
+  long long mode_ = 0, size_ = 0;
+  int is_binary_ = 0;
+  soci::indicator content_ind_ = soci::i_null, language_ind_ = soci::i_null;
+};
+
+class SqlStorage : public Storage {
+ public:
+  SqlStorage(std::string url, Dialect dialect, std::unique_ptr<soci::session> reader)
+      : url_(std::move(url)), dialect_(dialect), reader_(std::move(reader)) {}
+
+  Result<CommitId> ReadCursor(int64_t project_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      return ReadCursorOn(*reader_, project_id, false);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot read the cursor");
+    }
+  }
+
+  Status ListEntries(int64_t project_id, EntrySink* sink) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    long long id = project_id;
+    try {
+      soci::rowset<soci::row> rows =
+          (reader_->prepare << "SELECT path, blob_sha, mode, kind FROM documents WHERE project_id = :p",
+           soci::use(id));
+      for (const soci::row& row : rows) {
+        Entry entry;
+        entry.path = row.get<std::string>(0);
+        entry.blob_id = row.get<std::string>(1);
+        entry.mode = static_cast<uint32_t>(AsInt(row, 2));
+        entry.kind = KindFromName(row.get<std::string>(3));
+        TETHER_RETURN_IF_ERROR(sink->OnEntry(entry));
+      }
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot list documents");
+    }
+    return Status::Ok();
+  }
+
+  Result<std::unique_ptr<StorageWriter>> BeginWrite(int64_t project_id,
+                                                    const CommitId& expected_cursor) override {
+    Result<std::unique_ptr<soci::session>> session = OpenSession(url_);
+    if (!session.ok()) return session.status();
+    auto writer = std::make_unique<SqlWriter>(std::move(session).value(), dialect_, project_id);
+    TETHER_RETURN_IF_ERROR(writer->Begin(expected_cursor));
+    return std::unique_ptr<StorageWriter>(std::move(writer));
+  }
+
+  Result<StorageCounts> Counts(int64_t project_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    long long id = project_id;
+    StorageCounts counts;
+    try {
+      soci::row row;
+      *reader_ << "SELECT COUNT(*), COALESCE(SUM(CASE WHEN content IS NOT NULL THEN 1 ELSE 0 END), 0),"
+                  " COALESCE(SUM(is_binary), 0),"
+                  " COALESCE(SUM(CASE WHEN embedding IS NOT NULL THEN 1 ELSE 0 END), 0),"
+                  " COALESCE(SUM(size), 0) FROM documents WHERE project_id = :p",
+          soci::use(id), soci::into(row);
+      counts.documents = AsInt(row, 0);
+      counts.with_content = AsInt(row, 1);
+      counts.binary = AsInt(row, 2);
+      counts.with_embedding = AsInt(row, 3);
+      counts.total_bytes = AsInt(row, 4);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot count documents");
+    }
+    return counts;
+  }
+
+ private:
+  std::string url_;
+  Dialect dialect_;
+  std::mutex mutex_;  // guards reader_
+  std::unique_ptr<soci::session> reader_;
+};
+
+Result<std::unique_ptr<Plugin>> CreateSqlStorage(const PluginContext& context) {
+  if (context.database_url.empty()) return Status::InvalidArgument("sql-storage: no database URL");
+  Result<Dialect> dialect = DialectOf(context.database_url);
+  if (!dialect.ok()) return dialect.status();
+  Result<std::unique_ptr<soci::session>> reader = OpenSession(context.database_url);
+  if (!reader.ok()) return reader.status();
+  return std::unique_ptr<Plugin>(
+      std::make_unique<SqlStorage>(context.database_url, *dialect, std::move(reader).value()));
+}
+
+}  // namespace
+}  // namespace tether::sql_storage
+
+TETHER_PLUGIN(TETHER_PLUGIN_STORAGE, "sql-storage", "0.1.0",
+              "Documents and cursors in the engine's SQLite or PostgreSQL database (SOCI)",
+              tether::sql_storage::CreateSqlStorage)
