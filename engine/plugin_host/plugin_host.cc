@@ -38,6 +38,19 @@ uint32_t KindFromName(const std::string& name) {
 
 std::string SafeString(const char* text) { return text == nullptr ? std::string() : std::string(text); }
 
+// Boost.DLL wraps the loader's message as "... (dlerror system message: X):
+// <errno text>"; the loader's own words are the useful part.
+std::string LoaderMessage(const std::exception& e) {
+  std::string what = e.what();
+  const std::string marker = "(dlerror system message: ";
+  size_t start = what.find(marker);
+  if (start == std::string::npos) return what;
+  start += marker.size();
+  size_t end = what.rfind("): ");
+  if (end == std::string::npos || end < start) return what.substr(start);
+  return what.substr(start, end - start);
+}
+
 }  // namespace
 
 const char* PluginStateName(PluginState state) {
@@ -92,7 +105,7 @@ Status PluginHost::LoadOne(const config::PluginConfig& config, PluginRecord* rec
   try {
     library.load(record->file, dll::load_mode::rtld_now | dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
-    return Status::InvalidArgument(std::string("cannot load the library: ") + e.what());
+    return Status::InvalidArgument("cannot load the library: " + LoaderMessage(e));
   }
 
   // The descriptor first, and nothing else until it checks out.
@@ -134,7 +147,7 @@ Status PluginHost::LoadOne(const config::PluginConfig& config, PluginRecord* rec
     KeepLoadedForever(std::move(library));
     return Status::InvalidArgument("descriptor has no name");
   }
-  if (config.path.empty() && descriptor_name != config.name) {
+  if (descriptor_name != config.name) {
     KeepLoadedForever(std::move(library));
     return Status::InvalidArgument("file declares the plugin \"" + descriptor_name + "\", not \"" +
                                    config.name + "\"");
@@ -158,7 +171,7 @@ Status PluginHost::LoadOne(const config::PluginConfig& config, PluginRecord* rec
     create = library.get<TetherCreateFn>("tether_plugin_create");
   } catch (const std::exception& e) {
     KeepLoadedForever(std::move(library));
-    return Status::InvalidArgument(std::string("missing symbol tether_plugin_create: ") + e.what());
+    return Status::InvalidArgument("missing symbol tether_plugin_create: " + LoaderMessage(e));
   }
 
   PluginContext context;

@@ -1,0 +1,50 @@
+// Runtime: the engine assembled from a config file: the config, a database
+// connection, and (on demand) the loaded plugins. What every command of the
+// CLI (and later the service) starts from.
+//
+// Ownership: a Runtime owns its Database and PluginHost. Thread safety: none;
+// one Runtime per thread of control.
+#ifndef TETHER_ENGINE_APP_RUNTIME_H_
+#define TETHER_ENGINE_APP_RUNTIME_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "engine/config/config.h"
+#include "engine/db/database.h"
+#include "engine/plugin_host/plugin_host.h"
+#include "tether/status.h"
+
+namespace tether::app {
+
+class Runtime {
+ public:
+  // Loads and validates the config at `config_path`. NotFound / InvalidArgument
+  // from the config loader.
+  static Result<std::unique_ptr<Runtime>> Load(const std::filesystem::path& config_path);
+
+  const config::Config& config() const { return config_; }
+
+  // Opens the database on first use. With `require_migrated`, fails with
+  // InvalidArgument when migrations are pending (run `tether migrate apply`).
+  Result<db::Database*> database(bool require_migrated = true);
+
+  // Loads the configured plugins on first use (broken ones are recorded).
+  plugin_host::PluginHost& plugins();
+
+  // The migrations shipped with the engine.
+  static std::filesystem::path MigrationsRoot();
+
+ private:
+  explicit Runtime(config::Config config) : config_(std::move(config)) {}
+
+  config::Config config_;
+  std::unique_ptr<db::Database> database_;
+  bool migrations_checked_ = false;
+  std::unique_ptr<plugin_host::PluginHost> plugins_;
+};
+
+}  // namespace tether::app
+
+#endif  // TETHER_ENGINE_APP_RUNTIME_H_

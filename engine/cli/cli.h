@@ -1,0 +1,70 @@
+// The tether command line: shared state of one invocation, exit codes, and
+// the commands (one function per command; each returns the exit code).
+#ifndef TETHER_ENGINE_CLI_CLI_H_
+#define TETHER_ENGINE_CLI_CLI_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/app/runtime.h"
+#include "tether/status.h"
+
+namespace tether::cli {
+
+// Documented in the README; scripts depend on them.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailed = 1,  // a sync (or another operation) failed; `plugins check` found a broken plugin
+  kExitUsage = 2,   // bad usage, bad config, unknown project or branch, pending migrations
+  kExitBusy = 3,    // the project is already being synced by another run; nothing was done
+};
+
+struct Invocation {
+  std::string config_flag;  // --config
+  bool json = false;        // --json: machine output on stdout
+};
+
+// Prints "tether: error: ..." to stderr and returns the exit code that fits
+// the status (kExitUsage for bad input, kExitFailed otherwise).
+int ReportError(const Status& status);
+
+// Loads the runtime from the invocation's config, or reports why not.
+Result<std::unique_ptr<app::Runtime>> LoadRuntime(const Invocation& inv);
+
+struct InitOptions {
+  std::string database_url;  // empty: sqlite:tether.db next to the config
+  bool force = false;
+};
+int RunInit(const Invocation& inv, const InitOptions& options);
+
+int RunPluginsList(const Invocation& inv, bool check);
+int RunMigrateStatus(const Invocation& inv);
+int RunMigrateApply(const Invocation& inv);
+
+struct ProjectAddOptions {
+  std::string name;
+  std::string provider;  // empty: the config's default provider
+  std::string storage;   // empty: the config's default storage
+  std::string repo;
+  std::string branch;    // empty: the repository's default branch
+};
+int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options);
+int RunProjectList(const Invocation& inv);
+int RunProjectShow(const Invocation& inv, const std::string& name);
+int RunProjectRemove(const Invocation& inv, const std::string& name);
+int RunProjectBranches(const Invocation& inv, const std::string& name);
+int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const std::string& branch);
+int RunProjectEnable(const Invocation& inv, const std::string& name, bool enabled);
+
+struct SyncOptions {
+  std::vector<std::string> projects;
+  bool all = false;
+  std::string trigger = "cli";
+};
+int RunSync(const Invocation& inv, const SyncOptions& options);
+int RunStatus(const Invocation& inv);
+
+}  // namespace tether::cli
+
+#endif  // TETHER_ENGINE_CLI_CLI_H_

@@ -1,0 +1,222 @@
+// tether init, plugins list|check, migrate status|apply, status.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "engine/cli/cli.h"
+#include "engine/cli/json_out.h"
+#include "engine/db/migrations.h"
+#include "engine/db/project_store.h"
+
+namespace tether::cli {
+
+int ReportError(const Status& status) {
+  std::fprintf(stderr, "tether: error: %s\n", status.message().c_str());
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+      return kExitUsage;
+    case StatusCode::kConflict:
+      return kExitBusy;
+    default:
+      return kExitFailed;
+  }
+}
+
+Result<std::unique_ptr<app::Runtime>> LoadRuntime(const Invocation& inv) {
+  std::filesystem::path path = config::ResolveConfigPath(inv.config_flag);
+  Result<std::unique_ptr<app::Runtime>> runtime = app::Runtime::Load(path);
+  if (!runtime.ok() && runtime.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound(runtime.status().message() +
+                            " (set --config or TETHER_CONFIG, or create one with `tether init`)");
+  }
+  return runtime;
+}
+
+namespace {
+
+Result<std::vector<db::Migration>> ShippedMigrations(db::Database* db) {
+  return db::LoadMigrations({app::Runtime::MigrationsRoot()}, db->dialect());
+}
+
+Result<std::vector<std::string>> ApplyMigrations(db::Database* db) {
+  Result<std::vector<db::Migration>> migrations = ShippedMigrations(db);
+  if (!migrations.ok()) return migrations.status();
+  db::Migrator migrator(db, std::move(migrations).value());
+  return migrator.Apply();
+}
+
+}  // namespace
+
+int RunInit(const Invocation& inv, const InitOptions& options) {
+  std::filesystem::path path =
+      std::filesystem::absolute(config::ResolveConfigPath(inv.config_flag)).lexically_normal();
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !options.force) {
+    return ReportError(Status::InvalidArgument("config " + path.string() +
+                                               " already exists; use --force to overwrite it"));
+  }
+  std::string url = options.database_url.empty() ? "sqlite:tether.db" : options.database_url;
+  std::string text = config::StarterConfig(url);
+  std::filesystem::create_directories(path.parent_path(), ec);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.good()) return ReportError(Status::Unavailable("cannot write " + path.string()));
+  }
+  Result<std::unique_ptr<app::Runtime>> runtime = app::Runtime::Load(path);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<db::Database*> db = (*runtime)->database(/*require_migrated=*/false);
+  if (!db.ok()) return ReportError(db.status());
+  Result<std::vector<std::string>> applied = ApplyMigrations(*db);
+  if (!applied.ok()) return ReportError(applied.status());
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().Str("config", path.string()).Str("database", db::RedactUrl((*runtime)->config().database_url));
+    out.BeginArray("migrations_applied");
+    for (const std::string& name : *applied) out.writer().String(name.c_str());
+    out.EndArray().End().Print();
+  } else {
+    std::printf("wrote %s\n", path.string().c_str());
+    std::printf("database %s: %zu migration(s) applied\n",
+                db::RedactUrl((*runtime)->config().database_url).c_str(), applied->size());
+    std::printf("next: tether --config %s project add NAME --repo PATH\n", path.string().c_str());
+  }
+  return kExitOk;
+}
+
+int RunPluginsList(const Invocation& inv, bool check) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  const plugin_host::PluginHost& host = (*runtime)->plugins();
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().Str("host_abi", plugin_host::PluginHost::HostAbi()).BeginArray("plugins");
+    for (const plugin_host::PluginRecord& p : host.plugins()) {
+      out.writer().StartObject();
+      out.Str("name", p.name).Str("kind", p.kind).Str("version", p.version).Str("abi", p.abi)
+          .Str("toolchain", p.toolchain).Str("file", p.file.string())
+          .Str("state", plugin_host::PluginStateName(p.state)).StrOrNull("error", p.error)
+          .Str("description", p.description);
+      out.writer().EndObject();
+    }
+    out.EndArray().End().Print();
+  } else {
+    std::printf("%-16s %-9s %-8s %-5s %-7s %s\n", "NAME", "KIND", "VERSION", "ABI", "STATE", "FILE");
+    for (const plugin_host::PluginRecord& p : host.plugins()) {
+      std::printf("%-16s %-9s %-8s %-5s %-7s %s\n", p.name.c_str(), p.kind.empty() ? "-" : p.kind.c_str(),
+                  p.version.empty() ? "-" : p.version.c_str(), p.abi.empty() ? "-" : p.abi.c_str(),
+                  plugin_host::PluginStateName(p.state), p.file.string().c_str());
+      if (p.state == plugin_host::PluginState::kBroken) {
+        std::printf("  broken: %s\n", p.error.c_str());
+      }
+    }
+    std::printf("host ABI %s\n", plugin_host::PluginHost::HostAbi().c_str());
+  }
+  if (check && host.AnyBroken()) {
+    if (!inv.json) std::fprintf(stderr, "tether: error: at least one plugin is broken\n");
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+int RunMigrateStatus(const Invocation& inv) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<db::Database*> db = (*runtime)->database(false);
+  if (!db.ok()) return ReportError(db.status());
+  Result<std::vector<db::Migration>> migrations = ShippedMigrations(*db);
+  if (!migrations.ok()) return ReportError(migrations.status());
+  db::Migrator migrator(*db, std::move(migrations).value());
+  Result<std::vector<db::MigrationState>> states = migrator.Status();
+  if (!states.ok()) return ReportError(states.status());
+  bool problem = false;
+  auto state_name = [&](const db::MigrationState& s) -> std::string {
+    if (s.changed) return "changed";
+    if (s.applied && s.migration.file.empty()) return "missing_file";
+    return s.applied ? "applied" : "pending";
+  };
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().Str("dialect", db::DialectName((*db)->dialect())).BeginArray("migrations");
+    for (const db::MigrationState& s : *states) {
+      out.writer().StartObject();
+      out.Str("version", s.migration.version).Str("name", s.migration.name).Str("state", state_name(s))
+          .StrOrNull("applied_at", s.applied_at).StrOrNull("checksum", s.migration.checksum);
+      out.writer().EndObject();
+    }
+    out.EndArray().End().Print();
+  } else {
+    std::printf("%-8s %-40s %-12s %s\n", "VERSION", "NAME", "STATE", "APPLIED AT");
+    for (const db::MigrationState& s : *states) {
+      std::printf("%-8s %-40s %-12s %s\n", s.migration.version.c_str(), s.migration.name.c_str(),
+                  state_name(s).c_str(), s.applied_at.c_str());
+    }
+  }
+  for (const db::MigrationState& s : *states) {
+    if (s.changed || (s.applied && s.migration.file.empty())) problem = true;
+  }
+  return problem ? kExitFailed : kExitOk;
+}
+
+int RunMigrateApply(const Invocation& inv) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<db::Database*> db = (*runtime)->database(false);
+  if (!db.ok()) return ReportError(db.status());
+  Result<std::vector<std::string>> applied = ApplyMigrations(*db);
+  if (!applied.ok()) {
+    std::fprintf(stderr, "tether: error: %s\n", applied.status().message().c_str());
+    return kExitFailed;
+  }
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().BeginArray("applied");
+    for (const std::string& name : *applied) out.writer().String(name.c_str());
+    out.EndArray().End().Print();
+  } else if (applied->empty()) {
+    std::printf("nothing to apply: the database is up to date\n");
+  } else {
+    for (const std::string& name : *applied) std::printf("applied %s\n", name.c_str());
+  }
+  return kExitOk;
+}
+
+int RunStatus(const Invocation& inv) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<db::Database*> db = (*runtime)->database();
+  if (!db.ok()) return ReportError(db.status());
+  db::ProjectStore store(*db);
+  Result<std::vector<db::Project>> projects = store.List();
+  if (!projects.ok()) return ReportError(projects.status());
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().BeginArray("projects");
+    for (const db::Project& p : *projects) {
+      out.writer().StartObject();
+      out.Str("name", p.name).Str("branch", p.branch).Bool("sync_enabled", p.sync_enabled)
+          .Str("status", p.status).StrOrNull("last_synced_commit", p.last_synced_commit)
+          .StrOrNull("last_synced_at", p.last_synced_at).StrOrNull("last_error", p.last_error);
+      out.writer().EndObject();
+    }
+    out.EndArray().End().Print();
+    return kExitOk;
+  }
+  if (projects->empty()) {
+    std::printf("no projects yet: add one with `tether project add NAME --repo PATH`\n");
+    return kExitOk;
+  }
+  std::printf("%-20s %-20s %-8s %-15s %-12s %s\n", "PROJECT", "BRANCH", "ENABLED", "STATUS", "COMMIT",
+              "LAST SYNCED");
+  for (const db::Project& p : *projects) {
+    std::printf("%-20s %-20s %-8s %-15s %-12s %s\n", p.name.c_str(), p.branch.c_str(),
+                p.sync_enabled ? "yes" : "no", p.status.c_str(),
+                p.last_synced_commit.empty() ? "-" : p.last_synced_commit.substr(0, 12).c_str(),
+                p.last_synced_at.empty() ? "-" : p.last_synced_at.c_str());
+    if (!p.last_error.empty()) std::printf("  error: %s\n", p.last_error.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace tether::cli

@@ -1,0 +1,259 @@
+// tether project add|list|show|remove|branches|select-branch|enable|disable.
+#include <cstdio>
+
+#include "engine/cli/cli.h"
+#include "engine/cli/json_out.h"
+#include "engine/db/project_store.h"
+#include "engine/db/run_store.h"
+#include "tether/provider.h"
+
+namespace tether::cli {
+namespace {
+
+// The open runtime and database of a project command.
+struct Session {
+  std::unique_ptr<app::Runtime> runtime;
+  db::Database* db = nullptr;
+};
+
+Result<Session> Open(const Invocation& inv) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return runtime.status();
+  Result<db::Database*> db = (*runtime)->database();
+  if (!db.ok()) return db.status();
+  Session session;
+  session.runtime = std::move(runtime).value();
+  session.db = *db;
+  return session;
+}
+
+Result<BranchList> ListBranches(app::Runtime* runtime, const std::string& provider_name,
+                                const std::string& repo_url) {
+  Result<Provider*> provider = runtime->plugins().FindProvider(provider_name);
+  if (!provider.ok()) return provider.status();
+  Result<std::unique_ptr<Repository>> repo = (*provider)->Open(repo_url);
+  if (!repo.ok()) return repo.status();
+  return (*repo)->ListBranches();
+}
+
+Status RequireBranch(const BranchList& branches, const std::string& branch, const std::string& repo_url) {
+  for (const Branch& b : branches.branches) {
+    if (b.name == branch) return Status::Ok();
+  }
+  std::string known;
+  size_t shown = 0;
+  for (const Branch& b : branches.branches) {
+    if (shown++ == 10) {
+      known += ", ...";
+      break;
+    }
+    known += (known.empty() ? "" : ", ") + b.name;
+  }
+  return Status::NotFound("branch \"" + branch + "\" does not exist in " + repo_url +
+                          (known.empty() ? std::string(" (it has no branches)") : " (branches: " + known + ")"));
+}
+
+void WriteProject(JsonOut& out, const db::Project& p) {
+  out.Int("id", p.id).Str("name", p.name).Str("tenant", p.tenant_id).Str("provider", p.provider)
+      .Str("storage", p.storage).Str("repo", p.repo_url).Str("branch", p.branch)
+      .Bool("sync_enabled", p.sync_enabled).Str("status", p.status)
+      .StrOrNull("last_synced_commit", p.last_synced_commit).StrOrNull("last_synced_at", p.last_synced_at)
+      .StrOrNull("last_error", p.last_error).Str("created_at", p.created_at);
+}
+
+void PrintProject(const db::Project& p) {
+  std::printf("name:        %s\n", p.name.c_str());
+  std::printf("repository:  %s (%s)\n", p.repo_url.c_str(), p.provider.c_str());
+  std::printf("branch:      %s\n", p.branch.c_str());
+  std::printf("storage:     %s\n", p.storage.c_str());
+  std::printf("enabled:     %s\n", p.sync_enabled ? "yes" : "no");
+  std::printf("status:      %s\n", p.status.c_str());
+  std::printf("commit:      %s\n", p.last_synced_commit.empty() ? "-" : p.last_synced_commit.c_str());
+  std::printf("synced at:   %s\n", p.last_synced_at.empty() ? "-" : p.last_synced_at.c_str());
+  if (!p.last_error.empty()) std::printf("last error:  %s\n", p.last_error.c_str());
+}
+
+}  // namespace
+
+int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
+  Result<Session> s = Open(inv);
+  if (!s.ok()) return ReportError(s.status());
+  Status name_ok = db::ValidateProjectName(options.name);
+  if (!name_ok.ok()) return ReportError(name_ok);
+  const config::Defaults& defaults = s->runtime->config().defaults;
+  db::NewProject project;
+  project.name = options.name;
+  project.provider = options.provider.empty() ? defaults.provider : options.provider;
+  project.storage = options.storage.empty() ? defaults.storage : options.storage;
+  project.repo_url = options.repo;
+  Result<Storage*> storage = s->runtime->plugins().FindStorage(project.storage);
+  if (!storage.ok()) return ReportError(storage.status());
+  Result<BranchList> branches = ListBranches(s->runtime.get(), project.provider, project.repo_url);
+  if (!branches.ok()) return ReportError(branches.status());
+  project.branch = options.branch.empty() ? branches->default_branch : options.branch;
+  if (project.branch.empty()) {
+    return ReportError(Status::InvalidArgument("repository " + project.repo_url +
+                                               " has no default branch; name one with --branch"));
+  }
+  Status has_branch = RequireBranch(*branches, project.branch, project.repo_url);
+  if (!has_branch.ok()) return ReportError(has_branch);
+  db::ProjectStore store(s->db);
+  Result<db::Project> added = store.Add(project);
+  if (!added.ok()) {
+    if (added.status().code() == StatusCode::kConflict) {
+      std::fprintf(stderr, "tether: error: %s\n", added.status().message().c_str());
+      return kExitUsage;
+    }
+    return ReportError(added.status());
+  }
+  if (inv.json) {
+    JsonOut out;
+    out.Begin();
+    WriteProject(out, *added);
+    out.End().Print();
+  } else {
+    std::printf("added project %s: %s, branch %s\n", added->name.c_str(), added->repo_url.c_str(),
+                added->branch.c_str());
+  }
+  return kExitOk;
+}
+
+int RunProjectList(const Invocation& inv) {
+  Result<Session> s = Open(inv);
+  if (!s.ok()) return ReportError(s.status());
+  db::ProjectStore store(s->db);
+  Result<std::vector<db::Project>> projects = store.List();
+  if (!projects.ok()) return ReportError(projects.status());
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().BeginArray("projects");
+    for (const db::Project& p : *projects) {
+      out.writer().StartObject();
+      WriteProject(out, p);
+      out.writer().EndObject();
+    }
+    out.EndArray().End().Print();
+    return kExitOk;
+  }
+  std::printf("%-20s %-10s %-20s %-8s %s\n", "NAME", "PROVIDER", "BRANCH", "ENABLED", "REPOSITORY");
+  for (const db::Project& p : *projects) {
+    std::printf("%-20s %-10s %-20s %-8s %s\n", p.name.c_str(), p.provider.c_str(), p.branch.c_str(),
+                p.sync_enabled ? "yes" : "no", p.repo_url.c_str());
+  }
+  return kExitOk;
+}
+
+int RunProjectShow(const Invocation& inv, const std::string& name) {
+  Result<Session> s = Open(inv);
+  if (!s.ok()) return ReportError(s.status());
+  db::ProjectStore store(s->db);
+  Result<db::Project> project = store.Get(name);
+  if (!project.ok()) return ReportError(project.status());
+  db::RunStore runs(s->db);
+  Result<std::vector<db::SyncRun>> recent = runs.List(project->id, 5);
+  if (!recent.ok()) return ReportError(recent.status());
+  Result<Storage*> storage = s->runtime->plugins().FindStorage(project->storage);
+  StorageCounts counts;
+  if (storage.ok()) {
+    Result<StorageCounts> c = (*storage)->Counts(project->id);
+    if (c.ok()) counts = *c;
+  }
+  if (inv.json) {
+    JsonOut out;
+    out.Begin();
+    WriteProject(out, *project);
+    out.BeginObject("documents").Int("count", counts.documents).Int("with_content", counts.with_content)
+        .Int("binary", counts.binary).Int("with_embedding", counts.with_embedding)
+        .Int("total_bytes", counts.total_bytes).End();
+    out.BeginArray("recent_runs");
+    for (const db::SyncRun& r : *recent) {
+      out.writer().StartObject();
+      out.Int("id", r.id).Str("outcome", r.outcome).StrOrNull("mode", r.mode).Str("started_at", r.started_at)
+          .StrOrNull("to_commit", r.to_commit).StrOrNull("error", r.error);
+      out.writer().EndObject();
+    }
+    out.EndArray().End().Print();
+    return kExitOk;
+  }
+  PrintProject(*project);
+  std::printf("documents:   %lld (%lld with content, %lld binary, %lld with embedding)\n",
+              static_cast<long long>(counts.documents), static_cast<long long>(counts.with_content),
+              static_cast<long long>(counts.binary), static_cast<long long>(counts.with_embedding));
+  if (!recent->empty()) std::printf("recent runs:\n");
+  for (const db::SyncRun& r : *recent) {
+    std::printf("  #%lld %s %s %s +%lld ~%lld -%lld >%lld%s%s\n", static_cast<long long>(r.id),
+                r.started_at.c_str(), r.outcome.c_str(), r.mode.empty() ? "-" : r.mode.c_str(),
+                static_cast<long long>(r.counts.added), static_cast<long long>(r.counts.modified),
+                static_cast<long long>(r.counts.deleted), static_cast<long long>(r.counts.renamed),
+                r.error.empty() ? "" : "  ", r.error.c_str());
+  }
+  return kExitOk;
+}
+
+int RunProjectRemove(const Invocation& inv, const std::string& name) {
+  Result<Session> s = Open(inv);
+  if (!s.ok()) return ReportError(s.status());
+  db::ProjectStore store(s->db);
+  Status removed = store.Remove(name);
+  if (!removed.ok()) return ReportError(removed);
+  if (!inv.json) std::printf("removed project %s\n", name.c_str());
+  else JsonOut().Begin().Str("removed", name).End().Print();
+  return kExitOk;
+}
+
+int RunProjectBranches(const Invocation& inv, const std::string& name) {
+  Result<Session> s = Open(inv);
+  if (!s.ok()) return ReportError(s.status());
+  db::ProjectStore store(s->db);
+  Result<db::Project> project = store.Get(name);
+  if (!project.ok()) return ReportError(project.status());
+  Result<BranchList> branches = ListBranches(s->runtime.get(), project->provider, project->repo_url);
+  if (!branches.ok()) return ReportError(branches.status());
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().Str("selected", project->branch).Str("default", branches->default_branch).BeginArray("branches");
+    for (const Branch& b : branches->branches) {
+      out.writer().StartObject();
+      out.Str("name", b.name).Str("head", b.head).Bool("default", b.name == branches->default_branch)
+          .Bool("selected", b.name == project->branch);
+      out.writer().EndObject();
+    }
+    out.EndArray().End().Print();
+    return kExitOk;
+  }
+  for (const Branch& b : branches->branches) {
+    std::printf("%s %-40s %s%s\n", b.name == project->branch ? "*" : " ", b.name.c_str(),
+                b.head.substr(0, 12).c_str(), b.name == branches->default_branch ? "  (default)" : "");
+  }
+  return kExitOk;
+}
+
+int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const std::string& branch) {
+  Result<Session> s = Open(inv);
+  if (!s.ok()) return ReportError(s.status());
+  db::ProjectStore store(s->db);
+  Result<db::Project> project = store.Get(name);
+  if (!project.ok()) return ReportError(project.status());
+  Result<BranchList> branches = ListBranches(s->runtime.get(), project->provider, project->repo_url);
+  if (!branches.ok()) return ReportError(branches.status());
+  Status has_branch = RequireBranch(*branches, branch, project->repo_url);
+  if (!has_branch.ok()) return ReportError(has_branch.WithContext("branch left at \"" + project->branch + "\""));
+  Status set = store.SetBranch(name, branch);
+  if (!set.ok()) return ReportError(set);
+  if (inv.json) JsonOut().Begin().Str("project", name).Str("branch", branch).End().Print();
+  else std::printf("project %s now syncs branch %s\n", name.c_str(), branch.c_str());
+  return kExitOk;
+}
+
+int RunProjectEnable(const Invocation& inv, const std::string& name, bool enabled) {
+  Result<Session> s = Open(inv);
+  if (!s.ok()) return ReportError(s.status());
+  db::ProjectStore store(s->db);
+  Status set = store.SetEnabled(name, enabled);
+  if (!set.ok()) return ReportError(set);
+  if (inv.json) JsonOut().Begin().Str("project", name).Bool("sync_enabled", enabled).End().Print();
+  else std::printf("project %s %s\n", name.c_str(), enabled ? "enabled" : "disabled");
+  return kExitOk;
+}
+
+}  // namespace tether::cli

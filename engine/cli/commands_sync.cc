@@ -1,0 +1,160 @@
+// tether sync: runs the pipeline for each named project (or --all) and
+// reports each run; a progress bar on a terminal, plain lines otherwise.
+#include <unistd.h>
+
+#include <cstdio>
+#include <mutex>
+
+#include <rapidjson/document.h>
+
+#include "engine/cli/cli.h"
+#include "engine/cli/json_out.h"
+#include "engine/db/project_store.h"
+#include "engine/sync/pipeline.h"
+
+namespace tether::cli {
+namespace {
+
+// Draws write progress from the event stream on stderr: a bar redrawn in
+// place on a terminal, a line per 10% otherwise.
+class ProgressReporter {
+ public:
+  explicit ProgressReporter(bool terminal) : terminal_(terminal) {}
+
+  void OnEvent(const sync::Event& event) {
+    if (event.type != "phase.progress") return;
+    rapidjson::Document payload;
+    payload.Parse(event.payload_json.c_str());
+    if (payload.HasParseError() || !payload.IsObject() || !payload.HasMember("done") ||
+        !payload.HasMember("total")) {
+      return;
+    }
+    int64_t done = payload["done"].GetInt64(), total = payload["total"].GetInt64();
+    if (total <= 0) return;
+    int percent = static_cast<int>(done * 100 / total);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (terminal_) {
+      const int width = 30;
+      int filled = percent * width / 100;
+      std::fprintf(stderr, "\r  writing [%s%s] %3d%% %lld/%lld files", std::string(filled, '#').c_str(),
+                   std::string(width - filled, ' ').c_str(), percent, static_cast<long long>(done),
+                   static_cast<long long>(total));
+      if (done == total) std::fprintf(stderr, "\n");
+      std::fflush(stderr);
+      return;
+    }
+    if (percent / 10 > last_decile_ || done == total) {
+      last_decile_ = percent / 10;
+      std::fprintf(stderr, "  writing: %lld/%lld files (%d%%)\n", static_cast<long long>(done),
+                   static_cast<long long>(total), percent);
+    }
+  }
+
+ private:
+  bool terminal_;
+  std::mutex mutex_;
+  int last_decile_ = -1;
+};
+
+void WriteRun(JsonOut& out, const sync::SyncResult& r) {
+  const db::SyncRun& run = r.run;
+  out.writer().StartObject();
+  out.Str("project", r.project);
+  if (run.id > 0) out.Int("run_id", run.id);
+  else out.writer().Key("run_id"), out.writer().Null();
+  std::string outcome = run.outcome.empty() ? (r.status.code() == StatusCode::kConflict ? "busy" : "failed")
+                                            : run.outcome;
+  out.Str("outcome", outcome).StrOrNull("mode", run.mode).StrOrNull("branch", run.branch)
+      .StrOrNull("from_commit", run.from_commit).StrOrNull("to_commit", run.to_commit)
+      .Int("files_added", run.counts.added).Int("files_modified", run.counts.modified)
+      .Int("files_deleted", run.counts.deleted).Int("files_renamed", run.counts.renamed)
+      .Int("files_skipped", run.counts.skipped).Int("bytes_read", run.counts.bytes_read);
+  out.BeginObject("timings_ms").NumOrNull("discover", run.timings.discover_ms)
+      .NumOrNull("resolve", run.timings.resolve_ms).NumOrNull("diff", run.timings.diff_ms)
+      .NumOrNull("write", run.timings.write_ms).NumOrNull("analyze", run.timings.analyze_ms)
+      .NumOrNull("finalize", run.timings.finalize_ms).End();
+  out.Num("total_ms", r.total_ms);
+  out.StrOrNull("error", r.status.ok() ? std::string() : r.status.message());
+  out.writer().EndObject();
+}
+
+void PrintRun(const sync::SyncResult& r) {
+  const db::SyncRun& run = r.run;
+  if (!r.status.ok()) {
+    std::fprintf(stderr, "tether: error: %s: %s\n", r.project.c_str(), r.status.message().c_str());
+    return;
+  }
+  if (run.mode == "noop") {
+    std::printf("%s: up to date at %s (%.1f ms)\n", r.project.c_str(), run.to_commit.substr(0, 12).c_str(),
+                r.total_ms);
+    return;
+  }
+  std::printf("%s: %s sync %s -> %s: %lld added, %lld modified, %lld deleted, %lld renamed", r.project.c_str(),
+              run.mode.c_str(), run.from_commit.empty() ? "(nothing)" : run.from_commit.substr(0, 12).c_str(),
+              run.to_commit.substr(0, 12).c_str(), static_cast<long long>(run.counts.added),
+              static_cast<long long>(run.counts.modified), static_cast<long long>(run.counts.deleted),
+              static_cast<long long>(run.counts.renamed));
+  if (run.counts.skipped > 0) std::printf(", %lld refused", static_cast<long long>(run.counts.skipped));
+  std::printf(" in %.0f ms (run #%lld)\n", r.total_ms, static_cast<long long>(run.id));
+}
+
+}  // namespace
+
+int RunSync(const Invocation& inv, const SyncOptions& options) {
+  if (options.all == !options.projects.empty()) {
+    return ReportError(Status::InvalidArgument("name the projects to sync, or pass --all (not both)"));
+  }
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<db::Database*> db = (*runtime)->database();
+  if (!db.ok()) return ReportError(db.status());
+
+  std::vector<std::string> names = options.projects;
+  if (options.all) {
+    db::ProjectStore store(*db);
+    Result<std::vector<db::Project>> projects = store.List();
+    if (!projects.ok()) return ReportError(projects.status());
+    for (const db::Project& p : *projects) {
+      if (p.sync_enabled) names.push_back(p.name);
+    }
+  }
+
+  const config::Config& config = (*runtime)->config();
+  sync::EventLog events(config.database_url);
+  ProgressReporter progress(!inv.json && isatty(STDERR_FILENO));
+  events.AddListener([&](const sync::Event& e) { progress.OnEvent(e); });
+  sync::SyncOptions sync_options;
+  sync_options.trigger = options.trigger;
+  sync_options.max_content_bytes = config.defaults.max_content_bytes;
+  sync_options.lease_seconds = config.defaults.lease_seconds;
+  sync::SyncPipeline pipeline(*db, &(*runtime)->plugins(), &events, sync_options);
+
+  std::vector<sync::SyncResult> results;
+  for (const std::string& name : names) {
+    results.push_back(pipeline.Run(name));
+    if (!inv.json) PrintRun(results.back());
+  }
+  Status flushed = events.Flush();
+  if (!flushed.ok()) std::fprintf(stderr, "tether: warning: %s\n", flushed.message().c_str());
+
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().BeginArray("runs");
+    for (const sync::SyncResult& r : results) WriteRun(out, r);
+    out.EndArray().End().Print();
+  }
+  // A failed sync outweighs bad input, which outweighs a busy project.
+  bool failed = false, usage = false, busy = false;
+  for (const sync::SyncResult& r : results) {
+    if (r.status.ok()) continue;
+    StatusCode c = r.status.code();
+    if (r.run.id != 0) failed = true;
+    else if (c == StatusCode::kConflict) busy = true;
+    else if (c == StatusCode::kNotFound || c == StatusCode::kInvalidArgument) usage = true;
+    else failed = true;
+  }
+  int code = failed ? kExitFailed : usage ? kExitUsage : busy ? kExitBusy : kExitOk;
+  return code;
+}
+
+}  // namespace tether::cli
