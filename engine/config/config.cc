@@ -1,0 +1,413 @@
+#include "engine/config/config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/schema.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "engine/config/env_expand.h"
+#include "engine/config/json_pointer.h"
+#include "engine/config/schema_errors.h"
+
+namespace tether::config {
+namespace {
+
+namespace fs = std::filesystem;
+using internal::ChildPointer;
+using internal::DisplayPointer;
+using internal::EnvLookup;
+using internal::Quote;
+using tether::Result;
+using tether::Status;
+
+constexpr char kDefaultConfigFile[] = "./tether.json";
+constexpr char kConfigEnvVar[] = "TETHER_CONFIG";
+constexpr std::string_view kSqlitePrefix = "sqlite:";
+constexpr std::string_view kSqliteMemory = ":memory:";
+constexpr std::string_view kPostgresqlPrefix = "postgresql://";
+constexpr std::string_view kPostgresPrefix = "postgres://";
+// A config is a few kilobytes; anything this large is not one.
+constexpr uintmax_t kMaxConfigBytes = 16u << 20;
+// Deeper than any sensible config (plugin settings included).
+constexpr int kMaxNesting = 64;
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+std::optional<std::string> ProcessEnv(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+// ---------------------------------------------------------------------------
+// Syntax
+
+// 1-based line and column (in UTF-8 characters) of byte `offset` in `text`.
+struct TextPosition {
+  size_t line = 1;
+  size_t column = 1;
+};
+
+TextPosition PositionOf(std::string_view text, size_t offset) {
+  TextPosition position;
+  const size_t end = std::min(offset, text.size());
+  for (size_t i = 0; i < end; ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\n') {
+      ++position.line;
+      position.column = 1;
+    } else if ((byte & 0xC0) != 0x80) {  // not a UTF-8 continuation byte
+      ++position.column;
+    }
+  }
+  return position;
+}
+
+std::string_view WithoutByteOrderMark(std::string_view text) {
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  return StartsWith(text, kBom) ? text.substr(kBom.size()) : text;
+}
+
+Status SyntaxError(const std::string& source, std::string_view text,
+                   const rapidjson::Document& document) {
+  const TextPosition at = PositionOf(text, document.GetErrorOffset());
+  return Status::InvalidArgument(
+      source + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+      ": JSON syntax error: " + rapidjson::GetParseError_En(document.GetParseError()));
+}
+
+// RapidJSON keeps both members of {"a": 1, "a": 2}; the schema cannot see
+// it, and silently taking one of them would hide a mistake. Deep nesting is
+// refused too: the passes after this one recurse.
+Status CheckStructure(const rapidjson::Value& value, const std::string& pointer, int depth) {
+  if (depth > kMaxNesting) {
+    return Status::InvalidArgument(DisplayPointer(pointer) + ": nested more than " +
+                                   std::to_string(kMaxNesting) + " levels deep");
+  }
+  if (value.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+      TETHER_RETURN_IF_ERROR(CheckStructure(value[i], ChildPointer(pointer, i), depth + 1));
+    }
+    return Status::Ok();
+  }
+  if (!value.IsObject()) return Status::Ok();
+  std::set<std::string_view> seen;
+  for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
+    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    const std::string child = ChildPointer(pointer, name);
+    if (!seen.insert(name).second) {
+      return Status::InvalidArgument(child + ": property " + Quote(name) +
+                                     " appears more than once in " + DisplayPointer(pointer));
+    }
+    TETHER_RETURN_IF_ERROR(CheckStructure(it->value, child, depth + 1));
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Schema
+
+Status ValidateAgainstSchema(const rapidjson::Document& document) {
+  const std::string_view text = ConfigSchema();
+  rapidjson::Document schema_json;
+  schema_json.Parse(text.data(), text.size());
+  if (schema_json.HasParseError()) {
+    return Status::Internal("the embedded config schema is not valid JSON: " +
+                            std::string(rapidjson::GetParseError_En(schema_json.GetParseError())));
+  }
+  // Built per call: RapidJSON's schema regexes keep scratch state, so one
+  // SchemaDocument must not validate on two threads at once.
+  const rapidjson::SchemaDocument schema(schema_json);
+  rapidjson::SchemaValidator validator(schema);
+  if (document.Accept(validator)) return Status::Ok();
+  return Status::InvalidArgument(
+      internal::DescribeSchemaViolation(validator, schema_json, document));
+}
+
+// ---------------------------------------------------------------------------
+// Reading a validated document
+
+std::string StringMember(const rapidjson::Value& object, const char* name,
+                         const std::string& fallback) {
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd()) return fallback;
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::string ToCompactJson(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+PluginConfig ReadPlugin(const rapidjson::Value& object) {
+  PluginConfig plugin;
+  plugin.name = StringMember(object, "name", "");
+  plugin.path = StringMember(object, "path", "");
+  plugin.kind = StringMember(object, "kind", "");
+  auto settings = object.FindMember("settings");
+  if (settings != object.MemberEnd()) plugin.settings_json = ToCompactJson(settings->value);
+  return plugin;
+}
+
+Defaults ReadDefaults(const rapidjson::Value& object) {
+  Defaults defaults;
+  defaults.provider = StringMember(object, "provider", defaults.provider);
+  defaults.storage = StringMember(object, "storage", defaults.storage);
+  auto bytes = object.FindMember("max_content_bytes");
+  if (bytes != object.MemberEnd()) defaults.max_content_bytes = bytes->value.GetUint64();
+  auto lease = object.FindMember("lease_seconds");
+  if (lease != object.MemberEnd()) defaults.lease_seconds = lease->value.GetInt64();
+  return defaults;
+}
+
+// `document` must have passed the schema.
+Config ReadConfig(const rapidjson::Document& document) {
+  Config config;
+  config.database_url = StringMember(document, "database", "");
+  auto plugins = document.FindMember("plugins");
+  if (plugins != document.MemberEnd()) {
+    for (const auto& plugin : plugins->value.GetArray()) {
+      config.plugins.push_back(ReadPlugin(plugin));
+    }
+  }
+  auto defaults = document.FindMember("defaults");
+  if (defaults != document.MemberEnd()) config.defaults = ReadDefaults(defaults->value);
+  return config;
+}
+
+// ---------------------------------------------------------------------------
+// Checks across values
+
+// `name` quoted, unless any of the strings at `pointers` (all holding this
+// name) came from an environment variable: then it may be a secret and is
+// not shown.
+std::string NameForMessage(const std::string& name, const std::vector<std::string>& pointers,
+                           const std::set<std::string>& expanded) {
+  for (const std::string& pointer : pointers) {
+    if (expanded.count(pointer) > 0) return "(set from an environment variable)";
+  }
+  return Quote(name);
+}
+
+Status CheckUniquePluginNames(const std::vector<PluginConfig>& plugins,
+                              const std::set<std::string>& expanded) {
+  for (size_t later = 0; later < plugins.size(); ++later) {
+    for (size_t first = 0; first < later; ++first) {
+      if (plugins[first].name != plugins[later].name) continue;
+      const std::string first_at = ChildPointer("/plugins", first);
+      const std::string later_at = ChildPointer("/plugins", later);
+      const std::string shown = NameForMessage(
+          plugins[later].name, {ChildPointer(first_at, "name"), ChildPointer(later_at, "name")},
+          expanded);
+      return Status::InvalidArgument(later_at + ": duplicate plugin name " + shown +
+                                     ": listed at " + first_at + " and " + later_at);
+    }
+  }
+  return Status::Ok();
+}
+
+// An explicit defaults.provider / defaults.storage must name a listed plugin
+// that may be of that kind.
+Status CheckDefaultPlugin(const rapidjson::Document& document, const Config& config,
+                          const char* role, const std::set<std::string>& expanded) {
+  auto defaults = document.FindMember("defaults");
+  if (defaults == document.MemberEnd() || !defaults->value.HasMember(role)) {
+    return Status::Ok();
+  }
+  const std::string name = StringMember(defaults->value, role, "");
+  const std::string at = ChildPointer("/defaults", std::string_view(role));
+  for (size_t i = 0; i < config.plugins.size(); ++i) {
+    const PluginConfig& plugin = config.plugins[i];
+    if (plugin.name != name) continue;
+    if (plugin.kind.empty() || plugin.kind == role) return Status::Ok();
+    const std::string plugin_at = ChildPointer("/plugins", i);
+    const std::string shown = NameForMessage(name, {at, ChildPointer(plugin_at, "name")}, expanded);
+    return Status::InvalidArgument(at + ": the default " + role + " " + shown + " is listed at " +
+                                   plugin_at + " with kind " + Quote(plugin.kind) + ", not " +
+                                   Quote(role));
+  }
+  return Status::InvalidArgument(at + ": the default " + role + " " +
+                                 NameForMessage(name, {at}, expanded) +
+                                 " is not in /plugins; list it there");
+}
+
+// ---------------------------------------------------------------------------
+// Paths
+
+fs::path AbsoluteDir(const fs::path& dir) {
+  std::error_code ec;
+  fs::path absolute = dir.empty() ? fs::current_path(ec) : fs::absolute(dir, ec);
+  if (ec) return dir;
+  return absolute.lexically_normal();
+}
+
+std::string ResolvePath(const fs::path& base_dir, const std::string& path) {
+  const fs::path p(path);
+  if (p.is_absolute()) return p.lexically_normal().string();
+  return (base_dir / p).lexically_normal().string();
+}
+
+Result<std::string> ResolveDatabaseUrl(const std::string& url, const fs::path& base_dir) {
+  if (StartsWith(url, kPostgresqlPrefix) || StartsWith(url, kPostgresPrefix)) return url;
+  if (!StartsWith(url, kSqlitePrefix)) {
+    return Status::InvalidArgument(
+        "/database: unknown database scheme; expected sqlite:PATH, postgresql://... or "
+        "postgres://...");
+  }
+  const std::string file = url.substr(kSqlitePrefix.size());
+  if (file.empty()) {
+    return Status::InvalidArgument(
+        "/database: a sqlite: URL needs a file path after \"sqlite:\", e.g. sqlite:tether.db");
+  }
+  if (file == kSqliteMemory) return url;
+  return std::string(kSqlitePrefix) + ResolvePath(base_dir, file);
+}
+
+Status ResolvePaths(const fs::path& base_dir, Config* config) {
+  const fs::path base = AbsoluteDir(base_dir);
+  Result<std::string> database = ResolveDatabaseUrl(config->database_url, base);
+  if (!database.ok()) return database.status();
+  config->database_url = std::move(database).value();
+  for (PluginConfig& plugin : config->plugins) {
+    if (!plugin.path.empty()) plugin.path = ResolvePath(base, plugin.path);
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// The pipeline after a successful parse; error messages lack the source.
+
+Result<Config> Interpret(rapidjson::Document& document, const fs::path& base_dir,
+                         const EnvLookup& env) {
+  TETHER_RETURN_IF_ERROR(CheckStructure(document, "", 0));
+  std::set<std::string> expanded;  // pointers of strings that held ${NAME}
+  TETHER_RETURN_IF_ERROR(
+      internal::ExpandStrings(document, "", document.GetAllocator(), env, &expanded));
+  TETHER_RETURN_IF_ERROR(ValidateAgainstSchema(document));
+  Config config = ReadConfig(document);
+  TETHER_RETURN_IF_ERROR(CheckUniquePluginNames(config.plugins, expanded));
+  TETHER_RETURN_IF_ERROR(CheckDefaultPlugin(document, config, "provider", expanded));
+  TETHER_RETURN_IF_ERROR(CheckDefaultPlugin(document, config, "storage", expanded));
+  TETHER_RETURN_IF_ERROR(ResolvePaths(base_dir, &config));
+  return config;
+}
+
+Result<std::string> ReadConfigFile(const fs::path& path, const std::string& source) {
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(path, ec);
+  if (!ec && size > kMaxConfigBytes) {
+    return Status::InvalidArgument(source + ": is " + std::to_string(size) +
+                                   " bytes; a config file is at most " +
+                                   std::to_string(kMaxConfigBytes) + " bytes");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::InvalidArgument(source +
+                                   ": cannot open the config file: " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::InvalidArgument(source + ": cannot read the config file");
+  return text.str();
+}
+
+}  // namespace
+
+fs::path ResolveConfigPath(const std::string& flag_value) {
+  if (!flag_value.empty()) return fs::path(flag_value);
+  std::optional<std::string> from_env = ProcessEnv(kConfigEnvVar);
+  if (from_env && !from_env->empty()) return fs::path(*from_env);
+  return fs::path(kDefaultConfigFile);
+}
+
+Result<Config> LoadConfig(const fs::path& file) {
+  const std::string source = file.string();
+  std::error_code ec;
+  fs::path absolute = fs::absolute(file, ec);
+  if (ec) absolute = file;
+  absolute = absolute.lexically_normal();
+
+  const fs::file_status status = fs::status(absolute, ec);
+  if (status.type() == fs::file_type::not_found) {
+    return Status::NotFound(source + ": config file does not exist (looked for " +
+                            absolute.string() + ")");
+  }
+  if (ec) return Status::InvalidArgument(source + ": cannot read the config file: " + ec.message());
+  if (fs::is_directory(status)) {
+    return Status::InvalidArgument(source + ": is a directory, not a config file");
+  }
+
+  Result<std::string> text = ReadConfigFile(absolute, source);
+  if (!text.ok()) return text.status();
+  Result<Config> config = ParseConfig(text.value(), source, absolute.parent_path(), ProcessEnv);
+  if (!config.ok()) return config.status();
+  config->file = absolute;
+  return config;
+}
+
+Result<Config> ParseConfig(const std::string& text, const std::string& source_name,
+                           const fs::path& base_dir, const EnvLookup& env) {
+  const std::string_view json = WithoutByteOrderMark(text);
+  rapidjson::Document document;
+  // Iterative parsing: no recursion, whatever the nesting of the input.
+  document.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(
+      json.data(), json.size());
+  if (document.HasParseError()) return SyntaxError(source_name, json, document);
+  Result<Config> config = Interpret(document, base_dir, env);
+  if (!config.ok()) return config.status().WithContext(source_name);
+  return config;
+}
+
+std::string StarterConfig(const std::string& database_url) {
+  const Defaults defaults;
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+  writer.SetIndent(' ', 2);
+  writer.StartObject();
+  writer.Key("database");
+  writer.String(database_url.data(), static_cast<rapidjson::SizeType>(database_url.size()));
+  writer.Key("plugins");
+  writer.StartArray();
+  const std::pair<const char*, const char*> bundled[] = {{"local-git", "provider"},
+                                                         {"sql-storage", "storage"}};
+  for (const auto& [name, kind] : bundled) {
+    writer.StartObject();
+    writer.Key("name");
+    writer.String(name);
+    writer.Key("kind");
+    writer.String(kind);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.Key("defaults");
+  writer.StartObject();
+  writer.Key("provider");
+  writer.String(defaults.provider.c_str());
+  writer.Key("storage");
+  writer.String(defaults.storage.c_str());
+  writer.Key("max_content_bytes");
+  writer.Uint64(defaults.max_content_bytes);
+  writer.Key("lease_seconds");
+  writer.Int64(defaults.lease_seconds);
+  writer.EndObject();
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+}  // namespace tether::config
