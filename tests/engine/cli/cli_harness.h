@@ -1,0 +1,50 @@
+// Runs the real tether binary against a temporary config and SQLite
+// database, and reads the database back for assertions.
+#ifndef TETHER_TESTS_ENGINE_CLI_CLI_HARNESS_H_
+#define TETHER_TESTS_ENGINE_CLI_CLI_HARNESS_H_
+
+#include <memory>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "engine/db/database.h"
+#include "support/git_repo.h"
+
+namespace tether::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class TetherCli {
+ public:
+  // Writes a config in `dir` (extra JSON members of "defaults" may be given
+  // as `defaults_json`, e.g. R"("max_content_bytes": 100)") and migrates.
+  explicit TetherCli(const std::filesystem::path& dir, const std::string& defaults_json = "");
+
+  // Runs `tether --config <config> <args>`; args is shell text.
+  CliResult Run(const std::string& args) const;
+  // Runs with --json and parses stdout; fails the test when it is not JSON.
+  rapidjson::Document Json(const std::string& args, int* exit_code = nullptr) const;
+
+  db::Database& db();
+  const std::filesystem::path& config() const { return config_; }
+  std::string db_url() const { return "sqlite:" + db_path_.string(); }
+
+  // Single-value queries on the database.
+  long long Count(const std::string& sql);
+  std::string Text(const std::string& sql);
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path config_;
+  std::filesystem::path db_path_;
+  std::unique_ptr<db::Database> db_;
+};
+
+}  // namespace tether::testing
+
+#endif  // TETHER_TESTS_ENGINE_CLI_CLI_HARNESS_H_

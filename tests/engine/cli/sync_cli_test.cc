@@ -1,0 +1,379 @@
+// The sync pipeline end to end, through the tether binary, on real git
+// repositories and a real SQLite database.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <thread>
+
+#include "cli_harness.h"
+
+using tether::testing::CliResult;
+using tether::testing::GitRepo;
+using tether::testing::ShellQuote;
+using tether::testing::TempDir;
+using tether::testing::TetherCli;
+
+namespace {
+
+// A project "p" following `repo` with its default branch.
+void AddProject(TetherCli& cli, GitRepo& repo, const std::string& extra = "") {
+  CliResult added = cli.Run("project add p --repo " + ShellQuote(repo.url()) + " " + extra);
+  INFO(added.err);
+  REQUIRE(added.exit_code == 0);
+}
+
+const rapidjson::Value& OnlyRun(const rapidjson::Document& doc) {
+  REQUIRE(doc["runs"].Size() == 1);
+  return doc["runs"][0];
+}
+
+std::string Str(const rapidjson::Value& v, const char* key) {
+  return v[key].IsString() ? v[key].GetString() : std::string();
+}
+
+// Marks every document of the project as embedded, as an analyzer would.
+void EmbedEverything(TetherCli& cli) {
+  cli.db().Execute("UPDATE documents SET embedding = X'0102030405'", "embed");
+}
+
+long long Embedded(TetherCli& cli, const std::string& path) {
+  return cli.Count("SELECT COUNT(*) FROM documents WHERE path = '" + path + "' AND embedding IS NOT NULL");
+}
+
+long long Docs(TetherCli& cli) { return cli.Count("SELECT COUNT(*) FROM documents"); }
+
+}  // namespace
+
+TEST_CASE("first sync stores every file and a resync with nothing new does nothing") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("README.md", "# hello\n");
+  repo.Write("src/main.cc", "int main() { return 0; }\n");
+  repo.Write("src/deep/nested/util.py", "print('x')\n");
+  repo.Write("bin/run.sh", "#!/bin/sh\necho hi\n", true);
+  repo.Write("data/blob.bin", std::string("\x00\x01\x02\xff binary", 11));
+  repo.Symlink("link-out", "../../etc/passwd");
+  const std::string head = repo.Commit("first");
+  const std::string listing = repo.Git("ls-tree -r --name-only HEAD");
+  const long long files = static_cast<long long>(std::count(listing.begin(), listing.end(), '\n') + 1);
+
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  int code = -1;
+  auto doc = cli.Json("sync p", &code);
+  CHECK(code == 0);
+  const auto& run = OnlyRun(doc);
+  CHECK(Str(run, "outcome") == "succeeded");
+  CHECK(Str(run, "mode") == "full");
+  CHECK(Str(run, "to_commit") == head);
+  CHECK(run["files_added"].GetInt64() == files);
+  CHECK(Docs(cli) == files);
+  CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'src/main.cc'") == "int main() { return 0; }\n");
+  CHECK(cli.Text("SELECT language FROM documents WHERE path = 'src/main.cc'") == "cpp");
+  CHECK(cli.Text("SELECT kind FROM documents WHERE path = 'bin/run.sh'") == "executable");
+  // Binary: metadata only.
+  CHECK(cli.Count("SELECT is_binary FROM documents WHERE path = 'data/blob.bin'") == 1);
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'data/blob.bin' AND content IS NULL") == 1);
+  CHECK(cli.Count("SELECT size FROM documents WHERE path = 'data/blob.bin'") == 11);
+  // A symlink is recorded as a symlink (its target), never followed.
+  CHECK(cli.Text("SELECT kind FROM documents WHERE path = 'link-out'") == "symlink");
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'link-out'") == "../../etc/passwd");
+  // Every phase is timed.
+  for (const char* phase : {"discover", "resolve", "diff", "write", "analyze", "finalize"}) {
+    INFO(phase);
+    CHECK(run["timings_ms"][phase].IsNumber());
+  }
+  CHECK(cli.Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'succeeded' AND write_ms IS NOT NULL") == 1);
+
+  EmbedEverything(cli);
+  auto again = cli.Json("sync p", &code);
+  CHECK(code == 0);
+  CHECK(Str(OnlyRun(again), "mode") == "noop");
+  CHECK(OnlyRun(again)["files_added"].GetInt64() == 0);
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE embedding IS NULL") == 0);
+}
+
+TEST_CASE("an incremental sync writes only the change and keeps derived data of untouched rows") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  for (int i = 0; i < 20; ++i) repo.Write("dir" + std::to_string(i % 4) + "/f" + std::to_string(i) + ".txt", "content " + std::to_string(i) + "\n");
+  repo.Write("old/name.txt", "moved content\n");
+  repo.Write("tool.sh", "#!/bin/sh\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  EmbedEverything(cli);
+  const std::string untouched_updated = cli.Text("SELECT updated_at FROM documents WHERE path = 'dir1/f1.txt'");
+
+  repo.Write("dir0/f0.txt", "changed\n");   // modified
+  repo.Write("dir2/new.txt", "new\n");      // added
+  repo.Remove("dir3/f3.txt");               // deleted
+  repo.Move("old/name.txt", "new/place/name.txt");  // renamed, same blob
+  repo.Write("tool.sh", "#!/bin/sh\n", true);      // mode change only
+  const std::string head = repo.Commit("second");
+
+  int code = -1;
+  auto doc = cli.Json("sync p", &code);
+  REQUIRE(code == 0);
+  const auto& run = OnlyRun(doc);
+  CHECK(Str(run, "mode") == "incremental");
+  CHECK(run["files_added"].GetInt64() == 1);
+  CHECK(run["files_modified"].GetInt64() == 2);
+  CHECK(run["files_deleted"].GetInt64() == 1);
+  CHECK(run["files_renamed"].GetInt64() == 1);
+  CHECK(Docs(cli) == 22);
+  CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
+
+  CHECK(Embedded(cli, "dir0/f0.txt") == 0);          // new content: stale embedding cleared
+  CHECK(Embedded(cli, "new/place/name.txt") == 1);   // row moved with its embedding
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'old/name.txt'") == 0);
+  CHECK(Embedded(cli, "tool.sh") == 1);              // same blob: still valid
+  CHECK(cli.Text("SELECT kind FROM documents WHERE path = 'tool.sh'") == "executable");
+  CHECK(Embedded(cli, "dir1/f1.txt") == 1);          // untouched
+  CHECK(cli.Text("SELECT updated_at FROM documents WHERE path = 'dir1/f1.txt'") == untouched_updated);
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'dir2/new.txt'") == "new\n");
+}
+
+TEST_CASE("a force push compares the whole tree and reuses unchanged rows") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("keep.txt", "keep\n");
+  repo.Write("a/b.txt", "b\n");
+  repo.Commit("first");
+  repo.Write("later.txt", "later\n");
+  repo.Write("a/b.txt", "b changed\n");
+  repo.Commit("second");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  EmbedEverything(cli);
+
+  // Rewrite history: drop "second", commit something else instead.
+  repo.Git("reset --hard HEAD~1");
+  repo.Write("other.txt", "other\n");
+  repo.Move("keep.txt", "kept/keep.txt");
+  const std::string head = repo.Commit("rewritten");
+  repo.Git("reflog expire --expire=now --all");
+  repo.Git("gc --prune=now --quiet");
+
+  int code = -1;
+  auto doc = cli.Json("sync p", &code);
+  REQUIRE(code == 0);
+  const auto& run = OnlyRun(doc);
+  CHECK(Str(run, "mode") == "force_push");
+  CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
+  CHECK(Docs(cli) == 3);  // a/b.txt, kept/keep.txt, other.txt
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'later.txt'") == 0);
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'a/b.txt'") == "b\n");
+  CHECK(Embedded(cli, "a/b.txt") == 0);          // content went back: re-derived
+  CHECK(Embedded(cli, "kept/keep.txt") == 1);    // same blob, moved: kept
+  CHECK(run["files_renamed"].GetInt64() == 1);
+}
+
+TEST_CASE("a deleted branch fails the run and deletes nothing") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("x.txt", "x\n");
+  repo.Commit("first");
+  repo.Git("checkout -q -b feature/deep/topic");
+  repo.Write("y.txt", "y\n");
+  repo.Commit("on topic");
+  repo.Git("checkout -q main");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo, "--branch feature/deep/topic");
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  const std::string cursor = cli.Text("SELECT last_synced_commit FROM project_syncs");
+  EmbedEverything(cli);
+
+  repo.Git("branch -D feature/deep/topic");
+  CliResult failed = cli.Run("sync p");
+  CHECK(failed.exit_code == 1);
+  CHECK_THAT(failed.err, Catch::Contains("feature/deep/topic"));
+  CHECK(Docs(cli) == 2);
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE embedding IS NULL") == 0);
+  CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == cursor);
+  CHECK(cli.Text("SELECT status FROM project_syncs") == "branch_missing");
+  CHECK(cli.Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'failed' AND error LIKE '%feature/deep/topic%'") == 1);
+}
+
+TEST_CASE("branches are listed with slashes and selecting a missing one is refused") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("x.txt", "x\n");
+  repo.Commit("first");
+  repo.Git("branch release/2.0");
+  repo.Git("branch user/ann/wip");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+
+  auto branches = cli.Json("project branches p");
+  std::vector<std::string> names;
+  for (const auto& b : branches["branches"].GetArray()) names.push_back(b["name"].GetString());
+  CHECK(names == std::vector<std::string>{"main", "release/2.0", "user/ann/wip"});
+  CHECK(std::string(branches["default"].GetString()) == "main");
+
+  CliResult refused = cli.Run("project select-branch p nope/missing");
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("nope/missing"));
+  CHECK(cli.Text("SELECT branch FROM project_syncs") == "main");
+
+  REQUIRE(cli.Run("project select-branch p user/ann/wip").exit_code == 0);
+  CHECK(cli.Text("SELECT branch FROM project_syncs") == "user/ann/wip");
+
+  CliResult bad_add = cli.Run("project add q --repo " + ShellQuote(repo.url()) + " --branch ghost");
+  CHECK(bad_add.exit_code == 2);
+  CHECK_THAT(bad_add.err, Catch::Contains("ghost"));
+  CHECK(cli.Count("SELECT COUNT(*) FROM projects") == 1);
+}
+
+TEST_CASE("a path that is not valid UTF-8 is refused by name and the rest syncs") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("good.txt", "good\n");
+  repo.Write(std::string("bad-\xff-name.txt"), "bad\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  int code = -1;
+  auto doc = cli.Json("sync p", &code);
+  CHECK(code == 0);
+  CHECK(OnlyRun(doc)["files_skipped"].GetInt64() == 1);
+  CHECK(Docs(cli) == 1);
+  CHECK(cli.Count("SELECT COUNT(*) FROM events WHERE type = 'path.refused' AND payload LIKE '%bad-\\\\xff-name.txt%'") == 1);
+}
+
+TEST_CASE("files over the content limit keep metadata only") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("small.txt", "tiny\n");
+  repo.Write("large.txt", std::string(500, 'a'));
+  repo.Commit("first");
+  TetherCli cli(dir.path(), R"("max_content_bytes": 100)");
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'large.txt' AND content IS NULL AND size = 500") == 1);
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'small.txt'") == "tiny\n");
+}
+
+TEST_CASE("a failure in the middle of the write leaves the old rows and the old cursor") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  for (int i = 0; i < 10; ++i) repo.Write("f" + std::to_string(i) + ".txt", "v1 " + std::to_string(i) + "\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  const std::string cursor = cli.Text("SELECT last_synced_commit FROM project_syncs");
+  EmbedEverything(cli);
+
+  for (int i = 0; i < 10; ++i) repo.Write("f" + std::to_string(i) + ".txt", "v2 " + std::to_string(i) + "\n");
+  repo.Write("zzz-boom.txt", "the database refuses this one\n");
+  repo.Commit("second");
+  // A real database failure part-way through the write (after the f*.txt
+  // updates, which come first in tree order).
+  cli.db().Execute(
+      "CREATE TRIGGER boom BEFORE INSERT ON documents WHEN NEW.path = 'zzz-boom.txt' "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+      "trigger");
+  CliResult failed = cli.Run("sync p");
+  CHECK(failed.exit_code == 1);
+  CHECK_THAT(failed.err, Catch::Contains("injected failure"));
+  CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == cursor);
+  CHECK(Docs(cli) == 10);
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v1 %' AND embedding IS NOT NULL") == 10);
+
+  cli.db().Execute("DROP TRIGGER boom", "drop trigger");
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v2 %' AND embedding IS NULL") == 10);
+  CHECK(Docs(cli) == 11);
+}
+
+TEST_CASE("a project held by another run is not synced twice") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("x.txt", "x\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+
+  // Another process holds the lease.
+  cli.db().Execute("UPDATE project_syncs SET lease_owner = 'other-host:1', lease_expires_at = 4102444800", "lease");
+  CliResult busy = cli.Run("sync p");
+  CHECK(busy.exit_code == 3);
+  CHECK_THAT(busy.err, Catch::Contains("already being synced"));
+  CHECK(Docs(cli) == 0);
+  CHECK(cli.Count("SELECT COUNT(*) FROM sync_runs") == 0);
+
+  // An expired lease (its holder died) is taken over.
+  cli.db().Execute("UPDATE project_syncs SET lease_expires_at = 1", "expire");
+  CHECK(cli.Run("sync p").exit_code == 0);
+  CHECK(Docs(cli) == 1);
+  CHECK(cli.Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NULL") == 1);
+}
+
+TEST_CASE("two sync processes at once - one syncs and the other says it is already running") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  for (int i = 0; i < 3000; ++i) repo.Write("d" + std::to_string(i % 30) + "/f" + std::to_string(i) + ".txt", std::string(200, 'a' + i % 26) + std::to_string(i));
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  CliResult results[2];
+  std::thread a([&] { results[0] = cli.Run("sync p"); });
+  std::thread b([&] { results[1] = cli.Run("sync p"); });
+  a.join();
+  b.join();
+  INFO(results[0].err << " / " << results[1].err);
+  // Either they overlapped (one busy) or ran one after the other (a no-op).
+  int ok = 0, busy = 0;
+  for (const CliResult& r : results) {
+    if (r.exit_code == 0) ++ok;
+    if (r.exit_code == 3) ++busy;
+  }
+  CHECK(ok >= 1);
+  CHECK(ok + busy == 2);
+  CHECK(Docs(cli) == 3000);
+  CHECK(cli.Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'succeeded'") == 1);
+}
+
+TEST_CASE("events record every phase of a run") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("x.txt", "x\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  for (const char* phase : {"discover", "resolve", "diff", "write", "analyze"}) {
+    INFO(phase);
+    CHECK(cli.Count(std::string("SELECT COUNT(*) FROM events WHERE type = 'phase.finished' AND payload LIKE '%\"") +
+                    phase + "\"%'") == 1);
+  }
+  CHECK(cli.Count("SELECT COUNT(*) FROM events WHERE type = 'phase.progress'") >= 1);
+  CHECK(cli.Count("SELECT COUNT(*) FROM events WHERE type = 'run.finished' AND payload LIKE '%succeeded%'") == 1);
+}
+
+TEST_CASE("usage and config errors exit 2 with a message that says where") {
+  TempDir dir;
+  TetherCli cli(dir.path());
+  CliResult unknown = cli.Run("sync nobody");
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("nobody"));
+
+  std::ofstream(dir.path() / "broken.json") << "{\n  \"database\": \"sqlite:x.db\",\n  \"plugins\": [,]\n}\n";
+  int code = -1;
+  tether::testing::RunCommand(ShellQuote(TETHER_BIN) + " --config " +
+                                  ShellQuote((dir.path() / "broken.json").string()) + " status 2>" +
+                                  ShellQuote((dir.path() / "err.txt").string()),
+                              &code);
+  CHECK(code == 2);
+  std::ifstream err_file(dir.path() / "err.txt");
+  std::string err((std::istreambuf_iterator<char>(err_file)), std::istreambuf_iterator<char>());
+  CHECK_THAT(err, Catch::Contains("broken.json:3:"));
+
+  CliResult no_args = cli.Run("");
+  CHECK(no_args.exit_code == 2);
+}

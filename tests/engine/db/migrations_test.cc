@@ -1,0 +1,181 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <soci/soci.h>
+
+#include "engine/db/database.h"
+#include "engine/db/migrations.h"
+#include "support/git_repo.h"
+
+namespace fs = std::filesystem;
+using tether::db::Database;
+using tether::db::Dialect;
+using tether::db::LoadMigrations;
+using tether::db::Migrator;
+using tether::testing::TempDir;
+
+namespace {
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::unique_ptr<Database> OpenDb(const TempDir& dir) {
+  auto db = Database::Open("sqlite:" + (dir.path() / "test.db").string());
+  REQUIRE(db.ok());
+  return std::move(db).value();
+}
+
+std::set<std::string> Tables(Database& db) {
+  std::set<std::string> names;
+  soci::rowset<std::string> rows = (db.session().prepare << "SELECT name FROM sqlite_master WHERE type = 'table'");
+  for (const std::string& name : rows) names.insert(name);
+  return names;
+}
+
+tether::Result<std::vector<std::string>> ApplyFrom(Database& db, const fs::path& root) {
+  auto migrations = LoadMigrations({root}, db.dialect());
+  if (!migrations.ok()) return migrations.status();
+  Migrator migrator(&db, std::move(migrations).value());
+  return migrator.Apply();
+}
+
+}  // namespace
+
+TEST_CASE("the shipped migrations create the schema once") {
+  TempDir dir;
+  auto db = OpenDb(dir);
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  REQUIRE(applied.ok());
+  CHECK_FALSE(applied->empty());
+  auto tables = Tables(*db);
+  for (const char* table : {"projects", "project_syncs", "sync_runs", "documents", "events", "schema_migrations"}) {
+    CHECK(tables.count(table) == 1);
+  }
+  auto again = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  REQUIRE(again.ok());
+  CHECK(again->empty());
+  int recorded = 0;
+  db->session() << "SELECT COUNT(*) FROM schema_migrations", soci::into(recorded);
+  CHECK(recorded == static_cast<int>(applied->size()));
+}
+
+TEST_CASE("every statement of a file runs, trigger bodies included") {
+  TempDir dir;
+  fs::path root = dir.path() / "m";
+  WriteFile(root / "sqlite" / "0001_audit.sql",
+            "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);\n"
+            "CREATE TABLE audit (item_id INTEGER, note TEXT);\n"
+            "CREATE TRIGGER items_audit AFTER INSERT ON items BEGIN\n"
+            "  INSERT INTO audit VALUES (NEW.id, 'added; with a semicolon');\n"
+            "  INSERT INTO audit VALUES (NEW.id, CASE WHEN NEW.name IS NULL THEN 'nameless' ELSE 'named' END);\n"
+            "END;\n"
+            "INSERT INTO items (name) VALUES ('first');\n");
+  auto db = OpenDb(dir);
+  auto applied = ApplyFrom(*db, root);
+  REQUIRE(applied.ok());
+  int items = 0, audits = 0;
+  db->session() << "SELECT COUNT(*) FROM items", soci::into(items);
+  db->session() << "SELECT COUNT(*) FROM audit", soci::into(audits);
+  CHECK(items == 1);
+  CHECK(audits == 2);
+}
+
+TEST_CASE("a failing statement rolls its whole file back and names file and line") {
+  TempDir dir;
+  fs::path root = dir.path() / "m";
+  WriteFile(root / "sqlite" / "0001_ok.sql", "CREATE TABLE a (x INTEGER);\n");
+  WriteFile(root / "sqlite" / "0002_broken.sql",
+            "CREATE TABLE b (x INTEGER);\n\n"
+            "INSERT INTO no_such_table VALUES (1);\n");
+  auto db = OpenDb(dir);
+  auto applied = ApplyFrom(*db, root);
+  REQUIRE_FALSE(applied.ok());
+  CHECK_THAT(applied.status().message(), Catch::Contains("0002_broken.sql:3"));
+  CHECK_THAT(applied.status().message(), Catch::Contains("no_such_table"));
+  auto tables = Tables(*db);
+  CHECK(tables.count("a") == 1);
+  CHECK(tables.count("b") == 0);  // rolled back with its file
+  int recorded = 0;
+  db->session() << "SELECT COUNT(*) FROM schema_migrations", soci::into(recorded);
+  CHECK(recorded == 1);
+}
+
+TEST_CASE("an applied migration whose file changed stops everything") {
+  TempDir dir;
+  fs::path root = dir.path() / "m";
+  WriteFile(root / "sqlite" / "0001_a.sql", "CREATE TABLE a (x INTEGER);\n");
+  auto db = OpenDb(dir);
+  REQUIRE(ApplyFrom(*db, root).ok());
+  WriteFile(root / "sqlite" / "0001_a.sql", "CREATE TABLE a (x INTEGER, y TEXT);\n");
+  WriteFile(root / "sqlite" / "0002_b.sql", "CREATE TABLE b (x INTEGER);\n");
+  auto applied = ApplyFrom(*db, root);
+  REQUIRE_FALSE(applied.ok());
+  CHECK(applied.status().code() == tether::StatusCode::kDataLoss);
+  CHECK_THAT(applied.status().message(), Catch::Contains("0001_a.sql"));
+  CHECK(Tables(*db).count("b") == 0);  // nothing after it ran
+
+  auto migrations = LoadMigrations({root}, Dialect::kSqlite);
+  REQUIRE(migrations.ok());
+  Migrator migrator(db.get(), std::move(migrations).value());
+  auto states = migrator.Status();
+  REQUIRE(states.ok());
+  REQUIRE(states->size() == 2);
+  CHECK((*states)[0].changed);
+  CHECK_FALSE((*states)[1].applied);
+}
+
+TEST_CASE("badly named and duplicate migration files are refused") {
+  TempDir dir;
+  WriteFile(dir.path() / "bad" / "sqlite" / "1_too_short.sql", "SELECT 1;");
+  auto bad = LoadMigrations({dir.path() / "bad"}, Dialect::kSqlite);
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("1_too_short.sql"));
+
+  WriteFile(dir.path() / "one" / "sqlite" / "0007_x.sql", "SELECT 1;");
+  WriteFile(dir.path() / "two" / "sqlite" / "0007_y.sql", "SELECT 1;");
+  auto dup = LoadMigrations({dir.path() / "one", dir.path() / "two"}, Dialect::kSqlite);
+  REQUIRE_FALSE(dup.ok());
+  CHECK_THAT(dup.status().message(), Catch::Contains("0007_x.sql"));
+  CHECK_THAT(dup.status().message(), Catch::Contains("0007_y.sql"));
+}
+
+TEST_CASE("two migrators at once apply each file exactly once") {
+  TempDir dir;
+  fs::path root = dir.path() / "m";
+  for (int i = 1; i <= 20; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "%04d_t%d.sql", i, i);
+    WriteFile(root / "sqlite" / name, "CREATE TABLE t" + std::to_string(i) + " (x INTEGER);\n");
+  }
+  OpenDb(dir);  // create the file before the race
+  std::vector<std::string> applied[2];
+  tether::Status status[2];
+  std::thread workers[2];
+  for (int w = 0; w < 2; ++w) {
+    workers[w] = std::thread([&, w] {
+      auto db = Database::Open("sqlite:" + (dir.path() / "test.db").string());
+      if (!db.ok()) {
+        status[w] = db.status();
+        return;
+      }
+      auto result = ApplyFrom(**db, root);
+      status[w] = result.status();
+      if (result.ok()) applied[w] = *result;
+    });
+  }
+  for (auto& t : workers) t.join();
+  INFO(status[0].ToString() << " / " << status[1].ToString());
+  CHECK(status[0].ok());
+  CHECK(status[1].ok());
+  CHECK(applied[0].size() + applied[1].size() == 20);
+  auto db = OpenDb(dir);
+  int recorded = 0;
+  db->session() << "SELECT COUNT(*) FROM schema_migrations", soci::into(recorded);
+  CHECK(recorded == 20);
+}
