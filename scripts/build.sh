@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds Tether into build/ (Ninja, ccache when present).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+cmake --build build
