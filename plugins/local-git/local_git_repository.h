@@ -1,0 +1,69 @@
+// LocalGitRepository: a tether::Repository over a git repository on the
+// local filesystem, read through libgit2.
+//
+// Ownership: the object owns its git_repository and git_odb handles and
+// frees them when destroyed. It never writes to the repository.
+//
+// Thread safety: as provider.h says, one thread at a time per object;
+// separate objects (each with its own git_repository) may be used
+// concurrently.
+//
+// Errors: see each method in provider.h. Messages name the repository URL
+// and the branch or id concerned. Every method catches all exceptions and
+// returns them as Internal.
+#ifndef TETHER_PLUGINS_LOCAL_GIT_LOCAL_GIT_REPOSITORY_H_
+#define TETHER_PLUGINS_LOCAL_GIT_LOCAL_GIT_REPOSITORY_H_
+
+#include <memory>
+#include <string>
+
+#include "git_handles.h"
+#include "tether/provider.h"
+
+namespace tether {
+namespace local_git {
+
+class LocalGitRepository final : public Repository {
+ public:
+  // Opens the repository `url` designates (see repo_url.h), bare or not.
+  // Only that directory (or its .git) is tried; parents are not searched.
+  // NotFound when the path does not exist or holds no git repository,
+  // InvalidArgument for a URL local-git cannot use or a path that is not a
+  // directory, PermissionDenied when the path or repository is not ours.
+  static Result<std::unique_ptr<Repository>> Open(const std::string& url);
+
+  LocalGitRepository(const LocalGitRepository&) = delete;
+  LocalGitRepository& operator=(const LocalGitRepository&) = delete;
+
+  Result<BranchList> ListBranches() override;
+  Result<CommitId> ResolveBranch(const std::string& branch) override;
+  Result<bool> IsAncestor(const CommitId& ancestor, const CommitId& commit) override;
+  Status Diff(const CommitId& from, const CommitId& to, ChangeSink* sink) override;
+  Result<Blob> ReadBlob(const BlobId& id, uint64_t max_bytes) override;
+
+ private:
+  LocalGitRepository(std::string url, RepositoryPtr repo, OdbPtr odb);
+
+  Result<BranchList> ListBranchesUnguarded();
+  Result<CommitId> ResolveBranchUnguarded(const std::string& branch);
+  Result<bool> IsAncestorUnguarded(const CommitId& ancestor, const CommitId& commit);
+  Status DiffUnguarded(const CommitId& from, const CommitId& to, ChangeSink* sink);
+  Result<Blob> ReadBlobUnguarded(const BlobId& id, uint64_t max_bytes);
+
+  // The commit `ref` (a branch) points at, peeled through tags.
+  Result<CommitId> BranchHead(git_reference* ref, const std::string& branch);
+  // The root tree of commit `id`; NotFound naming `what` and `id` when the
+  // repository has no such commit.
+  Status LoadCommitTree(const CommitId& id, const char* what, TreePtr* tree);
+  // The branch HEAD names, or "" when HEAD is detached or not a branch.
+  std::string HeadBranchName();
+
+  const std::string url_;     // as the caller gave it; used in messages
+  const RepositoryPtr repo_;  // owned
+  const OdbPtr odb_;          // owned reference to repo_'s object database
+};
+
+}  // namespace local_git
+}  // namespace tether
+
+#endif  // TETHER_PLUGINS_LOCAL_GIT_LOCAL_GIT_REPOSITORY_H_

@@ -1,0 +1,113 @@
+#include "repo_url.h"
+
+#include <cctype>
+#include <filesystem>
+#include <system_error>
+
+namespace tether {
+namespace local_git {
+namespace {
+
+constexpr char kFileScheme[] = "file://";
+constexpr size_t kFileSchemeLength = sizeof(kFileScheme) - 1;
+
+bool StartsWithIgnoringCase(const std::string& text, const char* prefix, size_t length) {
+  if (text.size() < length) return false;
+  for (size_t i = 0; i < length; ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+// True when `url` starts with "<scheme>://" (RFC 3986 scheme characters).
+bool HasScheme(const std::string& url) {
+  size_t i = 0;
+  if (url.empty() || !std::isalpha(static_cast<unsigned char>(url[0]))) return false;
+  while (i < url.size() && (std::isalnum(static_cast<unsigned char>(url[i])) || url[i] == '+' ||
+                            url[i] == '-' || url[i] == '.')) {
+    ++i;
+  }
+  return url.compare(i, 3, "://") == 0;
+}
+
+// True when `url` reads like git's scp syntax: a ':' before the first '/'.
+bool LooksLikeScpRemote(const std::string& url) {
+  size_t colon = url.find(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  size_t slash = url.find('/');
+  return slash == std::string::npos || colon < slash;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes %XX escapes. A '%' not followed by two hex digits stays as it is,
+// so that a raw path pasted after "file://" still works.
+std::string PercentDecode(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      int high = HexValue(text[i + 1]);
+      int low = HexValue(text[i + 2]);
+      if (high >= 0 && low >= 0) {
+        out.push_back(static_cast<char>(high * 16 + low));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+Status PathFromFileUrl(const std::string& url, std::string* path) {
+  std::string rest = url.substr(kFileSchemeLength);
+  size_t slash = rest.find('/');
+  std::string host = rest.substr(0, slash);
+  if (host != "" && host != "localhost") {
+    return Status::InvalidArgument("repository URL '" + url + "' names host '" + host +
+                                   "'; local-git opens only local file:// URLs");
+  }
+  if (slash == std::string::npos) {
+    return Status::InvalidArgument("repository URL '" + url + "' has no path");
+  }
+  *path = PercentDecode(rest.substr(slash));
+  if (path->find('\0') != std::string::npos) {
+    return Status::InvalidArgument("repository URL '" + url +
+                                   "' decodes to a path with a NUL byte");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LocalPathFromUrl(const std::string& url, std::string* path) {
+  if (url.empty()) return Status::InvalidArgument("repository URL is empty");
+  if (url.find('\0') != std::string::npos) {
+    return Status::InvalidArgument("repository URL contains a NUL byte");
+  }
+  if (StartsWithIgnoringCase(url, kFileScheme, kFileSchemeLength)) {
+    return PathFromFileUrl(url, path);
+  }
+  if (HasScheme(url)) {
+    return Status::InvalidArgument(
+        "repository URL '" + url +
+        "' is not a local path or file:// URL; local-git cannot open it");
+  }
+  std::error_code ignored;
+  if (LooksLikeScpRemote(url) && !std::filesystem::exists(url, ignored)) {
+    return Status::InvalidArgument("repository URL '" + url +
+                                   "' looks like a remote (scp-style) URL; local-git opens only "
+                                   "local paths and file:// URLs");
+  }
+  *path = url;
+  return Status::Ok();
+}
+
+}  // namespace local_git
+}  // namespace tether
