@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <thread>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -13,6 +14,7 @@
 
 #include "engine/common/clock.h"
 #include "engine/db/project_store.h"
+#include "engine/sync/change_writer.h"
 #include "engine/sync/content_rules.h"
 #include "tether/provider.h"
 #include "tether/storage.h"
@@ -190,7 +192,8 @@ class RunState {
     Result<Storage*> storage = plugins_->FindStorage(project_.storage);
     if (!storage.ok()) return storage.status();
     storage_ = *storage;
-    Result<std::unique_ptr<Repository>> repo = (*provider)->Open(project_.repo_url);
+    provider_ = *provider;
+    Result<std::unique_ptr<Repository>> repo = provider_->Open(project_.repo_url);
     if (!repo.ok()) return repo.status();
     repo_ = std::move(repo).value();
     Result<BranchList> branches = repo_->ListBranches();
@@ -247,60 +250,32 @@ class RunState {
   Status Write() {
     Result<std::unique_ptr<StorageWriter>> writer = storage_->BeginWrite(project_.id, run_->from_commit);
     if (!writer.ok()) return writer.status();
-    const int64_t total = static_cast<int64_t>(changes_.size());
-    Stopwatch since_progress;
-    int64_t done = 0;
-    for (const Change& change : changes_) {
-      TETHER_RETURN_IF_ERROR(WriteOne(writer->get(), change));
-      ++done;
-      if (since_progress.ElapsedMillis() >= 100 || done == total) {
-        EmitEvent("phase.progress", Payload().Str("phase", "write").Int("done", done).Int("total", total).Done());
-        since_progress = Stopwatch();
+    // A second reader pays off only for a large change set (a first sync).
+    std::vector<Repository*> readers = {repo_.get()};
+    std::unique_ptr<Repository> second;
+    if (changes_.size() >= kParallelReadThreshold && std::thread::hardware_concurrency() > 1) {
+      Result<std::unique_ptr<Repository>> opened = provider_->Open(project_.repo_url);
+      if (opened.ok()) {
+        second = std::move(opened).value();
+        readers.push_back(second.get());
       }
     }
+    Stopwatch since_progress;
+    ChangeWriterHooks hooks;
+    hooks.on_refused = [this](const std::string& path, const std::string& reason) {
+      EmitEvent("path.refused", Payload().Str("path", path).Str("reason", reason).Done());
+    };
+    hooks.on_progress = [&](int64_t done, int64_t total) {
+      if (since_progress.ElapsedMillis() < 100 && done != total) return;
+      EmitEvent("phase.progress", Payload().Str("phase", "write").Int("done", done).Int("total", total).Done());
+      since_progress = Stopwatch();
+    };
+    ChangeWriter change_writer(std::move(readers), options_.max_content_bytes, std::move(hooks));
+    TETHER_RETURN_IF_ERROR(change_writer.Run(changes_, run_->to_commit, writer->get(), &run_->counts));
     return (*writer)->Commit(run_->to_commit);
   }
 
-  Status WriteOne(StorageWriter* writer, const Change& change) {
-    Status path_ok = CheckRepositoryPath(change.entry.path);
-    if (path_ok.ok() && change.kind == ChangeKind::kRenamed) path_ok = CheckRepositoryPath(change.old_path);
-    if (!path_ok.ok()) {
-      ++run_->counts.skipped;
-      EmitEvent("path.refused", Payload().Str("path", DisplayPath(change.entry.path))
-                                    .Str("reason", path_ok.message()).Done());
-      return Status::Ok();
-    }
-    switch (change.kind) {
-      case ChangeKind::kDeleted:
-        ++run_->counts.deleted;
-        return writer->Apply(change, nullptr, run_->to_commit);
-      case ChangeKind::kRenamed:
-        ++run_->counts.renamed;
-        break;
-      case ChangeKind::kAdded:
-        ++run_->counts.added;
-        break;
-      case ChangeKind::kModified:
-        ++run_->counts.modified;
-        break;
-    }
-    Document document;
-    document.language = DetectLanguage(change.entry.path);
-    if (change.entry.kind != EntryKind::kSubmodule) {
-      Result<Blob> blob = repo_->ReadBlob(change.entry.blob_id, options_.max_content_bytes);
-      if (!blob.ok()) return blob.status().WithContext(DisplayPath(change.entry.path));
-      document.size = blob->size;
-      run_->counts.bytes_read += static_cast<int64_t>(blob->data.size());
-      if (!blob->truncated) {
-        document.is_binary = !LooksLikeText(blob->data);
-        if (!document.is_binary) {
-          document.has_content = true;
-          document.content = std::move(blob->data);
-        }
-      }
-    }
-    return writer->Apply(change, &document, run_->to_commit);
-  }
+  static constexpr size_t kParallelReadThreshold = 1024;
 
   db::Database* db_;
   const plugin_host::PluginHost* plugins_;
@@ -308,6 +283,7 @@ class RunState {
   const SyncOptions& options_;
   db::Project project_;
   db::SyncRun* run_;
+  Provider* provider_ = nullptr;
   Storage* storage_ = nullptr;
   std::unique_ptr<Repository> repo_;
   std::vector<Change> changes_;

@@ -7,7 +7,15 @@ namespace local_git {
 
 void EnsureLibgit2Initialized() {
   static std::once_flag once;
-  std::call_once(once, [] { git_libgit2_init(); });
+  std::call_once(once, [] {
+    git_libgit2_init();
+    // libgit2 maps packs in 1 GiB windows and keeps up to 8 GiB mapped; a
+    // first sync touches every page of the pack, so all of it would stay
+    // resident. Smaller windows under a limit let libgit2 unmap what it
+    // has read. The limit is per process, shared by every repository.
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, static_cast<size_t>(8) << 20);
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(32) << 20);
+  });
 }
 
 }  // namespace local_git

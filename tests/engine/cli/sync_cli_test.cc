@@ -259,36 +259,41 @@ TEST_CASE("files over the content limit keep metadata only") {
 }
 
 TEST_CASE("a failure in the middle of the write leaves the old rows and the old cursor") {
-  TempDir dir;
-  GitRepo repo(dir.path() / "repo");
-  for (int i = 0; i < 10; ++i) repo.Write("f" + std::to_string(i) + ".txt", "v1 " + std::to_string(i) + "\n");
-  repo.Commit("first");
-  TetherCli cli(dir.path());
-  AddProject(cli, repo);
-  REQUIRE(cli.Run("sync p").exit_code == 0);
-  const std::string cursor = cli.Text("SELECT last_synced_commit FROM project_syncs");
-  EmbedEverything(cli);
+  // 10 files: one blob reader; 1500 files: readers in parallel with the writer.
+  for (int files : {10, 1500}) {
+    DYNAMIC_SECTION(files << " files") {
+      TempDir dir;
+      GitRepo repo(dir.path() / "repo");
+      for (int i = 0; i < files; ++i) repo.Write("f" + std::to_string(i) + ".txt", "v1 " + std::to_string(i) + "\n");
+      repo.Commit("first");
+      TetherCli cli(dir.path());
+      AddProject(cli, repo);
+      REQUIRE(cli.Run("sync p").exit_code == 0);
+      const std::string cursor = cli.Text("SELECT last_synced_commit FROM project_syncs");
+      EmbedEverything(cli);
 
-  for (int i = 0; i < 10; ++i) repo.Write("f" + std::to_string(i) + ".txt", "v2 " + std::to_string(i) + "\n");
-  repo.Write("zzz-boom.txt", "the database refuses this one\n");
-  repo.Commit("second");
-  // A real database failure part-way through the write (after the f*.txt
-  // updates, which come first in tree order).
-  cli.db().Execute(
-      "CREATE TRIGGER boom BEFORE INSERT ON documents WHEN NEW.path = 'zzz-boom.txt' "
-      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-      "trigger");
-  CliResult failed = cli.Run("sync p");
-  CHECK(failed.exit_code == 1);
-  CHECK_THAT(failed.err, Catch::Contains("injected failure"));
-  CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == cursor);
-  CHECK(Docs(cli) == 10);
-  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v1 %' AND embedding IS NOT NULL") == 10);
+      for (int i = 0; i < files; ++i) repo.Write("f" + std::to_string(i) + ".txt", "v2 " + std::to_string(i) + "\n");
+      repo.Write("zzz-boom.txt", "the database refuses this one\n");
+      repo.Commit("second");
+      // A real database failure part-way through the write (after the f*.txt
+      // updates, which come first in tree order).
+      cli.db().Execute(
+          "CREATE TRIGGER boom BEFORE INSERT ON documents WHEN NEW.path = 'zzz-boom.txt' "
+          "BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+          "trigger");
+      CliResult failed = cli.Run("sync p");
+      CHECK(failed.exit_code == 1);
+      CHECK_THAT(failed.err, Catch::Contains("injected failure"));
+      CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == cursor);
+      CHECK(Docs(cli) == files);
+      CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v1 %' AND embedding IS NOT NULL") == files);
 
-  cli.db().Execute("DROP TRIGGER boom", "drop trigger");
-  REQUIRE(cli.Run("sync p").exit_code == 0);
-  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v2 %' AND embedding IS NULL") == 10);
-  CHECK(Docs(cli) == 11);
+      cli.db().Execute("DROP TRIGGER boom", "drop trigger");
+      REQUIRE(cli.Run("sync p").exit_code == 0);
+      CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v2 %' AND embedding IS NULL") == files);
+      CHECK(Docs(cli) == files + 1);
+    }
+  }
 }
 
 TEST_CASE("a project held by another run is not synced twice") {

@@ -1,0 +1,63 @@
+// ChangeWriter: the write phase of a sync. Applies a change set to a storage
+// writer in order, reading each added or modified blob from the repository
+// and deciding what of it to store (text within the size limit; metadata
+// only for binary or larger files; nothing for a path that is refused).
+//
+// Reading (inflating git objects) and writing (the database) each take about
+// half the time of a first sync, so blobs are read ahead on reader threads,
+// each with its own Repository, while the calling thread writes. Readers
+// take the change set in batches, round-robin; the writer takes the batches
+// back in the same order, so changes are applied in change-set order. The
+// read-ahead is bounded in bytes.
+//
+// Thread safety: Run is called once, from one thread. The repositories are
+// used only by their reader thread while Run runs. Events may be emitted
+// from reader threads (EventLog is thread-safe).
+#ifndef TETHER_ENGINE_SYNC_CHANGE_WRITER_H_
+#define TETHER_ENGINE_SYNC_CHANGE_WRITER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/db/run_store.h"
+#include "tether/provider.h"
+#include "tether/status.h"
+#include "tether/storage.h"
+#include "tether/types.h"
+
+namespace tether::sync {
+
+struct ChangeWriterHooks {
+  // Called (from any thread) for a path that is refused, with the path as
+  // displayed and the reason.
+  std::function<void(const std::string& path, const std::string& reason)> on_refused;
+  // Called on the writing thread after each applied change.
+  std::function<void(int64_t done, int64_t total)> on_progress;
+};
+
+class ChangeWriter {
+ public:
+  // `readers` must hold at least one repository; all of them open on the
+  // same repository. Everything is borrowed and must outlive Run.
+  ChangeWriter(std::vector<Repository*> readers, uint64_t max_content_bytes, ChangeWriterHooks hooks);
+
+  // Applies `changes` at `commit` through `writer` (not committed here).
+  // Counts what it did into `counts`. Stops at the first read or write
+  // error and returns it; the caller then drops the writer (rollback).
+  Status Run(const std::vector<Change>& changes, const CommitId& commit, StorageWriter* writer,
+             db::RunCounts* counts);
+
+ private:
+  struct Prepared;
+  Prepared Prepare(Repository* repo, const Change& change) const;
+
+  std::vector<Repository*> readers_;
+  uint64_t max_content_bytes_;
+  ChangeWriterHooks hooks_;
+};
+
+}  // namespace tether::sync
+
+#endif  // TETHER_ENGINE_SYNC_CHANGE_WRITER_H_
