@@ -1,0 +1,147 @@
+// The administrative commands of the CLI: init, plugins, migrate, project.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "cli_harness.h"
+
+using tether::testing::CliResult;
+using tether::testing::GitRepo;
+using tether::testing::RunCommand;
+using tether::testing::ShellQuote;
+using tether::testing::TempDir;
+using tether::testing::TetherCli;
+
+namespace {
+
+// Runs tether with an explicit --config; returns stdout, sets exit code and
+// stderr (kept in a file of the test's own temporary directory).
+std::string Tether(const std::filesystem::path& config, const std::string& args, int* code, std::string* err) {
+  static TempDir err_dir;
+  std::filesystem::path err_file = err_dir.path() / "err.txt";
+  std::string out = RunCommand(ShellQuote(TETHER_BIN) + " --config " + ShellQuote(config.string()) + " " + args +
+                                   " 2>" + ShellQuote(err_file.string()),
+                               code);
+  std::ifstream in(err_file);
+  err->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("init writes a valid starter config and a migrated database and refuses to overwrite") {
+  TempDir dir;
+  std::filesystem::path config = dir.path() / "etc" / "tether.json";
+  int code = -1;
+  std::string err;
+  Tether(config, "init", &code, &err);
+  INFO(err);
+  REQUIRE(code == 0);
+  CHECK(std::filesystem::exists(config));
+  CHECK(std::filesystem::exists(dir.path() / "etc" / "tether.db"));  // next to the config
+
+  std::string status = Tether(config, "--json migrate status", &code, &err);
+  CHECK(code == 0);
+  CHECK_THAT(status, Catch::Contains("\"state\": \"applied\""));
+  CHECK_THAT(status, !Catch::Contains("pending"));
+
+  std::string plugins = Tether(config, "plugins check", &code, &err);
+  CHECK(code == 0);
+  CHECK_THAT(plugins, Catch::Contains("local-git") && Catch::Contains("sql-storage"));
+
+  std::ofstream(config, std::ios::app) << " ";
+  Tether(config, "init", &code, &err);
+  CHECK(code == 2);
+  CHECK_THAT(err, Catch::Contains("already exists"));
+  Tether(config, "init --force", &code, &err);
+  CHECK(code == 0);
+}
+
+TEST_CASE("plugins check exits 1 and names the broken plugin while the others load") {
+  TempDir dir;
+  std::filesystem::path config = dir.path() / "tether.json";
+  std::ofstream(config) << R"({"database": "sqlite:t.db", "plugins": [
+      {"name": "local-git", "kind": "provider"},
+      {"name": "ghost", "kind": "provider", "path": "/nonexistent/libghost.so"}]})";
+  int code = -1;
+  std::string err;
+  std::string out = Tether(config, "plugins check", &code, &err);
+  CHECK(code == 1);
+  CHECK_THAT(out, Catch::Contains("/nonexistent/libghost.so") && Catch::Contains("file not found"));
+  std::string json = Tether(config, "--json plugins list", &code, &err);
+  CHECK(code == 0);  // list reports; only check fails
+  CHECK_THAT(json, Catch::Contains("\"state\": \"loaded\"") && Catch::Contains("\"state\": \"broken\""));
+}
+
+TEST_CASE("commands refuse to run on a database with pending migrations") {
+  TempDir dir;
+  std::filesystem::path config = dir.path() / "tether.json";
+  std::ofstream(config) << R"({"database": "sqlite:t.db"})";
+  int code = -1;
+  std::string err;
+  Tether(config, "project list", &code, &err);
+  CHECK(code == 2);
+  CHECK_THAT(err, Catch::Contains("tether migrate apply"));
+  Tether(config, "migrate apply", &code, &err);
+  CHECK(code == 0);
+  Tether(config, "project list", &code, &err);
+  CHECK(code == 0);
+}
+
+TEST_CASE("projects can be listed shown disabled enabled and removed") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("a.txt", "a\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  REQUIRE(cli.Run("project add alpha --repo " + ShellQuote(repo.url())).exit_code == 0);
+  REQUIRE(cli.Run("project add beta --repo " + ShellQuote(repo.path().string())).exit_code == 0);
+
+  CliResult dup = cli.Run("project add alpha --repo " + ShellQuote(repo.url()));
+  CHECK(dup.exit_code == 2);
+  CHECK_THAT(dup.err, Catch::Contains("alpha") && Catch::Contains("already exists"));
+  CliResult bad_name = cli.Run("project add 'no spaces' --repo " + ShellQuote(repo.url()));
+  CHECK(bad_name.exit_code == 2);
+
+  auto list = cli.Json("project list");
+  REQUIRE(list["projects"].Size() == 2);
+  CHECK(std::string(list["projects"][0]["name"].GetString()) == "alpha");
+
+  REQUIRE(cli.Run("project disable beta").exit_code == 0);
+  auto all = cli.Json("sync --all");
+  REQUIRE(all["runs"].Size() == 1);  // beta is disabled
+  CHECK(std::string(all["runs"][0]["project"].GetString()) == "alpha");
+  CliResult disabled = cli.Run("sync beta");
+  CHECK(disabled.exit_code == 2);
+  CHECK_THAT(disabled.err, Catch::Contains("disabled"));
+  REQUIRE(cli.Run("project enable beta").exit_code == 0);
+  CHECK(cli.Run("sync beta").exit_code == 0);
+
+  auto shown = cli.Json("project show alpha");
+  CHECK(std::string(shown["status"].GetString()) == "synced");
+  CHECK(shown["documents"]["count"].GetInt64() == 1);
+  CHECK(shown["recent_runs"].Size() == 1);
+
+  auto status = cli.Json("status");
+  CHECK(status["projects"].Size() == 2);
+
+  REQUIRE(cli.Run("project remove alpha").exit_code == 0);
+  CHECK(cli.Count("SELECT COUNT(*) FROM projects") == 1);
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents") == 1);  // beta's stay
+  CHECK(cli.Run("project show alpha").exit_code == 2);
+  CHECK(cli.Run("project remove alpha").exit_code == 2);
+}
+
+TEST_CASE("every command answers --help") {
+  TempDir dir;
+  TetherCli cli(dir.path());
+  for (const char* command : {"", "init", "plugins", "plugins list", "plugins check", "migrate", "migrate status",
+                              "migrate apply", "project", "project add", "project list", "project show",
+                              "project remove", "project branches", "project select-branch", "project enable",
+                              "project disable", "sync", "status"}) {
+    INFO(command);
+    CliResult help = cli.Run(std::string(command) + " --help");
+    CHECK(help.exit_code == 0);
+    CHECK_THAT(help.out, Catch::Contains("Usage"));
+  }
+}
