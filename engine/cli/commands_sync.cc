@@ -89,9 +89,11 @@ void PrintRun(const sync::SyncResult& r) {
                 r.total_ms);
     return;
   }
-  std::printf("%s: %s sync %s -> %s: %lld added, %lld modified, %lld deleted, %lld renamed", r.project.c_str(),
-              run.mode.c_str(), run.from_commit.empty() ? "(nothing)" : run.from_commit.substr(0, 12).c_str(),
-              run.to_commit.substr(0, 12).c_str(), static_cast<long long>(run.counts.added),
+  std::string range = run.from_commit.empty()
+                          ? "at " + run.to_commit.substr(0, 12)
+                          : run.from_commit.substr(0, 12) + ".." + run.to_commit.substr(0, 12);
+  std::printf("%s: %s sync %s: %lld added, %lld modified, %lld deleted, %lld renamed", r.project.c_str(),
+              run.mode.c_str(), range.c_str(), static_cast<long long>(run.counts.added),
               static_cast<long long>(run.counts.modified), static_cast<long long>(run.counts.deleted),
               static_cast<long long>(run.counts.renamed));
   if (run.counts.skipped > 0) std::printf(", %lld refused", static_cast<long long>(run.counts.skipped));

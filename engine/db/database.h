@@ -13,17 +13,10 @@
 #include <memory>
 #include <string>
 
+#include "engine/db/sql_connect.h"
 #include "tether/status.h"
 
-namespace soci {
-class session;
-}
-
 namespace tether::db {
-
-enum class Dialect { kSqlite, kPostgres };
-
-const char* DialectName(Dialect dialect);  // "sqlite", "postgres": also the migrations folder name
 
 class Database {
  public:
@@ -59,13 +52,6 @@ class Database {
   Dialect dialect_;
   std::string url_;
 };
-
-// `url` with any password replaced by "***", for messages and logs.
-std::string RedactUrl(const std::string& url);
-
-// Turns the exception being handled into a Status whose message starts with
-// `what`. Call only inside a catch block.
-Status StatusFromCurrentException(const std::string& what);
 
 template <typename Fn>
 Status Database::InTransaction(Fn&& fn) {

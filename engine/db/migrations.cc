@@ -1,10 +1,12 @@
 #include "engine/db/migrations.h"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <soci/soci.h>
 
@@ -162,7 +164,62 @@ tether::Status Migrator::CheckHistory(const std::vector<MigrationState>& states)
   return tether::Status::Ok();
 }
 
+namespace {
+
+// Key of the PostgreSQL advisory lock that serializes migrators ("tether").
+constexpr long long kMigrationLockKey = 0x746574686572LL;
+
+// Holds PostgreSQL's session-level advisory lock for migrations on a
+// connection of its own, so that it spans every file's transaction; released
+// when the holder goes (or its connection does).
+class MigrationLock {
+ public:
+  static Result<std::unique_ptr<MigrationLock>> Acquire(const std::string& url, int timeout_seconds) {
+    Result<std::unique_ptr<Database>> db = Database::Open(url);
+    if (!db.ok()) return db.status();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+    while (true) {
+      int got = 0;
+      try {
+        (*db)->session() << "SELECT CASE WHEN pg_try_advisory_lock(:k) THEN 1 ELSE 0 END",
+            soci::use(kMigrationLockKey), soci::into(got);
+      } catch (...) {
+        return StatusFromCurrentException("cannot take the migration lock");
+      }
+      if (got == 1) return std::unique_ptr<MigrationLock>(new MigrationLock(std::move(db).value()));
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return tether::Status::Unavailable("another migrator has held the migration lock for " +
+                                           std::to_string(timeout_seconds) + " s; try again later");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+  ~MigrationLock() {
+    try {
+      db_->session() << "SELECT pg_advisory_unlock(:k)", soci::use(kMigrationLockKey);
+    } catch (...) {
+      // Closing the connection releases it too.
+    }
+  }
+
+ private:
+  explicit MigrationLock(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  std::unique_ptr<Database> db_;
+};
+
+}  // namespace
+
 Result<std::vector<std::string>> Migrator::Apply() {
+  // On PostgreSQL every migrator waits for the lock, then reads the history:
+  // what another one applied meanwhile is seen as applied. On SQLite each
+  // file's BEGIN IMMEDIATE does the same per file (see ApplyOne).
+  std::unique_ptr<MigrationLock> lock;
+  if (db_->dialect() == Dialect::kPostgres) {
+    Result<std::unique_ptr<MigrationLock>> acquired = MigrationLock::Acquire(db_->url(), kLockTimeoutSeconds);
+    if (!acquired.ok()) return acquired.status();
+    lock = std::move(acquired).value();
+  }
   Result<std::vector<MigrationState>> states = Status();
   if (!states.ok()) return states.status();
   TETHER_RETURN_IF_ERROR(CheckHistory(*states));
@@ -189,6 +246,11 @@ tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now)
     db_->session() << "SELECT COUNT(*) FROM schema_migrations WHERE version = :v", soci::use(version),
         soci::into(count);
     if (count > 0) return tether::Status::Ok();
+    if (db_->dialect() == Dialect::kPostgres) {
+      // Never wait forever behind a lock an application holds, nor run away.
+      db_->session() << "SET LOCAL lock_timeout = '10s'";
+      db_->session() << "SET LOCAL statement_timeout = '30min'";
+    }
     for (const SqlStatement& statement : script->statements) {
       try {
         db_->session() << statement.text;

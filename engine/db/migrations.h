@@ -4,8 +4,11 @@
 // it was applied stops everything: the database no longer matches the code.
 //
 // Thread safety: a Migrator uses its Database from one thread. Two processes
-// may apply at once: each file is applied under the database's write lock
-// (BEGIN IMMEDIATE on SQLite) after re-reading the history, so it runs once.
+// may apply at once and each file still runs once: on PostgreSQL migrators
+// take a session-level advisory lock (polled, with a timeout) on a
+// connection of their own before reading the history; on SQLite each file
+// runs under BEGIN IMMEDIATE after re-reading the history. PostgreSQL
+// migrations always run with lock_timeout and statement_timeout set.
 //
 // Errors: InvalidArgument for a badly named or unparsable file (naming it and
 // the line), DataLoss for an applied file that changed or disappeared,
@@ -57,6 +60,8 @@ class Migrator {
   // this call; files another process applied meanwhile are skipped). Stops
   // at the first failure, leaving that file's changes rolled back.
   Result<std::vector<std::string>> Apply();
+
+  static constexpr int kLockTimeoutSeconds = 120;
 
  private:
   tether::Status EnsureHistoryTable();

@@ -78,7 +78,7 @@ CREATE TABLE events (
   project_id BIGINT REFERENCES projects(id) ON DELETE CASCADE,
   run_id     BIGINT,
   type       TEXT NOT NULL,
-  payload    JSONB NOT NULL,
+  payload    TEXT NOT NULL,
   created_at TEXT NOT NULL
 );
 CREATE INDEX events_by_project ON events(project_id, id);

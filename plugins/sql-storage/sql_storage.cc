@@ -11,12 +11,21 @@
 
 #include <soci/soci.h>
 
-#include "sql_connection.h"
+#include "engine/common/clock.h"
+#include "engine/db/sql_connect.h"
 #include "tether/plugin.h"
 #include "tether/storage.h"
 
 namespace tether::sql_storage {
 namespace {
+
+using db::Dialect;
+
+Status CurrentExceptionStatus(const std::string& what) { return db::StatusFromCurrentException(what); }
+
+Result<std::unique_ptr<soci::session>> OpenSession(const std::string& url) {
+  return db::OpenSociSession(url, /*busy_timeout_ms=*/30000);
+}
 
 const char* KindName(EntryKind kind) { return EntryKindName(kind); }
 
@@ -275,7 +284,7 @@ class SqlStorage : public Storage {
 
 Result<std::unique_ptr<Plugin>> CreateSqlStorage(const PluginContext& context) {
   if (context.database_url.empty()) return Status::InvalidArgument("sql-storage: no database URL");
-  Result<Dialect> dialect = DialectOf(context.database_url);
+  Result<Dialect> dialect = db::DialectOfUrl(context.database_url);
   if (!dialect.ok()) return dialect.status();
   Result<std::unique_ptr<soci::session>> reader = OpenSession(context.database_url);
   if (!reader.ok()) return reader.status();

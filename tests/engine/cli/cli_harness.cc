@@ -10,8 +10,8 @@
 namespace tether::testing {
 
 TetherCli::TetherCli(const std::filesystem::path& dir, const std::string& defaults_json)
-    : dir_(dir), config_(dir / "tether.json"), db_path_(dir / "tether.db") {
-  std::ofstream(config_) << "{\n  \"database\": \"sqlite:tether.db\",\n"
+    : dir_(dir), config_(dir / "tether.json"), database_(dir) {
+  std::ofstream(config_) << "{\n  \"database\": \"" << database_.url() << "\",\n"
                             "  \"plugins\": [{\"name\": \"local-git\", \"kind\": \"provider\"},"
                             " {\"name\": \"sql-storage\", \"kind\": \"storage\"}]"
                          << (defaults_json.empty() ? "" : ",\n  \"defaults\": {" + defaults_json + "}")

@@ -10,6 +10,7 @@
 
 #include "engine/db/database.h"
 #include "support/git_repo.h"
+#include "support/test_database.h"
 
 namespace tether::testing {
 
@@ -21,8 +22,9 @@ struct CliResult {
 
 class TetherCli {
  public:
-  // Writes a config in `dir` (extra JSON members of "defaults" may be given
-  // as `defaults_json`, e.g. R"("max_content_bytes": 100)") and migrates.
+  // Writes a config in `dir` for a new test database (SQLite or PostgreSQL,
+  // see test_database.h; extra JSON members of "defaults" may be given as
+  // `defaults_json`, e.g. R"("max_content_bytes": 100)") and migrates.
   explicit TetherCli(const std::filesystem::path& dir, const std::string& defaults_json = "");
 
   // Runs `tether --config <config> <args>`; args is shell text.
@@ -32,7 +34,8 @@ class TetherCli {
 
   db::Database& db();
   const std::filesystem::path& config() const { return config_; }
-  std::string db_url() const { return "sqlite:" + db_path_.string(); }
+  const std::string& db_url() const { return database_.url(); }
+  bool postgres() const { return database_.dialect() == db::Dialect::kPostgres; }
 
   // Single-value queries on the database.
   long long Count(const std::string& sql);
@@ -41,7 +44,7 @@ class TetherCli {
  private:
   std::filesystem::path dir_;
   std::filesystem::path config_;
-  std::filesystem::path db_path_;
+  TestDatabase database_;
   std::unique_ptr<db::Database> db_;
 };
 

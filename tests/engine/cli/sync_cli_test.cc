@@ -34,7 +34,24 @@ std::string Str(const rapidjson::Value& v, const char* key) {
 
 // Marks every document of the project as embedded, as an analyzer would.
 void EmbedEverything(TetherCli& cli) {
-  cli.db().Execute("UPDATE documents SET embedding = X'0102030405'", "embed");
+  cli.db().Execute(cli.postgres() ? "UPDATE documents SET embedding = '\\x0102030405'::bytea"
+                                  : "UPDATE documents SET embedding = X'0102030405'",
+                   "embed");
+}
+
+// Makes the database refuse to insert the row for `path`: a real failure
+// in the middle of a write, with no hook in Tether's code.
+void RefuseInsertOf(TetherCli& cli, const std::string& path) {
+  if (cli.postgres()) {
+    cli.db().Execute("CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.path = '" + path +
+                         "' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                     "function");
+    cli.db().Execute("CREATE TRIGGER boom BEFORE INSERT ON documents FOR EACH ROW EXECUTE FUNCTION boom()", "trigger");
+    return;
+  }
+  cli.db().Execute("CREATE TRIGGER boom BEFORE INSERT ON documents WHEN NEW.path = '" + path +
+                       "' BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+                   "trigger");
 }
 
 long long Embedded(TetherCli& cli, const std::string& path) {
@@ -242,7 +259,7 @@ TEST_CASE("a path that is not valid UTF-8 is refused by name and the rest syncs"
   CHECK(code == 0);
   CHECK(OnlyRun(doc)["files_skipped"].GetInt64() == 1);
   CHECK(Docs(cli) == 1);
-  CHECK(cli.Count("SELECT COUNT(*) FROM events WHERE type = 'path.refused' AND payload LIKE '%bad-\\\\xff-name.txt%'") == 1);
+  CHECK(cli.Count("SELECT COUNT(*) FROM events WHERE type = 'path.refused' AND payload LIKE '%bad-\\\\xff-name.txt%' ESCAPE '!'") == 1);
 }
 
 TEST_CASE("files over the content limit keep metadata only") {
@@ -277,10 +294,7 @@ TEST_CASE("a failure in the middle of the write leaves the old rows and the old 
       repo.Commit("second");
       // A real database failure part-way through the write (after the f*.txt
       // updates, which come first in tree order).
-      cli.db().Execute(
-          "CREATE TRIGGER boom BEFORE INSERT ON documents WHEN NEW.path = 'zzz-boom.txt' "
-          "BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-          "trigger");
+      RefuseInsertOf(cli, "zzz-boom.txt");
       CliResult failed = cli.Run("sync p");
       CHECK(failed.exit_code == 1);
       CHECK_THAT(failed.err, Catch::Contains("injected failure"));
@@ -288,7 +302,7 @@ TEST_CASE("a failure in the middle of the write leaves the old rows and the old 
       CHECK(Docs(cli) == files);
       CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v1 %' AND embedding IS NOT NULL") == files);
 
-      cli.db().Execute("DROP TRIGGER boom", "drop trigger");
+      cli.db().Execute(cli.postgres() ? "DROP TRIGGER boom ON documents" : "DROP TRIGGER boom", "drop trigger");
       REQUIRE(cli.Run("sync p").exit_code == 0);
       CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v2 %' AND embedding IS NULL") == files);
       CHECK(Docs(cli) == files + 1);

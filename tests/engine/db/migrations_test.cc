@@ -10,6 +10,7 @@
 #include "engine/db/database.h"
 #include "engine/db/migrations.h"
 #include "support/git_repo.h"
+#include "support/test_database.h"
 
 namespace fs = std::filesystem;
 using tether::db::Database;
@@ -17,6 +18,8 @@ using tether::db::Dialect;
 using tether::db::LoadMigrations;
 using tether::db::Migrator;
 using tether::testing::TempDir;
+using tether::testing::TestDatabase;
+using tether::testing::TestingPostgres;
 
 namespace {
 
@@ -25,17 +28,25 @@ void WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-std::unique_ptr<Database> OpenDb(const TempDir& dir) {
-  auto db = Database::Open("sqlite:" + (dir.path() / "test.db").string());
+std::unique_ptr<Database> OpenDb(const TestDatabase& database) {
+  auto db = Database::Open(database.url());
   REQUIRE(db.ok());
   return std::move(db).value();
 }
 
 std::set<std::string> Tables(Database& db) {
   std::set<std::string> names;
-  soci::rowset<std::string> rows = (db.session().prepare << "SELECT name FROM sqlite_master WHERE type = 'table'");
+  const char* sql = db.dialect() == Dialect::kSqlite
+                        ? "SELECT name FROM sqlite_master WHERE type = 'table'"
+                        : "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'";
+  soci::rowset<std::string> rows = (db.session().prepare << sql);
   for (const std::string& name : rows) names.insert(name);
   return names;
+}
+
+// Writes migration `name` for the dialect under test.
+void WriteMigration(const fs::path& root, const std::string& name, const std::string& sql) {
+  WriteFile(root / (TestingPostgres() ? "postgres" : "sqlite") / name, sql);
 }
 
 tether::Result<std::vector<std::string>> ApplyFrom(Database& db, const fs::path& root) {
@@ -49,7 +60,8 @@ tether::Result<std::vector<std::string>> ApplyFrom(Database& db, const fs::path&
 
 TEST_CASE("the shipped migrations create the schema once") {
   TempDir dir;
-  auto db = OpenDb(dir);
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
   auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
   REQUIRE(applied.ok());
   CHECK_FALSE(applied->empty());
@@ -68,15 +80,30 @@ TEST_CASE("the shipped migrations create the schema once") {
 TEST_CASE("every statement of a file runs, trigger bodies included") {
   TempDir dir;
   fs::path root = dir.path() / "m";
-  WriteFile(root / "sqlite" / "0001_audit.sql",
-            "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);\n"
-            "CREATE TABLE audit (item_id INTEGER, note TEXT);\n"
-            "CREATE TRIGGER items_audit AFTER INSERT ON items BEGIN\n"
-            "  INSERT INTO audit VALUES (NEW.id, 'added; with a semicolon');\n"
-            "  INSERT INTO audit VALUES (NEW.id, CASE WHEN NEW.name IS NULL THEN 'nameless' ELSE 'named' END);\n"
-            "END;\n"
-            "INSERT INTO items (name) VALUES ('first');\n");
-  auto db = OpenDb(dir);
+  if (TestingPostgres()) {
+    WriteMigration(root, "0001_audit.sql",
+                   "CREATE TABLE items (id SERIAL PRIMARY KEY, name TEXT);\n"
+                   "CREATE TABLE audit (item_id INTEGER, note TEXT);\n"
+                   "CREATE FUNCTION items_audit() RETURNS trigger AS $body$\n"
+                   "BEGIN\n"
+                   "  INSERT INTO audit VALUES (NEW.id, 'added; with a semicolon');\n"
+                   "  INSERT INTO audit VALUES (NEW.id, CASE WHEN NEW.name IS NULL THEN 'nameless' ELSE 'named' END);\n"
+                   "  RETURN NEW;\n"
+                   "END $body$ LANGUAGE plpgsql;\n"
+                   "CREATE TRIGGER items_audit AFTER INSERT ON items FOR EACH ROW EXECUTE FUNCTION items_audit();\n"
+                   "INSERT INTO items (name) VALUES ('first');\n");
+  } else {
+    WriteMigration(root, "0001_audit.sql",
+                   "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);\n"
+                   "CREATE TABLE audit (item_id INTEGER, note TEXT);\n"
+                   "CREATE TRIGGER items_audit AFTER INSERT ON items BEGIN\n"
+                   "  INSERT INTO audit VALUES (NEW.id, 'added; with a semicolon');\n"
+                   "  INSERT INTO audit VALUES (NEW.id, CASE WHEN NEW.name IS NULL THEN 'nameless' ELSE 'named' END);\n"
+                   "END;\n"
+                   "INSERT INTO items (name) VALUES ('first');\n");
+  }
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
   auto applied = ApplyFrom(*db, root);
   REQUIRE(applied.ok());
   int items = 0, audits = 0;
@@ -89,11 +116,12 @@ TEST_CASE("every statement of a file runs, trigger bodies included") {
 TEST_CASE("a failing statement rolls its whole file back and names file and line") {
   TempDir dir;
   fs::path root = dir.path() / "m";
-  WriteFile(root / "sqlite" / "0001_ok.sql", "CREATE TABLE a (x INTEGER);\n");
-  WriteFile(root / "sqlite" / "0002_broken.sql",
+  WriteMigration(root, "0001_ok.sql", "CREATE TABLE a (x INTEGER);\n");
+  WriteMigration(root, "0002_broken.sql",
             "CREATE TABLE b (x INTEGER);\n\n"
             "INSERT INTO no_such_table VALUES (1);\n");
-  auto db = OpenDb(dir);
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
   auto applied = ApplyFrom(*db, root);
   REQUIRE_FALSE(applied.ok());
   CHECK_THAT(applied.status().message(), Catch::Contains("0002_broken.sql:3"));
@@ -109,18 +137,19 @@ TEST_CASE("a failing statement rolls its whole file back and names file and line
 TEST_CASE("an applied migration whose file changed stops everything") {
   TempDir dir;
   fs::path root = dir.path() / "m";
-  WriteFile(root / "sqlite" / "0001_a.sql", "CREATE TABLE a (x INTEGER);\n");
-  auto db = OpenDb(dir);
+  WriteMigration(root, "0001_a.sql", "CREATE TABLE a (x INTEGER);\n");
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
   REQUIRE(ApplyFrom(*db, root).ok());
-  WriteFile(root / "sqlite" / "0001_a.sql", "CREATE TABLE a (x INTEGER, y TEXT);\n");
-  WriteFile(root / "sqlite" / "0002_b.sql", "CREATE TABLE b (x INTEGER);\n");
+  WriteMigration(root, "0001_a.sql", "CREATE TABLE a (x INTEGER, y TEXT);\n");
+  WriteMigration(root, "0002_b.sql", "CREATE TABLE b (x INTEGER);\n");
   auto applied = ApplyFrom(*db, root);
   REQUIRE_FALSE(applied.ok());
   CHECK(applied.status().code() == tether::StatusCode::kDataLoss);
   CHECK_THAT(applied.status().message(), Catch::Contains("0001_a.sql"));
   CHECK(Tables(*db).count("b") == 0);  // nothing after it ran
 
-  auto migrations = LoadMigrations({root}, Dialect::kSqlite);
+  auto migrations = LoadMigrations({root}, db->dialect());
   REQUIRE(migrations.ok());
   Migrator migrator(db.get(), std::move(migrations).value());
   auto states = migrator.Status();
@@ -151,15 +180,16 @@ TEST_CASE("two migrators at once apply each file exactly once") {
   for (int i = 1; i <= 20; ++i) {
     char name[32];
     std::snprintf(name, sizeof(name), "%04d_t%d.sql", i, i);
-    WriteFile(root / "sqlite" / name, "CREATE TABLE t" + std::to_string(i) + " (x INTEGER);\n");
+    WriteMigration(root, name, "CREATE TABLE t" + std::to_string(i) + " (x INTEGER);\n");
   }
-  OpenDb(dir);  // create the file before the race
+  TestDatabase database(dir.path());
+  OpenDb(database);  // create the database before the race
   std::vector<std::string> applied[2];
   tether::Status status[2];
   std::thread workers[2];
   for (int w = 0; w < 2; ++w) {
     workers[w] = std::thread([&, w] {
-      auto db = Database::Open("sqlite:" + (dir.path() / "test.db").string());
+      auto db = Database::Open(database.url());
       if (!db.ok()) {
         status[w] = db.status();
         return;
@@ -174,7 +204,7 @@ TEST_CASE("two migrators at once apply each file exactly once") {
   CHECK(status[0].ok());
   CHECK(status[1].ok());
   CHECK(applied[0].size() + applied[1].size() == 20);
-  auto db = OpenDb(dir);
+  auto db = OpenDb(database);
   int recorded = 0;
   db->session() << "SELECT COUNT(*) FROM schema_migrations", soci::into(recorded);
   CHECK(recorded == 20);

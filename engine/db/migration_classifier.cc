@@ -1,0 +1,1 @@
+#include "engine/db/migration_classifier.h"

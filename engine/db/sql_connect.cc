@@ -1,0 +1,108 @@
+#include "engine/db/sql_connect.h"
+
+#include <libpq-fe.h>
+
+#include <exception>
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+namespace tether::db {
+namespace {
+
+bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// SOCI hands its connect string to libpq after rewriting parts of it, which
+// breaks URIs; a keyword=value string goes through as it is. libpq's own
+// parser reads the URI (percent-encoding, query options and all).
+Result<std::string> PostgresConninfo(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string message = error != nullptr ? error : "cannot parse";
+    PQfreemem(error);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    return Status::InvalidArgument("database URL \"" + RedactUrl(url) + "\": " + message);
+  }
+  std::string conninfo;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || o->val[0] == '\0') continue;
+    std::string value;
+    for (const char* c = o->val; *c != '\0'; ++c) {
+      if (*c == '\'' || *c == '\\') value += '\\';
+      value += *c;
+    }
+    conninfo += std::string(conninfo.empty() ? "" : " ") + o->keyword + "='" + value + "'";
+  }
+  PQconninfoFree(options);
+  return conninfo;
+}
+
+}  // namespace
+
+const char* DialectName(Dialect dialect) { return dialect == Dialect::kSqlite ? "sqlite" : "postgres"; }
+
+Result<Dialect> DialectOfUrl(const std::string& url) {
+  if (StartsWith(url, "sqlite:")) return Dialect::kSqlite;
+  if (StartsWith(url, "postgresql://") || StartsWith(url, "postgres://")) return Dialect::kPostgres;
+  return Status::InvalidArgument("database URL \"" + RedactUrl(url) + "\" is neither sqlite:PATH nor postgresql://...");
+}
+
+std::string RedactUrl(const std::string& url) {
+  // scheme://user:password@host/... -> scheme://user:***@host/...
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  size_t at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return url;
+  size_t colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+Status StatusFromCurrentException(const std::string& what) {
+  try {
+    throw;
+  } catch (const soci::soci_error& e) {
+    std::string message = e.get_error_message();
+    if (message.empty()) message = e.what();
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    bool busy = message.find("locked") != std::string::npos || message.find("busy") != std::string::npos;
+    return busy ? Status::Unavailable(what + ": " + message) : Status::Internal(what + ": " + message);
+  } catch (const std::exception& e) {
+    return Status::Internal(what + ": " + e.what());
+  } catch (...) {
+    return Status::Internal(what + ": unknown error");
+  }
+}
+
+Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, int busy_timeout_ms) {
+  Result<Dialect> dialect = DialectOfUrl(url);
+  if (!dialect.ok()) return dialect.status();
+  auto session = std::make_unique<soci::session>();
+  try {
+    if (*dialect == Dialect::kSqlite) {
+      std::string path = url.substr(7);
+      if (path.empty()) return Status::InvalidArgument("database URL \"sqlite:\" names no file");
+      int timeout_s = busy_timeout_ms / 1000 > 0 ? busy_timeout_ms / 1000 : 1;
+      session->open(*soci::factory_sqlite3(), "db=\"" + path + "\" timeout=" + std::to_string(timeout_s));
+      *session << "PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms);
+      *session << "PRAGMA journal_mode = WAL";
+      *session << "PRAGMA synchronous = NORMAL";
+      *session << "PRAGMA foreign_keys = ON";
+      return session;
+    }
+    Result<std::string> conninfo = PostgresConninfo(url);
+    if (!conninfo.ok()) return conninfo.status();
+    session->open(*soci::factory_postgresql(), *conninfo);
+    // NOTICEs ("relation already exists, skipping") would go to stderr.
+    *session << "SET client_min_messages = WARNING";
+  } catch (...) {
+    // libpq's messages name host and port, never the password.
+    Status status = StatusFromCurrentException("cannot open database " + RedactUrl(url));
+    return Status::Unavailable(status.message());
+  }
+  return session;
+}
+
+}  // namespace tether::db

@@ -1,0 +1,45 @@
+// Connecting to the engine's database through SOCI, from a database URL:
+// "sqlite:PATH" or "postgresql://user:password@host:port/dbname?options".
+// Shared by the engine and the bundled sql-storage plugin, so that both open
+// the database the same way.
+//
+// Thread safety: pure functions. Errors: InvalidArgument for a URL that is
+// not understood, Unavailable when the database cannot be reached. Messages
+// never contain a password.
+#ifndef TETHER_ENGINE_DB_SQL_CONNECT_H_
+#define TETHER_ENGINE_DB_SQL_CONNECT_H_
+
+#include <memory>
+#include <string>
+
+#include "tether/status.h"
+
+namespace soci {
+class session;
+}
+
+namespace tether::db {
+
+enum class Dialect { kSqlite, kPostgres };
+
+// "sqlite", "postgres": also the name of the dialect's migrations folder.
+const char* DialectName(Dialect dialect);
+
+Result<Dialect> DialectOfUrl(const std::string& url);
+
+// `url` with any password replaced by "***", for messages and logs.
+std::string RedactUrl(const std::string& url);
+
+// Opens a session. SQLite sessions run in WAL mode with foreign keys on and
+// a busy timeout of `busy_timeout_ms`; PostgreSQL sessions get
+// statement_timeout and lock_timeout when `statement_timeout_ms` > 0.
+Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, int busy_timeout_ms);
+
+// Turns the exception being handled into a Status whose message starts with
+// `what`: Unavailable for a busy or locked database, Internal otherwise.
+// Call only inside a catch block.
+Status StatusFromCurrentException(const std::string& what);
+
+}  // namespace tether::db
+
+#endif  // TETHER_ENGINE_DB_SQL_CONNECT_H_
