@@ -65,7 +65,7 @@ CREATE TABLE documents (
   kind           TEXT NOT NULL,
   size           BIGINT NOT NULL,
   is_binary      SMALLINT NOT NULL DEFAULT 0,
-  content        TEXT,
+  content        TEXT COMPRESSION lz4,  -- lz4: far cheaper than pglz on source text
   language       TEXT,
   embedding      BYTEA,
   updated_commit TEXT NOT NULL,

@@ -13,6 +13,7 @@
 
 #include "engine/common/clock.h"
 #include "engine/db/sql_connect.h"
+#include "pg_batch.h"
 #include "tether/plugin.h"
 #include "tether/storage.h"
 
@@ -26,8 +27,6 @@ Status CurrentExceptionStatus(const std::string& what) { return db::StatusFromCu
 Result<std::unique_ptr<soci::session>> OpenSession(const std::string& url) {
   return db::OpenSociSession(url, /*busy_timeout_ms=*/30000);
 }
-
-const char* KindName(EntryKind kind) { return EntryKindName(kind); }
 
 EntryKind KindFromName(const std::string& name) {
   if (name == "executable") return EntryKind::kExecutable;
@@ -59,10 +58,13 @@ Result<CommitId> ReadCursorOn(soci::session& session, long long project_id, bool
   return ind == soci::i_null ? std::string() : cursor;
 }
 
+// One write transaction on its own session. On SQLite each change runs a
+// prepared statement (no round trips in-process); on PostgreSQL upserts and
+// deletes go in batches (PgBatch). Renames run one at a time on both.
 class SqlWriter : public StorageWriter {
  public:
   SqlWriter(std::unique_ptr<soci::session> session, Dialect dialect, long long project_id)
-      : session_(std::move(session)), dialect_(dialect), project_id_(project_id) {}
+      : session_(std::move(session)), dialect_(dialect), project_id_(project_id), now_(NowIso8601()) {}
 
   ~SqlWriter() override {
     if (!open_) return;
@@ -94,17 +96,19 @@ class SqlWriter : public StorageWriter {
   Status Apply(const Change& change, const Document* document, const CommitId& commit) override {
     if (!open_) return Status::Internal("sql-storage: writer already finished");
     try {
-      SetRow(change.entry, document, commit);
+      commit_ = commit;
+      SetRow(change.entry, document);
       switch (change.kind) {
         case ChangeKind::kDeleted:
-          delete_->execute(true);
+          if (batch_) batch_->AddDelete(row_.path);
+          else delete_->execute(true);
           return Status::Ok();
         case ChangeKind::kRenamed:
           return Rename(change, document);
         case ChangeKind::kAdded:
         case ChangeKind::kModified:
           if (document == nullptr) return Status::InvalidArgument("sql-storage: no document for " + change.entry.path);
-          upsert_->execute(true);
+          Upsert();
           return Status::Ok();
       }
     } catch (...) {
@@ -116,6 +120,7 @@ class SqlWriter : public StorageWriter {
   Status Commit(const CommitId& new_cursor) override {
     if (!open_) return Status::Internal("sql-storage: writer already finished");
     try {
+      if (batch_) batch_->Flush();
       std::string cursor = new_cursor;
       *session_ << "UPDATE project_syncs SET last_synced_commit = :c WHERE project_id = :id",
           soci::use(cursor), soci::use(project_id_);
@@ -134,56 +139,56 @@ class SqlWriter : public StorageWriter {
  private:
   void Prepare() {
     soci::session& s = *session_;
-    // A changed blob clears derived columns (embedding): they describe the
-    // old content. A mode-only change keeps them.
-    upsert_ = std::make_unique<soci::statement>(
-        (s.prepare << "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary,"
-                      " content, language, embedding, updated_commit, updated_at)"
-                      " VALUES (:p, :path, :blob, :mode, :kind, :size, :bin, :content, :lang, NULL, :c, :t)"
-                      " ON CONFLICT (project_id, path) DO UPDATE SET blob_sha = excluded.blob_sha,"
-                      " mode = excluded.mode, kind = excluded.kind, size = excluded.size,"
-                      " is_binary = excluded.is_binary, content = excluded.content,"
-                      " language = excluded.language, updated_commit = excluded.updated_commit,"
-                      " updated_at = excluded.updated_at,"
-                      " embedding = CASE WHEN documents.blob_sha = excluded.blob_sha"
-                      " THEN documents.embedding ELSE NULL END",
-         soci::use(project_id_), soci::use(path_), soci::use(blob_), soci::use(mode_), soci::use(kind_),
-         soci::use(size_), soci::use(is_binary_), soci::use(content_, content_ind_),
-         soci::use(language_, language_ind_), soci::use(commit_), soci::use(now_)));
-    delete_ = std::make_unique<soci::statement>(
-        (s.prepare << "DELETE FROM documents WHERE project_id = :p AND path = :path",
-         soci::use(project_id_), soci::use(path_)));
+    if (dialect_ == Dialect::kPostgres) {
+      batch_ = std::make_unique<PgBatch>(&s, project_id_, &commit_, now_);
+    } else {
+      upsert_ = std::make_unique<soci::statement>(
+          (s.prepare << std::string("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary,"
+                                    " content, language, embedding, updated_commit, updated_at)"
+                                    " VALUES (:p, :path, :blob, :mode, :kind, :size, :bin, :content, :lang, NULL,"
+                                    " :c, :t)") +
+                            kUpsertConflictClause,
+           soci::use(project_id_), soci::use(row_.path), soci::use(row_.blob), soci::use(row_.mode),
+           soci::use(row_.kind), soci::use(row_.size), soci::use(row_.is_binary),
+           soci::use(row_.content, content_ind_), soci::use(row_.language, language_ind_), soci::use(commit_),
+           soci::use(now_)));
+      delete_ = std::make_unique<soci::statement>(
+          (s.prepare << "DELETE FROM documents WHERE project_id = :p AND path = :path", soci::use(project_id_),
+           soci::use(row_.path)));
+    }
     // The row moves with every column (embedding included).
     move_ = std::make_unique<soci::statement>(
         (s.prepare << "UPDATE documents SET path = :path, mode = :mode, kind = :kind, updated_commit = :c,"
                       " updated_at = :t WHERE project_id = :p AND path = :old AND blob_sha = :blob",
-         soci::use(path_), soci::use(mode_), soci::use(kind_), soci::use(commit_), soci::use(now_),
-         soci::use(project_id_), soci::use(old_path_), soci::use(blob_)));
-    now_ = NowIso8601();
+         soci::use(row_.path), soci::use(row_.mode), soci::use(row_.kind), soci::use(commit_), soci::use(now_),
+         soci::use(project_id_), soci::use(old_path_), soci::use(row_.blob)));
   }
 
-  void SetRow(const Entry& entry, const Document* document, const CommitId& commit) {
-    path_ = entry.path;
-    blob_ = entry.blob_id;
-    mode_ = entry.mode;
-    kind_ = KindName(entry.kind);
-    commit_ = commit;
-    size_ = document ? static_cast<long long>(document->size) : 0;
-    is_binary_ = document && document->is_binary ? 1 : 0;
-    if (document && document->has_content) {
-      content_ = document->content;
-      content_ind_ = soci::i_ok;
-    } else {
-      content_.clear();
-      content_ind_ = soci::i_null;
-    }
-    language_ = document ? document->language : std::string();
-    language_ind_ = language_.empty() ? soci::i_null : soci::i_ok;
+  void SetRow(const Entry& entry, const Document* document) {
+    row_.path = entry.path;
+    row_.blob = entry.blob_id;
+    row_.mode = entry.mode;
+    row_.kind = EntryKindName(entry.kind);
+    row_.size = document ? static_cast<long long>(document->size) : 0;
+    row_.is_binary = document && document->is_binary ? 1 : 0;
+    row_.has_content = document && document->has_content;
+    row_.content = row_.has_content ? document->content : std::string();
+    row_.language = document ? document->language : std::string();
+    row_.has_language = !row_.language.empty();
+    content_ind_ = row_.has_content ? soci::i_ok : soci::i_null;
+    language_ind_ = row_.has_language ? soci::i_ok : soci::i_null;
+  }
+
+  void Upsert() {
+    if (batch_) batch_->AddUpsert(row_);
+    else upsert_->execute(true);
   }
 
   Status Rename(const Change& change, const Document* document) {
+    if (batch_) batch_->Flush();  // the row to move may still be pending
     // Whatever stood at the new path is replaced by the moved row.
-    delete_->execute(true);
+    *session_ << "DELETE FROM documents WHERE project_id = :p AND path = :path", soci::use(project_id_),
+        soci::use(row_.path);
     old_path_ = change.old_path;
     move_->execute(true);
     if (move_->get_affected_rows() == 1) return Status::Ok();
@@ -193,7 +198,7 @@ class SqlWriter : public StorageWriter {
       return Status::NotFound("sql-storage: no row at \"" + change.old_path + "\" to move to \"" +
                               change.entry.path + "\"");
     }
-    upsert_->execute(true);
+    Upsert();
     return Status::Ok();
   }
 
@@ -201,11 +206,13 @@ class SqlWriter : public StorageWriter {
   Dialect dialect_;
   long long project_id_;
   bool open_ = false;
+  std::string commit_;
+  std::string now_;
+  std::unique_ptr<PgBatch> batch_;  // PostgreSQL only
   std::unique_ptr<soci::statement> upsert_, delete_, move_;
   // Bound variables of the prepared statements.
-  std::string path_, old_path_, blob_, kind_, content_, language_, commit_, now_;
-  long long mode_ = 0, size_ = 0;
-  int is_binary_ = 0;
+  DocumentRow row_;
+  std::string old_path_;
   soci::indicator content_ind_ = soci::i_null, language_ind_ = soci::i_null;
 };
 

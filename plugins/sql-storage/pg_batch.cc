@@ -1,0 +1,112 @@
+#include "pg_batch.h"
+
+namespace tether::sql_storage {
+namespace {
+
+constexpr size_t kMaxRows = 1000;
+constexpr size_t kMaxBytes = 8u << 20;
+
+// A PostgreSQL array literal element: double-quoted, with '"' and '\'
+// escaped; NULL unquoted.
+void AppendElement(std::string* array, const std::string* value) {
+  if (array->size() > 1) array->push_back(',');
+  if (value == nullptr) {
+    array->append("NULL");
+    return;
+  }
+  array->push_back('"');
+  for (char c : *value) {
+    if (c == '"' || c == '\\') array->push_back('\\');
+    array->push_back(c);
+  }
+  array->push_back('"');
+}
+
+template <typename Get>
+std::string ArrayLiteral(const std::vector<DocumentRow>& rows, Get get) {
+  std::string array = "{";
+  for (const DocumentRow& row : rows) AppendElement(&array, get(row));
+  array.push_back('}');
+  return array;
+}
+
+}  // namespace
+
+const char kUpsertConflictClause[] =
+    " ON CONFLICT (project_id, path) DO UPDATE SET blob_sha = excluded.blob_sha,"
+    " mode = excluded.mode, kind = excluded.kind, size = excluded.size,"
+    " is_binary = excluded.is_binary, content = excluded.content,"
+    " language = excluded.language, updated_commit = excluded.updated_commit,"
+    " updated_at = excluded.updated_at,"
+    " embedding = CASE WHEN documents.blob_sha = excluded.blob_sha"
+    " THEN documents.embedding ELSE NULL END";
+
+PgBatch::PgBatch(soci::session* session, long long project_id, const std::string* commit, std::string now)
+    : session_(session), project_id_(project_id), commit_(commit), now_(std::move(now)) {}
+
+void PgBatch::AddUpsert(const DocumentRow& row) {
+  pending_bytes_ += row.path.size() + row.content.size() + 64;
+  upserts_.push_back(row);
+  FlushIfFull();
+}
+
+void PgBatch::AddDelete(const std::string& path) {
+  pending_bytes_ += path.size() + 8;
+  deletes_.push_back(path);
+  FlushIfFull();
+}
+
+void PgBatch::FlushIfFull() {
+  if (upserts_.size() + deletes_.size() >= kMaxRows || pending_bytes_ >= kMaxBytes) Flush();
+}
+
+void PgBatch::Flush() {
+  if (!deletes_.empty()) {
+    std::string paths = "{";
+    for (const std::string& path : deletes_) AppendElement(&paths, &path);
+    paths.push_back('}');
+    *session_ << "DELETE FROM documents WHERE project_id = :p AND path = ANY(CAST(:paths AS text[]))",
+        soci::use(project_id_), soci::use(paths);
+    deletes_.clear();
+  }
+  if (!upserts_.empty()) {
+    std::string paths = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.path; });
+    std::string blobs = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.blob; });
+    std::string kinds = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.kind; });
+    std::string contents = ArrayLiteral(
+        upserts_, [](const DocumentRow& r) { return r.has_content ? &r.content : nullptr; });
+    std::string languages = ArrayLiteral(
+        upserts_, [](const DocumentRow& r) { return r.has_language ? &r.language : nullptr; });
+    std::vector<std::string> numbers[3];
+    for (const DocumentRow& r : upserts_) {
+      numbers[0].push_back(std::to_string(r.mode));
+      numbers[1].push_back(std::to_string(r.size));
+      numbers[2].push_back(std::to_string(r.is_binary));
+    }
+    std::string number_arrays[3];
+    for (int i = 0; i < 3; ++i) {
+      number_arrays[i] = "{";
+      for (const std::string& n : numbers[i]) {
+        if (number_arrays[i].size() > 1) number_arrays[i].push_back(',');
+        number_arrays[i] += n;
+      }
+      number_arrays[i].push_back('}');
+    }
+    *session_ << std::string(
+                     "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary,"
+                     " content, language, embedding, updated_commit, updated_at)"
+                     " SELECT :p, u.path, u.blob, u.mode, u.kind, u.size, u.bin, u.content, u.lang, NULL, :c, :t"
+                     " FROM unnest(CAST(:paths AS text[]), CAST(:blobs AS text[]), CAST(:modes AS bigint[]),"
+                     " CAST(:kinds AS text[]), CAST(:sizes AS bigint[]), CAST(:bins AS smallint[]),"
+                     " CAST(:contents AS text[]), CAST(:langs AS text[]))"
+                     " AS u(path, blob, mode, kind, size, bin, content, lang)") +
+                     kUpsertConflictClause,
+        soci::use(project_id_), soci::use(*commit_), soci::use(now_), soci::use(paths), soci::use(blobs),
+        soci::use(number_arrays[0]), soci::use(kinds), soci::use(number_arrays[1]), soci::use(number_arrays[2]),
+        soci::use(contents), soci::use(languages);
+    upserts_.clear();
+  }
+  pending_bytes_ = 0;
+}
+
+}  // namespace tether::sql_storage

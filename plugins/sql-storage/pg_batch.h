@@ -1,0 +1,62 @@
+// PgBatch: document upserts and deletes for PostgreSQL, sent a batch at a
+// time. SOCI emulates bulk binds on PostgreSQL with one round trip per row;
+// here each batch is one statement whose values travel as arrays and are
+// unnested on the server.
+//
+// Not thread safe; used by one StorageWriter on its own session. Flush and
+// the Add* methods that flush throw soci::soci_error on a database error.
+#ifndef TETHER_PLUGINS_SQL_STORAGE_PG_BATCH_H_
+#define TETHER_PLUGINS_SQL_STORAGE_PG_BATCH_H_
+
+#include <string>
+#include <vector>
+
+#include <soci/soci.h>
+
+namespace tether::sql_storage {
+
+// The row a sync writes for one file. Null content or language: has_* false.
+struct DocumentRow {
+  std::string path;
+  std::string blob;
+  long long mode = 0;
+  std::string kind;
+  long long size = 0;
+  int is_binary = 0;
+  bool has_content = false;
+  std::string content;
+  bool has_language = false;
+  std::string language;
+};
+
+// The upsert's conflict clause, shared with the row-at-a-time statement: a
+// changed blob clears the derived columns (embedding), which describe the
+// old content; a mode-only change keeps them.
+extern const char kUpsertConflictClause[];
+
+class PgBatch {
+ public:
+  // `commit` is read at each flush: the writer keeps it current.
+  PgBatch(soci::session* session, long long project_id, const std::string* commit, std::string now);
+
+  void AddUpsert(const DocumentRow& row);
+  void AddDelete(const std::string& path);
+  // Sends what is pending: deletes first, then upserts (a change set never
+  // deletes and writes one path, so the order is free).
+  void Flush();
+
+ private:
+  void FlushIfFull();
+
+  soci::session* session_;
+  long long project_id_;
+  const std::string* commit_;
+  std::string now_;
+  std::vector<DocumentRow> upserts_;
+  std::vector<std::string> deletes_;
+  size_t pending_bytes_ = 0;
+};
+
+}  // namespace tether::sql_storage
+
+#endif  // TETHER_PLUGINS_SQL_STORAGE_PG_BATCH_H_
