@@ -4,7 +4,9 @@
 #   pg_cluster.sh start DIR   creates DIR, starts the server, writes DIR/url
 #                             (a postgresql:// URL of a superuser) and DIR/port
 #   pg_cluster.sh stop DIR    stops the server and removes DIR
-# When run as root, the server runs as the "postgres" system user.
+# When run as root, the server runs as the "postgres" system user. Tests run
+# without fsync; PG_CLUSTER_DURABLE=1 keeps PostgreSQL's durable defaults
+# (for benchmarks).
 set -euo pipefail
 action="$1"; dir="$2"
 
@@ -28,8 +30,9 @@ case "$action" in
     port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -U tether_admin -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
-    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=200" \
+    options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200"
+    if [ "${PG_CLUSTER_DURABLE:-0}" != "1" ]; then options="$options -c fsync=off -c synchronous_commit=off"; fi
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$options" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "$port" >"$dir/port"
     echo "postgresql://tether_admin@127.0.0.1:$port/postgres" >"$dir/url"
