@@ -20,11 +20,9 @@ Result<db::Database*> Runtime::database(bool require_migrated) {
     database_ = std::move(opened).value();
   }
   if (require_migrated && !migrations_checked_) {
-    Result<std::vector<db::Migration>> migrations =
-        db::LoadMigrations({MigrationsRoot()}, database_->dialect());
-    if (!migrations.ok()) return migrations.status();
-    db::Migrator migrator(database_.get(), std::move(migrations).value());
-    Result<std::vector<db::MigrationState>> states = migrator.Status();
+    Result<std::unique_ptr<db::Migrator>> migrator = NewMigrator();
+    if (!migrator.ok()) return migrator.status();
+    Result<std::vector<db::MigrationState>> states = (*migrator)->Status();
     if (!states.ok()) return states.status();
     int pending = 0;
     for (const db::MigrationState& state : *states) {
@@ -41,6 +39,24 @@ Result<db::Database*> Runtime::database(bool require_migrated) {
     migrations_checked_ = true;
   }
   return database_.get();
+}
+
+Result<std::unique_ptr<db::Migrator>> Runtime::NewMigrator(const std::vector<std::filesystem::path>& extra_roots) {
+  Result<db::Database*> db = database(/*require_migrated=*/false);
+  if (!db.ok()) return db.status();
+  std::vector<std::filesystem::path> roots = {MigrationsRoot()};
+  roots.insert(roots.end(), extra_roots.begin(), extra_roots.end());
+  for (const std::filesystem::path& root : extra_roots) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(root, ec)) {
+      return Status::InvalidArgument("migrations folder " + root.string() + " does not exist");
+    }
+  }
+  Result<std::vector<db::Migration>> migrations = db::LoadMigrations(roots, (*db)->dialect());
+  if (!migrations.ok()) return migrations.status();
+  Result<std::vector<db::ProtectedColumn>> protected_columns = db::LoadProtectedColumns(roots);
+  if (!protected_columns.ok()) return protected_columns.status();
+  return std::make_unique<db::Migrator>(*db, std::move(migrations).value(), std::move(protected_columns).value());
 }
 
 plugin_host::PluginHost& Runtime::plugins() {

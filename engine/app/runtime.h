@@ -13,6 +13,7 @@
 
 #include "engine/config/config.h"
 #include "engine/db/database.h"
+#include "engine/db/migrations.h"
 #include "engine/plugin_host/plugin_host.h"
 #include "tether/status.h"
 
@@ -35,6 +36,11 @@ class Runtime {
 
   // The migrations shipped with the engine.
   static std::filesystem::path MigrationsRoot();
+
+  // A migrator for the shipped migrations plus `extra_roots` (folders laid
+  // out like migrations/: one folder per dialect, protected.json beside
+  // them), on this runtime's database.
+  Result<std::unique_ptr<db::Migrator>> NewMigrator(const std::vector<std::filesystem::path>& extra_roots = {});
 
  private:
   explicit Runtime(config::Config config) : config_(std::move(config)) {}

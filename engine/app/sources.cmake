@@ -1,1 +1,2 @@
 target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/runtime.cc)
+target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/project_service.cc)

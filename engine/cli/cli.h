@@ -39,8 +39,14 @@ struct InitOptions {
 int RunInit(const Invocation& inv, const InitOptions& options);
 
 int RunPluginsList(const Invocation& inv, bool check);
-int RunMigrateStatus(const Invocation& inv);
-int RunMigrateApply(const Invocation& inv);
+struct MigrateOptions {
+  std::vector<std::string> dirs;  // --dir: more migrations roots (plugins ship their own)
+  bool dry_run = false;           // apply --dry-run: print the plan, change nothing
+};
+int RunMigrateStatus(const Invocation& inv, const MigrateOptions& options);
+int RunMigratePlan(const Invocation& inv, const MigrateOptions& options);
+int RunMigrateApply(const Invocation& inv, const MigrateOptions& options);
+int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options);
 
 struct ProjectAddOptions {
   std::string name;

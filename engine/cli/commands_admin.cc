@@ -33,21 +33,6 @@ Result<std::unique_ptr<app::Runtime>> LoadRuntime(const Invocation& inv) {
   return runtime;
 }
 
-namespace {
-
-Result<std::vector<db::Migration>> ShippedMigrations(db::Database* db) {
-  return db::LoadMigrations({app::Runtime::MigrationsRoot()}, db->dialect());
-}
-
-Result<std::vector<std::string>> ApplyMigrations(db::Database* db) {
-  Result<std::vector<db::Migration>> migrations = ShippedMigrations(db);
-  if (!migrations.ok()) return migrations.status();
-  db::Migrator migrator(db, std::move(migrations).value());
-  return migrator.Apply();
-}
-
-}  // namespace
-
 int RunInit(const Invocation& inv, const InitOptions& options) {
   std::filesystem::path path =
       std::filesystem::absolute(config::ResolveConfigPath(inv.config_flag)).lexically_normal();
@@ -66,9 +51,9 @@ int RunInit(const Invocation& inv, const InitOptions& options) {
   }
   Result<std::unique_ptr<app::Runtime>> runtime = app::Runtime::Load(path);
   if (!runtime.ok()) return ReportError(runtime.status());
-  Result<db::Database*> db = (*runtime)->database(/*require_migrated=*/false);
-  if (!db.ok()) return ReportError(db.status());
-  Result<std::vector<std::string>> applied = ApplyMigrations(*db);
+  Result<std::unique_ptr<db::Migrator>> migrator = (*runtime)->NewMigrator();
+  if (!migrator.ok()) return ReportError(migrator.status());
+  Result<std::vector<std::string>> applied = (*migrator)->Apply();
   if (!applied.ok()) return ReportError(applied.status());
   if (inv.json) {
     JsonOut out;
@@ -116,68 +101,6 @@ int RunPluginsList(const Invocation& inv, bool check) {
   if (check && host.AnyBroken()) {
     if (!inv.json) std::fprintf(stderr, "tether: error: at least one plugin is broken\n");
     return kExitFailed;
-  }
-  return kExitOk;
-}
-
-int RunMigrateStatus(const Invocation& inv) {
-  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
-  Result<db::Database*> db = (*runtime)->database(false);
-  if (!db.ok()) return ReportError(db.status());
-  Result<std::vector<db::Migration>> migrations = ShippedMigrations(*db);
-  if (!migrations.ok()) return ReportError(migrations.status());
-  db::Migrator migrator(*db, std::move(migrations).value());
-  Result<std::vector<db::MigrationState>> states = migrator.Status();
-  if (!states.ok()) return ReportError(states.status());
-  bool problem = false;
-  auto state_name = [&](const db::MigrationState& s) -> std::string {
-    if (s.changed) return "changed";
-    if (s.applied && s.migration.file.empty()) return "missing_file";
-    return s.applied ? "applied" : "pending";
-  };
-  if (inv.json) {
-    JsonOut out;
-    out.Begin().Str("dialect", db::DialectName((*db)->dialect())).BeginArray("migrations");
-    for (const db::MigrationState& s : *states) {
-      out.writer().StartObject();
-      out.Str("version", s.migration.version).Str("name", s.migration.name).Str("state", state_name(s))
-          .StrOrNull("applied_at", s.applied_at).StrOrNull("checksum", s.migration.checksum);
-      out.writer().EndObject();
-    }
-    out.EndArray().End().Print();
-  } else {
-    std::printf("%-8s %-40s %-12s %s\n", "VERSION", "NAME", "STATE", "APPLIED AT");
-    for (const db::MigrationState& s : *states) {
-      std::printf("%-8s %-40s %-12s %s\n", s.migration.version.c_str(), s.migration.name.c_str(),
-                  state_name(s).c_str(), s.applied_at.c_str());
-    }
-  }
-  for (const db::MigrationState& s : *states) {
-    if (s.changed || (s.applied && s.migration.file.empty())) problem = true;
-  }
-  return problem ? kExitFailed : kExitOk;
-}
-
-int RunMigrateApply(const Invocation& inv) {
-  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
-  Result<db::Database*> db = (*runtime)->database(false);
-  if (!db.ok()) return ReportError(db.status());
-  Result<std::vector<std::string>> applied = ApplyMigrations(*db);
-  if (!applied.ok()) {
-    std::fprintf(stderr, "tether: error: %s\n", applied.status().message().c_str());
-    return kExitFailed;
-  }
-  if (inv.json) {
-    JsonOut out;
-    out.Begin().BeginArray("applied");
-    for (const std::string& name : *applied) out.writer().String(name.c_str());
-    out.EndArray().End().Print();
-  } else if (applied->empty()) {
-    std::printf("nothing to apply: the database is up to date\n");
-  } else {
-    for (const std::string& name : *applied) std::printf("applied %s\n", name.c_str());
   }
   return kExitOk;
 }

@@ -1,6 +1,7 @@
 // tether project add|list|show|remove|branches|select-branch|enable|disable.
 #include <cstdio>
 
+#include "engine/app/project_service.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/json_out.h"
 #include "engine/db/project_store.h"
@@ -27,30 +28,8 @@ Result<Session> Open(const Invocation& inv) {
   return session;
 }
 
-Result<BranchList> ListBranches(app::Runtime* runtime, const std::string& provider_name,
-                                const std::string& repo_url) {
-  Result<Provider*> provider = runtime->plugins().FindProvider(provider_name);
-  if (!provider.ok()) return provider.status();
-  Result<std::unique_ptr<Repository>> repo = (*provider)->Open(repo_url);
-  if (!repo.ok()) return repo.status();
-  return (*repo)->ListBranches();
-}
-
-Status RequireBranch(const BranchList& branches, const std::string& branch, const std::string& repo_url) {
-  for (const Branch& b : branches.branches) {
-    if (b.name == branch) return Status::Ok();
-  }
-  std::string known;
-  size_t shown = 0;
-  for (const Branch& b : branches.branches) {
-    if (shown++ == 10) {
-      known += ", ...";
-      break;
-    }
-    known += (known.empty() ? "" : ", ") + b.name;
-  }
-  return Status::NotFound("branch \"" + branch + "\" does not exist in " + repo_url +
-                          (known.empty() ? std::string(" (it has no branches)") : " (branches: " + known + ")"));
+app::ProjectService Projects(const Session& s) {
+  return app::ProjectService(s.db, &s.runtime->plugins(), &s.runtime->config().defaults);
 }
 
 void WriteProject(JsonOut& out, const db::Project& p) {
@@ -78,27 +57,13 @@ void PrintProject(const db::Project& p) {
 int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
   Result<Session> s = Open(inv);
   if (!s.ok()) return ReportError(s.status());
-  Status name_ok = db::ValidateProjectName(options.name);
-  if (!name_ok.ok()) return ReportError(name_ok);
-  const config::Defaults& defaults = s->runtime->config().defaults;
-  db::NewProject project;
-  project.name = options.name;
-  project.provider = options.provider.empty() ? defaults.provider : options.provider;
-  project.storage = options.storage.empty() ? defaults.storage : options.storage;
-  project.repo_url = options.repo;
-  Result<Storage*> storage = s->runtime->plugins().FindStorage(project.storage);
-  if (!storage.ok()) return ReportError(storage.status());
-  Result<BranchList> branches = ListBranches(s->runtime.get(), project.provider, project.repo_url);
-  if (!branches.ok()) return ReportError(branches.status());
-  project.branch = options.branch.empty() ? branches->default_branch : options.branch;
-  if (project.branch.empty()) {
-    return ReportError(Status::InvalidArgument("repository " + project.repo_url +
-                                               " has no default branch; name one with --branch"));
-  }
-  Status has_branch = RequireBranch(*branches, project.branch, project.repo_url);
-  if (!has_branch.ok()) return ReportError(has_branch);
-  db::ProjectStore store(s->db);
-  Result<db::Project> added = store.Add(project);
+  app::AddProjectRequest request;
+  request.name = options.name;
+  request.provider = options.provider;
+  request.storage = options.storage;
+  request.repo = options.repo;
+  request.branch = options.branch;
+  Result<db::Project> added = Projects(*s).Add(request);
   if (!added.ok()) {
     if (added.status().code() == StatusCode::kConflict) {
       std::fprintf(stderr, "tether: error: %s\n", added.status().message().c_str());
@@ -207,7 +172,7 @@ int RunProjectBranches(const Invocation& inv, const std::string& name) {
   db::ProjectStore store(s->db);
   Result<db::Project> project = store.Get(name);
   if (!project.ok()) return ReportError(project.status());
-  Result<BranchList> branches = ListBranches(s->runtime.get(), project->provider, project->repo_url);
+  Result<BranchList> branches = Projects(*s).Branches(*project);
   if (!branches.ok()) return ReportError(branches.status());
   if (inv.json) {
     JsonOut out;
@@ -234,11 +199,9 @@ int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const
   db::ProjectStore store(s->db);
   Result<db::Project> project = store.Get(name);
   if (!project.ok()) return ReportError(project.status());
-  Result<BranchList> branches = ListBranches(s->runtime.get(), project->provider, project->repo_url);
-  if (!branches.ok()) return ReportError(branches.status());
-  Status has_branch = RequireBranch(*branches, branch, project->repo_url);
-  if (!has_branch.ok()) return ReportError(has_branch.WithContext("branch left at \"" + project->branch + "\""));
-  Status set = store.SetBranch(name, branch);
+  app::ProjectUpdate update;
+  update.branch = branch;
+  Status set = Projects(*s).Update(*project, update);
   if (!set.ok()) return ReportError(set);
   if (inv.json) JsonOut().Begin().Str("project", name).Str("branch", branch).End().Print();
   else std::printf("project %s now syncs branch %s\n", name.c_str(), branch.c_str());
@@ -249,7 +212,11 @@ int RunProjectEnable(const Invocation& inv, const std::string& name, bool enable
   Result<Session> s = Open(inv);
   if (!s.ok()) return ReportError(s.status());
   db::ProjectStore store(s->db);
-  Status set = store.SetEnabled(name, enabled);
+  Result<db::Project> project = store.Get(name);
+  if (!project.ok()) return ReportError(project.status());
+  app::ProjectUpdate update;
+  update.sync_enabled = enabled;
+  Status set = Projects(*s).Update(*project, update);
   if (!set.ok()) return ReportError(set);
   if (inv.json) JsonOut().Begin().Str("project", name).Bool("sync_enabled", enabled).End().Print();
   else std::printf("project %s %s\n", name.c_str(), enabled ? "enabled" : "disabled");

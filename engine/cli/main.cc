@@ -45,10 +45,18 @@ int main(int argc, char** argv) {
 
   CLI::App* migrate = Sub(&app, "migrate", "Database schema migrations");
   migrate->require_subcommand(1);
+  cli::MigrateOptions migrate_options;
+  migrate->add_option("--dir", migrate_options.dirs,
+                      "Another migrations folder (sqlite/, postgres/, protected.json); repeatable");
   Sub(migrate, "status", "List migrations and whether each is applied")
-      ->callback([&] { code = cli::RunMigrateStatus(inv); });
-  Sub(migrate, "apply", "Apply pending migrations, one transaction each")
-      ->callback([&] { code = cli::RunMigrateApply(inv); });
+      ->callback([&] { code = cli::RunMigrateStatus(inv, migrate_options); });
+  Sub(migrate, "plan", "Show what apply would run and what it would touch; change nothing")
+      ->callback([&] { code = cli::RunMigratePlan(inv, migrate_options); });
+  CLI::App* apply = Sub(migrate, "apply", "Apply pending migrations, one transaction each");
+  apply->add_flag("--dry-run", migrate_options.dry_run, "Print the plan and change nothing");
+  apply->callback([&] { code = cli::RunMigrateApply(inv, migrate_options); });
+  Sub(migrate, "verify", "Check protected data against the evidence the last migration recorded")
+      ->callback([&] { code = cli::RunMigrateVerify(inv, migrate_options); });
 
   CLI::App* project = Sub(&app, "project", "Add, inspect and configure projects");
   project->require_subcommand(1);

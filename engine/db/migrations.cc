@@ -4,7 +4,9 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <cctype>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -38,6 +40,39 @@ bool VersionLess(const std::string& a, const std::string& b) {
 std::string CanonicalVersion(const std::string& v) {
   size_t i = v.find_first_not_of('0');
   return i == std::string::npos ? std::string("0") : v.substr(i);
+}
+
+// The protected columns a file acknowledges changing, from its
+// `-- tether:allow protected-change table.column` directives.
+std::set<std::string> AcknowledgedProtectedChanges(const std::vector<std::string>& directives) {
+  static const std::string kPrefix = "tether:allow protected-change ";
+  std::set<std::string> acknowledged;
+  for (const std::string& d : directives) {
+    if (d.compare(0, kPrefix.size(), kPrefix) != 0) continue;
+    std::string object = d.substr(kPrefix.size());
+    while (!object.empty() && std::isspace(static_cast<unsigned char>(object.back()))) object.pop_back();
+    acknowledged.insert(object);
+  }
+  return acknowledged;
+}
+
+tether::Status CheckProtectedData(const Migration& migration, const std::vector<std::string>& directives,
+                                  const std::vector<ColumnFingerprint>& before,
+                                  const std::vector<ColumnFingerprint>& after) {
+  std::set<std::string> acknowledged = AcknowledgedProtectedChanges(directives);
+  std::string problems;
+  std::string first_column;
+  for (size_t i = 0; i < before.size() && i < after.size(); ++i) {
+    if (acknowledged.count(after[i].Name()) > 0) continue;
+    for (const std::string& difference : DescribeDifferences(before[i], after[i])) {
+      problems += "\n  " + difference;
+      if (first_column.empty()) first_column = after[i].Name();
+    }
+  }
+  if (problems.empty()) return tether::Status::Ok();
+  return tether::Status::DataLoss(
+      "migration " + migration.name + " changes protected data; it was rolled back and nothing changed:" + problems +
+      "\nIf this is on purpose, say so in the file: -- tether:allow protected-change " + first_column);
 }
 
 SqlDialect ToSqlDialect(Dialect dialect) {
@@ -87,18 +122,32 @@ Result<std::vector<Migration>> LoadMigrations(const std::vector<std::filesystem:
   return migrations;
 }
 
-Migrator::Migrator(Database* db, std::vector<Migration> migrations)
-    : db_(db), migrations_(std::move(migrations)) {}
+Migrator::Migrator(Database* db, std::vector<Migration> migrations, std::vector<ProtectedColumn> protected_columns)
+    : db_(db), migrations_(std::move(migrations)), protected_columns_(std::move(protected_columns)) {}
 
 tether::Status Migrator::EnsureHistoryTable() {
-  return db_->Execute(
+  TETHER_RETURN_IF_ERROR(db_->Execute(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
       " version TEXT PRIMARY KEY,"
       " name TEXT NOT NULL,"
       " checksum TEXT NOT NULL,"
       " applied_at TEXT NOT NULL,"
-      " execution_ms BIGINT NOT NULL)",
-      "cannot create schema_migrations");
+      " execution_ms BIGINT NOT NULL,"
+      " evidence TEXT)",
+      "cannot create schema_migrations"));
+  // The history table of an earlier Tether had no evidence column.
+  int has_evidence = 0;
+  try {
+    db_->session() << (db_->dialect() == Dialect::kSqlite
+                           ? "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'evidence'"
+                           : "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema()"
+                             " AND table_name = 'schema_migrations' AND column_name = 'evidence'"),
+        soci::into(has_evidence);
+  } catch (...) {
+    return StatusFromCurrentException("cannot read schema_migrations");
+  }
+  if (has_evidence > 0) return tether::Status::Ok();
+  return db_->Execute("ALTER TABLE schema_migrations ADD COLUMN evidence TEXT", "cannot upgrade schema_migrations");
 }
 
 namespace {
@@ -233,6 +282,39 @@ Result<std::vector<std::string>> Migrator::Apply() {
   return applied;
 }
 
+Result<Migrator::VerifyReport> Migrator::Verify() {
+  TETHER_RETURN_IF_ERROR(EnsureHistoryTable());
+  VerifyReport report;
+  std::string evidence;
+  try {
+    soci::rowset<soci::row> rows = (db_->session().prepare
+                                    << "SELECT version, name, evidence FROM schema_migrations WHERE evidence IS NOT NULL");
+    std::string best_version;
+    for (const soci::row& row : rows) {
+      std::string version = row.get<std::string>(0);
+      if (!best_version.empty() && VersionLess(version, best_version)) continue;
+      best_version = version;
+      report.against = row.get<std::string>(1);
+      evidence = row.get<std::string>(2);
+    }
+  } catch (...) {
+    return StatusFromCurrentException("cannot read schema_migrations");
+  }
+  Result<std::vector<ColumnFingerprint>> now = FingerprintAll(db_, protected_columns_);
+  if (!now.ok()) return now.status();
+  report.now = std::move(now).value();
+  if (report.against.empty()) return report;
+  Result<std::vector<ColumnFingerprint>> recorded = FingerprintsFromJson(evidence);
+  if (!recorded.ok()) return recorded.status();
+  for (const ColumnFingerprint& current : report.now) {
+    auto it = std::find_if(recorded->begin(), recorded->end(),
+                           [&](const ColumnFingerprint& r) { return r.Name() == current.Name(); });
+    if (it == recorded->end()) continue;  // protected after that migration ran
+    for (std::string& d : DescribeDifferences(*it, current)) report.differences.push_back(std::move(d));
+  }
+  return report;
+}
+
 tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now) {
   Result<SqlScript> script = SplitSqlScript(migration.sql, ToSqlDialect(db_->dialect()),
                                             migration.file.string());
@@ -251,6 +333,8 @@ tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now)
       db_->session() << "SET LOCAL lock_timeout = '10s'";
       db_->session() << "SET LOCAL statement_timeout = '30min'";
     }
+    Result<std::vector<ColumnFingerprint>> before = FingerprintAll(db_, protected_columns_);
+    if (!before.ok()) return before.status();
     for (const SqlStatement& statement : script->statements) {
       try {
         db_->session() << statement.text;
@@ -259,11 +343,15 @@ tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now)
                                           std::to_string(statement.line));
       }
     }
+    Result<std::vector<ColumnFingerprint>> after = FingerprintAll(db_, protected_columns_);
+    if (!after.ok()) return after.status();
+    TETHER_RETURN_IF_ERROR(CheckProtectedData(migration, script->file_directives, *before, *after));
     std::string name = migration.name, checksum = migration.checksum, at = NowIso8601();
+    std::string evidence = FingerprintsToJson(*after);
     long long ms = watch.ElapsedMillis();
-    db_->session() << "INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_ms)"
-                      " VALUES (:v, :n, :c, :a, :ms)",
-        soci::use(version), soci::use(name), soci::use(checksum), soci::use(at), soci::use(ms);
+    db_->session() << "INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_ms, evidence)"
+                      " VALUES (:v, :n, :c, :a, :ms, :e)",
+        soci::use(version), soci::use(name), soci::use(checksum), soci::use(at), soci::use(ms), soci::use(evidence);
     *applied_now = true;
     return tether::Status::Ok();
   });

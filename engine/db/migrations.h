@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/db/database.h"
+#include "engine/db/protected_columns.h"
 #include "tether/status.h"
 
 namespace tether::db {
@@ -49,8 +50,11 @@ Result<std::vector<Migration>> LoadMigrations(const std::vector<std::filesystem:
 
 class Migrator {
  public:
-  // `db` must outlive the Migrator.
-  Migrator(Database* db, std::vector<Migration> migrations);
+  // `db` must outlive the Migrator. Each migration is checked against the
+  // `protected_columns` (see protected_columns.h): a change to them that the
+  // file does not acknowledge with `-- tether:allow protected-change
+  // table.column` rolls it back with DataLoss.
+  Migrator(Database* db, std::vector<Migration> migrations, std::vector<ProtectedColumn> protected_columns = {});
 
   // Every known migration with its state, plus applied versions whose file
   // is gone (reported as DataLoss by Apply).
@@ -61,6 +65,14 @@ class Migrator {
   // at the first failure, leaving that file's changes rolled back.
   Result<std::vector<std::string>> Apply();
 
+  // Protected data now against the evidence the last migration recorded.
+  struct VerifyReport {
+    std::string against;                   // migration whose evidence was used; "" if none has any
+    std::vector<ColumnFingerprint> now;
+    std::vector<std::string> differences;  // one sentence each; empty when all match
+  };
+  Result<VerifyReport> Verify();
+
   static constexpr int kLockTimeoutSeconds = 120;
 
  private:
@@ -70,6 +82,7 @@ class Migrator {
 
   Database* db_;
   std::vector<Migration> migrations_;
+  std::vector<ProtectedColumn> protected_columns_;
 };
 
 }  // namespace tether::db

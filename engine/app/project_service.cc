@@ -1,0 +1,115 @@
+#include "engine/app/project_service.h"
+
+#include <memory>
+
+#include "tether/provider.h"
+#include "tether/storage.h"
+
+namespace tether::app {
+namespace {
+
+void SetField(ProjectField* out, ProjectField value) {
+  if (out != nullptr) *out = value;
+}
+
+}  // namespace
+
+const char* ProjectFieldName(ProjectField field) {
+  switch (field) {
+    case ProjectField::kNone: return "";
+    case ProjectField::kName: return "name";
+    case ProjectField::kProvider: return "provider";
+    case ProjectField::kStorage: return "storage";
+    case ProjectField::kRepo: return "repo";
+    case ProjectField::kBranch: return "branch";
+  }
+  return "";
+}
+
+Status RequireBranch(const BranchList& branches, const std::string& branch, const std::string& repo_url) {
+  for (const Branch& b : branches.branches) {
+    if (b.name == branch) return Status::Ok();
+  }
+  std::string known;
+  size_t shown = 0;
+  for (const Branch& b : branches.branches) {
+    if (shown++ == 10) {
+      known += ", ...";
+      break;
+    }
+    known += (known.empty() ? "" : ", ") + b.name;
+  }
+  return Status::NotFound("branch \"" + branch + "\" does not exist in " + repo_url +
+                          (known.empty() ? std::string(" (it has no branches)") : " (branches: " + known + ")"));
+}
+
+Result<BranchList> ProjectService::Branches(const db::Project& project) {
+  Result<Provider*> provider = plugins_->FindProvider(project.provider);
+  if (!provider.ok()) return provider.status();
+  Result<std::unique_ptr<Repository>> repo = (*provider)->Open(project.repo_url);
+  if (!repo.ok()) return repo.status();
+  return (*repo)->ListBranches();
+}
+
+Result<db::Project> ProjectService::Add(const AddProjectRequest& request, ProjectField* field) {
+  SetField(field, ProjectField::kName);
+  TETHER_RETURN_IF_ERROR(db::ValidateProjectName(request.name));
+  db::Project candidate;
+  candidate.name = request.name;
+  candidate.provider = request.provider.empty() ? defaults_->provider : request.provider;
+  candidate.storage = request.storage.empty() ? defaults_->storage : request.storage;
+  candidate.repo_url = request.repo;
+
+  SetField(field, ProjectField::kStorage);
+  Result<Storage*> storage = plugins_->FindStorage(candidate.storage);
+  if (!storage.ok()) return storage.status();
+  SetField(field, ProjectField::kProvider);
+  Result<Provider*> provider = plugins_->FindProvider(candidate.provider);
+  if (!provider.ok()) return provider.status();
+  SetField(field, ProjectField::kRepo);
+  Result<BranchList> branches = Branches(candidate);
+  if (!branches.ok()) return branches.status();
+
+  SetField(field, ProjectField::kBranch);
+  candidate.branch = request.branch.empty() ? branches->default_branch : request.branch;
+  if (candidate.branch.empty()) {
+    return Status::InvalidArgument("repository " + candidate.repo_url +
+                                   " has no default branch; name the branch to sync");
+  }
+  TETHER_RETURN_IF_ERROR(RequireBranch(*branches, candidate.branch, candidate.repo_url));
+
+  SetField(field, ProjectField::kName);
+  db::NewProject project;
+  project.name = candidate.name;
+  project.tenant_id = request.tenant_id;
+  project.provider = candidate.provider;
+  project.storage = candidate.storage;
+  project.repo_url = candidate.repo_url;
+  project.branch = candidate.branch;
+  db::ProjectStore store(db_);
+  Result<db::Project> added = store.Add(project);
+  if (added.ok()) SetField(field, ProjectField::kNone);
+  return added;
+}
+
+Status ProjectService::Update(const db::Project& project, const ProjectUpdate& update, ProjectField* field) {
+  SetField(field, ProjectField::kNone);
+  if (update.branch.has_value()) {
+    SetField(field, ProjectField::kBranch);
+    Result<BranchList> branches = Branches(project);
+    if (!branches.ok()) return branches.status();
+    Status has_branch = RequireBranch(*branches, *update.branch, project.repo_url);
+    if (!has_branch.ok()) return has_branch.WithContext("branch left at \"" + project.branch + "\"");
+    SetField(field, ProjectField::kNone);
+  }
+  db::ProjectStore store(db_);
+  return db_->InTransaction([&]() -> Status {
+    if (update.branch.has_value()) TETHER_RETURN_IF_ERROR(store.SetBranch(project.name, *update.branch));
+    if (update.sync_enabled.has_value()) {
+      TETHER_RETURN_IF_ERROR(store.SetEnabled(project.name, *update.sync_enabled));
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace tether::app

@@ -1,0 +1,83 @@
+// ProjectService: what adding a project and changing its settings mean, for
+// every front end (the CLI and the HTTP API): defaults come from the config,
+// the named plugins must be loaded, and a selected branch must exist in the
+// repository (asked from the provider). A refused change changes nothing.
+//
+// Ownership: borrows a Database, a loaded PluginHost and the config's
+// defaults; all must outlive the service.
+// Thread safety: none for the service (its Database is used by one thread);
+// the PluginHost may be shared with other threads (it is read-only once
+// loaded).
+// Errors: InvalidArgument for a bad name or a repository without a default
+// branch; NotFound for an unknown plugin, repository or branch (the message
+// names it and, for a branch, the branches there are); Conflict for a name
+// already taken; what the provider reports for a repository it cannot read;
+// Unavailable/Internal for database failures.
+#ifndef TETHER_ENGINE_APP_PROJECT_SERVICE_H_
+#define TETHER_ENGINE_APP_PROJECT_SERVICE_H_
+
+#include <optional>
+#include <string>
+
+#include "engine/config/config.h"
+#include "engine/db/database.h"
+#include "engine/db/project_store.h"
+#include "engine/plugin_host/plugin_host.h"
+#include "tether/status.h"
+#include "tether/types.h"
+
+namespace tether::app {
+
+// The input a refusal is about, so that a front end can point at it (a CLI
+// flag, a JSON field).
+enum class ProjectField { kNone, kName, kProvider, kStorage, kRepo, kBranch };
+
+// The JSON member name of `field` ("name", "repo", ...); "" for kNone.
+const char* ProjectFieldName(ProjectField field);
+
+struct AddProjectRequest {
+  std::string name;
+  std::string tenant_id = "default";
+  std::string provider;  // empty: the config's default provider
+  std::string storage;   // empty: the config's default storage
+  std::string repo;
+  std::string branch;    // empty: the repository's default branch
+};
+
+// A partial update: only the fields that are set change.
+struct ProjectUpdate {
+  std::optional<std::string> branch;
+  std::optional<bool> sync_enabled;
+};
+
+// OK when `branch` is in `branches`; otherwise NotFound naming the branch,
+// the repository and (up to ten of) the branches it has.
+Status RequireBranch(const BranchList& branches, const std::string& branch, const std::string& repo_url);
+
+class ProjectService {
+ public:
+  ProjectService(db::Database* db, const plugin_host::PluginHost* plugins, const config::Defaults* defaults)
+      : db_(db), plugins_(plugins), defaults_(defaults) {}
+
+  // Checks and adds a project. On failure `*field` (when given) names the
+  // input at fault.
+  Result<db::Project> Add(const AddProjectRequest& request, ProjectField* field = nullptr);
+
+  // The project's repository's branches, from its provider.
+  Result<BranchList> Branches(const db::Project& project);
+
+  // Applies `update` to `project` in one transaction, after checking a new
+  // branch with the provider. On failure nothing changed and `*field` (when
+  // given) names the input at fault; a refused branch's message says that
+  // the old selection stays.
+  Status Update(const db::Project& project, const ProjectUpdate& update, ProjectField* field = nullptr);
+
+ private:
+  db::Database* db_;
+  const plugin_host::PluginHost* plugins_;
+  const config::Defaults* defaults_;
+};
+
+}  // namespace tether::app
+
+#endif  // TETHER_ENGINE_APP_PROJECT_SERVICE_H_

@@ -1,0 +1,170 @@
+// tether migrate status|plan|apply|verify.
+#include <cstdio>
+
+#include "engine/cli/cli.h"
+#include "engine/cli/json_out.h"
+#include "engine/db/sql_script.h"
+
+namespace tether::cli {
+namespace {
+
+Result<std::unique_ptr<app::Runtime>> LoadForMigrations(const Invocation& inv) { return LoadRuntime(inv); }
+
+Result<std::unique_ptr<db::Migrator>> MigratorFor(app::Runtime* runtime, const MigrateOptions& options) {
+  std::vector<std::filesystem::path> roots(options.dirs.begin(), options.dirs.end());
+  return runtime->NewMigrator(roots);
+}
+
+std::string StateName(const db::MigrationState& s) {
+  if (s.changed) return "changed";
+  if (s.applied && s.migration.file.empty()) return "missing_file";
+  return s.applied ? "applied" : "pending";
+}
+
+// The first line of a statement, shortened, for plans.
+std::string Summary(const std::string& statement) {
+  std::string line = statement.substr(0, statement.find('\n'));
+  if (line.size() > 100) line = line.substr(0, 97) + "...";
+  return line;
+}
+
+}  // namespace
+
+int RunMigrateStatus(const Invocation& inv, const MigrateOptions& options) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
+  if (!migrator.ok()) return ReportError(migrator.status());
+  Result<std::vector<db::MigrationState>> states = (*migrator)->Status();
+  if (!states.ok()) return ReportError(states.status());
+  bool problem = false;
+  for (const db::MigrationState& s : *states) {
+    if (s.changed || (s.applied && s.migration.file.empty())) problem = true;
+  }
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().BeginArray("migrations");
+    for (const db::MigrationState& s : *states) {
+      out.writer().StartObject();
+      out.Str("version", s.migration.version).Str("name", s.migration.name).Str("state", StateName(s))
+          .StrOrNull("applied_at", s.applied_at).StrOrNull("checksum", s.migration.checksum);
+      out.writer().EndObject();
+    }
+    out.EndArray().End().Print();
+    return problem ? kExitFailed : kExitOk;
+  }
+  std::printf("%-8s %-40s %-12s %s\n", "VERSION", "NAME", "STATE", "APPLIED AT");
+  for (const db::MigrationState& s : *states) {
+    std::printf("%-8s %-40s %-12s %s\n", s.migration.version.c_str(), s.migration.name.c_str(),
+                StateName(s).c_str(), s.applied_at.c_str());
+  }
+  return problem ? kExitFailed : kExitOk;
+}
+
+int RunMigratePlan(const Invocation& inv, const MigrateOptions& options) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
+  if (!migrator.ok()) return ReportError(migrator.status());
+  Result<std::vector<db::MigrationState>> states = (*migrator)->Status();
+  if (!states.ok()) return ReportError(states.status());
+  db::Dialect dialect = (*runtime->get()->database(false))->dialect();
+  db::SqlDialect sql_dialect = dialect == db::Dialect::kSqlite ? db::SqlDialect::kSqlite : db::SqlDialect::kPostgres;
+
+  JsonOut out;
+  if (inv.json) out.Begin().BeginArray("pending");
+  int pending = 0;
+  for (const db::MigrationState& s : *states) {
+    if (s.applied) continue;
+    ++pending;
+    Result<db::SqlScript> script = db::SplitSqlScript(s.migration.sql, sql_dialect, s.migration.file.string());
+    if (!script.ok()) return ReportError(script.status());
+    if (inv.json) {
+      out.writer().StartObject();
+      out.Str("name", s.migration.name).Str("file", s.migration.file.string()).BeginArray("statements");
+      for (const db::SqlStatement& st : script->statements) {
+        out.writer().StartObject();
+        out.Int("line", st.line).Str("sql", st.text);
+        out.writer().EndObject();
+      }
+      out.EndArray();
+      out.writer().EndObject();
+      continue;
+    }
+    std::printf("would apply %s (%zu statements, one transaction)\n", s.migration.name.c_str(),
+                script->statements.size());
+    for (const db::SqlStatement& st : script->statements) {
+      std::printf("  line %d: %s\n", st.line, Summary(st.text).c_str());
+    }
+  }
+  if (inv.json) {
+    out.EndArray().End().Print();
+  } else if (pending == 0) {
+    std::printf("nothing to apply: the database is up to date\n");
+  }
+  return kExitOk;
+}
+
+int RunMigrateApply(const Invocation& inv, const MigrateOptions& options) {
+  if (options.dry_run) return RunMigratePlan(inv, options);
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
+  if (!migrator.ok()) return ReportError(migrator.status());
+  Result<std::vector<std::string>> applied = (*migrator)->Apply();
+  if (!applied.ok()) {
+    std::fprintf(stderr, "tether: error: %s\n", applied.status().message().c_str());
+    return kExitFailed;
+  }
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().BeginArray("applied");
+    for (const std::string& name : *applied) out.writer().String(name.c_str());
+    out.EndArray().End().Print();
+  } else if (applied->empty()) {
+    std::printf("nothing to apply: the database is up to date\n");
+  } else {
+    for (const std::string& name : *applied) std::printf("applied %s\n", name.c_str());
+  }
+  return kExitOk;
+}
+
+int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
+  if (!migrator.ok()) return ReportError(migrator.status());
+  Result<db::Migrator::VerifyReport> report = (*migrator)->Verify();
+  if (!report.ok()) return ReportError(report.status());
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().StrOrNull("against", report->against).Bool("ok", report->differences.empty());
+    out.BeginArray("columns");
+    for (const db::ColumnFingerprint& f : report->now) {
+      out.writer().StartObject();
+      out.Str("column", f.Name()).Bool("exists", f.exists).Int("rows", f.rows).Int("non_null", f.non_null)
+          .Str("type", f.declared_type).Str("sha256", f.values_sha256);
+      out.writer().EndObject();
+    }
+    out.EndArray().BeginArray("differences");
+    for (const std::string& d : report->differences) out.writer().String(d.c_str());
+    out.EndArray().End().Print();
+  } else {
+    if (report->against.empty()) {
+      std::printf("no migration recorded evidence yet; protected columns now:\n");
+    } else {
+      std::printf("protected columns against the evidence of %s:\n", report->against.c_str());
+    }
+    for (const db::ColumnFingerprint& f : report->now) {
+      std::printf("  %-36s %s\n", f.Name().c_str(),
+                  f.exists ? (std::to_string(f.rows) + " rows, " + std::to_string(f.non_null) + " non-null, " +
+                              f.declared_type).c_str()
+                           : "absent");
+    }
+    for (const std::string& d : report->differences) std::printf("DIFFERENT: %s\n", d.c_str());
+    if (!report->against.empty() && report->differences.empty()) std::printf("ok: all protected data matches\n");
+  }
+  return report->differences.empty() ? kExitOk : kExitFailed;
+}
+
+}  // namespace tether::cli

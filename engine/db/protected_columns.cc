@@ -1,0 +1,237 @@
+#include "engine/db/protected_columns.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <soci/soci.h>
+
+#include "engine/common/sha256.h"
+
+namespace tether::db {
+namespace {
+
+// Identifiers are checked against this before they go into SQL text.
+const std::regex kIdentifier(R"([a-z_][a-z0-9_]*)");
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+Result<bool> TableColumnType(Database* db, const ProtectedColumn& c, std::string* type, std::string* key) {
+  soci::session& s = db->session();
+  if (db->dialect() == Dialect::kSqlite) {
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT name, type, pk FROM pragma_table_info(:t)", soci::use(c.table));
+    bool found = false;
+    std::string pk;
+    for (const soci::row& row : rows) {
+      std::string name = row.get<std::string>(0);
+      if (Lower(name) == c.column) {
+        found = true;
+        *type = Lower(row.get<std::string>(1));
+      }
+      int pk_index = 0;
+      switch (row.get_properties(2).get_data_type()) {
+        case soci::dt_long_long: pk_index = static_cast<int>(row.get<long long>(2)); break;
+        case soci::dt_integer: pk_index = row.get<int>(2); break;
+        default: break;
+      }
+      if (pk_index == 1) pk = name;
+    }
+    *key = pk.empty() ? "rowid" : pk;
+    return found;
+  }
+  std::string found_type;
+  soci::indicator ind = soci::i_null;
+  s << "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+       " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+       " WHERE n.nspname = current_schema() AND c.relname = :t AND a.attname = :c"
+       " AND a.attnum > 0 AND NOT a.attisdropped",
+      soci::use(c.table), soci::use(c.column), soci::into(found_type, ind);
+  if (ind == soci::i_null || !s.got_data()) return false;
+  *type = Lower(found_type);
+  std::string pk;
+  soci::indicator pk_ind = soci::i_null;
+  s << "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+       " AND a.attnum = i.indkey[0] WHERE i.indisprimary AND i.indrelid = CAST(:t AS regclass)",
+      soci::use(c.table), soci::into(pk, pk_ind);
+  // Without a primary key the values are hashed in value order instead.
+  *key = (pk_ind == soci::i_ok && s.got_data()) ? pk : c.column;
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<ProtectedColumn>> LoadProtectedColumns(const std::vector<std::filesystem::path>& roots) {
+  std::vector<ProtectedColumn> columns;
+  std::set<std::string> seen;
+  for (const std::filesystem::path& root : roots) {
+    std::filesystem::path file = root / "protected.json";
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) continue;
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    rapidjson::Document doc;
+    doc.Parse(text.str().c_str());
+    if (doc.HasParseError()) {
+      return Status::InvalidArgument(file.string() + ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+    }
+    if (!doc.IsObject() || !doc.HasMember("protected") || !doc["protected"].IsArray()) {
+      return Status::InvalidArgument(file.string() + ": expected {\"protected\": [\"table.column\", ...]}");
+    }
+    const rapidjson::Value& list = doc["protected"];
+    for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+      std::string entry = list[i].IsString() ? list[i].GetString() : "";
+      size_t dot = entry.find('.');
+      ProtectedColumn c;
+      if (dot != std::string::npos) {
+        c.table = entry.substr(0, dot);
+        c.column = entry.substr(dot + 1);
+      }
+      if (!std::regex_match(c.table, kIdentifier) || !std::regex_match(c.column, kIdentifier)) {
+        return Status::InvalidArgument(file.string() + ": /protected/" + std::to_string(i) +
+                                       " must be \"table.column\" in lower case, got \"" + entry + "\"");
+      }
+      if (seen.insert(c.Name()).second) columns.push_back(c);
+    }
+  }
+  return columns;
+}
+
+Result<ColumnFingerprint> Fingerprint(Database* db, const ProtectedColumn& column) {
+  ColumnFingerprint f;
+  f.table = column.table;
+  f.column = column.column;
+  try {
+    std::string key;
+    Result<bool> exists = TableColumnType(db, column, &f.declared_type, &key);
+    if (!exists.ok()) return exists.status();
+    f.exists = *exists;
+    if (!f.exists) return f;
+    const std::string col = "\"" + column.column + "\"";
+    const std::string table = "\"" + column.table + "\"";
+    const std::string key_sql = key == "rowid" ? "rowid" : "\"" + key + "\"";
+    // The value as text, with SQLite's storage class, so that 1 and '1' or
+    // a blob and its text differ.
+    std::string value_sql = db->dialect() == Dialect::kSqlite
+                                ? "typeof(" + col + ") || ':' || CASE WHEN typeof(" + col + ") = 'blob' THEN hex(" +
+                                      col + ") ELSE CAST(" + col + " AS TEXT) END"
+                                : "CAST(" + col + " AS TEXT)";
+    std::string key_value, value;
+    soci::indicator key_ind, value_ind;
+    soci::statement st = (db->session().prepare << "SELECT CAST(" + key_sql + " AS TEXT), " + value_sql +
+                                                       " FROM " + table + " ORDER BY " + key_sql,
+                          soci::into(key_value, key_ind), soci::into(value, value_ind));
+    st.execute(false);
+    Sha256 hash;
+    while (st.fetch()) {
+      ++f.rows;
+      std::string k = key_ind == soci::i_null ? std::string("\\N") : key_value;
+      hash.Update(std::to_string(k.size()) + ":" + k);
+      if (value_ind == soci::i_null) {
+        hash.Update("N;");
+        continue;
+      }
+      ++f.non_null;
+      hash.Update("V" + std::to_string(value.size()) + ":");
+      hash.Update(value);
+    }
+    f.values_sha256 = hash.FinishHex();
+  } catch (...) {
+    return StatusFromCurrentException("cannot fingerprint " + column.Name());
+  }
+  return f;
+}
+
+Result<std::vector<ColumnFingerprint>> FingerprintAll(Database* db, const std::vector<ProtectedColumn>& columns) {
+  std::vector<ColumnFingerprint> all;
+  for (const ProtectedColumn& c : columns) {
+    Result<ColumnFingerprint> f = Fingerprint(db, c);
+    if (!f.ok()) return f.status();
+    all.push_back(std::move(f).value());
+  }
+  return all;
+}
+
+std::vector<std::string> DescribeDifferences(const ColumnFingerprint& before, const ColumnFingerprint& after) {
+  std::vector<std::string> out;
+  const std::string name = after.Name();
+  if (!before.exists) return out;  // created (or still absent): nothing to lose
+  if (!after.exists) {
+    out.push_back(name + ": the column is gone (it held " + std::to_string(before.non_null) + " values)");
+    return out;
+  }
+  if (before.declared_type != after.declared_type) {
+    out.push_back(name + ": declared type " + before.declared_type + " -> " + after.declared_type);
+  }
+  if (before.rows != after.rows) {
+    out.push_back(name + ": rows " + std::to_string(before.rows) + " -> " + std::to_string(after.rows));
+  }
+  if (before.non_null != after.non_null) {
+    out.push_back(name + ": non-null values " + std::to_string(before.non_null) + " -> " +
+                  std::to_string(after.non_null));
+  }
+  if (out.empty() && before.values_sha256 != after.values_sha256) {
+    out.push_back(name + ": values changed (same counts, different content or order)");
+  }
+  return out;
+}
+
+std::string FingerprintsToJson(const std::vector<ColumnFingerprint>& fingerprints) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartArray();
+  for (const ColumnFingerprint& f : fingerprints) {
+    w.StartObject();
+    w.Key("column");
+    w.String(f.Name().c_str());
+    w.Key("exists");
+    w.Bool(f.exists);
+    w.Key("rows");
+    w.Int64(f.rows);
+    w.Key("non_null");
+    w.Int64(f.non_null);
+    w.Key("type");
+    w.String(f.declared_type.c_str());
+    w.Key("sha256");
+    w.String(f.values_sha256.c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  return buffer.GetString();
+}
+
+Result<std::vector<ColumnFingerprint>> FingerprintsFromJson(const std::string& json) {
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  if (doc.HasParseError() || !doc.IsArray()) return Status::DataLoss("stored evidence is not a JSON array");
+  std::vector<ColumnFingerprint> out;
+  for (const rapidjson::Value& v : doc.GetArray()) {
+    if (!v.IsObject() || !v.HasMember("column") || !v["column"].IsString()) {
+      return Status::DataLoss("stored evidence has an entry without a column");
+    }
+    ColumnFingerprint f;
+    std::string name = v["column"].GetString();
+    size_t dot = name.find('.');
+    f.table = name.substr(0, dot);
+    f.column = dot == std::string::npos ? "" : name.substr(dot + 1);
+    f.exists = v.HasMember("exists") && v["exists"].IsBool() && v["exists"].GetBool();
+    f.rows = v.HasMember("rows") && v["rows"].IsInt64() ? v["rows"].GetInt64() : 0;
+    f.non_null = v.HasMember("non_null") && v["non_null"].IsInt64() ? v["non_null"].GetInt64() : 0;
+    f.declared_type = v.HasMember("type") && v["type"].IsString() ? v["type"].GetString() : "";
+    f.values_sha256 = v.HasMember("sha256") && v["sha256"].IsString() ? v["sha256"].GetString() : "";
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace tether::db
