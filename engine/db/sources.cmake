@@ -14,3 +14,4 @@ target_sources(tether_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/project_store.cc
   ${CMAKE_CURRENT_LIST_DIR}/run_store.cc)
 target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/migration_classifier.cc)
+target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/protected_columns.cc)
