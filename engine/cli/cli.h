@@ -70,6 +70,10 @@ struct SyncOptions {
 };
 int RunSync(const Invocation& inv, const SyncOptions& options);
 int RunStatus(const Invocation& inv);
+// Integrity report after a migration; exits 1 on any problem.
+int RunVerify(const Invocation& inv);
+// Fills rows the current schema expects; idempotent.
+int RunBackfill(const Invocation& inv);
 
 }  // namespace tether::cli
 

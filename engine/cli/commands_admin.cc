@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "engine/app/integrity.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/json_out.h"
 #include "engine/db/migrations.h"
@@ -138,6 +139,50 @@ int RunStatus(const Invocation& inv) {
                 p.last_synced_commit.empty() ? "-" : p.last_synced_commit.substr(0, 12).c_str(),
                 p.last_synced_at.empty() ? "-" : p.last_synced_at.c_str());
     if (!p.last_error.empty()) std::printf("  error: %s\n", p.last_error.c_str());
+  }
+  return kExitOk;
+}
+
+int RunVerify(const Invocation& inv) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<app::IntegrityReport> report = app::CheckIntegrity(runtime->get());
+  if (!report.ok()) return ReportError(report.status());
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().Bool("ok", report->problems.empty()).StrOrNull("evidence_of", report->evidence_of);
+    out.BeginObject("table_rows");
+    for (const auto& [table, rows] : report->table_rows) out.Int(table.c_str(), rows);
+    out.End().BeginArray("problems");
+    for (const std::string& p : report->problems) out.writer().String(p.c_str());
+    out.EndArray().BeginArray("notes");
+    for (const std::string& n : report->notes) out.writer().String(n.c_str());
+    out.EndArray().End().Print();
+  } else {
+    for (const auto& [table, rows] : report->table_rows) {
+      std::printf("%-20s %lld rows\n", table.c_str(), static_cast<long long>(rows));
+    }
+    for (const std::string& n : report->notes) std::printf("note: %s\n", n.c_str());
+    for (const std::string& p : report->problems) std::printf("PROBLEM: %s\n", p.c_str());
+    if (report->problems.empty()) std::printf("ok: no problems found\n");
+  }
+  return report->problems.empty() ? kExitOk : kExitFailed;
+}
+
+int RunBackfill(const Invocation& inv) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(runtime.status());
+  Result<std::vector<std::string>> changes = app::Backfill(runtime->get());
+  if (!changes.ok()) return ReportError(changes.status());
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().BeginArray("changes");
+    for (const std::string& c : *changes) out.writer().String(c.c_str());
+    out.EndArray().End().Print();
+  } else if (changes->empty()) {
+    std::printf("nothing to backfill\n");
+  } else {
+    for (const std::string& c : *changes) std::printf("%s\n", c.c_str());
   }
   return kExitOk;
 }

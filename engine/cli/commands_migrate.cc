@@ -147,7 +147,7 @@ int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
       out.writer().EndObject();
     }
     out.EndArray().BeginArray("differences");
-    for (const std::string& d : report->differences) out.writer().String(d.c_str());
+    for (const db::FingerprintDifference& d : report->differences) out.writer().String(d.text.c_str());
     out.EndArray().End().Print();
   } else {
     if (report->against.empty()) {
@@ -161,7 +161,7 @@ int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
                               f.declared_type).c_str()
                            : "absent");
     }
-    for (const std::string& d : report->differences) std::printf("DIFFERENT: %s\n", d.c_str());
+    for (const db::FingerprintDifference& d : report->differences) std::printf("DIFFERENT: %s\n", d.text.c_str());
     if (!report->against.empty() && report->differences.empty()) std::printf("ok: all protected data matches\n");
   }
   return report->differences.empty() ? kExitOk : kExitFailed;

@@ -99,6 +99,10 @@ int main(int argc, char** argv) {
   sync_cmd->callback([&] { code = cli::RunSync(inv, sync); });
 
   Sub(&app, "status", "Every project's sync status")->callback([&] { code = cli::RunStatus(inv); });
+  Sub(&app, "verify", "Integrity report: row counts, protected data, cursors; exits 1 on a problem")
+      ->callback([&] { code = cli::RunVerify(inv); });
+  Sub(&app, "backfill", "Create rows the current schema expects (idempotent); print what changed")
+      ->callback([&] { code = cli::RunBackfill(inv); });
 
   try {
     app.parse(argc, argv);

@@ -64,8 +64,8 @@ tether::Status CheckProtectedData(const Migration& migration, const std::vector<
   std::string first_column;
   for (size_t i = 0; i < before.size() && i < after.size(); ++i) {
     if (acknowledged.count(after[i].Name()) > 0) continue;
-    for (const std::string& difference : DescribeDifferences(before[i], after[i])) {
-      problems += "\n  " + difference;
+    for (const FingerprintDifference& difference : Compare(before[i], after[i])) {
+      problems += "\n  " + difference.text;
       if (first_column.empty()) first_column = after[i].Name();
     }
   }
@@ -288,7 +288,8 @@ Result<Migrator::VerifyReport> Migrator::Verify() {
   std::string evidence;
   try {
     soci::rowset<soci::row> rows = (db_->session().prepare
-                                    << "SELECT version, name, evidence FROM schema_migrations WHERE evidence IS NOT NULL");
+                                    << "SELECT version, name, evidence, applied_at FROM schema_migrations"
+                                       " WHERE evidence IS NOT NULL");
     std::string best_version;
     for (const soci::row& row : rows) {
       std::string version = row.get<std::string>(0);
@@ -296,6 +297,7 @@ Result<Migrator::VerifyReport> Migrator::Verify() {
       best_version = version;
       report.against = row.get<std::string>(1);
       evidence = row.get<std::string>(2);
+      report.against_applied_at = row.get<std::string>(3);
     }
   } catch (...) {
     return StatusFromCurrentException("cannot read schema_migrations");
@@ -310,7 +312,7 @@ Result<Migrator::VerifyReport> Migrator::Verify() {
     auto it = std::find_if(recorded->begin(), recorded->end(),
                            [&](const ColumnFingerprint& r) { return r.Name() == current.Name(); });
     if (it == recorded->end()) continue;  // protected after that migration ran
-    for (std::string& d : DescribeDifferences(*it, current)) report.differences.push_back(std::move(d));
+    for (FingerprintDifference& d : Compare(*it, current)) report.differences.push_back(std::move(d));
   }
   return report;
 }

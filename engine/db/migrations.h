@@ -68,8 +68,9 @@ class Migrator {
   // Protected data now against the evidence the last migration recorded.
   struct VerifyReport {
     std::string against;                   // migration whose evidence was used; "" if none has any
+    std::string against_applied_at;        // when it was applied
     std::vector<ColumnFingerprint> now;
-    std::vector<std::string> differences;  // one sentence each; empty when all match
+    std::vector<FingerprintDifference> differences;  // empty when all match
   };
   Result<VerifyReport> Verify();
 

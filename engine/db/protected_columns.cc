@@ -162,26 +162,27 @@ Result<std::vector<ColumnFingerprint>> FingerprintAll(Database* db, const std::v
   return all;
 }
 
-std::vector<std::string> DescribeDifferences(const ColumnFingerprint& before, const ColumnFingerprint& after) {
-  std::vector<std::string> out;
+std::vector<FingerprintDifference> Compare(const ColumnFingerprint& before, const ColumnFingerprint& after) {
+  using Kind = FingerprintDifference::Kind;
+  std::vector<FingerprintDifference> out;
   const std::string name = after.Name();
   if (!before.exists) return out;  // created (or still absent): nothing to lose
   if (!after.exists) {
-    out.push_back(name + ": the column is gone (it held " + std::to_string(before.non_null) + " values)");
+    out.push_back({Kind::kGone, name + ": the column is gone (it held " + std::to_string(before.non_null) + " values)"});
     return out;
   }
   if (before.declared_type != after.declared_type) {
-    out.push_back(name + ": declared type " + before.declared_type + " -> " + after.declared_type);
+    out.push_back({Kind::kType, name + ": declared type " + before.declared_type + " -> " + after.declared_type});
   }
   if (before.rows != after.rows) {
-    out.push_back(name + ": rows " + std::to_string(before.rows) + " -> " + std::to_string(after.rows));
+    out.push_back({Kind::kRows, name + ": rows " + std::to_string(before.rows) + " -> " + std::to_string(after.rows)});
   }
   if (before.non_null != after.non_null) {
-    out.push_back(name + ": non-null values " + std::to_string(before.non_null) + " -> " +
-                  std::to_string(after.non_null));
+    out.push_back({Kind::kNonNull, name + ": non-null values " + std::to_string(before.non_null) + " -> " +
+                                       std::to_string(after.non_null)});
   }
   if (out.empty() && before.values_sha256 != after.values_sha256) {
-    out.push_back(name + ": values changed (same counts, different content or order)");
+    out.push_back({Kind::kValues, name + ": values changed (same counts, different content or order)"});
   }
   return out;
 }

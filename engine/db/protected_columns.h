@@ -49,10 +49,18 @@ Result<std::vector<ProtectedColumn>> LoadProtectedColumns(const std::vector<std:
 Result<ColumnFingerprint> Fingerprint(Database* db, const ProtectedColumn& column);
 Result<std::vector<ColumnFingerprint>> FingerprintAll(Database* db, const std::vector<ProtectedColumn>& columns);
 
-// What differs from `before` to `after`, one sentence per difference, e.g.
-// "documents.embedding: non-null values 382 -> 0". A column that did not
-// exist before and exists after (a migration creating it) is no difference.
-std::vector<std::string> DescribeDifferences(const ColumnFingerprint& before, const ColumnFingerprint& after);
+struct FingerprintDifference {
+  enum class Kind { kGone, kType, kRows, kNonNull, kValues };
+  Kind kind;
+  // One sentence, e.g. "documents.embedding: non-null values 382 -> 0".
+  std::string text;
+  // The column's shape changed (gone, or another type), as opposed to its data.
+  bool structural() const { return kind == Kind::kGone || kind == Kind::kType; }
+};
+
+// What differs from `before` to `after`. A column that did not exist before
+// and exists after (a migration creating it) is no difference.
+std::vector<FingerprintDifference> Compare(const ColumnFingerprint& before, const ColumnFingerprint& after);
 
 // Evidence as stored in schema_migrations: a JSON array of fingerprints.
 std::string FingerprintsToJson(const std::vector<ColumnFingerprint>& fingerprints);

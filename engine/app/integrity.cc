@@ -1,0 +1,129 @@
+#include "engine/app/integrity.h"
+
+#include <soci/soci.h>
+
+#include "engine/common/clock.h"
+#include "engine/db/project_store.h"
+#include "tether/provider.h"
+
+namespace tether::app {
+namespace {
+
+const char* const kTables[] = {"projects", "project_syncs", "sync_runs", "documents", "events", "schema_migrations"};
+
+// Whether the project's repository still has `commit`. Unknown (with a
+// note) when the repository cannot be opened.
+void CheckCursor(Runtime* runtime, db::Database* db, const db::Project& p, IntegrityReport* report) {
+  if (p.last_synced_commit.empty()) return;
+  Result<Provider*> provider = runtime->plugins().FindProvider(p.provider);
+  if (!provider.ok()) {
+    report->notes.push_back("project " + p.name + ": cursor not checked: " + provider.status().message());
+    return;
+  }
+  Result<std::unique_ptr<Repository>> repo = (*provider)->Open(p.repo_url);
+  if (!repo.ok()) {
+    report->notes.push_back("project " + p.name + ": cursor not checked: " + repo.status().message());
+    return;
+  }
+  Result<bool> has = (*repo)->IsAncestor(p.last_synced_commit, p.last_synced_commit);
+  if (has.ok() && *has) return;
+  if (!has.ok() && has.status().code() != StatusCode::kNotFound) {
+    report->notes.push_back("project " + p.name + ": cursor not checked: " + has.status().message());
+    return;
+  }
+  long long documents = 0;
+  long long id = p.id;
+  db->session() << "SELECT COUNT(*) FROM documents WHERE project_id = :p", soci::use(id), soci::into(documents);
+  report->problems.push_back("project " + p.name + ": its repository no longer has the synced commit " +
+                             p.last_synced_commit + " (" + std::to_string(documents) +
+                             " documents were synced at it); the next sync compares the whole tree");
+}
+
+}  // namespace
+
+Result<IntegrityReport> CheckIntegrity(Runtime* runtime) {
+  Result<db::Database*> db = runtime->database();
+  if (!db.ok()) return db.status();
+  IntegrityReport report;
+  try {
+    for (const char* table : kTables) {
+      long long rows = 0;
+      (*db)->session() << std::string("SELECT COUNT(*) FROM ") + table, soci::into(rows);
+      report.table_rows.emplace_back(table, rows);
+    }
+    soci::rowset<std::string> orphans =
+        ((*db)->session().prepare << "SELECT p.name FROM projects p LEFT JOIN project_syncs s"
+                                     " ON s.project_id = p.id WHERE s.project_id IS NULL ORDER BY p.name");
+    for (const std::string& name : orphans) {
+      report.problems.push_back("project " + name + " has no project_syncs row (run `tether backfill`)");
+    }
+  } catch (...) {
+    return db::StatusFromCurrentException("cannot read the database");
+  }
+
+  Result<std::unique_ptr<db::Migrator>> migrator = runtime->NewMigrator();
+  if (!migrator.ok()) return migrator.status();
+  Result<db::Migrator::VerifyReport> evidence = (*migrator)->Verify();
+  if (!evidence.ok()) return evidence.status();
+  report.evidence_of = evidence->against;
+  if (evidence->against.empty()) report.notes.push_back("no migration has recorded evidence yet");
+  // Syncs change documents legitimately; once one has written since the
+  // evidence was taken, only what no sync changes is compared: that every
+  // protected column is still there with its declared type.
+  long long syncs_since = 0;
+  try {
+    (*db)->session() << "SELECT COUNT(*) FROM sync_runs WHERE outcome = 'succeeded' AND finished_at > :t",
+        soci::use(evidence->against_applied_at), soci::into(syncs_since);
+  } catch (...) {
+    return db::StatusFromCurrentException("cannot read sync_runs");
+  }
+  if (syncs_since > 0 && !evidence->against.empty()) {
+    report.notes.push_back(std::to_string(syncs_since) + " sync(s) wrote since " + evidence->against +
+                           " was applied: protected columns compared for presence and type only");
+  }
+  for (const db::FingerprintDifference& d : evidence->differences) {
+    if (syncs_since > 0 && !d.structural()) continue;
+    report.problems.push_back("protected data differs from the evidence of " + evidence->against + ": " + d.text);
+  }
+
+  db::ProjectStore projects(*db);
+  Result<std::vector<db::Project>> all = projects.List();
+  if (!all.ok()) return all.status();
+  try {
+    for (const db::Project& p : *all) CheckCursor(runtime, *db, p, &report);
+  } catch (...) {
+    return db::StatusFromCurrentException("cannot count documents");
+  }
+  return report;
+}
+
+Result<std::vector<std::string>> Backfill(Runtime* runtime) {
+  Result<db::Database*> db = runtime->database();
+  if (!db.ok()) return db.status();
+  std::vector<std::string> changes;
+  const config::Defaults& defaults = runtime->config().defaults;
+  Status status = (*db)->InTransaction([&]() -> Status {
+    soci::rowset<soci::row> orphans =
+        ((*db)->session().prepare << "SELECT p.id, p.name FROM projects p LEFT JOIN project_syncs s"
+                                     " ON s.project_id = p.id WHERE s.project_id IS NULL ORDER BY p.name");
+    std::vector<std::pair<long long, std::string>> missing;
+    for (const soci::row& row : orphans) {
+      long long id = row.get_properties(0).get_data_type() == soci::dt_integer ? row.get<int>(0)
+                                                                                : row.get<long long>(0);
+      missing.emplace_back(id, row.get<std::string>(1));
+    }
+    std::string now = NowIso8601();
+    for (const auto& [id, name] : missing) {
+      long long project_id = id;
+      (*db)->session() << "INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch,"
+                          " sync_enabled, status, updated_at) VALUES (:id, :p, :s, '', '', 0, 'needs_setup', :t)",
+          soci::use(project_id), soci::use(defaults.provider), soci::use(defaults.storage), soci::use(now);
+      changes.push_back("project " + name + ": added its project_syncs row (disabled, status needs_setup)");
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return changes;
+}
+
+}  // namespace tether::app

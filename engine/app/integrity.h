@@ -1,0 +1,38 @@
+// Integrity checks and backfills an operator runs after a production
+// migration, to know that nothing was lost (`tether verify`) and that every
+// row a new schema expects is there (`tether backfill`).
+//
+// Thread safety: uses the Runtime's database and plugins from one thread.
+#ifndef TETHER_ENGINE_APP_INTEGRITY_H_
+#define TETHER_ENGINE_APP_INTEGRITY_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/app/runtime.h"
+#include "tether/status.h"
+
+namespace tether::app {
+
+struct IntegrityReport {
+  std::vector<std::pair<std::string, int64_t>> table_rows;  // table -> rows
+  std::string evidence_of;                                   // migration whose evidence was compared
+  std::vector<std::string> problems;                         // empty: all is well
+  std::vector<std::string> notes;                            // worth knowing, not a problem
+};
+
+// Row counts; protected columns against the last migration's evidence;
+// projects whose cursor commit their repository no longer has (with how
+// many documents were synced at it); projects without a project_syncs row.
+Result<IntegrityReport> CheckIntegrity(Runtime* runtime);
+
+// Creates what the current schema expects and older data may lack: a
+// project_syncs row for every project (disabled, to be configured).
+// Idempotent. Returns one line per change made.
+Result<std::vector<std::string>> Backfill(Runtime* runtime);
+
+}  // namespace tether::app
+
+#endif  // TETHER_ENGINE_APP_INTEGRITY_H_
