@@ -37,7 +37,7 @@ const char* ProjectFieldName(ProjectField field);
 
 struct AddProjectRequest {
   std::string name;
-  std::string tenant_id = "default";
+  std::string tenant_id;  // empty: the connection's tenant (see db::NewProject)
   std::string provider;  // empty: the config's default provider
   std::string storage;   // empty: the config's default storage
   std::string repo;

@@ -125,24 +125,51 @@ Result<std::vector<Migration>> LoadMigrations(const std::vector<std::filesystem:
 Migrator::Migrator(Database* db, std::vector<Migration> migrations, std::vector<ProtectedColumn> protected_columns)
     : db_(db), migrations_(std::move(migrations)), protected_columns_(std::move(protected_columns)) {}
 
+namespace {
+
+// Counts rows of a catalog query; throws on a database error.
+int CountOf(Database* db, const std::string& sql) {
+  int count = 0;
+  db->session() << sql, soci::into(count);
+  return count;
+}
+
+Result<bool> HistoryTableExists(Database* db) {
+  try {
+    return CountOf(db, db->dialect() == Dialect::kSqlite
+                           ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+                           : "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+                             " AND table_name = 'schema_migrations'") > 0;
+  } catch (...) {
+    return StatusFromCurrentException("cannot look for schema_migrations");
+  }
+}
+
+}  // namespace
+
+// Creates or upgrades the history table. Only Apply calls it: reading the
+// state needs no more than the privileges the engine's own role has.
 tether::Status Migrator::EnsureHistoryTable() {
-  TETHER_RETURN_IF_ERROR(db_->Execute(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      " version TEXT PRIMARY KEY,"
-      " name TEXT NOT NULL,"
-      " checksum TEXT NOT NULL,"
-      " applied_at TEXT NOT NULL,"
-      " execution_ms BIGINT NOT NULL,"
-      " evidence TEXT)",
-      "cannot create schema_migrations"));
+  Result<bool> exists = HistoryTableExists(db_);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) {
+    return db_->Execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version TEXT PRIMARY KEY,"
+        " name TEXT NOT NULL,"
+        " checksum TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL,"
+        " execution_ms BIGINT NOT NULL,"
+        " evidence TEXT)",
+        "cannot create schema_migrations");
+  }
   // The history table of an earlier Tether had no evidence column.
   int has_evidence = 0;
   try {
-    db_->session() << (db_->dialect() == Dialect::kSqlite
-                           ? "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'evidence'"
-                           : "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema()"
-                             " AND table_name = 'schema_migrations' AND column_name = 'evidence'"),
-        soci::into(has_evidence);
+    has_evidence = CountOf(db_, db_->dialect() == Dialect::kSqlite
+                                    ? "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'evidence'"
+                                    : "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema()"
+                                      " AND table_name = 'schema_migrations' AND column_name = 'evidence'");
   } catch (...) {
     return StatusFromCurrentException("cannot read schema_migrations");
   }
@@ -170,8 +197,10 @@ Result<std::map<std::string, AppliedRow>> ReadHistory(Database* db) {
 }  // namespace
 
 Result<std::vector<MigrationState>> Migrator::Status() {
-  TETHER_RETURN_IF_ERROR(EnsureHistoryTable());
-  Result<std::map<std::string, AppliedRow>> history = ReadHistory(db_);
+  Result<bool> exists = HistoryTableExists(db_);
+  if (!exists.ok()) return exists.status();
+  Result<std::map<std::string, AppliedRow>> history =
+      *exists ? ReadHistory(db_) : Result<std::map<std::string, AppliedRow>>(std::map<std::string, AppliedRow>());
   if (!history.ok()) return history.status();
   std::vector<MigrationState> states;
   for (const Migration& m : migrations_) {
@@ -269,6 +298,7 @@ Result<std::vector<std::string>> Migrator::Apply() {
     if (!acquired.ok()) return acquired.status();
     lock = std::move(acquired).value();
   }
+  TETHER_RETURN_IF_ERROR(EnsureHistoryTable());
   Result<std::vector<MigrationState>> states = Status();
   if (!states.ok()) return states.status();
   TETHER_RETURN_IF_ERROR(CheckHistory(*states));
@@ -283,8 +313,15 @@ Result<std::vector<std::string>> Migrator::Apply() {
 }
 
 Result<Migrator::VerifyReport> Migrator::Verify() {
-  TETHER_RETURN_IF_ERROR(EnsureHistoryTable());
   VerifyReport report;
+  Result<bool> exists = HistoryTableExists(db_);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) {
+    Result<std::vector<ColumnFingerprint>> now = FingerprintAll(db_, protected_columns_);
+    if (!now.ok()) return now.status();
+    report.now = std::move(now).value();
+    return report;
+  }
   std::string evidence;
   try {
     soci::rowset<soci::row> rows = (db_->session().prepare

@@ -91,8 +91,13 @@ Result<Project> ProjectStore::Add(const NewProject& project) {
   Status status = db_->InTransaction([&]() -> Status {
     std::string now = NowIso8601();
     long long id = 0;
-    db_->session() << "INSERT INTO projects (name, tenant_id, created_at) VALUES (:n, :t, :c) RETURNING id",
-        soci::use(project.name), soci::use(project.tenant_id), soci::use(now), soci::into(id);
+    if (project.tenant_id.empty()) {
+      db_->session() << "INSERT INTO projects (name, created_at) VALUES (:n, :c) RETURNING id",
+          soci::use(project.name), soci::use(now), soci::into(id);
+    } else {
+      db_->session() << "INSERT INTO projects (name, tenant_id, created_at) VALUES (:n, :t, :c) RETURNING id",
+          soci::use(project.name), soci::use(project.tenant_id), soci::use(now), soci::into(id);
+    }
     db_->session() << "INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch,"
                       " sync_enabled, status, updated_at)"
                       " VALUES (:id, :p, :s, :u, :b, 1, 'never_synced', :now)",

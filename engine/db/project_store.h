@@ -36,7 +36,9 @@ struct Project {
 
 struct NewProject {
   std::string name;
-  std::string tenant_id = "default";
+  // Empty: the connection's tenant (PostgreSQL: the tether.tenant setting,
+  // see migrations/postgres/0002_tenant_isolation.sql; SQLite: "default").
+  std::string tenant_id;
   std::string provider;
   std::string storage;
   std::string repo_url;
