@@ -59,10 +59,15 @@
 //   - A foreign key's ON DELETE CASCADE / ON UPDATE CASCADE (in CREATE TABLE
 //     or ALTER TABLE ... ADD) is not a finding: it deletes nothing while the
 //     migration runs; it only describes what later deletes do.
-//   - A table created by this same file (CREATE TABLE without IF NOT EXISTS,
-//     until it is renamed) holds nothing anyone could lose: dropping it,
-//     dropping, renaming or retyping its columns, emptying it, adding NOT
-//     NULL columns to it and indexing it are not findings. CASCADE still is.
+//   - A table created by this same file (CREATE TABLE without IF NOT EXISTS)
+//     and not filled from another table (INSERT ... SELECT ... FROM, CREATE
+//     TABLE ... AS SELECT) holds nothing anyone could lose: dropping or
+//     renaming it, dropping, renaming or retyping its columns, emptying it,
+//     adding NOT NULL columns to it and indexing it are not findings.
+//     CASCADE still is. A table filled from another one is a copy of
+//     existing data and gets every finding (a rebuild covers its RENAME),
+//     except index-without-concurrently: no other session sees a table
+//     before the file commits, so an index on it blocks nobody.
 //   - A WHERE clause is taken as intent, whatever it says (WHERE true too).
 //   - Statements inside a SQLite trigger body or a PostgreSQL function body
 //     run later, not during the migration; they are not findings.
@@ -201,7 +206,8 @@ struct MigrationFacts {
   bool runs_in_transaction = true;
   // Whether `table` currently holds at least one row; nullopt when unknown.
   // Asked only on PostgreSQL, for CREATE INDEX without CONCURRENTLY and for
-  // ADD COLUMN ... NOT NULL (an empty table takes it without harm).
+  // ADD COLUMN ... NOT NULL (an empty table takes it without harm), and
+  // never about a table the file itself creates.
   std::function<std::optional<bool>(const TableRef& table)> table_has_rows;
   // The column names of `table` as they are now; nullopt when unknown.
   // Asked for the old table of a table rebuild, to name the columns the
