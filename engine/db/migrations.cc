@@ -19,6 +19,10 @@
 namespace tether::db {
 namespace {
 
+SqlDialect ToSqlDialect(Dialect dialect) {
+  return dialect == Dialect::kSqlite ? SqlDialect::kSqlite : SqlDialect::kPostgres;
+}
+
 struct AppliedRow {
   std::string name;
   std::string checksum;
@@ -75,9 +79,53 @@ tether::Status CheckProtectedData(const Migration& migration, const std::vector<
       "\nIf this is on purpose, say so in the file: -- tether:allow protected-change " + first_column);
 }
 
-SqlDialect ToSqlDialect(Dialect dialect) {
-  return dialect == Dialect::kSqlite ? SqlDialect::kSqlite : SqlDialect::kPostgres;
+bool HasDirective(const SqlScript& script, const std::string& directive) {
+  for (const std::string& d : script.file_directives) {
+    if (d == directive) return true;
+  }
+  return false;
 }
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Whether a statement cannot run inside a transaction block.
+bool NeedsNoTransaction(const std::vector<SqlToken>& tokens, Dialect dialect) {
+  std::vector<std::string> words;
+  for (const SqlToken& t : tokens) {
+    if (t.kind == SqlToken::Kind::kWord) words.push_back(Upper(t.text));
+  }
+  auto has = [&](const char* word) { return std::find(words.begin(), words.end(), word) != words.end(); };
+  if (words.empty()) return false;
+  if (words[0] == "VACUUM") return true;
+  if (dialect == Dialect::kSqlite) return false;
+  if ((words[0] == "CREATE" || words[0] == "DROP" || words[0] == "REINDEX") && has("INDEX") && has("CONCURRENTLY")) {
+    return true;
+  }
+  if (words[0] == "REINDEX" && has("CONCURRENTLY")) return true;
+  if (words[0] == "ALTER" && words.size() > 1 && words[1] == "SYSTEM") return true;
+  if (words[0] == "CREATE" && words.size() > 1 && (words[1] == "DATABASE" || words[1] == "TABLESPACE")) return true;
+  return false;
+}
+
+// `-- tether:no-transaction` gives up atomicity, so it is allowed only when
+// every statement of the file requires it.
+tether::Status CheckAllNeedNoTransaction(const Migration& migration, const SqlScript& script, Dialect dialect) {
+  for (const SqlStatement& statement : script.statements) {
+    Result<std::vector<SqlToken>> tokens = TokenizeSql(statement.text, ToSqlDialect(dialect));
+    if (!tokens.ok()) return tokens.status();
+    if (!NeedsNoTransaction(*tokens, dialect)) {
+      return tether::Status::InvalidArgument(
+          migration.file.string() + ":" + std::to_string(statement.line) +
+          ": -- tether:no-transaction is allowed only when every statement must run outside a transaction"
+          " (CREATE INDEX CONCURRENTLY, VACUUM, ...); this one need not: move it to another file");
+    }
+  }
+  return tether::Status::Ok();
+}
+
 
 }  // namespace
 
@@ -153,7 +201,7 @@ tether::Status Migrator::EnsureHistoryTable() {
   Result<bool> exists = HistoryTableExists(db_);
   if (!exists.ok()) return exists.status();
   if (!*exists) {
-    return db_->Execute(
+    TETHER_RETURN_IF_ERROR(db_->Execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version TEXT PRIMARY KEY,"
         " name TEXT NOT NULL,"
@@ -161,8 +209,18 @@ tether::Status Migrator::EnsureHistoryTable() {
         " applied_at TEXT NOT NULL,"
         " execution_ms BIGINT NOT NULL,"
         " evidence TEXT)",
-        "cannot create schema_migrations");
+        "cannot create schema_migrations"));
   }
+  // Statements of a -- tether:no-transaction file that have run, so that a
+  // file stopped half-way resumes exactly where it stopped.
+  TETHER_RETURN_IF_ERROR(db_->Execute(
+      "CREATE TABLE IF NOT EXISTS schema_migration_progress ("
+      " version TEXT NOT NULL,"
+      " statement_index INTEGER NOT NULL,"
+      " statement_sha256 TEXT NOT NULL,"
+      " executed_at TEXT NOT NULL,"
+      " PRIMARY KEY (version, statement_index))",
+      "cannot create schema_migration_progress"));
   // The history table of an earlier Tether had no evidence column.
   int has_evidence = 0;
   try {
@@ -358,6 +416,10 @@ tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now)
   Result<SqlScript> script = SplitSqlScript(migration.sql, ToSqlDialect(db_->dialect()),
                                             migration.file.string());
   if (!script.ok()) return script.status();
+  if (HasDirective(*script, "tether:no-transaction")) {
+    TETHER_RETURN_IF_ERROR(CheckAllNeedNoTransaction(migration, *script, db_->dialect()));
+    return ApplyWithoutTransaction(migration, *script, applied_now);
+  }
   Stopwatch watch;
   return db_->InTransaction([&]() -> tether::Status {
     // Under the write lock now: another migrator may have applied it while
@@ -391,6 +453,85 @@ tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now)
     db_->session() << "INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_ms, evidence)"
                       " VALUES (:v, :n, :c, :a, :ms, :e)",
         soci::use(version), soci::use(name), soci::use(checksum), soci::use(at), soci::use(ms), soci::use(evidence);
+    *applied_now = true;
+    return tether::Status::Ok();
+  });
+}
+
+}  // namespace tether::db
+
+namespace tether::db {
+
+tether::Status Migrator::ApplyWithoutTransaction(const Migration& migration, const SqlScript& script,
+                                                 bool* applied_now) {
+  Stopwatch watch;
+  std::string version = migration.version;
+  // What ran already (a run that was stopped half-way).
+  std::vector<std::string> done;
+  try {
+    int count = 0;
+    db_->session() << "SELECT COUNT(*) FROM schema_migrations WHERE version = :v", soci::use(version),
+        soci::into(count);
+    if (count > 0) return tether::Status::Ok();
+    soci::rowset<std::string> rows = (db_->session().prepare << "SELECT statement_sha256 FROM schema_migration_progress"
+                                                                " WHERE version = :v ORDER BY statement_index",
+                                      soci::use(version));
+    for (const std::string& sha : rows) done.push_back(sha);
+  } catch (...) {
+    return StatusFromCurrentException("cannot read the progress of " + migration.name);
+  }
+  if (done.size() > script.statements.size()) {
+    return tether::Status::DataLoss(migration.file.string() + " has fewer statements than already ran; restore the file");
+  }
+  for (size_t i = 0; i < done.size(); ++i) {
+    if (done[i] != Sha256Hex(script.statements[i].text)) {
+      return tether::Status::DataLoss(migration.file.string() + ":" + std::to_string(script.statements[i].line) +
+                                      ": this statement differs from the one that already ran; restore the file");
+    }
+  }
+  Result<std::vector<ColumnFingerprint>> before = FingerprintAll(db_, protected_columns_);
+  if (!before.ok()) return before.status();
+  if (db_->dialect() == Dialect::kPostgres) {
+    TETHER_RETURN_IF_ERROR(db_->Execute("SET lock_timeout = '10s'", "cannot set lock_timeout"));
+    TETHER_RETURN_IF_ERROR(db_->Execute("SET statement_timeout = '6h'", "cannot set statement_timeout"));
+  }
+  for (size_t i = done.size(); i < script.statements.size(); ++i) {
+    const SqlStatement& statement = script.statements[i];
+    try {
+      db_->session() << statement.text;
+    } catch (...) {
+      return StatusFromCurrentException(migration.file.string() + ":" + std::to_string(statement.line) + " (" +
+                                        std::to_string(i) + " of " + std::to_string(script.statements.size()) +
+                                        " statements ran; the next apply resumes here)");
+    }
+    long long index = static_cast<long long>(i);
+    std::string sha = Sha256Hex(statement.text), at = NowIso8601();
+    try {
+      db_->session() << "INSERT INTO schema_migration_progress (version, statement_index, statement_sha256, executed_at)"
+                        " VALUES (:v, :i, :s, :a)",
+          soci::use(version), soci::use(index), soci::use(sha), soci::use(at);
+    } catch (...) {
+      return StatusFromCurrentException("cannot record the progress of " + migration.name);
+    }
+  }
+  if (db_->dialect() == Dialect::kPostgres) {
+    TETHER_RETURN_IF_ERROR(db_->Execute("RESET lock_timeout", "cannot reset lock_timeout"));
+    TETHER_RETURN_IF_ERROR(db_->Execute("RESET statement_timeout", "cannot reset statement_timeout"));
+  }
+  Result<std::vector<ColumnFingerprint>> after = FingerprintAll(db_, protected_columns_);
+  if (!after.ok()) return after.status();
+  tether::Status kept = CheckProtectedData(migration, script.file_directives, *before, *after);
+  if (!kept.ok()) {
+    return tether::Status::DataLoss(kept.message() + "\n(it ran without a transaction: nothing could be rolled back)");
+  }
+  return db_->InTransaction([&]() -> tether::Status {
+    std::string name = migration.name, checksum = migration.checksum, at = NowIso8601();
+    std::string evidence = FingerprintsToJson(*after);
+    long long ms = watch.ElapsedMillis();
+    db_->session() << "INSERT INTO schema_migrations (version, name, checksum, applied_at, execution_ms, evidence)"
+                      " VALUES (:v, :n, :c, :a, :ms, :e)",
+        soci::use(version), soci::use(name), soci::use(checksum), soci::use(at), soci::use(ms), soci::use(evidence);
+    db_->session() << "DELETE FROM schema_migration_progress WHERE version = :v", soci::use(version);
     *applied_now = true;
     return tether::Status::Ok();
   });

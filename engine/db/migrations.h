@@ -23,6 +23,7 @@
 
 #include "engine/db/database.h"
 #include "engine/db/protected_columns.h"
+#include "engine/db/sql_script.h"
 #include "tether/status.h"
 
 namespace tether::db {
@@ -80,6 +81,9 @@ class Migrator {
   tether::Status EnsureHistoryTable();
   tether::Status CheckHistory(const std::vector<MigrationState>& states);
   tether::Status ApplyOne(const Migration& migration, bool* applied_now);
+  // A file marked -- tether:no-transaction: statement by statement, each
+  // recorded once it ran, so that a stopped run resumes at the next one.
+  tether::Status ApplyWithoutTransaction(const Migration& migration, const SqlScript& script, bool* applied_now);
 
   Database* db_;
   std::vector<Migration> migrations_;

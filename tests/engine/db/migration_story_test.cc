@@ -157,3 +157,81 @@ TEST_CASE("two migrate apply processes at once apply each file exactly once") {
   for (int i = 0; i < 15; ++i) CHECK(story.cli->Count("SELECT COUNT(*) FROM extra_" + std::to_string(i)) == 1);
   CHECK(story.Embedded() == kDocuments);
 }
+
+TEST_CASE("a migrator killed in the middle of a file leaves nothing half-done and the next apply runs it") {
+  Story story;
+  // A file whose second statement runs for a while: the migrator is killed
+  // during it, with the first statement done inside the transaction.
+  story.Migration("0100_slow.sql",
+                  "CREATE TABLE killed_midway (id INTEGER PRIMARY KEY);\n" +
+                      std::string(story.cli->postgres()
+                                      ? "SELECT pg_sleep(4);\n"
+                                      : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000000)"
+                                        " SELECT COUNT(*) FROM c;\n"));
+  int code = -1;
+  tether::testing::RunCommand("timeout -s KILL 1.5 " + ShellQuote(TETHER_BIN) + " --config " +
+                                  ShellQuote(story.cli->config().string()) + " migrate --dir " +
+                                  ShellQuote(story.extra.string()) + " apply >/dev/null 2>&1",
+                              &code);
+  REQUIRE(code == 128 + 9);  // it was killed, not finished
+  CHECK(story.Recorded("0100_slow.sql") == 0);
+  CHECK_THROWS(story.cli->Count("SELECT COUNT(*) FROM killed_midway"));
+
+  // Make the rerun quick, as an operator would after fixing the cause. The
+  // edit is allowed: the file never applied.
+  story.Migration("0100_slow.sql", "CREATE TABLE killed_midway (id INTEGER PRIMARY KEY);\n");
+  CliResult applied = story.Apply();
+  INFO(applied.err);
+  CHECK(applied.exit_code == 0);
+  CHECK(story.Recorded("0100_slow.sql") == 1);
+  CHECK(story.cli->Count("SELECT COUNT(*) FROM killed_midway") == 0);
+  CHECK(story.Embedded() == kDocuments);
+}
+
+TEST_CASE("a no-transaction file stopped half-way resumes exactly where it stopped") {
+  Story story;
+  std::filesystem::path copies = story.dir.path() / "copies";
+  std::filesystem::create_directories(copies);
+  std::string first, second;
+  if (story.cli->postgres()) {
+    story.Migration("0100_tables.sql", "CREATE TABLE notes_a (x INTEGER);\n");
+    // The second statement fails until notes_b exists.
+    first = "CREATE INDEX CONCURRENTLY notes_a_x ON notes_a (x);\n";
+    second = "CREATE INDEX CONCURRENTLY notes_b_x ON notes_b (x);\n";
+  } else {
+    // VACUUM INTO fails when its target exists: the second fails until the
+    // file is moved away, and the first would fail if it ran twice.
+    first = "VACUUM INTO '" + (copies / "first.db").string() + "';\n";
+    second = "VACUUM INTO '" + (copies / "second.db").string() + "';\n";
+    std::ofstream(copies / "second.db") << "in the way";
+  }
+  story.Migration("0101_concurrently.sql", "-- tether:no-transaction\n" + first + second);
+  CliResult stopped = story.Apply();
+  CHECK(stopped.exit_code == 1);
+  CHECK_THAT(stopped.err, Catch::Contains("0101_concurrently.sql:3") && Catch::Contains("resumes here"));
+  CHECK(story.Recorded("0101_concurrently.sql") == 0);
+  CHECK(story.cli->Count("SELECT COUNT(*) FROM schema_migration_progress") == 1);
+
+  if (story.cli->postgres()) {
+    story.cli->db().Execute("CREATE TABLE notes_b (x INTEGER)", "the missing table");
+  } else {
+    std::filesystem::remove(copies / "second.db");
+  }
+  CliResult resumed = story.Apply();
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);  // the first statement did not run again
+  CHECK(story.Recorded("0101_concurrently.sql") == 1);
+  CHECK(story.cli->Count("SELECT COUNT(*) FROM schema_migration_progress") == 0);
+  CHECK(story.Embedded() == kDocuments);
+}
+
+TEST_CASE("no-transaction is refused for a file with a statement that does not need it") {
+  Story story;
+  story.Migration("0100_mixed.sql",
+                  "-- tether:no-transaction\n"
+                  "CREATE TABLE not_needed (id INTEGER);\n");
+  CliResult refused = story.Apply();
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("0100_mixed.sql:2") && Catch::Contains("no-transaction"));
+  CHECK_THROWS(story.cli->Count("SELECT COUNT(*) FROM not_needed"));
+}
