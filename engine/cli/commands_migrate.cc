@@ -3,7 +3,6 @@
 
 #include "engine/cli/cli.h"
 #include "engine/cli/json_out.h"
-#include "engine/db/sql_script.h"
 
 namespace tether::cli {
 namespace {
@@ -66,43 +65,52 @@ int RunMigratePlan(const Invocation& inv, const MigrateOptions& options) {
   if (!runtime.ok()) return ReportError(runtime.status());
   Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
   if (!migrator.ok()) return ReportError(migrator.status());
-  Result<std::vector<db::MigrationState>> states = (*migrator)->Status();
-  if (!states.ok()) return ReportError(states.status());
-  db::Dialect dialect = (*runtime->get()->database(false))->dialect();
-  db::SqlDialect sql_dialect = dialect == db::Dialect::kSqlite ? db::SqlDialect::kSqlite : db::SqlDialect::kPostgres;
+  Result<std::vector<db::Migrator::PlannedMigration>> plan = (*migrator)->Plan();
+  if (!plan.ok()) return ReportError(plan.status());
+  bool refused = false;
+  for (const db::Migrator::PlannedMigration& p : *plan) refused = refused || p.classification.refused;
 
-  JsonOut out;
-  if (inv.json) out.Begin().BeginArray("pending");
-  int pending = 0;
-  for (const db::MigrationState& s : *states) {
-    if (s.applied) continue;
-    ++pending;
-    Result<db::SqlScript> script = db::SplitSqlScript(s.migration.sql, sql_dialect, s.migration.file.string());
-    if (!script.ok()) return ReportError(script.status());
-    if (inv.json) {
+  if (inv.json) {
+    JsonOut out;
+    out.Begin().Bool("refused", refused).BeginArray("pending");
+    for (const db::Migrator::PlannedMigration& p : *plan) {
       out.writer().StartObject();
-      out.Str("name", s.migration.name).Str("file", s.migration.file.string()).BeginArray("statements");
-      for (const db::SqlStatement& st : script->statements) {
+      out.Str("name", p.migration.name).Str("file", p.migration.file.string()).Bool("no_transaction", p.no_transaction)
+          .Bool("refused", p.classification.refused).BeginArray("statements");
+      for (const db::SqlStatement& st : p.statements) {
         out.writer().StartObject();
         out.Int("line", st.line).Str("sql", st.text);
         out.writer().EndObject();
       }
+      out.EndArray().BeginArray("findings");
+      for (const db::MigrationFinding& f : p.classification.findings) {
+        out.writer().StartObject();
+        out.Str("rule", std::string(db::MigrationRuleId(f.rule))).Str("severity", std::string(db::FindingSeverityName(f.severity)))
+            .Str("object", f.object).Int("line", f.line).Bool("acknowledged", f.acknowledged).Str("message", f.message);
+        out.writer().EndObject();
+      }
       out.EndArray();
       out.writer().EndObject();
-      continue;
     }
-    std::printf("would apply %s (%zu statements, one transaction)\n", s.migration.name.c_str(),
-                script->statements.size());
-    for (const db::SqlStatement& st : script->statements) {
+    out.EndArray().End().Print();
+    return refused ? kExitFailed : kExitOk;
+  }
+  if (plan->empty()) std::printf("nothing to apply: the database is up to date\n");
+  for (const db::Migrator::PlannedMigration& p : *plan) {
+    std::printf("%s %s (%zu statements, %s)\n", p.classification.refused ? "REFUSED" : "would apply",
+                p.migration.name.c_str(), p.statements.size(),
+                p.no_transaction ? "no transaction: statement by statement" : "one transaction");
+    for (const db::SqlStatement& st : p.statements) {
       std::printf("  line %d: %s\n", st.line, Summary(st.text).c_str());
     }
+    for (const db::MigrationFinding& f : p.classification.findings) {
+      const char* mark = f.acknowledged                                   ? "acknowledged"
+                         : f.severity == db::FindingSeverity::kRefused ? "REFUSED"
+                                                                       : "warning";
+      std::printf("  %s: %s\n", mark, f.message.c_str());
+    }
   }
-  if (inv.json) {
-    out.EndArray().End().Print();
-  } else if (pending == 0) {
-    std::printf("nothing to apply: the database is up to date\n");
-  }
-  return kExitOk;
+  return refused ? kExitFailed : kExitOk;
 }
 
 int RunMigrateApply(const Invocation& inv, const MigrateOptions& options) {
@@ -112,6 +120,7 @@ int RunMigrateApply(const Invocation& inv, const MigrateOptions& options) {
   Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
   if (!migrator.ok()) return ReportError(migrator.status());
   Result<std::vector<std::string>> applied = (*migrator)->Apply();
+  for (const std::string& warning : (*migrator)->warnings()) std::fprintf(stderr, "tether: warning: %s\n", warning.c_str());
   if (!applied.ok()) {
     std::fprintf(stderr, "tether: error: %s\n", applied.status().message().c_str());
     return kExitFailed;

@@ -46,6 +46,7 @@ constexpr RuleInfo kRules[] = {
      FindingSeverity::kRefused, true},
     {MigrationRule::kIndexWithoutConcurrently, "index-without-concurrently",
      FindingSeverity::kWarning, true},
+    {MigrationRule::kProtectedChange, "protected-change", FindingSeverity::kRefused, true},
     {MigrationRule::kUnusedAcknowledgement, "unused-acknowledgement", FindingSeverity::kWarning,
      false},
     {MigrationRule::kInvalidAcknowledgement, "invalid-acknowledgement", FindingSeverity::kRefused,
@@ -1400,7 +1401,8 @@ tether::Result<MigrationClassification> Classify(const SqlScript& script, SqlDia
     result.findings.push_back(std::move(f));
   }
   for (const Acknowledgement& ack : acks) {
-    if (ack.used) continue;
+    // protected-change is the runner's to check (see protected_columns.h).
+    if (ack.used || ack.rule == MigrationRule::kProtectedChange) continue;
     result.findings.push_back(DirectiveFinding(
         MigrationRule::kUnusedAcknowledgement, ack.text, ack.at,
         Where(file, ack.at) + ": unused acknowledgement \"-- " + ack.text +

@@ -142,6 +142,9 @@ enum class MigrationRule {
   kAddNotNullWithoutDefault,        // "add-not-null-without-default"
   kIndexConcurrentlyInTransaction,  // "index-concurrently-in-transaction"
   kIndexWithoutConcurrently,        // "index-without-concurrently"
+  // Never a finding of the classifier: the runner's protected-column check
+  // (protected_columns.h) reads these acknowledgements and reports their use.
+  kProtectedChange,                 // "protected-change"
   // About the acknowledgements themselves; not acknowledgeable.
   kUnusedAcknowledgement,   // "unused-acknowledgement"
   kInvalidAcknowledgement,  // "invalid-acknowledgement"

@@ -360,14 +360,97 @@ Result<std::vector<std::string>> Migrator::Apply() {
   Result<std::vector<MigrationState>> states = Status();
   if (!states.ok()) return states.status();
   TETHER_RETURN_IF_ERROR(CheckHistory(*states));
+  Result<std::vector<PlannedMigration>> plan = Plan();
+  if (!plan.ok()) return plan.status();
+  std::string refusals;
+  warnings_.clear();
+  for (const PlannedMigration& p : *plan) {
+    tether::Status refused = RefusalStatus(p.classification, p.migration.file.string());
+    if (!refused.ok()) refusals += (refusals.empty() ? "" : "\n") + refused.message();
+    for (const MigrationFinding& f : p.classification.findings) {
+      if (f.severity == FindingSeverity::kWarning) warnings_.push_back(f.message);
+    }
+  }
+  if (!refusals.empty()) {
+    return tether::Status::DataLoss(refusals + "\nNothing was applied.");
+  }
   std::vector<std::string> applied;
-  for (const MigrationState& state : *states) {
-    if (state.applied) continue;
+  for (const PlannedMigration& p : *plan) {
     bool applied_now = false;
-    TETHER_RETURN_IF_ERROR(ApplyOne(state.migration, &applied_now));
-    if (applied_now) applied.push_back(state.migration.name);
+    TETHER_RETURN_IF_ERROR(ApplyOne(p.migration, &applied_now));
+    if (applied_now) applied.push_back(p.migration.name);
   }
   return applied;
+}
+
+namespace {
+
+std::string QuoteIdentifier(const std::string& name) {
+  std::string quoted = "\"";
+  for (char c : name) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+// What the classifier may ask about the live database. Unknown (nullopt)
+// whenever the answer cannot be had, for example for a missing table.
+MigrationFacts FactsFrom(Database* db, bool runs_in_transaction) {
+  MigrationFacts facts;
+  facts.runs_in_transaction = runs_in_transaction;
+  facts.table_has_rows = [db](const TableRef& table) -> std::optional<bool> {
+    std::string name = (table.schema.empty() ? "" : QuoteIdentifier(table.schema) + ".") + QuoteIdentifier(table.name);
+    try {
+      int rows = 0;
+      db->session() << "SELECT CASE WHEN EXISTS (SELECT 1 FROM " + name + ") THEN 1 ELSE 0 END", soci::into(rows);
+      return rows == 1;
+    } catch (...) {
+      return std::nullopt;
+    }
+  };
+  facts.table_columns = [db](const TableRef& table) -> std::optional<std::vector<std::string>> {
+    std::vector<std::string> columns;
+    try {
+      std::string name = table.name;
+      soci::rowset<std::string> rows =
+          db->dialect() == Dialect::kSqlite
+              ? (db->session().prepare << "SELECT name FROM pragma_table_info(:t)", soci::use(name))
+              : (db->session().prepare << "SELECT column_name FROM information_schema.columns WHERE table_name = :t"
+                                          " AND table_schema = current_schema() ORDER BY ordinal_position",
+                 soci::use(name));
+      for (const std::string& c : rows) columns.push_back(c);
+    } catch (...) {
+      return std::nullopt;
+    }
+    if (columns.empty()) return std::nullopt;
+    return columns;
+  };
+  return facts;
+}
+
+}  // namespace
+
+Result<std::vector<Migrator::PlannedMigration>> Migrator::Plan() {
+  Result<std::vector<MigrationState>> states = Status();
+  if (!states.ok()) return states.status();
+  std::vector<PlannedMigration> plan;
+  for (const MigrationState& state : *states) {
+    if (state.applied) continue;
+    PlannedMigration p;
+    p.migration = state.migration;
+    Result<SqlScript> script = SplitSqlScript(p.migration.sql, ToSqlDialect(db_->dialect()), p.migration.file.string());
+    if (!script.ok()) return script.status();
+    p.no_transaction = HasDirective(*script, "tether:no-transaction");
+    p.statements = script->statements;
+    Result<MigrationClassification> classification =
+        ClassifyMigrationSql(p.migration.sql, ToSqlDialect(db_->dialect()), p.migration.file.string(),
+                             FactsFrom(db_, !p.no_transaction));
+    if (!classification.ok()) return classification.status();
+    p.classification = std::move(classification).value();
+    plan.push_back(std::move(p));
+  }
+  return plan;
 }
 
 Result<Migrator::VerifyReport> Migrator::Verify() {

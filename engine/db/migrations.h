@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/db/database.h"
+#include "engine/db/migration_classifier.h"
 #include "engine/db/protected_columns.h"
 #include "engine/db/sql_script.h"
 #include "tether/status.h"
@@ -61,10 +62,26 @@ class Migrator {
   // is gone (reported as DataLoss by Apply).
   Result<std::vector<MigrationState>> Status();
 
+  // A pending migration with what the safety classifier found in it
+  // (migration_classifier.h), judged against the live database.
+  struct PlannedMigration {
+    Migration migration;
+    std::vector<SqlStatement> statements;
+    bool no_transaction = false;
+    MigrationClassification classification;
+  };
+  Result<std::vector<PlannedMigration>> Plan();
+
   // Applies every pending migration in order; returns the names applied (by
-  // this call; files another process applied meanwhile are skipped). Stops
-  // at the first failure, leaving that file's changes rolled back.
+  // this call; files another process applied meanwhile are skipped). Before
+  // anything runs, every pending file is classified: if any is refused,
+  // nothing is applied (DataLoss listing every refusal). Stops at the first
+  // failure, leaving that file's changes rolled back.
   Result<std::vector<std::string>> Apply();
+
+  // The warnings (classifier findings that do not refuse) of the files the
+  // last Apply ran, one message each.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // Protected data now against the evidence the last migration recorded.
   struct VerifyReport {
@@ -88,6 +105,7 @@ class Migrator {
   Database* db_;
   std::vector<Migration> migrations_;
   std::vector<ProtectedColumn> protected_columns_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace tether::db

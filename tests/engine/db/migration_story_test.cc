@@ -75,21 +75,40 @@ TEST_CASE("a migration adding a column applies and all 382 embeddings are intact
              Catch::Contains("\"column\":\"documents.embedding\",\"exists\":true,\"rows\":382,\"non_null\":382"));
 }
 
-TEST_CASE("a migration dropping documents.embedding is refused and changes nothing") {
+TEST_CASE("a migration dropping documents.embedding is refused before it runs and changes nothing") {
   Story story;
   story.Migration("0100_drop_embedding.sql",
                   "ALTER TABLE documents ADD COLUMN unrelated TEXT;\n"
                   "ALTER TABLE documents DROP COLUMN embedding;\n");
+  CliResult plan = story.cli->Run("migrate --dir " + ShellQuote(story.extra.string()) + " plan");
+  CHECK(plan.exit_code == 1);
+  CHECK_THAT(plan.out, Catch::Contains("REFUSED 0100_drop_embedding.sql") &&
+                           Catch::Contains("-- tether:allow drop-column documents.embedding"));
   CliResult refused = story.Apply();
   CHECK(refused.exit_code == 1);
-  CHECK_THAT(refused.err, Catch::Contains("documents.embedding"));
+  CHECK_THAT(refused.err, Catch::Contains("0100_drop_embedding.sql:2") && Catch::Contains("documents.embedding"));
+  CHECK(story.Recorded("0100_drop_embedding.sql") == 0);
+  CHECK(story.Embedded() == kDocuments);
+  CHECK_THROWS(story.cli->Count("SELECT COUNT(unrelated) FROM documents"));
+}
+
+TEST_CASE("acknowledging the drop is not enough while the column holds protected data") {
+  Story story;
+  story.Migration("0100_drop_embedding.sql",
+                  "-- tether:allow drop-column documents.embedding\n"
+                  "ALTER TABLE documents ADD COLUMN unrelated TEXT;\n"
+                  "ALTER TABLE documents DROP COLUMN embedding;\n");
+  CliResult refused = story.Apply();
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("documents.embedding: the column is gone (it held 382 values)") &&
+                              Catch::Contains("rolled back"));
   CHECK(story.Recorded("0100_drop_embedding.sql") == 0);
   CHECK(story.Embedded() == kDocuments);
   // The first statement of the file went back with the rest.
   CHECK_THROWS(story.cli->Count("SELECT COUNT(unrelated) FROM documents"));
 }
 
-TEST_CASE("a table rebuild that silently loses the embeddings is caught and rolled back") {
+TEST_CASE("a table rebuild that silently loses the embeddings is refused and if acknowledged caught and rolled back") {
   Story story;
   const std::string columns =
       "id, project_id, path, blob_sha, mode, kind, size, is_binary, content, language, updated_commit, updated_at";
@@ -103,15 +122,25 @@ TEST_CASE("a table rebuild that silently loses the embeddings is caught and roll
             " blob_sha TEXT NOT NULL, mode INTEGER NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL,"
             " is_binary INTEGER NOT NULL, content TEXT, language TEXT, updated_commit TEXT NOT NULL,"
             " updated_at TEXT NOT NULL, UNIQUE (project_id, path));\n";
-  story.Migration("0100_rebuild_documents.sql",
-                  create + "INSERT INTO documents_new (" + columns + ") SELECT " + columns + " FROM documents;\n" +
-                      "DROP TABLE documents;\n"
-                      "ALTER TABLE documents_new RENAME TO documents;\n");
+  const std::string rebuild = create + "INSERT INTO documents_new (" + columns + ") SELECT " + columns +
+                              " FROM documents;\n" + "DROP TABLE documents;\n" +
+                              "ALTER TABLE documents_new RENAME TO documents;\n";
+  // Unacknowledged: the classifier refuses it, naming the column left behind.
+  story.Migration("0100_rebuild_documents.sql", rebuild);
   CliResult refused = story.Apply();
   CHECK(refused.exit_code == 1);
-  CHECK_THAT(refused.err, Catch::Contains("documents.embedding") && Catch::Contains("gone"));
+  CHECK_THAT(refused.err, Catch::Contains("table-rebuild") && Catch::Contains("embedding"));
   CHECK(story.Recorded("0100_rebuild_documents.sql") == 0);
   CHECK(story.Embedded() == kDocuments);
+  // Acknowledged as a rebuild (the author believed every column was copied):
+  // the fingerprints catch the lost column, and everything rolls back.
+  story.Migration("0100_rebuild_documents.sql", "-- tether:allow table-rebuild documents\n" + rebuild);
+  CliResult caught = story.Apply();
+  CHECK(caught.exit_code == 1);
+  CHECK_THAT(caught.err, Catch::Contains("documents.embedding: the column is gone"));
+  CHECK(story.Recorded("0100_rebuild_documents.sql") == 0);
+  CHECK(story.Embedded() == kDocuments);
+  CHECK_THROWS(story.cli->Count("SELECT COUNT(*) FROM documents_new"));
 }
 
 TEST_CASE("a change to protected data that the file acknowledges is applied") {
