@@ -70,6 +70,19 @@ struct SyncOptions {
 };
 int RunSync(const Invocation& inv, const SyncOptions& options);
 int RunStatus(const Invocation& inv);
+
+struct ServeOptions {
+  std::string listen;  // --listen HOST:PORT; empty: the config's server.listen
+};
+int RunServe(const Invocation& inv, const ServeOptions& options);
+
+struct TokenCreateOptions {
+  std::string name;
+  std::string tenant = "default";
+};
+int RunTokenCreate(const Invocation& inv, const TokenCreateOptions& options);
+int RunTokenList(const Invocation& inv);
+int RunTokenRevoke(const Invocation& inv, const std::string& name);
 // Integrity report after a migration; exits 1 on any problem.
 int RunVerify(const Invocation& inv);
 // Fills rows the current schema expects; idempotent.

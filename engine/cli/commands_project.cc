@@ -1,6 +1,7 @@
 // tether project add|list|show|remove|branches|select-branch|enable|disable.
 #include <cstdio>
 
+#include "engine/app/json_views.h"
 #include "engine/app/project_service.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/json_out.h"
@@ -32,13 +33,7 @@ app::ProjectService Projects(const Session& s) {
   return app::ProjectService(s.db, &s.runtime->plugins(), &s.runtime->config().defaults);
 }
 
-void WriteProject(JsonOut& out, const db::Project& p) {
-  out.Int("id", p.id).Str("name", p.name).Str("tenant", p.tenant_id).Str("provider", p.provider)
-      .Str("storage", p.storage).Str("repo", p.repo_url).Str("branch", p.branch)
-      .Bool("sync_enabled", p.sync_enabled).Str("status", p.status)
-      .StrOrNull("last_synced_commit", p.last_synced_commit).StrOrNull("last_synced_at", p.last_synced_at)
-      .StrOrNull("last_error", p.last_error).Str("created_at", p.created_at);
-}
+void WriteProject(JsonOut& out, const db::Project& p) { app::WriteProjectMembers(out, p); }
 
 void PrintProject(const db::Project& p) {
   std::printf("name:        %s\n", p.name.c_str());

@@ -7,6 +7,7 @@
 
 #include <rapidjson/document.h>
 
+#include "engine/app/json_views.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/json_out.h"
 #include "engine/db/project_store.h"
@@ -64,15 +65,8 @@ void WriteRun(JsonOut& out, const sync::SyncResult& r) {
   else out.writer().Key("run_id"), out.writer().Null();
   std::string outcome = run.outcome.empty() ? (r.status.code() == StatusCode::kConflict ? "busy" : "failed")
                                             : run.outcome;
-  out.Str("outcome", outcome).StrOrNull("mode", run.mode).StrOrNull("branch", run.branch)
-      .StrOrNull("from_commit", run.from_commit).StrOrNull("to_commit", run.to_commit)
-      .Int("files_added", run.counts.added).Int("files_modified", run.counts.modified)
-      .Int("files_deleted", run.counts.deleted).Int("files_renamed", run.counts.renamed)
-      .Int("files_skipped", run.counts.skipped).Int("bytes_read", run.counts.bytes_read);
-  out.BeginObject("timings_ms").NumOrNull("discover", run.timings.discover_ms)
-      .NumOrNull("resolve", run.timings.resolve_ms).NumOrNull("diff", run.timings.diff_ms)
-      .NumOrNull("write", run.timings.write_ms).NumOrNull("analyze", run.timings.analyze_ms)
-      .NumOrNull("finalize", run.timings.finalize_ms).End();
+  out.Str("outcome", outcome);
+  app::WriteRunResultMembers(out, run);
   out.Num("total_ms", r.total_ms);
   out.StrOrNull("error", r.status.ok() ? std::string() : r.status.message());
   out.writer().EndObject();

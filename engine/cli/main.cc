@@ -99,6 +99,23 @@ int main(int argc, char** argv) {
   sync_cmd->callback([&] { code = cli::RunSync(inv, sync); });
 
   Sub(&app, "status", "Every project's sync status")->callback([&] { code = cli::RunStatus(inv); });
+
+  cli::ServeOptions serve;
+  CLI::App* serve_cmd = Sub(&app, "serve", "Serve the HTTP API until SIGTERM or SIGINT");
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default from the config: 127.0.0.1:8080)");
+  serve_cmd->callback([&] { code = cli::RunServe(inv, serve); });
+
+  CLI::App* token = Sub(&app, "token", "API tokens for tether serve");
+  token->require_subcommand(1);
+  cli::TokenCreateOptions token_create;
+  CLI::App* token_create_cmd = Sub(token, "create", "Create a token and print it (shown only once)");
+  token_create_cmd->add_option("--name", token_create.name, "Token name")->required();
+  token_create_cmd->add_option("--tenant", token_create.tenant, "Tenant whose projects the token may use (default: default)");
+  token_create_cmd->callback([&] { code = cli::RunTokenCreate(inv, token_create); });
+  Sub(token, "list", "List tokens (never their secrets)")->callback([&] { code = cli::RunTokenList(inv); });
+  CLI::App* token_revoke = Sub(token, "revoke", "Revoke a token; it stops working at once");
+  token_revoke->add_option("name", name, "Token name")->required();
+  token_revoke->callback([&] { code = cli::RunTokenRevoke(inv, name); });
   Sub(&app, "verify", "Integrity report: row counts, protected data, cursors; exits 1 on a problem")
       ->callback([&] { code = cli::RunVerify(inv); });
   Sub(&app, "backfill", "Create rows the current schema expects (idempotent); print what changed")

@@ -18,6 +18,7 @@
 #include <rapidjson/writer.h>
 
 #include "engine/config/env_expand.h"
+#include "engine/config/json_checks.h"
 #include "engine/config/json_pointer.h"
 #include "engine/config/schema_errors.h"
 
@@ -93,28 +94,9 @@ Status SyntaxError(const std::string& source, std::string_view text,
 // RapidJSON keeps both members of {"a": 1, "a": 2}; the schema cannot see
 // it, and silently taking one of them would hide a mistake. Deep nesting is
 // refused too: the passes after this one recurse.
-Status CheckStructure(const rapidjson::Value& value, const std::string& pointer, int depth) {
-  if (depth > kMaxNesting) {
-    return Status::InvalidArgument(DisplayPointer(pointer) + ": nested more than " +
-                                   std::to_string(kMaxNesting) + " levels deep");
-  }
-  if (value.IsArray()) {
-    for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
-      TETHER_RETURN_IF_ERROR(CheckStructure(value[i], ChildPointer(pointer, i), depth + 1));
-    }
-    return Status::Ok();
-  }
-  if (!value.IsObject()) return Status::Ok();
-  std::set<std::string_view> seen;
-  for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
-    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
-    const std::string child = ChildPointer(pointer, name);
-    if (!seen.insert(name).second) {
-      return Status::InvalidArgument(child + ": property " + Quote(name) +
-                                     " appears more than once in " + DisplayPointer(pointer));
-    }
-    TETHER_RETURN_IF_ERROR(CheckStructure(it->value, child, depth + 1));
-  }
+Status CheckStructure(const rapidjson::Value& document) {
+  std::optional<JsonViolation> violation = CheckJsonStructure(document, kMaxNesting);
+  if (violation) return Status::InvalidArgument(violation->ToString());
   return Status::Ok();
 }
 
@@ -129,13 +111,9 @@ Status ValidateAgainstSchema(const rapidjson::Document& document) {
     return Status::Internal("the embedded config schema is not valid JSON: " +
                             std::string(rapidjson::GetParseError_En(schema_json.GetParseError())));
   }
-  // Built per call: RapidJSON's schema regexes keep scratch state, so one
-  // SchemaDocument must not validate on two threads at once.
-  const rapidjson::SchemaDocument schema(schema_json);
-  rapidjson::SchemaValidator validator(schema);
-  if (document.Accept(validator)) return Status::Ok();
-  return Status::InvalidArgument(
-      internal::DescribeSchemaViolation(validator, schema_json, document));
+  std::optional<JsonViolation> violation = CheckJsonSchema(schema_json, document);
+  if (violation) return Status::InvalidArgument(violation->ToString());
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------
@@ -176,6 +154,23 @@ Defaults ReadDefaults(const rapidjson::Value& object) {
   return defaults;
 }
 
+int IntMember(const rapidjson::Value& object, const char* name, int fallback) {
+  auto it = object.FindMember(name);
+  return it == object.MemberEnd() ? fallback : it->value.GetInt();
+}
+
+ServerConfig ReadServer(const rapidjson::Value& object) {
+  ServerConfig server;
+  server.listen = StringMember(object, "listen", server.listen);
+  server.io_threads = IntMember(object, "io_threads", server.io_threads);
+  server.api_workers = IntMember(object, "api_workers", server.api_workers);
+  server.sync_workers = IntMember(object, "sync_workers", server.sync_workers);
+  server.sync_queue = IntMember(object, "sync_queue", server.sync_queue);
+  auto health = object.FindMember("allow_unauthenticated_health");
+  if (health != object.MemberEnd()) server.allow_unauthenticated_health = health->value.GetBool();
+  return server;
+}
+
 // `document` must have passed the schema.
 Config ReadConfig(const rapidjson::Document& document) {
   Config config;
@@ -188,6 +183,8 @@ Config ReadConfig(const rapidjson::Document& document) {
   }
   auto defaults = document.FindMember("defaults");
   if (defaults != document.MemberEnd()) config.defaults = ReadDefaults(defaults->value);
+  auto server = document.FindMember("server");
+  if (server != document.MemberEnd()) config.server = ReadServer(server->value);
   return config;
 }
 
@@ -295,7 +292,7 @@ Status ResolvePaths(const fs::path& base_dir, Config* config) {
 
 Result<Config> Interpret(rapidjson::Document& document, const fs::path& base_dir,
                          const EnvLookup& env) {
-  TETHER_RETURN_IF_ERROR(CheckStructure(document, "", 0));
+  TETHER_RETURN_IF_ERROR(CheckStructure(document));
   std::set<std::string> expanded;  // pointers of strings that held ${NAME}
   TETHER_RETURN_IF_ERROR(
       internal::ExpandStrings(document, "", document.GetAllocator(), env, &expanded));

@@ -8,7 +8,10 @@
 //                   "settings": {...}},
 //                  {"name": "x", "path": "/opt/x/libx.so"} ],
 //     "defaults": {"provider": "local-git", "storage": "sql-storage",
-//                  "max_content_bytes": 1048576, "lease_seconds": 3600} }
+//                  "max_content_bytes": 1048576, "lease_seconds": 3600},
+//     "server": {"listen": "127.0.0.1:8080", "io_threads": 2, "api_workers": 4,
+//                "sync_workers": 2, "sync_queue": 16,
+//                "allow_unauthenticated_health": false} }
 //
 // Every JSON string value may reference environment variables as ${NAME};
 // "$${" stands for a literal "${". References are expanded after parsing, so
@@ -63,6 +66,16 @@ struct Defaults {
   int64_t lease_seconds = 3600;          // how long a sync holds a project's lease
 };
 
+// "server": `tether serve`.
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";  // "HOST:PORT", "[V6]:PORT"; checked by the server
+  int io_threads = 2;                     // network event loop threads
+  int api_workers = 4;                    // threads answering API requests
+  int sync_workers = 2;                   // API-started syncs running at once
+  int sync_queue = 16;                    // API-started syncs waiting for a worker
+  bool allow_unauthenticated_health = false;  // /healthz without a token from non-loopback peers
+};
+
 struct Config {
   // Absolute path of the file it came from; "" when parsed from a string.
   std::filesystem::path file;
@@ -73,6 +86,7 @@ struct Config {
   std::string database_url;
   std::vector<PluginConfig> plugins;  // in file order; names are unique
   Defaults defaults;
+  ServerConfig server;
 };
 
 // The config file to use: `flag_value` (the --config flag) if non-empty, else

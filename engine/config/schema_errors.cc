@@ -270,6 +270,13 @@ std::string Expectation(Violation& v, const std::string& parent_pointer,
 std::string DescribeSchemaViolation(const rapidjson::SchemaValidator& validator,
                                     const rapidjson::Value& schema,
                                     const rapidjson::Value& document) {
+  const SchemaViolationParts parts = DescribeSchemaViolationParts(validator, schema, document);
+  return DisplayPointer(parts.pointer) + ": " + parts.expected;
+}
+
+SchemaViolationParts DescribeSchemaViolationParts(const rapidjson::SchemaValidator& validator,
+                                                  const rapidjson::Value& schema,
+                                                  const rapidjson::Value& document) {
   const PointerType document_pointer = validator.GetInvalidDocumentPointer();
   const PointerType schema_pointer = validator.GetInvalidSchemaPointer();
   const char* keyword = validator.GetInvalidSchemaKeyword();
@@ -291,7 +298,7 @@ std::string DescribeSchemaViolation(const rapidjson::SchemaValidator& validator,
   }
 
   const std::string what = Expectation(v, parent_pointer, parent);
-  return DisplayPointer(v.pointer) + ": " + what + " (schema keyword " + Quote(v.keyword) + ")";
+  return SchemaViolationParts{v.pointer, what + " (schema keyword " + Quote(v.keyword) + ")"};
 }
 
 }  // namespace tether::config::internal

@@ -30,6 +30,16 @@ std::string DescribeSchemaViolation(const rapidjson::SchemaValidator& validator,
                                     const rapidjson::Value& schema,
                                     const rapidjson::Value& document);
 
+// The same, in two parts: the JSON pointer of the offending place ("" for
+// the root) and what was expected (the text after "<pointer>: " above).
+struct SchemaViolationParts {
+  std::string pointer;
+  std::string expected;
+};
+SchemaViolationParts DescribeSchemaViolationParts(const rapidjson::SchemaValidator& validator,
+                                                  const rapidjson::Value& schema,
+                                                  const rapidjson::Value& document);
+
 }  // namespace tether::config::internal
 
 #endif  // TETHER_ENGINE_CONFIG_SCHEMA_ERRORS_H_

@@ -20,6 +20,7 @@ configure_file("${TETHER_CONFIG_SCHEMA_FILE}"
 target_sources(tether_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/config.cc
   ${CMAKE_CURRENT_LIST_DIR}/env_expand.cc
+  ${CMAKE_CURRENT_LIST_DIR}/json_checks.cc
   ${CMAKE_CURRENT_LIST_DIR}/json_pointer.cc
   ${CMAKE_CURRENT_LIST_DIR}/schema_errors.cc
   ${TETHER_CONFIG_SCHEMA_CC})

@@ -5,6 +5,7 @@
 #include <soci/soci.h>
 
 #include "engine/common/clock.h"
+#include "engine/db/row_values.h"
 
 namespace tether::db {
 namespace {
@@ -12,21 +13,6 @@ namespace {
 long long Ms(double ms) { return static_cast<long long>(std::llround(ms)); }
 soci::indicator Ind(double ms) { return ms < 0 ? soci::i_null : soci::i_ok; }
 soci::indicator Ind(const std::string& s) { return s.empty() ? soci::i_null : soci::i_ok; }
-
-std::string Text(const soci::row& row, size_t i) {
-  return row.get_indicator(i) == soci::i_null ? std::string() : row.get<std::string>(i);
-}
-
-double Number(const soci::row& row, size_t i, double if_null) {
-  if (row.get_indicator(i) == soci::i_null) return if_null;
-  switch (row.get_properties(i).get_data_type()) {
-    case soci::dt_integer: return row.get<int>(i);
-    case soci::dt_long_long: return static_cast<double>(row.get<long long>(i));
-    case soci::dt_unsigned_long_long: return static_cast<double>(row.get<unsigned long long>(i));
-    case soci::dt_double: return row.get<double>(i);
-    default: return std::stod(row.get<std::string>(i));
-  }
-}
 
 }  // namespace
 
@@ -93,43 +79,25 @@ Result<std::vector<SyncRun>> RunStore::List(int64_t project_id, int limit) {
   long long pid = project_id, lim = limit;
   try {
     soci::rowset<soci::row> rows =
-        (db_->session().prepare
-             << "SELECT id, project_id, trigger, started_at, finished_at, outcome, mode, branch,"
-                " from_commit, to_commit, files_added, files_modified, files_deleted, files_renamed,"
-                " files_skipped, bytes_read, discover_ms, resolve_ms, diff_ms, write_ms, analyze_ms,"
-                " finalize_ms, error FROM sync_runs WHERE project_id = :p ORDER BY id DESC LIMIT :l",
+        (db_->session().prepare << std::string(kSelectRuns) + " WHERE project_id = :p ORDER BY id DESC LIMIT :l",
          soci::use(pid), soci::use(lim));
-    for (const soci::row& row : rows) {
-      SyncRun r;
-      r.id = static_cast<int64_t>(Number(row, 0, 0));
-      r.project_id = static_cast<int64_t>(Number(row, 1, 0));
-      r.trigger = Text(row, 2);
-      r.started_at = Text(row, 3);
-      r.finished_at = Text(row, 4);
-      r.outcome = Text(row, 5);
-      r.mode = Text(row, 6);
-      r.branch = Text(row, 7);
-      r.from_commit = Text(row, 8);
-      r.to_commit = Text(row, 9);
-      r.counts.added = static_cast<int64_t>(Number(row, 10, 0));
-      r.counts.modified = static_cast<int64_t>(Number(row, 11, 0));
-      r.counts.deleted = static_cast<int64_t>(Number(row, 12, 0));
-      r.counts.renamed = static_cast<int64_t>(Number(row, 13, 0));
-      r.counts.skipped = static_cast<int64_t>(Number(row, 14, 0));
-      r.counts.bytes_read = static_cast<int64_t>(Number(row, 15, 0));
-      r.timings.discover_ms = Number(row, 16, -1);
-      r.timings.resolve_ms = Number(row, 17, -1);
-      r.timings.diff_ms = Number(row, 18, -1);
-      r.timings.write_ms = Number(row, 19, -1);
-      r.timings.analyze_ms = Number(row, 20, -1);
-      r.timings.finalize_ms = Number(row, 21, -1);
-      r.error = Text(row, 22);
-      runs.push_back(std::move(r));
-    }
+    for (const soci::row& row : rows) runs.push_back(RunFromRow(row));
   } catch (...) {
     return StatusFromCurrentException("cannot read runs");
   }
   return runs;
+}
+
+Result<SyncRun> RunStore::Get(int64_t run_id) {
+  long long id = run_id;
+  try {
+    soci::rowset<soci::row> rows =
+        (db_->session().prepare << std::string(kSelectRuns) + " WHERE id = :id", soci::use(id));
+    for (const soci::row& row : rows) return RunFromRow(row);
+  } catch (...) {
+    return StatusFromCurrentException("cannot read run " + std::to_string(run_id));
+  }
+  return Status::NotFound("no run with id " + std::to_string(run_id));
 }
 
 }  // namespace tether::db

@@ -64,6 +64,8 @@ class RunStore {
   Status MarkInterrupted(int64_t project_id, int64_t except_run_id);
   // The newest `limit` runs of a project, newest first.
   Result<std::vector<SyncRun>> List(int64_t project_id, int limit);
+  // One run by id; NotFound when there is none.
+  Result<SyncRun> Get(int64_t run_id);
 
  private:
   Database* db_;

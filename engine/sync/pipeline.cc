@@ -298,68 +298,96 @@ SyncPipeline::SyncPipeline(db::Database* db, const plugin_host::PluginHost* plug
 
 SyncResult SyncPipeline::Run(const std::string& project_name) {
   Stopwatch total;
+  Result<ClaimedRun> claim = Claim(project_name);
+  if (!claim.ok()) {
+    SyncResult result;
+    result.project = project_name;
+    result.status = claim.status();
+    return result;
+  }
+  SyncResult result = RunClaimed(*claim);
+  result.total_ms = total.ElapsedMillisExact();
+  return result;
+}
+
+Result<ClaimedRun> SyncPipeline::Claim(const std::string& project_name) {
+  db::ProjectStore projects(db_);
+  db::RunStore runs(db_);
+  Result<db::Project> project = projects.Get(project_name);
+  if (!project.ok()) return project.status();
+  if (!project->sync_enabled) {
+    return Status::InvalidArgument("project \"" + project_name +
+                                   "\" is disabled; enable it with `tether project enable " +
+                                   project_name + "`");
+  }
+  ClaimedRun claim;
+  claim.lease_owner = LeaseOwner();
+  claim.trigger = options_.trigger;
+  Result<bool> leased = projects.TryAcquireLease(project->id, claim.lease_owner, options_.lease_seconds);
+  if (!leased.ok()) return leased.status();
+  if (!*leased) {
+    return Status::Conflict("project \"" + project_name + "\" is already being synced by another run");
+  }
+  Result<int64_t> run_id = runs.Begin(project->id, options_.trigger, project->branch);
+  if (!run_id.ok()) {
+    projects.ReleaseLease(project->id, claim.lease_owner);
+    return run_id.status();
+  }
+  claim.run_id = *run_id;
+  claim.project = std::move(project).value();
+  runs.MarkInterrupted(claim.project.id, claim.run_id);
+  return claim;
+}
+
+Status SyncPipeline::Abandon(const ClaimedRun& claim, const std::string& reason) {
+  db::ProjectStore projects(db_);
+  db::RunStore runs(db_);
+  db::SyncRun run;
+  run.id = claim.run_id;
+  run.project_id = claim.project.id;
+  run.outcome = "interrupted";
+  run.error = reason;
+  Status recorded = runs.Finish(run);
+  Status released = projects.ReleaseLease(claim.project.id, claim.lease_owner);
+  return recorded.ok() ? released : recorded;
+}
+
+SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
+  Stopwatch total;
   SyncResult result;
-  result.project = project_name;
+  const db::Project& project = claim.project;
+  result.project = project.name;
   db::ProjectStore projects(db_);
   db::RunStore runs(db_);
 
-  Result<db::Project> project = projects.Get(project_name);
-  if (!project.ok()) {
-    result.status = project.status();
-    return result;
-  }
-  if (!project->sync_enabled) {
-    result.status = Status::InvalidArgument("project \"" + project_name +
-                                            "\" is disabled; enable it with `tether project enable " +
-                                            project_name + "`");
-    return result;
-  }
-  const std::string owner = LeaseOwner();
-  Result<bool> leased = projects.TryAcquireLease(project->id, owner, options_.lease_seconds);
-  if (!leased.ok()) {
-    result.status = leased.status();
-    return result;
-  }
-  if (!*leased) {
-    result.status = Status::Conflict("project \"" + project_name + "\" is already being synced by another run");
-    return result;
-  }
-
   db::SyncRun& run = result.run;
-  run.project_id = project->id;
-  run.trigger = options_.trigger;
-  run.branch = project->branch;
-  Result<int64_t> run_id = runs.Begin(project->id, options_.trigger, project->branch);
-  if (!run_id.ok()) {
-    projects.ReleaseLease(project->id, owner);
-    result.status = run_id.status();
-    return result;
-  }
-  run.id = *run_id;
-  runs.MarkInterrupted(project->id, run.id);
-  projects.SetStatus(project->id, "running", "");
+  run.id = claim.run_id;
+  run.project_id = project.id;
+  run.trigger = claim.trigger;
+  run.branch = project.branch;
+  projects.SetStatus(project.id, "running", "");
 
-  RunState state(db_, plugins_, events_, options_, *project, &run);
-  state.EmitEvent("run.started", Payload().Str("project", project_name).Str("branch", project->branch)
-                                     .Str("trigger", options_.trigger).Done());
+  RunState state(db_, plugins_, events_, options_, project, &run);
+  state.EmitEvent("run.started", Payload().Str("project", project.name).Str("branch", project.branch)
+                                     .Str("trigger", claim.trigger).Done());
   result.status = state.Execute();
 
   // finalize
   Stopwatch finalize;
   if (result.status.ok()) {
     run.outcome = run.mode == "noop" ? "noop" : "succeeded";
-    projects.MarkSynced(project->id);
+    projects.MarkSynced(project.id);
   } else {
     run.outcome = "failed";
     run.error = result.status.ToString();
-    projects.SetStatus(project->id, state.branch_missing() ? "branch_missing" : "failed", run.error);
+    projects.SetStatus(project.id, state.branch_missing() ? "branch_missing" : "failed", run.error);
   }
   run.timings.finalize_ms = finalize.ElapsedMillisExact();
   Status recorded = runs.Finish(run);
-  projects.ReleaseLease(project->id, owner);
+  projects.ReleaseLease(project.id, claim.lease_owner);
   result.total_ms = total.ElapsedMillisExact();
   state.EmitEvent("run.finished",
-                  Payload().Str("project", project_name).Str("outcome", run.outcome).Str("mode", run.mode)
+                  Payload().Str("project", project.name).Str("outcome", run.outcome).Str("mode", run.mode)
                       .Int("added", run.counts.added).Int("modified", run.counts.modified)
                       .Int("deleted", run.counts.deleted).Int("renamed", run.counts.renamed)
                       .Int("skipped", run.counts.skipped).Num("total_ms", result.total_ms)

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "engine/db/database.h"
+#include "engine/db/project_store.h"
 #include "engine/db/run_store.h"
 #include "engine/plugin_host/plugin_host.h"
 #include "engine/sync/event_log.h"
@@ -33,6 +34,16 @@ struct SyncOptions {
   std::string trigger = "cli";
   uint64_t max_content_bytes = 1048576;
   int64_t lease_seconds = 3600;
+};
+
+// A run that holds its project's lease and has a run row (outcome
+// "running"), but has not executed yet. Claim makes one; RunClaimed or
+// Abandon must consume it, or the lease stays taken until it expires.
+struct ClaimedRun {
+  db::Project project;
+  std::string lease_owner;
+  int64_t run_id = 0;
+  std::string trigger;
 };
 
 struct SyncResult {
@@ -51,6 +62,20 @@ class SyncPipeline {
   // Syncs the project called `project_name`. Never throws. Conflict when
   // another run holds the project's lease (nothing was done).
   SyncResult Run(const std::string& project_name);
+
+  // Run in two steps, for callers that answer before the sync is done (the
+  // HTTP API returns the run id at once): Claim takes the lease and records
+  // the run; RunClaimed executes it. The two may use different pipelines
+  // (each with its own Database) on different threads. Claim fails with
+  // NotFound (unknown project), InvalidArgument (disabled project) or
+  // Conflict (another run holds the lease), and then changes nothing.
+  Result<ClaimedRun> Claim(const std::string& project_name);
+  SyncResult RunClaimed(const ClaimedRun& claim);
+
+  // Gives up a claimed run that never executed: the run is recorded as
+  // "interrupted" with `reason` and the lease is released. Nothing else
+  // changes (the cursor and the documents were never touched).
+  Status Abandon(const ClaimedRun& claim, const std::string& reason);
 
  private:
   db::Database* db_;

@@ -477,3 +477,38 @@ TEST_CASE("the embedded schema is the shipped file") {
 }
 
 }  // namespace
+
+TEST_CASE("the server section is read field by field") {
+  tether::Result<Config> result = Parse(R"({"database": "sqlite:x", "server": {"listen": "0.0.0.0:9000",
+      "io_threads": 3, "api_workers": 5, "sync_workers": 7, "sync_queue": 0,
+      "allow_unauthenticated_health": true}})");
+  REQUIRE(result.ok());
+  CHECK(result->server.listen == "0.0.0.0:9000");
+  CHECK(result->server.io_threads == 3);
+  CHECK(result->server.api_workers == 5);
+  CHECK(result->server.sync_workers == 7);
+  CHECK(result->server.sync_queue == 0);
+  CHECK(result->server.allow_unauthenticated_health);
+}
+
+TEST_CASE("an absent server section takes loopback defaults") {
+  tether::Result<Config> result = Parse(R"({"database": "sqlite:x"})");
+  REQUIRE(result.ok());
+  CHECK(result->server.listen == "127.0.0.1:8080");
+  CHECK(result->server.io_threads == 2);
+  CHECK(result->server.api_workers == 4);
+  CHECK(result->server.sync_workers == 2);
+  CHECK(result->server.sync_queue == 16);
+  CHECK_FALSE(result->server.allow_unauthenticated_health);
+}
+
+TEST_CASE("bad server settings are named with their pointer") {
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x", "server": {"sync_workers": 0}})"),
+                 "/server/sync_workers: must be >= 1"));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x", "server": {"listen": 8080}})"),
+                 "/server/listen: must be a string"));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x", "server": {"allow_unauthenticated_health": "yes"}})"),
+                 "/server/allow_unauthenticated_health: must be a boolean"));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x", "server": {"workers": 2}})"),
+                 "/server/workers: unknown property \"workers\""));
+}

@@ -1,0 +1,84 @@
+#include "engine/app/document_reader.h"
+
+#include <soci/soci.h>
+
+namespace tether::app {
+namespace {
+
+const char kColumns[] =
+    "SELECT path, blob_sha, kind, mode, size, is_binary, language,"
+    " CASE WHEN content IS NULL THEN 0 ELSE 1 END, CASE WHEN embedding IS NULL THEN 0 ELSE 1 END,"
+    " updated_commit, updated_at";
+
+std::string Text(const soci::row& row, size_t i) {
+  return row.get_indicator(i) == soci::i_null ? std::string() : row.get<std::string>(i);
+}
+
+int64_t Int(const soci::row& row, size_t i) {
+  if (row.get_indicator(i) == soci::i_null) return 0;
+  switch (row.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return row.get<int>(i);
+    case soci::dt_long_long: return row.get<long long>(i);
+    case soci::dt_unsigned_long_long: return static_cast<int64_t>(row.get<unsigned long long>(i));
+    case soci::dt_double: return static_cast<int64_t>(row.get<double>(i));
+    default: return std::stoll(row.get<std::string>(i));
+  }
+}
+
+DocumentInfo InfoFromRow(const soci::row& row) {
+  DocumentInfo d;
+  d.path = Text(row, 0);
+  d.blob = Text(row, 1);
+  d.kind = Text(row, 2);
+  d.mode = Int(row, 3);
+  d.size = Int(row, 4);
+  d.is_binary = Int(row, 5) != 0;
+  d.language = Text(row, 6);
+  d.has_content = Int(row, 7) != 0;
+  d.has_embedding = Int(row, 8) != 0;
+  d.updated_commit = Text(row, 9);
+  d.updated_at = Text(row, 10);
+  return d;
+}
+
+}  // namespace
+
+Result<DocumentPage> DocumentReader::List(int64_t project_id, const std::string& after, int limit) {
+  DocumentPage page;
+  long long pid = project_id, fetch = limit + 1;  // one more tells whether a next page exists
+  try {
+    soci::rowset<soci::row> rows =
+        (db_->session().prepare << std::string(kColumns) +
+                                       " FROM documents WHERE project_id = :p AND path > :a ORDER BY path LIMIT :l",
+         soci::use(pid), soci::use(after), soci::use(fetch));
+    for (const soci::row& row : rows) page.documents.push_back(InfoFromRow(row));
+  } catch (...) {
+    return db::StatusFromCurrentException("cannot read documents");
+  }
+  if (page.documents.size() > static_cast<size_t>(limit)) {
+    page.documents.pop_back();
+    page.next_after = page.documents.back().path;
+  }
+  return page;
+}
+
+Result<DocumentWithContent> DocumentReader::Get(int64_t project_id, const std::string& path) {
+  long long pid = project_id;
+  try {
+    soci::rowset<soci::row> rows =
+        (db_->session().prepare << std::string(kColumns) +
+                                       ", content FROM documents WHERE project_id = :p AND path = :path",
+         soci::use(pid), soci::use(path));
+    for (const soci::row& row : rows) {
+      DocumentWithContent document;
+      document.info = InfoFromRow(row);
+      document.content = Text(row, 11);
+      return document;
+    }
+  } catch (...) {
+    return db::StatusFromCurrentException("cannot read document \"" + path + "\"");
+  }
+  return Status::NotFound("no document \"" + path + "\" in this project");
+}
+
+}  // namespace tether::app

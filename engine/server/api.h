@@ -1,0 +1,110 @@
+// Api: the HTTP JSON API under /api/v1/ and /healthz, as a RequestHandler.
+// Each request is routed, authenticated and answered on a worker of the API
+// pool (with that worker's database connection), never on the event loop;
+// when the pool's queue is full the answer is 503 at once.
+//
+// The route table (Routes) is the one list of what the server answers; the
+// OpenAPI document lists the same paths (a test compares them).
+//
+// Auth: routes other than /healthz and /api/v1/openapi.json need
+// "Authorization: Bearer <token>" with a live API token; the token's tenant
+// is the only one whose projects the request sees or changes. /healthz
+// answers loopback peers without a token (every peer when
+// `allow_unauthenticated_health`).
+//
+// Ownership: borrows everything it is given; all must outlive the Api.
+// Thread safety: Handle may be called from any thread, concurrently.
+#ifndef TETHER_ENGINE_SERVER_API_H_
+#define TETHER_ENGINE_SERVER_API_H_
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/auth/token_store.h"
+#include "engine/config/config.h"
+#include "engine/db/project_store.h"
+#include "engine/plugin_host/plugin_host.h"
+#include "engine/server/http_types.h"
+#include "engine/server/problem.h"
+#include "engine/server/router.h"
+#include "engine/server/sync_runner.h"
+#include "engine/server/worker_pool.h"
+
+namespace tether::server {
+
+class Api : public RequestHandler {
+ public:
+  Api(const config::Config* config, const plugin_host::PluginHost* plugins, SyncRunner* syncs,
+      WorkerPool* workers);
+
+  void Handle(HttpRequest request, Responder respond) override;
+
+  // Every route, in matching order.
+  static std::vector<RouteSpec> Routes();
+
+ private:
+  // One request being answered on a worker.
+  struct Call {
+    explicit Call(const HttpRequest& r) : request(r) {}
+    const HttpRequest& request;
+    db::Database* db = nullptr;
+    auth::ApiToken token;  // the caller's token (empty for public routes)
+    std::map<std::string, std::string> params;
+    std::map<std::string, std::string> query;
+  };
+  using Handler = HttpResponse (Api::*)(Call&);
+  enum class Access { kToken, kPublic, kHealth };
+  struct Route {
+    const char* method;
+    const char* pattern;
+    Access access;
+    Handler handler;
+  };
+  static const std::vector<Route>& Table();
+
+  HttpResponse Serve(const HttpRequest& request, WorkerContext& context);
+
+  // Handlers (api_*.cc).
+  HttpResponse Health(Call& call);
+  HttpResponse OpenApi(Call& call);
+  HttpResponse GetStatus(Call& call);
+  HttpResponse ListProjects(Call& call);
+  HttpResponse CreateProject(Call& call);
+  HttpResponse GetProject(Call& call);
+  HttpResponse UpdateProject(Call& call);
+  HttpResponse DeleteProject(Call& call);
+  HttpResponse ListBranches(Call& call);
+  HttpResponse StartSync(Call& call);
+  HttpResponse ListRuns(Call& call);
+  HttpResponse GetRun(Call& call);
+  HttpResponse ListDocuments(Call& call);
+  HttpResponse GetDocument(Call& call);
+
+  // Helpers shared by the handlers.
+  // The project `call.params["name"]` of the caller's tenant; NotFound for
+  // another tenant's project, as for a missing one.
+  Result<db::Project> LoadProject(Call& call);
+  // Refuses query parameters other than `allowed`.
+  static std::optional<Problem> CheckQuery(const Call& call, const std::vector<std::string>& allowed);
+  // The integer query parameter `name` in [min, max], `fallback` when absent.
+  static std::optional<Problem> IntParam(const Call& call, const std::string& name, int64_t min, int64_t max,
+                                         int64_t* value);
+  static HttpResponse Json(int status, std::string body);
+  static HttpResponse Fail(const Problem& problem) { return ProblemResponse(problem); }
+  static HttpResponse Fail(const Status& status) { return ProblemResponse(ProblemFromStatus(status)); }
+  static HttpResponse Fail(ProblemType type, std::string detail, std::string pointer = "");
+
+  const config::Config* config_;
+  const plugin_host::PluginHost* plugins_;
+  SyncRunner* syncs_;
+  WorkerPool* workers_;
+  Router router_;
+  const std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace tether::server
+
+#endif  // TETHER_ENGINE_SERVER_API_H_

@@ -1,0 +1,94 @@
+// Api: a project's synced documents, a page at a time, and one document
+// with its content. Never the embedding bytes.
+#include "engine/app/document_reader.h"
+#include "engine/common/json_writer.h"
+#include "engine/server/api.h"
+
+namespace tether::server {
+namespace {
+
+constexpr int64_t kDefaultPage = 100;
+constexpr int64_t kMaxPage = 1000;
+
+// The cursor is the last path of a page, hex-encoded: opaque to clients and
+// safe in a URL whatever bytes the path holds.
+std::string EncodeCursor(const std::string& path) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : path) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  }
+  return out;
+}
+
+bool DecodeCursor(const std::string& cursor, std::string* path) {
+  if (cursor.size() % 2 != 0) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  path->clear();
+  for (size_t i = 0; i < cursor.size(); i += 2) {
+    const int high = nibble(cursor[i]), low = nibble(cursor[i + 1]);
+    if (high < 0 || low < 0) return false;
+    path->push_back(static_cast<char>(high * 16 + low));
+  }
+  return true;
+}
+
+void WriteInfo(JsonWriter& json, const app::DocumentInfo& d) {
+  json.Str("path", d.path).Str("blob", d.blob).Str("kind", d.kind).Int("mode", d.mode).Int("size", d.size)
+      .Bool("is_binary", d.is_binary).StrOrNull("language", d.language).Bool("has_content", d.has_content)
+      .Bool("has_embedding", d.has_embedding).Str("updated_commit", d.updated_commit).Str("updated_at", d.updated_at);
+}
+
+}  // namespace
+
+HttpResponse Api::ListDocuments(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {"limit", "cursor"})) return Fail(*bad);
+  int64_t limit = kDefaultPage;
+  if (std::optional<Problem> bad = IntParam(call, "limit", 1, kMaxPage, &limit)) return Fail(*bad);
+  std::string after;
+  auto cursor = call.query.find("cursor");
+  if (cursor != call.query.end() && !DecodeCursor(cursor->second, &after)) {
+    Problem problem;
+    problem.type = ProblemType::kInvalidParameter;
+    problem.parameter = "cursor";
+    problem.detail = "query parameter \"cursor\" is not a cursor this server gave out (use next_cursor)";
+    return Fail(problem);
+  }
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  app::DocumentReader reader(call.db);
+  Result<app::DocumentPage> page = reader.List(project->id, after, static_cast<int>(limit));
+  if (!page.ok()) return Fail(page.status());
+  JsonWriter json;
+  json.Begin().BeginArray("documents");
+  for (const app::DocumentInfo& d : page->documents) {
+    json.writer().StartObject();
+    WriteInfo(json, d);
+    json.writer().EndObject();
+  }
+  json.EndArray().StrOrNull("next_cursor", page->next_after.empty() ? "" : EncodeCursor(page->next_after)).End();
+  return Json(200, json.Text());
+}
+
+HttpResponse Api::GetDocument(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  app::DocumentReader reader(call.db);
+  Result<app::DocumentWithContent> document = reader.Get(project->id, call.params["path"]);
+  if (!document.ok()) return Fail(document.status());
+  JsonWriter json;
+  json.Begin();
+  WriteInfo(json, document->info);
+  if (document->info.has_content) json.Str("content", document->content);
+  else json.Null("content");
+  json.End();
+  return Json(200, json.Text());
+}
+
+}  // namespace tether::server

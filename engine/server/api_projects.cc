@@ -1,0 +1,178 @@
+// Api: projects (list, create, get, update, delete), their branches, and
+// starting a sync.
+#include <rapidjson/document.h>
+
+#include "engine/app/json_views.h"
+#include "engine/app/project_service.h"
+#include "engine/common/clock.h"
+#include "engine/common/json_writer.h"
+#include "engine/server/api.h"
+#include "engine/server/json_body.h"
+#include "engine/server/url.h"
+
+namespace tether::server {
+namespace {
+
+std::string ProjectUrl(const std::string& name) { return "/api/v1/projects/" + PercentEncode(name, false); }
+
+std::string ProjectJson(const db::Project& project) {
+  JsonWriter json;
+  json.Begin();
+  app::WriteProjectMembers(json, project);
+  json.End();
+  return json.Text();
+}
+
+std::string OptionalString(const rapidjson::Value& body, const char* name) {
+  auto it = body.FindMember(name);
+  if (it == body.MemberEnd()) return std::string();
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+// A refused create or update: a bad name is a bad body (400); what the
+// provider refuses (a repository it cannot open, a branch it lacks, a
+// plugin that is not loaded) is unprocessable (422); both point at the field.
+Problem RefusedChange(const Status& status, app::ProjectField field) {
+  Problem problem = ProblemFromStatus(status);
+  const std::string pointer = field == app::ProjectField::kNone ? "" : std::string("/") + app::ProjectFieldName(field);
+  const bool bad_input = status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound;
+  if (bad_input && field == app::ProjectField::kName) {
+    problem.type = ProblemType::kInvalidBody;
+    problem.pointer = pointer;
+  } else if (bad_input && field != app::ProjectField::kNone) {
+    problem.type = ProblemType::kUnprocessable;
+    problem.pointer = pointer;
+  }
+  return problem;
+}
+
+}  // namespace
+
+HttpResponse Api::ListProjects(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  db::ProjectStore projects(call.db);
+  Result<std::vector<db::Project>> all = projects.List();
+  if (!all.ok()) return Fail(all.status());
+  JsonWriter json;
+  json.Begin().BeginArray("projects");
+  for (const db::Project& project : *all) {
+    if (project.tenant_id != call.token.tenant_id) continue;
+    json.writer().StartObject();
+    app::WriteProjectMembers(json, project);
+    json.writer().EndObject();
+  }
+  json.EndArray().End();
+  return Json(200, json.Text());
+}
+
+HttpResponse Api::CreateProject(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  rapidjson::Document body;
+  if (std::optional<Problem> bad = ReadJsonBody(call.request, "ProjectCreate", false, &body)) return Fail(*bad);
+  app::AddProjectRequest request;
+  request.name = OptionalString(body, "name");
+  request.repo = OptionalString(body, "repo");
+  request.provider = OptionalString(body, "provider");
+  request.storage = OptionalString(body, "storage");
+  request.branch = OptionalString(body, "branch");
+  request.tenant_id = call.token.tenant_id;
+  app::ProjectService service(call.db, plugins_, &config_->defaults);
+  app::ProjectField field = app::ProjectField::kNone;
+  Result<db::Project> added = service.Add(request, &field);
+  if (!added.ok()) return Fail(RefusedChange(added.status(), field));
+  HttpResponse response = Json(201, ProjectJson(*added));
+  response.headers.emplace_back("Location", ProjectUrl(added->name));
+  return response;
+}
+
+HttpResponse Api::GetProject(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  return Json(200, ProjectJson(*project));
+}
+
+HttpResponse Api::UpdateProject(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  rapidjson::Document body;
+  if (std::optional<Problem> bad = ReadJsonBody(call.request, "ProjectUpdate", false, &body)) return Fail(*bad);
+  app::ProjectUpdate update;
+  if (body.HasMember("branch")) update.branch = OptionalString(body, "branch");
+  if (body.HasMember("sync_enabled")) update.sync_enabled = body["sync_enabled"].GetBool();
+  app::ProjectService service(call.db, plugins_, &config_->defaults);
+  app::ProjectField field = app::ProjectField::kNone;
+  Status updated = service.Update(*project, update, &field);
+  if (!updated.ok()) return Fail(RefusedChange(updated, field));
+  Result<db::Project> now = LoadProject(call);
+  if (!now.ok()) return Fail(now.status());
+  return Json(200, ProjectJson(*now));
+}
+
+HttpResponse Api::DeleteProject(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  // Holding the project's lease keeps a sync from starting while the rows
+  // go; a sync that holds it already makes this a conflict.
+  db::ProjectStore projects(call.db);
+  const std::string owner = "api-delete:" + call.token.name + ":" + NowIso8601();
+  Result<bool> leased = projects.TryAcquireLease(project->id, owner, 300);
+  if (!leased.ok()) return Fail(leased.status());
+  if (!*leased) {
+    return Fail(ProblemType::kConflict, "project \"" + project->name +
+                                            "\" is being synced; delete it when the run has finished");
+  }
+  Status removed = projects.Remove(project->name);
+  if (!removed.ok()) {
+    projects.ReleaseLease(project->id, owner);
+    return Fail(removed);
+  }
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
+HttpResponse Api::ListBranches(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  app::ProjectService service(call.db, plugins_, &config_->defaults);
+  Result<BranchList> branches = service.Branches(*project);
+  if (!branches.ok()) return Fail(RefusedChange(branches.status(), app::ProjectField::kRepo));
+  JsonWriter json;
+  json.Begin().Str("selected", project->branch).StrOrNull("default", branches->default_branch).BeginArray("branches");
+  for (const Branch& b : branches->branches) {
+    json.writer().StartObject();
+    json.Str("name", b.name).Str("head", b.head).Bool("default", b.name == branches->default_branch)
+        .Bool("selected", b.name == project->branch);
+    json.writer().EndObject();
+  }
+  json.EndArray().End();
+  return Json(200, json.Text());
+}
+
+HttpResponse Api::StartSync(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  rapidjson::Document body;
+  if (std::optional<Problem> bad = ReadJsonBody(call.request, "SyncRequest", true, &body)) return Fail(*bad);
+  Result<int64_t> run_id = syncs_->Start(call.db, project->name);
+  if (!run_id.ok()) {
+    Problem problem = ProblemFromStatus(run_id.status());
+    // A disabled project cannot be synced: a conflict with its state.
+    if (run_id.status().code() == StatusCode::kInvalidArgument) problem.type = ProblemType::kConflict;
+    if (problem.type == ProblemType::kUnavailable) problem.retry_after_seconds = 5;
+    return Fail(problem);
+  }
+  const std::string url = ProjectUrl(project->name) + "/runs/" + std::to_string(*run_id);
+  JsonWriter json;
+  json.Begin().Int("run_id", *run_id).Str("project", project->name).Str("url", url).End();
+  HttpResponse response = Json(202, json.Text());
+  response.headers.emplace_back("Location", url);
+  return response;
+}
+
+}  // namespace tether::server

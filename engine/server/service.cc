@@ -1,0 +1,76 @@
+#include "engine/server/service.h"
+
+#include <csignal>
+
+#include "engine/server/api.h"
+#include "engine/server/http_server.h"
+#include "engine/server/sync_runner.h"
+#include "engine/server/worker_pool.h"
+#include "engine/sync/event_log.h"
+
+namespace tether::server {
+namespace {
+
+// API requests waiting for a worker before new ones get 503.
+constexpr int kApiQueue = 1024;
+
+const char* SignalName(int signal_number) {
+  switch (signal_number) {
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    default: return "a signal";
+  }
+}
+
+}  // namespace
+
+Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
+  auto log = [&](const std::string& line) {
+    if (options.log) options.log(line);
+  };
+  // Refuses to serve a database with pending migrations.
+  Result<db::Database*> db = runtime->database();
+  if (!db.ok()) return db.status();
+  const config::Config& config = runtime->config();
+  const plugin_host::PluginHost& plugins = runtime->plugins();
+  for (const plugin_host::PluginRecord& plugin : plugins.plugins()) {
+    if (plugin.state == plugin_host::PluginState::kBroken) {
+      log("plugin " + plugin.name + " is broken (" + plugin.error + "); projects that use it cannot sync");
+    }
+  }
+
+  HttpServerOptions http;
+  http.listen = options.listen.empty() ? config.server.listen : options.listen;
+  http.io_threads = config.server.io_threads;
+  Result<ListenAddress> address = ParseListenAddress(http.listen);
+  if (!address.ok()) return address.status();
+
+  sync::EventLog events(config.database_url);
+  sync::SyncOptions sync_options;
+  sync_options.trigger = "api";
+  sync_options.max_content_bytes = config.defaults.max_content_bytes;
+  sync_options.lease_seconds = config.defaults.lease_seconds;
+  SyncRunner syncs(config.database_url, &plugins, &events, sync_options, config.server.sync_workers,
+                   config.server.sync_queue);
+  WorkerPool api_workers("api", config.database_url, config.server.api_workers, kApiQueue);
+  Api api(&config, &plugins, &syncs, &api_workers);
+  HttpServer server(http, &api);
+
+  server.HandleSignals([&](int signal_number) {
+    log(std::string(SignalName(signal_number)) + ": shutting down; " + std::to_string(syncs.running()) +
+        " sync(s) running will finish, " + std::to_string(syncs.queued()) + " queued will not start");
+  });
+  Result<std::string> bound = server.Listen();
+  if (!bound.ok()) return bound.status();
+  if (options.on_listening) options.on_listening(*bound);
+
+  server.Run();  // returns once the last connection is answered and closed
+  api_workers.Shutdown(WorkerPool::ShutdownMode::kDrain);
+  syncs.Shutdown();
+  Status flushed = events.Flush();
+  if (!flushed.ok()) log("some events were not recorded: " + flushed.message());
+  log("stopped");
+  return Status::Ok();
+}
+
+}  // namespace tether::server

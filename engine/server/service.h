@@ -1,0 +1,38 @@
+// The `tether serve` process: loads the plugins once, starts the API worker
+// pool, the sync runner and the HTTP server, and runs until SIGINT or
+// SIGTERM. Then it shuts down gracefully: no new connections, requests in
+// flight are answered, running syncs finish (their storage transactions
+// commit or roll back on their own, never cut), queued syncs are recorded as
+// interrupted, events are flushed; it returns OK.
+//
+// Where SSE and metrics will plug in: the shared sync::EventLog is the
+// fan-out point for live events (EventLog::AddListener), and Api::Routes is
+// the route table new endpoints join.
+//
+// Thread safety: RunService is called once, from the main thread.
+#ifndef TETHER_ENGINE_SERVER_SERVICE_H_
+#define TETHER_ENGINE_SERVER_SERVICE_H_
+
+#include <functional>
+#include <string>
+
+#include "engine/app/runtime.h"
+#include "tether/status.h"
+
+namespace tether::server {
+
+struct ServiceOptions {
+  std::string listen;  // empty: the config's server.listen
+  // Called once the socket listens, with the bound "HOST:PORT".
+  std::function<void(const std::string&)> on_listening;
+  // Called with progress lines for the operator ("shutting down: ...").
+  std::function<void(const std::string&)> log;
+};
+
+// Errors: what stops the server from starting (pending migrations, a bad
+// listen address, a port in use); OK after a graceful shutdown.
+Status RunService(app::Runtime* runtime, const ServiceOptions& options);
+
+}  // namespace tether::server
+
+#endif  // TETHER_ENGINE_SERVER_SERVICE_H_

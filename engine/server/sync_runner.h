@@ -1,0 +1,55 @@
+// SyncRunner: syncs started through the API. Start claims the project's run
+// at once (the lease and a run row: the caller gets the run id, or Conflict
+// when another run holds the project) and queues the run on a bounded pool
+// of sync workers, each with its own database connection.
+//
+// Shutdown lets running syncs finish (a storage transaction is never cut:
+// it commits or rolls back on its own) and abandons queued ones, recording
+// them as "interrupted" and releasing their leases.
+//
+// Ownership: borrows the plugin host (loaded; shared read-only) and the
+// event log; both must outlive the runner.
+// Thread safety: every method may be called from any thread.
+#ifndef TETHER_ENGINE_SERVER_SYNC_RUNNER_H_
+#define TETHER_ENGINE_SERVER_SYNC_RUNNER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "engine/db/database.h"
+#include "engine/plugin_host/plugin_host.h"
+#include "engine/server/worker_pool.h"
+#include "engine/sync/event_log.h"
+#include "engine/sync/pipeline.h"
+#include "tether/status.h"
+
+namespace tether::server {
+
+class SyncRunner {
+ public:
+  // `options.trigger` is recorded on every run ("api").
+  SyncRunner(std::string database_url, const plugin_host::PluginHost* plugins, sync::EventLog* events,
+             sync::SyncOptions options, int workers, int queue_capacity);
+  ~SyncRunner();  // Shutdown()
+
+  // Claims a run of `project_name` using `db` (the caller's connection) and
+  // queues it; returns the run id. Unavailable (nothing claimed) when every
+  // worker is busy and the queue is full, or when shutting down; otherwise
+  // the errors of SyncPipeline::Claim.
+  Result<int64_t> Start(db::Database* db, const std::string& project_name);
+
+  void Shutdown();
+
+  int running() const { return pool_.running(); }
+  int queued() const { return pool_.queued(); }
+
+ private:
+  const plugin_host::PluginHost* plugins_;
+  sync::EventLog* events_;
+  const sync::SyncOptions options_;
+  WorkerPool pool_;
+};
+
+}  // namespace tether::server
+
+#endif  // TETHER_ENGINE_SERVER_SYNC_RUNNER_H_
