@@ -4,6 +4,7 @@
 
 #include "engine/common/clock.h"
 #include "engine/db/project_store.h"
+#include "engine/db/row_values.h"
 #include "tether/provider.h"
 
 namespace tether::app {
@@ -108,9 +109,7 @@ Result<std::vector<std::string>> Backfill(Runtime* runtime) {
                                      " ON s.project_id = p.id WHERE s.project_id IS NULL ORDER BY p.name");
     std::vector<std::pair<long long, std::string>> missing;
     for (const soci::row& row : orphans) {
-      long long id = row.get_properties(0).get_data_type() == soci::dt_integer ? row.get<int>(0)
-                                                                                : row.get<long long>(0);
-      missing.emplace_back(id, row.get<std::string>(1));
+      missing.emplace_back(db::RowInt(row, 0), row.get<std::string>(1));
     }
     std::string now = NowIso8601();
     for (const auto& [id, name] : missing) {

@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include "engine/common/clock.h"
+#include "engine/db/row_values.h"
 
 namespace tether::db {
 namespace {
@@ -12,23 +13,9 @@ const char kSelectProjects[] =
     " s.sync_enabled, s.status, s.last_synced_commit, s.last_error, s.last_synced_at"
     " FROM projects p JOIN project_syncs s ON s.project_id = p.id";
 
-std::string OrEmpty(const soci::row& row, size_t i) {
-  return row.get_indicator(i) == soci::i_null ? std::string() : row.get<std::string>(i);
-}
-
-int64_t AsInt(const soci::row& row, size_t i) {
-  switch (row.get_properties(i).get_data_type()) {
-    case soci::dt_integer: return row.get<int>(i);
-    case soci::dt_long_long: return row.get<long long>(i);
-    case soci::dt_unsigned_long_long: return static_cast<int64_t>(row.get<unsigned long long>(i));
-    case soci::dt_double: return static_cast<int64_t>(row.get<double>(i));
-    default: return std::stoll(row.get<std::string>(i));
-  }
-}
-
 Project FromRow(const soci::row& row) {
   Project p;
-  p.id = AsInt(row, 0);
+  p.id = RowInt(row, 0);
   p.name = row.get<std::string>(1);
   p.tenant_id = row.get<std::string>(2);
   p.created_at = row.get<std::string>(3);
@@ -36,11 +23,11 @@ Project FromRow(const soci::row& row) {
   p.storage = row.get<std::string>(5);
   p.repo_url = row.get<std::string>(6);
   p.branch = row.get<std::string>(7);
-  p.sync_enabled = AsInt(row, 8) != 0;
+  p.sync_enabled = RowInt(row, 8) != 0;
   p.status = row.get<std::string>(9);
-  p.last_synced_commit = OrEmpty(row, 10);
-  p.last_error = OrEmpty(row, 11);
-  p.last_synced_at = OrEmpty(row, 12);
+  p.last_synced_commit = RowText(row, 10);
+  p.last_error = RowText(row, 11);
+  p.last_synced_at = RowText(row, 12);
   return p;
 }
 

@@ -14,6 +14,7 @@
 #include <soci/soci.h>
 
 #include "engine/common/sha256.h"
+#include "engine/db/row_values.h"
 
 namespace tether::db {
 namespace {
@@ -38,13 +39,7 @@ Result<bool> TableColumnType(Database* db, const ProtectedColumn& c, std::string
         found = true;
         *type = Lower(row.get<std::string>(1));
       }
-      int pk_index = 0;
-      switch (row.get_properties(2).get_data_type()) {
-        case soci::dt_long_long: pk_index = static_cast<int>(row.get<long long>(2)); break;
-        case soci::dt_integer: pk_index = row.get<int>(2); break;
-        default: break;
-      }
-      if (pk_index == 1) pk = name;
+      if (RowInt(row, 2) == 1) pk = name;
     }
     *key = pk.empty() ? "rowid" : pk;
     return found;

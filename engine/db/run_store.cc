@@ -14,6 +14,41 @@ long long Ms(double ms) { return static_cast<long long>(std::llround(ms)); }
 soci::indicator Ind(double ms) { return ms < 0 ? soci::i_null : soci::i_ok; }
 soci::indicator Ind(const std::string& s) { return s.empty() ? soci::i_null : soci::i_ok; }
 
+const char kSelectRuns[] =
+    "SELECT id, project_id, trigger, started_at, finished_at, outcome, mode, branch,"
+    " from_commit, to_commit, files_added, files_modified, files_deleted, files_renamed,"
+    " files_skipped, bytes_read, discover_ms, resolve_ms, diff_ms, write_ms, analyze_ms,"
+    " finalize_ms, error FROM sync_runs";
+
+// One row of kSelectRuns.
+SyncRun RunFromRow(const soci::row& row) {
+  SyncRun r;
+  r.id = RowInt(row, 0);
+  r.project_id = RowInt(row, 1);
+  r.trigger = RowText(row, 2);
+  r.started_at = RowText(row, 3);
+  r.finished_at = RowText(row, 4);
+  r.outcome = RowText(row, 5);
+  r.mode = RowText(row, 6);
+  r.branch = RowText(row, 7);
+  r.from_commit = RowText(row, 8);
+  r.to_commit = RowText(row, 9);
+  r.counts.added = RowInt(row, 10);
+  r.counts.modified = RowInt(row, 11);
+  r.counts.deleted = RowInt(row, 12);
+  r.counts.renamed = RowInt(row, 13);
+  r.counts.skipped = RowInt(row, 14);
+  r.counts.bytes_read = RowInt(row, 15);
+  r.timings.discover_ms = RowDouble(row, 16, -1);
+  r.timings.resolve_ms = RowDouble(row, 17, -1);
+  r.timings.diff_ms = RowDouble(row, 18, -1);
+  r.timings.write_ms = RowDouble(row, 19, -1);
+  r.timings.analyze_ms = RowDouble(row, 20, -1);
+  r.timings.finalize_ms = RowDouble(row, 21, -1);
+  r.error = RowText(row, 22);
+  return r;
+}
+
 }  // namespace
 
 Result<int64_t> RunStore::Begin(int64_t project_id, const std::string& trigger, const std::string& branch) {

@@ -12,6 +12,7 @@
 #include <soci/soci.h>
 
 #include "engine/common/clock.h"
+#include "engine/db/row_values.h"
 #include "engine/db/sql_connect.h"
 #include "pg_batch.h"
 #include "tether/plugin.h"
@@ -35,16 +36,6 @@ EntryKind KindFromName(const std::string& name) {
   return EntryKind::kFile;
 }
 
-long long AsInt(const soci::row& row, size_t i) {
-  if (row.get_indicator(i) == soci::i_null) return 0;
-  switch (row.get_properties(i).get_data_type()) {
-    case soci::dt_integer: return row.get<int>(i);
-    case soci::dt_long_long: return row.get<long long>(i);
-    case soci::dt_unsigned_long_long: return static_cast<long long>(row.get<unsigned long long>(i));
-    case soci::dt_double: return static_cast<long long>(row.get<double>(i));
-    default: return std::stoll(row.get<std::string>(i));
-  }
-}
 
 // Reads the cursor; NotFound when the project has no project_syncs row.
 Result<CommitId> ReadCursorOn(soci::session& session, long long project_id, bool for_update) {
@@ -241,7 +232,7 @@ class SqlStorage : public Storage {
         Entry entry;
         entry.path = row.get<std::string>(0);
         entry.blob_id = row.get<std::string>(1);
-        entry.mode = static_cast<uint32_t>(AsInt(row, 2));
+        entry.mode = static_cast<uint32_t>(db::RowInt(row, 2));
         entry.kind = KindFromName(row.get<std::string>(3));
         TETHER_RETURN_IF_ERROR(sink->OnEntry(entry));
       }
@@ -271,11 +262,11 @@ class SqlStorage : public Storage {
                   " COALESCE(SUM(CASE WHEN embedding IS NOT NULL THEN 1 ELSE 0 END), 0),"
                   " COALESCE(SUM(size), 0) FROM documents WHERE project_id = :p",
           soci::use(id), soci::into(row);
-      counts.documents = AsInt(row, 0);
-      counts.with_content = AsInt(row, 1);
-      counts.binary = AsInt(row, 2);
-      counts.with_embedding = AsInt(row, 3);
-      counts.total_bytes = AsInt(row, 4);
+      counts.documents = db::RowInt(row, 0);
+      counts.with_content = db::RowInt(row, 1);
+      counts.binary = db::RowInt(row, 2);
+      counts.with_embedding = db::RowInt(row, 3);
+      counts.total_bytes = db::RowInt(row, 4);
     } catch (...) {
       return CurrentExceptionStatus("sql-storage: cannot count documents");
     }
