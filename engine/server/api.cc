@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "engine/auth/tenant_session.h"
 #include "engine/server/url.h"
 
 namespace tether::server {
@@ -126,6 +127,8 @@ HttpResponse Api::Serve(const HttpRequest& request, WorkerContext& context) {
     Result<auth::ApiToken> token = tokens.Authenticate(*secret);
     if (!token.ok()) return Fail(token.status());
     call.token = std::move(token).value();
+    Status bound = auth::BindTenant(call.db, call.token.tenant_id);
+    if (!bound.ok()) return Fail(bound);
   }
   Result<std::map<std::string, std::string>> query = ParseQuery(request.query);
   if (!query.ok()) return Fail(ProblemType::kInvalidParameter, query.status().message());

@@ -1,6 +1,8 @@
 #include "engine/server/http_server.h"
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <mutex>
 #include <optional>
@@ -21,6 +23,10 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
+
+// How long a connection answered with an early error keeps reading (and
+// dropping) what its client still sends.
+constexpr std::chrono::seconds kLinger{2};
 
 bool IsLoopback(const net::ip::address& address) {
   if (address.is_loopback()) return true;
@@ -240,11 +246,29 @@ class Session : public std::enable_shared_from_this<Session> {
     server_->handler()->Handle(std::move(request), std::move(respond));
   }
 
+  // An error before the request was read whole: answer, then close without
+  // cutting off a client still sending its body (it would see a reset
+  // instead of the answer).
   void SendProblem(ProblemType type, std::string detail) {
     Problem problem;
     problem.type = type;
     problem.detail = std::move(detail);
+    linger_ = true;
     Send(ProblemResponse(problem), /*force_close=*/true);
+  }
+
+  void Linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(kLinger);
+    Discard();
+  }
+
+  void Discard() {
+    stream_.async_read_some(net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->Close();
+      self->Discard();
+    });
   }
 
   void Send(HttpResponse response, bool force_close) {
@@ -260,6 +284,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(options().write_timeout);
     http::async_write(stream_, *message,
                       [self = shared_from_this(), message, close](beast::error_code ec, std::size_t) {
+                        if (!ec && close && self->linger_) return self->Linger();
                         if (ec || close) return self->Close();
                         self->ReadHeader();
                       });
@@ -281,6 +306,8 @@ class Session : public std::enable_shared_from_this<Session> {
   unsigned version_ = 11;
   bool busy_ = false;      // a request has started and is not answered yet
   bool draining_ = false;  // close as soon as not busy
+  bool linger_ = false;    // read and drop what the client still sends before closing
+  std::array<char, 16 * 1024> discard_;
 };
 
 Result<std::string> HttpServer::Impl::Listen() {

@@ -4,6 +4,8 @@
 #include <optional>
 #include <utility>
 
+#include "engine/auth/tenant_session.h"
+
 namespace tether::server {
 
 SyncRunner::SyncRunner(std::string database_url, const plugin_host::PluginHost* plugins, sync::EventLog* events,
@@ -33,6 +35,13 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& project_n
                    claim.project.name.c_str(), worker_db.status().message().c_str());
       return;  // the lease expires; the next run marks this one interrupted
     }
+    Status bound = auth::BindTenant(*worker_db, claim.project.tenant_id);
+    if (!bound.ok()) {
+      std::fprintf(stderr, "tether: error: run %lld of %s: %s\n", static_cast<long long>(claim.run_id),
+                   claim.project.name.c_str(), bound.message().c_str());
+      context.ResetDatabase();
+      return;
+    }
     sync::SyncPipeline pipeline(*worker_db, plugins_, events_, options_);
     sync::SyncResult result = pipeline.RunClaimed(claim);
     if (!result.status.ok()) {
@@ -42,7 +51,7 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& project_n
   };
   auto cancel = [this, claim = *claim](WorkerContext& context) {
     Result<db::Database*> worker_db = context.database();
-    if (!worker_db.ok()) return;
+    if (!worker_db.ok() || !auth::BindTenant(*worker_db, claim.project.tenant_id).ok()) return;
     sync::SyncPipeline pipeline(*worker_db, plugins_, events_, options_);
     Status abandoned = pipeline.Abandon(claim, "the server shut down before the run started; nothing was done");
     if (!abandoned.ok()) {

@@ -1,0 +1,481 @@
+// The JSON API over real HTTP: the tether binary serving on loopback,
+// every endpoint, bad bodies, auth and tenants, on SQLite and PostgreSQL.
+#include <catch2/catch.hpp>
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/server/api.h"
+#include "engine/server/router.h"
+#include "serve_harness.h"
+
+using tether::testing::CliResult;
+using tether::testing::Eventually;
+using tether::testing::GitRepo;
+using tether::testing::HttpReply;
+using tether::testing::ServeEnv;
+using tether::testing::ServeProcess;
+using tether::testing::ShellQuote;
+
+namespace {
+
+// A served environment with one token of tenant "default".
+struct Served {
+  explicit Served(const std::string& server_json = "")
+      : env(server_json), token(env.Token("ci")), server(env.config()) {}
+
+  HttpReply Call(const std::string& method, const std::string& target, const std::string& body = "",
+                 const std::string& as = "") {
+    return server.client().Send(method, target, body, {{"Authorization", "Bearer " + (as.empty() ? token : as)}});
+  }
+  HttpReply Get(const std::string& target, const std::string& as = "") { return Call("GET", target, "", as); }
+
+  long long Count(const std::string& sql) { return env.cli().Count(sql); }
+  std::string Text(const std::string& sql) { return env.cli().Text(sql); }
+
+  ServeEnv env;
+  std::string token;
+  ServeProcess server;
+};
+
+std::string Str(const rapidjson::Value& v, const char* key) {
+  if (!v.IsObject() || !v.HasMember(key) || !v[key].IsString()) return "<absent>";
+  return v[key].GetString();
+}
+
+// A git repository with branches main (default) and release.
+struct Repo {
+  explicit Repo(const std::filesystem::path& dir) : git(dir) {
+    git.Write("README.md", "# hello\n");
+    git.Write("src/main.cc", "int main() { return 0; }\n");
+    git.Write("src/deep/util.py", "print('x')\n");
+    git.Write("docs/a b.txt", "spaced\n");
+    git.Write("data/blob.bin", std::string("\x00\x01\x02\xff binary", 11));
+    head = git.Commit("first");
+    git.Git("branch release");
+  }
+  std::string Body(const std::string& name, const std::string& extra = "") const {
+    return "{\"name\": \"" + name + "\", \"repo\": \"" + git.path().string() + "\"" + extra + "}";
+  }
+  GitRepo git;
+  std::string head;
+};
+
+// Polls the run until it is no longer running; returns it.
+rapidjson::Document FinishedRun(Served& s, const std::string& url) {
+  rapidjson::Document run;
+  bool done = Eventually([&] {
+    run = s.Get(url).Json();
+    return Str(run, "outcome") != "running";
+  });
+  REQUIRE(done);
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("healthz answers loopback peers without a token") {
+  Served s;
+  HttpReply health = s.server.client().Send("GET", "/healthz");
+  CHECK(health.status == 200);
+  CHECK(Str(health.Json(), "status") == "ok");
+  CHECK(Str(health.Json(), "database") == "ok");
+  CHECK(health.Header("content-type") == "application/json");
+}
+
+TEST_CASE("healthz asks non-loopback peers for a token unless the config allows them") {
+  // A non-loopback address of this machine, if it has one.
+  std::string address;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) == 0) {
+    for (ifaddrs* a = list; a != nullptr && address.empty(); a = a->ifa_next) {
+      if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+      char text[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof(text));
+      if (std::string(text).rfind("127.", 0) != 0) address = text;
+    }
+    freeifaddrs(list);
+  }
+  if (address.empty()) {
+    WARN("no non-loopback IPv4 address on this machine; nothing to check");
+    return;
+  }
+  for (bool allowed : {false, true}) {
+    INFO("allow_unauthenticated_health " << allowed);
+    ServeEnv env(allowed ? R"("allow_unauthenticated_health": true)" : "");
+    const std::string token = env.Token("probe");
+    ServeProcess server(env.config(), address + ":0");
+    REQUIRE(server.host() == address);
+    HttpReply anonymous = server.client().Send("GET", "/healthz");
+    CHECK(anonymous.status == (allowed ? 200 : 401));
+    HttpReply with_token = server.client().Send("GET", "/healthz", "", {{"Authorization", "Bearer " + token}});
+    CHECK(with_token.status == 200);
+  }
+}
+
+TEST_CASE("requests without a token or with a wrong or revoked one get 401") {
+  Served s;
+  HttpReply none = s.server.client().Send("GET", "/api/v1/projects");
+  CHECK(none.status == 401);
+  CHECK(none.Header("content-type") == "application/problem+json");
+  CHECK(none.Header("www-authenticate") == "Bearer realm=\"tether\"");
+  CHECK(Str(none.Json(), "type") == "urn:tether:problem:unauthenticated");
+  CHECK(none.Json()["status"].GetInt() == 401);
+
+  HttpReply wrong = s.Get("/api/v1/projects", "tether_0000");
+  CHECK(wrong.status == 401);
+  CHECK(wrong.Header("www-authenticate") == "Bearer realm=\"tether\"");
+  HttpReply scheme = s.server.client().Send("GET", "/api/v1/projects", "", {{"Authorization", "Basic " + s.token}});
+  CHECK(scheme.status == 401);
+
+  CHECK(s.Get("/api/v1/projects").status == 200);
+  // Tokens are stored hashed, never as they are.
+  CHECK(s.Count("SELECT COUNT(*) FROM api_tokens WHERE token_hash = '" + s.token + "'") == 0);
+  CHECK(s.Count("SELECT COUNT(*) FROM api_tokens WHERE name = 'ci'") == 1);
+
+  CliResult revoked = s.env.cli().Run("token revoke ci");
+  REQUIRE(revoked.exit_code == 0);
+  CHECK(s.Get("/api/v1/projects").status == 401);
+  CliResult listed = s.env.cli().Run("token list");
+  CHECK_THAT(listed.out, Catch::Contains("ci"));
+  CHECK_THAT(listed.out, !Catch::Contains(s.token));
+}
+
+TEST_CASE("projects are created listed read updated and deleted") {
+  Served s;
+  Repo repo(s.env.dir() / "repo");
+  HttpReply created = s.Call("POST", "/api/v1/projects", repo.Body("web"));
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  CHECK(created.Header("location") == "/api/v1/projects/web");
+  rapidjson::Document project = created.Json();
+  CHECK(Str(project, "name") == "web");
+  CHECK(Str(project, "branch") == "main");
+  CHECK(Str(project, "provider") == "local-git");
+  CHECK(Str(project, "storage") == "sql-storage");
+  CHECK(Str(project, "tenant") == "default");
+  CHECK(Str(project, "status") == "never_synced");
+  CHECK(project["sync_enabled"].GetBool());
+
+  HttpReply second = s.Call("POST", "/api/v1/projects", repo.Body("api", ", \"branch\": \"release\""));
+  REQUIRE(second.status == 201);
+  CHECK(Str(second.Json(), "branch") == "release");
+
+  rapidjson::Document list = s.Get("/api/v1/projects").Json();
+  REQUIRE(list["projects"].Size() == 2);
+  CHECK(Str(list["projects"][0], "name") == "api");
+  CHECK(Str(list["projects"][1], "name") == "web");
+
+  HttpReply one = s.Get("/api/v1/projects/web");
+  CHECK(one.status == 200);
+  CHECK(Str(one.Json(), "repo") == repo.git.path().string());
+  CHECK(s.Get("/api/v1/projects/nope").status == 404);
+
+  HttpReply patched = s.Call("PATCH", "/api/v1/projects/web", R"({"branch": "release", "sync_enabled": false})");
+  INFO(patched.body);
+  CHECK(patched.status == 200);
+  CHECK(Str(patched.Json(), "branch") == "release");
+  CHECK_FALSE(patched.Json()["sync_enabled"].GetBool());
+  CHECK(s.Text("SELECT s.branch FROM project_syncs s JOIN projects p ON p.id = s.project_id WHERE p.name = 'web'") ==
+        "release");
+  CHECK(s.Count("SELECT s.sync_enabled FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+                " WHERE p.name = 'web'") == 0);
+
+  HttpReply deleted = s.Call("DELETE", "/api/v1/projects/web");
+  CHECK(deleted.status == 204);
+  CHECK(deleted.body.empty());
+  CHECK(s.Get("/api/v1/projects/web").status == 404);
+  CHECK(s.Count("SELECT COUNT(*) FROM projects WHERE name = 'web'") == 0);
+  CHECK(s.Call("DELETE", "/api/v1/projects/web").status == 404);
+}
+
+TEST_CASE("bad project bodies are refused naming the field and change nothing") {
+  Served s;
+  Repo repo(s.env.dir() / "repo");
+  struct Bad {
+    std::string body;
+    int status;
+    std::string type;
+    std::string pointer;
+    std::string detail;
+  };
+  const std::string path = repo.git.path().string();
+  const std::vector<Bad> bad = {
+      {"{\"name\": \"x\", ", 400, "malformed-json", "<absent>", "not valid JSON"},
+      {"[1, 2]", 400, "invalid-body", "", "must be an object"},
+      {"{\"name\": 5, \"repo\": \"" + path + "\"}", 400, "invalid-body", "/name", "must be a string"},
+      {"{\"repo\": \"" + path + "\"}", 400, "invalid-body", "", "missing required property \"name\""},
+      {"{\"name\": \"x\", \"repo\": \"" + path + "\", \"colour\": \"red\"}", 400, "invalid-body", "/colour",
+       "unknown property \"colour\""},
+      {"{\"name\": \"x\", \"name\": \"y\", \"repo\": \"" + path + "\"}", 400, "invalid-body", "/name",
+       "appears more than once"},
+      {"{\"name\": \"-x\", \"repo\": \"" + path + "\"}", 400, "invalid-body", "/name", "must not start with"},
+      {"{\"name\": \"x\", \"repo\": \"" + path + "\", \"branch\": \"nope\"}", 422, "unprocessable", "/branch",
+       "branch \"nope\" does not exist"},
+      {"{\"name\": \"x\", \"repo\": \"" + (s.env.dir() / "missing").string() + "\"}", 422, "unprocessable", "/repo",
+       "missing"},
+      {"{\"name\": \"x\", \"repo\": \"" + path + "\", \"provider\": \"nosuch\"}", 422, "unprocessable", "/provider",
+       "nosuch"},
+      {"", 400, "invalid-body", "", "needs a JSON object"},
+  };
+  for (const Bad& b : bad) {
+    INFO(b.body);
+    HttpReply reply = s.Call("POST", "/api/v1/projects", b.body);
+    INFO(reply.body);
+    CHECK(reply.status == b.status);
+    CHECK(reply.Header("content-type") == "application/problem+json");
+    rapidjson::Document problem = reply.Json();
+    CHECK(Str(problem, "type") == "urn:tether:problem:" + b.type);
+    CHECK(Str(problem, "pointer") == b.pointer);
+    CHECK_THAT(Str(problem, "detail"), Catch::Contains(b.detail));
+  }
+  HttpReply form = s.server.client().Send("POST", "/api/v1/projects", "name=x",
+                                          {{"Authorization", "Bearer " + s.token},
+                                           {"Content-Type", "application/x-www-form-urlencoded"}});
+  CHECK(form.status == 415);
+  CHECK(Str(form.Json(), "type") == "urn:tether:problem:unsupported-media-type");
+  HttpReply huge = s.Call("POST", "/api/v1/projects", "{\"name\": \"" + std::string(1100 * 1024, 'x') + "\"}");
+  CHECK(huge.status == 413);
+  CHECK(Str(huge.Json(), "type") == "urn:tether:problem:payload-too-large");
+  CHECK(s.Count("SELECT COUNT(*) FROM projects") == 0);
+
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("x")).status == 201);
+  HttpReply taken = s.Call("POST", "/api/v1/projects", repo.Body("x"));
+  CHECK(taken.status == 409);
+  CHECK_THAT(Str(taken.Json(), "detail"), Catch::Contains("already exists"));
+  CHECK(s.Count("SELECT COUNT(*) FROM projects") == 1);
+}
+
+TEST_CASE("selecting a branch the repository lacks is refused naming it and the old selection stays") {
+  Served s;
+  Repo repo(s.env.dir() / "repo");
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web")).status == 201);
+  const std::string branch_sql =
+      "SELECT s.branch FROM project_syncs s JOIN projects p ON p.id = s.project_id WHERE p.name = 'web'";
+
+  HttpReply missing = s.Call("PATCH", "/api/v1/projects/web", R"({"branch": "nope"})");
+  CHECK(missing.status == 422);
+  CHECK(Str(missing.Json(), "pointer") == "/branch");
+  CHECK_THAT(Str(missing.Json(), "detail"), Catch::Contains("\"nope\" does not exist"));
+  CHECK_THAT(Str(missing.Json(), "detail"), Catch::Contains("branch left at \"main\""));
+  CHECK(s.Text(branch_sql) == "main");
+
+  // A body with a good branch and an unknown member changes nothing.
+  HttpReply mixed = s.Call("PATCH", "/api/v1/projects/web", R"({"branch": "release", "bogus": 1})");
+  CHECK(mixed.status == 400);
+  CHECK(Str(mixed.Json(), "pointer") == "/bogus");
+  CHECK(s.Text(branch_sql) == "main");
+  // Nothing to change is a bad body too.
+  HttpReply empty = s.Call("PATCH", "/api/v1/projects/web", "{}");
+  CHECK(empty.status == 400);
+  CHECK_THAT(Str(empty.Json(), "detail"), Catch::Contains("at least 1 property"));
+  HttpReply wrong_type = s.Call("PATCH", "/api/v1/projects/web", R"({"sync_enabled": "no"})");
+  CHECK(wrong_type.status == 400);
+  CHECK(Str(wrong_type.Json(), "pointer") == "/sync_enabled");
+
+  HttpReply selected = s.Call("PATCH", "/api/v1/projects/web", R"({"branch": "release"})");
+  CHECK(selected.status == 200);
+  CHECK(s.Text(branch_sql) == "release");
+
+  rapidjson::Document branches = s.Get("/api/v1/projects/web/branches").Json();
+  CHECK(Str(branches, "selected") == "release");
+  CHECK(Str(branches, "default") == "main");
+  REQUIRE(branches["branches"].Size() == 2);
+  CHECK(Str(branches["branches"][0], "name") == "main");
+  CHECK(Str(branches["branches"][0], "head") == repo.head);
+  CHECK(branches["branches"][0]["default"].GetBool());
+  CHECK_FALSE(branches["branches"][0]["selected"].GetBool());
+  CHECK(branches["branches"][1]["selected"].GetBool());
+}
+
+TEST_CASE("a sync through the API returns its run id and the run shows phase timings") {
+  Served s;
+  Repo repo(s.env.dir() / "repo");
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web")).status == 201);
+  HttpReply accepted = s.Call("POST", "/api/v1/projects/web/sync");
+  INFO(accepted.body);
+  REQUIRE(accepted.status == 202);
+  const int64_t run_id = accepted.Json()["run_id"].GetInt64();
+  CHECK(run_id > 0);
+  const std::string url = "/api/v1/projects/web/runs/" + std::to_string(run_id);
+  CHECK(accepted.Header("location") == url);
+  CHECK(Str(accepted.Json(), "url") == url);
+
+  rapidjson::Document run = FinishedRun(s, url);
+  CHECK(Str(run, "outcome") == "succeeded");
+  CHECK(Str(run, "mode") == "full");
+  CHECK(Str(run, "trigger") == "api");
+  CHECK(Str(run, "to_commit") == repo.head);
+  CHECK(run["files_added"].GetInt64() == 5);
+  for (const char* phase : {"discover", "resolve", "diff", "write", "analyze", "finalize"}) {
+    INFO(phase);
+    CHECK(run["timings_ms"][phase].IsNumber());
+  }
+  CHECK(run["error"].IsNull());
+  CHECK(s.Count("SELECT COUNT(*) FROM documents") == 5);
+
+  // An empty object is a body too; a second sync has nothing new.
+  HttpReply again = s.Call("POST", "/api/v1/projects/web/sync", "{}");
+  REQUIRE(again.status == 202);
+  rapidjson::Document noop =
+      FinishedRun(s, "/api/v1/projects/web/runs/" + std::to_string(again.Json()["run_id"].GetInt64()));
+  CHECK(Str(noop, "outcome") == "noop");
+  CHECK(s.Call("POST", "/api/v1/projects/web/sync", R"({"force": true})").status == 400);
+
+  rapidjson::Document runs = s.Get("/api/v1/projects/web/runs").Json();
+  REQUIRE(runs["runs"].Size() == 2);
+  CHECK(Str(runs["runs"][0], "outcome") == "noop");
+  CHECK(runs["runs"][1]["id"].GetInt64() == run_id);
+  CHECK(s.Get("/api/v1/projects/web/runs?limit=1").Json()["runs"].Size() == 1);
+  HttpReply bad_limit = s.Get("/api/v1/projects/web/runs?limit=0");
+  CHECK(bad_limit.status == 400);
+  CHECK(Str(bad_limit.Json(), "parameter") == "limit");
+  HttpReply unknown = s.Get("/api/v1/projects/web/runs?color=red");
+  CHECK(unknown.status == 400);
+  CHECK(Str(unknown.Json(), "parameter") == "color");
+  CHECK(s.Get("/api/v1/projects/web/runs/999999").status == 404);
+  CHECK(s.Get("/api/v1/projects/web/runs/abc").status == 404);
+  CHECK(s.Call("POST", "/api/v1/projects/nope/sync").status == 404);
+
+  // A disabled project is not synced.
+  REQUIRE(s.Call("PATCH", "/api/v1/projects/web", R"({"sync_enabled": false})").status == 200);
+  HttpReply disabled = s.Call("POST", "/api/v1/projects/web/sync");
+  CHECK(disabled.status == 409);
+  CHECK_THAT(Str(disabled.Json(), "detail"), Catch::Contains("disabled"));
+}
+
+TEST_CASE("documents are listed a page at a time and read one by one without embedding bytes") {
+  Served s;
+  Repo repo(s.env.dir() / "repo");
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web")).status == 201);
+  HttpReply accepted = s.Call("POST", "/api/v1/projects/web/sync");
+  REQUIRE(accepted.status == 202);
+  FinishedRun(s, accepted.Header("location"));
+  s.env.cli().db().Execute(s.env.cli().postgres() ? "UPDATE documents SET embedding = '\\x0102'::bytea"
+                                                   : "UPDATE documents SET embedding = X'0102'",
+                           "embed");
+
+  std::vector<std::string> paths;
+  std::string cursor;
+  int pages = 0;
+  do {
+    HttpReply page = s.Get("/api/v1/projects/web/documents?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    INFO(page.body);
+    REQUIRE(page.status == 200);
+    rapidjson::Document doc = page.Json();
+    CHECK(doc["documents"].Size() <= 2);
+    for (const auto& d : doc["documents"].GetArray()) {
+      paths.push_back(d["path"].GetString());
+      CHECK(d["has_embedding"].GetBool());
+      CHECK_FALSE(d.HasMember("embedding"));
+      CHECK_FALSE(d.HasMember("content"));
+    }
+    cursor = doc["next_cursor"].IsNull() ? "" : doc["next_cursor"].GetString();
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  CHECK(pages == 3);
+  std::vector<std::string> expected = {"README.md", "data/blob.bin", "docs/a b.txt", "src/deep/util.py", "src/main.cc"};
+  CHECK(paths == expected);
+
+  HttpReply one = s.Get("/api/v1/projects/web/documents/src/main.cc");
+  REQUIRE(one.status == 200);
+  CHECK(Str(one.Json(), "content") == "int main() { return 0; }\n");
+  CHECK(Str(one.Json(), "language") == "cpp");
+  CHECK(one.Json()["has_content"].GetBool());
+  CHECK_FALSE(one.Json().HasMember("embedding"));
+  HttpReply spaced = s.Get("/api/v1/projects/web/documents/docs/a%20b.txt");
+  CHECK(Str(spaced.Json(), "content") == "spaced\n");
+  HttpReply binary = s.Get("/api/v1/projects/web/documents/data/blob.bin");
+  CHECK(binary.status == 200);
+  CHECK(binary.Json()["content"].IsNull());
+  CHECK(binary.Json()["is_binary"].GetBool());
+  CHECK(s.Get("/api/v1/projects/web/documents/no/such.file").status == 404);
+  HttpReply bad_cursor = s.Get("/api/v1/projects/web/documents?cursor=zz");
+  CHECK(bad_cursor.status == 400);
+  CHECK(Str(bad_cursor.Json(), "parameter") == "cursor");
+  CHECK(s.Get("/api/v1/projects/web/documents?limit=1001").status == 400);
+}
+
+TEST_CASE("a token sees and changes only its tenant's projects") {
+  Served s;
+  const std::string alpha = s.env.Token("alpha-token", "alpha");
+  const std::string beta = s.env.Token("beta-token", "beta");
+  Repo repo(s.env.dir() / "repo");
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("pa"), alpha).status == 201);
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("pb"), beta).status == 201);
+  CHECK(s.Text("SELECT tenant_id FROM projects WHERE name = 'pa'") == "alpha");
+  CHECK(s.Text("SELECT tenant_id FROM projects WHERE name = 'pb'") == "beta");
+
+  rapidjson::Document seen_by_beta = s.Get("/api/v1/projects", beta).Json();
+  REQUIRE(seen_by_beta["projects"].Size() == 1);
+  CHECK(Str(seen_by_beta["projects"][0], "name") == "pb");
+  CHECK(s.Get("/api/v1/projects", s.token).Json()["projects"].Size() == 0);
+
+  CHECK(s.Get("/api/v1/projects/pa", beta).status == 404);
+  CHECK(s.Get("/api/v1/projects/pa/branches", beta).status == 404);
+  CHECK(s.Get("/api/v1/projects/pa/runs", beta).status == 404);
+  CHECK(s.Get("/api/v1/projects/pa/documents", beta).status == 404);
+  CHECK(s.Call("POST", "/api/v1/projects/pa/sync", "", beta).status == 404);
+  CHECK(s.Call("PATCH", "/api/v1/projects/pa", R"({"sync_enabled": false})", beta).status == 404);
+  CHECK(s.Call("DELETE", "/api/v1/projects/pa", "", beta).status == 404);
+  CHECK(s.Count("SELECT COUNT(*) FROM projects WHERE name = 'pa'") == 1);
+  CHECK(s.Count("SELECT COUNT(*) FROM sync_runs") == 0);
+  CHECK(s.Count("SELECT s.sync_enabled FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+                " WHERE p.name = 'pa'") == 1);
+
+  rapidjson::Document status = s.Get("/api/v1/status", alpha).Json();
+  CHECK(Str(status, "tenant") == "alpha");
+  CHECK(status["projects"]["total"].GetInt() == 1);
+  CHECK(status["projects"]["by_status"]["never_synced"].GetInt() == 1);
+  CHECK(status["syncs"]["running"].GetInt() == 0);
+}
+
+TEST_CASE("the OpenAPI document is served without a token and lists every route") {
+  Served s;
+  HttpReply reply = s.server.client().Send("GET", "/api/v1/openapi.json");
+  REQUIRE(reply.status == 200);
+  rapidjson::Document doc = reply.Json();
+  REQUIRE(doc.HasMember("paths"));
+  std::set<std::string> served_paths;
+  for (const auto& route : tether::server::Api::Routes()) {
+    served_paths.insert(tether::server::Router::OpenApiPath(route.pattern));
+  }
+  CHECK(doc["paths"].MemberCount() == served_paths.size());
+  for (const std::string& path : served_paths) {
+    INFO(path);
+    CHECK(doc["paths"].HasMember(path.c_str()));
+  }
+}
+
+TEST_CASE("unknown paths get 404 and wrong methods 405 with Allow") {
+  Served s;
+  HttpReply missing = s.Get("/api/v1/nothing");
+  CHECK(missing.status == 404);
+  CHECK(Str(missing.Json(), "type") == "urn:tether:problem:not-found");
+  HttpReply wrong = s.Call("PUT", "/api/v1/projects");
+  CHECK(wrong.status == 405);
+  CHECK(wrong.Header("allow") == "GET, POST");
+}
+
+TEST_CASE("malformed HTTP gets 400 and one keep-alive connection serves several requests") {
+  Served s;
+  HttpReply garbage = s.server.client().SendRaw("NOT HTTP AT ALL\r\n\r\n");
+  CHECK(garbage.status == 400);
+  CHECK(Str(garbage.Json(), "type") == "urn:tether:problem:malformed-request");
+  const std::string big_header = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
+  CHECK(s.server.client().SendRaw(big_header).status == 431);
+
+  std::vector<HttpReply> replies = s.server.client().SendPipelined(
+      {{"GET", "/healthz"}, {"GET", "/api/v1/projects"}, {"GET", "/api/v1/status"}}, s.token);
+  REQUIRE(replies.size() == 3);
+  for (const HttpReply& reply : replies) {
+    CHECK(reply.status == 200);
+    CHECK(reply.keep_alive);
+  }
+}

@@ -1,0 +1,147 @@
+#include "serve_harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+namespace tether::testing {
+namespace {
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+ServeEnv::ServeEnv(const std::string& server_json) {
+  cli_ = std::make_unique<TetherCli>(dir_.path());
+  // The CLI harness wrote and migrated a config; add the test provider and
+  // the server settings.
+  std::ofstream(cli_->config()) << "{\n  \"database\": " << JsonString(cli_->db_url()) << ",\n"
+                                << "  \"plugins\": [{\"name\": \"local-git\", \"kind\": \"provider\"},"
+                                   " {\"name\": \"sql-storage\", \"kind\": \"storage\"},"
+                                   " {\"name\": \"gated-provider\", \"kind\": \"provider\", \"path\": "
+                                << JsonString(GATED_PROVIDER_PATH) << "}],\n"
+                                << "  \"server\": {" << server_json << "}\n}\n";
+}
+
+std::string ServeEnv::Token(const std::string& name, const std::string& tenant) {
+  CliResult made = cli_->Run("token create --name " + ShellQuote(name) + " --tenant " + ShellQuote(tenant));
+  INFO(made.err);
+  REQUIRE(made.exit_code == 0);
+  std::string secret = made.out;
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  REQUIRE(secret.rfind("tether_", 0) == 0);
+  return secret;
+}
+
+std::filesystem::path ServeEnv::GateDir(const std::string& name, int files) {
+  std::filesystem::path gate = dir_.path() / name;
+  std::filesystem::create_directories(gate);
+  std::ofstream(gate / "files") << files;
+  return gate;
+}
+
+ServeProcess::ServeProcess(const std::filesystem::path& config, const std::string& listen)
+    : stderr_file_(config.parent_path() / ("serve-stderr-" + std::to_string(::getpid()) + "-" +
+                                           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
+                                           ".txt")) {
+  int out[2];
+  REQUIRE(::pipe(out) == 0);
+  pid_ = ::fork();
+  REQUIRE(pid_ >= 0);
+  if (pid_ == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::close(out[0]);
+    ::close(out[1]);
+    int err = ::open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (err >= 0) ::dup2(err, STDERR_FILENO);
+    int in = ::open("/dev/null", O_RDONLY);
+    if (in >= 0) ::dup2(in, STDIN_FILENO);
+    ::execl(TETHER_BIN, "tether", "--config", config.c_str(), "serve", "--listen", listen.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string line;
+  bool listening = false;
+  for (int waited_ms = 0; waited_ms < 30000 && !listening;) {
+    pollfd fd{out[0], POLLIN, 0};
+    int ready = ::poll(&fd, 1, 100);
+    waited_ms += 100;
+    if (ready <= 0) continue;
+    char c;
+    ssize_t n = ::read(out[0], &c, 1);
+    if (n <= 0) break;  // the process closed stdout: it exited
+    if (c != '\n') {
+      line.push_back(c);
+      continue;
+    }
+    const std::string prefix = "listening on ";
+    const size_t colon = line.rfind(':');
+    if (line.rfind(prefix, 0) == 0 && colon != std::string::npos) {
+      host_ = line.substr(prefix.size(), colon - prefix.size());
+      port_ = std::stoi(line.substr(colon + 1));
+      listening = true;
+    }
+    line.clear();
+  }
+  ::close(out[0]);  // nothing else is read from stdout; later writes go nowhere
+  INFO("tether serve did not start; stderr: " << Stderr());
+  REQUIRE(listening);
+}
+
+ServeProcess::~ServeProcess() {
+  if (pid_ > 0 && exit_code_ < 0 && Running()) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+bool ServeProcess::Running() {
+  if (exit_code_ >= 0) return false;
+  int status = 0;
+  pid_t done = ::waitpid(pid_, &status, WNOHANG);
+  if (done == 0) return true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return false;
+}
+
+int ServeProcess::Wait(int timeout_seconds) {
+  for (int i = 0; i < timeout_seconds * 100; ++i) {
+    if (!Running()) return exit_code_;
+    ::usleep(10000);
+  }
+  if (!Running()) return exit_code_;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  exit_code_ = 128 + SIGKILL;
+  return -1;
+}
+
+int ServeProcess::Stop(int signal_number, int timeout_seconds) {
+  if (!Running()) return exit_code_;
+  ::kill(pid_, signal_number);
+  return Wait(timeout_seconds);
+}
+
+std::string ServeProcess::Stderr() const {
+  std::ifstream in(stderr_file_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace tether::testing

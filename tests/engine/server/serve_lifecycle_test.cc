@@ -1,0 +1,195 @@
+// tether serve's lifecycle around syncs: one run per project (409), a
+// bounded queue (503), and a graceful shutdown on SIGTERM that lets a sync
+// in the middle of its write transaction finish and exits 0. Syncs are held
+// at a known point with the gated test provider (fixtures/gated_provider.cc).
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "serve_harness.h"
+
+using tether::testing::CliResult;
+using tether::testing::Eventually;
+using tether::testing::HttpReply;
+using tether::testing::ServeEnv;
+using tether::testing::ServeProcess;
+using tether::testing::ShellQuote;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Str(const rapidjson::Value& v, const char* key) {
+  if (!v.IsObject() || !v.HasMember(key) || !v[key].IsString()) return "<absent>";
+  return v[key].GetString();
+}
+
+void Hold(const fs::path& gate, const std::string& where) { std::ofstream(gate / ("hold-" + where)) << "1"; }
+void Release(const fs::path& gate, const std::string& where) { fs::remove(gate / ("hold-" + where)); }
+bool Reached(const fs::path& gate, const std::string& where) { return fs::exists(gate / ("in-" + where)); }
+
+struct Held {
+  Held(ServeEnv& env, ServeProcess& server, std::string token) : env(env), server(server), token(std::move(token)) {}
+
+  HttpReply Call(const std::string& method, const std::string& target, const std::string& body = "") {
+    return server.client().Send(method, target, body, {{"Authorization", "Bearer " + token}});
+  }
+  // Adds a project on the gated provider; returns its gate folder.
+  fs::path AddProject(const std::string& name, int files = 20) {
+    fs::path gate = env.GateDir("gate-" + name, files);
+    HttpReply added = Call("POST", "/api/v1/projects",
+                           "{\"name\": \"" + name + "\", \"repo\": \"" + gate.string() +
+                               "\", \"provider\": \"gated-provider\"}");
+    INFO(added.body);
+    REQUIRE(added.status == 201);
+    return gate;
+  }
+  int64_t StartSync(const std::string& name) {
+    HttpReply accepted = Call("POST", "/api/v1/projects/" + name + "/sync");
+    INFO(accepted.body);
+    REQUIRE(accepted.status == 202);
+    return accepted.Json()["run_id"].GetInt64();
+  }
+  std::string Outcome(int64_t run_id) {
+    return env.cli().Text("SELECT outcome FROM sync_runs WHERE id = " + std::to_string(run_id));
+  }
+
+  ServeEnv& env;
+  ServeProcess& server;
+  std::string token;
+};
+
+}  // namespace
+
+TEST_CASE("a second sync while one runs gets 409 and the first completes") {
+  ServeEnv env;
+  ServeProcess server(env.config());
+  Held h(env, server, env.Token("ci"));
+  fs::path gate = h.AddProject("p");
+  Hold(gate, "discover");
+  const int64_t first = h.StartSync("p");
+  REQUIRE(Eventually([&] { return Reached(gate, "discover"); }));
+
+  HttpReply busy = h.Call("POST", "/api/v1/projects/p/sync");
+  CHECK(busy.status == 409);
+  CHECK(Str(busy.Json(), "type") == "urn:tether:problem:conflict");
+  CHECK_THAT(Str(busy.Json(), "detail"), Catch::Contains("already being synced"));
+  // The CLI sees the same lease.
+  CliResult cli = env.cli().Run("sync p");
+  CHECK(cli.exit_code == 3);
+  // Nor can the project be deleted under the running sync.
+  CHECK(h.Call("DELETE", "/api/v1/projects/p").status == 409);
+  rapidjson::Document status = h.Call("GET", "/api/v1/status").Json();
+  CHECK(status["syncs"]["running"].GetInt() == 1);
+  CHECK(h.Outcome(first) == "running");
+
+  Release(gate, "discover");
+  REQUIRE(Eventually([&] { return h.Outcome(first) == "succeeded"; }));
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 20);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM sync_runs") == 1);
+  // The lease is free again.
+  const int64_t second = h.StartSync("p");
+  REQUIRE(Eventually([&] { return h.Outcome(second) != "running"; }));
+  CHECK(h.Outcome(second) == "noop");
+  CHECK(server.Stop() == 0);
+}
+
+TEST_CASE("SIGTERM during a write transaction lets the sync finish and exits 0") {
+  ServeEnv env;
+  ServeProcess server(env.config());
+  Held h(env, server, env.Token("ci"));
+  fs::path gate = h.AddProject("p", 50);
+  Hold(gate, "write");
+  const int64_t run = h.StartSync("p");
+  REQUIRE(Eventually([&] { return Reached(gate, "write"); }));
+
+  server.Signal(SIGTERM);
+  // The server waits for the sync: still there a while later, and taking no
+  // new connections.
+  ::usleep(500 * 1000);
+  CHECK(server.Running());
+  CHECK_THROWS(server.client().Send("GET", "/healthz"));
+  CHECK(h.Outcome(run) == "running");
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 0);
+
+  Release(gate, "write");
+  CHECK(server.Wait(60) == 0);
+  CHECK(h.Outcome(run) == "succeeded");
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 50);
+  CHECK(env.cli().Text("SELECT last_synced_commit FROM project_syncs") == std::string(40, 'a'));
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NULL") == 1);
+  CHECK_THAT(server.Stderr(), Catch::Contains("SIGTERM: shutting down; 1 sync(s) running will finish"));
+}
+
+TEST_CASE("SIGTERM abandons queued syncs and records them as interrupted") {
+  ServeEnv env(R"("sync_workers": 1, "sync_queue": 4)");
+  ServeProcess server(env.config());
+  Held h(env, server, env.Token("ci"));
+  fs::path first_gate = h.AddProject("first");
+  h.AddProject("second");
+  Hold(first_gate, "discover");
+  const int64_t first = h.StartSync("first");
+  REQUIRE(Eventually([&] { return Reached(first_gate, "discover"); }));
+  const int64_t second = h.StartSync("second");  // waits for the only worker
+  CHECK(h.Outcome(second) == "running");
+  rapidjson::Document status = h.Call("GET", "/api/v1/status").Json();
+  CHECK(status["syncs"]["queued"].GetInt() == 1);
+
+  server.Signal(SIGINT);
+  ::usleep(300 * 1000);
+  CHECK(server.Running());
+  Release(first_gate, "discover");
+  CHECK(server.Wait(60) == 0);
+  CHECK(h.Outcome(first) == "succeeded");
+  CHECK(h.Outcome(second) == "interrupted");
+  CHECK_THAT(env.cli().Text("SELECT error FROM sync_runs WHERE id = " + std::to_string(second)),
+             Catch::Contains("shut down before the run started"));
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NOT NULL") == 0);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents d JOIN projects p ON p.id = d.project_id"
+                        " WHERE p.name = 'second'") == 0);
+}
+
+TEST_CASE("a full sync queue answers 503 and claims nothing") {
+  ServeEnv env(R"("sync_workers": 1, "sync_queue": 0)");
+  ServeProcess server(env.config());
+  Held h(env, server, env.Token("ci"));
+  fs::path gate = h.AddProject("first");
+  h.AddProject("second");
+  Hold(gate, "discover");
+  h.StartSync("first");
+  REQUIRE(Eventually([&] { return Reached(gate, "discover"); }));
+  HttpReply full = h.Call("POST", "/api/v1/projects/second/sync");
+  CHECK(full.status == 503);
+  CHECK(full.Header("retry-after") == "5");
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM sync_runs r JOIN projects p ON p.id = r.project_id"
+                        " WHERE p.name = 'second'") == 0);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+                        " WHERE p.name = 'second' AND s.lease_owner IS NULL") == 1);
+  Release(gate, "discover");
+  CHECK(server.Stop() == 0);
+}
+
+TEST_CASE("SIGTERM on an idle server exits 0 and closes keep-alive connections") {
+  ServeEnv env;
+  ServeProcess server(env.config());
+  CHECK(server.client().Send("GET", "/healthz").status == 200);
+  CHECK(server.Stop(SIGTERM, 20) == 0);
+  CHECK_THAT(server.Stderr(), Catch::Contains("stopped"));
+}
+
+TEST_CASE("serve refuses a listen address it cannot use") {
+  ServeEnv env;
+  CliResult nonsense = env.cli().Run("serve --listen nonsense");
+  CHECK(nonsense.exit_code == 2);
+  CHECK_THAT(nonsense.err, Catch::Contains("must be HOST:PORT"));
+  CliResult host = env.cli().Run("serve --listen localhost:80");
+  CHECK(host.exit_code == 2);
+  CHECK_THAT(host.err, Catch::Contains("is not an IP address"));
+  ServeProcess first(env.config());
+  CliResult taken = env.cli().Run("serve --listen 127.0.0.1:" + std::to_string(first.port()));
+  CHECK(taken.exit_code == 1);
+  CHECK_THAT(taken.err, Catch::Contains("cannot listen on"));
+}
