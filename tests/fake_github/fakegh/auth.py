@@ -152,6 +152,24 @@ class AppConfig:
     token_ttl_seconds: float = 3600.0
 
 
+def app_config_from(spec: dict, current: Optional[AppConfig] = None) -> AppConfig:
+    """An AppConfig from JSON; fields missing from spec keep current's."""
+    if not isinstance(spec, dict):
+        raise ValueError("app must be an object")
+    base = current or AppConfig(app_id=0, public_key_pem="", installations=set())
+    try:
+        config = AppConfig(
+            app_id=int(spec.get("app_id", base.app_id)),
+            public_key_pem=str(spec.get("public_key_pem", base.public_key_pem)),
+            installations={int(i) for i in spec.get("installations", base.installations)},
+            token_ttl_seconds=float(spec.get("token_ttl_seconds", base.token_ttl_seconds)))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"app: {error}") from None
+    if "BEGIN PUBLIC KEY" not in config.public_key_pem:
+        raise ValueError("app needs public_key_pem (or public_key_file) in PEM form")
+    return config
+
+
 class AppRegistry:
     """The one configured GitHub App, and the check of its JWTs."""
 

@@ -23,7 +23,8 @@ class RequestRecord:
     status: int
     charged: bool          # counted against the primary rate limit
     identity: str          # "anonymous" | "user" | "installation" | "app"
-    content_encoding: Optional[str] = None  # of the request body
+    content_encoding: Optional[str] = None   # of the request body
+    transfer_encoding: Optional[str] = None  # "chunked" for streamed bodies
 
 
 class RequestCounters:

@@ -42,7 +42,7 @@ class Switch:
 class FaultState:
     server_errors: Optional[Switch] = None
     secondary_rate_limit: Optional[Switch] = None
-    delay: Optional[Switch] = None
+    delay_ms: Optional[Switch] = None
     # (lower "owner/name", old branch) -> new branch
     branch_renames: dict = field(default_factory=dict)
 
@@ -80,19 +80,18 @@ class FaultSwitches:
         parsed = {key: self._parse(key, value) for key, value in spec.items()}
         with self._lock:
             for key, value in parsed.items():
-                if key == "branch_renames" and spec[key] is None:
-                    self._state.branch_renames = {}
-                elif key == "branch_renames":
-                    self._state.branch_renames.update(value)
-                elif key == "delay_ms":
-                    self._state.delay = value
-                else:
+                if key != "branch_renames":
                     setattr(self._state, key, value)
+                elif value is None:
+                    self._state.branch_renames = {}
+                else:
+                    self._state.branch_renames.update(value)
 
     @staticmethod
     def _parse(key: str, value):
+        """Validate one switch; None (JSON null) disarms it."""
         if value is None:
-            return {} if key == "branch_renames" else None
+            return None
         if key == "branch_renames":
             return _parse_renames(value)
         if not isinstance(value, dict):
@@ -123,7 +122,7 @@ class FaultSwitches:
             return dict(switch.params)
 
     def take_delay_seconds(self, scope: str) -> float:
-        params = self._take("delay", scope)
+        params = self._take("delay_ms", scope)
         return params["ms"] / 1000.0 if params else 0.0
 
     def take_server_error(self, scope: str) -> Optional[int]:
@@ -144,7 +143,7 @@ class FaultSwitches:
                 "server_errors": s.server_errors.as_json() if s.server_errors else None,
                 "secondary_rate_limit":
                     s.secondary_rate_limit.as_json() if s.secondary_rate_limit else None,
-                "delay_ms": s.delay.as_json() if s.delay else None,
+                "delay_ms": s.delay_ms.as_json() if s.delay_ms else None,
                 "branch_renames": [{"repo": repo, "from": old, "to": new}
                                    for (repo, old), new in s.branch_renames.items()],
             }
