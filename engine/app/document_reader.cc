@@ -2,6 +2,8 @@
 
 #include <soci/soci.h>
 
+#include "engine/db/row_values.h"
+
 namespace tether::app {
 namespace {
 
@@ -10,34 +12,22 @@ const char kColumns[] =
     " CASE WHEN content IS NULL THEN 0 ELSE 1 END, CASE WHEN embedding IS NULL THEN 0 ELSE 1 END,"
     " updated_commit, updated_at";
 
-std::string Text(const soci::row& row, size_t i) {
-  return row.get_indicator(i) == soci::i_null ? std::string() : row.get<std::string>(i);
-}
-
-int64_t Int(const soci::row& row, size_t i) {
-  if (row.get_indicator(i) == soci::i_null) return 0;
-  switch (row.get_properties(i).get_data_type()) {
-    case soci::dt_integer: return row.get<int>(i);
-    case soci::dt_long_long: return row.get<long long>(i);
-    case soci::dt_unsigned_long_long: return static_cast<int64_t>(row.get<unsigned long long>(i));
-    case soci::dt_double: return static_cast<int64_t>(row.get<double>(i));
-    default: return std::stoll(row.get<std::string>(i));
-  }
-}
+using db::RowInt;
+using db::RowText;
 
 DocumentInfo InfoFromRow(const soci::row& row) {
   DocumentInfo d;
-  d.path = Text(row, 0);
-  d.blob = Text(row, 1);
-  d.kind = Text(row, 2);
-  d.mode = Int(row, 3);
-  d.size = Int(row, 4);
-  d.is_binary = Int(row, 5) != 0;
-  d.language = Text(row, 6);
-  d.has_content = Int(row, 7) != 0;
-  d.has_embedding = Int(row, 8) != 0;
-  d.updated_commit = Text(row, 9);
-  d.updated_at = Text(row, 10);
+  d.path = RowText(row, 0);
+  d.blob = RowText(row, 1);
+  d.kind = RowText(row, 2);
+  d.mode = RowInt(row, 3);
+  d.size = RowInt(row, 4);
+  d.is_binary = RowInt(row, 5) != 0;
+  d.language = RowText(row, 6);
+  d.has_content = RowInt(row, 7) != 0;
+  d.has_embedding = RowInt(row, 8) != 0;
+  d.updated_commit = RowText(row, 9);
+  d.updated_at = RowText(row, 10);
   return d;
 }
 
@@ -72,7 +62,7 @@ Result<DocumentWithContent> DocumentReader::Get(int64_t project_id, const std::s
     for (const soci::row& row : rows) {
       DocumentWithContent document;
       document.info = InfoFromRow(row);
-      document.content = Text(row, 11);
+      document.content = RowText(row, 11);
       return document;
     }
   } catch (...) {

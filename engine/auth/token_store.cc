@@ -9,6 +9,7 @@
 
 #include "engine/common/clock.h"
 #include "engine/common/sha256.h"
+#include "engine/db/row_values.h"
 
 namespace tether::auth {
 namespace {
@@ -39,22 +40,13 @@ Result<std::string> RandomHex(size_t bytes) {
   return hex;
 }
 
-int64_t AsInt(const soci::row& row, size_t i) {
-  switch (row.get_properties(i).get_data_type()) {
-    case soci::dt_integer: return row.get<int>(i);
-    case soci::dt_long_long: return row.get<long long>(i);
-    case soci::dt_unsigned_long_long: return static_cast<int64_t>(row.get<unsigned long long>(i));
-    default: return std::stoll(row.get<std::string>(i));
-  }
-}
-
 ApiToken TokenFromRow(const soci::row& row) {
   ApiToken token;
-  token.id = AsInt(row, 0);
+  token.id = db::RowInt(row, 0);
   token.name = row.get<std::string>(1);
   token.tenant_id = row.get<std::string>(2);
   token.created_at = row.get<std::string>(3);
-  token.revoked_at = row.get_indicator(4) == soci::i_null ? std::string() : row.get<std::string>(4);
+  token.revoked_at = db::RowText(row, 4);
   return token;
 }
 
