@@ -1,0 +1,172 @@
+#include "engine/webhooks/github_webhook.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <soci/soci.h>
+
+#include "engine/common/clock.h"
+#include "engine/db/project_store.h"
+
+namespace tether::webhooks {
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// {"key": "value", ...} or {"key": [..]} for responses.
+class Reply {
+ public:
+  Reply() : writer_(buffer_) { writer_.StartObject(); }
+  Reply& Str(const char* key, const std::string& value) {
+    writer_.Key(key);
+    writer_.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+    return *this;
+  }
+  Reply& List(const char* key, const std::vector<std::string>& values) {
+    writer_.Key(key);
+    writer_.StartArray();
+    for (const std::string& v : values) writer_.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+    writer_.EndArray();
+    return *this;
+  }
+  WebhookResponse Done(int status) {
+    writer_.EndObject();
+    return {status, buffer_.GetString()};
+  }
+
+ private:
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+};
+
+WebhookResponse Error(int status, const std::string& message) { return Reply().Str("error", message).Done(status); }
+
+bool SignatureMatches(const std::string& secret, const std::string& body, const std::string& given) {
+  std::string expected = GithubSignature(secret, body);
+  if (given.size() != expected.size()) return false;
+  return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+std::string StringMember(const rapidjson::Value& object, const char* key) {
+  if (!object.IsObject() || !object.HasMember(key) || !object[key].IsString()) return "";
+  return object[key].GetString();
+}
+
+bool BoolMember(const rapidjson::Value& object, const char* key) {
+  return object.IsObject() && object.HasMember(key) && object[key].IsBool() && object[key].GetBool();
+}
+
+}  // namespace
+
+std::string GithubSignature(const std::string& secret, const std::string& body) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "sha256=";
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xf]);
+  }
+  return out;
+}
+
+std::string RepositoryFullName(const std::string& repo_url) {
+  std::string s = repo_url;
+  size_t scheme = s.find("://");
+  if (scheme != std::string::npos) {
+    size_t path = s.find('/', scheme + 3);
+    if (path == std::string::npos) return "";
+    s = s.substr(path + 1);
+  }
+  if (s.size() > 4 && s.compare(s.size() - 4, 4, ".git") == 0) s.resize(s.size() - 4);
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  if (std::count(s.begin(), s.end(), '/') != 1 || s.front() == '/') return "";
+  return Lower(s);
+}
+
+GithubWebhookHandler::GithubWebhookHandler(db::Database* db, SyncQueue* queue, GithubWebhookOptions options)
+    : db_(db), queue_(queue), options_(std::move(options)) {}
+
+WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
+  if (request.body.size() > options_.max_body_bytes) {
+    return Error(413, "body of " + std::to_string(request.body.size()) + " bytes is over the limit of " +
+                          std::to_string(options_.max_body_bytes));
+  }
+  if (options_.secret.empty()) return Error(500, "no webhook secret is configured; refusing every delivery");
+  if (request.signature.empty()) return Error(401, "missing X-Hub-Signature-256");
+  if (!SignatureMatches(options_.secret, request.body, request.signature)) {
+    return Error(401, "X-Hub-Signature-256 does not match the body");
+  }
+  if (request.event.empty()) return Error(400, "missing X-GitHub-Event");
+  if (request.delivery_id.empty()) return Error(400, "missing X-GitHub-Delivery");
+
+  // Each delivery acts once: the primary key is the lock.
+  std::string delivery = request.delivery_id, event = request.event, now = NowIso8601();
+  try {
+    int seen = 0;
+    db_->session() << "SELECT COUNT(*) FROM webhook_deliveries WHERE delivery_id = :d", soci::use(delivery),
+        soci::into(seen);
+    if (seen > 0) return Reply().Str("delivery", delivery).Str("result", "duplicate delivery ignored").Done(200);
+    db_->session() << "INSERT INTO webhook_deliveries (delivery_id, event, received_at) VALUES (:d, :e, :t)",
+        soci::use(delivery), soci::use(event), soci::use(now);
+  } catch (...) {
+    // Another handler recorded it between the two statements.
+    return Reply().Str("delivery", delivery).Str("result", "duplicate delivery ignored").Done(200);
+  }
+
+  if (request.event == "ping") return Reply().Str("result", "pong").Done(200);
+  if (request.event != "push") return Reply().Str("result", "event " + request.event + " ignored").Done(202);
+  return HandlePush(request.body);
+}
+
+WebhookResponse GithubWebhookHandler::HandlePush(const std::string& body) {
+  rapidjson::Document payload;
+  payload.Parse(body.c_str(), body.size());
+  if (payload.HasParseError() || !payload.IsObject()) return Error(400, "the push payload is not a JSON object");
+  const std::string ref = StringMember(payload, "ref");
+  const std::string full_name =
+      payload.HasMember("repository") ? Lower(StringMember(payload["repository"], "full_name")) : "";
+  if (ref.empty() || full_name.empty()) return Error(400, "the push payload has no ref or repository.full_name");
+  const std::string kHeads = "refs/heads/";
+  if (ref.compare(0, kHeads.size(), kHeads) != 0) return Reply().Str("result", "not a branch: " + ref).Done(202);
+  const std::string branch = ref.substr(kHeads.size());
+  const bool deleted = BoolMember(payload, "deleted");
+  const bool forced = BoolMember(payload, "forced");
+
+  db::ProjectStore projects(db_);
+  Result<std::vector<db::Project>> all = projects.List();
+  if (!all.ok()) return Error(503, all.status().message());
+  std::vector<std::string> queued, marked;
+  for (const db::Project& p : *all) {
+    if (RepositoryFullName(p.repo_url) != full_name || p.branch != branch) continue;
+    if (deleted) {
+      // Nothing is deleted: the documents stay until an operator decides.
+      Status set = projects.SetStatus(p.id, "branch_missing",
+                                      "branch \"" + branch + "\" was deleted on GitHub; nothing was deleted here");
+      if (!set.ok()) return Error(503, set.message());
+      marked.push_back(p.name);
+      continue;
+    }
+    if (!p.sync_enabled) continue;
+    Status enqueued = queue_->Enqueue(p.name, forced ? "webhook push (forced)" : "webhook push");
+    if (!enqueued.ok()) return Error(503, enqueued.message());
+    queued.push_back(p.name);
+  }
+  return Reply().Str("branch", branch).List("queued", queued).List("marked_branch_missing", marked).Done(202);
+}
+
+}  // namespace tether::webhooks
