@@ -64,8 +64,9 @@ class HttpServer {
   Result<std::string> Listen();
 
   // On SIGINT or SIGTERM: calls `on_signal` (on an event-loop thread) with
-  // the signal number, then Shutdown. Signals after the first are ignored
-  // (counted and reported to `on_signal` as well).
+  // the signal number, then Shutdown. Later signals are caught and ignored
+  // for as long as the server object lives, so a second SIGTERM cannot cut
+  // the shutdown short (SIGKILL still can).
   void HandleSignals(std::function<void(int)> on_signal);
 
   // Serves until a shutdown has completed. Runs the event loop on

@@ -114,6 +114,10 @@ TEST_CASE("SIGTERM during a write transaction lets the sync finish and exits 0")
   CHECK_THROWS(server.client().Send("GET", "/healthz"));
   CHECK(h.Outcome(run) == "running");
   CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 0);
+  // A second signal does not cut the shutdown short either.
+  server.Signal(SIGTERM);
+  ::usleep(200 * 1000);
+  CHECK(server.Running());
 
   Release(gate, "write");
   CHECK(server.Wait(60) == 0);
