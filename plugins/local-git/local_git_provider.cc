@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "git_handles.h"
+#include "git-common/git_handles.h"
 #include "local_git_repository.h"
 #include "tether/plugin.h"
 #include "tether/provider.h"
@@ -46,7 +46,7 @@ Result<std::unique_ptr<Plugin>> CreateLocalGitProvider(const PluginContext& cont
                                    "' (local-git) takes no settings; remove its \"settings\" "
                                    "object from the configuration");
   }
-  EnsureLibgit2Initialized();
+  git_common::EnsureLibgit2Initialized();
   return std::unique_ptr<Plugin>(new LocalGitProvider());
 }
 

@@ -7,12 +7,21 @@
 #include <utility>
 #include <vector>
 
-#include "git_status.h"
+#include "git-common/git_status.h"
 #include "repo_url.h"
-#include "tree_diff.h"
 
 namespace tether {
 namespace local_git {
+
+using git_common::EnsureLibgit2Initialized;
+using git_common::GitErrorStatus;
+using git_common::FormatObjectId;
+using git_common::BranchIteratorPtr;
+using git_common::ObjectPtr;
+using git_common::OdbPtr;
+using git_common::ReferencePtr;
+using git_common::RepositoryPtr;
+
 namespace {
 
 constexpr char kHeadsPrefix[] = "refs/heads/";
@@ -62,7 +71,10 @@ Status CheckDirectory(const std::string& url, const std::string& path) {
 }  // namespace
 
 LocalGitRepository::LocalGitRepository(std::string url, RepositoryPtr repo, OdbPtr odb)
-    : url_(std::move(url)), repo_(std::move(repo)), odb_(std::move(odb)) {}
+    : url_(std::move(url)),
+      repo_(std::move(repo)),
+      odb_(std::move(odb)),
+      reader_(repo_.get(), odb_.get(), url_) {}
 
 Result<std::unique_ptr<Repository>> LocalGitRepository::Open(const std::string& url) {
   return Guarded("Open", [&]() -> Result<std::unique_ptr<Repository>> {
@@ -102,15 +114,15 @@ Result<CommitId> LocalGitRepository::ResolveBranch(const std::string& branch) {
 }
 
 Result<bool> LocalGitRepository::IsAncestor(const CommitId& ancestor, const CommitId& commit) {
-  return Guarded("IsAncestor", [&] { return IsAncestorUnguarded(ancestor, commit); });
+  return Guarded("IsAncestor", [&] { return reader_.IsAncestor(ancestor, commit); });
 }
 
 Status LocalGitRepository::Diff(const CommitId& from, const CommitId& to, ChangeSink* sink) {
-  return Guarded("Diff", [&] { return DiffUnguarded(from, to, sink); });
+  return Guarded("Diff", [&] { return reader_.Diff(from, to, sink); });
 }
 
 Result<Blob> LocalGitRepository::ReadBlob(const BlobId& id, uint64_t max_bytes) {
-  return Guarded("ReadBlob", [&] { return ReadBlobUnguarded(id, max_bytes); });
+  return Guarded("ReadBlob", [&] { return reader_.ReadBlob(id, max_bytes); });
 }
 
 Result<BranchList> LocalGitRepository::ListBranchesUnguarded() {
@@ -185,111 +197,6 @@ Result<CommitId> LocalGitRepository::BranchHead(git_reference* ref, const std::s
         error, "branch '" + branch + "' of '" + url_ + "' does not point at a readable commit");
   }
   return FormatObjectId(*git_object_id(commit.get()));
-}
-
-Result<bool> LocalGitRepository::IsAncestorUnguarded(const CommitId& ancestor,
-                                                     const CommitId& commit) {
-  git_oid ancestor_id;
-  git_oid commit_id;
-  TETHER_RETURN_IF_ERROR(ParseObjectId(ancestor, "ancestor commit id", &ancestor_id));
-  TETHER_RETURN_IF_ERROR(ParseObjectId(commit, "commit id", &commit_id));
-
-  git_commit* raw_commit = nullptr;
-  const int error = git_commit_lookup(&raw_commit, repo_.get(), &commit_id);
-  CommitPtr commit_object(raw_commit);
-  if (error == GIT_ENOTFOUND) {
-    return Status::NotFound("commit " + commit + " not found in repository '" + url_ + "'");
-  }
-  if (error < 0)
-    return GitErrorStatus(error, "cannot read commit " + commit + " of '" + url_ + "'");
-
-  // An ancestor that is gone (force push + gc) or is not a commit is simply
-  // not an ancestor.
-  size_t size = 0;
-  git_object_t type = GIT_OBJECT_INVALID;
-  const int header_error = git_odb_read_header(&size, &type, odb_.get(), &ancestor_id);
-  if (header_error == GIT_ENOTFOUND || (header_error == 0 && type != GIT_OBJECT_COMMIT)) {
-    return false;
-  }
-  if (header_error < 0) {
-    return GitErrorStatus(header_error, "cannot read commit " + ancestor + " of '" + url_ + "'");
-  }
-  if (git_oid_equal(&ancestor_id, &commit_id)) return true;
-
-  const int descends = git_graph_descendant_of(repo_.get(), &commit_id, &ancestor_id);
-  if (descends < 0) {
-    return GitErrorStatus(descends, "cannot walk the history of " + commit + " in '" + url_ + "'");
-  }
-  return descends == 1;
-}
-
-Status LocalGitRepository::LoadCommitTree(const CommitId& id, const char* what, TreePtr* tree) {
-  git_oid oid;
-  TETHER_RETURN_IF_ERROR(ParseObjectId(id, what, &oid));
-  git_commit* raw_commit = nullptr;
-  const int error = git_commit_lookup(&raw_commit, repo_.get(), &oid);
-  CommitPtr commit(raw_commit);
-  if (error == GIT_ENOTFOUND) {
-    return Status::NotFound("commit " + id + " not found in repository '" + url_ + "'");
-  }
-  if (error < 0) return GitErrorStatus(error, "cannot read commit " + id + " of '" + url_ + "'");
-
-  git_tree* raw_tree = nullptr;
-  const int tree_error = git_commit_tree(&raw_tree, commit.get());
-  tree->reset(raw_tree);
-  if (tree_error == GIT_ENOTFOUND) {
-    return Status::DataLoss("the tree of commit " + id + " is missing from '" + url_ + "'");
-  }
-  if (tree_error < 0) {
-    return GitErrorStatus(tree_error,
-                          "cannot read the tree of commit " + id + " of '" + url_ + "'");
-  }
-  return Status::Ok();
-}
-
-Status LocalGitRepository::DiffUnguarded(const CommitId& from, const CommitId& to,
-                                         ChangeSink* sink) {
-  if (sink == nullptr) return Status::InvalidArgument("Diff needs a sink");
-  if (to.empty()) return Status::InvalidArgument("Diff needs a target commit id");
-  TreePtr to_tree;
-  TETHER_RETURN_IF_ERROR(LoadCommitTree(to, "target commit id", &to_tree));
-  TreePtr from_tree;  // stays null for a diff from nothing
-  if (!from.empty()) TETHER_RETURN_IF_ERROR(LoadCommitTree(from, "base commit id", &from_tree));
-  return DiffTrees(repo_.get(), from_tree.get(), to_tree.get(), sink);
-}
-
-Result<Blob> LocalGitRepository::ReadBlobUnguarded(const BlobId& id, uint64_t max_bytes) {
-  git_oid oid;
-  TETHER_RETURN_IF_ERROR(ParseObjectId(id, "blob id", &oid));
-
-  // The header gives the size without inflating the object, so a huge blob
-  // over the limit costs nothing.
-  size_t size = 0;
-  git_object_t type = GIT_OBJECT_INVALID;
-  const int error = git_odb_read_header(&size, &type, odb_.get(), &oid);
-  if (error == GIT_ENOTFOUND) {
-    return Status::NotFound("blob " + id + " not found in repository '" + url_ + "'");
-  }
-  if (error < 0) return GitErrorStatus(error, "cannot read blob " + id + " of '" + url_ + "'");
-  if (type != GIT_OBJECT_BLOB) {
-    return Status::InvalidArgument("object " + id + " in '" + url_ + "' is a " +
-                                   git_object_type2string(type) + ", not a blob");
-  }
-
-  Blob blob;
-  blob.size = size;
-  if (blob.size > max_bytes) {
-    blob.truncated = true;
-    return blob;
-  }
-  git_odb_object* raw_object = nullptr;
-  const int read_error = git_odb_read(&raw_object, odb_.get(), &oid);
-  OdbObjectPtr object(raw_object);
-  if (read_error < 0)
-    return GitErrorStatus(read_error, "cannot read blob " + id + " of '" + url_ + "'");
-  blob.data.assign(static_cast<const char*>(git_odb_object_data(object.get())),
-                   git_odb_object_size(object.get()));
-  return blob;
 }
 
 }  // namespace local_git

@@ -17,7 +17,8 @@
 #include <memory>
 #include <string>
 
-#include "git_handles.h"
+#include "git-common/git_handles.h"
+#include "git-common/object_reader.h"
 #include "tether/provider.h"
 
 namespace tether {
@@ -42,25 +43,21 @@ class LocalGitRepository final : public Repository {
   Result<Blob> ReadBlob(const BlobId& id, uint64_t max_bytes) override;
 
  private:
-  LocalGitRepository(std::string url, RepositoryPtr repo, OdbPtr odb);
+  LocalGitRepository(std::string url, git_common::RepositoryPtr repo, git_common::OdbPtr odb);
 
   Result<BranchList> ListBranchesUnguarded();
   Result<CommitId> ResolveBranchUnguarded(const std::string& branch);
-  Result<bool> IsAncestorUnguarded(const CommitId& ancestor, const CommitId& commit);
-  Status DiffUnguarded(const CommitId& from, const CommitId& to, ChangeSink* sink);
-  Result<Blob> ReadBlobUnguarded(const BlobId& id, uint64_t max_bytes);
 
   // The commit `ref` (a branch) points at, peeled through tags.
   Result<CommitId> BranchHead(git_reference* ref, const std::string& branch);
-  // The root tree of commit `id`; NotFound naming `what` and `id` when the
-  // repository has no such commit.
-  Status LoadCommitTree(const CommitId& id, const char* what, TreePtr* tree);
   // The branch HEAD names, or "" when HEAD is detached or not a branch.
   std::string HeadBranchName();
 
   const std::string url_;     // as the caller gave it; used in messages
-  const RepositoryPtr repo_;  // owned
-  const OdbPtr odb_;          // owned reference to repo_'s object database
+  const git_common::RepositoryPtr repo_;  // owned
+  const git_common::OdbPtr odb_;          // owned reference to repo_'s object database
+  // Commits, trees and blobs: the code shared with the github provider.
+  git_common::GitObjectReader reader_;
 };
 
 }  // namespace local_git

@@ -2,8 +2,8 @@
 //
 // Thread safety: all functions are safe to call from any thread; libgit2
 // keeps its last error per thread.
-#ifndef TETHER_PLUGINS_LOCAL_GIT_GIT_STATUS_H_
-#define TETHER_PLUGINS_LOCAL_GIT_GIT_STATUS_H_
+#ifndef TETHER_PLUGINS_GIT_COMMON_GIT_STATUS_H_
+#define TETHER_PLUGINS_GIT_COMMON_GIT_STATUS_H_
 
 #include <git2.h>
 
@@ -12,7 +12,7 @@
 #include "tether/status.h"
 
 namespace tether {
-namespace local_git {
+namespace git_common {
 
 // Turns the libgit2 return code `error` (negative) of the call described by
 // `context` into a Status: GIT_ENOTFOUND -> NotFound, GIT_EINVALIDSPEC and
@@ -28,7 +28,7 @@ Status ParseObjectId(const std::string& text, const char* what, git_oid* out);
 // The 40 lower-case hex digits of `id`.
 std::string FormatObjectId(const git_oid& id);
 
-}  // namespace local_git
+}  // namespace git_common
 }  // namespace tether
 
-#endif  // TETHER_PLUGINS_LOCAL_GIT_GIT_STATUS_H_
+#endif  // TETHER_PLUGINS_GIT_COMMON_GIT_STATUS_H_

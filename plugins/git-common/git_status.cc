@@ -3,7 +3,7 @@
 #include <cctype>
 
 namespace tether {
-namespace local_git {
+namespace git_common {
 
 Status GitErrorStatus(int error, const std::string& context) {
   const git_error* last = git_error_last();
@@ -44,5 +44,5 @@ std::string FormatObjectId(const git_oid& id) {
   return std::string(hex, GIT_OID_HEXSZ);
 }
 
-}  // namespace local_git
+}  // namespace git_common
 }  // namespace tether

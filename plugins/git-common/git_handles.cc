@@ -3,7 +3,7 @@
 #include <mutex>
 
 namespace tether {
-namespace local_git {
+namespace git_common {
 
 void EnsureLibgit2Initialized() {
   static std::once_flag once;
@@ -18,5 +18,5 @@ void EnsureLibgit2Initialized() {
   });
 }
 
-}  // namespace local_git
+}  // namespace git_common
 }  // namespace tether

@@ -30,8 +30,8 @@
 //
 // Thread safety: a walk uses the git_repository of one Repository and runs
 // on the thread that calls Diff.
-#ifndef TETHER_PLUGINS_LOCAL_GIT_TREE_DIFF_H_
-#define TETHER_PLUGINS_LOCAL_GIT_TREE_DIFF_H_
+#ifndef TETHER_PLUGINS_GIT_COMMON_TREE_DIFF_H_
+#define TETHER_PLUGINS_GIT_COMMON_TREE_DIFF_H_
 
 #include <git2.h>
 
@@ -41,7 +41,7 @@
 #include "tether/types.h"
 
 namespace tether {
-namespace local_git {
+namespace git_common {
 
 // What a walk touched; for measurements and tests of the walk's cost.
 struct TreeDiffStats {
@@ -60,7 +60,7 @@ struct TreeDiffStats {
 Status DiffTrees(git_repository* repo, const git_tree* from_tree, const git_tree* to_tree,
                  ChangeSink* sink, TreeDiffStats* stats = nullptr);
 
-}  // namespace local_git
+}  // namespace git_common
 }  // namespace tether
 
-#endif  // TETHER_PLUGINS_LOCAL_GIT_TREE_DIFF_H_
+#endif  // TETHER_PLUGINS_GIT_COMMON_TREE_DIFF_H_

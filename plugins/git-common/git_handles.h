@@ -1,4 +1,7 @@
 // RAII ownership of libgit2 objects, and the one-time libgit2 initialisation.
+// Part of git-common, the code the libgit2-based providers (local-git,
+// github) share; each plugin links its own copy (a static library with
+// hidden symbols), so nothing here is visible outside a plugin.
 //
 // Every libgit2 object the plugin creates is held by one of the unique_ptr
 // aliases below, so it is freed on every path, early returns included.
@@ -8,15 +11,15 @@
 // Thread safety: a handle is used by one thread at a time, like the
 // Repository that owns it. EnsureLibgit2Initialized may be called from any
 // thread.
-#ifndef TETHER_PLUGINS_LOCAL_GIT_GIT_HANDLES_H_
-#define TETHER_PLUGINS_LOCAL_GIT_GIT_HANDLES_H_
+#ifndef TETHER_PLUGINS_GIT_COMMON_GIT_HANDLES_H_
+#define TETHER_PLUGINS_GIT_COMMON_GIT_HANDLES_H_
 
 #include <git2.h>
 
 #include <memory>
 
 namespace tether {
-namespace local_git {
+namespace git_common {
 
 // Calls git_libgit2_init() exactly once per process. libgit2 is never shut
 // down: plugins stay loaded for the life of the process, and other threads
@@ -40,8 +43,9 @@ using BranchIteratorPtr = GitPtr<git_branch_iterator, git_branch_iterator_free>;
 using ObjectPtr = GitPtr<git_object, git_object_free>;
 using CommitPtr = GitPtr<git_commit, git_commit_free>;
 using TreePtr = GitPtr<git_tree, git_tree_free>;
+using RemotePtr = GitPtr<git_remote, git_remote_free>;
 
-}  // namespace local_git
+}  // namespace git_common
 }  // namespace tether
 
-#endif  // TETHER_PLUGINS_LOCAL_GIT_GIT_HANDLES_H_
+#endif  // TETHER_PLUGINS_GIT_COMMON_GIT_HANDLES_H_

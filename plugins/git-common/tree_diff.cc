@@ -10,7 +10,7 @@
 #include "git_status.h"
 
 namespace tether {
-namespace local_git {
+namespace git_common {
 namespace {
 
 // Deeper trees than this are refused rather than risking the thread's stack
@@ -338,5 +338,5 @@ Status DiffTrees(git_repository* repo, const git_tree* from_tree, const git_tree
   return collector.Finish();
 }
 
-}  // namespace local_git
+}  // namespace git_common
 }  // namespace tether
