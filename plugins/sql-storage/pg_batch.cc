@@ -1,5 +1,11 @@
 #include "pg_batch.h"
 
+#include <libpq-fe.h>
+
+#include <stdexcept>
+
+#include <soci/postgresql/soci-postgresql.h>
+
 namespace tether::sql_storage {
 namespace {
 
@@ -41,8 +47,9 @@ const char kUpsertConflictClause[] =
     " embedding = CASE WHEN documents.blob_sha = excluded.blob_sha"
     " THEN documents.embedding ELSE NULL END";
 
-PgBatch::PgBatch(soci::session* session, long long project_id, const std::string* commit, std::string now)
-    : session_(session), project_id_(project_id), commit_(commit), now_(std::move(now)) {}
+PgBatch::PgBatch(soci::session* session, long long project_id, const std::string* commit, std::string now,
+                 bool copy_rows)
+    : session_(session), project_id_(project_id), commit_(commit), now_(std::move(now)), copy_rows_(copy_rows) {}
 
 void PgBatch::AddUpsert(const DocumentRow& row) {
   pending_bytes_ += row.path.size() + row.content.size() + 64;
@@ -70,43 +77,121 @@ void PgBatch::Flush() {
     deletes_.clear();
   }
   if (!upserts_.empty()) {
-    std::string paths = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.path; });
-    std::string blobs = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.blob; });
-    std::string kinds = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.kind; });
-    std::string contents = ArrayLiteral(
-        upserts_, [](const DocumentRow& r) { return r.has_content ? &r.content : nullptr; });
-    std::string languages = ArrayLiteral(
-        upserts_, [](const DocumentRow& r) { return r.has_language ? &r.language : nullptr; });
-    std::vector<std::string> numbers[3];
-    for (const DocumentRow& r : upserts_) {
-      numbers[0].push_back(std::to_string(r.mode));
-      numbers[1].push_back(std::to_string(r.size));
-      numbers[2].push_back(std::to_string(r.is_binary));
+    if (copy_rows_) {
+      CopyUpserts();
+    } else {
+      UpsertStatement();
     }
-    std::string number_arrays[3];
-    for (int i = 0; i < 3; ++i) {
-      number_arrays[i] = "{";
-      for (const std::string& n : numbers[i]) {
-        if (number_arrays[i].size() > 1) number_arrays[i].push_back(',');
-        number_arrays[i] += n;
-      }
-      number_arrays[i].push_back('}');
-    }
-    *session_ << std::string(
-                     "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary,"
-                     " content, language, embedding, updated_commit, updated_at)"
-                     " SELECT :p, u.path, u.blob, u.mode, u.kind, u.size, u.bin, u.content, u.lang, NULL, :c, :t"
-                     " FROM unnest(CAST(:paths AS text[]), CAST(:blobs AS text[]), CAST(:modes AS bigint[]),"
-                     " CAST(:kinds AS text[]), CAST(:sizes AS bigint[]), CAST(:bins AS smallint[]),"
-                     " CAST(:contents AS text[]), CAST(:langs AS text[]))"
-                     " AS u(path, blob, mode, kind, size, bin, content, lang)") +
-                     kUpsertConflictClause,
-        soci::use(project_id_), soci::use(*commit_), soci::use(now_), soci::use(paths), soci::use(blobs),
-        soci::use(number_arrays[0]), soci::use(kinds), soci::use(number_arrays[1]), soci::use(number_arrays[2]),
-        soci::use(contents), soci::use(languages);
     upserts_.clear();
   }
   pending_bytes_ = 0;
+}
+
+
+void PgBatch::UpsertStatement() {
+  std::string paths = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.path; });
+  std::string blobs = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.blob; });
+  std::string kinds = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.kind; });
+  std::string contents = ArrayLiteral(
+      upserts_, [](const DocumentRow& r) { return r.has_content ? &r.content : nullptr; });
+  std::string languages = ArrayLiteral(
+      upserts_, [](const DocumentRow& r) { return r.has_language ? &r.language : nullptr; });
+  std::vector<std::string> numbers[3];
+  for (const DocumentRow& r : upserts_) {
+    numbers[0].push_back(std::to_string(r.mode));
+    numbers[1].push_back(std::to_string(r.size));
+    numbers[2].push_back(std::to_string(r.is_binary));
+  }
+  std::string number_arrays[3];
+  for (int i = 0; i < 3; ++i) {
+    number_arrays[i] = "{";
+    for (const std::string& n : numbers[i]) {
+      if (number_arrays[i].size() > 1) number_arrays[i].push_back(',');
+      number_arrays[i] += n;
+    }
+    number_arrays[i].push_back('}');
+  }
+  *session_ << std::string(
+                   "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary,"
+                   " content, language, embedding, updated_commit, updated_at)"
+                   " SELECT :p, u.path, u.blob, u.mode, u.kind, u.size, u.bin, u.content, u.lang, NULL, :c, :t"
+                   " FROM unnest(CAST(:paths AS text[]), CAST(:blobs AS text[]), CAST(:modes AS bigint[]),"
+                   " CAST(:kinds AS text[]), CAST(:sizes AS bigint[]), CAST(:bins AS smallint[]),"
+                   " CAST(:contents AS text[]), CAST(:langs AS text[]))"
+                   " AS u(path, blob, mode, kind, size, bin, content, lang)") +
+                   kUpsertConflictClause,
+      soci::use(project_id_), soci::use(*commit_), soci::use(now_), soci::use(paths), soci::use(blobs),
+      soci::use(number_arrays[0]), soci::use(kinds), soci::use(number_arrays[1]), soci::use(number_arrays[2]),
+      soci::use(contents), soci::use(languages);
+}
+
+namespace {
+
+// A COPY text-format field: backslash, tab, newline and carriage return
+// escaped; NULL as \N.
+void AppendCopyField(std::string* out, const std::string* value) {
+  if (value == nullptr) {
+    out->append("\\N");
+    return;
+  }
+  for (char c : *value) {
+    switch (c) {
+      case '\\': out->append("\\\\"); break;
+      case '\t': out->append("\\t"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      default: out->push_back(c);
+    }
+  }
+}
+
+[[noreturn]] void ThrowCopyError(PGconn* conn, const std::string& what) {
+  std::string message = PQerrorMessage(conn);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  throw std::runtime_error(what + ": " + message);
+}
+
+}  // namespace
+
+void PgBatch::CopyUpserts() {
+  PGconn* conn = static_cast<soci::postgresql_session_backend*>(session_->get_backend())->conn_;
+  std::string data;
+  const std::string project = std::to_string(project_id_);
+  for (const DocumentRow& r : upserts_) {
+    std::string mode = std::to_string(r.mode), size = std::to_string(r.size), bin = std::to_string(r.is_binary);
+    const std::string* fields[] = {&project, &r.path, &r.blob, &mode, &r.kind, &size, &bin,
+                                   r.has_content ? &r.content : nullptr, r.has_language ? &r.language : nullptr,
+                                   commit_, &now_};
+    bool first = true;
+    for (const std::string* f : fields) {
+      if (!first) data.push_back('\t');
+      first = false;
+      AppendCopyField(&data, f);
+    }
+    data.push_back('\n');
+  }
+  PGresult* started = PQexec(conn,
+                             "COPY documents (project_id, path, blob_sha, mode, kind, size, is_binary, content,"
+                             " language, updated_commit, updated_at) FROM STDIN");
+  bool copying = PQresultStatus(started) == PGRES_COPY_IN;
+  PQclear(started);
+  if (!copying) ThrowCopyError(conn, "cannot start COPY into documents");
+  if (PQputCopyData(conn, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(conn, nullptr) != 1) {
+    ThrowCopyError(conn, "cannot send rows to COPY");
+  }
+  bool failed = false;
+  std::string error;
+  while (PGresult* result = PQgetResult(conn)) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+      failed = true;
+      error = PQresultErrorMessage(result);
+    }
+    PQclear(result);
+  }
+  if (failed) {
+    while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
+    throw std::runtime_error("COPY into documents failed: " + error);
+  }
 }
 
 }  // namespace tether::sql_storage

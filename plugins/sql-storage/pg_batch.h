@@ -36,8 +36,13 @@ extern const char kUpsertConflictClause[];
 
 class PgBatch {
  public:
-  // `commit` is read at each flush: the writer keeps it current.
-  PgBatch(soci::session* session, long long project_id, const std::string* commit, std::string now);
+  // `commit` is read at each flush: the writer keeps it current. With
+  // `copy_rows`, the project has no rows yet (its first write): upserts are
+  // sent with COPY, which PostgreSQL takes far more cheaply than a
+  // statement; a conflicting row would fail the COPY, and the transaction
+  // with it, so nothing can be overwritten silently.
+  PgBatch(soci::session* session, long long project_id, const std::string* commit, std::string now,
+          bool copy_rows);
 
   void AddUpsert(const DocumentRow& row);
   void AddDelete(const std::string& path);
@@ -47,11 +52,14 @@ class PgBatch {
 
  private:
   void FlushIfFull();
+  void CopyUpserts();
+  void UpsertStatement();
 
   soci::session* session_;
   long long project_id_;
   const std::string* commit_;
   std::string now_;
+  bool copy_rows_;
   std::vector<DocumentRow> upserts_;
   std::vector<std::string> deletes_;
   size_t pending_bytes_ = 0;

@@ -77,6 +77,15 @@ class SqlWriter : public StorageWriter {
                                 (cursor->empty() ? std::string("nothing") : *cursor) +
                                 " since it was read; another run got there first");
       }
+      if (dialect_ == Dialect::kPostgres && expected_cursor.empty()) {
+        // COPY is for a project's first write, and PostgreSQL refuses COPY
+        // FROM into a table whose row-level security applies to this role.
+        int rows = 0, rls = 0;
+        *session_ << "SELECT COUNT(*) FROM (SELECT 1 FROM documents WHERE project_id = :p LIMIT 1) AS any_row",
+            soci::use(project_id_), soci::into(rows);
+        *session_ << "SELECT CASE WHEN row_security_active('documents') THEN 1 ELSE 0 END", soci::into(rls);
+        first_write_ = rows == 0 && rls == 0;
+      }
       Prepare();
     } catch (...) {
       return CurrentExceptionStatus("sql-storage: cannot begin the write");
@@ -131,7 +140,7 @@ class SqlWriter : public StorageWriter {
   void Prepare() {
     soci::session& s = *session_;
     if (dialect_ == Dialect::kPostgres) {
-      batch_ = std::make_unique<PgBatch>(&s, project_id_, &commit_, now_);
+      batch_ = std::make_unique<PgBatch>(&s, project_id_, &commit_, now_, first_write_);
     } else {
       upsert_ = std::make_unique<soci::statement>(
           (s.prepare << std::string("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary,"
@@ -197,6 +206,7 @@ class SqlWriter : public StorageWriter {
   Dialect dialect_;
   long long project_id_;
   bool open_ = false;
+  bool first_write_ = false;  // PostgreSQL: the project has no rows yet
   std::string commit_;
   std::string now_;
   std::unique_ptr<PgBatch> batch_;  // PostgreSQL only

@@ -71,6 +71,8 @@ TEST_CASE("first sync stores every file and a resync with nothing new does nothi
   repo.Write("bin/run.sh", "#!/bin/sh\necho hi\n", true);
   repo.Write("data/blob.bin", std::string("\x00\x01\x02\xff binary", 11));
   repo.Symlink("link-out", "../../etc/passwd");
+  const std::string escapes = "tab\there, back\\slash \\N, CRLF\r\nquote ' \" {a,b}\n";
+  repo.Write("escapes.txt", escapes);  // what COPY and array literals must carry unchanged
   const std::string head = repo.Commit("first");
   const std::string listing = repo.Git("ls-tree -r --name-only HEAD");
   const long long files = static_cast<long long>(std::count(listing.begin(), listing.end(), '\n') + 1);
@@ -89,6 +91,7 @@ TEST_CASE("first sync stores every file and a resync with nothing new does nothi
   CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
   CHECK(cli.Text("SELECT content FROM documents WHERE path = 'src/main.cc'") == "int main() { return 0; }\n");
   CHECK(cli.Text("SELECT language FROM documents WHERE path = 'src/main.cc'") == "cpp");
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'escapes.txt'") == escapes);
   CHECK(cli.Text("SELECT kind FROM documents WHERE path = 'bin/run.sh'") == "executable");
   // Binary: metadata only.
   CHECK(cli.Count("SELECT is_binary FROM documents WHERE path = 'data/blob.bin'") == 1);
@@ -126,7 +129,7 @@ TEST_CASE("an incremental sync writes only the change and keeps derived data of 
   const std::string untouched_updated = cli.Text("SELECT updated_at FROM documents WHERE path = 'dir1/f1.txt'");
 
   repo.Write("dir0/f0.txt", "changed\n");   // modified
-  repo.Write("dir2/new.txt", "new\n");      // added
+  repo.Write("dir2/new.txt", "new\t\\N {x,\"y\"} \\ \r\n");  // added (with what array literals escape)
   repo.Remove("dir3/f3.txt");               // deleted
   repo.Move("old/name.txt", "new/place/name.txt");  // renamed, same blob
   repo.Write("tool.sh", "#!/bin/sh\n", true);      // mode change only
@@ -151,7 +154,7 @@ TEST_CASE("an incremental sync writes only the change and keeps derived data of 
   CHECK(cli.Text("SELECT kind FROM documents WHERE path = 'tool.sh'") == "executable");
   CHECK(Embedded(cli, "dir1/f1.txt") == 1);          // untouched
   CHECK(cli.Text("SELECT updated_at FROM documents WHERE path = 'dir1/f1.txt'") == untouched_updated);
-  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'dir2/new.txt'") == "new\n");
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'dir2/new.txt'") == "new\t\\N {x,\"y\"} \\ \r\n");
 }
 
 TEST_CASE("a force push compares the whole tree and reuses unchanged rows") {
