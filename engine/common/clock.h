@@ -15,6 +15,9 @@ std::string NowIso8601();
 // Seconds since the Unix epoch.
 int64_t NowUnixSeconds();
 
+// `unix_seconds` as UTC ISO-8601: "2026-11-25T01:02:03Z".
+std::string Iso8601FromUnixSeconds(int64_t unix_seconds);
+
 class Stopwatch {
  public:
   Stopwatch() : start_(std::chrono::steady_clock::now()) {}

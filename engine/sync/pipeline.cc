@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <memory>
@@ -380,7 +381,16 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   } else {
     run.outcome = "failed";
     run.error = result.status.ToString();
-    projects.SetStatus(project.id, state.branch_missing() ? "branch_missing" : "failed", run.error);
+    std::string status = state.branch_missing() ? "branch_missing" : "failed";
+    std::string last_error = run.error;
+    if (result.status.code() == StatusCode::kRateLimited) {
+      // What an operator (and a scheduler) needs: until when to wait.
+      status = "rate_limited";
+      last_error = "rate limited until " +
+                   Iso8601FromUnixSeconds(NowUnixSeconds() + std::max<int64_t>(result.status.retry_after_seconds(), 1)) +
+                   ": " + result.status.message();
+    }
+    projects.SetStatus(project.id, status, last_error);
   }
   run.timings.finalize_ms = finalize.ElapsedMillisExact();
   Status recorded = runs.Finish(run);

@@ -1,0 +1,45 @@
+// A rate-limited provider: the run fails without touching anything, and the
+// project says until when it is rate limited.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <regex>
+
+#include "engine/cli/cli_harness.h"
+#include "engine/common/clock.h"
+
+using tether::testing::RunCommand;
+using tether::testing::ShellQuote;
+using tether::testing::TempDir;
+using tether::testing::TestDatabase;
+
+TEST_CASE("a rate-limited sync fails cleanly and the project says until when") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  std::filesystem::path config = dir.path() / "tether.json";
+  std::ofstream(config) << "{\"database\": \"" << database.url() << "\", \"plugins\": ["
+                        << "{\"name\": \"throttled\", \"kind\": \"provider\", \"path\": \"" THROTTLED_PLUGIN "\"},"
+                        << "{\"name\": \"sql-storage\", \"kind\": \"storage\"}]}";
+  auto tether = [&](const std::string& args, int* code) {
+    return RunCommand(ShellQuote(TETHER_BIN) + " --config " + ShellQuote(config.string()) + " " + args + " 2>&1",
+                      code);
+  };
+  int code = -1;
+  tether("migrate apply", &code);
+  REQUIRE(code == 0);
+  std::string out = tether("project add p --provider throttled --repo anywhere", &code);
+  INFO(out);
+  REQUIRE(code == 0);
+  out = tether("sync p", &code);
+  CHECK(code == 1);
+  CHECK_THAT(out, Catch::Contains("rate"));
+  out = tether("--json status", &code);
+  CHECK(code == 0);
+  CHECK_THAT(out, Catch::Contains("\"status\": \"rate_limited\""));
+  // "rate limited until <a time about 90 s from now>"
+  std::smatch until;
+  REQUIRE(std::regex_search(out, until, std::regex("rate limited until (\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)")));
+  CHECK(until[1].str() > tether::NowIso8601());
+  out = tether("--json project show p", &code);
+  CHECK_THAT(out, Catch::Contains("\"last_synced_commit\": null"));
+}
