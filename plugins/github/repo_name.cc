@@ -1,0 +1,80 @@
+#include "repo_name.h"
+
+#include <cctype>
+#include <utility>
+
+#include "http_url.h"
+
+namespace tether {
+namespace github {
+namespace {
+
+// GitHub: owners are letters, digits, '-' (and '_' for Enterprise managed
+// users); repository names also take '.', but are never "." or "..".
+bool ValidOwner(const std::string& owner) {
+  if (owner.empty() || owner.size() > 100) return false;
+  for (char c : owner) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 100 || name == "." || name == "..") return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Status SplitOwnerName(const std::string& url, std::string path, RepoName* out) {
+  const std::string usage = "repository '" + url +
+                            "' is not a GitHub repository: give \"owner/name\" or "
+                            "https://github.com/owner/name";
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  if (EndsWith(path, ".git")) path.resize(path.size() - 4);
+  const size_t slash = path.find('/');
+  if (slash == std::string::npos || path.find('/', slash + 1) != std::string::npos) {
+    return Status::InvalidArgument(usage);
+  }
+  RepoName name{path.substr(0, slash), path.substr(slash + 1)};
+  if (!ValidOwner(name.owner) || !ValidName(name.name)) return Status::InvalidArgument(usage);
+  *out = std::move(name);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseRepoName(const std::string& url, const std::string& api_base_url, RepoName* out) {
+  if (url.find("://") == std::string::npos) return SplitOwnerName(url, url, out);
+  HttpUrl parsed;
+  TETHER_RETURN_IF_ERROR(ParseHttpUrl(url, "repository", &parsed));
+  HttpUrl api;
+  TETHER_RETURN_IF_ERROR(ParseHttpUrl(api_base_url, "api_base_url", &api));
+  std::string web_host = api.host;
+  if (web_host.rfind("api.", 0) == 0) web_host = web_host.substr(4);
+  const bool same_server = parsed.port == api.port &&
+                           (parsed.host == api.host || parsed.host == web_host);
+  if (!same_server) {
+    return Status::InvalidArgument("repository '" + url + "' is not on the configured GitHub (" +
+                                   api_base_url +
+                                   "); set the plugin's api_base_url for that server");
+  }
+  if (parsed.path.find('?') != std::string::npos) {
+    return Status::InvalidArgument("repository '" + url + "' has a query string");
+  }
+  std::string path;
+  TETHER_RETURN_IF_ERROR(PercentDecode(parsed.path, &path));
+  if (!path.empty() && path.front() == '/') path.erase(0, 1);
+  return SplitOwnerName(url, path, out);
+}
+
+}  // namespace github
+}  // namespace tether
