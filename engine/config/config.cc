@@ -168,6 +168,7 @@ ServerConfig ReadServer(const rapidjson::Value& object) {
   server.sync_queue = IntMember(object, "sync_queue", server.sync_queue);
   auto health = object.FindMember("allow_unauthenticated_health");
   if (health != object.MemberEnd()) server.allow_unauthenticated_health = health->value.GetBool();
+  server.github_webhook_secret = StringMember(object, "github_webhook_secret", "");
   return server;
 }
 

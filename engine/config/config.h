@@ -74,6 +74,7 @@ struct ServerConfig {
   int sync_workers = 2;                   // API-started syncs running at once
   int sync_queue = 16;                    // API-started syncs waiting for a worker
   bool allow_unauthenticated_health = false;  // /healthz without a token from non-loopback peers
+  std::string github_webhook_secret;          // POST /webhooks/github; "" refuses every delivery. A secret.
 };
 
 struct Config {

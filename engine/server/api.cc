@@ -57,6 +57,7 @@ const std::vector<Api::Route>& Api::Table() {
       {"GET", "/api/v1/projects/{name}/runs/{id}", Access::kToken, &Api::GetRun},
       {"GET", "/api/v1/projects/{name}/documents", Access::kToken, &Api::ListDocuments},
       {"GET", "/api/v1/projects/{name}/documents/{path...}", Access::kToken, &Api::GetDocument},
+      {"POST", "/webhooks/github", Access::kWebhook, &Api::GithubWebhook},
   };
   return table;
 }

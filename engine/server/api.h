@@ -56,7 +56,8 @@ class Api : public RequestHandler {
     std::map<std::string, std::string> query;
   };
   using Handler = HttpResponse (Api::*)(Call&);
-  enum class Access { kToken, kPublic, kHealth };
+  // kWebhook: no token; the handler checks the sender's signature itself.
+  enum class Access { kToken, kPublic, kHealth, kWebhook };
   struct Route {
     const char* method;
     const char* pattern;
@@ -82,6 +83,7 @@ class Api : public RequestHandler {
   HttpResponse GetRun(Call& call);
   HttpResponse ListDocuments(Call& call);
   HttpResponse GetDocument(Call& call);
+  HttpResponse GithubWebhook(Call& call);
 
   // Helpers shared by the handlers.
   // The project `call.params["name"]` of the caller's tenant; NotFound for

@@ -1,5 +1,7 @@
 #include "engine/server/http_server.h"
 
+#include <algorithm>
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -161,7 +163,10 @@ class Session : public std::enable_shared_from_this<Session> {
     busy_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
-    parser_->body_limit(options().max_body_bytes);
+    // Beast checks Content-Length against this while it parses the header,
+    // before the path is known: the largest limit here, the path's own in
+    // OnHeader.
+    parser_->body_limit(std::max(options().max_body_bytes, options().max_webhook_body_bytes));
     stream_.expires_after(options().idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
@@ -171,11 +176,15 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     busy_ = true;
     const auto& header = parser_->get();
+    const bool webhook = header.target().substr(0, 10) == "/webhooks/";
+    const size_t limit = webhook ? options().max_webhook_body_bytes : options().max_body_bytes;
+    body_limit_ = limit;
+    parser_->body_limit(limit);
     const boost::optional<std::uint64_t> length = parser_->content_length();
-    if (length && *length > options().max_body_bytes) {
+    if (length && *length > limit) {
       return SendProblem(ProblemType::kPayloadTooLarge, "the request body is " + std::to_string(*length) +
-                                                            " bytes; at most " +
-                                                            std::to_string(options().max_body_bytes) + " are accepted");
+                                                            " bytes; at most " + std::to_string(limit) +
+                                                            " are accepted");
     }
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       auto proceed = std::make_shared<http::response<http::empty_body>>(http::status::continue_, header.version());
@@ -203,7 +212,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::body_limit) {
       busy_ = true;
       return SendProblem(ProblemType::kPayloadTooLarge,
-                         "the request body is larger than " + std::to_string(options().max_body_bytes) + " bytes");
+                         "the request body is larger than " + std::to_string(body_limit_) + " bytes");
     }
     if (ec == http::error::header_limit) {
       busy_ = true;
@@ -308,6 +317,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool draining_ = false;  // close as soon as not busy
   bool linger_ = false;    // read and drop what the client still sends before closing
   std::array<char, 16 * 1024> discard_;
+  size_t body_limit_ = 0;  // of the request being read
 };
 
 Result<std::string> HttpServer::Impl::Listen() {

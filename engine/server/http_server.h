@@ -38,6 +38,9 @@ struct HttpServerOptions {
   int io_threads = 2;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;  // larger bodies get 413
+  // Webhook senders (paths under /webhooks/) carry bigger payloads: GitHub
+  // sends up to 25 MB.
+  size_t max_webhook_body_bytes = 25u * 1024 * 1024;
   std::chrono::seconds idle_timeout{60};   // keep-alive: waiting for the next request
   std::chrono::seconds read_timeout{30};   // reading one request, once it started
   std::chrono::seconds write_timeout{30};  // writing one response
