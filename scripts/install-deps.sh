@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tether needs, from Debian 12's packages
-# (postgresql: the tests start a throwaway cluster of their own).
+# (postgresql: the tests start a throwaway cluster of their own; openssl: the
+# fake GitHub checks App JWTs with it).
 # Does nothing when everything is already there; needs root (or sudo) otherwise.
 set -euo pipefail
 
@@ -8,7 +9,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git python3
   libboost-dev libgit2-dev libsoci-dev rapidjson-dev catch2 libcli11-dev
   libssl-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev sqlite3
-  postgresql
+  postgresql openssl
 )
 
 missing=()
