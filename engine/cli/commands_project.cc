@@ -188,15 +188,24 @@ int RunProjectBranches(const Invocation& inv, const std::string& name) {
   return kExitOk;
 }
 
-int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const std::string& branch) {
+namespace {
+
+// Applies `update` to the project called `name`; reports what went wrong.
+Status UpdateProject(const Invocation& inv, const std::string& name, const app::ProjectUpdate& update) {
   Result<Session> s = Open(inv);
-  if (!s.ok()) return ReportError(s.status());
+  if (!s.ok()) return s.status();
   db::ProjectStore store(s->db);
   Result<db::Project> project = store.Get(name);
-  if (!project.ok()) return ReportError(project.status());
+  if (!project.ok()) return project.status();
+  return Projects(*s).Update(*project, update);
+}
+
+}  // namespace
+
+int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const std::string& branch) {
   app::ProjectUpdate update;
   update.branch = branch;
-  Status set = Projects(*s).Update(*project, update);
+  Status set = UpdateProject(inv, name, update);
   if (!set.ok()) return ReportError(set);
   if (inv.json) JsonOut().Begin().Str("project", name).Str("branch", branch).End().Print();
   else std::printf("project %s now syncs branch %s\n", name.c_str(), branch.c_str());
@@ -204,14 +213,9 @@ int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const
 }
 
 int RunProjectEnable(const Invocation& inv, const std::string& name, bool enabled) {
-  Result<Session> s = Open(inv);
-  if (!s.ok()) return ReportError(s.status());
-  db::ProjectStore store(s->db);
-  Result<db::Project> project = store.Get(name);
-  if (!project.ok()) return ReportError(project.status());
   app::ProjectUpdate update;
   update.sync_enabled = enabled;
-  Status set = Projects(*s).Update(*project, update);
+  Status set = UpdateProject(inv, name, update);
   if (!set.ok()) return ReportError(set);
   if (inv.json) JsonOut().Begin().Str("project", name).Bool("sync_enabled", enabled).End().Print();
   else std::printf("project %s %s\n", name.c_str(), enabled ? "enabled" : "disabled");
