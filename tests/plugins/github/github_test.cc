@@ -766,10 +766,10 @@ TEST_CASE("a GitHub App signs a JWT and renews its installation token before it 
                                   " -pubout -out " + tether::testing::ShellQuote(public_key.string()),
                               &exit_code);
   REQUIRE(exit_code == 0);
-  // Installation tokens live 6 s here, so the renewal (a quarter of the
-  // life before the end) comes after about 4.5 s.
+  // Installation tokens live 8 s here, so the renewal (a quarter of the
+  // life, 2 s, before the end) comes 5 to 6 s after a token was made.
   World world(R"({"app": {"app_id": 4242, "public_key_file": ")" + public_key.string() +
-              R"(", "installations": [77], "token_ttl_seconds": 6}})");
+              R"(", "installations": [77], "token_ttl_seconds": 8}})");
   auto upstream = world.MakeRepo("app");
   world.fake->Control("POST", "/_fake/repos", R"({"full_name": "octo/app", "private": true})");
   const std::string head = upstream->BareGit("rev-parse main");
@@ -786,7 +786,7 @@ TEST_CASE("a GitHub App signs a JWT and renews its installation token before it 
     REQUIRE(ResolveOrFail(*repo, "main") == head);
     REQUIRE(DiffOrFail(*repo, "", head).size() == 1);  // git with the installation token
     CHECK(world.fake->Requests().Of(kTokenEndpoint).statuses[201] == 1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5200));
+    std::this_thread::sleep_for(std::chrono::milliseconds(7000));
     CHECK(ResolveOrFail(*OpenOrFail(*plugin, "octo/app"), "main") == head);
     const RequestCounts counts = world.fake->Requests();
     CHECK(counts.Of(kTokenEndpoint).statuses[201] == 2);
