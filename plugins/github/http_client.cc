@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <mutex>
 
 namespace tether {
@@ -47,6 +48,18 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   transfer->response->headers.emplace_back(std::move(name), Trim(line.substr(colon + 1)));
   return bytes;
+}
+
+// $no_proxy (or $NO_PROXY) plus the loopback names.
+const std::string& NoProxyList() {
+  static const std::string list = [] {
+    const char* env = std::getenv("no_proxy");
+    if (env == nullptr || env[0] == '\0') env = std::getenv("NO_PROXY");
+    std::string value = env != nullptr ? env : "";
+    if (!value.empty()) value += ",";
+    return value + "localhost,127.0.0.1,::1";
+  }();
+  return list;
 }
 
 struct SlistFree {
@@ -125,6 +138,9 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  // A proxy from the environment is used as curl does, but never for a
+  // loopback server (curl 7.88 would send 127.0.0.1 through it).
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, NoProxyList().c_str());
   if (request.method == "GET") {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "POST") {

@@ -13,6 +13,7 @@
 
 #include "file_util.h"
 #include "git-common/git_status.h"
+#include "http_url.h"
 #include "rest_transport.h"
 
 namespace tether {
@@ -263,6 +264,12 @@ Status Mirror::FetchOnce(git_repository* repo, bool may_renew_token, bool* trans
   options.prune = GIT_FETCH_PRUNE;
   options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
   options.update_fetchhead = 0;
+  // Like libcurl for REST: the proxy from git's configuration or the
+  // environment (https_proxy, ...), when there is one; never for a loopback
+  // server (libgit2 1.5 does not read no_proxy).
+  HttpUrl clone;
+  const bool loopback = ParseHttpUrl(clone_url_, "clone_url", &clone).ok() && IsLoopbackHost(clone.host);
+  options.proxy_opts.type = loopback ? GIT_PROXY_NONE : GIT_PROXY_AUTO;
   const int error = git_remote_fetch(remote.get(), nullptr, &options, "tether: fetch");
   if (error == 0) return Status::Ok();
 

@@ -125,6 +125,7 @@ std::string FakeGitHubProcess::Control(const std::string& method, const std::str
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");  // the fake is on loopback
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 20000L);
   if (method != "GET") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json_body.c_str());
