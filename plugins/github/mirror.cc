@@ -176,7 +176,14 @@ Status Mirror::CloneLocked() {
   const std::string temporary = git_dir() + ".new-" + std::to_string(getpid()) + "-" +
                                 std::to_string(counter.fetch_add(1));
   std::error_code error;
-  std::filesystem::remove_all(temporary, error);
+  // Under the lock no other clone runs: a "mirror.git.new-*" left here is
+  // what a crashed clone left behind.
+  for (const auto& entry : std::filesystem::directory_iterator(folder_, error)) {
+    if (entry.path().filename().string().rfind("mirror.git.new-", 0) == 0) {
+      std::error_code ignored;
+      std::filesystem::remove_all(entry.path(), ignored);
+    }
+  }
 
   git_repository* raw = nullptr;
   const int init_error = git_repository_init(&raw, temporary.c_str(), /*is_bare=*/1);

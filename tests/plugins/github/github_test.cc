@@ -688,10 +688,14 @@ TEST_CASE("a corrupt mirror is moved aside and cloned again") {
     upstream->work().Git("--git-dir=" + tether::testing::ShellQuote(mirror.string()) +
                          " remote set-url origin http://127.0.0.1:1/elsewhere.git");
   }
+  // What a clone that crashed half-way leaves: removed by the next clone.
+  const fs::path leftover = folder / "mirror.git.new-999999-0";
+  fs::create_directories(leftover / "objects");
   world.fake->ResetRequests();
   auto repo = OpenOrFail(*plugin, "octo/app");
   CHECK(DiffOrFail(*repo, "", head).size() == 1);
   CHECK(world.fake->Requests().GitRequests() > 0);  // cloned again
+  CHECK_FALSE(fs::exists(leftover));
   int aside = 0;
   for (const auto& entry : fs::directory_iterator(folder)) {
     if (entry.path().filename().string().rfind("mirror.git.corrupt-", 0) == 0) ++aside;
