@@ -177,6 +177,8 @@ Result<bool> GitHubRepository::IsAncestor(const CommitId& ancestor, const Commit
 }
 
 Status GitHubRepository::Diff(const CommitId& from, const CommitId& to, ChangeSink* sink) {
+  // Guarded works on Results; this one carries the Status (a sink's error
+  // unchanged) or true.
   Result<bool> done = Guarded("Diff", [&]() -> Result<bool> {
     if (sink == nullptr) return Status::InvalidArgument("Diff needs a sink");
     if (to.empty()) return Status::InvalidArgument("Diff needs a target commit id");

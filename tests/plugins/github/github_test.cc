@@ -844,3 +844,25 @@ TEST_CASE("no Status message ever holds the token") {
     CheckNoToken(status);
   }
 }
+
+TEST_CASE("a sink error stops the diff and comes back unchanged") {
+  World world;
+  auto upstream = world.MakeRepo("app");
+  upstream->work().Write("a.txt", "a\n");
+  upstream->work().Write("b.txt", "b\n");
+  const std::string head = upstream->work().Commit("more");
+  upstream->Publish();
+  class FullSink : public tether::ChangeSink {
+   public:
+    Status OnChange(const Change&) override {
+      ++calls;
+      return Status::Conflict("sink is full");
+    }
+    int calls = 0;
+  } sink;
+  auto plugin = CreateOrFail(world.Settings());
+  Status status = OpenOrFail(*plugin, "octo/app")->Diff("", head, &sink);
+  CHECK(status.code() == StatusCode::kConflict);
+  CHECK(status.message() == "sink is full");
+  CHECK(sink.calls == 1);
+}
