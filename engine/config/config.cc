@@ -166,6 +166,12 @@ ServerConfig ReadServer(const rapidjson::Value& object) {
   server.api_workers = IntMember(object, "api_workers", server.api_workers);
   server.sync_workers = IntMember(object, "sync_workers", server.sync_workers);
   server.sync_queue = IntMember(object, "sync_queue", server.sync_queue);
+  server.sse_heartbeat_ms = IntMember(object, "sse_heartbeat_ms", server.sse_heartbeat_ms);
+  server.sse_client_queue = IntMember(object, "sse_client_queue", server.sse_client_queue);
+  server.events_retention_days = IntMember(object, "events_retention_days", server.events_retention_days);
+  server.events_prune_seconds = IntMember(object, "events_prune_seconds", server.events_prune_seconds);
+  auto max_rows = object.FindMember("events_max_rows");
+  if (max_rows != object.MemberEnd()) server.events_max_rows = max_rows->value.GetInt64();
   auto health = object.FindMember("allow_unauthenticated_health");
   if (health != object.MemberEnd()) server.allow_unauthenticated_health = health->value.GetBool();
   server.github_webhook_secret = StringMember(object, "github_webhook_secret", "");

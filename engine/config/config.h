@@ -73,6 +73,11 @@ struct ServerConfig {
   int api_workers = 4;                    // threads answering API requests
   int sync_workers = 2;                   // API-started syncs running at once
   int sync_queue = 16;                    // API-started syncs waiting for a worker
+  int sse_heartbeat_ms = 15000;           // ": heartbeat" comment on each event stream
+  int sse_client_queue = 1024;            // events a stream may have unsent before it is dropped
+  int events_retention_days = 30;         // events older are deleted; 0 keeps them
+  int64_t events_max_rows = 0;            // at most this many events are kept; 0: no limit
+  int events_prune_seconds = 300;         // how often retention runs (also at start)
   bool allow_unauthenticated_health = false;  // /healthz without a token from non-loopback peers
   std::string github_webhook_secret;          // POST /webhooks/github; "" refuses every delivery. A secret.
 };

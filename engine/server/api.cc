@@ -33,11 +33,13 @@ std::optional<std::string> BearerToken(const HttpRequest& request) {
 }  // namespace
 
 Api::Api(const config::Config* config, const plugin_host::PluginHost* plugins, SyncRunner* syncs,
-         WorkerPool* workers)
+         WorkerPool* workers, EventHub* events, Metrics* metrics)
     : config_(config),
       plugins_(plugins),
       syncs_(syncs),
       workers_(workers),
+      events_(events),
+      metrics_(metrics),
       router_(Routes()),
       started_(std::chrono::steady_clock::now()) {}
 
@@ -57,6 +59,8 @@ const std::vector<Api::Route>& Api::Table() {
       {"GET", "/api/v1/projects/{name}/runs/{id}", Access::kToken, &Api::GetRun},
       {"GET", "/api/v1/projects/{name}/documents", Access::kToken, &Api::ListDocuments},
       {"GET", "/api/v1/projects/{name}/documents/{path...}", Access::kToken, &Api::GetDocument},
+      {"GET", "/api/v1/events", Access::kToken, &Api::StreamEvents},
+      {"GET", "/metrics", Access::kHealth, &Api::GetMetrics},
       {"POST", "/webhooks/github", Access::kWebhook, &Api::GithubWebhook},
   };
   return table;
@@ -74,12 +78,14 @@ void Api::Handle(HttpRequest request, Responder respond) {
   auto shared = std::make_shared<std::pair<HttpRequest, Responder>>(std::move(request), std::move(respond));
   const bool queued = workers_->TrySubmit([this, shared](WorkerContext& context) {
     HttpResponse response;
+    std::string route = "unmatched";
     try {
-      response = Serve(shared->first, context);
+      response = Serve(shared->first, context, &route);
     } catch (...) {
       response = Fail(db::StatusFromCurrentException("cannot answer the request"));
     }
     if (response.status >= 500) context.ResetDatabase();  // it may be the connection
+    if (metrics_ != nullptr) metrics_->RecordHttp(route, response.status);
     shared->second(std::move(response));
   });
   if (!queued) {
@@ -87,11 +93,16 @@ void Api::Handle(HttpRequest request, Responder respond) {
     busy.type = ProblemType::kUnavailable;
     busy.detail = "the server is busy (or shutting down); try again shortly";
     busy.retry_after_seconds = 1;
+    if (metrics_ != nullptr) {
+      Router::Match match = router_.Find(shared->first.method, shared->first.path);
+      const bool found = match.outcome == Router::Match::Outcome::kFound;
+      metrics_->RecordHttp(found ? router_.routes()[match.index].pattern : "unmatched", 503);
+    }
     shared->second(ProblemResponse(busy));
   }
 }
 
-HttpResponse Api::Serve(const HttpRequest& request, WorkerContext& context) {
+HttpResponse Api::Serve(const HttpRequest& request, WorkerContext& context, std::string* route_name) {
   Router::Match match = router_.Find(request.method, request.path);
   switch (match.outcome) {
     case Router::Match::Outcome::kNoSuchPath:
@@ -107,6 +118,7 @@ HttpResponse Api::Serve(const HttpRequest& request, WorkerContext& context) {
     case Router::Match::Outcome::kFound: break;
   }
   const Route& route = Table()[match.index];
+  *route_name = route.pattern;
   Call call(request);
   call.params = std::move(match.params);
 

@@ -27,7 +27,9 @@
 #include "engine/config/config.h"
 #include "engine/db/project_store.h"
 #include "engine/plugin_host/plugin_host.h"
+#include "engine/server/event_hub.h"
 #include "engine/server/http_types.h"
+#include "engine/server/metrics.h"
 #include "engine/server/problem.h"
 #include "engine/server/router.h"
 #include "engine/server/sync_runner.h"
@@ -37,8 +39,10 @@ namespace tether::server {
 
 class Api : public RequestHandler {
  public:
+  // `events` (GET /api/v1/events) and `metrics` (GET /metrics, and the
+  // count of every response) may be null: those routes then answer 503.
   Api(const config::Config* config, const plugin_host::PluginHost* plugins, SyncRunner* syncs,
-      WorkerPool* workers);
+      WorkerPool* workers, EventHub* events = nullptr, Metrics* metrics = nullptr);
 
   void Handle(HttpRequest request, Responder respond) override;
 
@@ -66,7 +70,8 @@ class Api : public RequestHandler {
   };
   static const std::vector<Route>& Table();
 
-  HttpResponse Serve(const HttpRequest& request, WorkerContext& context);
+  // `route` is set to the matched route's template ("unmatched" when none).
+  HttpResponse Serve(const HttpRequest& request, WorkerContext& context, std::string* route);
 
   // Handlers (api_*.cc).
   HttpResponse Health(Call& call);
@@ -83,6 +88,8 @@ class Api : public RequestHandler {
   HttpResponse GetRun(Call& call);
   HttpResponse ListDocuments(Call& call);
   HttpResponse GetDocument(Call& call);
+  HttpResponse StreamEvents(Call& call);  // api_events.cc
+  HttpResponse GetMetrics(Call& call);    // api_events.cc
   HttpResponse GithubWebhook(Call& call);
 
   // Helpers shared by the handlers.
@@ -103,6 +110,8 @@ class Api : public RequestHandler {
   const plugin_host::PluginHost* plugins_;
   SyncRunner* syncs_;
   WorkerPool* workers_;
+  EventHub* events_;
+  Metrics* metrics_;
   Router router_;
   const std::chrono::steady_clock::time_point started_;
 };

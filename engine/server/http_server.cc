@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -87,6 +88,51 @@ Result<ListenAddress> ParseListenAddress(const std::string& text) {
 
 class Session;
 
+// The queue of a streamed response (see StreamSink). Writes come from any
+// thread; the session takes what is queued on its strand and writes it.
+class StreamChannel : public StreamSink {
+ public:
+  StreamChannel(std::weak_ptr<Session> session, size_t capacity)
+      : session_(std::move(session)), capacity_(capacity == 0 ? 1 : capacity) {}
+
+  bool Write(std::shared_ptr<const std::string> bytes) override;
+  void Close() override;
+  size_t queued() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return queue_.size();
+  }
+  size_t capacity() const override { return capacity_; }
+
+  // The session's side, on its strand. Moves up to `max` queued pieces into
+  // `out`; when there are none, returns false and stops writing until the
+  // next Write.
+  bool Take(size_t max, std::vector<std::shared_ptr<const std::string>>* out) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (queue_.empty() || closed_) {
+      writing_ = false;
+      return false;
+    }
+    while (!queue_.empty() && out->size() < max) {
+      out->push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    return true;
+  }
+  void MarkClosed() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    queue_.clear();
+  }
+
+ private:
+  const std::weak_ptr<Session> session_;
+  const size_t capacity_;
+  mutable std::mutex mutex_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  bool writing_ = false;  // the session has a write going, or one posted
+  bool closed_ = false;
+};
+
 class HttpServer::Impl {
  public:
   Impl(HttpServerOptions options, RequestHandler* handler)
@@ -142,6 +188,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   ~Session() { server_->Unregister(this); }
 
+  friend class StreamChannel;
+
   void Start() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
   }
@@ -151,6 +199,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Drain() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       self->draining_ = true;
+      if (self->streaming_) return self->Close();
       if (!self->busy_) self->Close();
     });
   }
@@ -280,7 +329,77 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Streamed responses (StreamChannel, a friend, calls these two).
+  void PostStreamWrite() {
+    net::post(stream_.get_executor(), beast::bind_front_handler(&Session::WriteStream, shared_from_this()));
+  }
+  void PostClose() { net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); }); }
+
+  void StartStream(HttpResponse response) {
+    streaming_ = true;
+    source_ = std::move(response.stream);
+    if (draining_ || server_->stopping()) {
+      Close();
+      return EndStream();
+    }
+    auto head = std::make_shared<std::string>("HTTP/1.1 " + std::to_string(response.status) + " " +
+                                              std::string(http::obsolete_reason(static_cast<http::status>(response.status))) +
+                                              "\r\nServer: tether\r\n");
+    if (!response.content_type.empty()) *head += "Content-Type: " + response.content_type + "\r\n";
+    for (const auto& [name, value] : response.headers) *head += name + ": " + value + "\r\n";
+    *head += "Connection: close\r\n\r\n";
+    channel_ = std::make_shared<StreamChannel>(weak_from_this(), response.stream_queue);
+    stream_.expires_after(options().write_timeout);
+    net::async_write(stream_, net::buffer(*head), [self = shared_from_this(), head](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->Close();
+        return self->EndStream();
+      }
+      // Reading on finds the client gone (or the socket closed by a drop or
+      // a shutdown); writes set their own deadline.
+      self->stream_.expires_never();
+      self->ReadStream();
+      self->source_->Start(self->channel_);
+    });
+  }
+
+  void ReadStream() {
+    stream_.async_read_some(net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (!ec) return self->ReadStream();  // a client has nothing to say on a stream; dropped
+      self->Close();
+      self->EndStream();
+    });
+  }
+
+  void WriteStream() {
+    if (stream_ended_) return;
+    auto batch = std::make_shared<std::vector<std::shared_ptr<const std::string>>>();
+    if (!channel_->Take(kStreamBatch, batch.get())) {
+      if (source_) source_->OnDrained();
+      return;
+    }
+    std::vector<net::const_buffer> buffers;
+    for (const auto& piece : *batch) buffers.push_back(net::buffer(*piece));
+    stream_.expires_after(options().write_timeout);
+    net::async_write(stream_, buffers, [self = shared_from_this(), batch](beast::error_code ec, std::size_t) {
+      if (ec) return self->Close();  // the pending read ends the stream
+      self->WriteStream();
+    });
+  }
+
+  void EndStream() {
+    if (stream_ended_) return;
+    stream_ended_ = true;
+    if (channel_) channel_->MarkClosed();
+    if (source_) source_->OnClosed();
+    source_.reset();
+  }
+
+  // Pieces gathered into one write.
+  static constexpr size_t kStreamBatch = 64;
+
   void Send(HttpResponse response, bool force_close) {
+    if (response.stream) return StartStream(std::move(response));
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version_ == 0 ? 11 : version_);
     message->set(http::field::server, "tether");
@@ -318,7 +437,47 @@ class Session : public std::enable_shared_from_this<Session> {
   bool linger_ = false;    // read and drop what the client still sends before closing
   std::array<char, 16 * 1024> discard_;
   size_t body_limit_ = 0;  // of the request being read
+  bool streaming_ = false;     // the response is a stream (see StartStream)
+  bool stream_ended_ = false;  // OnClosed was called
+  std::shared_ptr<StreamSource> source_;
+  std::shared_ptr<StreamChannel> channel_;
 };
+
+bool StreamChannel::Write(std::shared_ptr<const std::string> bytes) {
+  std::shared_ptr<Session> session = session_.lock();
+  if (!session) return false;
+  bool start = false;
+  bool dropped = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return false;
+    if (queue_.size() >= capacity_) {
+      // Too slow: the client is dropped, never waited for.
+      closed_ = true;
+      dropped = true;
+      queue_.clear();
+    } else {
+      queue_.push_back(std::move(bytes));
+      start = !writing_;
+      writing_ = true;
+    }
+  }
+  if (dropped) {
+    session->PostClose();
+    return false;
+  }
+  if (start) session->PostStreamWrite();
+  return true;
+}
+
+void StreamChannel::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    queue_.clear();
+  }
+  if (std::shared_ptr<Session> session = session_.lock()) session->PostClose();
+}
 
 Result<std::string> HttpServer::Impl::Listen() {
   Result<ListenAddress> parsed = ParseListenAddress(options_.listen);

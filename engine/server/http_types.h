@@ -7,7 +7,9 @@
 #ifndef TETHER_ENGINE_SERVER_HTTP_TYPES_H_
 #define TETHER_ENGINE_SERVER_HTTP_TYPES_H_
 
+#include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,11 +36,52 @@ struct HttpRequest {
   }
 };
 
+// The server's end of a streamed response (Server-Sent Events): bytes
+// queued here are written to the client in order, asynchronously, on the
+// event loop. The queue is bounded: a Write that finds it full closes the
+// stream (the client is too slow) and returns false, so a writer never
+// waits for a client.
+//
+// Ownership: the server owns the connection; holding a sink does not keep
+// the connection open. Thread safety: every method, from any thread.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // False when the stream is closed (now, or before).
+  virtual bool Write(std::shared_ptr<const std::string> bytes) = 0;
+  // Closes the stream (the source's OnClosed follows). Idempotent.
+  virtual void Close() = 0;
+  // Pieces queued and not yet written.
+  virtual size_t queued() const = 0;
+  virtual size_t capacity() const = 0;
+};
+
+// The handler's end of a streamed response.
+//
+// Thread safety: Start, OnDrained and OnClosed are called on event-loop
+// threads, one at a time, and must not block.
+class StreamSource {
+ public:
+  virtual ~StreamSource() = default;
+  // Once the response header is written: the stream is open.
+  virtual void Start(std::shared_ptr<StreamSink> sink) = 0;
+  // The queue has been written out completely.
+  virtual void OnDrained() = 0;
+  // The stream is over (client gone, dropped as too slow, server shutting
+  // down). Called once, also when Start never was.
+  virtual void OnClosed() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type;  // empty: no Content-Type (and usually no body)
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::string body;
+  // When set, the response is a stream: the header is sent with
+  // "Connection: close" and no length, then `stream` produces the body and
+  // `body` is ignored. The connection is not reused.
+  std::shared_ptr<StreamSource> stream;
+  size_t stream_queue = 1024;  // the stream's queue bound, in pieces
 };
 
 // Sends the response to a request. Must be called exactly once per request,

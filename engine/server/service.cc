@@ -3,6 +3,7 @@
 #include <csignal>
 
 #include "engine/server/api.h"
+#include "engine/server/event_hub.h"
 #include "engine/server/http_server.h"
 #include "engine/server/sync_runner.h"
 #include "engine/server/worker_pool.h"
@@ -13,6 +14,16 @@ namespace {
 
 // API requests waiting for a worker before new ones get 503.
 constexpr int kApiQueue = 1024;
+
+EventHubOptions EventHubOptionsFrom(const config::ServerConfig& server) {
+  EventHubOptions options;
+  options.heartbeat = std::chrono::milliseconds(server.sse_heartbeat_ms);
+  options.client_queue = static_cast<size_t>(server.sse_client_queue);
+  options.retention.days = server.events_retention_days;
+  options.retention.max_rows = server.events_max_rows;
+  options.prune_interval = std::chrono::milliseconds(int64_t{server.events_prune_seconds} * 1000);
+  return options;
+}
 
 const char* SignalName(int signal_number) {
   switch (signal_number) {
@@ -50,10 +61,14 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   sync_options.trigger = "api";
   sync_options.max_content_bytes = config.defaults.max_content_bytes;
   sync_options.lease_seconds = config.defaults.lease_seconds;
+  Metrics metrics;
   SyncRunner syncs(config.database_url, &plugins, &events, sync_options, config.server.sync_workers,
-                   config.server.sync_queue);
+                   config.server.sync_queue, &metrics);
   WorkerPool api_workers("api", config.database_url, config.server.api_workers, kApiQueue);
-  Api api(&config, &plugins, &syncs, &api_workers);
+  EventHub event_hub(config.database_url, &events, &api_workers, EventHubOptionsFrom(config.server));
+  Status hub_started = event_hub.Start();
+  if (!hub_started.ok()) return hub_started;
+  Api api(&config, &plugins, &syncs, &api_workers, &event_hub, &metrics);
   HttpServer server(http, &api);
 
   server.HandleSignals([&](int signal_number) {
@@ -64,8 +79,9 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   if (!bound.ok()) return bound.status();
   if (options.on_listening) options.on_listening(*bound);
 
-  server.Run();  // returns once the last connection is answered and closed
+  server.Run();  // returns once the last connection is answered and closed (event streams too)
   api_workers.Shutdown(WorkerPool::ShutdownMode::kDrain);
+  event_hub.Stop();
   syncs.Shutdown();
   Status flushed = events.Flush();
   if (!flushed.ok()) log("some events were not recorded: " + flushed.message());

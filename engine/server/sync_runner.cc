@@ -9,9 +9,10 @@
 namespace tether::server {
 
 SyncRunner::SyncRunner(std::string database_url, const plugin_host::PluginHost* plugins, sync::EventLog* events,
-                       sync::SyncOptions options, int workers, int queue_capacity)
+                       sync::SyncOptions options, int workers, int queue_capacity, Metrics* metrics)
     : plugins_(plugins),
       events_(events),
+      metrics_(metrics),
       options_(std::move(options)),
       pool_("sync", std::move(database_url), workers, queue_capacity) {}
 
@@ -44,6 +45,7 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& project_n
     }
     sync::SyncPipeline pipeline(*worker_db, plugins_, events_, options_);
     sync::SyncResult result = pipeline.RunClaimed(claim);
+    if (metrics_ != nullptr) metrics_->RecordSync(result);
     if (!result.status.ok()) {
       std::fprintf(stderr, "tether: run %lld of %s failed: %s\n", static_cast<long long>(claim.run_id),
                    claim.project.name.c_str(), result.status.message().c_str());

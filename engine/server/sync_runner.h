@@ -7,8 +7,9 @@
 // it commits or rolls back on its own) and abandons queued ones, recording
 // them as "interrupted" and releasing their leases.
 //
-// Ownership: borrows the plugin host (loaded; shared read-only) and the
-// event log; both must outlive the runner.
+// Ownership: borrows the plugin host (loaded; shared read-only), the event
+// log and the metrics (may be null; each finished run is recorded there);
+// all must outlive the runner.
 // Thread safety: every method may be called from any thread.
 #ifndef TETHER_ENGINE_SERVER_SYNC_RUNNER_H_
 #define TETHER_ENGINE_SERVER_SYNC_RUNNER_H_
@@ -18,6 +19,7 @@
 
 #include "engine/db/database.h"
 #include "engine/plugin_host/plugin_host.h"
+#include "engine/server/metrics.h"
 #include "engine/server/worker_pool.h"
 #include "engine/sync/event_log.h"
 #include "engine/sync/pipeline.h"
@@ -29,7 +31,7 @@ class SyncRunner {
  public:
   // `options.trigger` is recorded on every run ("api").
   SyncRunner(std::string database_url, const plugin_host::PluginHost* plugins, sync::EventLog* events,
-             sync::SyncOptions options, int workers, int queue_capacity);
+             sync::SyncOptions options, int workers, int queue_capacity, Metrics* metrics = nullptr);
   ~SyncRunner();  // Shutdown()
 
   // Claims a run of `project_name` using `db` (the caller's connection) and
@@ -46,6 +48,7 @@ class SyncRunner {
  private:
   const plugin_host::PluginHost* plugins_;
   sync::EventLog* events_;
+  Metrics* metrics_;
   const sync::SyncOptions options_;
   WorkerPool pool_;
 };

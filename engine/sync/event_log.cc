@@ -28,6 +28,11 @@ void EventLog::AddListener(Listener listener) {
   listeners_.push_back(std::move(listener));
 }
 
+void EventLog::AddPersistedListener(PersistedListener listener) {
+  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  persisted_listeners_.push_back(std::move(listener));
+}
+
 void EventLog::Emit(Event event) {
   event.created_at = NowIso8601();
   {
@@ -63,6 +68,7 @@ void EventLog::WriterLoop() {
     // One transaction per batch; retried while the database is busy (a
     // sync's write transaction on SQLite), then given up with an error.
     Status status;
+    std::vector<PersistedEvent> committed;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kGiveUpSeconds);
     do {
       if (!db) {
@@ -74,15 +80,18 @@ void EventLog::WriterLoop() {
         }
         db = std::move(opened).value();
       }
+      committed.clear();  // ids of a rolled-back attempt are not the events'
       status = db->InTransaction([&]() -> Status {
         for (const Event& e : batch) {
           long long project = e.project_id, run = e.run_id;
           soci::indicator project_ind = e.project_id > 0 ? soci::i_ok : soci::i_null;
           soci::indicator run_ind = e.run_id > 0 ? soci::i_ok : soci::i_null;
+          long long id = 0;
           db->session() << "INSERT INTO events (project_id, run_id, type, payload, created_at)"
-                           " VALUES (:p, :r, :t, :j, :c)",
+                           " VALUES (:p, :r, :t, :j, :c) RETURNING id",
               soci::use(project, project_ind), soci::use(run, run_ind), soci::use(e.type),
-              soci::use(e.payload_json), soci::use(e.created_at);
+              soci::use(e.payload_json), soci::use(e.created_at), soci::into(id);
+          committed.push_back(PersistedEvent{static_cast<int64_t>(id), e});
         }
         return Status::Ok();
       });
@@ -90,6 +99,11 @@ void EventLog::WriterLoop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     } while (std::chrono::steady_clock::now() < deadline);
 
+    if (status.ok()) {
+      // One writer commits in id order, so batches arrive in id order too.
+      std::lock_guard<std::mutex> listeners_lock(listeners_mutex_);
+      for (const PersistedListener& listener : persisted_listeners_) listener(committed);
+    }
     lock.lock();
     if (!status.ok() && first_error_.ok()) {
       first_error_ = status.WithContext("cannot persist " + std::to_string(batch.size()) + " events");

@@ -7,9 +7,16 @@
 // sync's thread would wait for that very transaction. The writer waits
 // instead, and the sync never slows down for its events.
 //
-// Thread safety: Emit, AddListener and Flush may be called from any thread.
-// Listeners are called on the emitting thread, under no lock of the log's;
-// they must be quick and must not call back into the log.
+// Two kinds of listeners: a Listener sees each event at once, on the
+// emitting thread, before it has an id; a PersistedListener sees each batch
+// the writer committed, with the ids the events table gave them, in id
+// order, on the writer thread (this is what the SSE stream follows: an id a
+// client may resume from is an id in the table).
+//
+// Thread safety: Emit, AddListener, AddPersistedListener and Flush may be
+// called from any thread. Listeners are called under no lock of the log's;
+// they must be quick (a persisted listener holds up the next batch) and must
+// not call back into the log.
 #ifndef TETHER_ENGINE_SYNC_EVENT_LOG_H_
 #define TETHER_ENGINE_SYNC_EVENT_LOG_H_
 
@@ -35,9 +42,16 @@ struct Event {
   std::string created_at;   // filled by Emit
 };
 
+// An event as the events table holds it.
+struct PersistedEvent {
+  int64_t id = 0;  // events.id
+  Event event;
+};
+
 class EventLog {
  public:
   using Listener = std::function<void(const Event&)>;
+  using PersistedListener = std::function<void(const std::vector<PersistedEvent>&)>;
 
   // Persists to the database at `database_url`; an empty URL keeps events
   // in memory only (listeners still see them).
@@ -48,6 +62,9 @@ class EventLog {
   EventLog& operator=(const EventLog&) = delete;
 
   void AddListener(Listener listener);
+  // Not called when the log keeps events in memory only (empty URL), nor
+  // for a batch the writer could not commit.
+  void AddPersistedListener(PersistedListener listener);
   void Emit(Event event);
 
   // Waits until every event emitted so far is persisted. Returns the first
@@ -63,6 +80,7 @@ class EventLog {
   std::string database_url_;
   std::mutex listeners_mutex_;
   std::vector<Listener> listeners_;
+  std::vector<PersistedListener> persisted_listeners_;  // guarded by listeners_mutex_
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -1,0 +1,381 @@
+#include "engine/server/event_hub.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include <soci/soci.h>
+
+#include "engine/auth/tenant_session.h"
+#include "engine/db/row_values.h"
+#include "engine/db/sql_connect.h"
+
+namespace tether::server {
+
+// Batches the EventLog's writer committed, waiting for the feeder. Shared
+// with the log's listener so that a log outliving the hub finds it closed.
+struct EventHub::Inbox {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<std::vector<sync::PersistedEvent>> batches;
+  bool open = true;
+};
+
+// One SSE client: a StreamSource the HTTP server drives, fed by the hub.
+class EventHub::Client : public StreamSource, public std::enable_shared_from_this<Client> {
+ public:
+  Client(EventHub* hub, EventFilter filter, int64_t cursor)
+      : hub_(hub),
+        filter_(std::move(filter)),
+        capacity_(hub->options_.client_queue == 0 ? 1 : hub->options_.client_queue),
+        page_(static_cast<int>(std::max<size_t>(1, std::min<size_t>(hub->options_.replay_page, capacity_ / 2)))),
+        cursor_(cursor) {}
+
+  void Start(std::shared_ptr<StreamSink> sink) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      sink_ = std::move(sink);
+      if (closed_) return sink_->Close();
+    }
+    SubmitReplay();
+  }
+
+  void OnDrained() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!replay_wanted_ || closed_) return;
+      replay_wanted_ = false;
+    }
+    SubmitReplay();
+  }
+
+  void OnClosed() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closed_ = true;
+      pending_.clear();
+    }
+    hub_->Remove(this);
+  }
+
+  // From the feeder thread, in id order.
+  void Deliver(const StreamEvent& event) {
+    if (!filter_.Allows(event)) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return;
+    if (replaying_) {
+      // Kept aside until the replay is done; when too many come, the replay
+      // reads them from the table instead.
+      if (pending_.size() >= capacity_) {
+        pending_.clear();
+        pending_overflow_ = true;
+      } else {
+        pending_.push_back(event);
+      }
+      return;
+    }
+    if (event.id <= cursor_) return;
+    cursor_ = event.id;
+    if (!sink_->Write(event.frame)) closed_ = true;
+  }
+
+  void Heartbeat(const std::shared_ptr<const std::string>& frame) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_ || !sink_) return;
+    if (!sink_->Write(frame)) closed_ = true;
+  }
+
+  void Close() {
+    std::shared_ptr<StreamSink> sink;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closed_ = true;
+      sink = sink_;
+    }
+    if (sink) sink->Close();
+  }
+
+ private:
+  void SubmitReplay() {
+    auto self = shared_from_this();
+    if (!hub_->replay_workers_->TrySubmit([self](WorkerContext& context) { self->ReplayPage(context); })) {
+      Close();  // the workers are saturated or stopping; the client resumes later
+    }
+  }
+
+  // One page of the replay, on an API worker.
+  void ReplayPage(WorkerContext& context) {
+    int64_t from = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (closed_) return;
+      pending_overflow_ = false;
+      from = cursor_;
+    }
+    Result<std::vector<StreamEvent>> rows = Status::Unavailable("no database");
+    Result<db::Database*> db = context.database();
+    if (db.ok()) {
+      Status bound = auth::BindTenant(*db, filter_.tenant_id);
+      rows = bound.ok() ? ReadEvents(*db, from, page_, &filter_) : Result<std::vector<StreamEvent>>(bound);
+      if (!rows.ok()) context.ResetDatabase();
+    }
+    if (!rows.ok()) {
+      std::fprintf(stderr, "tether: an event stream is closed: %s\n", rows.status().message().c_str());
+      return Close();
+    }
+    bool submit = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (closed_) return;
+      for (const StreamEvent& event : *rows) {
+        if (event.id <= cursor_) continue;
+        cursor_ = event.id;
+        if (!sink_->Write(event.frame)) {
+          closed_ = true;
+          return;
+        }
+      }
+      const bool more = rows->size() == static_cast<size_t>(page_) || pending_overflow_;
+      if (more) {
+        // The next page once the client has taken most of this one.
+        if (sink_->queued() <= capacity_ / 2) {
+          submit = true;
+        } else {
+          replay_wanted_ = true;
+        }
+      } else {
+        for (const StreamEvent& event : pending_) {
+          if (event.id <= cursor_) continue;
+          cursor_ = event.id;
+          if (!sink_->Write(event.frame)) {
+            closed_ = true;
+            return;
+          }
+        }
+        pending_.clear();
+        replaying_ = false;
+      }
+    }
+    if (submit) SubmitReplay();
+  }
+
+  EventHub* const hub_;
+  const EventFilter filter_;
+  const size_t capacity_;
+  const int page_;
+
+  std::mutex mutex_;
+  std::shared_ptr<StreamSink> sink_;  // set by Start
+  int64_t cursor_;                    // the last id sent (or the one to resume after)
+  bool replaying_ = true;
+  bool replay_wanted_ = false;  // a page waits for the client to take the last one
+  std::deque<StreamEvent> pending_;
+  bool pending_overflow_ = false;
+  bool closed_ = false;
+};
+
+EventHub::EventHub(std::string database_url, sync::EventLog* log, WorkerPool* replay_workers,
+                   EventHubOptions options)
+    : database_url_(std::move(database_url)),
+      replay_workers_(replay_workers),
+      options_(options),
+      inbox_(std::make_shared<Inbox>()) {
+  log->AddPersistedListener([inbox = inbox_](const std::vector<sync::PersistedEvent>& batch) {
+    {
+      std::lock_guard<std::mutex> lock(inbox->mutex);
+      if (!inbox->open) return;
+      inbox->batches.push_back(batch);
+    }
+    inbox->wake.notify_one();
+  });
+}
+
+EventHub::~EventHub() { Stop(); }
+
+Status EventHub::Start() {
+  Result<std::unique_ptr<db::Database>> opened = db::Database::Open(database_url_);
+  if (!opened.ok()) return opened.status();
+  Result<int64_t> last = LastEventId(opened->get());
+  if (!last.ok()) return last.status();
+  delivered_ = *last;
+  db_ = std::move(opened).value();
+  feeder_ = std::thread([this] { FeederLoop(); });
+  return Status::Ok();
+}
+
+void EventHub::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(inbox_->mutex);
+    if (!inbox_->open) return;
+    inbox_->open = false;
+  }
+  inbox_->wake.notify_all();
+  if (feeder_.joinable()) feeder_.join();
+  std::vector<std::shared_ptr<Client>> clients;
+  {
+    std::lock_guard<std::mutex> lock(clients_mutex_);
+    clients = clients_;
+  }
+  for (const std::shared_ptr<Client>& client : clients) client->Close();
+}
+
+std::shared_ptr<StreamSource> EventHub::Open(EventFilter filter, std::optional<int64_t> last_event_id) {
+  auto client = std::make_shared<Client>(this, std::move(filter), last_event_id.value_or(delivered_.load()));
+  std::lock_guard<std::mutex> lock(clients_mutex_);
+  clients_.push_back(client);
+  return client;
+}
+
+int EventHub::clients() const {
+  std::lock_guard<std::mutex> lock(clients_mutex_);
+  return static_cast<int>(clients_.size());
+}
+
+void EventHub::Remove(const Client* client) {
+  std::lock_guard<std::mutex> lock(clients_mutex_);
+  for (auto it = clients_.begin(); it != clients_.end(); ++it) {
+    if (it->get() == client) {
+      clients_.erase(it);
+      return;
+    }
+  }
+}
+
+void EventHub::FeederLoop() {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point next_poll = Clock::now() + options_.poll_interval;
+  Clock::time_point next_beat = Clock::now() + options_.heartbeat;
+  Clock::time_point next_prune = Clock::now();
+  while (true) {
+    std::deque<std::vector<sync::PersistedEvent>> batches;
+    {
+      std::unique_lock<std::mutex> lock(inbox_->mutex);
+      inbox_->wake.wait_until(lock, std::min({next_poll, next_beat, next_prune}),
+                              [&] { return !inbox_->open || !inbox_->batches.empty(); });
+      if (!inbox_->open) break;
+      batches.swap(inbox_->batches);
+    }
+    for (const std::vector<sync::PersistedEvent>& batch : batches) {
+      if (batch.empty() || batch.back().id <= delivered_) continue;
+      if (batch.front().id != delivered_ + 1) {
+        // Something else wrote in between (another process), or ids were
+        // skipped: the table says what came before (and holds this batch).
+        CatchUp();
+        continue;
+      }
+      FromLog(batch);
+    }
+    const Clock::time_point now = Clock::now();
+    if (now >= next_poll) {
+      CatchUp();
+      next_poll = now + options_.poll_interval;
+    }
+    if (now >= next_beat) {
+      Heartbeat();
+      next_beat = now + options_.heartbeat;
+    }
+    if (now >= next_prune) {
+      Prune();
+      next_prune = now + options_.prune_interval;
+    }
+  }
+}
+
+db::Database* EventHub::Db() {
+  if (!db_) {
+    Result<std::unique_ptr<db::Database>> opened = db::Database::Open(database_url_);
+    if (!opened.ok()) return nullptr;
+    db_ = std::move(opened).value();
+  }
+  return db_.get();
+}
+
+void EventHub::Prune() {
+  if (options_.retention.days <= 0 && options_.retention.max_rows <= 0) return;
+  db::Database* db = Db();
+  if (db == nullptr) return;
+  Result<int64_t> deleted = PruneEvents(db, options_.retention);
+  if (!deleted.ok()) {
+    std::fprintf(stderr, "tether: %s (retried later)\n", deleted.status().message().c_str());
+    db_.reset();
+  }
+}
+
+void EventHub::CatchUp() {
+  constexpr int kPage = 1000;
+  while (true) {
+    db::Database* db = Db();
+    if (db == nullptr) return;
+    Result<std::vector<StreamEvent>> events = ReadEvents(db, delivered_, kPage, nullptr);
+    if (!events.ok()) {
+      db_.reset();  // the next round reconnects
+      return;
+    }
+    for (const StreamEvent& event : *events) {
+      delivered_ = event.id;
+      Deliver(event);
+    }
+    if (events->size() < static_cast<size_t>(kPage)) return;
+  }
+}
+
+void EventHub::FromLog(const std::vector<sync::PersistedEvent>& batch) {
+  // Each event's project, by the event's own row: a project deleted since
+  // took its events with it (ON DELETE CASCADE), so a project id reused
+  // since can never lend an event its name or tenant.
+  std::unordered_map<int64_t, std::pair<std::string, std::string>> projects;
+  db::Database* db = Db();
+  if (db == nullptr) return;
+  try {
+    long long first = batch.front().id, last = batch.back().id;
+    soci::rowset<soci::row> rows =
+        (db->session().prepare << "SELECT e.id, p.name, p.tenant_id FROM events e JOIN projects p ON p.id = e.project_id"
+                                  " WHERE e.id >= :first AND e.id <= :last",
+         soci::use(first), soci::use(last));
+    for (const soci::row& row : rows) {
+      projects.emplace(db::RowInt(row, 0), std::make_pair(db::RowText(row, 1), db::RowText(row, 2)));
+    }
+  } catch (...) {
+    db_.reset();
+    return;  // the next poll reads the batch from the table
+  }
+  for (const sync::PersistedEvent& persisted : batch) {
+    if (persisted.id <= delivered_) continue;
+    delivered_ = persisted.id;
+    const sync::Event& e = persisted.event;
+    StreamEvent event;
+    event.id = persisted.id;
+    event.project_id = e.project_id;
+    std::string name;
+    if (e.project_id > 0) {
+      auto it = projects.find(persisted.id);
+      if (it == projects.end()) continue;  // gone, or not visible to this connection
+      name = it->second.first;
+      event.tenant_id = it->second.second;
+    }
+    event.frame = std::make_shared<const std::string>(
+        EventFrame(persisted.id, e.type, e.payload_json, name, e.run_id, e.created_at));
+    Deliver(event);
+  }
+}
+
+void EventHub::Deliver(const StreamEvent& event) {
+  std::vector<std::shared_ptr<Client>> clients;
+  {
+    std::lock_guard<std::mutex> lock(clients_mutex_);
+    clients = clients_;
+  }
+  for (const std::shared_ptr<Client>& client : clients) client->Deliver(event);
+}
+
+void EventHub::Heartbeat() {
+  static const auto frame = std::make_shared<const std::string>(": heartbeat\n\n");
+  std::vector<std::shared_ptr<Client>> clients;
+  {
+    std::lock_guard<std::mutex> lock(clients_mutex_);
+    clients = clients_;
+  }
+  for (const std::shared_ptr<Client>& client : clients) client->Heartbeat(frame);
+}
+
+}  // namespace tether::server

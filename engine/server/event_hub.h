@@ -1,0 +1,124 @@
+// EventHub: the events table as Server-Sent Events streams, for
+// GET /api/v1/events.
+//
+// Where events come from: the EventLog's writer calls the hub after each
+// batch it committed, with the ids the table gave the events; the hub's
+// feeder thread formats each event once and hands it to every client allowed
+// to see it. Events written by other processes on the same database (a
+// `tether sync` from the CLI) are found by a bounded poll: every
+// `poll_interval` (and whenever a committed batch does not follow the last
+// id the hub delivered) one query reads the events after that id, for all
+// clients at once; never a query per client.
+//
+// Resuming (Last-Event-ID): a client is registered first, then replayed
+// from the table (id > last, in pages on the API workers, each page only
+// once the client has taken the one before), and only then goes live; live
+// events that came meanwhile are kept aside and sent if their id is past the
+// replay, so nothing is missed and nothing comes twice. A client without
+// Last-Event-ID starts after the last id the hub had delivered when it
+// connected. Ids reach clients in increasing order. (The one case this
+// cannot cover: on PostgreSQL, an event of another process that commits
+// after a later id was already delivered is not streamed; the table has it.)
+//
+// Slow clients: each stream's queue is bounded (StreamSink); when it is
+// full the stream is closed and the client dropped. Writing to a stream
+// never waits, so a slow client never holds up a sync, the writer or other
+// clients. Every `heartbeat` each stream gets ": heartbeat".
+//
+// Retention: the feeder thread also deletes old events (see
+// event_retention.h), at start and every `prune_interval`.
+//
+// Ownership: borrows the EventLog and the worker pool; the pool must outlive
+// the hub. The log may outlive it (its listener then finds the hub gone).
+// Thread safety: every method may be called from any thread.
+#ifndef TETHER_ENGINE_SERVER_EVENT_HUB_H_
+#define TETHER_ENGINE_SERVER_EVENT_HUB_H_
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/server/event_frames.h"
+#include "engine/server/event_retention.h"
+#include "engine/server/http_types.h"
+#include "engine/server/worker_pool.h"
+#include "engine/sync/event_log.h"
+#include "tether/status.h"
+
+namespace tether::server {
+
+struct EventHubOptions {
+  std::chrono::milliseconds heartbeat{15000};
+  std::chrono::milliseconds poll_interval{1000};  // events of other processes
+  size_t client_queue = 1024;                     // frames a client may have waiting before it is dropped
+  int replay_page = 500;                          // events per replay query
+  // The feeder also keeps the table's retention: at start, then every
+  // `prune_interval`.
+  EventRetention retention;
+  std::chrono::milliseconds prune_interval{300000};
+};
+
+class EventHub {
+ public:
+  EventHub(std::string database_url, sync::EventLog* log, WorkerPool* replay_workers, EventHubOptions options);
+  ~EventHub();  // Stop()
+
+  EventHub(const EventHub&) = delete;
+  EventHub& operator=(const EventHub&) = delete;
+
+  // Reads the last event id and starts the feeder thread. Unavailable when
+  // the database cannot be read.
+  Status Start();
+  // Closes every stream and stops the feeder. Idempotent.
+  void Stop();
+
+  // A stream of the events `filter` allows, after `last_event_id` (nullopt:
+  // from now on). The client counts as connected from this call until the
+  // stream's OnClosed.
+  std::shared_ptr<StreamSource> Open(EventFilter filter, std::optional<int64_t> last_event_id);
+
+  int clients() const;
+  size_t client_queue() const { return options_.client_queue; }
+
+ private:
+  class Client;
+  struct Inbox;
+
+  void FeederLoop();
+  // Reads and delivers every event past `delivered_` from the table.
+  void CatchUp();
+  // Delivers a batch the log committed (its ids follow `delivered_`).
+  void FromLog(const std::vector<sync::PersistedEvent>& batch);
+  void Deliver(const StreamEvent& event);
+  void Heartbeat();
+  void Prune();
+  // The feeder's connection, reopened after an error; nullptr when the
+  // database cannot be reached (the next round tries again).
+  db::Database* Db();
+  void Remove(const Client* client);
+
+  const std::string database_url_;
+  WorkerPool* const replay_workers_;
+  const EventHubOptions options_;
+  const std::shared_ptr<Inbox> inbox_;  // shared with the EventLog's listener
+
+  mutable std::mutex clients_mutex_;
+  std::vector<std::shared_ptr<Client>> clients_;
+  std::atomic<int64_t> delivered_{0};  // the last id handed to clients
+
+  std::unique_ptr<db::Database> db_;  // the feeder thread's
+  std::thread feeder_;
+};
+
+}  // namespace tether::server
+
+#endif  // TETHER_ENGINE_SERVER_EVENT_HUB_H_

@@ -1,0 +1,36 @@
+#include "engine/server/event_retention.h"
+
+#include <soci/soci.h>
+
+#include "engine/common/clock.h"
+#include "engine/db/sql_connect.h"
+
+namespace tether::server {
+
+Result<int64_t> PruneEvents(db::Database* db, const EventRetention& retention) {
+  int64_t deleted = 0;
+  try {
+    if (retention.days > 0) {
+      // created_at is ISO 8601 UTC throughout, so text order is time order.
+      const std::string cutoff = Iso8601FromUnixSeconds(NowUnixSeconds() - int64_t{retention.days} * 86400);
+      soci::statement statement = (db->session().prepare << "DELETE FROM events WHERE created_at < :cutoff",
+                                   soci::use(cutoff));
+      statement.execute(true);
+      deleted += statement.get_affected_rows();
+    }
+    if (retention.max_rows > 0) {
+      long long keep = retention.max_rows;
+      soci::statement statement =
+          (db->session().prepare << "DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC"
+                                    " LIMIT 1 OFFSET :keep)",
+           soci::use(keep));
+      statement.execute(true);
+      deleted += statement.get_affected_rows();
+    }
+  } catch (...) {
+    return db::StatusFromCurrentException("cannot delete old events");
+  }
+  return deleted;
+}
+
+}  // namespace tether::server
