@@ -3,6 +3,10 @@
 // and PostgreSQL.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -190,6 +194,21 @@ TEST_CASE("the event stream shows a sync from run.started to run.finished with t
   CHECK(events.back().data.find("\"outcome\":\"succeeded\"") != std::string::npos);
 }
 
+TEST_CASE("events of a sync run by the CLI against the same database reach the stream") {
+  Served s;
+  s.AddGitProject("web");
+  auto stream = s.Stream("/api/v1/events?project=web");
+  tether::testing::CliResult synced = s.env.cli().Run("sync web");
+  INFO(synced.err);
+  REQUIRE(synced.exit_code == 0);
+  REQUIRE(stream->WaitFor([&](const std::vector<SseEvent>& events) { return HasType(events, "run.finished"); }));
+  const std::vector<SseEvent> events = stream->events();
+  CHECK(events.front().type == "run.started");
+  CHECK(IdsOf(events) == s.Ids("project_id = " + std::to_string(s.ProjectId("web"))));
+  CHECK(events.back().data.find("\"trigger\"") == std::string::npos);  // run.finished has no trigger
+  CHECK(events.front().data.find("\"trigger\":\"cli\"") != std::string::npos);
+}
+
 TEST_CASE("Last-Event-ID in the middle of a sync resumes with no gap and no duplicate") {
   Served s;
   fs::path gate = s.AddGatedProject("held");
@@ -352,6 +371,35 @@ TEST_CASE("metrics count the sync and the connected event streams") {
   CHECK(s.Metric("tether_http_requests_total{route=\"unmatched\",status=\"404\"}") == 1);
   one.reset();
   CHECK(Eventually([&] { return s.Metric("tether_sse_clients") == 0; }));
+}
+
+TEST_CASE("metrics ask non-loopback peers for a token unless the config allows them") {
+  std::string address;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) == 0) {
+    for (ifaddrs* a = list; a != nullptr && address.empty(); a = a->ifa_next) {
+      if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+      char text[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof(text));
+      if (std::string(text).rfind("127.", 0) != 0) address = text;
+    }
+    freeifaddrs(list);
+  }
+  if (address.empty()) {
+    WARN("no non-loopback IPv4 address on this machine; nothing to check");
+    return;
+  }
+  for (bool allowed : {false, true}) {
+    INFO("allow_unauthenticated_health " << allowed);
+    ServeEnv env(allowed ? R"("allow_unauthenticated_health": true)" : "");
+    const std::string token = env.Token("probe");
+    ServeProcess server(env.config(), address + ":0");
+    HttpReply anonymous = server.client().Send("GET", "/metrics");
+    CHECK(anonymous.status == (allowed ? 200 : 401));
+    HttpReply with_token = server.client().Send("GET", "/metrics", "", {{"Authorization", "Bearer " + token}});
+    CHECK(with_token.status == 200);
+    CHECK(with_token.body.find("tether_sse_clients 0") != std::string::npos);
+  }
 }
 
 TEST_CASE("retention deletes old events at start and periodically") {
