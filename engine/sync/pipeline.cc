@@ -202,8 +202,15 @@ class RunState {
     for (const Branch& branch : branches->branches) {
       if (branch.name == project_.branch) return Status::Ok();
     }
+    // Not listed. The provider may know more (GitHub names the branch a
+    // renamed one became), so ask it for the branch itself.
+    std::string why = "no longer exists in " + project_.repo_url;
+    Result<CommitId> head = repo_->ResolveBranch(project_.branch);
+    if (head.ok()) return Status::Ok();  // listed late: the branch is there
+    if (head.status().code() != StatusCode::kNotFound) return head.status();
+    if (!head.status().message().empty()) why = head.status().message();
     branch_missing_ = true;
-    return Status::NotFound("branch \"" + project_.branch + "\" no longer exists in " + project_.repo_url +
+    return Status::NotFound("branch \"" + project_.branch + "\": " + why +
                             "; nothing was deleted (select another branch with `tether project "
                             "select-branch " + project_.name + " BRANCH`)");
   }
@@ -386,9 +393,13 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
     if (result.status.code() == StatusCode::kRateLimited) {
       // What an operator (and a scheduler) needs: until when to wait.
       status = "rate_limited";
-      last_error = "rate limited until " +
-                   Iso8601FromUnixSeconds(NowUnixSeconds() + std::max<int64_t>(result.status.retry_after_seconds(), 1)) +
-                   ": " + result.status.message();
+      // Providers may say until when themselves; otherwise say it here.
+      if (result.status.message().find("rate limited until") == std::string::npos) {
+        last_error = "rate limited until " +
+                     Iso8601FromUnixSeconds(NowUnixSeconds() +
+                                            std::max<int64_t>(result.status.retry_after_seconds(), 1)) +
+                     ": " + result.status.message();
+      }
     }
     projects.SetStatus(project.id, status, last_error);
   }
