@@ -9,8 +9,10 @@
    delivery latency: from the event's created_at (stamped by the engine when
    the sync emits it) to its receipt by a client, so it includes the event
    writer's commit, the fan-out, the socket and this script's own reading
-   (one Python process reads all N sockets; at N = 1,000 that is part of
-   the figure). created_at has millisecond resolution.
+   (the clients are spread over --client-procs Python processes, 4 by
+   default, each reading its share of the sockets on one event loop; at
+   N = 1,000 that reading is part of the figure). created_at has
+   millisecond resolution.
 2. Measures requests per second for GET /api/v1/projects with wrk when it is
    installed (apt-get install wrk), otherwise with a keep-alive client of its
    own; the output says which.
@@ -18,7 +20,7 @@
 Bounded: N clients, one sync, a fixed wrk duration, and an overall deadline;
 everything listens on 127.0.0.1 only.
 
-Usage: python3 bench/sse_bench.py [--clients 1000] [--files 2000]
+Usage: python3 bench/sse_bench.py [--clients 1000] [--files 2000] [--client-procs 4]
            [--tether build/bin/tether] [--wrk-seconds 5] [--keep]
 Exit status: 0 when the figures were printed (even with MISMATCH lines),
 1 when something could not run, 2 on bad usage.
@@ -162,35 +164,74 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(p / 100.0 * len(ordered) + 0.5)) - 1))]
 
 
-async def sse_round(server: Server, clients_n: int) -> None:
-    clients = [Client() for _ in range(clients_n)]
-    started = time.monotonic()
-    # Connect in slices so that the listen backlog is never the limit.
-    for i in range(0, clients_n, 100):
-        await asyncio.gather(*(c.connect(server.port, server.token) for c in clients[i:i + 100]))
-    connect_s = time.monotonic() - started
-    gauge = await asyncio.to_thread(server.metric, "tether_sse_clients")
-    print(f"connected {clients_n} event streams in {connect_s:.2f} s (tether_sse_clients {gauge:.0f})")
-
+async def child_clients(port: int, token: str, count: int, ready, go, results) -> None:
+    """One client process: connects `count` streams, says so, reads one run."""
+    clients = [Client() for _ in range(count)]
+    for i in range(0, count, 100):
+        await asyncio.gather(*(c.connect(port, token) for c in clients[i:i + 100]))
     readers = [asyncio.create_task(c.read_run()) for c in clients]
-    accepted = await asyncio.to_thread(server.call, "POST", f"/api/v1/projects/{PROJECT}/sync")
-    run_id = accepted["run_id"]  # type: ignore[index]
-    sync_started = time.monotonic()
+    ready.put(count)
     await asyncio.wait_for(asyncio.gather(*readers), timeout=DEADLINE_S)
-    all_done_s = time.monotonic() - sync_started
-    finished = clients[0].finished
-
-    ids = [e[0] for e in clients[0].events]
-    mismatched = sum(1 for c in clients if [e[0] for e in c.events] != ids)
-    latencies = [e[2] for c in clients for e in c.events]
-    by_type: dict[str, list[float]] = {}
+    results.put(([[e[0] for e in c.events] for c in clients],
+                 [(e[1], e[2]) for c in clients for e in c.events],
+                 clients[0].finished))
     for c in clients:
-        for _, event_type, latency in c.events:
-            by_type.setdefault(event_type, []).append(latency)
+        c.close()
+
+
+def child_main(port: int, token: str, count: int, ready, go, results) -> None:
+    try:
+        asyncio.run(child_clients(port, token, count, ready, go, results))
+    except Exception as e:  # reported by the parent
+        results.put(e)
+
+
+def sse_round(server: Server, clients_n: int, procs: int) -> None:
+    import multiprocessing as mp
+    ctx = mp.get_context("fork")
+    ready, results = ctx.Queue(), ctx.Queue()
+    shares = [clients_n // procs + (1 if i < clients_n % procs else 0) for i in range(procs)]
+    started = time.monotonic()
+    children = [ctx.Process(target=child_main, args=(server.port, server.token, n, ready, None, results))
+                for n in shares if n > 0]
+    for child in children:
+        child.start()
+    try:
+        connected = sum(ready.get(timeout=120) for _ in children)
+        connect_s = time.monotonic() - started
+        gauge = server.metric("tether_sse_clients")
+        print(f"connected {connected} event streams from {len(children)} client processes in {connect_s:.2f} s "
+              f"(tether_sse_clients {gauge:.0f})")
+        accepted = server.call("POST", f"/api/v1/projects/{PROJECT}/sync")
+        run_id = accepted["run_id"]  # type: ignore[index]
+        sync_started = time.monotonic()
+        id_lists: list[list[int]] = []
+        deliveries: list[tuple[str, float]] = []
+        finished: dict = {}
+        for _ in children:
+            got = results.get(timeout=DEADLINE_S)
+            if isinstance(got, Exception):
+                raise BenchError(f"a client process failed: {got}")
+            id_lists.extend(got[0])
+            deliveries.extend(got[1])
+            finished = got[2] or finished
+        all_done_s = time.monotonic() - sync_started
+    finally:
+        for child in children:
+            child.join(timeout=10)
+            if child.is_alive():
+                child.kill()
+
+    ids = id_lists[0] if id_lists else []
+    mismatched = sum(1 for other in id_lists if other != ids)
+    latencies = [d[1] for d in deliveries]
+    by_type: dict[str, list[float]] = {}
+    for event_type, latency in deliveries:
+        by_type.setdefault(event_type, []).append(latency)
     print(f"sync (run {run_id}): outcome {finished.get('outcome')}, {finished.get('added')} files added, "
           f"{len(ids)} events; every client had them all {all_done_s:.2f} s after the sync was accepted")
-    if mismatched:
-        print(f"MISMATCH: {mismatched} of {clients_n} clients got a different list of event ids")
+    if len(id_lists) != clients_n or mismatched:
+        print(f"MISMATCH: {mismatched} of {len(id_lists)} clients (of {clients_n}) got a different list of event ids")
     if ids != sorted(set(ids)):
         print("MISMATCH: event ids are not strictly increasing")
     print(f"delivery latency over {len(latencies)} deliveries (created_at to receipt): "
@@ -199,8 +240,6 @@ async def sse_round(server: Server, clients_n: int) -> None:
     for event_type, values in sorted(by_type.items()):
         print(f"  {event_type:16s} {len(values):7d} deliveries  p50 {statistics.median(values):8.1f} ms  "
               f"p99 {percentile(values, 99):8.1f} ms")
-    for c in clients:
-        c.close()
 
 
 def wrk_round(server: Server, seconds: int) -> None:
@@ -252,6 +291,7 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=2000, help="files in the synced repository")
     parser.add_argument("--tether", type=Path, default=root / "build" / "bin" / "tether")
     parser.add_argument("--wrk-seconds", type=int, default=5)
+    parser.add_argument("--client-procs", type=int, default=4, help="processes the clients are spread over")
     parser.add_argument("--keep", action="store_true", help="keep the temporary work directory")
     args = parser.parse_args()
     if not args.tether.exists():
@@ -271,7 +311,7 @@ def main() -> int:
         make_repo(workdir / "repo", args.files)
         server = Server(args.tether, workdir)
         server.call("POST", "/api/v1/projects", {"name": PROJECT, "repo": str(workdir / "repo")})
-        asyncio.run(sse_round(server, args.clients))
+        sse_round(server, args.clients, max(1, min(args.client_procs, args.clients)))
         wrk_round(server, args.wrk_seconds)
         return 0
     except (BenchError, OSError, asyncio.TimeoutError, KeyError, ValueError) as e:

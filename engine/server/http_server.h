@@ -9,10 +9,16 @@
 // Responder from any thread (so handlers can run on worker pools and never
 // block the event loop).
 //
+// A response with a StreamSource (Server-Sent Events) is streamed: the
+// header goes out without a length and with "Connection: close", then the
+// source writes pieces to its StreamSink; each piece is written with its own
+// `write_timeout`, the queue is bounded (a full queue closes the stream),
+// and the connection is read only to notice the client leaving.
+//
 // Graceful shutdown (Shutdown, or SIGINT/SIGTERM after HandleSignals): the
 // listening socket closes at once; connections waiting for a request close;
-// a request already read is answered (with "Connection: close"); Run
-// returns when the last connection is gone.
+// a request already read is answered (with "Connection: close"); streams
+// are closed; Run returns when the last connection is gone.
 //
 // Ownership: the server borrows its handler, which must outlive it.
 // Thread safety: Listen, HandleSignals and Run are called once each, in that

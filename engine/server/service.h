@@ -5,9 +5,10 @@
 // commit or roll back on their own, never cut), queued syncs are recorded as
 // interrupted, events are flushed; it returns OK.
 //
-// Where SSE and metrics will plug in: the shared sync::EventLog is the
-// fan-out point for live events (EventLog::AddListener), and Api::Routes is
-// the route table new endpoints join.
+// Beside the API it runs the event hub (GET /api/v1/events: the EventLog's
+// committed batches fanned out to Server-Sent Events streams, and the
+// events retention) and keeps the metrics (GET /metrics), whose sync
+// counters the sync runner feeds.
 //
 // Thread safety: RunService is called once, from the main thread.
 #ifndef TETHER_ENGINE_SERVER_SERVICE_H_
