@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tether needs, from Debian 12's packages
 # (postgresql: the tests start a throwaway cluster of their own; openssl: the
-# fake GitHub checks App JWTs with it).
+# fake GitHub checks App JWTs with it; chromium, nodejs and npm: the web
+# page's browser test, whose one npm package CTest installs with `npm ci`).
 # Does nothing when everything is already there; needs root (or sudo) otherwise.
 set -euo pipefail
 
@@ -9,13 +10,20 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git python3
   libboost-dev libgit2-dev libsoci-dev rapidjson-dev catch2 libcli11-dev
   libssl-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev sqlite3
-  postgresql openssl
+  postgresql openssl chromium
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js from elsewhere (NodeSource, nvm) is fine when it brings npm;
+# Debian's npm would conflict with NodeSource's nodejs.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  for p in nodejs npm; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 as_root=()

@@ -62,6 +62,8 @@ const std::vector<Api::Route>& Api::Table() {
       {"GET", "/api/v1/events", Access::kToken, &Api::StreamEvents},
       {"GET", "/metrics", Access::kHealth, &Api::GetMetrics},
       {"POST", "/webhooks/github", Access::kWebhook, &Api::GithubWebhook},
+      {"GET", "/", Access::kPublic, &Api::WebPage},
+      {"GET", "/assets/{file}", Access::kPublic, &Api::WebFile},
   };
   return table;
 }

@@ -6,7 +6,8 @@
 // The route table (Routes) is the one list of what the server answers; the
 // OpenAPI document lists the same paths (a test compares them).
 //
-// Auth: routes other than /healthz and /api/v1/openapi.json need
+// Auth: routes other than /healthz, /api/v1/openapi.json and the web page
+// (/ and /assets/{file}, which asks its user for a token) need
 // "Authorization: Bearer <token>" with a live API token; the token's tenant
 // is the only one whose projects the request sees or changes. /healthz
 // answers loopback peers without a token (every peer when
@@ -91,6 +92,8 @@ class Api : public RequestHandler {
   HttpResponse StreamEvents(Call& call);  // api_events.cc
   HttpResponse GetMetrics(Call& call);    // api_events.cc
   HttpResponse GithubWebhook(Call& call);
+  HttpResponse WebPage(Call& call);  // api_web.cc
+  HttpResponse WebFile(Call& call);  // api_web.cc
 
   // Helpers shared by the handlers.
   // The project `call.params["name"]` of the caller's tenant; NotFound for

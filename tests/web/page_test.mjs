@@ -1,0 +1,344 @@
+// The web page end to end in a real browser: Debian's chromium, headless,
+// driven by playwright-core, against the real `tether serve` on a free
+// loopback port with a fresh SQLite database and a real git repository.
+//
+// In the browser: a wrong token is refused and the right one accepted; an
+// invalid project shows the API's error next to the field it names; a
+// project is added, a branch picked from the selector and saved; "Sync now"
+// drives the progress bar to 100% from the event stream and the run appears
+// in the history; a 409 reads "already running"; documents are paged and
+// opened (their content shown as text, never as markup); a reload keeps the
+// token; without the stream, the page polls the run instead. A screenshot
+// goes to $TETHER_WEB_ARTIFACTS/web-page.png.
+//
+// Environment: TETHER_BIN (the tether binary), TETHER_WEB_ARTIFACTS (where
+// screenshots go), TETHER_CHROMIUM (default /usr/bin/chromium).
+// Exits 0 when every check passed, 1 otherwise; gives up after DEADLINE_MS.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const TETHER = process.env.TETHER_BIN;
+const ARTIFACTS = process.env.TETHER_WEB_ARTIFACTS || process.cwd();
+const CHROMIUM = process.env.TETHER_CHROMIUM || '/usr/bin/chromium';
+const DEADLINE_MS = 240000;
+const FILES = 300;  // in src/ on main; the release branch adds docs/
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tether-web-'));
+let server = null;
+let serverStderr = '';
+let context = null;
+let page = null;
+
+function log(message) {
+  process.stdout.write(`web test: ${message}\n`);
+}
+
+// ---- the world: a git repository, a config, a token, the server ---------
+
+function git(cwd, ...args) {
+  execFileSync('git', args, {
+    cwd,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env, HOME: work, GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'Web Test', GIT_AUTHOR_EMAIL: 'web@test.invalid',
+      GIT_COMMITTER_NAME: 'Web Test', GIT_COMMITTER_EMAIL: 'web@test.invalid',
+    },
+  });
+}
+
+function write(root, relative, text) {
+  const file = path.join(root, relative);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+// main: README.md and FILES files under src/; release/1.0 adds RELEASE.md
+// (markup that must be shown as text), a path that needs escaping in a URL,
+// and 20 notes.
+function makeRepository() {
+  const repo = path.join(work, 'repo');
+  fs.mkdirSync(repo);
+  git(repo, 'init', '-q', '-b', 'main');
+  write(repo, 'README.md', '# Demo\n\nA repository for the web page test.\n');
+  for (let i = 0; i < FILES; ++i) {
+    write(repo, `src/mod${i % 10}/file${String(i).padStart(3, '0')}.txt`, `file ${i}\n${'line\n'.repeat(i % 7)}`);
+  }
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'initial');
+  git(repo, 'checkout', '-q', '-b', 'release/1.0');
+  write(repo, 'RELEASE.md', 'Release 1.0\n<img src=x onerror="window.__injected = 1"><b>not bold</b>\n');
+  write(repo, 'docs/a b&c.md', 'a path with a space and an ampersand\n');
+  for (let i = 0; i < 20; ++i) write(repo, `docs/note-${String(i).padStart(2, '0')}.md`, `note ${i}\n`);
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'release 1.0');
+  git(repo, 'checkout', '-q', 'main');
+  return repo;
+}
+
+function tether(...args) {
+  return execFileSync(TETHER, ['--config', path.join(work, 'tether.json'), ...args],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+// Starts `tether serve` on a free port; resolves to its base URL.
+function startServer() {
+  return new Promise((resolve, reject) => {
+    server = spawn(TETHER, ['--config', path.join(work, 'tether.json'), 'serve', '--listen', '127.0.0.1:0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stderr.on('data', (chunk) => { serverStderr += chunk; });
+    server.on('exit', (code, signal) => {
+      server.exited = true;
+      reject(new Error(`tether serve exited (${code ?? signal}) before listening`));
+    });
+    const lines = readline.createInterface({ input: server.stdout });
+    lines.on('line', (line) => {
+      const listening = /^listening on (.+):(\d+)$/.exec(line);
+      if (listening) resolve(`http://${listening[1]}:${listening[2]}`);
+    });
+    setTimeout(() => reject(new Error('tether serve did not listen within 30 s')), 30000);
+  });
+}
+
+async function stopServer() {
+  if (!server || server.exited) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  const timer = setTimeout(() => server.kill('SIGKILL'), 20000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---- the browser -----------------------------------------------------------
+
+async function launchBrowser() {
+  return chromium.launchPersistentContext(path.join(work, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 1000 },
+  });
+}
+
+const text = async (selector) => (await page.locator(selector).textContent()) ?? '';
+
+async function expectText(selector, pattern, what) {
+  await page.waitForFunction(
+    ([s, source, flags]) => new RegExp(source, flags).test(document.querySelector(s)?.textContent ?? ''),
+    [selector, pattern.source, pattern.flags]).catch(async () => {
+    assert.fail(`${what}: ${selector} reads ${JSON.stringify(await text(selector))}, expected ${pattern}`);
+  });
+}
+
+// ---- the checks ------------------------------------------------------------
+
+async function run() {
+  assert.ok(TETHER && fs.existsSync(TETHER), 'set TETHER_BIN to the tether binary');
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (scripts/install-deps.sh)`);
+  const repo = makeRepository();
+  tether('init');
+  const token = tether('token', 'create', '--name', 'web-test').trim();
+  assert.match(token, /^tether_/);
+  const base = await startServer();
+  log(`server at ${base}, repository ${repo}`);
+
+  context = await launchBrowser();
+  page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(20000);
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  // The browser logs each error status it receives; the ones this test
+  // provokes (a wrong token, bad bodies, the 409) are expected.
+  const provoked = /^Failed to load resource: the server responded with a status of (400|401|409|422) /;
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !provoked.test(message.text())) {
+      problems.push(`console error: ${message.text()}`);
+    }
+  });
+  const foreign = [];
+  page.on('request', (request) => {
+    if (!request.url().startsWith(`${base}/`)) foreign.push(request.url());
+  });
+
+  // The page loads without a token and asks for one.
+  const loaded = await page.goto(`${base}/`);
+  assert.equal(loaded.status(), 200);
+  await page.getByLabel('Token', { exact: true }).waitFor();
+  assert.equal(await page.locator('#app').isHidden(), true, 'the app waits for a token');
+
+  // A wrong token is refused, the right one accepted; the stream goes live.
+  await page.getByLabel('Token', { exact: true }).fill('tether_not-a-token');
+  await page.getByRole('button', { name: 'Use this token' }).click();
+  await expectText('#token-error', /refused/, 'a wrong token');
+  await page.getByLabel('Token', { exact: true }).fill(token);
+  await page.getByRole('button', { name: 'Use this token' }).click();
+  await page.locator('#app').waitFor();
+  await page.locator('#connection[data-stream="live"]').waitFor();
+  log('token accepted, event stream live');
+
+  // The API's validation errors appear next to the field they name.
+  await page.getByLabel('Name', { exact: true }).fill('-bad name');
+  await page.getByLabel('Repository', { exact: true }).fill(repo);
+  await page.getByRole('button', { name: 'Add project' }).click();
+  await expectText('#add-name-error', /\S/, 'an invalid name');
+  assert.equal(await page.locator('#add-name').getAttribute('aria-invalid'), 'true');
+  assert.equal(await text('#add-repo-error'), '', 'only the named field shows the error');
+  await page.getByLabel('Name', { exact: true }).fill('demo');
+  await page.getByLabel('Repository', { exact: true }).fill(path.join(work, 'no-such-repo'));
+  await page.getByRole('button', { name: 'Add project' }).click();
+  await expectText('#add-repo-error', /\S/, 'a repository that does not exist');
+  assert.equal(await text('#add-name-error'), '', 'the name is fine now');
+  log(`field errors shown: ${await text('#add-repo-error')}`);
+
+  // Add the project for real.
+  await page.getByLabel('Repository', { exact: true }).fill(repo);
+  await page.getByLabel(/Provider/).fill('local-git');
+  await page.getByRole('button', { name: 'Add project' }).click();
+  await page.locator('#projects-body tr[data-project="demo"]').waitFor();
+  await page.locator('#project-section').waitFor();
+  await expectText('#project-heading', /demo/, 'the new project is open');
+  await expectText('#projects-body tr[data-project="demo"]', /never synced/, 'the new project\'s status');
+
+  // Pick the release branch from the selector and save it.
+  await page.locator('#branch-select option[value="release/1.0"]').waitFor({ state: 'attached' });
+  const branches = await page.locator('#branch-select option').evaluateAll((options) => options.map((o) => o.value));
+  assert.deepEqual(branches.sort(), ['main', 'release/1.0']);
+  await page.getByLabel('Branch', { exact: true }).selectOption('release/1.0');
+  await page.getByRole('button', { name: 'Save branch' }).click();
+  await expectText('#branch-error', /release\/1\.0 selected/, 'the saved branch');
+  await expectText('#projects-body tr[data-project="demo"]', /release\/1\.0/, 'the list shows the branch');
+  log('branch release/1.0 selected');
+
+  // Sync now: the bar follows the events to 100% and the run is listed.
+  await page.evaluate(() => {
+    window.__progress = [];
+    const bar = document.getElementById('progress');
+    new MutationObserver(() => window.__progress.push([bar.value, bar.dataset.source]))
+      .observe(bar, { attributes: true, attributeFilter: ['value', 'data-source'] });
+  });
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expectText('#sync-message', /Run \d+ started/, 'the accepted sync');
+  const runId = (await text('#sync-message')).match(/Run (\d+)/)[1];
+  await page.locator(`#progress[data-outcome][data-run="${runId}"]`).waitFor({ state: 'attached', timeout: 60000 });
+  assert.equal(await page.locator('#progress').getAttribute('data-outcome'), 'succeeded');
+  assert.equal(await page.locator('#progress').evaluate((bar) => bar.value), 100);
+  assert.equal(await page.locator('#progress').getAttribute('data-source'), 'events', 'driven by the stream');
+  await expectText('#progress-text', new RegExp(`Run ${runId} succeeded.*${FILES + 23} added`), 'the outcome');
+  const seen = await page.evaluate(() => window.__progress);
+  assert.ok(seen.some(([, source]) => source === 'events'), `progress from events: ${JSON.stringify(seen)}`);
+  const runRow = page.locator(`#runs-body tr[data-run="${runId}"]`);
+  await runRow.waitFor();
+  await expectText(`#runs-body tr[data-run="${runId}"]`, /succeeded/, 'the run in the history');
+  await expectText(`#runs-body tr[data-run="${runId}"] .timings`, /write \d/, 'the run\'s phase timings');
+  await expectText('#projects-body tr[data-project="demo"]', /synced/, 'the project\'s status after the sync');
+  log(`run ${runId} reached 100% (${seen.length} progress updates) and is in the history`);
+
+  // A 409 from the API reads "already running" (the API is asked for real
+  // below; here its answer is held fixed, as a real one needs a slow sync).
+  await page.route('**/api/v1/projects/demo/sync', (route) => route.fulfill({
+    status: 409,
+    contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'urn:tether:problem:conflict', title: 'Conflict', status: 409,
+                           detail: 'project "demo" is being synced by run 99' }),
+  }));
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expectText('#sync-message', /^Already running/, 'a 409');
+  await page.unroute('**/api/v1/projects/demo/sync');
+
+  // A second real sync has nothing new: it still ends at 100%.
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expectText('#sync-message', /Run \d+ started/, 'the second sync');
+  const secondId = (await text('#sync-message')).match(/Run (\d+)/)[1];
+  assert.notEqual(secondId, runId);
+  await page.locator(`#progress[data-outcome="noop"][data-run="${secondId}"]`).waitFor({ state: 'attached' });
+  await page.locator(`#runs-body tr[data-run="${secondId}"]`).waitFor();
+  assert.equal(await page.locator('#runs-body tr').count(), 2);
+
+  // Documents: paged, opened by a click, content shown as text.
+  await page.locator('#documents-list li').first().waitFor();
+  assert.equal(await page.locator('#documents-list li').count(), 50, 'a full first page');
+  const firstPage = await page.locator('#documents-list button').first().textContent();
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.waitForFunction((first) => document.querySelector('#documents-list button')?.textContent !== first,
+    firstPage);
+  await page.getByRole('button', { name: 'First page' }).click();
+  await page.locator('#documents-list button[data-path="RELEASE.md"]').click();
+  await expectText('#document-title', /^RELEASE\.md$/, 'the opened document');
+  await expectText('#document-content', /<img src=x onerror="window.__injected = 1"><b>not bold<\/b>/,
+    'the content as text');
+  assert.equal(await page.evaluate(() => window.__injected), undefined, 'document content ran as markup');
+  assert.equal(await page.locator('#document-view img, #document-view b').count(), 0);
+  await page.locator('#documents-list button[data-path="docs/a b&c.md"]').click();
+  await expectText('#document-content', /a path with a space and an ampersand/, 'a path that needs escaping');
+  await page.locator('#documents-list button[data-path="RELEASE.md"]').click();
+  await expectText('#document-title', /^RELEASE\.md$/, 'the document for the screenshot');
+  log('documents paged and opened');
+
+  const screenshot = path.join(ARTIFACTS, 'web-page.png');
+  await page.screenshot({ path: screenshot, fullPage: true });
+  log(`screenshot: ${screenshot}`);
+
+  // A reload remembers the token and the open project.
+  await page.reload();
+  await page.locator('#app').waitFor();
+  assert.equal(await page.locator('#token-section').isHidden(), true, 'the token is remembered');
+  await expectText('#project-heading', /demo/, 'the open project after a reload');
+  await page.locator(`#runs-body tr[data-run="${secondId}"]`).waitFor();
+
+  assert.deepEqual(foreign, [], 'the page fetches nothing from elsewhere');
+  assert.deepEqual(problems, [], 'the page logs no errors');
+
+  // Without the event stream the page polls the run: it still ends at 100%.
+  await page.route('**/api/v1/events', (route) => route.abort());
+  await page.reload();
+  await page.locator('#connection[data-stream="down"]').waitFor();
+  await page.locator('#project-section').waitFor();
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expectText('#sync-message', /Run \d+ started/, 'a sync without the stream');
+  const polledId = (await text('#sync-message')).match(/Run (\d+)/)[1];
+  await page.locator(`#progress[data-outcome="noop"][data-run="${polledId}"]`).waitFor({ state: 'attached' });
+  assert.equal(await page.locator('#progress').getAttribute('data-source'), 'polling');
+  assert.equal(await page.locator('#progress').evaluate((bar) => bar.value), 100);
+  log(`without the stream, run ${polledId} reached 100% by polling`);
+}
+
+// ---- main ------------------------------------------------------------------
+
+async function cleanUp() {
+  if (context) await context.close().catch(() => {});
+  await stopServer().catch(() => {});
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+async function main() {
+  const deadline = setTimeout(async () => {
+    process.stderr.write(`web test: FAILED: gave up after ${DEADLINE_MS / 1000} s\n`);
+    if (server && !server.exited) server.kill('SIGKILL');
+    process.exit(1);
+  }, DEADLINE_MS);
+  let failed = false;
+  try {
+    await run();
+    log('all checks passed');
+  } catch (error) {
+    failed = true;
+    process.stderr.write(`web test: FAILED: ${error.stack || error}\n`);
+    if (page) {
+      const shot = path.join(ARTIFACTS, 'web-page-failure.png');
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      process.stderr.write(`web test: screenshot of the failure: ${shot}\n`);
+    }
+    if (serverStderr) process.stderr.write(`tether serve's stderr:\n${serverStderr}\n`);
+  }
+  await cleanUp();
+  clearTimeout(deadline);
+  process.exit(failed ? 1 : 0);
+}
+
+main();
