@@ -47,12 +47,12 @@ std::string EventFrame(int64_t id, const std::string& type, const std::string& p
   return frame;
 }
 
-Result<std::vector<StreamEvent>> ReadEvents(db::Database* db, int64_t after_id, int limit,
+Result<std::vector<StreamEvent>> ReadEvents(db::Database* db, int64_t after_id, int64_t up_to_id, int limit,
                                             const EventFilter* filter) {
   std::string sql =
       "SELECT e.id, e.project_id, e.run_id, e.type, e.payload, e.created_at, p.name, p.tenant_id"
-      " FROM events e LEFT JOIN projects p ON p.id = e.project_id"
-      " WHERE e.id > :after AND (e.project_id IS NULL OR p.id IS NOT NULL)";
+      " FROM events e LEFT JOIN projects p ON p.id = e.project_id WHERE e.id > :after";
+  if (up_to_id > 0) sql += " AND e.id <= " + std::to_string(up_to_id);
   long long after = after_id, project = filter != nullptr ? filter->project_id : 0;
   std::string tenant = filter != nullptr ? filter->tenant_id : std::string();
   if (filter != nullptr) {
@@ -67,9 +67,12 @@ Result<std::vector<StreamEvent>> ReadEvents(db::Database* db, int64_t after_id, 
       event.id = db::RowInt(row, 0);
       event.project_id = db::RowInt(row, 1);
       event.tenant_id = db::RowText(row, 7);
-      event.frame = std::make_shared<const std::string>(EventFrame(event.id, db::RowText(row, 3), db::RowText(row, 4),
-                                                                   db::RowText(row, 6), db::RowInt(row, 2),
-                                                                   db::RowText(row, 5)));
+      const bool visible = event.project_id == 0 || row.get_indicator(7) != soci::i_null;
+      if (visible) {
+        event.frame = std::make_shared<const std::string>(EventFrame(
+            event.id, db::RowText(row, 3), db::RowText(row, 4), db::RowText(row, 6), db::RowInt(row, 2),
+            db::RowText(row, 5)));
+      }
       events.push_back(std::move(event));
     }
   };

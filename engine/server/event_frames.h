@@ -43,11 +43,12 @@ struct EventFilter {
 std::string EventFrame(int64_t id, const std::string& type, const std::string& payload_json,
                        const std::string& project_name, int64_t run_id, const std::string& created_at);
 
-// Events with id > `after_id`, in id order, at most `limit`. With a filter,
-// only those it allows; without (nullptr), all (the hub sorts them out).
-// Events of a project the connection cannot see (deleted, or another tenant
-// under row-level security) are left out.
-Result<std::vector<StreamEvent>> ReadEvents(db::Database* db, int64_t after_id, int limit,
+// Events with `after_id` < id <= `up_to_id` (0: no upper bound), in id
+// order, at most `limit`. With a filter, only those it allows; events of a
+// project the connection cannot see (deleted, or another tenant under
+// row-level security) are left out. Without (nullptr), every row, those of
+// projects it cannot see with a null `frame` (the hub needs their ids).
+Result<std::vector<StreamEvent>> ReadEvents(db::Database* db, int64_t after_id, int64_t up_to_id, int limit,
                                             const EventFilter* filter);
 
 // The largest events.id; 0 for an empty table.

@@ -115,8 +115,11 @@ class EventHub::Client : public StreamSource, public std::enable_shared_from_thi
     Result<std::vector<StreamEvent>> rows = Status::Unavailable("no database");
     Result<db::Database*> db = context.database();
     if (db.ok()) {
+      // Only up to what the hub has delivered: past that, events come live
+      // (kept aside meanwhile), in the hub's order, so none is skipped.
+      const int64_t up_to = hub_->delivered_.load();
       Status bound = auth::BindTenant(*db, filter_.tenant_id);
-      rows = bound.ok() ? ReadEvents(*db, from, page_, &filter_) : Result<std::vector<StreamEvent>>(bound);
+      rows = bound.ok() ? ReadEvents(*db, from, up_to, page_, &filter_) : Result<std::vector<StreamEvent>>(bound);
       if (!rows.ok()) context.ResetDatabase();
     }
     if (!rows.ok()) {
@@ -128,7 +131,7 @@ class EventHub::Client : public StreamSource, public std::enable_shared_from_thi
       std::lock_guard<std::mutex> lock(mutex_);
       if (closed_) return;
       for (const StreamEvent& event : *rows) {
-        if (event.id <= cursor_) continue;
+        if (event.id <= cursor_ || !event.frame) continue;
         cursor_ = event.id;
         if (!sink_->Write(event.frame)) {
           closed_ = true;
@@ -257,7 +260,7 @@ void EventHub::FeederLoop() {
     }
     for (const std::vector<sync::PersistedEvent>& batch : batches) {
       if (batch.empty() || batch.back().id <= delivered_) continue;
-      if (batch.front().id != delivered_ + 1) {
+      if (batch.front().id != delivered_ + 1 || !waiting_.empty()) {
         // Something else wrote in between (another process), or ids were
         // skipped: the table says what came before (and holds this batch).
         CatchUp();
@@ -265,10 +268,14 @@ void EventHub::FeederLoop() {
       }
       FromLog(batch);
     }
+    Release();
     const Clock::time_point now = Clock::now();
-    if (now >= next_poll) {
+    if (now >= next_poll || !waiting_.empty()) {
+      // While events wait behind a missing id, the table is read again
+      // soon: the transaction that holds the id may commit any moment.
       CatchUp();
-      next_poll = now + options_.poll_interval;
+      Release();
+      next_poll = now + (waiting_.empty() ? options_.poll_interval : kGapPoll);
     }
     if (now >= next_beat) {
       Heartbeat();
@@ -303,19 +310,47 @@ void EventHub::Prune() {
 
 void EventHub::CatchUp() {
   constexpr int kPage = 1000;
+  int64_t after = delivered_;
   while (true) {
     db::Database* db = Db();
     if (db == nullptr) return;
-    Result<std::vector<StreamEvent>> events = ReadEvents(db, delivered_, kPage, nullptr);
+    Result<std::vector<StreamEvent>> events = ReadEvents(db, after, 0, kPage, nullptr);
     if (!events.ok()) {
       db_.reset();  // the next round reconnects
       return;
     }
-    for (const StreamEvent& event : *events) {
-      delivered_ = event.id;
-      Deliver(event);
+    for (StreamEvent& event : *events) {
+      after = event.id;
+      Offer(std::move(event));
     }
+    Release();  // delivers what follows on, before reading more
     if (events->size() < static_cast<size_t>(kPage)) return;
+  }
+}
+
+void EventHub::Offer(StreamEvent event) {
+  if (event.id <= delivered_) return;
+  const int64_t id = event.id;
+  waiting_.emplace(id, std::move(event));
+}
+
+void EventHub::Release() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!waiting_.empty()) {
+    auto first = waiting_.begin();
+    if (first->first != delivered_ + 1) {
+      // A missing id: another transaction may have taken it and not yet
+      // committed (PostgreSQL sequences hand ids out at insert time). Its
+      // event should go first; after `gap_grace` the id counts as never
+      // coming (a rolled-back transaction, or a row this connection cannot
+      // see).
+      if (!gap_since_) gap_since_ = now;
+      if (now - *gap_since_ < options_.gap_grace) return;
+    }
+    gap_since_.reset();
+    delivered_ = first->first;
+    if (first->second.frame) Deliver(first->second);
+    waiting_.erase(first);
   }
 }
 
@@ -340,8 +375,6 @@ void EventHub::FromLog(const std::vector<sync::PersistedEvent>& batch) {
     return;  // the next poll reads the batch from the table
   }
   for (const sync::PersistedEvent& persisted : batch) {
-    if (persisted.id <= delivered_) continue;
-    delivered_ = persisted.id;
     const sync::Event& e = persisted.event;
     StreamEvent event;
     event.id = persisted.id;
@@ -349,14 +382,18 @@ void EventHub::FromLog(const std::vector<sync::PersistedEvent>& batch) {
     std::string name;
     if (e.project_id > 0) {
       auto it = projects.find(persisted.id);
-      if (it == projects.end()) continue;  // gone, or not visible to this connection
+      if (it == projects.end()) {
+        Offer(std::move(event));  // gone, or not visible: its id passes, nothing is sent
+        continue;
+      }
       name = it->second.first;
       event.tenant_id = it->second.second;
     }
     event.frame = std::make_shared<const std::string>(
         EventFrame(persisted.id, e.type, e.payload_json, name, e.run_id, e.created_at));
-    Deliver(event);
+    Offer(std::move(event));
   }
+  Release();
 }
 
 void EventHub::Deliver(const StreamEvent& event) {

@@ -16,9 +16,15 @@
 // events that came meanwhile are kept aside and sent if their id is past the
 // replay, so nothing is missed and nothing comes twice. A client without
 // Last-Event-ID starts after the last id the hub had delivered when it
-// connected. Ids reach clients in increasing order. (The one case this
-// cannot cover: on PostgreSQL, an event of another process that commits
-// after a later id was already delivered is not streamed; the table has it.)
+// connected. Ids reach clients in increasing order: an event whose id
+// skips ahead waits (up to `gap_grace`, reading the table every 20 ms) for
+// the missing ids, which another process's transaction may hold and not yet
+// have committed (PostgreSQL sequences hand ids out at insert time). The
+// one case this cannot cover: such a transaction committing after
+// `gap_grace`; its events are in the table but not streamed.
+//
+// Replays read only up to the last id the hub delivered, and the rest comes
+// live, so a replay never runs ahead of a missing id either.
 //
 // Slow clients: each stream's queue is bounded (StreamSink); when it is
 // full the stream is closed and the client dropped. Writing to a stream
@@ -39,6 +45,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -65,6 +72,9 @@ struct EventHubOptions {
   // `prune_interval`.
   EventRetention retention;
   std::chrono::milliseconds prune_interval{300000};
+  // How long events wait behind a missing id for the transaction that
+  // holds it to commit, before the id is given up.
+  std::chrono::milliseconds gap_grace{2000};
 };
 
 class EventHub {
@@ -98,6 +108,11 @@ class EventHub {
   void CatchUp();
   // Delivers a batch the log committed (its ids follow `delivered_`).
   void FromLog(const std::vector<sync::PersistedEvent>& batch);
+  // Events go to clients in id order, through `waiting_`: Offer adds one,
+  // Release delivers those that follow on from `delivered_` (and, after
+  // `gap_grace`, those behind a missing id).
+  void Offer(StreamEvent event);
+  void Release();
   void Deliver(const StreamEvent& event);
   void Heartbeat();
   void Prune();
@@ -115,8 +130,14 @@ class EventHub {
   std::vector<std::shared_ptr<Client>> clients_;
   std::atomic<int64_t> delivered_{0};  // the last id handed to clients
 
-  std::unique_ptr<db::Database> db_;  // the feeder thread's
+  // The feeder thread's.
+  std::unique_ptr<db::Database> db_;
+  std::map<int64_t, StreamEvent> waiting_;
+  std::optional<std::chrono::steady_clock::time_point> gap_since_;
   std::thread feeder_;
+
+  // How often the table is read while events wait behind a missing id.
+  static constexpr std::chrono::milliseconds kGapPoll{20};
 };
 
 }  // namespace tether::server

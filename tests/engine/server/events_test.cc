@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <regex>
 #include <set>
@@ -207,6 +208,35 @@ TEST_CASE("events of a sync run by the CLI against the same database reach the s
   CHECK(IdsOf(events) == s.Ids("project_id = " + std::to_string(s.ProjectId("web"))));
   CHECK(events.back().data.find("\"trigger\"") == std::string::npos);  // run.finished has no trigger
   CHECK(events.front().data.find("\"trigger\":\"cli\"") != std::string::npos);
+}
+
+TEST_CASE("an event of another process committed after later ids were written still comes first") {
+  Served s;
+  s.AddGitProject("web");
+  const int64_t project = s.ProjectId("web");
+  auto stream = s.Stream("/api/v1/events?project=web");
+  // Another process takes an id and holds its transaction open while the
+  // server's sync writes later ids (on PostgreSQL; on SQLite the server's
+  // writer waits for the lock instead).
+  soci::session& other = s.env.cli().db().session();
+  other.begin();
+  long long pid = project;
+  other << "INSERT INTO events (project_id, run_id, type, payload, created_at)"
+           " VALUES (:p, NULL, 'test.early', '{}', '2999-01-01T00:00:00.000Z')",
+      soci::use(pid);
+  // (On SQLite the request itself waits for the lock: it runs aside.)
+  auto accepted = std::async(std::launch::async, [&] { return s.Call("POST", "/api/v1/projects/web/sync"); });
+  ::usleep(700 * 1000);
+  other.commit();
+  const HttpReply reply = accepted.get();
+  INFO(reply.body);
+  REQUIRE(reply.status == 202);
+  const int64_t run = reply.Json()["run_id"].GetInt64();
+  REQUIRE(stream->WaitFor([&](const std::vector<SseEvent>& events) { return HasType(events, "run.finished"); }));
+  REQUIRE(Eventually([&] { return s.Outcome(run) == "succeeded"; }));
+  const std::vector<SseEvent> events = stream->events();
+  CHECK(IdsOf(events) == s.Ids("project_id = " + std::to_string(project)));
+  CHECK(events.front().type == "test.early");
 }
 
 TEST_CASE("Last-Event-ID in the middle of a sync resumes with no gap and no duplicate") {
