@@ -4,8 +4,10 @@
 // The page itself is tested in a browser (tests/web).
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "engine/server/web_assets.h"
@@ -47,6 +49,19 @@ TEST_CASE("the web page and its files are served without a token, with their typ
   }
   CHECK(FindWebAsset("app.js")->content_type == "text/javascript; charset=utf-8");
   CHECK(FindWebAsset("style.css")->content_type == "text/css; charset=utf-8");
+}
+
+TEST_CASE("the embedded files are the files of engine/server/web byte for byte") {
+  REQUIRE(WebAssets().size() == 4);
+  for (const auto& asset : WebAssets()) {
+    INFO(asset.name);
+    std::ifstream in(std::string(TETHER_SOURCE_DIR) + "/engine/server/web/" + std::string(asset.name),
+                     std::ios::binary);
+    REQUIRE(in);
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK(text.str() == std::string(asset.body));
+  }
 }
 
 TEST_CASE("an unchanged web file is a 304 without a body") {
