@@ -13,8 +13,13 @@ Result<int64_t> PruneEvents(db::Database* db, const EventRetention& retention) {
     if (retention.days > 0) {
       // created_at is ISO 8601 UTC throughout, so text order is time order.
       const std::string cutoff = Iso8601FromUnixSeconds(NowUnixSeconds() - int64_t{retention.days} * 86400);
-      soci::statement statement = (db->session().prepare << "DELETE FROM events WHERE created_at < :cutoff",
-                                   soci::use(cutoff));
+      // The newest event always stays: SQLite gives a new row the largest
+      // id + 1, so an empty table would start the ids again from 1, under
+      // the Last-Event-ID of every client.
+      soci::statement statement =
+          (db->session().prepare << "DELETE FROM events WHERE created_at < :cutoff"
+                                    " AND id < (SELECT MAX(id) FROM events)",
+           soci::use(cutoff));
       statement.execute(true);
       deleted += statement.get_affected_rows();
     }

@@ -1,5 +1,6 @@
 // Retention of the events table: events older than a number of days, and
-// beyond a number of rows (the newest are kept), are deleted. The event
+// beyond a number of rows (the newest are kept), are deleted; the newest
+// event always stays, so that ids never start again (see the .cc). The event
 // hub runs it at start and then periodically (config server.
 // events_retention_days, events_max_rows, events_prune_seconds).
 //

@@ -445,8 +445,22 @@ TEST_CASE("retention deletes old events at start and periodically") {
   CHECK(Eventually([&] { return env.cli().Count("SELECT COUNT(*) FROM events WHERE type = 'old'") == 0; }, 10));
   env.cli().db().session() << "INSERT INTO events (project_id, run_id, type, payload, created_at)"
                               " VALUES (NULL, NULL, 'old', '{}', '2001-01-01T00:00:00.000Z')";
+  env.cli().db().session() << "INSERT INTO events (project_id, run_id, type, payload, created_at)"
+                              " VALUES (NULL, NULL, 'recent', '{}', '2999-01-01T00:00:00.000Z')";
   CHECK(Eventually([&] { return env.cli().Count("SELECT COUNT(*) FROM events WHERE type = 'old'") == 0; }, 10));
-  CHECK(env.cli().Count("SELECT COUNT(*) FROM events WHERE type = 'recent'") == 1);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM events WHERE type = 'recent'") == 2);
+}
+
+TEST_CASE("retention keeps the newest event even when it is old so that ids never start again") {
+  ServeEnv env(R"("events_retention_days": 1, "events_prune_seconds": 1)");
+  for (int i = 0; i < 3; ++i) {
+    env.cli().db().session() << "INSERT INTO events (project_id, run_id, type, payload, created_at)"
+                                " VALUES (NULL, NULL, 'old', '{}', '2000-01-01T00:00:00.000Z')";
+  }
+  const long long newest = env.cli().Count("SELECT MAX(id) FROM events");
+  ServeProcess server(env.config());
+  CHECK(Eventually([&] { return env.cli().Count("SELECT COUNT(*) FROM events") == 1; }, 10));
+  CHECK(env.cli().Count("SELECT MIN(id) FROM events") == newest);
 }
 
 TEST_CASE("retention keeps at most events_max_rows events, the newest") {
