@@ -8,8 +8,8 @@
 // drives the progress bar to 100% from the event stream and the run appears
 // in the history; a 409 reads "already running"; documents are paged and
 // opened (their content shown as text, never as markup); a reload keeps the
-// token; without the stream, the page polls the run instead. A screenshot
-// goes to $TETHER_WEB_ARTIFACTS/web-page.png.
+// token; without the stream, the page polls the run instead; a failed run
+// shows its error. A screenshot goes to $TETHER_WEB_ARTIFACTS/web-page.png.
 //
 // Environment: TETHER_BIN (the tether binary), TETHER_WEB_ARTIFACTS (where
 // screenshots go), TETHER_CHROMIUM (default /usr/bin/chromium).
@@ -306,6 +306,22 @@ async function run() {
   assert.equal(await page.locator('#progress').getAttribute('data-source'), 'polling');
   assert.equal(await page.locator('#progress').evaluate((bar) => bar.value), 100);
   log(`without the stream, run ${polledId} reached 100% by polling`);
+
+  // A failed run shows its error: the selected branch is gone.
+  await page.unroute('**/api/v1/events');
+  await page.reload();
+  await page.locator('#connection[data-stream="live"]').waitFor();
+  await page.locator('#project-section').waitFor();
+  git(repo, 'branch', '-D', 'release/1.0');
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expectText('#sync-message', /Run \d+ started/, 'a sync of a deleted branch');
+  const failedId = (await text('#sync-message')).match(/Run (\d+)/)[1];
+  await page.locator(`#progress[data-outcome="failed"][data-run="${failedId}"]`).waitFor({ state: 'attached' });
+  await expectText('#progress-text', /failed.*release\/1\.0/, 'the failed run\'s error');
+  await page.locator(`#runs-body tr[data-run="${failedId}"]`).waitFor();
+  await expectText(`#runs-body tr[data-run="${failedId}"] .error-text`, /release\/1\.0/, 'the error in the history');
+  await expectText('#projects-body tr[data-project="demo"]', /branch missing/, 'the project\'s status');
+  log(`run ${failedId} failed and shows why: ${await text('#progress-text')}`);
 }
 
 // ---- main ------------------------------------------------------------------
