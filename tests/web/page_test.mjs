@@ -321,7 +321,16 @@ async function run() {
   await page.locator(`#runs-body tr[data-run="${failedId}"]`).waitFor();
   await expectText(`#runs-body tr[data-run="${failedId}"] .error-text`, /release\/1\.0/, 'the error in the history');
   await expectText('#projects-body tr[data-project="demo"]', /branch missing/, 'the project\'s status');
+  await expectText('#branch-select', /release\/1\.0 \(selected; no longer in the repository\)/, 'the lost branch');
   log(`run ${failedId} failed and shows why: ${await text('#progress-text')}`);
+
+  // The page without its style sheet still reads in order (for a look).
+  await page.route('**/assets/style.css', (route) => route.abort());
+  await page.reload();
+  await page.locator('#runs-body tr').first().waitFor();
+  const unstyled = path.join(ARTIFACTS, 'web-page-unstyled.png');
+  await page.screenshot({ path: unstyled, fullPage: true });
+  log(`screenshot without CSS: ${unstyled}`);
 }
 
 // ---- main ------------------------------------------------------------------

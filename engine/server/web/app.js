@@ -282,9 +282,15 @@ async function loadBranches() {
     throw error;
   }
   if (name !== state.selected) return;
-  select.replaceChildren(...data.branches.map((b) =>
+  const options = data.branches.map((b) =>
     el('option', { value: b.name, selected: b.name === data.selected },
-      b.name + (b.default ? ' (default)' : '') + (b.name === data.selected ? ' (selected)' : ''))));
+      b.name + (b.default ? ' (default)' : '') + (b.name === data.selected ? ' (selected)' : '')));
+  if (data.selected && !data.branches.some((b) => b.name === data.selected)) {
+    // The selected branch is gone from the repository: say so, offer the rest.
+    options.unshift(el('option', { value: data.selected, selected: true, disabled: true },
+      `${data.selected} (selected; no longer in the repository)`));
+  }
+  select.replaceChildren(...options);
   select.value = data.selected;
 }
 
@@ -366,7 +372,7 @@ async function finishRun(id, outcome, text, source) {
   bar.dataset.outcome = outcome;
   bar.dataset.run = String(id);
   setProgress(100, `Run ${id} ${text}`, source);
-  await Promise.all([loadProjects(), loadProjectFacts(), loadRuns(), loadDocuments(null)]);
+  await Promise.all([loadProjects(), loadProjectFacts(), loadBranches(), loadRuns(), loadDocuments(null)]);
 }
 
 // One event of the stream.
