@@ -79,6 +79,15 @@ class EventHub::Client : public StreamSource, public std::enable_shared_from_thi
     if (!sink_->Write(event.frame)) closed_ = true;
   }
 
+  // The table's ids went back (see EventHub::FeederLoop): events after `id`
+  // are new ones.
+  void Rewind(int64_t id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (cursor_ > id) cursor_ = id;
+    pending_.clear();
+    if (replaying_) pending_overflow_ = true;  // one more page, from the table
+  }
+
   void Heartbeat(const std::shared_ptr<const std::string>& frame) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_ || !sink_) return;
@@ -259,7 +268,18 @@ void EventHub::FeederLoop() {
       batches.swap(inbox_->batches);
     }
     for (const std::vector<sync::PersistedEvent>& batch : batches) {
-      if (batch.empty() || batch.back().id <= delivered_) continue;
+      if (batch.empty()) continue;
+      if (batch.front().id <= last_log_id_) {
+        // Ids went back: on SQLite a new row gets the largest id + 1, so
+        // deleting the newest events (a project deleted with its events)
+        // hands their ids out again. The log's own batches always carry new
+        // events, so streams go on from there.
+        std::fprintf(stderr, "tether: event ids went back from %lld to %lld (newest events deleted); streams go on\n",
+                     static_cast<long long>(last_log_id_), static_cast<long long>(batch.front().id));
+        Rewind(batch.front().id - 1);
+      }
+      last_log_id_ = batch.back().id;
+      if (batch.back().id <= delivered_) continue;
       if (batch.front().id != delivered_ + 1 || !waiting_.empty()) {
         // Something else wrote in between (another process), or ids were
         // skipped: the table says what came before (and holds this batch).
@@ -326,6 +346,18 @@ void EventHub::CatchUp() {
     Release();  // delivers what follows on, before reading more
     if (events->size() < static_cast<size_t>(kPage)) return;
   }
+}
+
+void EventHub::Rewind(int64_t id) {
+  delivered_ = id;
+  waiting_.clear();
+  gap_since_.reset();
+  std::vector<std::shared_ptr<Client>> clients;
+  {
+    std::lock_guard<std::mutex> lock(clients_mutex_);
+    clients = clients_;
+  }
+  for (const std::shared_ptr<Client>& client : clients) client->Rewind(id);
 }
 
 void EventHub::Offer(StreamEvent event) {

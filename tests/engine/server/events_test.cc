@@ -239,6 +239,32 @@ TEST_CASE("an event of another process committed after later ids were written st
   CHECK(events.front().type == "test.early");
 }
 
+TEST_CASE("a stream goes on after a project is deleted with the newest events") {
+  Served s;
+  s.AddGitProject("first");
+  auto stream = s.Stream();
+  const int64_t first = s.Sync("first");
+  REQUIRE(stream->WaitFor([&](const std::vector<SseEvent>& events) { return HasType(events, "run.finished"); }));
+  REQUIRE(Eventually([&] { return s.Outcome(first) == "succeeded"; }));
+  REQUIRE(s.Call("DELETE", "/api/v1/projects/first").status == 204);
+  const size_t seen = stream->events().size();
+  // On SQLite the next events (and runs) may get the deleted ones' ids again.
+  s.AddGitProject("second");
+  const int64_t second = s.Sync("second");
+  REQUIRE(Eventually([&] { return s.Outcome(second) == "succeeded"; }));
+  CHECK(stream->WaitFor(
+      [&](const std::vector<SseEvent>& events) { return events.size() > seen && events.back().type == "run.finished"; },
+      10));
+  const std::vector<SseEvent> all = stream->events();
+  const std::vector<SseEvent> of_second(all.begin() + static_cast<std::ptrdiff_t>(std::min(seen, all.size())), all.end());
+  CHECK(IdsOf(of_second) == s.Ids("run_id = " + std::to_string(second)));
+  CHECK(!of_second.empty());
+  // A new client replaying everything gets the second run, once.
+  auto replay = s.Stream("/api/v1/events?last_event_id=0");
+  CHECK(replay->WaitFor([&](const std::vector<SseEvent>& events) { return HasType(events, "run.finished"); }, 10));
+  CHECK(IdsOf(replay->events()) == s.Ids("run_id = " + std::to_string(second)));
+}
+
 TEST_CASE("Last-Event-ID in the middle of a sync resumes with no gap and no duplicate") {
   Served s;
   fs::path gate = s.AddGatedProject("held");
