@@ -4,14 +4,18 @@
 # fake GitHub checks App JWTs with it; chromium, nodejs and npm: the web
 # page's browser test, whose one npm package CTest installs with `npm ci`).
 # Does nothing when everything is already there; needs root (or sudo) otherwise.
+#   install-deps.sh           everything, for building and running every test
+#   install-deps.sh --build   only what building and running Tether needs
 set -euo pipefail
 
 packages=(
   g++ cmake ninja-build ccache pkg-config git python3
   libboost-dev libgit2-dev libsoci-dev rapidjson-dev catch2 libcli11-dev
   libssl-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev sqlite3
-  postgresql openssl chromium
 )
+build_only=0
+[ "${1:-}" = "--build" ] && build_only=1
+[ $build_only -eq 0 ] && packages+=(postgresql openssl chromium)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -19,7 +23,7 @@ for p in "${packages[@]}"; do
 done
 # Node.js from elsewhere (NodeSource, nvm) is fine when it brings npm;
 # Debian's npm would conflict with NodeSource's nodejs.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+if [ $build_only -eq 0 ] && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
   for p in nodejs npm; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
