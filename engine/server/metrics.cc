@@ -1,13 +1,19 @@
 #include "engine/server/metrics.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace tether::server {
 namespace {
 
+// Shortest form that reads back the same for the bucket bounds ("0.05",
+// not "0.050000000000000003"); enough digits for sums.
 std::string Number(double value) {
   char text[64];
-  std::snprintf(text, sizeof(text), "%.17g", value);
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof(text), "%.*g", precision, value);
+    if (std::strtod(text, nullptr) == value) break;
+  }
   return text;
 }
 

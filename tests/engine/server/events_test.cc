@@ -419,6 +419,8 @@ TEST_CASE("metrics count the sync and the connected event streams") {
   CHECK(s.Metric("tether_files_written_total{kind=\"deleted\"}") == 0);
   CHECK(s.Metric("tether_sync_duration_seconds_count") == 1);
   CHECK(s.Metric("tether_sync_duration_seconds_bucket{le=\"+Inf\"}") == 1);
+  CHECK(s.Metric("tether_sync_duration_seconds_bucket{le=\"60\"}") == 1);
+  CHECK(s.Metric("tether_sync_duration_seconds_bucket{le=\"0.05\"}") >= 0);
   CHECK(s.Metric("tether_provider_requests_total") >= 5 + 4);  // 5 blobs, and branches, resolve, diff
   CHECK(s.Metric("tether_rate_limit_waits_total") == 0);
   CHECK(s.Metric("tether_http_requests_total{route=\"/api/v1/projects/{name}/sync\",status=\"202\"}") == 1);
