@@ -1,8 +1,12 @@
 -- The first schema: projects, their sync settings and cursor, runs,
 -- documents and the event log. Timestamps are UTC ISO-8601 text.
 
+-- AUTOINCREMENT where ids are handed out to people and clients (project,
+-- run and event ids): SQLite would otherwise reuse the ids of deleted
+-- newest rows, and a run URL or a stream's Last-Event-ID could then name a
+-- different row.
 CREATE TABLE projects (
-  id         INTEGER PRIMARY KEY,
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
   name       TEXT NOT NULL UNIQUE,
   tenant_id  TEXT NOT NULL DEFAULT 'default',
   created_at TEXT NOT NULL
@@ -27,7 +31,7 @@ CREATE TABLE project_syncs (
 );
 
 CREATE TABLE sync_runs (
-  id             INTEGER PRIMARY KEY,
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
   project_id     INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
   trigger        TEXT NOT NULL,
   started_at     TEXT NOT NULL,
@@ -74,7 +78,7 @@ CREATE TABLE documents (
 );
 
 CREATE TABLE events (
-  id         INTEGER PRIMARY KEY,
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
   project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE,
   run_id     INTEGER,
   type       TEXT NOT NULL,
