@@ -1,5 +1,6 @@
 #include "engine/server/sync_runner.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <utility>
@@ -10,11 +11,14 @@ namespace tether::server {
 
 SyncRunner::SyncRunner(std::string database_url, const plugin_host::PluginHost* plugins, sync::EventLog* events,
                        sync::SyncOptions options, int workers, int queue_capacity, Metrics* metrics)
-    : plugins_(plugins),
+    : database_url_(database_url),
+      plugins_(plugins),
       events_(events),
       metrics_(metrics),
       options_(std::move(options)),
-      pool_("sync", std::move(database_url), workers, queue_capacity) {}
+      pool_("sync", std::move(database_url), workers, queue_capacity) {
+  retry_thread_ = std::thread([this] { RetryLoop(); });
+}
 
 SyncRunner::~SyncRunner() { Shutdown(); }
 
@@ -46,6 +50,9 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& project_n
     sync::SyncPipeline pipeline(*worker_db, plugins_, events_, options_);
     sync::SyncResult result = pipeline.RunClaimed(claim);
     if (metrics_ != nullptr) metrics_->RecordSync(result);
+    if (result.status.code() == StatusCode::kRateLimited) {
+      ScheduleRetry(claim.project, result.status.retry_after_seconds());
+    }
     if (!result.status.ok()) {
       std::fprintf(stderr, "tether: run %lld of %s failed: %s\n", static_cast<long long>(claim.run_id),
                    claim.project.name.c_str(), result.status.message().c_str());
@@ -66,6 +73,60 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& project_n
   return run_id;
 }
 
-void SyncRunner::Shutdown() { pool_.Shutdown(WorkerPool::ShutdownMode::kCancelQueued); }
+void SyncRunner::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(retry_mutex_);
+    retry_stopping_ = true;
+  }
+  retry_wake_.notify_all();
+  if (retry_thread_.joinable()) retry_thread_.join();
+  pool_.Shutdown(WorkerPool::ShutdownMode::kCancelQueued);
+}
+
+void SyncRunner::ScheduleRetry(const db::Project& project, int64_t after_seconds) {
+  auto due = std::chrono::steady_clock::now() + std::chrono::seconds(std::max<int64_t>(after_seconds, 1));
+  {
+    std::lock_guard<std::mutex> lock(retry_mutex_);
+    if (retry_stopping_) return;
+    retries_.emplace(due, std::make_pair(project.name, project.tenant_id));
+  }
+  retry_wake_.notify_all();
+}
+
+void SyncRunner::RetryLoop() {
+  std::unique_ptr<db::Database> db;
+  std::unique_lock<std::mutex> lock(retry_mutex_);
+  while (!retry_stopping_) {
+    if (retries_.empty()) {
+      retry_wake_.wait(lock);
+      continue;
+    }
+    auto due = retries_.begin()->first;
+    if (std::chrono::steady_clock::now() < due) {
+      retry_wake_.wait_until(lock, due);
+      continue;
+    }
+    auto [project, tenant] = retries_.begin()->second;
+    retries_.erase(retries_.begin());
+    lock.unlock();
+    Status started = Status::Ok();
+    if (!db) {
+      Result<std::unique_ptr<db::Database>> opened = db::Database::Open(database_url_);
+      if (opened.ok()) db = std::move(opened).value();
+      else started = opened.status();
+    }
+    if (db) {
+      started = auth::BindTenant(db.get(), tenant);
+      if (started.ok()) started = Start(db.get(), project).status();
+    }
+    lock.lock();
+    // A full pool or an unreachable database: try again shortly. Anything
+    // else (started, running, gone, disabled) ends the retry.
+    if (started.code() == StatusCode::kUnavailable && !retry_stopping_) {
+      db.reset();  // cheap to open again, and it may be the connection
+      retries_.emplace(std::chrono::steady_clock::now() + std::chrono::seconds(5), std::make_pair(project, tenant));
+    }
+  }
+}
 
 }  // namespace tether::server

@@ -14,8 +14,15 @@
 #ifndef TETHER_ENGINE_SERVER_SYNC_RUNNER_H_
 #define TETHER_ENGINE_SERVER_SYNC_RUNNER_H_
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "engine/db/database.h"
 #include "engine/plugin_host/plugin_host.h"
@@ -46,6 +53,21 @@ class SyncRunner {
   int queued() const { return pool_.queued(); }
 
  private:
+  // A run that ended rate limited is started again once the provider's
+  // retry-after has passed (by a thread of its own, with its own
+  // connection). Dropped when the project is gone, disabled or already
+  // running by then; tried again shortly when the pool is full.
+  void ScheduleRetry(const db::Project& project, int64_t after_seconds);
+  void RetryLoop();
+
+  std::string database_url_;
+  std::mutex retry_mutex_;
+  std::condition_variable retry_wake_;
+  bool retry_stopping_ = false;
+  // due time -> (project name, tenant)
+  std::multimap<std::chrono::steady_clock::time_point, std::pair<std::string, std::string>> retries_;
+  std::thread retry_thread_;
+
   const plugin_host::PluginHost* plugins_;
   sync::EventLog* events_;
   Metrics* metrics_;
