@@ -4,7 +4,6 @@
 // Expected answers come from git itself (rev-parse of the repositories the
 // fake serves); what the plugin asked of GitHub comes from the fake's
 // request counters.
-#include <dlfcn.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -21,6 +20,7 @@
 
 #include "fake_github_process.h"
 #include "support/git_repo.h"
+#include "support/plugin_library.h"
 #include "tether/plugin.h"
 #include "tether/provider.h"
 
@@ -54,28 +54,16 @@ constexpr char kBranchesEndpoint[] = "GET /repos/{owner}/{repo}/branches";
 constexpr char kBranchesByIdEndpoint[] = "GET /repositories/{id}/branches";
 constexpr char kTokenEndpoint[] = "POST /app/installations/{installation_id}/access_tokens";
 
-void* PluginLibrary() {
-  static void* handle = [] {
-    void* h = dlopen(kPluginPath, RTLD_NOW | RTLD_LOCAL);
-    if (h == nullptr) throw std::runtime_error(std::string("dlopen failed: ") + dlerror());
-    return h;
-  }();
-  return handle;
+// The plugin library, loaded once and never unloaded (like the engine does).
+const tether::testing::PluginLibrary& Library() {
+  static const tether::testing::PluginLibrary library(kPluginPath, "github");
+  return library;
 }
 
-template <typename Fn>
-Fn* Symbol(const char* name) {
-  void* symbol = dlsym(PluginLibrary(), name);
-  if (symbol == nullptr) throw std::runtime_error(std::string("missing symbol ") + name);
-  return reinterpret_cast<Fn*>(symbol);
-}
-
+// Creates a plugin object with `settings`; on failure returns nullptr and
+// fills *error.
 std::unique_ptr<tether::Plugin> CreatePlugin(const std::string& settings, Status* error) {
-  tether::PluginContext context;
-  context.name = "github";
-  context.settings_json = settings;
-  return std::unique_ptr<tether::Plugin>(
-      Symbol<TetherCreateFn>("tether_plugin_create")(&context, error));
+  return Library().Create(settings, error);
 }
 
 std::unique_ptr<tether::Plugin> CreateOrFail(const std::string& settings) {
@@ -173,7 +161,7 @@ void CheckNoToken(const Status& status) {
 
 TEST_CASE("descriptor names the github provider plugin") {
   const TetherPluginDescriptor* descriptor =
-      Symbol<TetherDescriptorFn>("tether_plugin_descriptor")();
+      Library().Descriptor();
   REQUIRE(descriptor != nullptr);
   CHECK(descriptor->abi_major == TETHER_SDK_ABI_MAJOR);
   CHECK(descriptor->kind == TETHER_PLUGIN_PROVIDER);

@@ -2,7 +2,6 @@
 // dlopen exactly as the engine loads it. Every repository is a real git
 // repository built with the git command line; expected answers are derived
 // from that repository with git itself (rev-parse, ls-tree, diff-tree).
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "support/git_repo.h"
+#include "support/plugin_library.h"
 #include "tether/plugin.h"
 #include "tether/provider.h"
 
@@ -37,30 +37,15 @@ using tether::testing::TempDir;
 constexpr char kPluginPath[] = TETHER_PLUGIN_DIR "/liblocal-git.so";
 
 // The plugin library, loaded once and never unloaded (like the engine does).
-void* PluginLibrary() {
-  static void* handle = [] {
-    void* h = dlopen(kPluginPath, RTLD_NOW | RTLD_LOCAL);
-    if (h == nullptr) throw std::runtime_error(std::string("dlopen failed: ") + dlerror());
-    return h;
-  }();
-  return handle;
-}
-
-template <typename Fn>
-Fn* Symbol(const char* name) {
-  void* symbol = dlsym(PluginLibrary(), name);
-  if (symbol == nullptr) throw std::runtime_error(std::string("missing symbol ") + name);
-  return reinterpret_cast<Fn*>(symbol);
+const tether::testing::PluginLibrary& Library() {
+  static const tether::testing::PluginLibrary library(kPluginPath, "local-git");
+  return library;
 }
 
 // Creates a plugin object with `settings`; on failure returns nullptr and
 // fills *error.
 std::unique_ptr<tether::Plugin> CreatePlugin(const std::string& settings, Status* error) {
-  tether::PluginContext context;
-  context.name = "local-git";
-  context.settings_json = settings;
-  return std::unique_ptr<tether::Plugin>(
-      Symbol<TetherCreateFn>("tether_plugin_create")(&context, error));
+  return Library().Create(settings, error);
 }
 
 // The provider shared by all tests (Provider::Open is thread-safe).
@@ -208,7 +193,7 @@ std::string AbsentId(GitRepo& repo, const std::string& content) {
 
 TEST_CASE("descriptor names a provider plugin of this SDK") {
   const TetherPluginDescriptor* descriptor =
-      Symbol<TetherDescriptorFn>("tether_plugin_descriptor")();
+      Library().Descriptor();
   REQUIRE(descriptor != nullptr);
   CHECK(descriptor->struct_size == sizeof(TetherPluginDescriptor));
   CHECK(descriptor->abi_major == TETHER_SDK_ABI_MAJOR);
