@@ -2,9 +2,6 @@
 // every endpoint, bad bodies, auth and tenants, on SQLite and PostgreSQL.
 #include <catch2/catch.hpp>
 
-#include <ifaddrs.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <set>
@@ -90,18 +87,7 @@ TEST_CASE("healthz answers loopback peers without a token") {
 }
 
 TEST_CASE("healthz asks non-loopback peers for a token unless the config allows them") {
-  // A non-loopback address of this machine, if it has one.
-  std::string address;
-  ifaddrs* list = nullptr;
-  if (getifaddrs(&list) == 0) {
-    for (ifaddrs* a = list; a != nullptr && address.empty(); a = a->ifa_next) {
-      if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
-      char text[INET_ADDRSTRLEN];
-      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof(text));
-      if (std::string(text).rfind("127.", 0) != 0) address = text;
-    }
-    freeifaddrs(list);
-  }
+  const std::string address = tether::testing::NonLoopbackIpv4Address();
   if (address.empty()) {
     WARN("no non-loopback IPv4 address on this machine; nothing to check");
     return;

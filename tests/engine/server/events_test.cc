@@ -3,9 +3,6 @@
 // and PostgreSQL.
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 
 #include <filesystem>
 #include <fstream>
@@ -434,17 +431,7 @@ TEST_CASE("metrics count the sync and the connected event streams") {
 }
 
 TEST_CASE("metrics ask non-loopback peers for a token unless the config allows them") {
-  std::string address;
-  ifaddrs* list = nullptr;
-  if (getifaddrs(&list) == 0) {
-    for (ifaddrs* a = list; a != nullptr && address.empty(); a = a->ifa_next) {
-      if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
-      char text[INET_ADDRSTRLEN];
-      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof(text));
-      if (std::string(text).rfind("127.", 0) != 0) address = text;
-    }
-    freeifaddrs(list);
-  }
+  const std::string address = tether::testing::NonLoopbackIpv4Address();
   if (address.empty()) {
     WARN("no non-loopback IPv4 address on this machine; nothing to check");
     return;

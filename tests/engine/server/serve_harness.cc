@@ -1,5 +1,9 @@
 #include "serve_harness.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -142,6 +146,20 @@ std::string ServeProcess::Stderr() const {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string NonLoopbackIpv4Address() {
+  std::string address;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return address;
+  for (ifaddrs* a = list; a != nullptr && address.empty(); a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text, sizeof(text));
+    if (std::string(text).rfind("127.", 0) != 0) address = text;
+  }
+  freeifaddrs(list);
+  return address;
 }
 
 }  // namespace tether::testing

@@ -78,6 +78,9 @@ class ServeProcess {
   std::filesystem::path stderr_file_;
 };
 
+// A non-loopback IPv4 address of this machine; "" when it has none.
+std::string NonLoopbackIpv4Address();
+
 // Polls `condition` every 10 ms for up to `seconds`; returns its last value.
 template <typename Fn>
 bool Eventually(Fn&& condition, int seconds = 30) {
