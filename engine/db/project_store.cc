@@ -195,6 +195,20 @@ Result<bool> ProjectStore::TryAcquireLease(int64_t project_id, const std::string
   }
 }
 
+Result<bool> ProjectStore::LeaseHeldByOther(int64_t project_id, const std::string& owner) {
+  long long id = project_id;
+  long long now = NowUnixSeconds();
+  long long held = 0;
+  try {
+    db_->session() << "SELECT COUNT(*) FROM project_syncs WHERE project_id = :id AND lease_owner IS NOT NULL"
+                      " AND lease_owner <> :o AND lease_expires_at >= :now",
+        soci::use(id), soci::use(owner), soci::use(now), soci::into(held);
+  } catch (...) {
+    return StatusFromCurrentException("cannot read the project's lease");
+  }
+  return held > 0;
+}
+
 Status ProjectStore::ReleaseLease(int64_t project_id, const std::string& owner) {
   long long id = project_id;
   try {

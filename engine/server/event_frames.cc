@@ -30,7 +30,7 @@ std::string EventFrame(int64_t id, const std::string& type, const std::string& p
   if (!payload.HasParseError() && payload.IsObject()) {
     for (auto member = payload.MemberBegin(); member != payload.MemberEnd(); ++member) {
       const std::string key = member->name.GetString();
-      if (key == "project" || key == "run_id" || key == "created_at") continue;  // ours win
+      if (key == "project" || key == "run_id" || key == "created_at" || key == "preview") continue;  // ours win
       writer.Key(member->name.GetString(), member->name.GetStringLength());
       member->value.Accept(writer);
     }
@@ -38,10 +38,15 @@ std::string EventFrame(int64_t id, const std::string& type, const std::string& p
     writer.Key("payload");
     writer.String(payload_json.c_str(), static_cast<rapidjson::SizeType>(payload_json.size()));
   }
+  if (id <= 0) {
+    writer.Key("preview");
+    writer.Bool(true);
+  }
   writer.EndObject();
   // The writer escapes control characters, so the data is one line; the
   // type is the engine's own ("run.started", ...), never a newline.
-  std::string frame = "id: " + std::to_string(id) + "\nevent: " + type + "\ndata: ";
+  std::string frame = id > 0 ? "id: " + std::to_string(id) + "\n" : std::string();
+  frame += "event: " + type + "\ndata: ";
   frame.append(buffer.GetString(), buffer.GetSize());
   frame += "\n\n";
   return frame;

@@ -40,6 +40,8 @@ struct EventFilter {
 // The SSE frame of an event: `data` is the payload object with "project"
 // (the project's name), "run_id" (null when none) and "created_at" added.
 // A payload that is not a JSON object is sent as {"payload": "<text>"}.
+// `id` 0 makes a preview: an event the stream sends before the table has it
+// (see event_hub.h), with no "id:" line and "preview": true last in `data`.
 std::string EventFrame(int64_t id, const std::string& type, const std::string& payload_json,
                        const std::string& project_name, int64_t run_id, const std::string& created_at);
 

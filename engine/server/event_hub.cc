@@ -15,9 +15,21 @@ namespace tether::server {
 // Batches the EventLog's writer committed, waiting for the feeder. Shared
 // with the log's listener so that a log outliving the hub finds it closed.
 struct EventHub::Inbox {
+  struct Unwritten {
+    sync::Event event;
+    std::chrono::steady_clock::time_point emitted;
+  };
+  // At most this many events wait for a preview; beyond, the oldest go
+  // without one (they still come with their ids once written).
+  static constexpr size_t kMaxUnwritten = 4096;
+
   std::mutex mutex;
   std::condition_variable wake;
   std::deque<std::vector<sync::PersistedEvent>> batches;
+  // The log's events as emitted, until they are written or previewed.
+  std::deque<Unwritten> unwritten;
+  uint64_t written_seq = 0;  // the largest seq of the batches the log wrote
+  bool rearm = false;        // the feeder is to set its clock for a new preview
   bool open = true;
 };
 
@@ -59,6 +71,14 @@ class EventHub::Client : public StreamSource, public std::enable_shared_from_thi
   }
 
   // From the feeder thread, in id order.
+  // A preview (see event_hub.h): sent as it is, the cursor stays.
+  void Preview(const StreamEvent& event) {
+    if (!filter_.Allows(event)) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_ || replaying_ || !sink_) return;
+    if (!sink_->Write(event.frame)) closed_ = true;
+  }
+
   void Deliver(const StreamEvent& event) {
     if (!filter_.Allows(event)) return;
     std::lock_guard<std::mutex> lock(mutex_);
@@ -196,9 +216,22 @@ EventHub::EventHub(std::string database_url, sync::EventLog* log, WorkerPool* re
     {
       std::lock_guard<std::mutex> lock(inbox->mutex);
       if (!inbox->open) return;
+      for (const sync::PersistedEvent& e : batch) inbox->written_seq = std::max(inbox->written_seq, e.event.seq);
       inbox->batches.push_back(batch);
     }
     inbox->wake.notify_one();
+  });
+  log->AddListener([inbox = inbox_](const sync::Event& event) {
+    bool first = false;
+    {
+      std::lock_guard<std::mutex> lock(inbox->mutex);
+      if (!inbox->open || event.seq <= inbox->written_seq) return;
+      if (inbox->unwritten.size() >= Inbox::kMaxUnwritten) inbox->unwritten.pop_front();
+      first = inbox->unwritten.empty();
+      inbox->unwritten.push_back(Inbox::Unwritten{event, std::chrono::steady_clock::now()});
+      inbox->rearm = inbox->rearm || first;
+    }
+    if (first) inbox->wake.notify_one();
   });
 }
 
@@ -258,23 +291,25 @@ void EventHub::FeederLoop() {
   Clock::time_point next_poll = Clock::now() + options_.poll_interval;
   Clock::time_point next_beat = Clock::now() + options_.heartbeat;
   Clock::time_point next_prune = Clock::now();
+  Clock::time_point next_preview = Clock::time_point::max();
   while (true) {
     std::deque<std::vector<sync::PersistedEvent>> batches;
     {
       std::unique_lock<std::mutex> lock(inbox_->mutex);
-      inbox_->wake.wait_until(lock, std::min({next_poll, next_beat, next_prune}),
-                              [&] { return !inbox_->open || !inbox_->batches.empty(); });
+      inbox_->wake.wait_until(lock, std::min({next_poll, next_beat, next_prune, next_preview}),
+                              [&] { return !inbox_->open || !inbox_->batches.empty() || inbox_->rearm; });
       if (!inbox_->open) break;
+      inbox_->rearm = false;
       batches.swap(inbox_->batches);
     }
     for (const std::vector<sync::PersistedEvent>& batch : batches) {
       if (batch.empty()) continue;
       if (batch.front().id <= last_log_id_) {
-        // Ids went back: on SQLite a new row gets the largest id + 1, so
-        // deleting the newest events (a project deleted with its events)
-        // hands their ids out again. The log's own batches always carry new
-        // events, so streams go on from there.
-        std::fprintf(stderr, "tether: event ids went back from %lld to %lld (newest events deleted); streams go on\n",
+        // Ids went back, which they never do in one database (AUTOINCREMENT
+        // on SQLite, a sequence on PostgreSQL): the database was restored
+        // or replaced. The log's own batches always carry new events, so
+        // streams go on from there.
+        std::fprintf(stderr, "tether: event ids went back from %lld to %lld (database restored?); streams go on\n",
                      static_cast<long long>(last_log_id_), static_cast<long long>(batch.front().id));
         Rewind(batch.front().id - 1);
       }
@@ -289,6 +324,7 @@ void EventHub::FeederLoop() {
       FromLog(batch);
     }
     Release();
+    next_preview = SendPreviews();
     const Clock::time_point now = Clock::now();
     if (now >= next_poll || !waiting_.empty()) {
       // While events wait behind a missing id, the table is read again
@@ -426,6 +462,69 @@ void EventHub::FromLog(const std::vector<sync::PersistedEvent>& batch) {
     Offer(std::move(event));
   }
   Release();
+}
+
+std::chrono::steady_clock::time_point EventHub::SendPreviews() {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point now = Clock::now();
+  Clock::time_point next = Clock::time_point::max();
+  std::vector<sync::Event> due;
+  {
+    std::lock_guard<std::mutex> lock(inbox_->mutex);
+    std::deque<Inbox::Unwritten> kept;
+    for (Inbox::Unwritten& e : inbox_->unwritten) {
+      if (e.event.seq <= inbox_->written_seq) continue;  // written: it comes with its id
+      const Clock::time_point at = e.emitted + options_.preview_after;
+      if (at <= now) {
+        due.push_back(std::move(e.event));
+      } else {
+        kept.push_back(std::move(e));
+        next = std::min(next, at);
+      }
+    }
+    inbox_->unwritten.swap(kept);
+  }
+  if (due.empty() || clients() == 0) return next;
+  std::sort(due.begin(), due.end(), [](const sync::Event& a, const sync::Event& b) { return a.seq < b.seq; });
+
+  // The projects' names and tenants, read now: the rows are committed
+  // (readers do not wait for a writer, on SQLite in WAL mode either).
+  std::unordered_map<int64_t, std::pair<std::string, std::string>> projects;
+  db::Database* db = Db();
+  if (db == nullptr) return next;
+  try {
+    for (const sync::Event& e : due) {
+      if (e.project_id <= 0 || projects.count(e.project_id) != 0) continue;
+      long long id = e.project_id;
+      std::string name, tenant;
+      soci::indicator name_ind = soci::i_null, tenant_ind = soci::i_null;
+      db->session() << "SELECT name, tenant_id FROM projects WHERE id = :id", soci::use(id),
+          soci::into(name, name_ind), soci::into(tenant, tenant_ind);
+      if (db->session().got_data()) projects.emplace(e.project_id, std::make_pair(name, tenant));
+    }
+  } catch (...) {
+    db_.reset();
+    return next;  // these come with their ids once written
+  }
+  std::vector<std::shared_ptr<Client>> clients;
+  {
+    std::lock_guard<std::mutex> lock(clients_mutex_);
+    clients = clients_;
+  }
+  for (const sync::Event& e : due) {
+    StreamEvent event;
+    event.project_id = e.project_id;
+    std::string name;
+    if (e.project_id > 0) {
+      auto it = projects.find(e.project_id);
+      if (it == projects.end()) continue;  // gone, or not visible
+      name = it->second.first;
+      event.tenant_id = it->second.second;
+    }
+    event.frame = std::make_shared<const std::string>(EventFrame(0, e.type, e.payload_json, name, e.run_id, e.created_at));
+    for (const std::shared_ptr<Client>& client : clients) client->Preview(event);
+  }
+  return next;
 }
 
 void EventHub::Deliver(const StreamEvent& event) {

@@ -26,6 +26,16 @@
 // Replays read only up to the last id the hub delivered, and the rest comes
 // live, so a replay never runs ahead of a missing id either.
 //
+// Previews: an event this process emitted that is not in the table after
+// `preview_after` is sent at once without an id, as a preview (data ends
+// with "preview": true); the same event follows with its id once written.
+// This is what keeps a progress bar moving on SQLite, where a sync's write
+// transaction holds the only write lock until it commits and the events it
+// emits meanwhile wait. A preview never moves a client's cursor, is not
+// replayed, and is skipped by a client still replaying. On PostgreSQL
+// events are written within milliseconds and previews are rare. Events of
+// other processes cannot be previewed: they come when committed.
+//
 // Slow clients: each stream's queue is bounded (StreamSink); when it is
 // full the stream is closed and the client dropped. Writing to a stream
 // never waits, so a slow client never holds up a sync, the writer or other
@@ -75,6 +85,9 @@ struct EventHubOptions {
   // How long events wait behind a missing id for the transaction that
   // holds it to commit, before the id is given up.
   std::chrono::milliseconds gap_grace{2000};
+  // How long an event of this process may wait to be written before it is
+  // sent as a preview.
+  std::chrono::milliseconds preview_after{250};
 };
 
 class EventHub {
@@ -104,6 +117,9 @@ class EventHub {
   struct Inbox;
 
   void FeederLoop();
+  // Sends the previews that are due; returns when the next one is (or
+  // time_point::max()).
+  std::chrono::steady_clock::time_point SendPreviews();
   // Reads and delivers every event past `delivered_` from the table.
   void CatchUp();
   // Delivers a batch the log committed (its ids follow `delivered_`).

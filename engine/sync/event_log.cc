@@ -36,16 +36,18 @@ void EventLog::AddPersistedListener(PersistedListener listener) {
 void EventLog::Emit(Event event) {
   event.created_at = NowIso8601();
   {
-    std::lock_guard<std::mutex> lock(listeners_mutex_);
-    for (const Listener& listener : listeners_) listener(event);
-  }
-  if (database_url_.empty()) return;
-  {
+    // The seq and the place in the writer's queue are taken together, so
+    // that batches are persisted in seq order.
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(event));
-    ++emitted_;
+    event.seq = ++next_seq_;
+    if (!database_url_.empty()) {
+      queue_.push_back(event);
+      ++emitted_;
+    }
   }
-  wake_.notify_one();
+  if (!database_url_.empty()) wake_.notify_one();
+  std::lock_guard<std::mutex> lock(listeners_mutex_);
+  for (const Listener& listener : listeners_) listener(event);
 }
 
 Status EventLog::Flush() {

@@ -8,15 +8,16 @@
 // instead, and the sync never slows down for its events.
 //
 // Two kinds of listeners: a Listener sees each event at once, on the
-// emitting thread, before it has an id; a PersistedListener sees each batch
+// emitting thread, before it has an id (possibly after a PersistedListener
+// saw it: compare `seq`); a PersistedListener sees each batch
 // the writer committed, with the ids the events table gave them, in id
 // order, on the writer thread (this is what the SSE stream follows: an id a
 // client may resume from is an id in the table).
 //
 // Thread safety: Emit, AddListener, AddPersistedListener and Flush may be
-// called from any thread. Listeners are called under no lock of the log's;
-// they must be quick (a persisted listener holds up the next batch) and must
-// not call back into the log.
+// called from any thread. Listeners are called one at a time, under a lock
+// of the log's: they must be quick (a listener holds up the sync that emits,
+// a persisted listener the next batch) and must not call back into the log.
 #ifndef TETHER_ENGINE_SYNC_EVENT_LOG_H_
 #define TETHER_ENGINE_SYNC_EVENT_LOG_H_
 
@@ -40,6 +41,10 @@ struct Event {
   std::string type;         // "run.started", "phase.started", "phase.progress", ...
   std::string payload_json; // a JSON object
   std::string created_at;   // filled by Emit
+  // Filled by Emit: the log's own order of emission, 1, 2, ...; persisted
+  // batches come in this order too, so a listener can tell by it whether an
+  // event it saw at once has been persisted yet.
+  uint64_t seq = 0;
 };
 
 // An event as the events table holds it.
@@ -86,7 +91,8 @@ class EventLog {
   std::condition_variable wake_;
   std::condition_variable drained_;
   std::deque<Event> queue_;
-  uint64_t emitted_ = 0;
+  uint64_t next_seq_ = 0;
+  uint64_t emitted_ = 0;    // queued for the writer
   uint64_t persisted_ = 0;
   bool stopping_ = false;
   Status first_error_;

@@ -268,6 +268,9 @@ class RunState {
         readers.push_back(second.get());
       }
     }
+    // "0 of N" first: a progress bar knows its total before a file is written.
+    EmitEvent("phase.progress",
+              Payload().Str("phase", "write").Int("done", 0).Int("total", static_cast<int64_t>(changes_.size())).Done());
     Stopwatch since_progress;
     ChangeWriterHooks hooks;
     hooks.on_refused = [this](const std::string& path, const std::string& reason) {
@@ -331,11 +334,13 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& project_name) {
   ClaimedRun claim;
   claim.lease_owner = LeaseOwner();
   claim.trigger = options_.trigger;
+  const Status running = Status::Conflict("project \"" + project_name + "\" is already being synced by another run");
+  Result<bool> held = projects.LeaseHeldByOther(project->id, claim.lease_owner);
+  if (!held.ok()) return held.status();
+  if (*held) return running;
   Result<bool> leased = projects.TryAcquireLease(project->id, claim.lease_owner, options_.lease_seconds);
   if (!leased.ok()) return leased.status();
-  if (!*leased) {
-    return Status::Conflict("project \"" + project_name + "\" is already being synced by another run");
-  }
+  if (!*leased) return running;
   Result<int64_t> run_id = runs.Begin(project->id, options_.trigger, project->branch);
   if (!run_id.ok()) {
     projects.ReleaseLease(project->id, claim.lease_owner);

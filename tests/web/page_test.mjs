@@ -6,13 +6,16 @@
 // invalid project shows the API's error next to the field it names; a
 // project is added, a branch picked from the selector and saved; "Sync now"
 // drives the progress bar to 100% from the event stream and the run appears
-// in the history; a 409 reads "already running"; documents are paged and
-// opened (their content shown as text, never as markup); a reload keeps the
-// token; without the stream, the page polls the run instead; a failed run
-// shows its error. A screenshot goes to $TETHER_WEB_ARTIFACTS/web-page.png.
+// in the history; documents are paged and opened (their content shown as
+// text, never as markup); a reload keeps the token; without the stream, the
+// page polls the run instead; a failed run shows its error; a sync held in
+// its write moves the bar before the write commits, and "Sync now"
+// meanwhile gets the API's 409. A screenshot goes to
+// $TETHER_WEB_ARTIFACTS/web-page.png.
 //
-// Environment: TETHER_BIN (the tether binary), TETHER_WEB_ARTIFACTS (where
-// screenshots go), TETHER_CHROMIUM (default /usr/bin/chromium).
+// Environment: TETHER_BIN (the tether binary), TETHER_GATED_PROVIDER (the
+// gated test provider, tests/engine/server/fixtures), TETHER_WEB_ARTIFACTS
+// (where screenshots go), TETHER_CHROMIUM (default /usr/bin/chromium).
 // Exits 0 when every check passed, 1 otherwise; gives up after DEADLINE_MS.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -27,6 +30,8 @@ const ARTIFACTS = process.env.TETHER_WEB_ARTIFACTS || process.cwd();
 const CHROMIUM = process.env.TETHER_CHROMIUM || '/usr/bin/chromium';
 const DEADLINE_MS = 240000;
 const FILES = 300;  // in src/ on main; the release branch adds docs/
+const HELD_FILES = 40;  // the gated provider's commit
+const GATED_PROVIDER = process.env.TETHER_GATED_PROVIDER;
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tether-web-'));
 let server = null;
@@ -140,9 +145,15 @@ async function expectText(selector, pattern, what) {
 
 async function run() {
   assert.ok(TETHER && fs.existsSync(TETHER), 'set TETHER_BIN to the tether binary');
+  assert.ok(GATED_PROVIDER && fs.existsSync(GATED_PROVIDER), 'set TETHER_GATED_PROVIDER to the test provider');
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (scripts/install-deps.sh)`);
   const repo = makeRepository();
   tether('init');
+  // The gated test provider, for a sync the test holds in its write.
+  const configFile = path.join(work, 'tether.json');
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  config.plugins.push({ name: 'gated-provider', kind: 'provider', path: GATED_PROVIDER });
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
   const token = tether('token', 'create', '--name', 'web-test').trim();
   assert.match(token, /^tether_/);
   const base = await startServer();
@@ -239,18 +250,6 @@ async function run() {
   await expectText('#projects-body tr[data-project="demo"]', /synced/, 'the project\'s status after the sync');
   log(`run ${runId} reached 100% (${seen.length} progress updates) and is in the history`);
 
-  // A 409 from the API reads "already running" (the API is asked for real
-  // below; here its answer is held fixed, as a real one needs a slow sync).
-  await page.route('**/api/v1/projects/demo/sync', (route) => route.fulfill({
-    status: 409,
-    contentType: 'application/problem+json',
-    body: JSON.stringify({ type: 'urn:tether:problem:conflict', title: 'Conflict', status: 409,
-                           detail: 'project "demo" is being synced by run 99' }),
-  }));
-  await page.getByRole('button', { name: 'Sync now' }).click();
-  await expectText('#sync-message', /^Already running/, 'a 409');
-  await page.unroute('**/api/v1/projects/demo/sync');
-
   // A second real sync has nothing new: it still ends at 100%.
   await page.getByRole('button', { name: 'Sync now' }).click();
   await expectText('#sync-message', /Run \d+ started/, 'the second sync');
@@ -323,6 +322,36 @@ async function run() {
   await expectText('#projects-body tr[data-project="demo"]', /branch missing/, 'the project\'s status');
   await expectText('#branch-select', /release\/1\.0 \(selected; no longer in the repository\)/, 'the lost branch');
   log(`run ${failedId} failed and shows why: ${await text('#progress-text')}`);
+
+  // A sync held inside its write (the gated test provider): the bar shows
+  // the write's progress while the write transaction is open (on SQLite
+  // from a preview, as the event cannot be written yet), a second "Sync
+  // now" is refused by the API with a 409, and once let go the run ends.
+  const gate = path.join(work, 'gate');
+  fs.mkdirSync(gate);
+  fs.writeFileSync(path.join(gate, 'files'), String(HELD_FILES));
+  fs.writeFileSync(path.join(gate, 'hold-write'), '1');
+  await page.getByLabel('Name', { exact: true }).fill('held');
+  await page.getByLabel('Repository', { exact: true }).fill(gate);
+  await page.getByLabel(/Provider/).fill('gated-provider');
+  await page.getByRole('button', { name: 'Add project' }).click();
+  await expectText('#project-heading', /held/, 'the held project is open');
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expectText('#sync-message', /Run \d+ started/, 'the held sync');
+  const heldId = (await text('#sync-message')).match(/Run (\d+)/)[1];
+  await expectText('#progress-text', new RegExp(`Run ${heldId}: write, 0 of ${HELD_FILES} files`),
+    'progress while the write is open');
+  assert.ok(fs.existsSync(path.join(gate, 'in-write')), 'the run is held in its write');
+  assert.equal(await page.locator('#progress').getAttribute('data-source'), 'events');
+  assert.equal(await page.locator('#progress').getAttribute('data-outcome'), null, 'the run has not ended');
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expectText('#sync-message', /^Already running: .*held/, 'the API\'s 409 for a running sync');
+  fs.rmSync(path.join(gate, 'hold-write'));
+  await page.locator(`#progress[data-outcome="succeeded"][data-run="${heldId}"]`)
+    .waitFor({ state: 'attached', timeout: 60000 });
+  await expectText('#progress-text', new RegExp(`Run ${heldId} succeeded.*${HELD_FILES} added`), 'the held run');
+  await page.locator(`#runs-body tr[data-run="${heldId}"]`).waitFor();
+  log(`run ${heldId} showed progress while held in its write, a second sync got 409, then it succeeded`);
 
   // The page without its style sheet still reads in order (for a look).
   await page.route('**/assets/style.css', (route) => route.abort());

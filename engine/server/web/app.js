@@ -26,6 +26,7 @@ const state = {
   streamStatus: 'off',  // off | connecting | live | down
   documentCursor: null, // the cursor of the page shown (null: the first)
   nextCursor: null,
+  previewed: new Set(), // events shown from a preview, awaiting their copy with an id
 };
 
 const $ = (id) => document.getElementById(id);
@@ -522,12 +523,22 @@ async function readStream(body, controller) {
   }
 }
 
+// A frame without an id whose data ends with "preview": true is an event the
+// server could not write yet (on SQLite while a sync writes); the same
+// event follows with its id once written, and is not shown twice.
 async function dispatchFrame(frame) {
+  const text = frame.data.join('\n');
   let data;
   try {
-    data = JSON.parse(frame.data.join('\n'));
+    data = JSON.parse(text);
   } catch (error) {
     return;  // not ours to show
+  }
+  if (frame.id === null && data.preview === true) {
+    if (state.previewed.size >= 10000) state.previewed.clear();
+    state.previewed.add(`${frame.type}\n${text.replace(/,"preview":true}$/, '}')}`);
+  } else if (state.previewed.delete(`${frame.type}\n${text}`)) {
+    return;
   }
   try {
     await onEvent(frame.type, data);

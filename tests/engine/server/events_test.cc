@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -106,24 +107,36 @@ struct Served {
   std::vector<std::unique_ptr<GitRepo>> repos;
 };
 
+// The events that came with an id: previews (events sent before they were
+// written, see "a write's progress reaches the stream ...") come only in
+// addition, and may come whenever writing events lags.
+std::vector<SseEvent> Written(const std::vector<SseEvent>& events) {
+  std::vector<SseEvent> written;
+  for (const SseEvent& e : events) {
+    if (e.id >= 0) written.push_back(e);
+  }
+  return written;
+}
+
 std::vector<int64_t> IdsOf(const std::vector<SseEvent>& events) {
   std::vector<int64_t> ids;
-  for (const SseEvent& e : events) ids.push_back(e.id);
+  for (const SseEvent& e : Written(events)) ids.push_back(e.id);
   return ids;
 }
 
+// Whether an event of `type` came with its id.
 bool HasType(const std::vector<SseEvent>& events, const std::string& type) {
-  for (const SseEvent& e : events) {
+  for (const SseEvent& e : Written(events)) {
     if (e.type == type) return true;
   }
   return false;
 }
 
-// The events of one run, in the order received.
+// The written events of one run, in the order received.
 std::vector<SseEvent> OfRun(const std::vector<SseEvent>& events, int64_t run_id) {
   std::vector<SseEvent> out;
   const std::string tag = "\"run_id\":" + std::to_string(run_id) + ",";
-  for (const SseEvent& e : events) {
+  for (const SseEvent& e : Written(events)) {
     if (e.data.find(tag) != std::string::npos) out.push_back(e);
   }
   return out;
@@ -164,7 +177,7 @@ TEST_CASE("the event stream shows a sync from run.started to run.finished with t
   REQUIRE(stream->WaitFor([&](const std::vector<SseEvent>& events) { return HasType(events, "run.finished"); }));
   REQUIRE(Eventually([&] { return s.Outcome(run) == "succeeded"; }));
 
-  const std::vector<SseEvent> events = stream->events();
+  const std::vector<SseEvent> events = Written(stream->events());
   REQUIRE(events.size() >= 4);
   CHECK(events.front().type == "run.started");
   CHECK(events.back().type == "run.finished");
@@ -231,7 +244,7 @@ TEST_CASE("an event of another process committed after later ids were written st
   const int64_t run = reply.Json()["run_id"].GetInt64();
   REQUIRE(stream->WaitFor([&](const std::vector<SseEvent>& events) { return HasType(events, "run.finished"); }));
   REQUIRE(Eventually([&] { return s.Outcome(run) == "succeeded"; }));
-  const std::vector<SseEvent> events = stream->events();
+  const std::vector<SseEvent> events = Written(stream->events());
   CHECK(IdsOf(events) == s.Ids("project_id = " + std::to_string(project)));
   CHECK(events.front().type == "test.early");
 }
@@ -271,8 +284,8 @@ TEST_CASE("Last-Event-ID in the middle of a sync resumes with no gap and no dupl
   auto first = s.Stream("/api/v1/events?project=held");
   const int64_t run = s.Sync("held");
   REQUIRE(Eventually([&] { return fs::exists(gate / "in-discover"); }));
-  REQUIRE(first->WaitFor([](const std::vector<SseEvent>& events) { return events.size() >= 2; }));
-  const std::vector<SseEvent> before = first->events();
+  REQUIRE(first->WaitFor([](const std::vector<SseEvent>& events) { return Written(events).size() >= 2; }));
+  const std::vector<SseEvent> before = Written(first->events());
   first.reset();  // the client goes away in the middle of the run
   REQUIRE(before.size() == 2);
   CHECK(before[0].type == "run.started");
@@ -294,9 +307,68 @@ TEST_CASE("Last-Event-ID in the middle of a sync resumes with no gap and no dupl
   std::vector<int64_t> joined = IdsOf(before);
   for (int64_t id : IdsOf(resumed->events())) joined.push_back(id);
   CHECK(joined == all);  // no gap, no duplicate
-  CHECK(resumed->events().front().id > last);
+  CHECK(Written(resumed->events()).front().id > last);
   std::vector<int64_t> expected_query(all.begin() + 1, all.end());
   CHECK(IdsOf(by_query->events()) == expected_query);
+}
+
+TEST_CASE("a write's progress reaches the stream while its transaction is still open") {
+  Served s;
+  fs::path gate = s.AddGatedProject("held");
+  // Held in the write phase, inside the storage's transaction: on SQLite it
+  // holds the only write lock, so the events it emits cannot be written yet.
+  std::ofstream(gate / "hold-write") << "1";
+  auto stream = s.Stream("/api/v1/events?project=held");
+  const int64_t run = s.Sync("held");
+  REQUIRE(Eventually([&] { return fs::exists(gate / "in-write"); }));
+  const std::string zero_of_20 = "\"phase\":\"write\",\"done\":0,\"total\":20";
+  REQUIRE(stream->WaitFor([&](const std::vector<SseEvent>& events) {
+    for (const SseEvent& e : events) {
+      if (e.type == "phase.progress" && e.data.find(zero_of_20) != std::string::npos) return true;
+    }
+    return false;
+  }, 10));
+  // Still held: nothing is committed and the run still runs.
+  HttpReply documents = s.Call("GET", "/api/v1/projects/held/documents");
+  REQUIRE(documents.status == 200);
+  CHECK(documents.Json()["documents"].Size() == 0);
+  CHECK(s.Call("POST", "/api/v1/projects/held/sync").status == 409);
+  CHECK(fs::exists(gate / "in-write"));
+
+  fs::remove(gate / "hold-write");
+  REQUIRE(stream->WaitFor([&](const std::vector<SseEvent>& events) { return HasType(events, "run.finished"); }));
+  REQUIRE(Eventually([&] { return s.Outcome(run) == "succeeded"; }));
+
+  // Every event came with its id, as the table has them; a preview (no id,
+  // "preview": true last) only came in addition, before its copy with an id.
+  const std::vector<SseEvent> events = stream->events();
+  std::vector<int64_t> ids;
+  std::vector<std::string> previews;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const SseEvent& e = events[i];
+    if (e.id >= 0) {
+      CHECK(e.data.find("\"preview\"") == std::string::npos);
+      ids.push_back(e.id);
+      continue;
+    }
+    INFO(e.data);
+    const std::string suffix = ",\"preview\":true}";
+    REQUIRE(e.data.size() > suffix.size());
+    REQUIRE(e.data.compare(e.data.size() - suffix.size(), suffix.size(), suffix) == 0);
+    const std::string copy = e.data.substr(0, e.data.size() - suffix.size()) + "}";
+    bool followed = false;
+    for (size_t j = i + 1; j < events.size() && !followed; ++j) {
+      followed = events[j].id >= 0 && events[j].type == e.type && events[j].data == copy;
+    }
+    CHECK(followed);
+    previews.push_back(e.type);
+  }
+  CHECK(ids == s.Ids("run_id = " + std::to_string(run)));
+  if (!s.env.cli().postgres()) {
+    // On SQLite the progress was a preview; on PostgreSQL it was written
+    // at once and came with its id.
+    CHECK(std::count(previews.begin(), previews.end(), "phase.progress") >= 1);
+  }
 }
 
 TEST_CASE("a slow event client is dropped while a sync completes and another client gets every event") {
