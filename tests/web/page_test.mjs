@@ -141,6 +141,21 @@ async function expectText(selector, pattern, what) {
   });
 }
 
+// Clicks "Sync now" and waits for the page to tell of the accepted run (a
+// run other than the last one it told of); returns the run's id.
+let lastStarted = null;
+async function syncNow(what) {
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  const started = await page.waitForFunction((previous) => {
+    const m = /Run (\d+) started/.exec(document.querySelector('#sync-message')?.textContent ?? '');
+    return m && m[1] !== previous ? m[1] : null;
+  }, lastStarted).catch(async () => {
+    assert.fail(`${what}: #sync-message reads ${JSON.stringify(await text('#sync-message'))}, expected a new run`);
+  });
+  lastStarted = await started.jsonValue();
+  return lastStarted;
+}
+
 // ---- the checks ------------------------------------------------------------
 
 async function run() {
@@ -233,9 +248,7 @@ async function run() {
     new MutationObserver(() => window.__progress.push([bar.value, bar.dataset.source]))
       .observe(bar, { attributes: true, attributeFilter: ['value', 'data-source'] });
   });
-  await page.getByRole('button', { name: 'Sync now' }).click();
-  await expectText('#sync-message', /Run \d+ started/, 'the accepted sync');
-  const runId = (await text('#sync-message')).match(/Run (\d+)/)[1];
+  const runId = await syncNow('the accepted sync');
   await page.locator(`#progress[data-outcome][data-run="${runId}"]`).waitFor({ state: 'attached', timeout: 60000 });
   assert.equal(await page.locator('#progress').getAttribute('data-outcome'), 'succeeded');
   assert.equal(await page.locator('#progress').evaluate((bar) => bar.value), 100);
@@ -251,9 +264,7 @@ async function run() {
   log(`run ${runId} reached 100% (${seen.length} progress updates) and is in the history`);
 
   // A second real sync has nothing new: it still ends at 100%.
-  await page.getByRole('button', { name: 'Sync now' }).click();
-  await expectText('#sync-message', /Run \d+ started/, 'the second sync');
-  const secondId = (await text('#sync-message')).match(/Run (\d+)/)[1];
+  const secondId = await syncNow('the second sync');
   assert.notEqual(secondId, runId);
   await page.locator(`#progress[data-outcome="noop"][data-run="${secondId}"]`).waitFor({ state: 'attached' });
   await page.locator(`#runs-body tr[data-run="${secondId}"]`).waitFor();
@@ -298,9 +309,7 @@ async function run() {
   await page.reload();
   await page.locator('#connection[data-stream="down"]').waitFor();
   await page.locator('#project-section').waitFor();
-  await page.getByRole('button', { name: 'Sync now' }).click();
-  await expectText('#sync-message', /Run \d+ started/, 'a sync without the stream');
-  const polledId = (await text('#sync-message')).match(/Run (\d+)/)[1];
+  const polledId = await syncNow('a sync without the stream');
   await page.locator(`#progress[data-outcome="noop"][data-run="${polledId}"]`).waitFor({ state: 'attached' });
   assert.equal(await page.locator('#progress').getAttribute('data-source'), 'polling');
   assert.equal(await page.locator('#progress').evaluate((bar) => bar.value), 100);
@@ -312,9 +321,7 @@ async function run() {
   await page.locator('#connection[data-stream="live"]').waitFor();
   await page.locator('#project-section').waitFor();
   git(repo, 'branch', '-D', 'release/1.0');
-  await page.getByRole('button', { name: 'Sync now' }).click();
-  await expectText('#sync-message', /Run \d+ started/, 'a sync of a deleted branch');
-  const failedId = (await text('#sync-message')).match(/Run (\d+)/)[1];
+  const failedId = await syncNow('a sync of a deleted branch');
   await page.locator(`#progress[data-outcome="failed"][data-run="${failedId}"]`).waitFor({ state: 'attached' });
   await expectText('#progress-text', /failed.*release\/1\.0/, 'the failed run\'s error');
   await page.locator(`#runs-body tr[data-run="${failedId}"]`).waitFor();
@@ -336,9 +343,7 @@ async function run() {
   await page.getByLabel(/Provider/).fill('gated-provider');
   await page.getByRole('button', { name: 'Add project' }).click();
   await expectText('#project-heading', /held/, 'the held project is open');
-  await page.getByRole('button', { name: 'Sync now' }).click();
-  await expectText('#sync-message', /Run \d+ started/, 'the held sync');
-  const heldId = (await text('#sync-message')).match(/Run (\d+)/)[1];
+  const heldId = await syncNow('the held sync');
   await expectText('#progress-text', new RegExp(`Run ${heldId}: write, 0 of ${HELD_FILES} files`),
     'progress while the write is open');
   assert.ok(fs.existsSync(path.join(gate, 'in-write')), 'the run is held in its write');
