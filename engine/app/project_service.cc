@@ -104,9 +104,9 @@ Status ProjectService::Update(const db::Project& project, const ProjectUpdate& u
   }
   db::ProjectStore store(db_);
   return db_->InTransaction([&]() -> Status {
-    if (update.branch.has_value()) TETHER_RETURN_IF_ERROR(store.SetBranch(project.name, *update.branch));
+    if (update.branch.has_value()) TETHER_RETURN_IF_ERROR(store.SetBranch(project.id, *update.branch));
     if (update.sync_enabled.has_value()) {
-      TETHER_RETURN_IF_ERROR(store.SetEnabled(project.name, *update.sync_enabled));
+      TETHER_RETURN_IF_ERROR(store.SetEnabled(project.id, *update.sync_enabled));
     }
     return Status::Ok();
   });

@@ -23,7 +23,12 @@ enum ExitCode : int {
 struct Invocation {
   std::string config_flag;  // --config
   bool json = false;        // --json: machine output on stdout
+  std::string tenant;       // --tenant: of the projects named; empty: the connection's
 };
+
+// The tenant the invocation's project names are in: --tenant, or else the
+// connection's (db::ConnectionTenant).
+Result<std::string> TenantOf(const Invocation& inv, db::Database* db);
 
 // Prints "tether: error: ..." to stderr and returns the exit code that fits
 // the status (kExitUsage for bad input, kExitFailed otherwise).

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "engine/app/integrity.h"
+#include "engine/auth/tenant_session.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/json_out.h"
 #include "engine/db/migrations.h"
@@ -32,6 +33,13 @@ Result<std::unique_ptr<app::Runtime>> LoadRuntime(const Invocation& inv) {
                             " (set --config or TETHER_CONFIG, or create one with `tether init`)");
   }
   return runtime;
+}
+
+Result<std::string> TenantOf(const Invocation& inv, db::Database* db) {
+  if (inv.tenant.empty()) return db::ConnectionTenant(db);
+  // Bound too, so that on PostgreSQL row-level security agrees.
+  TETHER_RETURN_IF_ERROR(auth::BindTenant(db, inv.tenant).WithContext("--tenant"));
+  return inv.tenant;
 }
 
 int RunInit(const Invocation& inv, const InitOptions& options) {

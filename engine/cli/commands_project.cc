@@ -12,10 +12,14 @@
 namespace tether::cli {
 namespace {
 
-// The open runtime and database of a project command.
+// The open runtime and database of a project command, and the tenant its
+// project names are in.
 struct Session {
   std::unique_ptr<app::Runtime> runtime;
   db::Database* db = nullptr;
+  std::string tenant;
+
+  Result<db::Project> Get(const std::string& name) { return db::ProjectStore(db).Get(tenant, name); }
 };
 
 Result<Session> Open(const Invocation& inv) {
@@ -23,9 +27,12 @@ Result<Session> Open(const Invocation& inv) {
   if (!runtime.ok()) return runtime.status();
   Result<db::Database*> db = (*runtime)->database();
   if (!db.ok()) return db.status();
+  Result<std::string> tenant = TenantOf(inv, *db);
+  if (!tenant.ok()) return tenant.status();
   Session session;
   session.runtime = std::move(runtime).value();
   session.db = *db;
+  session.tenant = std::move(tenant).value();
   return session;
 }
 
@@ -58,6 +65,7 @@ int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
   request.storage = options.storage;
   request.repo = options.repo;
   request.branch = options.branch;
+  request.tenant_id = s->tenant;
   Result<db::Project> added = Projects(*s).Add(request);
   if (!added.ok()) {
     if (added.status().code() == StatusCode::kConflict) {
@@ -78,12 +86,20 @@ int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
   return kExitOk;
 }
 
+// Every project the connection sees, of every tenant unless --tenant names one.
 int RunProjectList(const Invocation& inv) {
   Result<Session> s = Open(inv);
   if (!s.ok()) return ReportError(s.status());
   db::ProjectStore store(s->db);
   Result<std::vector<db::Project>> projects = store.List();
   if (!projects.ok()) return ReportError(projects.status());
+  if (!inv.tenant.empty()) {
+    std::vector<db::Project> of_tenant;
+    for (db::Project& p : *projects) {
+      if (p.tenant_id == inv.tenant) of_tenant.push_back(std::move(p));
+    }
+    *projects = std::move(of_tenant);
+  }
   if (inv.json) {
     JsonOut out;
     out.Begin().BeginArray("projects");
@@ -95,10 +111,10 @@ int RunProjectList(const Invocation& inv) {
     out.EndArray().End().Print();
     return kExitOk;
   }
-  std::printf("%-20s %-10s %-20s %-8s %s\n", "NAME", "PROVIDER", "BRANCH", "ENABLED", "REPOSITORY");
+  std::printf("%-20s %-12s %-10s %-20s %-8s %s\n", "NAME", "TENANT", "PROVIDER", "BRANCH", "ENABLED", "REPOSITORY");
   for (const db::Project& p : *projects) {
-    std::printf("%-20s %-10s %-20s %-8s %s\n", p.name.c_str(), p.provider.c_str(), p.branch.c_str(),
-                p.sync_enabled ? "yes" : "no", p.repo_url.c_str());
+    std::printf("%-20s %-12s %-10s %-20s %-8s %s\n", p.name.c_str(), p.tenant_id.c_str(), p.provider.c_str(),
+                p.branch.c_str(), p.sync_enabled ? "yes" : "no", p.repo_url.c_str());
   }
   return kExitOk;
 }
@@ -106,8 +122,7 @@ int RunProjectList(const Invocation& inv) {
 int RunProjectShow(const Invocation& inv, const std::string& name) {
   Result<Session> s = Open(inv);
   if (!s.ok()) return ReportError(s.status());
-  db::ProjectStore store(s->db);
-  Result<db::Project> project = store.Get(name);
+  Result<db::Project> project = s->Get(name);
   if (!project.ok()) return ReportError(project.status());
   db::RunStore runs(s->db);
   Result<std::vector<db::SyncRun>> recent = runs.List(project->id, 5);
@@ -153,8 +168,9 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
 int RunProjectRemove(const Invocation& inv, const std::string& name) {
   Result<Session> s = Open(inv);
   if (!s.ok()) return ReportError(s.status());
-  db::ProjectStore store(s->db);
-  Status removed = store.Remove(name);
+  Result<db::Project> project = s->Get(name);
+  if (!project.ok()) return ReportError(project.status());
+  Status removed = db::ProjectStore(s->db).Remove(project->id);
   if (!removed.ok()) return ReportError(removed);
   if (!inv.json) std::printf("removed project %s\n", name.c_str());
   else JsonOut().Begin().Str("removed", name).End().Print();
@@ -164,8 +180,7 @@ int RunProjectRemove(const Invocation& inv, const std::string& name) {
 int RunProjectBranches(const Invocation& inv, const std::string& name) {
   Result<Session> s = Open(inv);
   if (!s.ok()) return ReportError(s.status());
-  db::ProjectStore store(s->db);
-  Result<db::Project> project = store.Get(name);
+  Result<db::Project> project = s->Get(name);
   if (!project.ok()) return ReportError(project.status());
   Result<BranchList> branches = Projects(*s).Branches(*project);
   if (!branches.ok()) return ReportError(branches.status());
@@ -194,8 +209,7 @@ namespace {
 Status UpdateProject(const Invocation& inv, const std::string& name, const app::ProjectUpdate& update) {
   Result<Session> s = Open(inv);
   if (!s.ok()) return s.status();
-  db::ProjectStore store(s->db);
-  Result<db::Project> project = store.Get(name);
+  Result<db::Project> project = s->Get(name);
   if (!project.ok()) return project.status();
   return Projects(*s).Update(*project, update);
 }

@@ -105,14 +105,24 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   Result<db::Database*> db = (*runtime)->database();
   if (!db.ok()) return ReportError(db.status());
 
-  std::vector<std::string> names = options.projects;
+  // (tenant, name) of each project to sync: --all takes every enabled
+  // project the connection sees, of every tenant unless --tenant names one.
+  std::vector<std::pair<std::string, std::string>> names;
   if (options.all) {
+    if (!inv.tenant.empty()) {
+      Result<std::string> bound = TenantOf(inv, *db);
+      if (!bound.ok()) return ReportError(bound.status());
+    }
     db::ProjectStore store(*db);
     Result<std::vector<db::Project>> projects = store.List();
     if (!projects.ok()) return ReportError(projects.status());
     for (const db::Project& p : *projects) {
-      if (p.sync_enabled) names.push_back(p.name);
+      if (p.sync_enabled && (inv.tenant.empty() || p.tenant_id == inv.tenant)) names.emplace_back(p.tenant_id, p.name);
     }
+  } else {
+    Result<std::string> tenant = TenantOf(inv, *db);
+    if (!tenant.ok()) return ReportError(tenant.status());
+    for (const std::string& name : options.projects) names.emplace_back(*tenant, name);
   }
 
   const config::Config& config = (*runtime)->config();
@@ -126,8 +136,8 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   sync::SyncPipeline pipeline(*db, &(*runtime)->plugins(), &events, sync_options);
 
   std::vector<sync::SyncResult> results;
-  for (const std::string& name : names) {
-    results.push_back(pipeline.Run(name));
+  for (const auto& [tenant, name] : names) {
+    results.push_back(pipeline.Run(tenant, name));
     if (!inv.json) PrintRun(results.back());
   }
   Status flushed = events.Flush();

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   app.add_option("--config", inv.config_flag,
                  "Config file (default: $TETHER_CONFIG, else ./tether.json)");
   app.add_flag("--json", inv.json, "Machine-readable output on stdout");
+  app.add_option("--tenant", inv.tenant,
+                 "Tenant of the projects named (default: the database connection's, else \"default\")");
   app.footer(
       "Exit codes: 0 ok; 1 a sync or operation failed; 2 usage, config or input error;\n"
       "3 the project is already being synced by another run (nothing done).");

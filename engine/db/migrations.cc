@@ -14,6 +14,7 @@
 
 #include "engine/common/clock.h"
 #include "engine/common/sha256.h"
+#include "engine/db/row_values.h"
 #include "engine/db/sql_script.h"
 
 namespace tether::db {
@@ -429,6 +430,37 @@ MigrationFacts FactsFrom(Database* db, bool runs_in_transaction) {
   return facts;
 }
 
+tether::Status SetSqliteForeignKeys(Database* db, bool on) {
+  try {
+    db->session() << (on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
+  } catch (...) {
+    return StatusFromCurrentException(on ? "cannot turn foreign keys back on" : "cannot turn foreign keys off");
+  }
+  return tether::Status::Ok();
+}
+
+// Refuses a file that leaves rows referring to rows that are not there.
+tether::Status CheckSqliteForeignKeys(Database* db, const Migration& migration) {
+  std::vector<std::string> dangling;
+  long long count = 0;
+  try {
+    soci::rowset<soci::row> rows = (db->session().prepare << "PRAGMA foreign_key_check");
+    for (const soci::row& row : rows) {
+      if (++count > 5) continue;
+      dangling.push_back(row.get<std::string>(0) + " row " + std::to_string(RowInt(row, 1)) + " -> " +
+                         row.get<std::string>(2));
+    }
+  } catch (...) {
+    return StatusFromCurrentException(migration.file.string() + ": cannot check foreign keys");
+  }
+  if (count == 0) return tether::Status::Ok();
+  std::string listed;
+  for (const std::string& d : dangling) listed += "\n  " + d;
+  return tether::Status::DataLoss(migration.file.string() + " leaves " + std::to_string(count) +
+                                  " rows referring to rows that are not there (first " +
+                                  std::to_string(dangling.size()) + "):" + listed + "\nNothing was applied.");
+}
+
 }  // namespace
 
 Result<std::vector<Migrator::PlannedMigration>> Migrator::Plan() {
@@ -504,7 +536,7 @@ tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now)
     return ApplyWithoutTransaction(migration, *script, applied_now);
   }
   Stopwatch watch;
-  return db_->InTransaction([&]() -> tether::Status {
+  auto apply = [&]() -> tether::Status {
     // Under the write lock now: another migrator may have applied it while
     // this one waited.
     int count = 0;
@@ -527,6 +559,7 @@ tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now)
                                           std::to_string(statement.line));
       }
     }
+    if (db_->dialect() == Dialect::kSqlite) TETHER_RETURN_IF_ERROR(CheckSqliteForeignKeys(db_, migration));
     Result<std::vector<ColumnFingerprint>> after = FingerprintAll(db_, protected_columns_);
     if (!after.ok()) return after.status();
     TETHER_RETURN_IF_ERROR(CheckProtectedData(migration, script->file_directives, *before, *after));
@@ -538,7 +571,17 @@ tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now)
         soci::use(version), soci::use(name), soci::use(checksum), soci::use(at), soci::use(ms), soci::use(evidence);
     *applied_now = true;
     return tether::Status::Ok();
-  });
+  };
+  if (db_->dialect() != Dialect::kSqlite) return db_->InTransaction(apply);
+  // SQLite: foreign keys are not enforced while a file runs, so that a table
+  // rebuild (new table, copy, drop the old one, rename) cascades no delete
+  // and breaks no reference midway; CheckSqliteForeignKeys then refuses a
+  // file that leaves a reference dangling. The pragma is a no-op inside a
+  // transaction, hence around it.
+  TETHER_RETURN_IF_ERROR(SetSqliteForeignKeys(db_, false));
+  tether::Status status = db_->InTransaction(apply);
+  tether::Status restored = SetSqliteForeignKeys(db_, true);
+  return status.ok() ? restored : status;
 }
 
 }  // namespace tether::db

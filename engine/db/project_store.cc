@@ -51,16 +51,27 @@ Status ValidateProjectName(const std::string& name) {
   return Status::Ok();
 }
 
-Result<std::vector<Project>> ProjectStore::Query(const std::string& where, const std::string& key,
-                                                 int64_t id) {
+Result<std::string> ConnectionTenant(Database* db) {
+  if (db->dialect() != Dialect::kPostgres) return std::string("default");
+  std::string tenant;
+  try {
+    db->session() << "SELECT COALESCE(NULLIF(current_setting('tether.tenant', true), ''), 'default')",
+        soci::into(tenant);
+  } catch (...) {
+    return StatusFromCurrentException("cannot read the connection's tenant");
+  }
+  return tenant;
+}
+
+namespace {
+
+// The projects `where` selects (its placeholders bound by `uses`), by name.
+template <typename... Uses>
+Result<std::vector<Project>> QueryProjects(Database* db, const std::string& where, Uses&&... uses) {
   std::vector<Project> projects;
   try {
-    std::string sql = std::string(kSelectProjects) + where + " ORDER BY p.name";
-    long long id_value = id;
-    soci::rowset<soci::row> rows =
-        where.empty() ? (db_->session().prepare << sql)
-        : key.empty() ? (db_->session().prepare << sql, soci::use(id_value))
-                      : (db_->session().prepare << sql, soci::use(key));
+    const std::string sql = std::string(kSelectProjects) + where + " ORDER BY p.name, p.tenant_id";
+    soci::rowset<soci::row> rows = ((db->session().prepare << sql), ..., std::forward<Uses>(uses));
     for (const soci::row& row : rows) projects.push_back(FromRow(row));
   } catch (...) {
     return StatusFromCurrentException("cannot read projects");
@@ -68,23 +79,24 @@ Result<std::vector<Project>> ProjectStore::Query(const std::string& where, const
   return projects;
 }
 
+}  // namespace
+
 Result<Project> ProjectStore::Add(const NewProject& project) {
   TETHER_RETURN_IF_ERROR(ValidateProjectName(project.name));
-  Result<std::vector<Project>> existing = Query(" WHERE p.name = :name", project.name, 0);
-  if (!existing.ok()) return existing.status();
-  if (!existing->empty()) {
-    return Status::Conflict("a project called \"" + project.name + "\" already exists");
+  std::string tenant = project.tenant_id;
+  if (tenant.empty()) {
+    Result<std::string> current = ConnectionTenant(db_);
+    if (!current.ok()) return current.status();
+    tenant = *current;
   }
+  Result<Project> existing = Get(tenant, project.name);
+  if (existing.ok()) return Status::Conflict("a project called \"" + project.name + "\" already exists");
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
   Status status = db_->InTransaction([&]() -> Status {
     std::string now = NowIso8601();
     long long id = 0;
-    if (project.tenant_id.empty()) {
-      db_->session() << "INSERT INTO projects (name, created_at) VALUES (:n, :c) RETURNING id",
-          soci::use(project.name), soci::use(now), soci::into(id);
-    } else {
-      db_->session() << "INSERT INTO projects (name, tenant_id, created_at) VALUES (:n, :t, :c) RETURNING id",
-          soci::use(project.name), soci::use(project.tenant_id), soci::use(now), soci::into(id);
-    }
+    db_->session() << "INSERT INTO projects (name, tenant_id, created_at) VALUES (:n, :t, :c) RETURNING id",
+        soci::use(project.name), soci::use(tenant), soci::use(now), soci::into(id);
     db_->session() << "INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch,"
                       " sync_enabled, status, updated_at)"
                       " VALUES (:id, :p, :s, :u, :b, 1, 'never_synced', :now)",
@@ -93,29 +105,29 @@ Result<Project> ProjectStore::Add(const NewProject& project) {
     return Status::Ok();
   });
   if (!status.ok()) return status;
-  return Get(project.name);
+  return Get(tenant, project.name);
 }
 
-Result<Project> ProjectStore::Get(const std::string& name) {
-  Result<std::vector<Project>> found = Query(" WHERE p.name = :name", name, 0);
+Result<Project> ProjectStore::Get(const std::string& tenant_id, const std::string& name) {
+  Result<std::vector<Project>> found =
+      QueryProjects(db_, " WHERE p.tenant_id = :tenant AND p.name = :name", soci::use(tenant_id), soci::use(name));
   if (!found.ok()) return found.status();
   if (found->empty()) return Status::NotFound("no project called \"" + name + "\"");
   return found->front();
 }
 
 Result<Project> ProjectStore::GetById(int64_t id) {
-  Result<std::vector<Project>> found = Query(" WHERE p.id = :id", "", id);
+  long long value = id;
+  Result<std::vector<Project>> found = QueryProjects(db_, " WHERE p.id = :id", soci::use(value));
   if (!found.ok()) return found.status();
   if (found->empty()) return Status::NotFound("no project with id " + std::to_string(id));
   return found->front();
 }
 
-Result<std::vector<Project>> ProjectStore::List() { return Query("", "", 0); }
+Result<std::vector<Project>> ProjectStore::List() { return QueryProjects(db_, ""); }
 
-Status ProjectStore::Remove(const std::string& name) {
-  Result<Project> project = Get(name);
-  if (!project.ok()) return project.status();
-  long long id = project->id;
+Status ProjectStore::Remove(int64_t project_id) {
+  long long id = project_id;
   // Children first, so that it works without foreign-key cascades too.
   return db_->InTransaction([&]() -> Status {
     for (const char* table : {"events", "documents", "sync_runs", "project_syncs"}) {
@@ -126,27 +138,24 @@ Status ProjectStore::Remove(const std::string& name) {
   });
 }
 
-Status ProjectStore::UpdateByName(const std::string& name, const std::string& set_clause,
-                                  const std::string& value) {
-  Result<Project> project = Get(name);
-  if (!project.ok()) return project.status();
-  long long id = project->id;
+Status ProjectStore::Update(int64_t project_id, const std::string& set_clause, const std::string& value) {
+  long long id = project_id;
   std::string now = NowIso8601();
   try {
     db_->session() << "UPDATE project_syncs SET " + set_clause + ", updated_at = :now WHERE project_id = :id",
         soci::use(value), soci::use(now), soci::use(id);
   } catch (...) {
-    return StatusFromCurrentException("cannot update project \"" + name + "\"");
+    return StatusFromCurrentException("cannot update project " + std::to_string(project_id));
   }
   return Status::Ok();
 }
 
-Status ProjectStore::SetBranch(const std::string& name, const std::string& branch) {
-  return UpdateByName(name, "branch = :v", branch);
+Status ProjectStore::SetBranch(int64_t project_id, const std::string& branch) {
+  return Update(project_id, "branch = :v", branch);
 }
 
-Status ProjectStore::SetEnabled(const std::string& name, bool enabled) {
-  return UpdateByName(name, "sync_enabled = CAST(:v AS INTEGER)", enabled ? "1" : "0");
+Status ProjectStore::SetEnabled(int64_t project_id, bool enabled) {
+  return Update(project_id, "sync_enabled = CAST(:v AS INTEGER)", enabled ? "1" : "0");
 }
 
 Status ProjectStore::SetStatus(int64_t project_id, const std::string& status, const std::string& error) {

@@ -2,9 +2,12 @@
 // (what to sync from where, its status, and the run lease).
 //
 // Thread safety: none; one ProjectStore per Database, used by one thread.
+// Names: a project is named within its tenant (two tenants may each have a
+// project "web"), so every lookup by name says in which tenant.
+//
 // Errors: NotFound for an unknown project (naming it), Conflict for a name
-// already taken, InvalidArgument for a bad name, Unavailable/Internal for
-// database failures. A failed call changes nothing.
+// the tenant already uses, InvalidArgument for a bad name, Unavailable/
+// Internal for database failures. A failed call changes nothing.
 #ifndef TETHER_ENGINE_DB_PROJECT_STORE_H_
 #define TETHER_ENGINE_DB_PROJECT_STORE_H_
 
@@ -36,9 +39,7 @@ struct Project {
 
 struct NewProject {
   std::string name;
-  // Empty: the connection's tenant (PostgreSQL: the tether.tenant setting,
-  // see migrations/postgres/0002_tenant_isolation.sql; SQLite: "default").
-  std::string tenant_id;
+  std::string tenant_id;  // empty: the connection's (ConnectionTenant)
   std::string provider;
   std::string storage;
   std::string repo_url;
@@ -48,17 +49,25 @@ struct NewProject {
 // Project names: 1 to 100 characters of [A-Za-z0-9._-], not starting with '.' or '-'.
 Status ValidateProjectName(const std::string& name);
 
+// The tenant a connection acts for when none is named: on PostgreSQL the
+// tether.tenant setting (from the URL's options, or auth::BindTenant; see
+// migrations/postgres/0002_tenant_isolation.sql), "default" when unset; on
+// SQLite "default".
+Result<std::string> ConnectionTenant(Database* db);
+
 class ProjectStore {
  public:
   explicit ProjectStore(Database* db) : db_(db) {}
 
   Result<Project> Add(const NewProject& project);
-  Result<Project> Get(const std::string& name);
+  Result<Project> Get(const std::string& tenant_id, const std::string& name);
   Result<Project> GetById(int64_t id);
+  // Every project the connection may see, of every tenant, by name.
   Result<std::vector<Project>> List();
-  Status Remove(const std::string& name);
-  Status SetBranch(const std::string& name, const std::string& branch);
-  Status SetEnabled(const std::string& name, bool enabled);
+  // Deletes the project with everything under it (runs, documents, events).
+  Status Remove(int64_t project_id);
+  Status SetBranch(int64_t project_id, const std::string& branch);
+  Status SetEnabled(int64_t project_id, bool enabled);
   Status SetStatus(int64_t project_id, const std::string& status, const std::string& error);
   // Records a successful sync: status "synced", no error, last_synced_at now.
   Status MarkSynced(int64_t project_id);
@@ -73,8 +82,7 @@ class ProjectStore {
   Status ReleaseLease(int64_t project_id, const std::string& owner);
 
  private:
-  Result<std::vector<Project>> Query(const std::string& where, const std::string& key, int64_t id);
-  Status UpdateByName(const std::string& name, const std::string& set_clause, const std::string& value);
+  Status Update(int64_t project_id, const std::string& set_clause, const std::string& value);
 
   Database* db_;
 };

@@ -154,10 +154,7 @@ HttpResponse Api::Serve(const HttpRequest& request, WorkerContext& context, std:
 Result<db::Project> Api::LoadProject(Call& call) {
   const std::string& name = call.params["name"];
   db::ProjectStore projects(call.db);
-  Result<db::Project> project = projects.Get(name);
-  if (!project.ok()) return project.status();
-  if (project->tenant_id != call.token.tenant_id) return Status::NotFound("no project called \"" + name + "\"");
-  return project;
+  return projects.Get(call.token.tenant_id, name);
 }
 
 std::optional<Problem> Api::CheckQuery(const Call& call, const std::vector<std::string>& allowed) {

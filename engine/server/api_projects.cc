@@ -124,7 +124,7 @@ HttpResponse Api::DeleteProject(Call& call) {
     return Fail(ProblemType::kConflict, "project \"" + project->name +
                                             "\" is being synced; delete it when the run has finished");
   }
-  Status removed = projects.Remove(project->name);
+  Status removed = projects.Remove(project->id);
   if (!removed.ok()) {
     projects.ReleaseLease(project->id, owner);
     return Fail(removed);
@@ -159,7 +159,7 @@ HttpResponse Api::StartSync(Call& call) {
   if (!project.ok()) return Fail(project.status());
   rapidjson::Document body;
   if (std::optional<Problem> bad = ReadJsonBody(call.request, "SyncRequest", true, &body)) return Fail(*bad);
-  Result<int64_t> run_id = syncs_->Start(call.db, project->name);
+  Result<int64_t> run_id = syncs_->Start(call.db, project->tenant_id, project->name);
   if (!run_id.ok()) {
     Problem problem = ProblemFromStatus(run_id.status());
     // A disabled project cannot be synced: a conflict with its state.

@@ -12,8 +12,8 @@ namespace {
 class RunnerQueue : public webhooks::SyncQueue {
  public:
   RunnerQueue(SyncRunner* runner, db::Database* db) : runner_(runner), db_(db) {}
-  Status Enqueue(const std::string& project, const std::string&) override {
-    Result<int64_t> started = runner_->Start(db_, project);
+  Status Enqueue(const db::Project& project, const std::string&) override {
+    Result<int64_t> started = runner_->Start(db_, project.tenant_id, project.name);
     if (started.ok() || started.status().code() == StatusCode::kConflict) return Status::Ok();
     return started.status();
   }

@@ -22,14 +22,14 @@ SyncRunner::SyncRunner(std::string database_url, const plugin_host::PluginHost* 
 
 SyncRunner::~SyncRunner() { Shutdown(); }
 
-Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& project_name) {
+Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& tenant_id, const std::string& project_name) {
   std::optional<WorkerPool::Ticket> ticket = pool_.TryReserve();
   if (!ticket) {
     return Status::Unavailable("every sync worker is busy and the sync queue is full (or the server is "
                                "shutting down); try again later");
   }
   sync::SyncPipeline claimer(db, plugins_, events_, options_);
-  Result<sync::ClaimedRun> claim = claimer.Claim(project_name);
+  Result<sync::ClaimedRun> claim = claimer.Claim(tenant_id, project_name);
   if (!claim.ok()) return claim.status();  // the ticket gives its place back
   const int64_t run_id = claim->run_id;
 
@@ -117,7 +117,7 @@ void SyncRunner::RetryLoop() {
     }
     if (db) {
       started = auth::BindTenant(db.get(), tenant);
-      if (started.ok()) started = Start(db.get(), project).status();
+      if (started.ok()) started = Start(db.get(), tenant, project).status();
     }
     lock.lock();
     // A full pool or an unreachable database: try again shortly. Anything

@@ -45,7 +45,7 @@ class SyncRunner {
   // queues it; returns the run id. Unavailable (nothing claimed) when every
   // worker is busy and the queue is full, or when shutting down; otherwise
   // the errors of SyncPipeline::Claim.
-  Result<int64_t> Start(db::Database* db, const std::string& project_name);
+  Result<int64_t> Start(db::Database* db, const std::string& tenant_id, const std::string& project_name);
 
   void Shutdown();
 

@@ -307,9 +307,9 @@ SyncPipeline::SyncPipeline(db::Database* db, const plugin_host::PluginHost* plug
                            SyncOptions options)
     : db_(db), plugins_(plugins), events_(events), options_(std::move(options)) {}
 
-SyncResult SyncPipeline::Run(const std::string& project_name) {
+SyncResult SyncPipeline::Run(const std::string& tenant_id, const std::string& project_name) {
   Stopwatch total;
-  Result<ClaimedRun> claim = Claim(project_name);
+  Result<ClaimedRun> claim = Claim(tenant_id, project_name);
   if (!claim.ok()) {
     SyncResult result;
     result.project = project_name;
@@ -321,10 +321,10 @@ SyncResult SyncPipeline::Run(const std::string& project_name) {
   return result;
 }
 
-Result<ClaimedRun> SyncPipeline::Claim(const std::string& project_name) {
+Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::string& project_name) {
   db::ProjectStore projects(db_);
   db::RunStore runs(db_);
-  Result<db::Project> project = projects.Get(project_name);
+  Result<db::Project> project = projects.Get(tenant_id, project_name);
   if (!project.ok()) return project.status();
   if (!project->sync_enabled) {
     return Status::InvalidArgument("project \"" + project_name +

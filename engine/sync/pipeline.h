@@ -59,9 +59,10 @@ class SyncPipeline {
   SyncPipeline(db::Database* db, const plugin_host::PluginHost* plugins, EventLog* events,
                SyncOptions options);
 
-  // Syncs the project called `project_name`. Never throws. Conflict when
-  // another run holds the project's lease (nothing was done).
-  SyncResult Run(const std::string& project_name);
+  // Syncs the project called `project_name` in tenant `tenant_id`. Never
+  // throws. Conflict when another run holds the project's lease (nothing
+  // was done).
+  SyncResult Run(const std::string& tenant_id, const std::string& project_name);
 
   // Run in two steps, for callers that answer before the sync is done (the
   // HTTP API returns the run id at once): Claim takes the lease and records
@@ -69,7 +70,7 @@ class SyncPipeline {
   // (each with its own Database) on different threads. Claim fails with
   // NotFound (unknown project), InvalidArgument (disabled project) or
   // Conflict (another run holds the lease), and then changes nothing.
-  Result<ClaimedRun> Claim(const std::string& project_name);
+  Result<ClaimedRun> Claim(const std::string& tenant_id, const std::string& project_name);
   SyncResult RunClaimed(const ClaimedRun& claim);
 
   // Gives up a claimed run that never executed: the run is recorded as

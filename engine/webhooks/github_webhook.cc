@@ -162,7 +162,7 @@ WebhookResponse GithubWebhookHandler::HandlePush(const std::string& body) {
       continue;
     }
     if (!p.sync_enabled) continue;
-    Status enqueued = queue_->Enqueue(p.name, forced ? "webhook push (forced)" : "webhook push");
+    Status enqueued = queue_->Enqueue(p, forced ? "webhook push (forced)" : "webhook push");
     if (!enqueued.ok()) return Error(503, enqueued.message());
     queued.push_back(p.name);
   }

@@ -22,6 +22,10 @@
 #include "engine/db/database.h"
 #include "tether/status.h"
 
+namespace tether::db {
+struct Project;
+}  // namespace tether::db
+
 namespace tether::webhooks {
 
 // Where a webhook sends the syncs it asks for (the service's worker pool).
@@ -29,7 +33,7 @@ namespace tether::webhooks {
 class SyncQueue {
  public:
   virtual ~SyncQueue() = default;
-  virtual Status Enqueue(const std::string& project, const std::string& reason) = 0;
+  virtual Status Enqueue(const db::Project& project, const std::string& reason) = 0;
 };
 
 struct WebhookRequest {

@@ -132,6 +132,42 @@ TEST_CASE("projects can be listed shown disabled enabled and removed") {
   CHECK(cli.Run("project remove alpha").exit_code == 2);
 }
 
+TEST_CASE("the tenant option names the tenant of the projects a command works on") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("a.txt", "a\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  const std::string url = ShellQuote(repo.url());
+  REQUIRE(cli.Run("--tenant alpha project add web --repo " + url).exit_code == 0);
+  REQUIRE(cli.Run("--tenant beta project add web --repo " + url).exit_code == 0);
+  CliResult dup = cli.Run("--tenant beta project add web --repo " + url);
+  CHECK(dup.exit_code == 2);
+  CHECK_THAT(dup.err, Catch::Contains("already exists"));
+  CHECK(cli.Count("SELECT COUNT(*) FROM projects WHERE name = 'web'") == 2);
+
+  // Without --tenant: the connection's tenant ("default" on SQLite), which has none.
+  CliResult unknown = cli.Run("project show web");
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("no project called \"web\""));
+  CHECK(cli.Run("--tenant alpha project show web").exit_code == 0);
+
+  CHECK(cli.Run("--tenant beta sync web").exit_code == 0);
+  CHECK(cli.Text("SELECT s.status FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+                 " WHERE p.tenant_id = 'beta'") == "synced");
+  CHECK(cli.Text("SELECT s.status FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+                 " WHERE p.tenant_id = 'alpha'") == "never_synced");
+  CHECK(cli.Json("--tenant alpha project list")["projects"].Size() == 1);
+  CHECK(cli.Json("project list")["projects"].Size() == 2);
+  CHECK(cli.Json("--tenant alpha sync --all")["runs"].Size() == 1);
+
+  REQUIRE(cli.Run("--tenant alpha project remove web").exit_code == 0);
+  CHECK(cli.Text("SELECT tenant_id FROM projects WHERE name = 'web'") == "beta");
+  CliResult bad = cli.Run("--tenant 'no spaces' project show web");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--tenant"));
+}
+
 TEST_CASE("every command answers --help") {
   TempDir dir;
   TetherCli cli(dir.path());

@@ -209,3 +209,109 @@ TEST_CASE("two migrators at once apply each file exactly once") {
   db->session() << "SELECT COUNT(*) FROM schema_migrations", soci::into(recorded);
   CHECK(recorded == 20);
 }
+
+namespace {
+
+long long CountOf(Database& db, const std::string& sql) {
+  long long n = 0;
+  db.session() << sql, soci::into(n);
+  return n;
+}
+
+// A migrations folder with the shipped files of versions before `version`.
+fs::path ShippedBefore(const fs::path& dir, const std::string& version) {
+  const fs::path shipped = fs::path(TETHER_SOURCE_DIR) / "migrations";
+  for (const char* dialect : {"sqlite", "postgres"}) {
+    fs::create_directories(dir / dialect);
+    for (const auto& entry : fs::directory_iterator(shipped / dialect)) {
+      if (entry.path().filename().string() < version) fs::copy_file(entry.path(), dir / dialect / entry.path().filename());
+    }
+  }
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("0005 makes project names unique per tenant and keeps every row, id and reference") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0005", "0005")).ok());
+  const bool sqlite = db->dialect() == Dialect::kSqlite;
+
+  // Two tenants' projects, one deleted (the newest id), with what hangs
+  // off a project: its sync row, a run, documents with embeddings, events.
+  for (const char* row : {"('web', 'alpha', 'now')", "('api', 'beta', 'now')", "('gone', 'alpha', 'now')"}) {
+    REQUIRE(db->Execute(std::string("INSERT INTO projects (name, tenant_id, created_at) VALUES ") + row, "project").ok());
+  }
+  const long long web = CountOf(*db, "SELECT id FROM projects WHERE name = 'web'");
+  const long long gone = CountOf(*db, "SELECT id FROM projects WHERE name = 'gone'");
+  const std::string w = std::to_string(web);
+  REQUIRE(db->Execute("DELETE FROM projects WHERE id = " + std::to_string(gone), "delete").ok());
+  REQUIRE(db->Execute("INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch, updated_at)"
+                      " VALUES (" + w + ", 'local-git', 'sql-storage', '/r', 'main', 'now')", "sync row").ok());
+  REQUIRE(db->Execute("INSERT INTO sync_runs (project_id, trigger, started_at) VALUES (" + w + ", 'cli', 'now')",
+                      "run").ok());
+  for (int i = 0; i < 3; ++i) {
+    const std::string embedding = sqlite ? "CAST('emb' AS BLOB)" : "convert_to('emb', 'UTF8')";
+    REQUIRE(db->Execute("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, embedding,"
+                        " updated_commit, updated_at) VALUES (" + w + ", 'f" + std::to_string(i) +
+                            "', 'b', 33188, 'file', 1, " + embedding + ", 'c', 'now')",
+                        "document").ok());
+  }
+  REQUIRE(db->Execute("INSERT INTO events (project_id, type, payload, created_at) VALUES (" + w +
+                      ", 'run.started', '{}', 'now')", "event").ok());
+
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(*applied == std::vector<std::string>{"0005_project_names_per_tenant.sql"});
+
+  // Every row and id is there, and everything still hangs off its project.
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM projects") == 2);
+  CHECK(CountOf(*db, "SELECT id FROM projects WHERE name = 'web' AND tenant_id = 'alpha'") == web);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents WHERE embedding IS NOT NULL AND project_id = " + w) == 3);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM project_syncs WHERE project_id = " + w) == 1);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM sync_runs WHERE project_id = " + w) == 1);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM events WHERE project_id = " + w) == 1);
+
+  // A name is unique within a tenant only.
+  CHECK(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'beta', 'now')", "other").ok());
+  CHECK_FALSE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'alpha', 'now')",
+                          "same").ok());
+  // The deleted project's id is not handed out again.
+  CHECK(CountOf(*db, "SELECT MIN(id) FROM projects WHERE name = 'web' AND tenant_id = 'beta'") > gone);
+
+  // Foreign keys are enforced again and still point at the projects.
+  CHECK_FALSE(db->Execute("INSERT INTO sync_runs (project_id, trigger, started_at) VALUES (999999, 'cli', 'now')",
+                          "dangling").ok());
+  REQUIRE(db->Execute("DELETE FROM projects WHERE id = " + w, "delete web").ok());
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents") == 0);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM project_syncs") == 0);
+}
+
+TEST_CASE("on SQLite a migration that leaves a reference dangling is refused and changes nothing") {
+  if (TestingPostgres()) return;  // PostgreSQL enforces foreign keys inside the file itself
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations").ok());
+  REQUIRE(db->Execute("INSERT INTO projects (name, created_at) VALUES ('web', 'now')", "project").ok());
+  const std::string w = std::to_string(CountOf(*db, "SELECT id FROM projects"));
+  REQUIRE(db->Execute("INSERT INTO sync_runs (project_id, trigger, started_at) VALUES (" + w + ", 'cli', 'now')",
+                      "run").ok());
+  const fs::path extra = dir.path() / "extra";
+  WriteMigration(extra, "0100_orphan_runs.sql", "DELETE FROM projects WHERE name = 'web';\n");
+  auto loaded = LoadMigrations({fs::path(TETHER_SOURCE_DIR) / "migrations", extra}, db->dialect());
+  REQUIRE(loaded.ok());
+  Migrator migrator(db.get(), std::move(loaded).value());
+  auto applied = migrator.Apply();
+  REQUIRE_FALSE(applied.ok());
+  CHECK_THAT(applied.status().message(),
+             Catch::Contains("0100_orphan_runs.sql leaves 1 rows referring to rows that are not there") &&
+                 Catch::Contains("sync_runs row"));
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM projects") == 1);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM schema_migrations WHERE name = '0100_orphan_runs.sql'") == 0);
+  // Foreign keys are on again on this connection.
+  CHECK(CountOf(*db, "PRAGMA foreign_keys") == 1);
+}

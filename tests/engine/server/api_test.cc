@@ -422,6 +422,38 @@ TEST_CASE("a token sees and changes only its tenant's projects") {
   CHECK(status["syncs"]["running"].GetInt() == 0);
 }
 
+TEST_CASE("two tenants may each have a project of the same name, and each works on its own") {
+  Served s;
+  const std::string alpha = s.env.Token("alpha-token", "alpha");
+  const std::string beta = s.env.Token("beta-token", "beta");
+  Repo repo(s.env.dir() / "repo");
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web"), alpha).status == 201);
+  // Another tenant's "web" neither blocks this one nor is revealed by it.
+  HttpReply second = s.Call("POST", "/api/v1/projects", repo.Body("web", R"(, "branch": "release")"), beta);
+  INFO(second.body);
+  REQUIRE(second.status == 201);
+  HttpReply again = s.Call("POST", "/api/v1/projects", repo.Body("web"), beta);
+  CHECK(again.status == 409);
+  CHECK(s.Count("SELECT COUNT(*) FROM projects WHERE name = 'web'") == 2);
+
+  CHECK(Str(s.Get("/api/v1/projects/web", alpha).Json(), "branch") == "main");
+  CHECK(Str(s.Get("/api/v1/projects/web", beta).Json(), "branch") == "release");
+  // A sync of beta's "web" writes beta's documents only.
+  HttpReply accepted = s.Call("POST", "/api/v1/projects/web/sync", "", beta);
+  REQUIRE(accepted.status == 202);
+  CHECK(Eventually([&] { return Str(s.Get(accepted.Header("location"), beta).Json(), "outcome") == "succeeded"; }));
+  const std::string beta_id = s.Text("SELECT id FROM projects WHERE name = 'web' AND tenant_id = 'beta'");
+  CHECK(s.Count("SELECT COUNT(*) FROM documents WHERE project_id = " + beta_id) == 5);
+  CHECK(s.Count("SELECT COUNT(*) FROM documents") == 5);
+  CHECK(s.Get("/api/v1/projects/web/runs", alpha).Json()["runs"].Size() == 0);
+  CHECK(s.Get("/api/v1/projects/web/runs", beta).Json()["runs"].Size() == 1);
+  // Deleting alpha's leaves beta's with its documents.
+  CHECK(s.Call("DELETE", "/api/v1/projects/web", "", alpha).status == 204);
+  CHECK(s.Get("/api/v1/projects/web", alpha).status == 404);
+  CHECK(s.Get("/api/v1/projects/web", beta).status == 200);
+  CHECK(s.Count("SELECT COUNT(*) FROM documents") == 5);
+}
+
 TEST_CASE("the OpenAPI document is served without a token and lists every route") {
   Served s;
   HttpReply reply = s.server.client().Send("GET", "/api/v1/openapi.json");

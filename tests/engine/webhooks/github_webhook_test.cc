@@ -27,8 +27,8 @@ const char kSecret[] = "It's a Secret to Everybody";
 
 class RecordingQueue : public tether::webhooks::SyncQueue {
  public:
-  tether::Status Enqueue(const std::string& project, const std::string& reason) override {
-    queued.emplace_back(project, reason);
+  tether::Status Enqueue(const tether::db::Project& project, const std::string& reason) override {
+    queued.emplace_back(project.name, reason);
     return tether::Status::Ok();
   }
   std::vector<std::pair<std::string, std::string>> queued;
