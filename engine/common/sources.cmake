@@ -1,7 +1,8 @@
-# engine/common: small utilities (paths, clock, SHA-256) shared by the engine
+# engine/common: small utilities (paths, clock, SHA-256, percent-encoding) shared by the engine
 # and the bundled plugins, as a static library of its own.
 add_library(tether_common STATIC
   ${CMAKE_CURRENT_LIST_DIR}/paths.cc
+  ${CMAKE_CURRENT_LIST_DIR}/percent_encoding.cc
   ${CMAKE_CURRENT_LIST_DIR}/sha256.cc
   ${CMAKE_CURRENT_LIST_DIR}/clock.cc)
 tether_strict(tether_common)

@@ -6,14 +6,14 @@
 #include "engine/app/project_service.h"
 #include "engine/common/clock.h"
 #include "engine/common/json_writer.h"
+#include "engine/common/percent_encoding.h"
 #include "engine/server/api.h"
 #include "engine/server/json_body.h"
-#include "engine/server/url.h"
 
 namespace tether::server {
 namespace {
 
-std::string ProjectUrl(const std::string& name) { return "/api/v1/projects/" + PercentEncode(name, false); }
+std::string ProjectUrl(const std::string& name) { return "/api/v1/projects/" + PercentEncode(name); }
 
 std::string ProjectJson(const db::Project& project) {
   JsonWriter json;

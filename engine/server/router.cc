@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "engine/server/url.h"
+#include "engine/common/percent_encoding.h"
 
 namespace tether::server {
 namespace {
@@ -41,7 +41,7 @@ PathMatch MatchPath(const std::vector<std::string>& pattern, const std::vector<s
       std::string rest;
       for (size_t j = i; j < path.size(); ++j) rest += (j == i ? "" : "/") + path[j];
       if (rest.empty()) return PathMatch::kNo;
-      std::optional<std::string> decoded = PercentDecode(rest, false);
+      std::optional<std::string> decoded = PercentDecode(rest);
       if (!decoded) return PathMatch::kBadEncoding;
       (*params)[ParamName(pattern[i])] = *decoded;
       return PathMatch::kYes;
@@ -49,7 +49,7 @@ PathMatch MatchPath(const std::vector<std::string>& pattern, const std::vector<s
     if (i >= path.size()) return PathMatch::kNo;
     if (IsParam(pattern[i])) {
       if (path[i].empty()) return PathMatch::kNo;
-      std::optional<std::string> decoded = PercentDecode(path[i], false);
+      std::optional<std::string> decoded = PercentDecode(path[i]);
       if (!decoded) return PathMatch::kBadEncoding;
       (*params)[ParamName(pattern[i])] = *decoded;
       continue;

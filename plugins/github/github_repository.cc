@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cctype>
 #include <exception>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
 
+#include "engine/common/percent_encoding.h"
 #include "http_url.h"
 #include "link_header.h"
 
@@ -375,9 +377,9 @@ Result<CommitId> GitHubRepository::ResolveBranchUnguarded(const std::string& bra
     // GitHub answers a renamed branch with a redirect to the new one.
     const std::string location = response.Header("location");
     const size_t marker = location.find("/branches/");
-    std::string renamed;
-    if (marker == std::string::npos || !transport_.IsApiUrl(location) ||
-        !PercentDecode(location.substr(marker + 10), &renamed).ok() || renamed.empty()) {
+    const std::optional<std::string> renamed =
+        marker == std::string::npos ? std::nullopt : PercentDecode(location.substr(marker + 10));
+    if (!renamed || renamed->empty() || !transport_.IsApiUrl(location)) {
       return Status::Internal(what + ": GitHub redirected to '" + location +
                               "', which is not a branch of " + display_);
     }
@@ -390,10 +392,10 @@ Result<CommitId> GitHubRepository::ResolveBranchUnguarded(const std::string& bra
                                  ? JsonString(document["commit"], "sha")
                                  : "";
     return Status::NotFound("branch '" + branch + "' of " + display_ + " was renamed to '" +
-                            renamed + "' on GitHub (" + std::to_string(response.status) +
+                            *renamed + "' on GitHub (" + std::to_string(response.status) +
                             " Moved Permanently" +
                             (head.empty() ? "" : "; its head is now " + Lower(head)) +
-                            "): select branch '" + renamed + "' to follow it; nothing was deleted");
+                            "): select branch '" + *renamed + "' to follow it; nothing was deleted");
   }
   if (response.status == 404) {
     const std::string message = GitHubMessage(response.body);

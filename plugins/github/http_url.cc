@@ -16,13 +16,6 @@ bool IsHostChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::string HttpUrl::Origin() const {
@@ -69,45 +62,6 @@ Status ParseHttpUrl(const std::string& text, const std::string& what, HttpUrl* o
 
 bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-std::string PercentEncode(const std::string& text, const std::string& keep) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const unsigned char byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~' ||
-        keep.find(c) != std::string::npos) {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    }
-  }
-  return out;
-}
-
-Status PercentDecode(const std::string& text, std::string* out) {
-  std::string decoded;
-  decoded.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      decoded.push_back(text[i]);
-      continue;
-    }
-    const bool complete = i + 2 < text.size();
-    const int high = complete ? HexValue(text[i + 1]) : -1;
-    const int low = complete ? HexValue(text[i + 2]) : -1;
-    if (high < 0 || low < 0) {
-      return Status::InvalidArgument("'" + text + "' has a malformed %-escape");
-    }
-    decoded.push_back(static_cast<char>(high * 16 + low));
-    i += 2;
-  }
-  *out = std::move(decoded);
-  return Status::Ok();
 }
 
 }  // namespace github

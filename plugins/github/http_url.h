@@ -30,13 +30,6 @@ Status ParseHttpUrl(const std::string& text, const std::string& what, HttpUrl* o
 // True for 127.0.0.1 (any 127/8 address), ::1 and "localhost".
 bool IsLoopbackHost(const std::string& host);
 
-// `text` with every byte outside [A-Za-z0-9-._~] and outside `keep`
-// written as %XX.
-std::string PercentEncode(const std::string& text, const std::string& keep = "");
-
-// Decodes %XX escapes; InvalidArgument on a malformed escape.
-Status PercentDecode(const std::string& text, std::string* out);
-
 }  // namespace github
 }  // namespace tether
 

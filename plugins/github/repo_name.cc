@@ -1,8 +1,10 @@
 #include "repo_name.h"
 
 #include <cctype>
+#include <optional>
 #include <utility>
 
+#include "engine/common/percent_encoding.h"
 #include "http_url.h"
 
 namespace tether {
@@ -70,8 +72,9 @@ Status ParseRepoName(const std::string& url, const std::string& api_base_url, Re
   if (parsed.path.find('?') != std::string::npos) {
     return Status::InvalidArgument("repository '" + url + "' has a query string");
   }
-  std::string path;
-  TETHER_RETURN_IF_ERROR(PercentDecode(parsed.path, &path));
+  std::optional<std::string> decoded = PercentDecode(parsed.path);
+  if (!decoded) return Status::InvalidArgument("repository '" + url + "' has a malformed %-escape");
+  std::string path = std::move(*decoded);
   if (!path.empty() && path.front() == '/') path.erase(0, 1);
   return SplitOwnerName(url, path, out);
 }

@@ -2,7 +2,10 @@
 
 #include <cctype>
 #include <filesystem>
+#include <optional>
 #include <system_error>
+
+#include "engine/common/percent_encoding.h"
 
 namespace tether {
 namespace local_git {
@@ -38,33 +41,6 @@ bool LooksLikeScpRemote(const std::string& url) {
   return slash == std::string::npos || colon < slash;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes %XX escapes. A '%' not followed by two hex digits stays as it is,
-// so that a raw path pasted after "file://" still works.
-std::string PercentDecode(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      int high = HexValue(text[i + 1]);
-      int low = HexValue(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        out.push_back(static_cast<char>(high * 16 + low));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
-}
-
 Status PathFromFileUrl(const std::string& url, std::string* path) {
   std::string rest = url.substr(kFileSchemeLength);
   size_t slash = rest.find('/');
@@ -76,11 +52,12 @@ Status PathFromFileUrl(const std::string& url, std::string* path) {
   if (slash == std::string::npos) {
     return Status::InvalidArgument("repository URL '" + url + "' has no path");
   }
-  *path = PercentDecode(rest.substr(slash));
-  if (path->find('\0') != std::string::npos) {
+  std::optional<std::string> decoded = PercentDecode(rest.substr(slash));
+  if (!decoded) {
     return Status::InvalidArgument("repository URL '" + url +
-                                   "' decodes to a path with a NUL byte");
+                                   "' has a malformed %-escape or one of a NUL byte (a '%' is written %25)");
   }
+  *path = std::move(*decoded);
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "engine/common/percent_encoding.h"
 #include "engine/server/api.h"
 #include "engine/server/http_server.h"
 #include "engine/server/openapi.h"
@@ -113,8 +114,8 @@ TEST_CASE("query strings are decoded and a parameter given twice is refused") {
   REQUIRE_FALSE(twice.ok());
   CHECK_THAT(twice.status().message(), Catch::Contains("\"limit\" is given more than once"));
   CHECK_FALSE(tether::server::ParseQuery("a=%4").ok());
-  CHECK_FALSE(tether::server::PercentDecode("%00", false).has_value());
-  CHECK(tether::server::PercentEncode("a b/c", true) == "a%20b/c");
+  CHECK_FALSE(tether::PercentDecode("%00").has_value());
+  CHECK(tether::PercentEncode("a b/c", "/") == "a%20b/c");
 }
 
 TEST_CASE("listen addresses are parsed with clear errors") {

@@ -21,6 +21,7 @@
 #include "fake_github_process.h"
 #include "support/git_repo.h"
 #include "support/plugin_library.h"
+#include "support/provider_checks.h"
 #include "tether/plugin.h"
 #include "tether/provider.h"
 
@@ -34,6 +35,7 @@ using tether::Status;
 using tether::StatusCode;
 using tether::testing::FakeGitHubProcess;
 using tether::testing::RequestCounts;
+using tether::testing::CollectingSink;
 using tether::testing::TempDir;
 using tether::testing::UpstreamRepo;
 
@@ -76,29 +78,13 @@ std::unique_ptr<tether::Plugin> CreateOrFail(const std::string& settings) {
 }
 
 std::unique_ptr<Repository> OpenOrFail(tether::Plugin& plugin, const std::string& url) {
-  tether::Result<std::unique_ptr<Repository>> opened = plugin.AsProvider()->Open(url);
-  INFO(url << ": " << opened.status().ToString());
-  REQUIRE(opened.ok());
-  return std::move(opened).value();
+  return tether::testing::OpenOrFail(*plugin.AsProvider(), url);
 }
-
-class CollectingSink : public tether::ChangeSink {
- public:
-  Status OnChange(const Change& change) override {
-    changes.push_back(change);
-    return Status::Ok();
-  }
-  std::vector<Change> changes;
-};
 
 std::map<std::string, Change> DiffOrFail(Repository& repo, const std::string& from,
                                          const std::string& to) {
-  CollectingSink sink;
-  Status status = repo.Diff(from, to, &sink);
-  INFO("Diff " << from << ".." << to << ": " << status.ToString());
-  REQUIRE(status.ok());
   std::map<std::string, Change> by_path;
-  for (const Change& change : sink.changes) {
+  for (const Change& change : tether::testing::ChangesOrFail(repo, from, to)) {
     INFO("duplicate change for " << change.entry.path);
     REQUIRE(by_path.emplace(change.entry.path, change).second);
   }

@@ -19,6 +19,7 @@
 
 #include "support/git_repo.h"
 #include "support/plugin_library.h"
+#include "support/provider_checks.h"
 #include "tether/plugin.h"
 #include "tether/provider.h"
 
@@ -32,6 +33,7 @@ using tether::Status;
 using tether::StatusCode;
 using tether::testing::GitRepo;
 using tether::testing::ShellQuote;
+using tether::testing::CollectingSink;
 using tether::testing::TempDir;
 
 constexpr char kPluginPath[] = TETHER_PLUGIN_DIR "/liblocal-git.so";
@@ -61,28 +63,10 @@ tether::Provider& LocalGit() {
   return *provider;
 }
 
-std::unique_ptr<Repository> OpenOrFail(const std::string& url) {
-  tether::Result<std::unique_ptr<Repository>> opened = LocalGit().Open(url);
-  INFO(url << ": " << opened.status().ToString());
-  REQUIRE(opened.ok());
-  return std::move(opened).value();
-}
-
-class CollectingSink : public tether::ChangeSink {
- public:
-  Status OnChange(const Change& change) override {
-    changes.push_back(change);
-    return Status::Ok();
-  }
-  std::vector<Change> changes;
-};
+std::unique_ptr<Repository> OpenOrFail(const std::string& url) { return tether::testing::OpenOrFail(LocalGit(), url); }
 
 std::vector<Change> DiffOrFail(Repository& repo, const std::string& from, const std::string& to) {
-  CollectingSink sink;
-  Status status = repo.Diff(from, to, &sink);
-  INFO("Diff " << from << ".." << to << ": " << status.ToString());
-  REQUIRE(status.ok());
-  return sink.changes;
+  return tether::testing::ChangesOrFail(repo, from, to);
 }
 
 // One side of a raw diff, comparable with git's: the kind, the path, and
@@ -240,6 +224,14 @@ TEST_CASE("Open takes a path or a file URL and names the URL in errors") {
     std::unique_ptr<Repository> opened =
         OpenOrFail("file://" + (tmp.path() / "with%20space").string());
     CHECK(opened->ResolveBranch("main").ok());
+  }
+  SECTION("a file URL with a malformed or NUL %-escape is refused naming it") {
+    for (const std::string url : {"file:///tmp/100%", "file:///tmp/a%zzb", "file:///tmp/a%00b"}) {
+      auto opened = LocalGit().Open(url);
+      REQUIRE_FALSE(opened.ok());
+      CHECK(opened.status().code() == StatusCode::kInvalidArgument);
+      CHECK_THAT(opened.status().message(), Catch::Contains(url) && Catch::Contains("%-escape"));
+    }
   }
   SECTION("a missing directory is NotFound") {
     const std::string url = "file://" + (tmp.path() / "nowhere").string();
