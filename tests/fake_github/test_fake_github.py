@@ -618,6 +618,25 @@ class RateLimitTest(FakeGitHubTestCase):
         self.assertEqual(self.gh.get("/repos/octo/hello").status, 200)
 
 
+    def test_forbidden_is_a_plain_403_with_quota_left(self):
+        self.gh.control("POST", "faults", {"forbidden": {"count": 1}})
+        denied = self.gh.get("/repos/octo/hello")
+        self.assertEqual(denied.status, 403)
+        self.assertEqual(denied.json()["message"], "Resource not accessible by integration")
+        self.assertNotIn("retry-after", denied.headers)
+        self.assertNotEqual(denied.headers["x-ratelimit-remaining"], "0")
+        self.assertEqual(self.gh.get("/repos/octo/hello").status, 200)
+
+    def test_forbidden_takes_a_message_and_only_the_rest_scope(self):
+        self.gh.control("POST", "faults", {"forbidden": {"message": "Must have admin rights"}})
+        self.assertEqual(self.gh.get("/repos/octo/hello").json()["message"], "Must have admin rights")
+        self.assertEqual(self.gh.get("/repos/octo/hello").status, 403)  # until cleared
+        refused = self.gh.request("POST", "/_fake/faults", body={"forbidden": {"scope": "git"}})
+        self.assertEqual(refused.status, 400)
+        self.gh.control("POST", "faults", {"forbidden": None})
+        self.assertEqual(self.gh.get("/repos/octo/hello").status, 200)
+
+
 class FaultTest(FakeGitHubTestCase):
     def test_burst_of_server_errors(self):
         self.gh.control("POST", "faults", {"server_errors": {"status": 502, "count": 2}})

@@ -42,6 +42,7 @@ class Switch:
 class FaultState:
     server_errors: Optional[Switch] = None
     secondary_rate_limit: Optional[Switch] = None
+    forbidden: Optional[Switch] = None
     delay_ms: Optional[Switch] = None
     # (lower "owner/name", old branch) -> new branch
     branch_renames: dict = field(default_factory=dict)
@@ -72,7 +73,7 @@ class FaultSwitches:
     def configure(self, spec: dict) -> None:
         """Arm or disarm switches; keys not in spec stay as they are.
         A key set to null disarms that switch."""
-        known = {"server_errors", "secondary_rate_limit", "delay_ms",
+        known = {"server_errors", "secondary_rate_limit", "forbidden", "delay_ms",
                  "branch_renames"}
         unknown = set(spec) - known
         if unknown:
@@ -104,6 +105,15 @@ class FaultSwitches:
                 raise FaultConfigError("retry_after must be an integer or null")
             return _switch(value, {"status": _status(value, (403, 429), 403),
                                    "retry_after": retry_after})
+        if key == "forbidden":
+            # A token without a permission: REST only (git answers 403
+            # through its own credentials path).
+            if value.get("scope", "rest") != "rest":
+                raise FaultConfigError("forbidden applies to the REST API only (scope 'rest')")
+            message = value.get("message", "Resource not accessible by integration")
+            if not isinstance(message, str) or not message:
+                raise FaultConfigError("message must be a non-empty string")
+            return _switch(value, {"message": message})
         ms = value.get("ms")
         if not isinstance(ms, (int, float)) or ms < 0:
             raise FaultConfigError("delay_ms needs 'ms', a non-negative number")
@@ -132,6 +142,10 @@ class FaultSwitches:
     def take_secondary_limit(self, scope: str) -> Optional[dict]:
         return self._take("secondary_rate_limit", scope)
 
+    def take_forbidden(self, scope: str) -> Optional[str]:
+        params = self._take("forbidden", scope)
+        return params["message"] if params else None
+
     def renamed_branch(self, full_name: str, branch: str) -> Optional[str]:
         with self._lock:
             return self._state.branch_renames.get((full_name.lower(), branch))
@@ -143,6 +157,7 @@ class FaultSwitches:
                 "server_errors": s.server_errors.as_json() if s.server_errors else None,
                 "secondary_rate_limit":
                     s.secondary_rate_limit.as_json() if s.secondary_rate_limit else None,
+                "forbidden": s.forbidden.as_json() if s.forbidden else None,
                 "delay_ms": s.delay_ms.as_json() if s.delay_ms else None,
                 "branch_renames": [{"repo": repo, "from": old, "to": new}
                                    for (repo, old), new in s.branch_renames.items()],

@@ -38,6 +38,8 @@ PRIMARY_LIMIT_DOCS = ("https://docs.github.com/rest/overview/"
 SECONDARY_LIMIT_DOCS = ("https://docs.github.com/rest/overview/"
                         "rate-limits-for-the-rest-api#about-secondary-rate-limits")
 REDIRECT_DOCS = "https://docs.github.com/v3/#http-redirects"
+PERMISSIONS_DOCS = ("https://docs.github.com/rest/overview/"
+                    "permissions-required-for-github-apps")
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 30, 100
 
 
@@ -220,6 +222,11 @@ class RestApi:
                 "minutes before you try again. If you reach out to GitHub "
                 "Support for help, please include the request ID "
                 f"{req.request_id}.", SECONDARY_LIMIT_DOCS, headers)
+        forbidden = self.gh.faults.take_forbidden("rest")
+        if forbidden is not None:
+            # As GitHub answers a token that lacks a permission: a plain
+            # 403, quota left, no retry-after.
+            return github_error(403, forbidden, PERMISSIONS_DOCS)
         counts = req.route is not None and req.route.charged
         bucket = req.identity.rate_bucket
         if counts and self.gh.limiter.is_exhausted(bucket):

@@ -587,6 +587,25 @@ TEST_CASE("an expired or missing token is Unauthenticated and never shown") {
   }
 }
 
+TEST_CASE("a token without a permission is PermissionDenied, never a rate limit, and costs no wait") {
+  World world;
+  world.MakeRepo("app");
+  auto plugin = CreateOrFail(world.Settings());
+  auto repo = OpenOrFail(*plugin, "octo/app");
+  world.fake->Control("POST", "/_fake/faults", R"({"forbidden": {"count": 1}})");
+  tether::Result<tether::BranchList> denied = repo->ListBranches();
+  INFO(denied.status().ToString());
+  REQUIRE_FALSE(denied.ok());
+  CHECK(denied.status().code() == StatusCode::kPermissionDenied);
+  CHECK(denied.status().retry_after_seconds() == 0);
+  CHECK_THAT(denied.status().message(), Catch::Contains("403") && Catch::Contains("Resource not accessible"));
+  CheckNoToken(denied.status());
+  // Nothing to wait for: the next call goes out at once and succeeds.
+  tether::Result<tether::BranchList> again = repo->ListBranches();
+  INFO(again.status().ToString());
+  CHECK(again.ok());
+}
+
 TEST_CASE("a missing repository or branch is NotFound") {
   World world;
   world.MakeRepo("app");
