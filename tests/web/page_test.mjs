@@ -15,7 +15,9 @@
 //
 // Environment: TETHER_BIN (the tether binary), TETHER_GATED_PROVIDER (the
 // gated test provider, tests/engine/server/fixtures), TETHER_WEB_ARTIFACTS
-// (where screenshots go), TETHER_CHROMIUM (default /usr/bin/chromium).
+// (where screenshots go), TETHER_CHROMIUM (default /usr/bin/chromium);
+// TETHER_TEST_PG_DIR (the test cluster of tests/support/pg_cluster.sh): run
+// on a fresh PostgreSQL database of that cluster instead of SQLite.
 // Exits 0 when every check passed, 1 otherwise; gives up after DEADLINE_MS.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -32,9 +34,11 @@ const DEADLINE_MS = 240000;
 const FILES = 300;  // in src/ on main; the release branch adds docs/
 const HELD_FILES = 40;  // the gated provider's commit
 const GATED_PROVIDER = process.env.TETHER_GATED_PROVIDER;
+const PG_DIR = process.env.TETHER_TEST_PG_DIR || '';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tether-web-'));
 let server = null;
+let pgDatabase = null;  // {admin, name} of the database made for this run
 let serverStderr = '';
 let context = null;
 let page = null;
@@ -84,6 +88,16 @@ function makeRepository() {
   git(repo, 'commit', '-q', '-m', 'release 1.0');
   git(repo, 'checkout', '-q', 'main');
   return repo;
+}
+
+// A fresh database on the test cluster; returns its URL.
+function makePostgresDatabase() {
+  const admin = fs.readFileSync(path.join(PG_DIR, 'url'), 'utf8').trim();
+  const name = `web_${process.pid}_${Date.now()}`;
+  execFileSync('psql', [admin, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE DATABASE ${name}`],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
+  pgDatabase = { admin, name };
+  return admin.slice(0, admin.lastIndexOf('/') + 1) + name;
 }
 
 function tether(...args) {
@@ -163,7 +177,12 @@ async function run() {
   assert.ok(GATED_PROVIDER && fs.existsSync(GATED_PROVIDER), 'set TETHER_GATED_PROVIDER to the test provider');
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (scripts/install-deps.sh)`);
   const repo = makeRepository();
-  tether('init');
+  if (PG_DIR) {
+    tether('init', '--database', makePostgresDatabase());
+    log('on PostgreSQL');
+  } else {
+    tether('init');
+  }
   // The gated test provider, for a sync the test holds in its write.
   const configFile = path.join(work, 'tether.json');
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
@@ -372,6 +391,14 @@ async function run() {
 async function cleanUp() {
   if (context) await context.close().catch(() => {});
   await stopServer().catch(() => {});
+  if (pgDatabase) {
+    try {
+      execFileSync('psql', [pgDatabase.admin, '-q', '-c', `DROP DATABASE IF EXISTS ${pgDatabase.name} WITH (FORCE)`],
+        { stdio: 'ignore' });
+    } catch (error) {
+      // The cluster goes away at the end of the run anyway.
+    }
+  }
   fs.rmSync(work, { recursive: true, force: true });
 }
 
