@@ -204,18 +204,36 @@ Result<bool> ProjectStore::TryAcquireLease(int64_t project_id, const std::string
   }
 }
 
-Result<bool> ProjectStore::LeaseHeldByOther(int64_t project_id, const std::string& owner) {
+Result<std::string> ProjectStore::LiveLeaseOwner(int64_t project_id) {
   long long id = project_id;
   long long now = NowUnixSeconds();
-  long long held = 0;
+  std::string owner;
+  soci::indicator owner_ind = soci::i_null;
   try {
-    db_->session() << "SELECT COUNT(*) FROM project_syncs WHERE project_id = :id AND lease_owner IS NOT NULL"
-                      " AND lease_owner <> :o AND lease_expires_at >= :now",
-        soci::use(id), soci::use(owner), soci::use(now), soci::into(held);
+    db_->session() << "SELECT lease_owner FROM project_syncs WHERE project_id = :id AND lease_owner IS NOT NULL"
+                      " AND lease_expires_at >= :now",
+        soci::use(id), soci::use(now), soci::into(owner, owner_ind);
   } catch (...) {
     return StatusFromCurrentException("cannot read the project's lease");
   }
-  return held > 0;
+  if (!db_->session().got_data() || owner_ind != soci::i_ok) return std::string();
+  return owner;
+}
+
+Result<bool> ProjectStore::TakeOverLease(int64_t project_id, const std::string& from_owner, const std::string& owner,
+                                         int64_t ttl_seconds) {
+  long long id = project_id;
+  long long expires = NowUnixSeconds() + ttl_seconds;
+  try {
+    soci::statement st =
+        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x"
+                                   " WHERE project_id = :id AND lease_owner = :from",
+         soci::use(owner), soci::use(expires), soci::use(id), soci::use(from_owner));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  } catch (...) {
+    return StatusFromCurrentException("cannot take over the project's lease");
+  }
 }
 
 Status ProjectStore::ReleaseLease(int64_t project_id, const std::string& owner) {

@@ -75,10 +75,15 @@ class ProjectStore {
   // Takes the project's run lease for `owner` until now + `ttl_seconds`.
   // Returns false (not an error) when another owner holds a live lease.
   Result<bool> TryAcquireLease(int64_t project_id, const std::string& owner, int64_t ttl_seconds);
-  // Whether an owner other than `owner` holds a live lease: a read, so that
-  // a run that is going on is told apart without waiting for the write lock
-  // (which, on SQLite, that very run may hold for as long as it writes).
-  Result<bool> LeaseHeldByOther(int64_t project_id, const std::string& owner);
+  // The owner of the project's live (unexpired) lease; empty when there is
+  // none. A read, so that a run that is going on is told apart without
+  // waiting for the write lock (which, on SQLite, that very run may hold for
+  // as long as it writes).
+  Result<std::string> LiveLeaseOwner(int64_t project_id);
+  // Takes the lease over from `from_owner` (whose process is gone) for
+  // `owner`; false (not an error) when `from_owner` no longer holds it.
+  Result<bool> TakeOverLease(int64_t project_id, const std::string& from_owner, const std::string& owner,
+                             int64_t ttl_seconds);
   Status ReleaseLease(int64_t project_id, const std::string& owner);
 
  private:

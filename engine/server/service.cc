@@ -8,6 +8,7 @@
 #include "engine/server/sync_runner.h"
 #include "engine/server/worker_pool.h"
 #include "engine/sync/event_log.h"
+#include "engine/sync/run_recovery.h"
 
 namespace tether::server {
 namespace {
@@ -55,6 +56,14 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   http.io_threads = config.server.io_threads;
   Result<ListenAddress> address = ParseListenAddress(http.listen);
   if (!address.ok()) return address.status();
+
+  // Runs a crashed or killed process left "running" end here, not when
+  // their leases expire.
+  Result<std::vector<std::string>> recovered = sync::RecoverAbandonedRuns(*db);
+  if (!recovered.ok()) return recovered.status();
+  for (const std::string& name : *recovered) {
+    log("project " + name + ": its last run was interrupted (the process running it stopped); it can sync again");
+  }
 
   sync::EventLog events(config.database_url);
   sync::SyncOptions sync_options;

@@ -1,11 +1,8 @@
 #include "engine/sync/pipeline.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <thread>
 #include <memory>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -17,6 +14,7 @@
 #include "engine/db/project_store.h"
 #include "engine/sync/change_writer.h"
 #include "engine/sync/content_rules.h"
+#include "engine/sync/lease_owner.h"
 #include "tether/provider.h"
 #include "tether/storage.h"
 
@@ -51,14 +49,6 @@ class Payload {
   rapidjson::StringBuffer buffer_;
   rapidjson::Writer<rapidjson::StringBuffer> writer_;
 };
-
-std::string LeaseOwner() {
-  static std::atomic<uint64_t> counter{0};
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  return std::string(host) + ":" + std::to_string(getpid()) + ":" + std::to_string(++counter) + ":" +
-         std::to_string(NowUnixSeconds());
-}
 
 // Collects a diff's changes. The change set is held (metadata only, never
 // content) so that the write phase knows its total for progress, and so
@@ -332,13 +322,19 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::
                                    project_name + "`");
   }
   ClaimedRun claim;
-  claim.lease_owner = LeaseOwner();
+  claim.lease_owner = NewLeaseOwner();
   claim.trigger = options_.trigger;
   const Status running = Status::Conflict("project \"" + project_name + "\" is already being synced by another run");
-  Result<bool> held = projects.LeaseHeldByOther(project->id, claim.lease_owner);
-  if (!held.ok()) return held.status();
-  if (*held) return running;
-  Result<bool> leased = projects.TryAcquireLease(project->id, claim.lease_owner, options_.lease_seconds);
+  Result<std::string> holder = projects.LiveLeaseOwner(project->id);
+  if (!holder.ok()) return holder.status();
+  Result<bool> leased = false;
+  if (holder->empty()) {
+    leased = projects.TryAcquireLease(project->id, claim.lease_owner, options_.lease_seconds);
+  } else if (LeaseOwnerIsGone(*holder)) {
+    // The process that held it crashed or was killed: its run will never
+    // end (it is marked interrupted below), so its lease need not expire.
+    leased = projects.TakeOverLease(project->id, *holder, claim.lease_owner, options_.lease_seconds);
+  }
   if (!leased.ok()) return leased.status();
   if (!*leased) return running;
   Result<int64_t> run_id = runs.Begin(project->id, options_.trigger, project->branch);

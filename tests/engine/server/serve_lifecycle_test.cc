@@ -14,6 +14,7 @@
 using tether::testing::CliResult;
 using tether::testing::Eventually;
 using tether::testing::HttpReply;
+using tether::testing::RunCommand;
 using tether::testing::ServeEnv;
 using tether::testing::ServeProcess;
 using tether::testing::ShellQuote;
@@ -95,6 +96,63 @@ TEST_CASE("a second sync while one runs gets 409 and the first completes") {
   REQUIRE(Eventually([&] { return h.Outcome(second) != "running"; }));
   CHECK(h.Outcome(second) == "noop");
   CHECK(server.Stop() == 0);
+}
+
+TEST_CASE("a server killed during a sync leaves no lease behind: the next server syncs at once") {
+  ServeEnv env;
+  const std::string token = env.Token("ci");
+  fs::path gate;
+  int64_t first = 0;
+  {
+    ServeProcess server(env.config());
+    Held h(env, server, token);
+    gate = h.AddProject("p");
+    Hold(gate, "discover");
+    first = h.StartSync("p");
+    REQUIRE(Eventually([&] { return Reached(gate, "discover"); }));
+    CHECK(server.Stop(SIGKILL) == 128 + SIGKILL);
+  }
+  Release(gate, "discover");
+  // The killed server's lease is still there, live for another hour.
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NOT NULL") == 1);
+  CHECK(env.cli().Text("SELECT outcome FROM sync_runs WHERE id = " + std::to_string(first)) == "running");
+
+  // The next server puts it right as it starts: the run is interrupted, the
+  // project failed with the reason, the lease free.
+  ServeProcess server(env.config());
+  Held h(env, server, token);
+  CHECK(h.Outcome(first) == "interrupted");
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NOT NULL") == 0);
+  rapidjson::Document project = h.Call("GET", "/api/v1/projects/p").Json();
+  CHECK(Str(project, "status") == "failed");
+  CHECK_THAT(Str(project, "last_error"), Catch::Contains("interrupted"));
+  CHECK_THAT(server.Stderr(), Catch::Contains("project p: its last run was interrupted"));
+  const int64_t second = h.StartSync("p");
+  REQUIRE(Eventually([&] { return h.Outcome(second) != "running"; }));
+  CHECK(h.Outcome(second) == "succeeded");
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 20);
+  CHECK(server.Stop() == 0);
+}
+
+TEST_CASE("a sync killed by SIGKILL holds no lease: the next sync takes it over at once") {
+  ServeEnv env;
+  fs::path gate = env.GateDir("gate-p", 20);
+  REQUIRE(env.cli().Run("project add p --provider gated-provider --repo " + ShellQuote(gate.string())).exit_code == 0);
+  Hold(gate, "discover");
+  // `tether sync p` in the background, killed while it holds the lease.
+  const std::string pid = RunCommand("(" + ShellQuote(TETHER_BIN) + " --config " + ShellQuote(env.config().string()) +
+                                     " sync p >/dev/null 2>&1 & echo $!)");
+  REQUIRE(Eventually([&] { return Reached(gate, "discover"); }));
+  REQUIRE(::kill(std::stoi(pid), SIGKILL) == 0);
+  Release(gate, "discover");
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NOT NULL") == 1);
+
+  CliResult again = env.cli().Run("sync p");
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'interrupted'") == 1);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'succeeded'") == 1);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 20);
 }
 
 TEST_CASE("SIGTERM during a write transaction lets the sync finish and exits 0") {

@@ -1,0 +1,39 @@
+#include "engine/sync/run_recovery.h"
+
+#include "engine/db/project_store.h"
+#include "engine/db/run_store.h"
+#include "engine/sync/lease_owner.h"
+
+namespace tether::sync {
+
+Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db) {
+  db::ProjectStore projects(db);
+  db::RunStore runs(db);
+  Result<std::vector<db::Project>> all = projects.List();
+  if (!all.ok()) return all.status();
+  std::vector<std::string> recovered;
+  for (const db::Project& project : *all) {
+    if (project.status != "running") continue;
+    Result<std::string> holder = projects.LiveLeaseOwner(project.id);
+    if (!holder.ok()) return holder.status();
+    if (!holder->empty() && !LeaseOwnerIsGone(*holder)) continue;  // a run that is going on
+    const std::string recovery = NewLeaseOwner();
+    // Taken over first, so that a run claiming the project meanwhile is
+    // never undone: whoever holds the lease decides.
+    Result<bool> taken = holder->empty() ? projects.TryAcquireLease(project.id, recovery, 60)
+                                         : projects.TakeOverLease(project.id, *holder, recovery, 60);
+    if (!taken.ok()) return taken.status();
+    if (!*taken) continue;
+    Status done = db->InTransaction([&]() -> Status {
+      TETHER_RETURN_IF_ERROR(runs.MarkInterrupted(project.id, 0));
+      TETHER_RETURN_IF_ERROR(projects.SetStatus(
+          project.id, "failed", "its last run was interrupted: the process running it stopped before it finished"));
+      return projects.ReleaseLease(project.id, recovery);
+    });
+    if (!done.ok()) return done;
+    recovered.push_back(project.name);
+  }
+  return recovered;
+}
+
+}  // namespace tether::sync
