@@ -12,6 +12,7 @@
 #include "engine/cli/json_out.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/pipeline.h"
+#include "engine/sync/run_recovery.h"
 
 namespace tether::cli {
 namespace {
@@ -104,6 +105,14 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   if (!runtime.ok()) return ReportError(runtime.status());
   Result<db::Database*> db = (*runtime)->database();
   if (!db.ok()) return ReportError(db.status());
+
+  // Runs a killed process left "running" end now (see run_recovery.h).
+  Result<std::vector<std::string>> recovered = sync::RecoverAbandonedRuns(*db);
+  if (!recovered.ok()) return ReportError(recovered.status());
+  for (const std::string& name : *recovered) {
+    std::fprintf(stderr, "tether: project %s: its last run was interrupted (the process running it stopped)\n",
+                 name.c_str());
+  }
 
   // (tenant, name) of each project to sync: --all takes every enabled
   // project the connection sees, of every tenant unless --tenant names one.

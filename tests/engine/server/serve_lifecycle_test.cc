@@ -134,25 +134,50 @@ TEST_CASE("a server killed during a sync leaves no lease behind: the next server
   CHECK(server.Stop() == 0);
 }
 
-TEST_CASE("a sync killed by SIGKILL holds no lease: the next sync takes it over at once") {
-  ServeEnv env;
-  fs::path gate = env.GateDir("gate-p", 20);
-  REQUIRE(env.cli().Run("project add p --provider gated-provider --repo " + ShellQuote(gate.string())).exit_code == 0);
+namespace {
+
+// Starts `tether sync NAME` in the background, waits until it holds the
+// gated project in discover, and kills it with SIGKILL.
+void KillSyncInDiscover(ServeEnv& env, const fs::path& gate, const std::string& name) {
+  fs::remove(gate / "in-discover");
   Hold(gate, "discover");
-  // `tether sync p` in the background, killed while it holds the lease.
   const std::string pid = RunCommand("(" + ShellQuote(TETHER_BIN) + " --config " + ShellQuote(env.config().string()) +
-                                     " sync p >/dev/null 2>&1 & echo $!)");
+                                     " sync " + name + " >/dev/null 2>&1 & echo $!)");
   REQUIRE(Eventually([&] { return Reached(gate, "discover"); }));
   REQUIRE(::kill(std::stoi(pid), SIGKILL) == 0);
   Release(gate, "discover");
-  CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NOT NULL") == 1);
+}
 
-  CliResult again = env.cli().Run("sync p");
-  INFO(again.err);
-  CHECK(again.exit_code == 0);
-  CHECK(env.cli().Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'interrupted'") == 1);
-  CHECK(env.cli().Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'succeeded'") == 1);
+}  // namespace
+
+TEST_CASE("a sync killed by SIGKILL holds no lease: the next sync takes it over at once") {
+  ServeEnv env;
+  ServeProcess server(env.config());
+  Held h(env, server, env.Token("ci"));
+  fs::path gate = h.AddProject("p");
+  KillSyncInDiscover(env, gate, "p");
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NOT NULL") == 1);
+  const int64_t killed = env.cli().Count("SELECT MAX(id) FROM sync_runs");
+
+  // The running server's next sync of p takes the dead process's lease over.
+  const int64_t next = h.StartSync("p");
+  REQUIRE(Eventually([&] { return h.Outcome(next) != "running"; }));
+  CHECK(h.Outcome(next) == "succeeded");
+  CHECK(h.Outcome(killed) == "interrupted");
   CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 20);
+
+  // Killed again: a `tether sync` of another project puts p right first.
+  KillSyncInDiscover(env, gate, "p");
+  const int64_t killed_again = env.cli().Count("SELECT MAX(id) FROM sync_runs");
+  h.AddProject("q");
+  CliResult other = env.cli().Run("sync q");
+  INFO(other.err);
+  CHECK(other.exit_code == 0);
+  CHECK_THAT(other.err, Catch::Contains("project p: its last run was interrupted"));
+  CHECK(h.Outcome(killed_again) == "interrupted");
+  CHECK(env.cli().Text("SELECT s.status FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+                       " WHERE p.name = 'p'") == "failed");
+  CHECK(server.Stop() == 0);
 }
 
 TEST_CASE("SIGTERM during a write transaction lets the sync finish and exits 0") {
