@@ -32,7 +32,8 @@ const ARTIFACTS = process.env.TETHER_WEB_ARTIFACTS || process.cwd();
 const CHROMIUM = process.env.TETHER_CHROMIUM || '/usr/bin/chromium';
 const DEADLINE_MS = 240000;
 const FILES = 300;  // in src/ on main; the release branch adds docs/
-const HELD_FILES = 40;  // the gated provider's commit
+const HELD_FILES = 200;   // the gated provider's commit
+const HELD_AFTER = 130;   // blobs it reads before it holds the write (2 ms each)
 const GATED_PROVIDER = process.env.TETHER_GATED_PROVIDER;
 const PG_DIR = process.env.TETHER_TEST_PG_DIR || '';
 
@@ -42,6 +43,8 @@ let pgDatabase = null;  // {admin, name} of the database made for this run
 let serverStderr = '';
 let context = null;
 let page = null;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function log(message) {
   process.stdout.write(`web test: ${message}\n`);
@@ -356,6 +359,8 @@ async function run() {
   const gate = path.join(work, 'gate');
   fs.mkdirSync(gate);
   fs.writeFileSync(path.join(gate, 'files'), String(HELD_FILES));
+  fs.writeFileSync(path.join(gate, 'hold-after'), String(HELD_AFTER));
+  fs.writeFileSync(path.join(gate, 'blob-delay-ms'), '2');
   fs.writeFileSync(path.join(gate, 'hold-write'), '1');
   await page.getByLabel('Name', { exact: true }).fill('held');
   await page.getByLabel('Repository', { exact: true }).fill(gate);
@@ -363,10 +368,29 @@ async function run() {
   await page.getByRole('button', { name: 'Add project' }).click();
   await expectText('#project-heading', /held/, 'the held project is open');
   const heldId = await syncNow('the held sync');
-  await expectText('#progress-text', new RegExp(`Run ${heldId}: write, 0 of ${HELD_FILES} files`),
+  // Part of the files are written, the rest wait: the bar stands in between.
+  for (let waited = 0; !fs.existsSync(path.join(gate, 'in-write')); waited += 20) {
+    assert.ok(waited < 20000, 'the run reaches its held write');
+    await sleep(20);
+  }
+  await expectText('#progress-text', new RegExp(`Run ${heldId}: write, [1-9][0-9]* of ${HELD_FILES} files`),
     'progress while the write is open');
-  assert.ok(fs.existsSync(path.join(gate, 'in-write')), 'the run is held in its write');
+  // Previews of what was written before the hold may still be on their way:
+  // the bar is read once it has stood still for 600 ms.
+  for (let still = 0, last = '', waited = 0; still < 6; waited += 100) {
+    assert.ok(waited < 10000, 'the bar comes to rest while the write is held');
+    await sleep(100);
+    const now = await text('#progress-text');
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+  await expectText(`#runs-body tr[data-run="${heldId}"]`, /running/, 'the held run in the history');
+  const midway = await page.locator('#progress').evaluate((bar) => bar.value);
+  assert.ok(midway > 0 && midway < 100, `the bar stands between 0 and 100 (${midway})`);
   assert.equal(await page.locator('#progress').getAttribute('data-source'), 'events');
+  const live = path.join(ARTIFACTS, 'web-page-live.png');
+  await page.screenshot({ path: live, fullPage: true });
+  log(`held at ${midway}% (${await text('#progress-text')}); screenshot: ${live}`);
   assert.equal(await page.locator('#progress').getAttribute('data-outcome'), null, 'the run has not ended');
   await page.getByRole('button', { name: 'Sync now' }).click();
   await expectText('#sync-message', /^Already running: .*held/, 'the API\'s 409 for a running sync');

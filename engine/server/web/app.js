@@ -391,6 +391,7 @@ async function onEvent(type, data) {
   switch (type) {
     case 'run.started':
       setProgress(0, `Run ${id} started (${data.trigger}) on ${data.branch}.`, 'events');
+      await Promise.all([loadRuns(), loadProjectFacts()]);  // the run is in the history while it runs
       break;
     case 'phase.started':
       $('progress-text').textContent = `Run ${id}: ${data.phase}…`;
