@@ -56,6 +56,14 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& tenant_id
     if (!result.status.ok()) {
       std::fprintf(stderr, "tether: run %lld of %s failed: %s\n", static_cast<long long>(claim.run_id),
                    claim.project.name.c_str(), result.status.message().c_str());
+    } else {
+      const db::SyncRun& done = result.run;
+      std::fprintf(stderr, "tether: run %lld of %s (%s): %s, %s, %lld added, %lld modified, %lld deleted, "
+                   "%lld renamed in %.0f ms\n",
+                   static_cast<long long>(claim.run_id), claim.project.name.c_str(), claim.trigger.c_str(),
+                   done.outcome.c_str(), done.mode.c_str(), static_cast<long long>(done.counts.added),
+                   static_cast<long long>(done.counts.modified), static_cast<long long>(done.counts.deleted),
+                   static_cast<long long>(done.counts.renamed), result.total_ms);
     }
   };
   auto cancel = [this, claim = *claim](WorkerContext& context) {

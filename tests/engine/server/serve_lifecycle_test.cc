@@ -96,6 +96,9 @@ TEST_CASE("a second sync while one runs gets 409 and the first completes") {
   REQUIRE(Eventually([&] { return h.Outcome(second) != "running"; }));
   CHECK(h.Outcome(second) == "noop");
   CHECK(server.Stop() == 0);
+  // Each finished run is a line of the server's log.
+  CHECK_THAT(server.Stderr(), Catch::Contains("run " + std::to_string(first) + " of p (api): succeeded, full, 20 added"));
+  CHECK_THAT(server.Stderr(), Catch::Contains("run " + std::to_string(second) + " of p (api): noop, noop"));
 }
 
 TEST_CASE("a server killed during a sync leaves no lease behind: the next server syncs at once") {
