@@ -148,6 +148,15 @@ void KillSyncInDiscover(ServeEnv& env, const fs::path& gate, const std::string& 
                                      " sync " + name + " >/dev/null 2>&1 & echo $!)");
   REQUIRE(Eventually([&] { return Reached(gate, "discover"); }));
   REQUIRE(::kill(std::stoi(pid), SIGKILL) == 0);
+  // kill returns before the process is dead: wait until it has ended (gone,
+  // or a zombie its parent, init, has not reaped yet).
+  REQUIRE(Eventually([&] {
+    std::ifstream stat("/proc/" + std::to_string(std::stoi(pid)) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return true;
+    const size_t close = line.rfind(')');
+    return close != std::string::npos && line.compare(close + 1, 3, " Z ") == 0;
+  }));
   Release(gate, "discover");
 }
 
