@@ -70,8 +70,8 @@ class EventHub::Client : public StreamSource, public std::enable_shared_from_thi
     hub_->Remove(this);
   }
 
-  // From the feeder thread, in id order.
-  // A preview (see event_hub.h): sent as it is, the cursor stays.
+  // A preview (see event_hub.h), from the feeder thread: sent as it is, the
+  // cursor stays.
   void Preview(const StreamEvent& event) {
     if (!filter_.Allows(event)) return;
     std::lock_guard<std::mutex> lock(mutex_);
@@ -79,6 +79,7 @@ class EventHub::Client : public StreamSource, public std::enable_shared_from_thi
     if (!sink_->Write(event.frame)) closed_ = true;
   }
 
+  // From the feeder thread, in id order.
   void Deliver(const StreamEvent& event) {
     if (!filter_.Allows(event)) return;
     std::lock_guard<std::mutex> lock(mutex_);
@@ -97,15 +98,6 @@ class EventHub::Client : public StreamSource, public std::enable_shared_from_thi
     if (event.id <= cursor_) return;
     cursor_ = event.id;
     if (!sink_->Write(event.frame)) closed_ = true;
-  }
-
-  // The table's ids went back (see EventHub::FeederLoop): events after `id`
-  // are new ones.
-  void Rewind(int64_t id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (cursor_ > id) cursor_ = id;
-    pending_.clear();
-    if (replaying_) pending_overflow_ = true;  // one more page, from the table
   }
 
   void Heartbeat(const std::shared_ptr<const std::string>& frame) {
@@ -256,11 +248,7 @@ void EventHub::Stop() {
   }
   inbox_->wake.notify_all();
   if (feeder_.joinable()) feeder_.join();
-  std::vector<std::shared_ptr<Client>> clients;
-  {
-    std::lock_guard<std::mutex> lock(clients_mutex_);
-    clients = clients_;
-  }
+  const std::vector<std::shared_ptr<Client>> clients = Clients();
   for (const std::shared_ptr<Client>& client : clients) client->Close();
 }
 
@@ -269,6 +257,11 @@ std::shared_ptr<StreamSource> EventHub::Open(EventFilter filter, std::optional<i
   std::lock_guard<std::mutex> lock(clients_mutex_);
   clients_.push_back(client);
   return client;
+}
+
+std::vector<std::shared_ptr<EventHub::Client>> EventHub::Clients() const {
+  std::lock_guard<std::mutex> lock(clients_mutex_);
+  return clients_;
 }
 
 int EventHub::clients() const {
@@ -304,16 +297,6 @@ void EventHub::FeederLoop() {
     }
     for (const std::vector<sync::PersistedEvent>& batch : batches) {
       if (batch.empty()) continue;
-      if (batch.front().id <= last_log_id_) {
-        // Ids went back, which they never do in one database (AUTOINCREMENT
-        // on SQLite, a sequence on PostgreSQL): the database was restored
-        // or replaced. The log's own batches always carry new events, so
-        // streams go on from there.
-        std::fprintf(stderr, "tether: event ids went back from %lld to %lld (database restored?); streams go on\n",
-                     static_cast<long long>(last_log_id_), static_cast<long long>(batch.front().id));
-        Rewind(batch.front().id - 1);
-      }
-      last_log_id_ = batch.back().id;
       if (batch.back().id <= delivered_) continue;
       if (batch.front().id != delivered_ + 1 || !waiting_.empty()) {
         // Something else wrote in between (another process), or ids were
@@ -382,18 +365,6 @@ void EventHub::CatchUp() {
     Release();  // delivers what follows on, before reading more
     if (events->size() < static_cast<size_t>(kPage)) return;
   }
-}
-
-void EventHub::Rewind(int64_t id) {
-  delivered_ = id;
-  waiting_.clear();
-  gap_since_.reset();
-  std::vector<std::shared_ptr<Client>> clients;
-  {
-    std::lock_guard<std::mutex> lock(clients_mutex_);
-    clients = clients_;
-  }
-  for (const std::shared_ptr<Client>& client : clients) client->Rewind(id);
 }
 
 void EventHub::Offer(StreamEvent event) {
@@ -506,11 +477,7 @@ std::chrono::steady_clock::time_point EventHub::SendPreviews() {
     db_.reset();
     return next;  // these come with their ids once written
   }
-  std::vector<std::shared_ptr<Client>> clients;
-  {
-    std::lock_guard<std::mutex> lock(clients_mutex_);
-    clients = clients_;
-  }
+  const std::vector<std::shared_ptr<Client>> clients = Clients();
   for (const sync::Event& e : due) {
     StreamEvent event;
     event.project_id = e.project_id;
@@ -528,21 +495,13 @@ std::chrono::steady_clock::time_point EventHub::SendPreviews() {
 }
 
 void EventHub::Deliver(const StreamEvent& event) {
-  std::vector<std::shared_ptr<Client>> clients;
-  {
-    std::lock_guard<std::mutex> lock(clients_mutex_);
-    clients = clients_;
-  }
+  const std::vector<std::shared_ptr<Client>> clients = Clients();
   for (const std::shared_ptr<Client>& client : clients) client->Deliver(event);
 }
 
 void EventHub::Heartbeat() {
   static const auto frame = std::make_shared<const std::string>(": heartbeat\n\n");
-  std::vector<std::shared_ptr<Client>> clients;
-  {
-    std::lock_guard<std::mutex> lock(clients_mutex_);
-    clients = clients_;
-  }
+  const std::vector<std::shared_ptr<Client>> clients = Clients();
   for (const std::shared_ptr<Client>& client : clients) client->Heartbeat(frame);
 }
 

@@ -129,8 +129,6 @@ class EventHub {
   // `gap_grace`, those behind a missing id).
   void Offer(StreamEvent event);
   void Release();
-  // Starts again after `id`, for the hub and every client.
-  void Rewind(int64_t id);
   void Deliver(const StreamEvent& event);
   void Heartbeat();
   void Prune();
@@ -138,6 +136,8 @@ class EventHub {
   // database cannot be reached (the next round tries again).
   db::Database* Db();
   void Remove(const Client* client);
+  // The clients now, to be called without clients_mutex_ held.
+  std::vector<std::shared_ptr<Client>> Clients() const;
 
   const std::string database_url_;
   WorkerPool* const replay_workers_;
@@ -151,7 +151,6 @@ class EventHub {
   // The feeder thread's.
   std::unique_ptr<db::Database> db_;
   std::map<int64_t, StreamEvent> waiting_;
-  int64_t last_log_id_ = 0;  // the last id of the log's batches
   std::optional<std::chrono::steady_clock::time_point> gap_since_;
   std::thread feeder_;
 
