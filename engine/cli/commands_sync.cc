@@ -12,7 +12,6 @@
 #include "engine/cli/json_out.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/pipeline.h"
-#include "engine/sync/run_recovery.h"
 
 namespace tether::cli {
 namespace {
@@ -106,32 +105,18 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   Result<db::Database*> db = (*runtime)->database();
   if (!db.ok()) return ReportError(db.status());
 
-  // Runs a killed process left "running" end now (see run_recovery.h).
-  Result<std::vector<std::string>> recovered = sync::RecoverAbandonedRuns(*db);
-  if (!recovered.ok()) return ReportError(recovered.status());
-  for (const std::string& name : *recovered) {
-    std::fprintf(stderr, "tether: project %s: its last run was interrupted (the process running it stopped)\n",
-                 name.c_str());
-  }
-
   // (tenant, name) of each project to sync: --all takes every enabled
   // project the connection sees, of every tenant unless --tenant names one.
+  Result<std::string> tenant = TenantOf(inv, *db);
+  if (!tenant.ok()) return ReportError(tenant.status());
   std::vector<std::pair<std::string, std::string>> names;
+  for (const std::string& name : options.projects) names.emplace_back(*tenant, name);
   if (options.all) {
-    if (!inv.tenant.empty()) {
-      Result<std::string> bound = TenantOf(inv, *db);
-      if (!bound.ok()) return ReportError(bound.status());
-    }
-    db::ProjectStore store(*db);
-    Result<std::vector<db::Project>> projects = store.List();
+    Result<std::vector<db::Project>> projects = db::ProjectStore(*db).List();
     if (!projects.ok()) return ReportError(projects.status());
     for (const db::Project& p : *projects) {
-      if (p.sync_enabled && (inv.tenant.empty() || p.tenant_id == inv.tenant)) names.emplace_back(p.tenant_id, p.name);
+      if (p.sync_enabled && (inv.tenant.empty() || p.tenant_id == *tenant)) names.emplace_back(p.tenant_id, p.name);
     }
-  } else {
-    Result<std::string> tenant = TenantOf(inv, *db);
-    if (!tenant.ok()) return ReportError(tenant.status());
-    for (const std::string& name : options.projects) names.emplace_back(*tenant, name);
   }
 
   const config::Config& config = (*runtime)->config();

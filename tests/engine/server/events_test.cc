@@ -258,7 +258,7 @@ TEST_CASE("a stream goes on after a project is deleted with the newest events") 
   REQUIRE(Eventually([&] { return s.Outcome(first) == "succeeded"; }));
   REQUIRE(s.Call("DELETE", "/api/v1/projects/first").status == 204);
   const size_t seen = stream->events().size();
-  // On SQLite the next events (and runs) may get the deleted ones' ids again.
+  // The next events get new ids (AUTOINCREMENT): never the deleted ones'.
   s.AddGitProject("second");
   const int64_t second = s.Sync("second");
   REQUIRE(Eventually([&] { return s.Outcome(second) == "succeeded"; }));
