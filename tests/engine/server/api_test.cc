@@ -86,7 +86,7 @@ TEST_CASE("healthz answers loopback peers without a token") {
   CHECK(health.Header("content-type") == "application/json");
 }
 
-TEST_CASE("healthz asks non-loopback peers for a token unless the config allows them") {
+TEST_CASE("healthz and metrics ask non-loopback peers for a token unless the config allows them") {
   const std::string address = tether::testing::NonLoopbackIpv4Address();
   if (address.empty()) {
     WARN("no non-loopback IPv4 address on this machine; nothing to check");
@@ -98,10 +98,14 @@ TEST_CASE("healthz asks non-loopback peers for a token unless the config allows 
     const std::string token = env.Token("probe");
     ServeProcess server(env.config(), address + ":0");
     REQUIRE(server.host() == address);
-    HttpReply anonymous = server.client().Send("GET", "/healthz");
-    CHECK(anonymous.status == (allowed ? 200 : 401));
-    HttpReply with_token = server.client().Send("GET", "/healthz", "", {{"Authorization", "Bearer " + token}});
-    CHECK(with_token.status == 200);
+    for (const std::string path : {"/healthz", "/metrics"}) {
+      INFO(path);
+      HttpReply anonymous = server.client().Send("GET", path);
+      CHECK(anonymous.status == (allowed ? 200 : 401));
+      HttpReply with_token = server.client().Send("GET", path, "", {{"Authorization", "Bearer " + token}});
+      CHECK(with_token.status == 200);
+      if (path == "/metrics") CHECK(with_token.body.find("tether_sse_clients 0") != std::string::npos);
+    }
   }
 }
 
