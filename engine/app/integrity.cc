@@ -1,11 +1,16 @@
 #include "engine/app/integrity.h"
 
+#include <cstdio>
+#include <map>
+
 #include <soci/soci.h>
 
 #include "engine/common/clock.h"
 #include "engine/db/project_store.h"
 #include "engine/db/row_values.h"
+#include "engine/sync/content_rules.h"
 #include "tether/provider.h"
+#include "tether/storage.h"
 
 namespace tether::app {
 namespace {
@@ -40,9 +45,93 @@ void CheckCursor(Runtime* runtime, db::Database* db, const db::Project& p, Integ
                              " documents were synced at it); the next sync compares the whole tree");
 }
 
+// Entries by path, from a provider's diff from nothing (the whole tree) or
+// from a storage's listing.
+using EntriesByPath = std::map<std::string, Entry>;
+
+class TreeCollector : public ChangeSink {
+ public:
+  explicit TreeCollector(EntriesByPath* out) : out_(out) {}
+  Status OnChange(const Change& change) override {
+    (*out_)[change.entry.path] = change.entry;
+    return Status::Ok();
+  }
+
+ private:
+  EntriesByPath* out_;
+};
+
+class StoredCollector : public EntrySink {
+ public:
+  explicit StoredCollector(EntriesByPath* out) : out_(out) {}
+  Status OnEntry(const Entry& entry) override {
+    (*out_)[entry.path] = entry;
+    return Status::Ok();
+  }
+
+ private:
+  EntriesByPath* out_;
+};
+
+// "100755 (executable)".
+std::string ModeText(const Entry& entry) {
+  char octal[16];
+  std::snprintf(octal, sizeof(octal), "%o", static_cast<unsigned>(entry.mode));
+  return std::string(octal) + " (" + EntryKindName(entry.kind) + ")";
+}
+
+// Every stored row of `p` against the tree of its cursor commit.
+void CompareWithTree(Runtime* runtime, const db::Project& p, IntegrityReport* report) {
+  if (p.last_synced_commit.empty()) return;
+  const std::string& commit = p.last_synced_commit;
+  auto note = [&](const std::string& why) {
+    report->notes.push_back("project " + p.name + ": rows not compared with the tree: " + why);
+  };
+  Result<Provider*> provider = runtime->plugins().FindProvider(p.provider);
+  if (!provider.ok()) return note(provider.status().message());
+  Result<Storage*> storage = runtime->plugins().FindStorage(p.storage);
+  if (!storage.ok()) return note(storage.status().message());
+  Result<std::unique_ptr<Repository>> repo = (*provider)->Open(p.repo_url);
+  if (!repo.ok()) return note(repo.status().message());
+  EntriesByPath tree;
+  TreeCollector tree_sink(&tree);
+  Status listed = (*repo)->Diff("", commit, &tree_sink);
+  if (!listed.ok()) return note(listed.message());
+  EntriesByPath stored;
+  StoredCollector stored_sink(&stored);
+  Status read = (*storage)->ListEntries(p.id, &stored_sink);
+  if (!read.ok()) return note(read.message());
+
+  const std::string at = " at " + commit.substr(0, 12);
+  auto problem = [&](const std::string& path, const std::string& what) {
+    report->problems.push_back("project " + p.name + ": \"" + sync::DisplayPath(path) + "\" " + what);
+  };
+  auto t = tree.begin();
+  auto s = stored.begin();
+  while (t != tree.end() || s != stored.end()) {
+    if (s == stored.end() || (t != tree.end() && t->first < s->first)) {
+      if (sync::CheckRepositoryPath(t->first).ok()) problem(t->first, "is in the tree" + at + " but not stored");
+      ++t;
+    } else if (t == tree.end() || s->first < t->first) {
+      problem(s->first, "is stored but not in the tree" + at);
+      ++s;
+    } else {
+      const Entry& want = t->second;
+      const Entry& have = s->second;
+      if (want.blob_id != have.blob_id) {
+        problem(have.path, "is stored with blob " + have.blob_id + "; the tree" + at + " has " + want.blob_id);
+      } else if (want.mode != have.mode || want.kind != have.kind) {
+        problem(have.path, "is stored with mode " + ModeText(have) + "; the tree" + at + " has " + ModeText(want));
+      }
+      ++t;
+      ++s;
+    }
+  }
+}
+
 }  // namespace
 
-Result<IntegrityReport> CheckIntegrity(Runtime* runtime) {
+Result<IntegrityReport> CheckIntegrity(Runtime* runtime, bool deep) {
   Result<db::Database*> db = runtime->database();
   if (!db.ok()) return db.status();
   IntegrityReport report;
@@ -94,6 +183,9 @@ Result<IntegrityReport> CheckIntegrity(Runtime* runtime) {
     for (const db::Project& p : *all) CheckCursor(runtime, *db, p, &report);
   } catch (...) {
     return db::StatusFromCurrentException("cannot count documents");
+  }
+  if (deep) {
+    for (const db::Project& p : *all) CompareWithTree(runtime, p, &report);
   }
   return report;
 }

@@ -26,7 +26,12 @@ struct IntegrityReport {
 // Row counts; protected columns against the last migration's evidence;
 // projects whose cursor commit their repository no longer has (with how
 // many documents were synced at it); projects without a project_syncs row.
-Result<IntegrityReport> CheckIntegrity(Runtime* runtime);
+// With `deep`, also every stored row of every synced project against the
+// tree of its cursor commit, as the provider reads it: each path of the
+// tree that is not stored (paths the engine refuses excepted), each stored
+// path the tree does not have, and each path stored with another blob or
+// mode, is a problem.
+Result<IntegrityReport> CheckIntegrity(Runtime* runtime, bool deep = false);
 
 // Creates what the current schema expects and older data may lack: a
 // project_syncs row for every project (disabled, to be configured).

@@ -89,7 +89,7 @@ int RunTokenCreate(const Invocation& inv, const TokenCreateOptions& options);
 int RunTokenList(const Invocation& inv);
 int RunTokenRevoke(const Invocation& inv, const std::string& name);
 // Integrity report after a migration; exits 1 on any problem.
-int RunVerify(const Invocation& inv);
+int RunVerify(const Invocation& inv, bool deep);
 // Fills rows the current schema expects; idempotent.
 int RunBackfill(const Invocation& inv);
 

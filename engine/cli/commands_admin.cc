@@ -151,10 +151,10 @@ int RunStatus(const Invocation& inv) {
   return kExitOk;
 }
 
-int RunVerify(const Invocation& inv) {
+int RunVerify(const Invocation& inv, bool deep) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
   if (!runtime.ok()) return ReportError(runtime.status());
-  Result<app::IntegrityReport> report = app::CheckIntegrity(runtime->get());
+  Result<app::IntegrityReport> report = app::CheckIntegrity(runtime->get(), deep);
   if (!report.ok()) return ReportError(report.status());
   if (inv.json) {
     JsonOut out;

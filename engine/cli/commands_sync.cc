@@ -131,8 +131,13 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
 
   std::vector<sync::SyncResult> results;
   for (const auto& [tenant, name] : names) {
-    results.push_back(pipeline.Run(tenant, name));
-    if (!inv.json) PrintRun(results.back());
+    // A sync asked for during a run (a webhook push while this one held the
+    // project) is run right after it, so that the push is not lost; this
+    // goes on only while new requests come during each run.
+    do {
+      results.push_back(pipeline.Run(tenant, name));
+      if (!inv.json) PrintRun(results.back());
+    } while (results.back().resync_requested);
   }
   Status flushed = events.Flush();
   if (!flushed.ok()) std::fprintf(stderr, "tether: warning: %s\n", flushed.message().c_str());

@@ -118,8 +118,10 @@ int main(int argc, char** argv) {
   CLI::App* token_revoke = Sub(token, "revoke", "Revoke a token; it stops working at once");
   token_revoke->add_option("name", name, "Token name")->required();
   token_revoke->callback([&] { code = cli::RunTokenRevoke(inv, name); });
-  Sub(&app, "verify", "Integrity report: row counts, protected data, cursors; exits 1 on a problem")
-      ->callback([&] { code = cli::RunVerify(inv); });
+  bool verify_deep = false;
+  CLI::App* verify = Sub(&app, "verify", "Integrity report: row counts, protected data, cursors; exits 1 on a problem");
+  verify->add_flag("--deep", verify_deep, "Also compare every stored row with the tree of its project's synced commit");
+  verify->callback([&] { code = cli::RunVerify(inv, verify_deep); });
   Sub(&app, "backfill", "Create rows the current schema expects (idempotent); print what changed")
       ->callback([&] { code = cli::RunBackfill(inv); });
 

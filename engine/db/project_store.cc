@@ -193,7 +193,8 @@ Result<bool> ProjectStore::TryAcquireLease(int64_t project_id, const std::string
   long long expires = now + ttl_seconds;
   try {
     soci::statement st =
-        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x"
+        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x,"
+                                   " resync_requested = 0"
                                    " WHERE project_id = :id AND (lease_owner IS NULL OR lease_owner = :o2"
                                    " OR lease_expires_at < :now)",
          soci::use(owner), soci::use(expires), soci::use(id), soci::use(owner), soci::use(now));
@@ -226,8 +227,8 @@ Result<bool> ProjectStore::TakeOverLease(int64_t project_id, const std::string& 
   long long expires = NowUnixSeconds() + ttl_seconds;
   try {
     soci::statement st =
-        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x"
-                                   " WHERE project_id = :id AND lease_owner = :from",
+        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x,"
+                                   " resync_requested = 0 WHERE project_id = :id AND lease_owner = :from",
          soci::use(owner), soci::use(expires), soci::use(id), soci::use(from_owner));
     st.execute(true);
     return st.get_affected_rows() == 1;
@@ -246,6 +247,37 @@ Status ProjectStore::ReleaseLease(int64_t project_id, const std::string& owner) 
     return StatusFromCurrentException("cannot release the project's lease");
   }
   return Status::Ok();
+}
+
+Result<bool> ProjectStore::RequestResync(int64_t project_id) {
+  long long id = project_id;
+  long long now = NowUnixSeconds();
+  try {
+    soci::statement st =
+        (db_->session().prepare << "UPDATE project_syncs SET resync_requested = 1 WHERE project_id = :id"
+                                   " AND lease_owner IS NOT NULL AND lease_expires_at >= :now",
+         soci::use(id), soci::use(now));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  } catch (...) {
+    return StatusFromCurrentException("cannot ask for another sync of the project");
+  }
+}
+
+Result<bool> ProjectStore::EndLease(int64_t project_id, const std::string& owner) {
+  long long id = project_id;
+  int requested = 0;
+  Status ended = db_->InTransaction([&]() -> Status {
+    std::string lock = db_->dialect() == Dialect::kPostgres ? " FOR UPDATE" : "";
+    db_->session() << "SELECT resync_requested FROM project_syncs WHERE project_id = :id AND lease_owner = :o" + lock,
+        soci::use(id), soci::use(owner), soci::into(requested);
+    db_->session() << "UPDATE project_syncs SET lease_owner = NULL, lease_expires_at = NULL, resync_requested = 0"
+                      " WHERE project_id = :id AND lease_owner = :o",
+        soci::use(id), soci::use(owner);
+    return Status::Ok();
+  });
+  if (!ended.ok()) return ended.WithContext("cannot release the project's lease");
+  return requested != 0;
 }
 
 }  // namespace tether::db

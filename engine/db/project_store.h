@@ -74,6 +74,8 @@ class ProjectStore {
 
   // Takes the project's run lease for `owner` until now + `ttl_seconds`.
   // Returns false (not an error) when another owner holds a live lease.
+  // Taking the lease (here or in TakeOverLease) clears a resync request:
+  // the run syncs to the branch head as it is now.
   Result<bool> TryAcquireLease(int64_t project_id, const std::string& owner, int64_t ttl_seconds);
   // The owner of the project's live (unexpired) lease; empty when there is
   // none. A read, so that a run that is going on is told apart without
@@ -84,7 +86,19 @@ class ProjectStore {
   // `owner`; false (not an error) when `from_owner` no longer holds it.
   Result<bool> TakeOverLease(int64_t project_id, const std::string& from_owner, const std::string& owner,
                              int64_t ttl_seconds);
+  // Releases `owner`'s lease, leaving any resync request for the next run.
   Status ReleaseLease(int64_t project_id, const std::string& owner);
+
+  // Asks the run that holds the project's live lease for one more run after
+  // it; any number of requests during one run make one more run. False,
+  // changing nothing, when no live lease is held (the caller may claim the
+  // project itself: nobody would see the request).
+  Result<bool> RequestResync(int64_t project_id);
+  // Releases `owner`'s lease and takes the project's resync request, in one
+  // transaction (so that a request is seen either here or, after the lease
+  // is gone, by its maker): true when a run was asked for during this one.
+  // The caller then runs the project again.
+  Result<bool> EndLease(int64_t project_id, const std::string& owner);
 
  private:
   Status Update(int64_t project_id, const std::string& set_clause, const std::string& value);

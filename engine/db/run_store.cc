@@ -95,18 +95,49 @@ Status RunStore::Finish(const SyncRun& run) {
   return Status::Ok();
 }
 
-Status RunStore::MarkInterrupted(int64_t project_id, int64_t except_run_id) {
+Status RunStore::RecordPlan(const SyncRun& run) {
+  long long id = run.id;
+  long long added = run.counts.added, modified = run.counts.modified, deleted = run.counts.deleted,
+            renamed = run.counts.renamed, skipped = run.counts.skipped;
+  std::string mode = run.mode, from = run.from_commit, to = run.to_commit;
+  soci::indicator from_i = Ind(from);
+  try {
+    db_->session() << "UPDATE sync_runs SET mode = :m, from_commit = :fc, to_commit = :tc, files_added = :a,"
+                      " files_modified = :mo, files_deleted = :d, files_renamed = :r, files_skipped = :sk"
+                      " WHERE id = :id AND outcome = 'running'",
+        soci::use(mode), soci::use(from, from_i), soci::use(to), soci::use(added), soci::use(modified),
+        soci::use(deleted), soci::use(renamed), soci::use(skipped), soci::use(id);
+  } catch (...) {
+    return StatusFromCurrentException("cannot record the run's plan");
+  }
+  return Status::Ok();
+}
+
+Result<RunStore::Ended> RunStore::MarkInterrupted(int64_t project_id, int64_t except_run_id) {
   long long pid = project_id, rid = except_run_id;
   std::string now = NowIso8601();
+  Ended ended;
   try {
-    db_->session() << "UPDATE sync_runs SET outcome = 'interrupted', finished_at = :f,"
-                      " error = 'the process running it stopped before it finished'"
-                      " WHERE project_id = :p AND outcome = 'running' AND id <> :r",
-        soci::use(now), soci::use(pid), soci::use(rid);
+    soci::statement recovered =
+        (db_->session().prepare
+             << "UPDATE sync_runs SET outcome = 'succeeded', finished_at = :f,"
+                " error = 'its process stopped after the write committed; recorded from the commit it wrote'"
+                " WHERE project_id = :p AND outcome = 'running' AND id <> :r AND to_commit IS NOT NULL"
+                " AND to_commit = (SELECT last_synced_commit FROM project_syncs WHERE project_id = :p2)",
+         soci::use(now), soci::use(pid), soci::use(rid), soci::use(pid));
+    recovered.execute(true);
+    ended.recovered = recovered.get_affected_rows();
+    soci::statement interrupted =
+        (db_->session().prepare << "UPDATE sync_runs SET outcome = 'interrupted', finished_at = :f,"
+                                   " error = 'the process running it stopped before it finished'"
+                                   " WHERE project_id = :p AND outcome = 'running' AND id <> :r",
+         soci::use(now), soci::use(pid), soci::use(rid));
+    interrupted.execute(true);
+    ended.interrupted = interrupted.get_affected_rows();
   } catch (...) {
     return StatusFromCurrentException("cannot mark interrupted runs");
   }
-  return Status::Ok();
+  return ended;
 }
 
 Result<std::vector<SyncRun>> RunStore::List(int64_t project_id, int limit) {

@@ -59,9 +59,20 @@ class RunStore {
   Result<int64_t> Begin(int64_t project_id, const std::string& trigger, const std::string& branch);
   // Writes the final state of `run` (matched by run.id).
   Status Finish(const SyncRun& run);
-  // Marks runs of the project still "running" as "interrupted" (their
-  // process died); called by the run that holds the lease now.
-  Status MarkInterrupted(int64_t project_id, int64_t except_run_id);
+  // Records, before a run writes, the mode, commits and counts of the write
+  // it is about to do (the run stays "running").
+  Status RecordPlan(const SyncRun& run);
+
+  // Ends the runs of the project still "running" (except `except_run_id`),
+  // whose process died; called by whoever holds the project's lease now. A
+  // run whose planned to_commit is the project's cursor committed its write
+  // before its process died: it is recorded "succeeded" with its planned
+  // counts. Every other one is "interrupted".
+  struct Ended {
+    int64_t interrupted = 0;
+    int64_t recovered = 0;  // recorded as succeeded
+  };
+  Result<Ended> MarkInterrupted(int64_t project_id, int64_t except_run_id);
   // The newest `limit` runs of a project, newest first.
   Result<std::vector<SyncRun>> List(int64_t project_id, int limit);
   // One run by id; NotFound when there is none.

@@ -1,26 +1,48 @@
 // Api: POST /webhooks/github, handing the delivery to the webhook handler
 // (engine/webhooks) with the service's sync runner as its queue.
+#include <utility>
+#include <vector>
+
+#include "engine/db/project_store.h"
 #include "engine/server/api.h"
 #include "engine/webhooks/github_webhook.h"
 
 namespace tether::server {
 namespace {
 
-// Starts the sync on the service's sync workers. A project that is already
-// syncing counts as queued: the running sync or the next push picks the
-// commit up.
+// Claims runs on the service's sync workers inside the delivery's
+// transaction and starts them once it committed. A project that is being
+// synced is asked for one more run after the current one, so that the push
+// is not lost.
 class RunnerQueue : public webhooks::SyncQueue {
  public:
   RunnerQueue(SyncRunner* runner, db::Database* db) : runner_(runner), db_(db) {}
+
   Status Enqueue(const db::Project& project, const std::string&) override {
-    Result<int64_t> started = runner_->Start(db_, project.tenant_id, project.name);
-    if (started.ok() || started.status().code() == StatusCode::kConflict) return Status::Ok();
-    return started.status();
+    // A run may end between a Conflict and the request; then claim again.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      Result<SyncRunner::Claimed> claimed = runner_->Claim(db_, project.tenant_id, project.name);
+      if (claimed.ok()) {
+        claimed_.push_back(std::move(claimed).value());
+        return Status::Ok();
+      }
+      if (claimed.status().code() != StatusCode::kConflict) return claimed.status();
+      Result<bool> requested = db::ProjectStore(db_).RequestResync(project.id);
+      if (!requested.ok()) return requested.status();
+      if (*requested) return Status::Ok();
+    }
+    return Status::Unavailable("project \"" + project.name + "\" changed hands too often to be queued");
+  }
+
+  void StartClaimed() override {
+    for (SyncRunner::Claimed& claimed : claimed_) runner_->Submit(std::move(claimed));
+    claimed_.clear();
   }
 
  private:
   SyncRunner* runner_;
   db::Database* db_;
+  std::vector<SyncRunner::Claimed> claimed_;  // claimed in the open transaction
 };
 
 std::string HeaderOrEmpty(const HttpRequest& request, std::string_view name) {

@@ -22,7 +22,8 @@ SyncRunner::SyncRunner(std::string database_url, const plugin_host::PluginHost* 
 
 SyncRunner::~SyncRunner() { Shutdown(); }
 
-Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& tenant_id, const std::string& project_name) {
+Result<SyncRunner::Claimed> SyncRunner::Claim(db::Database* db, const std::string& tenant_id,
+                                              const std::string& project_name) {
   std::optional<WorkerPool::Ticket> ticket = pool_.TryReserve();
   if (!ticket) {
     return Status::Unavailable("every sync worker is busy and the sync queue is full (or the server is "
@@ -31,9 +32,19 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& tenant_id
   sync::SyncPipeline claimer(db, plugins_, events_, options_);
   Result<sync::ClaimedRun> claim = claimer.Claim(tenant_id, project_name);
   if (!claim.ok()) return claim.status();  // the ticket gives its place back
-  const int64_t run_id = claim->run_id;
+  return Claimed{std::move(*ticket), std::move(claim).value()};
+}
 
-  auto run = [this, claim = *claim](WorkerContext& context) {
+Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& tenant_id, const std::string& project_name) {
+  Result<Claimed> claimed = Claim(db, tenant_id, project_name);
+  if (!claimed.ok()) return claimed.status();
+  const int64_t run_id = claimed->run.run_id;
+  Submit(std::move(claimed).value());
+  return run_id;
+}
+
+void SyncRunner::Submit(Claimed claimed) {
+  auto run = [this, claim = claimed.run](WorkerContext& context) {
     Result<db::Database*> worker_db = context.database();
     if (!worker_db.ok()) {
       std::fprintf(stderr, "tether: error: run %lld of %s: %s\n", static_cast<long long>(claim.run_id),
@@ -50,8 +61,10 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& tenant_id
     sync::SyncPipeline pipeline(*worker_db, plugins_, events_, options_);
     sync::SyncResult result = pipeline.RunClaimed(claim);
     if (metrics_ != nullptr) metrics_->RecordSync(result);
-    if (result.status.code() == StatusCode::kRateLimited) {
-      ScheduleRetry(claim.project, result.status.retry_after_seconds());
+    if (result.resync_requested) {
+      ScheduleRetry(claim.project, 0);
+    } else if (result.status.code() == StatusCode::kRateLimited) {
+      ScheduleRetry(claim.project, std::max<int64_t>(result.status.retry_after_seconds(), 1));
     }
     if (!result.status.ok()) {
       std::fprintf(stderr, "tether: run %lld of %s failed: %s\n", static_cast<long long>(claim.run_id),
@@ -66,7 +79,7 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& tenant_id
                    static_cast<long long>(done.counts.renamed), result.total_ms);
     }
   };
-  auto cancel = [this, claim = *claim](WorkerContext& context) {
+  auto cancel = [this, claim = claimed.run](WorkerContext& context) {
     Result<db::Database*> worker_db = context.database();
     if (!worker_db.ok() || !auth::BindTenant(*worker_db, claim.project.tenant_id).ok()) return;
     sync::SyncPipeline pipeline(*worker_db, plugins_, events_, options_);
@@ -77,8 +90,7 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& tenant_id
                    abandoned.message().c_str());
     }
   };
-  pool_.Submit(std::move(*ticket), std::move(run), std::move(cancel));
-  return run_id;
+  pool_.Submit(std::move(claimed.ticket), std::move(run), std::move(cancel));
 }
 
 void SyncRunner::Shutdown() {
@@ -92,7 +104,7 @@ void SyncRunner::Shutdown() {
 }
 
 void SyncRunner::ScheduleRetry(const db::Project& project, int64_t after_seconds) {
-  auto due = std::chrono::steady_clock::now() + std::chrono::seconds(std::max<int64_t>(after_seconds, 1));
+  auto due = std::chrono::steady_clock::now() + std::chrono::seconds(std::max<int64_t>(after_seconds, 0));
   {
     std::lock_guard<std::mutex> lock(retry_mutex_);
     if (retry_stopping_) return;

@@ -41,10 +41,22 @@ class SyncRunner {
              sync::SyncOptions options, int workers, int queue_capacity, Metrics* metrics = nullptr);
   ~SyncRunner();  // Shutdown()
 
-  // Claims a run of `project_name` using `db` (the caller's connection) and
-  // queues it; returns the run id. Unavailable (nothing claimed) when every
-  // worker is busy and the queue is full, or when shutting down; otherwise
-  // the errors of SyncPipeline::Claim.
+  // A claimed run with its place among the sync workers, not started yet.
+  // Dropping it gives the place back; the claim (lease and run row) stays
+  // unless the transaction it was made in rolls back.
+  struct Claimed {
+    WorkerPool::Ticket ticket;
+    sync::ClaimedRun run;
+  };
+
+  // Claims a run of `project_name` using `db` (the caller's connection, in
+  // the caller's transaction if one is open) and reserves its place.
+  // Unavailable (nothing claimed) when every worker is busy and the queue is
+  // full, or when shutting down; otherwise the errors of SyncPipeline::Claim.
+  Result<Claimed> Claim(db::Database* db, const std::string& tenant_id, const std::string& project_name);
+  // Queues a claimed run (once the transaction of its claim committed).
+  void Submit(Claimed claimed);
+  // Claim + Submit; returns the run id.
   Result<int64_t> Start(db::Database* db, const std::string& tenant_id, const std::string& project_name);
 
   void Shutdown();
@@ -54,9 +66,10 @@ class SyncRunner {
 
  private:
   // A run that ended rate limited is started again once the provider's
-  // retry-after has passed (by a thread of its own, with its own
-  // connection). Dropped when the project is gone, disabled or already
-  // running by then; tried again shortly when the pool is full.
+  // retry-after has passed, and a run during which another sync was asked
+  // for (RunClaimed's resync_requested) at once: by a thread of its own,
+  // with its own connection. Dropped when the project is gone, disabled or
+  // already running by then; tried again shortly when the pool is full.
   void ScheduleRetry(const db::Project& project, int64_t after_seconds);
   void RetryLoop();
 

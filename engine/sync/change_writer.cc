@@ -21,7 +21,6 @@ constexpr size_t kReadAheadBytes = 8u << 20;
 
 struct ChangeWriter::Prepared {
   Status status;            // a read error stops the write
-  bool refused = false;     // unsafe path: skipped, reported
   bool has_document = false;
   Document document;
 };
@@ -30,16 +29,10 @@ ChangeWriter::ChangeWriter(std::vector<Repository*> readers, uint64_t max_conten
                            ChangeWriterHooks hooks)
     : readers_(std::move(readers)), max_content_bytes_(max_content_bytes), hooks_(std::move(hooks)) {}
 
-ChangeWriter::Prepared ChangeWriter::Prepare(Repository* repo, const Change& change) const {
+ChangeWriter::Prepared ChangeWriter::Prepare(Repository* repo, const PlannedChange& planned) const {
   Prepared prepared;
-  Status path_ok = CheckRepositoryPath(change.entry.path);
-  if (path_ok.ok() && change.kind == ChangeKind::kRenamed) path_ok = CheckRepositoryPath(change.old_path);
-  if (!path_ok.ok()) {
-    prepared.refused = true;
-    if (hooks_.on_refused) hooks_.on_refused(DisplayPath(change.entry.path), path_ok.message());
-    return prepared;
-  }
-  if (change.kind == ChangeKind::kDeleted) return prepared;
+  const Change& change = planned.change;
+  if (!planned.refused.empty() || change.kind == ChangeKind::kDeleted) return prepared;
   prepared.has_document = true;
   Document& document = prepared.document;
   document.language = DetectLanguage(change.entry.path);
@@ -60,8 +53,9 @@ ChangeWriter::Prepared ChangeWriter::Prepare(Repository* repo, const Change& cha
   return prepared;
 }
 
-Status ChangeWriter::Run(const std::vector<Change>& changes, const CommitId& commit, StorageWriter* writer,
-                         db::RunCounts* counts) {
+Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, StorageWriter* writer,
+                         int64_t* bytes_read) {
+  const std::vector<PlannedChange>& changes = change_set.changes();
   using Batch = std::vector<Prepared>;
   const size_t n = readers_.size();
   std::vector<std::unique_ptr<BoundedQueue<Batch>>> queues;
@@ -112,21 +106,16 @@ Status ChangeWriter::Run(const std::vector<Change>& changes, const CommitId& com
         return Status::Internal("a blob reader stopped early");
       }
       for (Prepared& prepared : *batch) {
-        const Change& change = changes[i++];
+        const PlannedChange& planned = changes[i++];
+        const Change& change = planned.change;
         if (!prepared.status.ok()) {
           stop();
           return prepared.status;
         }
-        if (prepared.refused) {
-          ++counts->skipped;
+        if (!planned.refused.empty()) {
+          if (hooks_.on_refused) hooks_.on_refused(DisplayPath(change.entry.path), planned.refused);
         } else {
-          switch (change.kind) {
-            case ChangeKind::kAdded: ++counts->added; break;
-            case ChangeKind::kModified: ++counts->modified; break;
-            case ChangeKind::kDeleted: ++counts->deleted; break;
-            case ChangeKind::kRenamed: ++counts->renamed; break;
-          }
-          counts->bytes_read += static_cast<int64_t>(prepared.document.content.size());
+          *bytes_read += static_cast<int64_t>(prepared.document.content.size());
           Status applied = writer->Apply(change, prepared.has_document ? &prepared.document : nullptr, commit);
           if (!applied.ok()) {
             stop();

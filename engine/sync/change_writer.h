@@ -1,7 +1,8 @@
 // ChangeWriter: the write phase of a sync. Applies a change set to a storage
 // writer in order, reading each added or modified blob from the repository
 // and deciding what of it to store (text within the size limit; metadata
-// only for binary or larger files; nothing for a path that is refused).
+// only for binary or larger files). Changes the ChangeSet marked refused are
+// skipped and reported.
 //
 // Reading (inflating git objects) and writing (the database) each take about
 // half the time of a first sync, so blobs are read ahead on reader threads,
@@ -21,7 +22,7 @@
 #include <memory>
 #include <vector>
 
-#include "engine/db/run_store.h"
+#include "engine/sync/change_set.h"
 #include "tether/provider.h"
 #include "tether/status.h"
 #include "tether/storage.h"
@@ -30,8 +31,8 @@
 namespace tether::sync {
 
 struct ChangeWriterHooks {
-  // Called (from any thread) for a path that is refused, with the path as
-  // displayed and the reason.
+  // Called on the writing thread for a change that is skipped because its
+  // path is refused, with the path as displayed and the reason.
   std::function<void(const std::string& path, const std::string& reason)> on_refused;
   // Called on the writing thread after each applied change.
   std::function<void(int64_t done, int64_t total)> on_progress;
@@ -43,15 +44,15 @@ class ChangeWriter {
   // same repository. Everything is borrowed and must outlive Run.
   ChangeWriter(std::vector<Repository*> readers, uint64_t max_content_bytes, ChangeWriterHooks hooks);
 
-  // Applies `changes` at `commit` through `writer` (not committed here).
-  // Counts what it did into `counts`. Stops at the first read or write
-  // error and returns it; the caller then drops the writer (rollback).
-  Status Run(const std::vector<Change>& changes, const CommitId& commit, StorageWriter* writer,
-             db::RunCounts* counts);
+  // Applies `changes` at `commit` through `writer` (not committed here),
+  // adding the bytes of content read to `*bytes_read`. Stops at the first
+  // read or write error and returns it; the caller then drops the writer
+  // (rollback).
+  Status Run(const ChangeSet& changes, const CommitId& commit, StorageWriter* writer, int64_t* bytes_read);
 
  private:
   struct Prepared;
-  Prepared Prepare(Repository* repo, const Change& change) const;
+  Prepared Prepare(Repository* repo, const PlannedChange& planned) const;
 
   std::vector<Repository*> readers_;
   uint64_t max_content_bytes_;

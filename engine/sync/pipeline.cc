@@ -12,6 +12,7 @@
 
 #include "engine/common/clock.h"
 #include "engine/db/project_store.h"
+#include "engine/sync/change_set.h"
 #include "engine/sync/change_writer.h"
 #include "engine/sync/content_rules.h"
 #include "engine/sync/lease_owner.h"
@@ -111,7 +112,7 @@ class StoredTreeComparer : public ChangeSink {
       auto it = gone_by_blob.find(add.entry.blob_id);
       if (it != gone_by_blob.end() && !it->second.empty()) {
         const Entry& old_entry = stored_.at(it->second.back());
-        if (old_entry.kind == add.entry.kind) {
+        if (SameContentKind(old_entry.kind, add.entry.kind)) {
           add.kind = ChangeKind::kRenamed;
           add.old_path = old_entry.path;
           stored_.erase(old_entry.path);
@@ -216,6 +217,14 @@ class RunState {
   }
 
   Status Diff() {
+    std::vector<Change> changes;
+    TETHER_RETURN_IF_ERROR(DiffFromCursor(&changes));
+    return changes_.Build(project_.provider, std::move(changes));
+  }
+
+  // The provider's change set from the cursor to the branch head into
+  // `changes`; sets the run's mode.
+  Status DiffFromCursor(std::vector<Change>* changes) {
     Result<CommitId> cursor = storage_->ReadCursor(project_.id);
     if (!cursor.ok()) return cursor.status();
     run_->from_commit = *cursor;
@@ -225,27 +234,33 @@ class RunState {
     }
     if (cursor->empty()) {
       run_->mode = "full";
-      ChangeCollector collector(&changes_);
+      ChangeCollector collector(changes);
       return repo_->Diff("", run_->to_commit, &collector);
     }
     Result<bool> ancestor = repo_->IsAncestor(*cursor, run_->to_commit);
     if (!ancestor.ok()) return ancestor.status();
     if (*ancestor) {
       run_->mode = "incremental";
-      ChangeCollector collector(&changes_);
+      ChangeCollector collector(changes);
       return repo_->Diff(*cursor, run_->to_commit, &collector);
     }
     run_->mode = "force_push";
     std::unordered_map<std::string, Entry> stored;
     EntryCollector entries(&stored);
     TETHER_RETURN_IF_ERROR(storage_->ListEntries(project_.id, &entries));
-    StoredTreeComparer comparer(std::move(stored), &changes_);
+    StoredTreeComparer comparer(std::move(stored), changes);
     TETHER_RETURN_IF_ERROR(repo_->Diff("", run_->to_commit, &comparer));
     comparer.Finish();
     return Status::Ok();
   }
 
   Status Write() {
+    // What the write will do, recorded before it starts: should the process
+    // die after the storage committed but before the run is finished, the
+    // next run finds the cursor at to_commit and records this run as the
+    // success it was (RunStore::MarkInterrupted).
+    run_->counts = changes_.counts();
+    TETHER_RETURN_IF_ERROR(db::RunStore(db_).RecordPlan(*run_));
     Result<std::unique_ptr<StorageWriter>> writer = storage_->BeginWrite(project_.id, run_->from_commit);
     if (!writer.ok()) return writer.status();
     // A second reader pays off only for a large change set (a first sync).
@@ -272,7 +287,7 @@ class RunState {
       since_progress = Stopwatch();
     };
     ChangeWriter change_writer(std::move(readers), options_.max_content_bytes, std::move(hooks));
-    TETHER_RETURN_IF_ERROR(change_writer.Run(changes_, run_->to_commit, writer->get(), &run_->counts));
+    TETHER_RETURN_IF_ERROR(change_writer.Run(changes_, run_->to_commit, writer->get(), &run_->counts.bytes_read));
     return (*writer)->Commit(run_->to_commit);
   }
 
@@ -287,7 +302,7 @@ class RunState {
   Provider* provider_ = nullptr;
   Storage* storage_ = nullptr;
   std::unique_ptr<Repository> repo_;
-  std::vector<Change> changes_;
+  ChangeSet changes_;
   bool branch_missing_ = false;
 };
 
@@ -388,6 +403,7 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
     projects.MarkSynced(project.id);
   } else {
     run.outcome = "failed";
+    run.counts = db::RunCounts();  // nothing of the change was written
     run.error = result.status.ToString();
     std::string status = state.branch_missing() ? "branch_missing" : "failed";
     std::string last_error = run.error;
@@ -406,7 +422,8 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   }
   run.timings.finalize_ms = finalize.ElapsedMillisExact();
   Status recorded = runs.Finish(run);
-  projects.ReleaseLease(project.id, claim.lease_owner);
+  Result<bool> resync = projects.EndLease(project.id, claim.lease_owner);
+  result.resync_requested = resync.ok() && *resync;
   result.total_ms = total.ElapsedMillisExact();
   state.EmitEvent("run.finished",
                   Payload().Str("project", project.name).Str("outcome", run.outcome).Str("mode", run.mode)

@@ -51,6 +51,9 @@ struct SyncResult {
   db::SyncRun run;      // run.id is 0 when no run was recorded (unknown project, busy)
   Status status;        // OK for succeeded and noop
   double total_ms = 0;  // engine time, from claim to finalize
+  // A sync of the project was asked for while this run held it (a webhook
+  // push): whoever ran it runs the project once more.
+  bool resync_requested = false;
 };
 
 class SyncPipeline {

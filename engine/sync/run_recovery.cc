@@ -25,9 +25,15 @@ Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db) {
     if (!taken.ok()) return taken.status();
     if (!*taken) continue;
     Status done = db->InTransaction([&]() -> Status {
-      TETHER_RETURN_IF_ERROR(runs.MarkInterrupted(project.id, 0));
-      TETHER_RETURN_IF_ERROR(projects.SetStatus(
-          project.id, "failed", "its last run was interrupted: the process running it stopped before it finished"));
+      Result<db::RunStore::Ended> ended = runs.MarkInterrupted(project.id, 0);
+      if (!ended.ok()) return ended.status();
+      // A run whose write committed before its process died synced the
+      // project all the same.
+      TETHER_RETURN_IF_ERROR(
+          ended->recovered > 0 && ended->interrupted == 0
+              ? projects.MarkSynced(project.id)
+              : projects.SetStatus(project.id, "failed",
+                                   "its last run was interrupted: the process running it stopped before it finished"));
       return projects.ReleaseLease(project.id, recovery);
     });
     if (!done.ok()) return done;

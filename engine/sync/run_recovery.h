@@ -8,8 +8,10 @@
 // What it changes, per project whose status is "running" and whose lease is
 // held by a process of this host that is gone, or is no longer live: the
 // lease is released, the runs still "running" become "interrupted", and the
-// project's status becomes "failed" with the reason. Cursors and documents
-// are not touched: a run that never committed changed nothing.
+// project's status becomes "failed" with the reason. A run whose write had
+// committed before its process died (the cursor is at its planned commit)
+// is recorded "succeeded" instead, and its project "synced". Cursors and
+// documents are not touched: a run that never committed changed nothing.
 //
 // Thread safety: none beyond the Database's. Errors: the database's.
 #ifndef TETHER_ENGINE_SYNC_RUN_RECOVERY_H_

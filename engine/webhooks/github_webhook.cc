@@ -101,6 +101,15 @@ std::string RepositoryFullName(const std::string& repo_url) {
 GithubWebhookHandler::GithubWebhookHandler(db::Database* db, SyncQueue* queue, GithubWebhookOptions options)
     : db_(db), queue_(queue), options_(std::move(options)) {}
 
+// What a push delivery asks for, read from its payload.
+struct GithubWebhookHandler::Push {
+  std::string branch;     // empty: not a branch (a tag), nothing to do
+  std::string ref;
+  std::string full_name;  // lower case
+  bool deleted = false;
+  bool forced = false;
+};
+
 WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
   if (request.body.size() > options_.max_body_bytes) {
     return Error(413, "body of " + std::to_string(request.body.size()) + " bytes is over the limit of " +
@@ -114,59 +123,74 @@ WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
   if (request.event.empty()) return Error(400, "missing X-GitHub-Event");
   if (request.delivery_id.empty()) return Error(400, "missing X-GitHub-Delivery");
 
-  // Each delivery acts once: the primary key is the lock.
-  std::string delivery = request.delivery_id, event = request.event, now = NowIso8601();
-  try {
-    int seen = 0;
-    db_->session() << "SELECT COUNT(*) FROM webhook_deliveries WHERE delivery_id = :d", soci::use(delivery),
-        soci::into(seen);
-    if (seen > 0) return Reply().Str("delivery", delivery).Str("result", "duplicate delivery ignored").Done(200);
-    db_->session() << "INSERT INTO webhook_deliveries (delivery_id, event, received_at) VALUES (:d, :e, :t)",
-        soci::use(delivery), soci::use(event), soci::use(now);
-  } catch (...) {
-    // Another handler recorded it between the two statements.
-    return Reply().Str("delivery", delivery).Str("result", "duplicate delivery ignored").Done(200);
+  // The payload is read before anything is recorded: a malformed one
+  // records nothing.
+  Push push;
+  if (request.event == "push") {
+    rapidjson::Document payload;
+    payload.Parse(request.body.c_str(), request.body.size());
+    if (payload.HasParseError() || !payload.IsObject()) return Error(400, "the push payload is not a JSON object");
+    push.ref = StringMember(payload, "ref");
+    push.full_name = payload.HasMember("repository") ? Lower(StringMember(payload["repository"], "full_name")) : "";
+    if (push.ref.empty() || push.full_name.empty()) {
+      return Error(400, "the push payload has no ref or repository.full_name");
+    }
+    const std::string kHeads = "refs/heads/";
+    if (push.ref.compare(0, kHeads.size(), kHeads) == 0) push.branch = push.ref.substr(kHeads.size());
+    push.deleted = BoolMember(payload, "deleted");
+    push.forced = BoolMember(payload, "forced");
   }
+
+  // Each delivery acts once: it is recorded in the transaction that acts on
+  // it (the primary key is the lock), so a delivery that fails is recorded
+  // nowhere and its redelivery acts.
+  std::string delivery = request.delivery_id, event = request.event, now = NowIso8601();
+  bool duplicate = false;
+  std::vector<std::string> queued, marked;
+  Status done = db_->InTransaction([&]() -> Status {
+    soci::statement record =
+        (db_->session().prepare << "INSERT INTO webhook_deliveries (delivery_id, event, received_at)"
+                                   " VALUES (:d, :e, :t) ON CONFLICT (delivery_id) DO NOTHING",
+         soci::use(delivery), soci::use(event), soci::use(now));
+    record.execute(true);
+    if (record.get_affected_rows() == 0) {
+      duplicate = true;
+      return Status::Ok();
+    }
+    if (push.branch.empty()) return Status::Ok();
+    return ActOnPush(push, &queued, &marked);
+  });
+  if (!done.ok()) {
+    return Error(503, "the delivery was not acted on and not recorded (redeliver it): " + done.message());
+  }
+  if (duplicate) return Reply().Str("delivery", delivery).Str("result", "duplicate delivery ignored").Done(200);
+  queue_->StartClaimed();
 
   if (request.event == "ping") return Reply().Str("result", "pong").Done(200);
   if (request.event != "push") return Reply().Str("result", "event " + request.event + " ignored").Done(202);
-  return HandlePush(request.body);
+  if (push.branch.empty()) return Reply().Str("result", "not a branch: " + push.ref).Done(202);
+  return Reply().Str("branch", push.branch).List("queued", queued).List("marked_branch_missing", marked).Done(202);
 }
 
-WebhookResponse GithubWebhookHandler::HandlePush(const std::string& body) {
-  rapidjson::Document payload;
-  payload.Parse(body.c_str(), body.size());
-  if (payload.HasParseError() || !payload.IsObject()) return Error(400, "the push payload is not a JSON object");
-  const std::string ref = StringMember(payload, "ref");
-  const std::string full_name =
-      payload.HasMember("repository") ? Lower(StringMember(payload["repository"], "full_name")) : "";
-  if (ref.empty() || full_name.empty()) return Error(400, "the push payload has no ref or repository.full_name");
-  const std::string kHeads = "refs/heads/";
-  if (ref.compare(0, kHeads.size(), kHeads) != 0) return Reply().Str("result", "not a branch: " + ref).Done(202);
-  const std::string branch = ref.substr(kHeads.size());
-  const bool deleted = BoolMember(payload, "deleted");
-  const bool forced = BoolMember(payload, "forced");
-
+Status GithubWebhookHandler::ActOnPush(const Push& push, std::vector<std::string>* queued,
+                                       std::vector<std::string>* marked) {
   db::ProjectStore projects(db_);
   Result<std::vector<db::Project>> all = projects.List();
-  if (!all.ok()) return Error(503, all.status().message());
-  std::vector<std::string> queued, marked;
+  if (!all.ok()) return all.status();
   for (const db::Project& p : *all) {
-    if (RepositoryFullName(p.repo_url) != full_name || p.branch != branch) continue;
-    if (deleted) {
+    if (RepositoryFullName(p.repo_url) != push.full_name || p.branch != push.branch) continue;
+    if (push.deleted) {
       // Nothing is deleted: the documents stay until an operator decides.
-      Status set = projects.SetStatus(p.id, "branch_missing",
-                                      "branch \"" + branch + "\" was deleted on GitHub; nothing was deleted here");
-      if (!set.ok()) return Error(503, set.message());
-      marked.push_back(p.name);
+      TETHER_RETURN_IF_ERROR(projects.SetStatus(
+          p.id, "branch_missing", "branch \"" + push.branch + "\" was deleted on GitHub; nothing was deleted here"));
+      marked->push_back(p.name);
       continue;
     }
     if (!p.sync_enabled) continue;
-    Status enqueued = queue_->Enqueue(p, forced ? "webhook push (forced)" : "webhook push");
-    if (!enqueued.ok()) return Error(503, enqueued.message());
-    queued.push_back(p.name);
+    TETHER_RETURN_IF_ERROR(queue_->Enqueue(p, push.forced ? "webhook push (forced)" : "webhook push"));
+    queued->push_back(p.name);
   }
-  return Reply().Str("branch", branch).List("queued", queued).List("marked_branch_missing", marked).Done(202);
+  return Status::Ok();
 }
 
 }  // namespace tether::webhooks

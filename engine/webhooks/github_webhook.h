@@ -4,8 +4,12 @@
 // branch of a followed project queues a sync. A deleted branch marks the
 // project (status branch_missing) and deletes nothing; a forced push is
 // queued like any push (the pipeline sees the cursor is no longer an
-// ancestor and compares the whole tree). Duplicate deliveries (same
-// X-GitHub-Delivery) act once.
+// ancestor and compares the whole tree). A push to a project that is being
+// synced asks that run for one more run after it. Duplicate deliveries (same
+// X-GitHub-Delivery) act once: a delivery is recorded in the transaction
+// that acts on it, so that one that fails (503: the sync queue is full, the
+// database is busy or unreachable) is recorded nowhere and GitHub's
+// redelivery of it acts.
 //
 // Bad input changes nothing: a missing or wrong signature is 401 before the
 // body is parsed, a body over the limit is 413, malformed JSON is 400.
@@ -18,6 +22,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "engine/db/database.h"
 #include "tether/status.h"
@@ -28,12 +33,19 @@ struct Project;
 
 namespace tether::webhooks {
 
-// Where a webhook sends the syncs it asks for (the service's worker pool).
-// Enqueue must not block for the length of a sync.
+// Where a webhook sends the syncs it asks for (the service's sync workers).
+// Neither method may block for the length of a sync.
 class SyncQueue {
  public:
   virtual ~SyncQueue() = default;
+  // Called inside the delivery's transaction, on the handler's database:
+  // arranges a sync of `project` (a claimed run; or, when a run holds the
+  // project, a request for one more run after it). Nothing starts before
+  // StartClaimed: a transaction that rolls back undoes what this wrote, and
+  // the queue then forgets its claims when destroyed.
   virtual Status Enqueue(const db::Project& project, const std::string& reason) = 0;
+  // Called once the transaction committed: starts what Enqueue claimed.
+  virtual void StartClaimed() = 0;
 };
 
 struct WebhookRequest {
@@ -60,7 +72,9 @@ class GithubWebhookHandler {
   WebhookResponse Handle(const WebhookRequest& request);
 
  private:
-  WebhookResponse HandlePush(const std::string& body);
+  struct Push;
+  // Acts on a push inside the delivery's transaction.
+  Status ActOnPush(const Push& push, std::vector<std::string>* queued, std::vector<std::string>* marked);
 
   db::Database* db_;
   SyncQueue* queue_;

@@ -81,7 +81,8 @@ class StreamingCollector final : public ChangeCollector {
 };
 
 // Streams modifications, buffers adds and deletes, and in Finish() pairs a
-// deleted and an added entry with the same blob id and kind into kRenamed.
+// deleted and an added entry with the same blob id and content kind
+// (SameContentKind) into kRenamed.
 // A deleted entry with the same file name as the added one is preferred
 // (a move to another directory), then the first one in tree order.
 class RenamePairingCollector final : public ChangeCollector {
@@ -119,8 +120,11 @@ class RenamePairingCollector final : public ChangeCollector {
   };
   using CandidateMap = std::unordered_map<std::string, Candidates>;
 
+  // Entries whose kinds hold the same content (SameContentKind) share a
+  // key, so a move that also changes the mode is still a rename.
   static std::string ContentKey(const Entry& entry) {
-    return std::to_string(static_cast<int>(entry.kind)) + ':' + entry.blob_id;
+    const EntryKind kind = SameContentKind(entry.kind, EntryKind::kFile) ? EntryKind::kFile : entry.kind;
+    return std::to_string(static_cast<int>(kind)) + ':' + entry.blob_id;
   }
   static std::string BaseName(const std::string& path) {
     const size_t slash = path.rfind('/');

@@ -60,10 +60,12 @@ class StorageWriter {
 
   // Applies one change at `commit`. For kAdded and kModified, `document` is
   // the new content and replaces the row; derived columns (embedding,
-  // analysis) are cleared because they describe the old content. For
-  // kRenamed with an unchanged blob, the row moves and keeps every column;
-  // `document` describes the content, used only when there is no row at the
-  // old path to move. For kDeleted, `document` is ignored.
+  // analysis) are cleared when the blob id differs from the stored row's,
+  // because they describe the old content, and kept when only the mode
+  // changed. For kRenamed (same blob; the mode may differ), the row moves,
+  // takes the new mode and kind, and keeps every derived column; `document`
+  // describes the content, used only when there is no row at the old path
+  // to move. For kDeleted, `document` is ignored.
   virtual Status Apply(const Change& change, const Document* document, const CommitId& commit) = 0;
 
   // Writes `new_cursor` and commits. The writer is finished afterwards.

@@ -39,6 +39,12 @@ enum class EntryKind : int {
 
 const char* EntryKindName(EntryKind kind);
 
+// Whether entries of kinds `a` and `b` with the same blob id hold the same
+// content: a file and an executable file do (only the mode differs), so a
+// move between them is a rename and keeps what was derived from the blob; a
+// symlink's blob is its target and a submodule's is a commit.
+bool SameContentKind(EntryKind a, EntryKind b);
+
 struct Entry {
   std::string path;   // '/'-separated, relative to the repository root
   BlobId blob_id;     // blob id; for a submodule, the pinned commit id
@@ -50,7 +56,8 @@ enum class ChangeKind : int {
   kAdded = 0,
   kModified = 1,  // content or mode changed at the same path
   kDeleted = 2,
-  kRenamed = 3,   // exact rename: same blob, new path (old_path says from where)
+  kRenamed = 3,   // exact rename: same blob, new path (old_path says from where);
+                  // the mode may change too (see SameContentKind)
 };
 
 const char* ChangeKindName(ChangeKind kind);
@@ -90,6 +97,11 @@ inline const char* EntryKindName(EntryKind kind) {
     case EntryKind::kSubmodule: return "submodule";
   }
   return "unknown";
+}
+
+inline bool SameContentKind(EntryKind a, EntryKind b) {
+  auto regular = [](EntryKind kind) { return kind == EntryKind::kFile || kind == EntryKind::kExecutable; };
+  return a == b || (regular(a) && regular(b));
 }
 
 inline const char* ChangeKindName(ChangeKind kind) {

@@ -78,3 +78,36 @@ TEST_CASE("verify reports a protected column that is gone even after syncs") {
   CHECK(verify.exit_code == 1);
   CHECK_THAT(verify.out, Catch::Contains("documents.embedding: the column is gone"));
 }
+
+TEST_CASE("verify --deep names every stored row that differs from the synced commit's tree") {
+  Synced s;
+  s.repo.Write("tool.sh", "#!/bin/sh\n", true);
+  s.repo.Write(std::string("bad-\xff.txt"), "refused, so never stored\n");
+  s.repo.Commit("second");
+  REQUIRE(s.cli->Run("sync p").exit_code == 0);
+  CliResult clean = s.cli->Run("verify --deep");
+  INFO(clean.out);
+  CHECK(clean.exit_code == 0);  // the refused path is not a difference
+
+  // Four kinds of divergence, made behind tether's back.
+  s.cli->db().Execute("DELETE FROM documents WHERE path = 'a.txt'", "lose a row");
+  s.cli->db().Execute("UPDATE documents SET path = 'stale.txt' WHERE path = 'b/c.txt'", "a row the tree lacks");
+  s.cli->db().Execute("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, updated_commit, updated_at)"
+                      " SELECT project_id, 'b/c.txt', '0123456789012345678901234567890123456789', mode, kind, 2,"
+                      " updated_commit, updated_at FROM documents WHERE path = 'stale.txt'",
+                      "a row with another blob");
+  s.cli->db().Execute("UPDATE documents SET mode = 33188, kind = 'file' WHERE path = 'tool.sh'", "another mode");
+
+  CHECK(s.cli->Run("verify").exit_code == 0);  // without --deep, rows are not compared
+  CliResult deep = s.cli->Run("verify --deep");
+  INFO(deep.out);
+  CHECK(deep.exit_code == 1);
+  CHECK_THAT(deep.out, Catch::Contains("\"a.txt\" is in the tree at"));
+  CHECK_THAT(deep.out, Catch::Contains("\"stale.txt\" is stored but not in the tree"));
+  CHECK_THAT(deep.out, Catch::Contains("\"b/c.txt\" is stored with blob 0123456789012345678901234567890123456789"));
+  CHECK_THAT(deep.out, Catch::Contains("\"tool.sh\" is stored with mode 100644 (file); the tree at") &&
+                           Catch::Contains("has 100755 (executable)"));
+  auto report = s.cli->Json("verify --deep");
+  CHECK_FALSE(report["ok"].GetBool());
+  CHECK(report["problems"].Size() == 4);
+}

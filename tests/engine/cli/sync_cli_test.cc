@@ -2,7 +2,10 @@
 // repositories and a real SQLite database.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <thread>
 
@@ -265,6 +268,158 @@ TEST_CASE("a path that is not valid UTF-8 is refused by name and the rest syncs"
   CHECK(cli.Count("SELECT COUNT(*) FROM events WHERE type = 'path.refused' AND payload LIKE '%bad-\\\\xff-name.txt%' ESCAPE '!'") == 1);
 }
 
+namespace {
+
+// Commits the tree that `git mktree` makes of `listing` ("MODE TYPE ID\tNAME"
+// lines; git refuses none of the names the engine refuses) on top of HEAD,
+// and moves main there. Returns the commit.
+std::string CommitTree(GitRepo& repo, const std::string& listing, const std::string& message) {
+  const std::filesystem::path input = repo.path().parent_path() / "mktree-input";
+  std::ofstream(input, std::ios::binary) << listing;
+  const std::string tree = repo.Git("mktree < " + ShellQuote(input.string()));
+  const std::string commit = repo.Git("commit-tree " + tree + " -p HEAD -m " + ShellQuote(message));
+  repo.Git("update-ref refs/heads/main " + commit);
+  return commit;
+}
+
+std::string BlobOf(GitRepo& repo, const std::string& path) { return repo.Git("rev-parse HEAD:" + ShellQuote(path)); }
+
+}  // namespace
+
+TEST_CASE("a rename one half of which is refused becomes a delete and an add") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("ok.txt", "ok\n");
+  repo.Write(std::string("bad\xffname.txt"), "bad name, good content\n");
+  repo.Write("keep.txt", "keep\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  REQUIRE(Docs(cli) == 2);  // ok.txt, keep.txt
+
+  SECTION("old path refused, then new path refused") {
+    repo.Move(std::string("bad\xffname.txt"), "good.txt");
+    repo.Move("ok.txt", "new\nline.txt");
+    repo.Commit("renames");
+    int code = -1;
+    auto doc = cli.Json("sync p", &code);
+    REQUIRE(code == 0);
+    const auto& run = OnlyRun(doc);
+    CHECK(cli.Text("SELECT content FROM documents WHERE path = 'good.txt'") == "bad name, good content\n");
+    CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'ok.txt'") == 0);
+    CHECK(Docs(cli) == 2);  // good.txt, keep.txt: exactly the storable part of the tree
+    // Two renames became two deletes and two adds; one half of each is refused.
+    CHECK(run["files_added"].GetInt64() == 1);
+    CHECK(run["files_deleted"].GetInt64() == 1);
+    CHECK(run["files_renamed"].GetInt64() == 0);
+    CHECK(run["files_skipped"].GetInt64() == 2);
+    CHECK(cli.Count("SELECT COUNT(*) FROM events WHERE type = 'path.refused'"
+                    " AND payload LIKE '%new\\\\x0aline.txt%control character%' ESCAPE '!'") == 1);
+    CHECK(cli.Count("SELECT COUNT(*) FROM events WHERE type = 'path.refused' AND run_id = (SELECT MAX(id) FROM sync_runs)"
+                    " AND payload LIKE '%bad\\\\xffname.txt%not valid UTF-8%' ESCAPE '!'") == 1);
+  }
+  SECTION("the blob moves to a path with a \"..\" component") {
+    const std::string blob = BlobOf(repo, "ok.txt");
+    const std::string keep = BlobOf(repo, "keep.txt");
+    // ../sub/foobar: a tree ".." holding a tree "sub" holding the blob.
+    const std::filesystem::path input = dir.path() / "leaf";
+    std::ofstream(input, std::ios::binary) << "100644 blob " << blob << "\tfoobar\n";
+    const std::string leaf = repo.Git("mktree < " + ShellQuote(input.string()));
+    std::ofstream(input, std::ios::binary) << "040000 tree " << leaf << "\tsub\n";
+    const std::string mid = repo.Git("mktree < " + ShellQuote(input.string()));
+    const std::string head = CommitTree(repo, "040000 tree " + mid + "\t..\n100644 blob " + keep + "\tkeep.txt\n",
+                                        "escape");
+    int code = -1;
+    auto doc = cli.Json("sync p", &code);
+    REQUIRE(code == 0);
+    const auto& run = OnlyRun(doc);
+    CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
+    CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'ok.txt'") == 0);
+    CHECK(Docs(cli) == 1);
+    CHECK(run["files_deleted"].GetInt64() == 1);
+    CHECK(run["files_skipped"].GetInt64() == 2);  // ../sub/foobar, and the refused name's deletion
+    CHECK(cli.Count("SELECT COUNT(*) FROM events WHERE type = 'path.refused' AND payload LIKE '%../sub/foobar%'") == 1);
+  }
+  CliResult deep = cli.Run("verify --deep");
+  INFO(deep.out);
+  CHECK(deep.exit_code == 0);
+}
+
+TEST_CASE("a rename with a mode change keeps the derived data of its unchanged blob") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("b.md", "# b\n");
+  repo.Write("run.sh", "#!/bin/sh\n", true);
+  repo.Write("other.txt", "other\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  EmbedEverything(cli);
+
+  repo.Move("b.md", "b2.md");
+  repo.Git("update-index --chmod=+x b2.md");
+  repo.Move("run.sh", "bin/run.sh");
+  repo.Git("update-index --chmod=-x bin/run.sh");
+  SECTION("incremental") {
+    repo.Git("commit -q -m 'move and chmod'");
+  }
+  SECTION("force push") {
+    repo.Git("commit -q --amend -m 'rewritten: move and chmod'");
+    repo.Write("other.txt", "other, changed\n");
+    repo.Git("add other.txt");  // only it: the index holds the new modes, the files do not
+    repo.Git("commit -q --amend -m 'rewritten again'");
+    repo.Git("reflog expire --expire=now --all");
+    repo.Git("gc --prune=now --quiet");
+  }
+  int code = -1;
+  auto doc = cli.Json("sync p", &code);
+  REQUIRE(code == 0);
+  const auto& run = OnlyRun(doc);
+  CHECK(run["files_renamed"].GetInt64() == 2);
+  CHECK(Embedded(cli, "b2.md") == 1);
+  CHECK(cli.Text("SELECT kind FROM documents WHERE path = 'b2.md'") == "executable");
+  CHECK(Embedded(cli, "bin/run.sh") == 1);
+  CHECK(cli.Text("SELECT kind FROM documents WHERE path = 'bin/run.sh'") == "file");
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path IN ('b.md', 'run.sh')") == 0);
+  CliResult deep = cli.Run("verify --deep");
+  INFO(deep.out);
+  CHECK(deep.exit_code == 0);
+}
+
+TEST_CASE("a change set that names a path twice fails the run and stores nothing of it") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("x.txt", "x\n");
+  repo.Write("y.txt", "y\n");
+  const std::string first = repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  const std::string x = BlobOf(repo, "x.txt");
+  const std::string y = BlobOf(repo, "y.txt");
+  SECTION("first sync") {
+    CommitTree(repo, "100644 blob " + x + "\tx.txt\n100644 blob " + y + "\tx.txt\n", "duplicate entry");
+    CliResult failed = cli.Run("sync p");
+    CHECK(failed.exit_code == 1);
+    CHECK_THAT(failed.err, Catch::Contains("\"local-git\" named the path \"x.txt\" twice"));
+    CHECK(Docs(cli) == 0);
+    CHECK(cli.Text("SELECT COALESCE(last_synced_commit, '') FROM project_syncs").empty());
+  }
+  SECTION("incremental") {
+    REQUIRE(cli.Run("sync p").exit_code == 0);
+    CommitTree(repo, "100644 blob " + x + "\tx.txt\n100644 blob " + y + "\ty.txt\n100644 blob " + x +
+                         "\tz.txt\n100644 blob " + y + "\tz.txt\n",
+               "duplicate entry");
+    CliResult failed = cli.Run("sync p");
+    CHECK(failed.exit_code == 1);
+    CHECK_THAT(failed.err, Catch::Contains("named the path \"z.txt\" twice"));
+    CHECK(Docs(cli) == 2);
+    CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == first);
+    CHECK(cli.Text("SELECT outcome FROM sync_runs ORDER BY id DESC LIMIT 1") == "failed");
+  }
+}
+
 TEST_CASE("files over the content limit keep metadata only") {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
@@ -359,6 +514,77 @@ TEST_CASE("two sync processes at once - one syncs and the other says it is alrea
   CHECK(ok + busy == 2);
   CHECK(Docs(cli) == 3000);
   CHECK(cli.Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'succeeded'") == 1);
+}
+
+TEST_CASE("a run whose process dies after its write committed is recorded as the success it was") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("a.txt", "a\n");
+  repo.Write("b.txt", "b\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  repo.Write("a.txt", "a changed\n");
+  repo.Write("new.txt", "new\n");
+  repo.Remove("b.txt");
+  const std::string head = repo.Commit("second");
+  const std::string last_run = "SELECT outcome FROM sync_runs ORDER BY id DESC LIMIT 1";
+
+  // The run's own record of its end never happens. On PostgreSQL the
+  // statement that would record it waits, and the process is killed in it;
+  // SQLite cannot make a statement wait, so there the statement fails.
+  if (cli.postgres()) {
+    cli.db().Execute("CREATE FUNCTION hold() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(600); RETURN NEW; END $$"
+                     " LANGUAGE plpgsql", "function");
+    cli.db().Execute("CREATE TRIGGER hold BEFORE UPDATE ON sync_runs FOR EACH ROW"
+                     " WHEN (OLD.outcome = 'running' AND NEW.outcome = 'succeeded') EXECUTE FUNCTION hold()", "trigger");
+    CliResult killed;
+    std::thread sync([&] { killed = cli.Run("sync p"); });
+    std::string owner;
+    for (int i = 0; i < 300 && owner.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (cli.Count("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") == 1) {
+        owner = cli.Text("SELECT lease_owner FROM project_syncs");
+      }
+    }
+    REQUIRE_FALSE(owner.empty());
+    CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);  // the write committed
+    const pid_t pid = static_cast<pid_t>(std::stol(owner.substr(owner.find(':') + 1)));
+    REQUIRE(kill(pid, SIGKILL) == 0);
+    sync.join();
+    CHECK(killed.exit_code == 128 + SIGKILL);
+    // Its server process would sleep on; end it, so that its update is undone.
+    cli.db().Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'PgSleep'", "end");
+    for (int i = 0; i < 100 && cli.Count("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") > 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    cli.db().Execute("DROP TRIGGER hold ON sync_runs", "drop trigger");
+  } else {
+    cli.db().Execute("CREATE TRIGGER hold BEFORE UPDATE ON sync_runs"
+                     " WHEN OLD.outcome = 'running' AND NEW.outcome = 'succeeded'"
+                     " BEGIN SELECT RAISE(ABORT, 'the run record is held back'); END", "trigger");
+    CliResult failed = cli.Run("sync p");
+    CHECK(failed.exit_code == 1);
+    CHECK_THAT(failed.err, Catch::Contains("held back"));
+    cli.db().Execute("DROP TRIGGER hold", "drop trigger");
+  }
+  REQUIRE(cli.Text(last_run) == "running");
+  REQUIRE(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
+
+  // The next run ends the dead one: its data committed, so it succeeded.
+  int code = -1;
+  auto doc = cli.Json("sync p", &code);
+  CHECK(code == 0);
+  CHECK(Str(OnlyRun(doc), "mode") == "noop");
+  const std::string dead = "(SELECT MAX(id) - 1 FROM sync_runs)";
+  CHECK(cli.Text("SELECT outcome FROM sync_runs WHERE id = " + dead) == "succeeded");
+  CHECK(cli.Text("SELECT to_commit FROM sync_runs WHERE id = " + dead) == head);
+  CHECK(cli.Count("SELECT files_added FROM sync_runs WHERE id = " + dead) == 1);
+  CHECK(cli.Count("SELECT files_modified FROM sync_runs WHERE id = " + dead) == 1);
+  CHECK(cli.Count("SELECT files_deleted FROM sync_runs WHERE id = " + dead) == 1);
+  CHECK_THAT(cli.Text("SELECT error FROM sync_runs WHERE id = " + dead), Catch::Contains("after the write committed"));
+  CHECK(Docs(cli) == 2);
 }
 
 TEST_CASE("events record every phase of a run") {

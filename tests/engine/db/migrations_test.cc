@@ -265,7 +265,8 @@ TEST_CASE("0005 makes project names unique per tenant and keeps every row, id an
   auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
   INFO(applied.status().message());
   REQUIRE(applied.ok());
-  REQUIRE(*applied == std::vector<std::string>{"0005_project_names_per_tenant.sql"});
+  REQUIRE_FALSE(applied->empty());  // 0005 and the ones shipped after it
+  REQUIRE(applied->front() == "0005_project_names_per_tenant.sql");
 
   // Every row and id is there, and everything still hangs off its project.
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM projects") == 2);

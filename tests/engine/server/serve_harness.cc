@@ -37,7 +37,8 @@ ServeEnv::ServeEnv(const std::string& server_json) {
                                 << "  \"plugins\": [{\"name\": \"local-git\", \"kind\": \"provider\"},"
                                    " {\"name\": \"sql-storage\", \"kind\": \"storage\"},"
                                    " {\"name\": \"gated-provider\", \"kind\": \"provider\", \"path\": "
-                                << JsonString(GATED_PROVIDER_PATH) << "}],\n"
+                                << JsonString(GATED_PROVIDER_PATH) << ", \"settings\": {\"root\": "
+                                << JsonString(dir_.path().string()) << "}}],\n"
                                 << "  \"server\": {" << server_json << "}\n}\n";
 }
 

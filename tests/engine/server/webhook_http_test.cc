@@ -2,6 +2,7 @@
 // starts a sync of the project that follows the branch, bodies up to 25 MB.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -31,7 +32,122 @@ HttpReply Deliver(ServeProcess& serve, const std::string& event, const std::stri
                              {{"X-GitHub-Event", event}, {"X-GitHub-Delivery", id}, {"X-Hub-Signature-256", signature}});
 }
 
+// The recorded push, to `branch` of Codertocat/Hello-World.
+std::string PushTo(const std::string& branch) {
+  std::string body = Fixture("push-new-branch.json");
+  const std::string ref = "\"ref\": \"refs/heads/master\"";
+  const size_t at = body.find(ref);
+  REQUIRE(at != std::string::npos);
+  return body.replace(at, ref.size(), "\"ref\": \"refs/heads/" + branch + "\"");
+}
+
+HttpReply DeliverSigned(ServeProcess& serve, const std::string& id, const std::string& body) {
+  return Deliver(serve, "push", id, body, tether::webhooks::GithubSignature(kSecret, body));
+}
+
+// A project "hello" on the gated provider whose repository name is the
+// recorded pushes' repository, so that their webhooks reach it.
+std::filesystem::path AddGatedHello(ServeEnv& env, const std::string& name = "hello") {
+  std::filesystem::path gate = env.GateDir("Codertocat/Hello-World");
+  tether::db::ProjectStore projects(&env.cli().db());
+  tether::db::NewProject p;
+  p.name = name;
+  p.provider = "gated-provider";
+  p.storage = "sql-storage";
+  p.repo_url = "Codertocat/Hello-World";
+  p.branch = "main";
+  REQUIRE(projects.Add(p).ok());
+  return gate;
+}
+
+long long Runs(ServeEnv& env, const std::string& project) {
+  return env.cli().Count("SELECT COUNT(*) FROM sync_runs r JOIN projects p ON p.id = r.project_id WHERE p.name = '" +
+                         project + "'");
+}
+
 }  // namespace
+
+TEST_CASE("pushes that arrive while their project syncs make one more run after it") {
+  ServeEnv env(std::string("\"github_webhook_secret\": \"") + kSecret + "\"");
+  const std::filesystem::path gate = AddGatedHello(env);
+  // Held where it holds the project but no write transaction: on SQLite a
+  // delivery waits for a running write (see the README).
+  std::ofstream(gate / "hold-discover") << "1";
+  ServeProcess serve(env.config());
+  const std::string body = PushTo("main");
+
+  HttpReply first = DeliverSigned(serve, "d-0", body);
+  INFO(first.body);
+  REQUIRE(first.status == 202);
+  const bool held = Eventually([&] { return std::filesystem::exists(gate / "in-discover"); });
+  INFO(env.cli().Text("SELECT COALESCE(error, '') FROM sync_runs ORDER BY id DESC LIMIT 1"));
+  REQUIRE(held);
+  // Ten pushes while the run writes: each is accepted for the project.
+  for (int i = 1; i <= 10; ++i) {
+    HttpReply during = DeliverSigned(serve, "d-" + std::to_string(i), body);
+    INFO(during.body);
+    CHECK(during.status == 202);
+    CHECK_THAT(during.body, Catch::Contains("\"queued\":[\"hello\"]"));
+  }
+  CHECK(Runs(env, "hello") == 1);
+  CHECK(env.cli().Count("SELECT resync_requested FROM project_syncs") == 1);
+
+  std::filesystem::remove(gate / "hold-discover");
+  // The run ends, and exactly one more follows it: the ten make one.
+  auto settled = [&] {
+    return Runs(env, "hello") >= 2 && env.cli().Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'running'") == 0 &&
+           env.cli().Text("SELECT status FROM project_syncs") != "running";
+  };
+  REQUIRE(Eventually(settled));
+  CHECK(Runs(env, "hello") == 2);
+  CHECK(env.cli().Text("SELECT outcome FROM sync_runs ORDER BY id LIMIT 1") == "succeeded");
+  CHECK(env.cli().Text("SELECT outcome FROM sync_runs ORDER BY id DESC LIMIT 1") == "noop");
+  CHECK(env.cli().Count("SELECT resync_requested FROM project_syncs") == 0);
+  CHECK(serve.Stop() == 0);
+}
+
+TEST_CASE("a delivery that cannot be acted on is recorded nowhere, and its redelivery acts") {
+  ServeEnv env(std::string("\"github_webhook_secret\": \"") + kSecret + "\", \"sync_workers\": 1, \"sync_queue\": 0");
+  const std::filesystem::path gate = AddGatedHello(env);
+  // Another project takes the only sync worker and holds it.
+  const std::filesystem::path busy = env.GateDir("busy");
+  {
+    tether::db::ProjectStore projects(&env.cli().db());
+    tether::db::NewProject p;
+    p.name = "busy";
+    p.provider = "gated-provider";
+    p.storage = "sql-storage";
+    p.repo_url = busy.string();
+    p.branch = "main";
+    REQUIRE(projects.Add(p).ok());
+  }
+  std::ofstream(busy / "hold-discover") << "1";
+  ServeProcess serve(env.config());
+  const std::string token = env.Token("ops");
+  HttpReply started = serve.client().Send("POST", "/api/v1/projects/busy/sync", "", {{"Authorization", "Bearer " + token}});
+  INFO(started.body);
+  REQUIRE(started.status == 202);
+  REQUIRE(Eventually([&] { return std::filesystem::exists(busy / "in-discover"); }));
+
+  const std::string body = PushTo("main");
+  HttpReply full = DeliverSigned(serve, "d-1", body);
+  INFO(full.body);
+  CHECK(full.status == 503);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM webhook_deliveries") == 0);
+  CHECK(Runs(env, "hello") == 0);
+
+  std::filesystem::remove(busy / "hold-discover");
+  REQUIRE(Eventually([&] { return env.cli().Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'running'") == 0; }));
+  HttpReply redelivered = DeliverSigned(serve, "d-1", body);
+  INFO(redelivered.body);
+  CHECK(redelivered.status == 202);
+  CHECK_THAT(redelivered.body, Catch::Contains("\"queued\":[\"hello\"]"));
+  CHECK(Eventually([&] { return env.cli().Text("SELECT status FROM project_syncs p JOIN projects j ON j.id = p.project_id"
+                                               " WHERE j.name = 'hello'") == "synced"; }));
+  CHECK(DeliverSigned(serve, "d-1", body).body.find("duplicate delivery ignored") != std::string::npos);
+  CHECK(Runs(env, "hello") == 1);
+  CHECK(serve.Stop() == 0);
+}
 
 TEST_CASE("a signed push over HTTP starts a sync of the following project") {
   ServeEnv env(std::string("\"github_webhook_secret\": \"") + kSecret + "\"");
@@ -77,6 +193,7 @@ TEST_CASE("webhook bodies above the API limit are accepted up to 25 MB") {
   std::string too_big(25u * 1024 * 1024 + 1, 'x');
   HttpReply refused = Deliver(serve, "push", "d-2", too_big, "sha256=00");
   CHECK(refused.status == 413);
-  CHECK(env.cli().Count("SELECT COUNT(*) FROM webhook_deliveries") == 1);  // only the signed 2 MB one
+  // Neither is recorded: a delivery is recorded only when it is acted on.
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM webhook_deliveries") == 0);
   CHECK(serve.Stop() == 0);
 }

@@ -31,6 +31,7 @@ class RecordingQueue : public tether::webhooks::SyncQueue {
     queued.emplace_back(project.name, reason);
     return tether::Status::Ok();
   }
+  void StartClaimed() override {}
   std::vector<std::pair<std::string, std::string>> queued;
 };
 
