@@ -242,6 +242,31 @@ TEST_CASE("bad project bodies are refused naming the field and change nothing") 
   CHECK(s.Count("SELECT COUNT(*) FROM projects") == 1);
 }
 
+TEST_CASE("bodies nested a million levels deep are refused with 400 and the server goes on") {
+  Served s;
+  Repo repo(s.env.dir() / "repo");
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web")).status == 201);
+  // 1,000,000 '[' (under the 1 MiB body limit), then the closing ones as
+  // far as they fit: the depth is refused before the parser sees it.
+  const std::string deep = std::string(1000000, '[') + std::string(40000, ']');
+  for (const auto& [method, target] : {std::pair<std::string, std::string>{"POST", "/api/v1/projects"},
+                                       {"PATCH", "/api/v1/projects/web"},
+                                       {"POST", "/api/v1/projects/web/sync"}}) {
+    INFO(method << " " << target);
+    HttpReply reply = s.Call(method, target, deep);
+    INFO(reply.body);
+    CHECK(reply.status == 400);
+    CHECK(reply.Header("content-type") == "application/problem+json");
+    CHECK(Str(reply.Json(), "type") == "urn:tether:problem:invalid-body");
+    CHECK(Str(reply.Json(), "detail") == "request body: JSON nested deeper than 32 levels at offset 32");
+  }
+  CHECK(s.server.Running());
+  CHECK(s.Count("SELECT COUNT(*) FROM projects") == 1);
+  CHECK(s.Count("SELECT COUNT(*) FROM sync_runs") == 0);
+  CHECK(s.Text("SELECT s.branch FROM project_syncs s JOIN projects p ON p.id = s.project_id") == "main");
+  CHECK(s.Get("/api/v1/projects/web").status == 200);
+}
+
 TEST_CASE("selecting a branch the repository lacks is refused naming it and the old selection stays") {
   Served s;
   Repo repo(s.env.dir() / "repo");
