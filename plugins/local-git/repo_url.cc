@@ -88,7 +88,8 @@ Status LocalPathFromUrl(const std::string& url, std::string* path) {
 
 Result<std::string> CanonicalLocalUrl(const std::string& url, const std::string& working_directory) {
   std::string path;
-  TETHER_RETURN_IF_ERROR(LocalPathFromUrl(url, &path));
+  // A URL local-git cannot use is kept: Open refuses it, naming why.
+  if (!LocalPathFromUrl(url, &path).ok()) return url;
   if (!path.empty() && path.front() == '/') return url;  // absolute already (every file:// URL is)
   if (working_directory.empty()) {
     return Status::InvalidArgument("repository path '" + url +

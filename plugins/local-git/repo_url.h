@@ -25,9 +25,9 @@ Status LocalPathFromUrl(const std::string& url, std::string* path);
 // The URL to store for a new project (Provider::CanonicalRepoUrl): a
 // file:// URL or an absolute path as it is; a relative path made absolute
 // against `working_directory` (and "." and ".." removed, lexically: a
-// symlink stays a symlink). InvalidArgument for a relative path when
-// `working_directory` is "" (nothing to resolve it against), and for
-// whatever LocalPathFromUrl refuses.
+// symlink stays a symlink); a URL LocalPathFromUrl refuses as it is (Open
+// refuses it). InvalidArgument for a relative path when
+// `working_directory` is "" (nothing to resolve it against).
 Result<std::string> CanonicalLocalUrl(const std::string& url, const std::string& working_directory);
 
 }  // namespace local_git
