@@ -2,14 +2,15 @@
 
 #include <memory>
 
+#include "engine/app/branch_name.h"
 #include "tether/provider.h"
 #include "tether/storage.h"
 
 namespace tether::app {
 namespace {
 
-void SetField(ProjectField* out, ProjectField value) {
-  if (out != nullptr) *out = value;
+void SetField(Refusal* out, ProjectField value, bool malformed = false) {
+  if (out != nullptr) *out = Refusal{value, malformed};
 }
 
 }  // namespace
@@ -51,26 +52,36 @@ Result<BranchList> ProjectService::Branches(const db::Project& project) {
   return (*repo)->ListBranches();
 }
 
-Result<db::Project> ProjectService::Add(const AddProjectRequest& request, ProjectField* field) {
-  SetField(field, ProjectField::kName);
+Result<db::Project> ProjectService::Add(const AddProjectRequest& request, Refusal* refusal) {
+  SetField(refusal, ProjectField::kName, true);
   TETHER_RETURN_IF_ERROR(db::ValidateProjectName(request.name));
+  if (!request.branch.empty()) {
+    SetField(refusal, ProjectField::kBranch, true);
+    TETHER_RETURN_IF_ERROR(CheckBranchName(request.branch));
+  }
   db::Project candidate;
   candidate.name = request.name;
   candidate.provider = request.provider.empty() ? defaults_->provider : request.provider;
   candidate.storage = request.storage.empty() ? defaults_->storage : request.storage;
-  candidate.repo_url = request.repo;
 
-  SetField(field, ProjectField::kStorage);
+  SetField(refusal, ProjectField::kStorage);
   Result<Storage*> storage = plugins_->FindStorage(candidate.storage);
   if (!storage.ok()) return storage.status();
-  SetField(field, ProjectField::kProvider);
+  SetField(refusal, ProjectField::kProvider);
   Result<Provider*> provider = plugins_->FindProvider(candidate.provider);
   if (!provider.ok()) return provider.status();
-  SetField(field, ProjectField::kRepo);
+  // The provider says what the URL means for every later run (a relative
+  // path made absolute); a URL it cannot read so is malformed input.
+  SetField(refusal, ProjectField::kRepo, true);
+  Result<std::string> repo_url =
+      plugins_->CanonicalRepoUrl(candidate.provider, request.repo, request.working_directory);
+  if (!repo_url.ok()) return repo_url.status();
+  candidate.repo_url = std::move(repo_url).value();
+  SetField(refusal, ProjectField::kRepo);
   Result<BranchList> branches = Branches(candidate);
   if (!branches.ok()) return branches.status();
 
-  SetField(field, ProjectField::kBranch);
+  SetField(refusal, ProjectField::kBranch);
   candidate.branch = request.branch.empty() ? branches->default_branch : request.branch;
   if (candidate.branch.empty()) {
     return Status::InvalidArgument("repository " + candidate.repo_url +
@@ -78,7 +89,7 @@ Result<db::Project> ProjectService::Add(const AddProjectRequest& request, Projec
   }
   TETHER_RETURN_IF_ERROR(RequireBranch(*branches, candidate.branch, candidate.repo_url));
 
-  SetField(field, ProjectField::kName);
+  SetField(refusal, ProjectField::kName);
   db::NewProject project;
   project.name = candidate.name;
   project.tenant_id = request.tenant_id;
@@ -88,19 +99,22 @@ Result<db::Project> ProjectService::Add(const AddProjectRequest& request, Projec
   project.branch = candidate.branch;
   db::ProjectStore store(db_);
   Result<db::Project> added = store.Add(project);
-  if (added.ok()) SetField(field, ProjectField::kNone);
+  if (added.ok()) SetField(refusal, ProjectField::kNone);
   return added;
 }
 
-Status ProjectService::Update(const db::Project& project, const ProjectUpdate& update, ProjectField* field) {
-  SetField(field, ProjectField::kNone);
+Status ProjectService::Update(const db::Project& project, const ProjectUpdate& update, Refusal* refusal) {
+  SetField(refusal, ProjectField::kNone);
   if (update.branch.has_value()) {
-    SetField(field, ProjectField::kBranch);
+    SetField(refusal, ProjectField::kBranch, true);
+    Status valid = CheckBranchName(*update.branch);
+    if (!valid.ok()) return valid.WithContext("branch left at \"" + project.branch + "\"");
+    SetField(refusal, ProjectField::kBranch);
     Result<BranchList> branches = Branches(project);
     if (!branches.ok()) return branches.status();
     Status has_branch = RequireBranch(*branches, *update.branch, project.repo_url);
     if (!has_branch.ok()) return has_branch.WithContext("branch left at \"" + project.branch + "\"");
-    SetField(field, ProjectField::kNone);
+    SetField(refusal, ProjectField::kNone);
   }
   db::ProjectStore store(db_);
   return db_->InTransaction([&]() -> Status {

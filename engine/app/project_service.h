@@ -8,8 +8,11 @@
 // Thread safety: none for the service (its Database is used by one thread);
 // the PluginHost may be shared with other threads (it is read-only once
 // loaded).
-// Errors: InvalidArgument for a bad name or a repository without a default
-// branch; NotFound for an unknown plugin, repository or branch (the message
+// Errors: InvalidArgument for a bad name, a branch name git would refuse
+// (app/branch_name.h), a repository URL the provider cannot use (a relative
+// path with no working directory) or a repository without a default
+// branch; PermissionDenied for a repository the provider may not open (for
+// local-git, one outside its allowed_roots); NotFound for an unknown plugin, repository or branch (the message
 // names it and, for a branch, the branches there are); Conflict for a name
 // already taken; what the provider reports for a repository it cannot read;
 // Unavailable/Internal for database failures.
@@ -35,6 +38,15 @@ enum class ProjectField { kNone, kName, kProvider, kStorage, kRepo, kBranch };
 // The JSON member name of `field` ("name", "repo", ...); "" for kNone.
 const char* ProjectFieldName(ProjectField field);
 
+// What a refusal is about: the input at fault, and whether that input is
+// malformed in itself (a bad project or branch name, a relative path where
+// there is no working directory: the request is wrong whatever the
+// repository holds) rather than refused by what the provider found.
+struct Refusal {
+  ProjectField field = ProjectField::kNone;
+  bool malformed = false;
+};
+
 struct AddProjectRequest {
   std::string name;
   std::string tenant_id;  // empty: the connection's tenant (see db::NewProject)
@@ -42,6 +54,11 @@ struct AddProjectRequest {
   std::string storage;   // empty: the config's default storage
   std::string repo;
   std::string branch;    // empty: the repository's default branch
+  // The absolute directory `repo` was typed in (the CLI's working
+  // directory), against which the provider makes a relative path absolute;
+  // empty when there is none (the HTTP API), and then a relative path is
+  // refused. See Provider::CanonicalRepoUrl.
+  std::string working_directory;
 };
 
 // A partial update: only the fields that are set change.
@@ -59,18 +76,20 @@ class ProjectService {
   ProjectService(db::Database* db, const plugin_host::PluginHost* plugins, const config::Defaults* defaults)
       : db_(db), plugins_(plugins), defaults_(defaults) {}
 
-  // Checks and adds a project. On failure `*field` (when given) names the
-  // input at fault.
-  Result<db::Project> Add(const AddProjectRequest& request, ProjectField* field = nullptr);
+  // Checks and adds a project: the repository URL is stored in the form the
+  // provider gives it (an absolute path for local-git), and the provider
+  // must be able to open it. On failure `*refusal` (when given) says what
+  // was refused.
+  Result<db::Project> Add(const AddProjectRequest& request, Refusal* refusal = nullptr);
 
   // The project's repository's branches, from its provider.
   Result<BranchList> Branches(const db::Project& project);
 
   // Applies `update` to `project` in one transaction, after checking a new
-  // branch with the provider. On failure nothing changed and `*field` (when
-  // given) names the input at fault; a refused branch's message says that
-  // the old selection stays.
-  Status Update(const db::Project& project, const ProjectUpdate& update, ProjectField* field = nullptr);
+  // branch's name and asking the provider whether it exists. On failure
+  // nothing changed and `*refusal` (when given) says what was refused; a
+  // refused branch's message says that the old selection stays.
+  Status Update(const db::Project& project, const ProjectUpdate& update, Refusal* refusal = nullptr);
 
  private:
   db::Database* db_;

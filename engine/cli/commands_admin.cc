@@ -6,6 +6,7 @@
 #include "engine/app/integrity.h"
 #include "engine/auth/tenant_session.h"
 #include "engine/cli/cli.h"
+#include "engine/cli/display.h"
 #include "engine/cli/json_out.h"
 #include "engine/db/migrations.h"
 #include "engine/db/project_store.h"
@@ -13,7 +14,7 @@
 namespace tether::cli {
 
 int ReportError(const Status& status) {
-  std::fprintf(stderr, "tether: error: %s\n", status.message().c_str());
+  std::fprintf(stderr, "tether: error: %s\n", ShownMessage(status.message()).c_str());
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound:
@@ -102,7 +103,7 @@ int RunPluginsList(const Invocation& inv, bool check) {
                   p.version.empty() ? "-" : p.version.c_str(), p.abi.empty() ? "-" : p.abi.c_str(),
                   plugin_host::PluginStateName(p.state), p.file.string().c_str());
       if (p.state == plugin_host::PluginState::kBroken) {
-        std::printf("  broken: %s\n", p.error.c_str());
+        std::printf("  broken: %s\n", ShownMessage(p.error).c_str());
       }
     }
     std::printf("host ABI %s\n", plugin_host::PluginHost::HostAbi().c_str());
@@ -142,11 +143,11 @@ int RunStatus(const Invocation& inv) {
   std::printf("%-20s %-20s %-8s %-15s %-12s %s\n", "PROJECT", "BRANCH", "ENABLED", "STATUS", "COMMIT",
               "LAST SYNCED");
   for (const db::Project& p : *projects) {
-    std::printf("%-20s %-20s %-8s %-15s %-12s %s\n", p.name.c_str(), p.branch.c_str(),
+    std::printf("%-20s %-20s %-8s %-15s %-12s %s\n", p.name.c_str(), Shown(p.branch).c_str(),
                 p.sync_enabled ? "yes" : "no", p.status.c_str(),
                 p.last_synced_commit.empty() ? "-" : p.last_synced_commit.substr(0, 12).c_str(),
                 p.last_synced_at.empty() ? "-" : p.last_synced_at.c_str());
-    if (!p.last_error.empty()) std::printf("  error: %s\n", p.last_error.c_str());
+    if (!p.last_error.empty()) std::printf("  error: %s\n", ShownMessage(p.last_error).c_str());
   }
   return kExitOk;
 }
@@ -170,8 +171,8 @@ int RunVerify(const Invocation& inv, bool deep) {
     for (const auto& [table, rows] : report->table_rows) {
       std::printf("%-20s %lld rows\n", table.c_str(), static_cast<long long>(rows));
     }
-    for (const std::string& n : report->notes) std::printf("note: %s\n", n.c_str());
-    for (const std::string& p : report->problems) std::printf("PROBLEM: %s\n", p.c_str());
+    for (const std::string& n : report->notes) std::printf("note: %s\n", ShownMessage(n).c_str());
+    for (const std::string& p : report->problems) std::printf("PROBLEM: %s\n", ShownMessage(p).c_str());
     if (report->problems.empty()) std::printf("ok: no problems found\n");
   }
   return report->problems.empty() ? kExitOk : kExitFailed;

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "engine/cli/cli.h"
+#include "engine/cli/display.h"
 #include "engine/cli/json_out.h"
 
 namespace tether::cli {
@@ -120,9 +121,9 @@ int RunMigrateApply(const Invocation& inv, const MigrateOptions& options) {
   Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
   if (!migrator.ok()) return ReportError(migrator.status());
   Result<std::vector<std::string>> applied = (*migrator)->Apply();
-  for (const std::string& warning : (*migrator)->warnings()) std::fprintf(stderr, "tether: warning: %s\n", warning.c_str());
+  for (const std::string& warning : (*migrator)->warnings()) std::fprintf(stderr, "tether: warning: %s\n", ShownMessage(warning).c_str());
   if (!applied.ok()) {
-    std::fprintf(stderr, "tether: error: %s\n", applied.status().message().c_str());
+    std::fprintf(stderr, "tether: error: %s\n", ShownMessage(applied.status().message()).c_str());
     return kExitFailed;
   }
   if (inv.json) {

@@ -1,9 +1,14 @@
 // tether project add|list|show|remove|branches|select-branch|enable|disable.
+// Human output shows repository URLs, branch names and errors escaped
+// (display.h).
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "engine/app/json_views.h"
 #include "engine/app/project_service.h"
 #include "engine/cli/cli.h"
+#include "engine/cli/display.h"
 #include "engine/cli/json_out.h"
 #include "engine/db/project_store.h"
 #include "engine/db/run_store.h"
@@ -44,14 +49,14 @@ void WriteProject(JsonOut& out, const db::Project& p) { app::WriteProjectMembers
 
 void PrintProject(const db::Project& p) {
   std::printf("name:        %s\n", p.name.c_str());
-  std::printf("repository:  %s (%s)\n", p.repo_url.c_str(), p.provider.c_str());
-  std::printf("branch:      %s\n", p.branch.c_str());
+  std::printf("repository:  %s (%s)\n", Shown(p.repo_url).c_str(), p.provider.c_str());
+  std::printf("branch:      %s\n", Shown(p.branch).c_str());
   std::printf("storage:     %s\n", p.storage.c_str());
   std::printf("enabled:     %s\n", p.sync_enabled ? "yes" : "no");
   std::printf("status:      %s\n", p.status.c_str());
   std::printf("commit:      %s\n", p.last_synced_commit.empty() ? "-" : p.last_synced_commit.c_str());
   std::printf("synced at:   %s\n", p.last_synced_at.empty() ? "-" : p.last_synced_at.c_str());
-  if (!p.last_error.empty()) std::printf("last error:  %s\n", p.last_error.c_str());
+  if (!p.last_error.empty()) std::printf("last error:  %s\n", ShownMessage(p.last_error).c_str());
 }
 
 }  // namespace
@@ -66,10 +71,14 @@ int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
   request.repo = options.repo;
   request.branch = options.branch;
   request.tenant_id = s->tenant;
+  // A relative --repo means this directory; the provider makes it absolute,
+  // so that a run started anywhere else finds the same repository.
+  std::error_code cwd_error;
+  request.working_directory = std::filesystem::current_path(cwd_error).string();
   Result<db::Project> added = Projects(*s).Add(request);
   if (!added.ok()) {
     if (added.status().code() == StatusCode::kConflict) {
-      std::fprintf(stderr, "tether: error: %s\n", added.status().message().c_str());
+      std::fprintf(stderr, "tether: error: %s\n", ShownMessage(added.status().message()).c_str());
       return kExitUsage;
     }
     return ReportError(added.status());
@@ -80,8 +89,8 @@ int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
     WriteProject(out, *added);
     out.End().Print();
   } else {
-    std::printf("added project %s: %s, branch %s\n", added->name.c_str(), added->repo_url.c_str(),
-                added->branch.c_str());
+    std::printf("added project %s: %s, branch %s\n", added->name.c_str(), Shown(added->repo_url).c_str(),
+                Shown(added->branch).c_str());
   }
   return kExitOk;
 }
@@ -114,7 +123,7 @@ int RunProjectList(const Invocation& inv) {
   std::printf("%-20s %-12s %-10s %-20s %-8s %s\n", "NAME", "TENANT", "PROVIDER", "BRANCH", "ENABLED", "REPOSITORY");
   for (const db::Project& p : *projects) {
     std::printf("%-20s %-12s %-10s %-20s %-8s %s\n", p.name.c_str(), p.tenant_id.c_str(), p.provider.c_str(),
-                p.branch.c_str(), p.sync_enabled ? "yes" : "no", p.repo_url.c_str());
+                Shown(p.branch).c_str(), p.sync_enabled ? "yes" : "no", Shown(p.repo_url).c_str());
   }
   return kExitOk;
 }
@@ -160,7 +169,7 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
                 r.started_at.c_str(), r.outcome.c_str(), r.mode.empty() ? "-" : r.mode.c_str(),
                 static_cast<long long>(r.counts.added), static_cast<long long>(r.counts.modified),
                 static_cast<long long>(r.counts.deleted), static_cast<long long>(r.counts.renamed),
-                r.error.empty() ? "" : "  ", r.error.c_str());
+                r.error.empty() ? "" : "  ", ShownMessage(r.error).c_str());
   }
   return kExitOk;
 }
@@ -197,7 +206,7 @@ int RunProjectBranches(const Invocation& inv, const std::string& name) {
     return kExitOk;
   }
   for (const Branch& b : branches->branches) {
-    std::printf("%s %-40s %s%s\n", b.name == project->branch ? "*" : " ", b.name.c_str(),
+    std::printf("%s %-40s %s%s\n", b.name == project->branch ? "*" : " ", Shown(b.name).c_str(),
                 b.head.substr(0, 12).c_str(), b.name == branches->default_branch ? "  (default)" : "");
   }
   return kExitOk;
@@ -222,7 +231,7 @@ int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const
   Status set = UpdateProject(inv, name, update);
   if (!set.ok()) return ReportError(set);
   if (inv.json) JsonOut().Begin().Str("project", name).Str("branch", branch).End().Print();
-  else std::printf("project %s now syncs branch %s\n", name.c_str(), branch.c_str());
+  else std::printf("project %s now syncs branch %s\n", name.c_str(), Shown(branch).c_str());
   return kExitOk;
 }
 

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "engine/cli/cli.h"
+#include "engine/cli/display.h"
 #include "engine/server/service.h"
 
 namespace tether::cli {
@@ -16,7 +17,9 @@ int RunServe(const Invocation& inv, const ServeOptions& options) {
     std::printf("listening on %s\n", address.c_str());
     std::fflush(stdout);
   };
-  service.log = [](const std::string& line) { std::fprintf(stderr, "tether serve: %s\n", line.c_str()); };
+  service.log = [](const std::string& line) {
+    std::fprintf(stderr, "tether serve: %s\n", ShownMessage(line).c_str());
+  };
   Status served = server::RunService(runtime->get(), service);
   if (!served.ok()) return ReportError(served);
   return kExitOk;

@@ -9,6 +9,7 @@
 
 #include "engine/app/json_views.h"
 #include "engine/cli/cli.h"
+#include "engine/cli/display.h"
 #include "engine/cli/json_out.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/pipeline.h"
@@ -75,7 +76,7 @@ void WriteRun(JsonOut& out, const sync::SyncResult& r) {
 void PrintRun(const sync::SyncResult& r) {
   const db::SyncRun& run = r.run;
   if (!r.status.ok()) {
-    std::fprintf(stderr, "tether: error: %s: %s\n", r.project.c_str(), r.status.message().c_str());
+    std::fprintf(stderr, "tether: error: %s: %s\n", r.project.c_str(), ShownMessage(r.status.message()).c_str());
     return;
   }
   if (run.mode == "noop") {
@@ -140,7 +141,7 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
     } while (results.back().resync_requested);
   }
   Status flushed = events.Flush();
-  if (!flushed.ok()) std::fprintf(stderr, "tether: warning: %s\n", flushed.message().c_str());
+  if (!flushed.ok()) std::fprintf(stderr, "tether: warning: %s\n", ShownMessage(flushed.message()).c_str());
 
   if (inv.json) {
     JsonOut out;

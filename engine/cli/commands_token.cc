@@ -3,6 +3,7 @@
 
 #include "engine/auth/token_store.h"
 #include "engine/cli/cli.h"
+#include "engine/cli/display.h"
 #include "engine/cli/json_out.h"
 
 namespace tether::cli {
@@ -25,7 +26,7 @@ int RunTokenCreate(const Invocation& inv, const TokenCreateOptions& options) {
   Result<auth::NewToken> made = tokens.Create(options.name, options.tenant);
   if (!made.ok()) {
     if (made.status().code() == StatusCode::kConflict) {
-      std::fprintf(stderr, "tether: error: %s\n", made.status().message().c_str());
+      std::fprintf(stderr, "tether: error: %s\n", ShownMessage(made.status().message()).c_str());
       return kExitUsage;
     }
     return ReportError(made.status());

@@ -21,6 +21,7 @@
 #include "engine/config/json_checks.h"
 #include "engine/config/json_pointer.h"
 #include "engine/config/schema_errors.h"
+#include "tether/json_depth.h"
 
 namespace tether::config {
 namespace {
@@ -42,7 +43,7 @@ constexpr std::string_view kPostgresPrefix = "postgres://";
 // A config is a few kilobytes; anything this large is not one.
 constexpr uintmax_t kMaxConfigBytes = 16u << 20;
 // Deeper than any sensible config (plugin settings included).
-constexpr int kMaxNesting = 64;
+constexpr size_t kMaxNesting = kMaxJsonDepth;
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -95,7 +96,7 @@ Status SyntaxError(const std::string& source, std::string_view text,
 // it, and silently taking one of them would hide a mistake. Deep nesting is
 // refused too: the passes after this one recurse.
 Status CheckStructure(const rapidjson::Value& document) {
-  std::optional<JsonViolation> violation = CheckJsonStructure(document, kMaxNesting);
+  std::optional<JsonViolation> violation = CheckJsonStructure(document, static_cast<int>(kMaxNesting));
   if (violation) return Status::InvalidArgument(violation->ToString());
   return Status::Ok();
 }
@@ -368,6 +369,15 @@ Result<Config> LoadConfig(const fs::path& file) {
 Result<Config> ParseConfig(const std::string& text, const std::string& source_name,
                            const fs::path& base_dir, const EnvLookup& env) {
   const std::string_view json = WithoutByteOrderMark(text);
+  // Nesting first, in one pass over the bytes: a config nested deeper than
+  // the limit is refused before a tree is built.
+  const size_t too_deep = JsonDepthExceededAt(json, kMaxNesting);
+  if (too_deep != std::string_view::npos) {
+    const TextPosition at = PositionOf(json, too_deep);
+    return Status::InvalidArgument(source_name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+                                   ": JSON nested deeper than " + std::to_string(kMaxNesting) +
+                                   " levels at offset " + std::to_string(too_deep));
+  }
   rapidjson::Document document;
   // Iterative parsing: no recursion, whatever the nesting of the input.
   document.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(

@@ -15,6 +15,7 @@
 
 #include "engine/common/sha256.h"
 #include "engine/db/row_values.h"
+#include "tether/json_depth.h"
 
 namespace tether::db {
 namespace {
@@ -75,6 +76,7 @@ Result<std::vector<ProtectedColumn>> LoadProtectedColumns(const std::vector<std:
     std::ifstream in(file);
     std::stringstream text;
     text << in.rdbuf();
+    TETHER_RETURN_IF_ERROR(CheckJsonDepth(text.str(), file.string()));
     rapidjson::Document doc;
     doc.Parse(text.str().c_str());
     if (doc.HasParseError()) {
@@ -207,6 +209,7 @@ std::string FingerprintsToJson(const std::vector<ColumnFingerprint>& fingerprint
 }
 
 Result<std::vector<ColumnFingerprint>> FingerprintsFromJson(const std::string& json) {
+  if (!CheckJsonDepth(json, "stored evidence").ok()) return Status::DataLoss("stored evidence is nested too deep");
   rapidjson::Document doc;
   doc.Parse(json.c_str());
   if (doc.HasParseError() || !doc.IsArray()) return Status::DataLoss("stored evidence is not a JSON array");

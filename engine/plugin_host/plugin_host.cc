@@ -69,6 +69,7 @@ const char* PluginKindName(uint32_t kind) {
 struct PluginHost::Loaded {
   std::string name;
   uint32_t kind = 0;
+  uint32_t abi_minor = 0;  // what the plugin was built with: which optional methods it has
   std::unique_ptr<Plugin> object;
 };
 
@@ -188,6 +189,7 @@ Status PluginHost::LoadOne(const config::PluginConfig& config, PluginRecord* rec
   auto loaded = std::make_unique<Loaded>();
   loaded->name = descriptor_name;
   loaded->kind = descriptor->kind;
+  loaded->abi_minor = descriptor->abi_minor;
   loaded->object.reset(object);
   bool kind_matches = (descriptor->kind == TETHER_PLUGIN_PROVIDER && object->AsProvider() != nullptr) ||
                       (descriptor->kind == TETHER_PLUGIN_STORAGE && object->AsStorage() != nullptr) ||
@@ -230,6 +232,17 @@ Result<Provider*> PluginHost::FindProvider(const std::string& name) const {
   Result<Plugin*> plugin = Find(name, TETHER_PLUGIN_PROVIDER);
   if (!plugin.ok()) return plugin.status();
   return (*plugin)->AsProvider();
+}
+
+Result<std::string> PluginHost::CanonicalRepoUrl(const std::string& name, const std::string& repo_url,
+                                                  const std::string& working_directory) const {
+  Result<Provider*> provider = FindProvider(name);
+  if (!provider.ok()) return provider.status();
+  for (const auto& loaded : loaded_) {
+    // Built before 1.1: the vtable has no such slot; calling it would crash.
+    if (loaded->name == name && loaded->abi_minor < 1) return repo_url;
+  }
+  return (*provider)->CanonicalRepoUrl(repo_url, working_directory);
 }
 
 Result<Storage*> PluginHost::FindStorage(const std::string& name) const {

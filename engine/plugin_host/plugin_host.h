@@ -68,6 +68,12 @@ class PluginHost {
   Result<Provider*> FindProvider(const std::string& name) const;
   Result<Storage*> FindStorage(const std::string& name) const;
 
+  // Provider::CanonicalRepoUrl of the provider `name` (see provider.h), or
+  // `repo_url` unchanged when the plugin was built before ABI 1.1 and so
+  // does not have that method. Errors: as FindProvider, and the provider's.
+  Result<std::string> CanonicalRepoUrl(const std::string& name, const std::string& repo_url,
+                                       const std::string& working_directory) const;
+
   // The host's own ABI, "major.minor".
   static std::string HostAbi();
 

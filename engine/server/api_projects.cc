@@ -29,17 +29,21 @@ std::string OptionalString(const rapidjson::Value& body, const char* name) {
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
-// A refused create or update: a bad name is a bad body (400); what the
-// provider refuses (a repository it cannot open, a branch it lacks, a
-// plugin that is not loaded) is unprocessable (422); both point at the field.
-Problem RefusedChange(const Status& status, app::ProjectField field) {
+// A refused create or update: malformed input (a bad project or branch
+// name, a relative repository path) is a bad body (400); what the provider
+// refuses (a repository it cannot open, a branch it lacks, a plugin that is
+// not loaded) is unprocessable (422); a repository the provider may not
+// open (outside local-git's allowed_roots) is forbidden (403). Each points
+// at the field.
+Problem RefusedChange(const Status& status, const app::Refusal& refusal) {
   Problem problem = ProblemFromStatus(status);
-  const std::string pointer = field == app::ProjectField::kNone ? "" : std::string("/") + app::ProjectFieldName(field);
+  const std::string pointer =
+      refusal.field == app::ProjectField::kNone ? "" : std::string("/") + app::ProjectFieldName(refusal.field);
   const bool bad_input = status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound;
-  if (bad_input && field == app::ProjectField::kName) {
+  if (bad_input && refusal.malformed) {
     problem.type = ProblemType::kInvalidBody;
     problem.pointer = pointer;
-  } else if (bad_input && field != app::ProjectField::kNone) {
+  } else if (bad_input && refusal.field != app::ProjectField::kNone) {
     problem.type = ProblemType::kUnprocessable;
     problem.pointer = pointer;
   }
@@ -76,10 +80,12 @@ HttpResponse Api::CreateProject(Call& call) {
   request.storage = OptionalString(body, "storage");
   request.branch = OptionalString(body, "branch");
   request.tenant_id = call.token.tenant_id;
+  // No working directory: a relative path means nothing to a client.
+  request.working_directory.clear();
   app::ProjectService service(call.db, plugins_, &config_->defaults);
-  app::ProjectField field = app::ProjectField::kNone;
-  Result<db::Project> added = service.Add(request, &field);
-  if (!added.ok()) return Fail(RefusedChange(added.status(), field));
+  app::Refusal refusal;
+  Result<db::Project> added = service.Add(request, &refusal);
+  if (!added.ok()) return Fail(RefusedChange(added.status(), refusal));
   HttpResponse response = Json(201, ProjectJson(*added));
   response.headers.emplace_back("Location", ProjectUrl(added->name));
   return response;
@@ -102,9 +108,9 @@ HttpResponse Api::UpdateProject(Call& call) {
   if (body.HasMember("branch")) update.branch = OptionalString(body, "branch");
   if (body.HasMember("sync_enabled")) update.sync_enabled = body["sync_enabled"].GetBool();
   app::ProjectService service(call.db, plugins_, &config_->defaults);
-  app::ProjectField field = app::ProjectField::kNone;
-  Status updated = service.Update(*project, update, &field);
-  if (!updated.ok()) return Fail(RefusedChange(updated, field));
+  app::Refusal refusal;
+  Status updated = service.Update(*project, update, &refusal);
+  if (!updated.ok()) return Fail(RefusedChange(updated, refusal));
   Result<db::Project> now = LoadProject(call);
   if (!now.ok()) return Fail(now.status());
   return Json(200, ProjectJson(*now));
@@ -140,7 +146,7 @@ HttpResponse Api::ListBranches(Call& call) {
   if (!project.ok()) return Fail(project.status());
   app::ProjectService service(call.db, plugins_, &config_->defaults);
   Result<BranchList> branches = service.Branches(*project);
-  if (!branches.ok()) return Fail(RefusedChange(branches.status(), app::ProjectField::kRepo));
+  if (!branches.ok()) return Fail(RefusedChange(branches.status(), app::Refusal{app::ProjectField::kRepo, false}));
   JsonWriter json;
   json.Begin().Str("selected", project->branch).StrOrNull("default", branches->default_branch).BeginArray("branches");
   for (const Branch& b : branches->branches) {

@@ -4,12 +4,13 @@
 
 #include "engine/config/json_checks.h"
 #include "engine/server/openapi.h"
+#include "tether/json_depth.h"
 
 namespace tether::server {
 namespace {
 
 // Request bodies are small objects; anything deeper is not one of ours.
-constexpr int kMaxNesting = 32;
+constexpr size_t kMaxNesting = 32;
 
 bool IsJsonMediaType(const std::string& content_type) {
   std::string type = content_type.substr(0, content_type.find(';'));
@@ -44,6 +45,10 @@ std::optional<Problem> ReadJsonBody(const HttpRequest& request, const std::strin
                         (content_type == nullptr ? std::string(" (there was no Content-Type)")
                                                  : " (not \"" + *content_type + "\")"));
     }
+    // Before the parser: a body nested deeper than any request schema is
+    // refused without building its tree.
+    Status depth = CheckJsonDepth(request.body, "request body", kMaxNesting);
+    if (!depth.ok()) return Refuse(ProblemType::kInvalidBody, depth.message());
     document->Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(request.body.data(),
                                                                                            request.body.size());
     if (document->HasParseError()) {
@@ -52,7 +57,7 @@ std::optional<Problem> ReadJsonBody(const HttpRequest& request, const std::strin
                                                      " (at byte " + std::to_string(document->GetErrorOffset()) + ")");
     }
   }
-  if (std::optional<config::JsonViolation> bad = config::CheckJsonStructure(*document, kMaxNesting)) {
+  if (std::optional<config::JsonViolation> bad = config::CheckJsonStructure(*document, static_cast<int>(kMaxNesting))) {
     return Refuse(ProblemType::kInvalidBody, bad->ToString(), bad->pointer);
   }
   const rapidjson::Document& openapi = OpenApiDocument();

@@ -16,6 +16,7 @@
 
 #include "engine/common/clock.h"
 #include "engine/db/project_store.h"
+#include "tether/json_depth.h"
 
 namespace tether::webhooks {
 namespace {
@@ -120,6 +121,10 @@ WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
   if (!SignatureMatches(options_.secret, request.body, request.signature)) {
     return Error(401, "X-Hub-Signature-256 does not match the body");
   }
+  // Before anything is recorded: a body nested too deep for the parser is
+  // refused and changes nothing (not even the delivery's record).
+  Status depth = CheckJsonDepth(request.body, "webhook body");
+  if (!depth.ok()) return Error(400, depth.message());
   if (request.event.empty()) return Error(400, "missing X-GitHub-Event");
   if (request.delivery_id.empty()) return Error(400, "missing X-GitHub-Delivery");
 

@@ -12,7 +12,9 @@
 // redelivery of it acts.
 //
 // Bad input changes nothing: a missing or wrong signature is 401 before the
-// body is parsed, a body over the limit is 413, malformed JSON is 400.
+// body is parsed, a body over the limit is 413, malformed JSON is 400 (a
+// body nested deeper than kMaxJsonDepth, tether/json_depth.h, is 400 before
+// the delivery is recorded).
 // Neither the secret nor the body appears in any response.
 //
 // Ownership: borrows the Database and the SyncQueue; both must outlive the

@@ -11,6 +11,7 @@
 #include "app_jwt.h"
 #include "file_util.h"
 #include "rest_transport.h"
+#include "tether/json_depth.h"
 
 namespace tether {
 namespace github {
@@ -156,6 +157,9 @@ class AppTokenSource final : public TokenSource {
       return Status::Internal(what + ": unexpected answer " + std::to_string(response.status) +
                               " " + message);
     }
+    if (Status deep = CheckJsonDepth(response.body, what + ": the answer"); !deep.ok()) {
+      return Status::Internal(deep.message());
+    }
     rapidjson::Document document;
     document.Parse(response.body.c_str(), response.body.size());
     if (document.HasParseError() || !document.IsObject() || !document.HasMember("token") ||
@@ -181,6 +185,7 @@ class AppTokenSource final : public TokenSource {
   }
 
   static std::string GitHubMessage(const std::string& body) {
+    if (!CheckJsonDepth(body, "").ok()) return "";
     rapidjson::Document document;
     document.Parse(body.c_str(), body.size());
     if (document.HasParseError() || !document.IsObject() || !document.HasMember("message") ||

@@ -13,6 +13,7 @@
 #include "engine/common/percent_encoding.h"
 #include "http_url.h"
 #include "link_header.h"
+#include "tether/json_depth.h"
 
 namespace tether {
 namespace github {
@@ -67,8 +68,16 @@ std::string JsonString(const rapidjson::Value& object, const char* key) {
   return std::string(found->value.GetString(), found->value.GetStringLength());
 }
 
+// A GitHub answer nested deeper than kMaxJsonDepth is refused before it is
+// parsed: Internal, like any other answer the plugin cannot read.
+Status CheckAnswerDepth(const std::string& body, const std::string& what) {
+  Status depth = CheckJsonDepth(body, what + ": the answer");
+  return depth.ok() ? depth : Status::Internal(depth.message());
+}
+
 // The "message" of GitHub's error body, or "".
 std::string GitHubMessage(const std::string& body) {
+  if (!CheckJsonDepth(body, "").ok()) return "";
   rapidjson::Document document;
   document.Parse(body.c_str(), body.size());
   if (document.HasParseError()) return "";
@@ -264,6 +273,7 @@ Result<CachedRepository> GitHubRepository::RepositoryInfo() {
     if (response.status != 200) {
       return Status::Internal(what + ": unexpected answer " + Answer(response));
     }
+    TETHER_RETURN_IF_ERROR(CheckAnswerDepth(response.body, what));
     rapidjson::Document document;
     document.Parse(response.body.c_str(), response.body.size());
     CachedRepository info;
@@ -315,6 +325,8 @@ Result<BranchList> GitHubRepository::ListBranchesUnguarded() {
       return Status::Internal("listing the branches of " + display_ + ": " + what +
                               ": unexpected answer " + Answer(response));
     }
+    TETHER_RETURN_IF_ERROR(
+        CheckAnswerDepth(response.body, what).WithContext("listing the branches of " + display_));
     rapidjson::Document document;
     document.Parse(response.body.c_str(), response.body.size());
     if (document.HasParseError() || !document.IsArray()) {
@@ -386,7 +398,7 @@ Result<CommitId> GitHubRepository::ResolveBranchUnguarded(const std::string& bra
     Result<HttpResponse> followed = Get(location, "", Describe(shared_->settings.api_base_url, location));
     if (!followed.ok()) return followed.status();
     rapidjson::Document document;
-    document.Parse(followed->body.c_str(), followed->body.size());
+    if (CheckJsonDepth(followed->body, "").ok()) document.Parse(followed->body.c_str(), followed->body.size());
     const std::string head = followed->status == 200 && !document.HasParseError() &&
                                      document.IsObject() && document.HasMember("commit")
                                  ? JsonString(document["commit"], "sha")
@@ -408,6 +420,7 @@ Result<CommitId> GitHubRepository::ResolveBranchUnguarded(const std::string& bra
   if (response.status != 200) {
     return Status::Internal(what + ": unexpected answer " + Answer(response));
   }
+  TETHER_RETURN_IF_ERROR(CheckAnswerDepth(response.body, what));
   rapidjson::Document document;
   document.Parse(response.body.c_str(), response.body.size());
   const std::string head = !document.HasParseError() && document.IsObject() &&

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "file_util.h"
+#include "tether/json_depth.h"
 
 namespace tether {
 namespace github {
@@ -36,6 +37,7 @@ std::string Lower(std::string text) {
 
 // GitHub's error body says what happened: {"message": "..."}.
 std::string ErrorMessage(const std::string& body) {
+  if (!CheckJsonDepth(body, "").ok()) return "";
   rapidjson::Document document;
   document.Parse(body.c_str(), body.size());
   if (document.HasParseError() || !document.IsObject()) return "";
@@ -142,6 +144,7 @@ void RateLimitGate::LoadLocked() {
   if (state_file_.empty()) return;
   std::string text;
   if (!ReadWholeFile(state_file_, &text).ok()) return;
+  if (!CheckJsonDepth(text, "").ok()) return;  // not ours: start over
   rapidjson::Document document;
   document.Parse(text.c_str(), text.size());
   if (document.HasParseError() || !document.IsObject()) return;

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "file_util.h"
+#include "tether/json_depth.h"
 
 namespace tether {
 namespace github {
@@ -80,6 +81,7 @@ std::string Serialize(const RestCacheData& data) {
 
 RestCacheData Parse(const std::string& text) {
   RestCacheData data;
+  if (!CheckJsonDepth(text, "").ok()) return data;  // not ours: start over
   rapidjson::Document document;
   document.Parse(text.c_str(), text.size());
   if (document.HasParseError() || !document.IsObject()) return data;

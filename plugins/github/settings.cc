@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "http_url.h"
+#include "tether/json_depth.h"
 
 namespace tether {
 namespace github {
@@ -30,6 +31,11 @@ class SettingsParser {
     }
     rapidjson::Document document;
     if (!compact.empty() && compact != "null") {
+      const size_t too_deep = JsonDepthExceededAt(json);
+      if (too_deep != std::string::npos) {
+        return Error("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels at offset " +
+                     std::to_string(too_deep));
+      }
       document.Parse(json.c_str(), json.size());
       if (document.HasParseError()) {
         return Error(std::string("not valid JSON at offset ") +

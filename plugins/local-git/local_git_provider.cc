@@ -2,20 +2,24 @@
 // filesystem (bare or not) by path or file:// URL. See
 // local_git_repository.h for what a Repository does.
 //
-// Settings: none. The plugin accepts an absent, null or empty ("{}")
-// settings object and refuses anything else, so that a misplaced setting is
+// Settings (settings.h): optional "allowed_roots", the directories
+// repositories must be in. Absent, null or empty ("{}") settings allow
+// every path; anything else is checked, so that a misplaced setting is
 // reported instead of silently ignored.
 //
-// Thread safety: LocalGitProvider has no mutable state; Open may be called
-// from any number of threads at once, and each Repository it returns owns
-// its own git_repository.
-#include <cctype>
+// Thread safety: LocalGitProvider has no mutable state; Open and
+// CanonicalRepoUrl may be called from any number of threads at once, and
+// each Repository Open returns owns its own git_repository.
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "allowed_roots.h"
 #include "git-common/git_handles.h"
 #include "local_git_repository.h"
+#include "repo_url.h"
+#include "settings.h"
 #include "tether/plugin.h"
 #include "tether/provider.h"
 
@@ -25,35 +29,41 @@ namespace {
 
 class LocalGitProvider final : public Provider {
  public:
+  explicit LocalGitProvider(std::optional<AllowedRoots> roots) : roots_(std::move(roots)) {}
+
   Result<std::unique_ptr<Repository>> Open(const std::string& repo_url) override {
-    return LocalGitRepository::Open(repo_url);  // catches its own exceptions
+    // Catches its own exceptions.
+    return LocalGitRepository::Open(repo_url, roots_ ? &*roots_ : nullptr);
   }
+
+  // A relative path is made absolute against the directory it was typed in;
+  // without one (the HTTP API) it is refused.
+  Result<std::string> CanonicalRepoUrl(const std::string& repo_url,
+                                       const std::string& working_directory) override {
+    try {
+      return CanonicalLocalUrl(repo_url, working_directory);
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("local-git CanonicalRepoUrl: ") + e.what());
+    }
+  }
+
+ private:
+  const std::optional<AllowedRoots> roots_;  // nullopt: every path may be opened
 };
 
-// True for "", "null" and "{}" with any whitespace. Not a JSON parser: the
-// plugin has no settings, so it only needs to recognise "nothing".
-bool IsEmptySettings(const std::string& json) {
-  std::string compact;
-  for (char c : json) {
-    if (!std::isspace(static_cast<unsigned char>(c))) compact.push_back(c);
-  }
-  return compact.empty() || compact == "{}" || compact == "null";
-}
-
 Result<std::unique_ptr<Plugin>> CreateLocalGitProvider(const PluginContext& context) {
-  if (!IsEmptySettings(context.settings_json)) {
-    return Status::InvalidArgument("plugin '" + context.name +
-                                   "' (local-git) takes no settings; remove its \"settings\" "
-                                   "object from the configuration");
-  }
+  Result<LocalGitSettings> settings = ParseSettings(context.name, context.settings_json);
+  if (!settings.ok()) return settings.status();
+  std::optional<AllowedRoots> roots;
+  if (settings->allowed_roots) roots.emplace(*settings->allowed_roots);
   git_common::EnsureLibgit2Initialized();
-  return std::unique_ptr<Plugin>(new LocalGitProvider());
+  return std::unique_ptr<Plugin>(new LocalGitProvider(std::move(roots)));
 }
 
 }  // namespace
 }  // namespace local_git
 }  // namespace tether
 
-TETHER_PLUGIN(TETHER_PLUGIN_PROVIDER, "local-git", "0.1.0",
+TETHER_PLUGIN(TETHER_PLUGIN_PROVIDER, "local-git", "0.2.0",
               "Git repositories on the local filesystem (path or file:// URL), read with libgit2",
               tether::local_git::CreateLocalGitProvider)

@@ -76,11 +76,14 @@ LocalGitRepository::LocalGitRepository(std::string url, RepositoryPtr repo, OdbP
       odb_(std::move(odb)),
       reader_(repo_.get(), odb_.get(), url_) {}
 
-Result<std::unique_ptr<Repository>> LocalGitRepository::Open(const std::string& url) {
+Result<std::unique_ptr<Repository>> LocalGitRepository::Open(const std::string& url, const AllowedRoots* roots) {
   return Guarded("Open", [&]() -> Result<std::unique_ptr<Repository>> {
     EnsureLibgit2Initialized();
     std::string path;
     TETHER_RETURN_IF_ERROR(LocalPathFromUrl(url, &path));
+    // The resolved path is what is opened, so that nothing between the
+    // check and the open can lead elsewhere through a symlink in `url`.
+    if (roots != nullptr) TETHER_RETURN_IF_ERROR(roots->Resolve(url, path, &path));
     TETHER_RETURN_IF_ERROR(CheckDirectory(url, path));
 
     git_repository* raw_repo = nullptr;
@@ -92,6 +95,16 @@ Result<std::unique_ptr<Repository>> LocalGitRepository::Open(const std::string& 
                               " not found: the directory is not a git repository");
     }
     if (error < 0) return GitErrorStatus(error, "cannot open repository " + Describe(url, path));
+    if (roots != nullptr) {
+      const char* git_dir = git_repository_path(repo.get());
+      const char* common_dir = git_repository_commondir(repo.get());
+      if ((git_dir != nullptr && !roots->Contains(git_dir)) ||
+          (common_dir != nullptr && !roots->Contains(common_dir))) {
+        return Status::PermissionDenied("repository '" + url +
+                                        "' keeps its git directory outside the directories local-git may "
+                                        "open (allowed_roots: " + roots->Describe() + ")");
+      }
+    }
 
     git_odb* raw_odb = nullptr;
     const int odb_error = git_repository_odb(&raw_odb, repo.get());

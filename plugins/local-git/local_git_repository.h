@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "allowed_roots.h"
 #include "git-common/git_handles.h"
 #include "git-common/object_reader.h"
 #include "tether/provider.h"
@@ -31,7 +32,12 @@ class LocalGitRepository final : public Repository {
   // NotFound when the path does not exist or holds no git repository,
   // InvalidArgument for a URL local-git cannot use or a path that is not a
   // directory, PermissionDenied when the path or repository is not ours.
-  static Result<std::unique_ptr<Repository>> Open(const std::string& url);
+  // With `roots` (not owned; may be null), the path is resolved first and
+  // must be inside them, and so must the repository's git directory (a
+  // ".git" file may point elsewhere): PermissionDenied naming the roots
+  // otherwise, whether or not the path exists.
+  static Result<std::unique_ptr<Repository>> Open(const std::string& url,
+                                                  const AllowedRoots* roots = nullptr);
 
   LocalGitRepository(const LocalGitRepository&) = delete;
   LocalGitRepository& operator=(const LocalGitRepository&) = delete;

@@ -86,5 +86,20 @@ Status LocalPathFromUrl(const std::string& url, std::string* path) {
   return Status::Ok();
 }
 
+Result<std::string> CanonicalLocalUrl(const std::string& url, const std::string& working_directory) {
+  std::string path;
+  // A URL local-git cannot use is kept: Open refuses it, naming why.
+  if (!LocalPathFromUrl(url, &path).ok()) return url;
+  if (!path.empty() && path.front() == '/') return url;  // absolute already (every file:// URL is)
+  if (working_directory.empty()) {
+    return Status::InvalidArgument("repository path '" + url +
+                                   "' is relative; give an absolute path or a file:// URL (there is no "
+                                   "working directory to resolve it against)");
+  }
+  std::filesystem::path absolute = (std::filesystem::path(working_directory) / path).lexically_normal();
+  if (!absolute.has_filename() && absolute.has_relative_path()) absolute = absolute.parent_path();
+  return absolute.string();
+}
+
 }  // namespace local_git
 }  // namespace tether

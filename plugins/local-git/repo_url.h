@@ -22,6 +22,14 @@ namespace local_git {
 // filesystem except to tell an existing "a:b" path from an scp-style remote.
 Status LocalPathFromUrl(const std::string& url, std::string* path);
 
+// The URL to store for a new project (Provider::CanonicalRepoUrl): a
+// file:// URL or an absolute path as it is; a relative path made absolute
+// against `working_directory` (and "." and ".." removed, lexically: a
+// symlink stays a symlink); a URL LocalPathFromUrl refuses as it is (Open
+// refuses it). InvalidArgument for a relative path when
+// `working_directory` is "" (nothing to resolve it against).
+Result<std::string> CanonicalLocalUrl(const std::string& url, const std::string& working_directory);
+
 }  // namespace local_git
 }  // namespace tether
 

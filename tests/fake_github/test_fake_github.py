@@ -652,6 +652,15 @@ class FaultTest(FakeGitHubTestCase):
         self.assertEqual(self.gh.get("/repos/octo/hello").status, 200)
         self.assertGreaterEqual(time.monotonic() - started, 0.3)
 
+    def test_deep_json_answers_nested_arrays_once(self):
+        self.gh.control("POST", "faults", {"deep_json": {"levels": 5000, "count": 1}})
+        deep = self.gh.get("/repos/octo/hello")
+        self.assertEqual(deep.status, 200)
+        self.assertEqual(deep.body, b"[" * 5000 + b"]" * 5000)
+        self.assertEqual(self.gh.get("/repos/octo/hello").json()["full_name"], "octo/hello")
+        refused = self.gh.request("POST", "/_fake/faults", body={"deep_json": {"levels": 0}})
+        self.assertEqual(refused.status, 400)
+
     def test_faults_clear_and_reset(self):
         self.gh.control("POST", "faults", {"server_errors": {"status": 500}})
         self.assertEqual(self.gh.get("/repos/octo/hello").status, 500)

@@ -205,6 +205,7 @@ function showAddError(error) {
   const problem = error.problem || {};
   let field = typeof problem.pointer === 'string' ? problem.pointer.slice(1) : '';
   if (!field && error.status === 409) field = 'name';  // the name is taken
+  if (!field && error.status === 403) field = 'repo';  // outside the provider's allowed roots
   const slot = field && document.querySelector(`#add-form .field-error[data-field="${CSS.escape(field)}"]`);
   if (!slot) {
     setText('add-error', error.message, 'error');

@@ -24,8 +24,10 @@
 
 // The SDK's ABI version. A plugin loads when its major equals the host's and
 // its minor is not greater than the host's (a host knows every older minor).
+// 1.1: Provider::CanonicalRepoUrl (a virtual appended to Provider; the host
+//      calls it only on plugins of minor >= 1).
 #define TETHER_SDK_ABI_MAJOR 1
-#define TETHER_SDK_ABI_MINOR 0
+#define TETHER_SDK_ABI_MINOR 1
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
 // the standard library and its ABI. This tag says which one a binary used.

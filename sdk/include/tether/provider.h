@@ -60,6 +60,23 @@ class Provider : public Plugin {
   // Opens the repository at `repo_url` (a path, a file:// URL, or whatever
   // the provider documents). The caller owns the result.
   virtual Result<std::unique_ptr<Repository>> Open(const std::string& repo_url) = 0;
+
+  // Since SDK ABI 1.1. The form of `repo_url` to store for a new project, so
+  // that it means the same thing to every later run, whatever its working
+  // directory. `working_directory` is the absolute directory the user typed
+  // `repo_url` in (the CLI's), or "" when there is none (the HTTP API: the
+  // server's working directory means nothing to a client). A provider of
+  // local paths makes a relative path absolute against it, and refuses one
+  // with InvalidArgument when it is "". Called when a project is added,
+  // before Open. The default keeps `repo_url` as it is.
+  //
+  // The host calls this only on plugins built with ABI minor >= 1 (older
+  // ones do not have it in their vtable).
+  virtual Result<std::string> CanonicalRepoUrl(const std::string& repo_url,
+                                               const std::string& working_directory) {
+    (void)working_directory;
+    return repo_url;
+  }
 };
 
 }  // namespace tether

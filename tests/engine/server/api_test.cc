@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/db/project_store.h"
 #include "engine/server/api.h"
 #include "engine/server/router.h"
 #include "serve_harness.h"
@@ -24,8 +25,8 @@ namespace {
 
 // A served environment with one token of tenant "default".
 struct Served {
-  explicit Served(const std::string& server_json = "")
-      : env(server_json), token(env.Token("ci")), server(env.config()) {}
+  explicit Served(const std::string& server_json = "", const std::string& local_git_settings = "")
+      : env(server_json, local_git_settings), token(env.Token("ci")), server(env.config()) {}
 
   HttpReply Call(const std::string& method, const std::string& target, const std::string& body = "",
                  const std::string& as = "") {
@@ -240,6 +241,132 @@ TEST_CASE("bad project bodies are refused naming the field and change nothing") 
   CHECK(taken.status == 409);
   CHECK_THAT(Str(taken.Json(), "detail"), Catch::Contains("already exists"));
   CHECK(s.Count("SELECT COUNT(*) FROM projects") == 1);
+}
+
+TEST_CASE("bodies nested a million levels deep are refused with 400 and the server goes on") {
+  Served s;
+  Repo repo(s.env.dir() / "repo");
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web")).status == 201);
+  // 1,000,000 '[' (under the 1 MiB body limit), then the closing ones as
+  // far as they fit: the depth is refused before the parser sees it.
+  const std::string deep = std::string(1000000, '[') + std::string(40000, ']');
+  for (const auto& [method, target] : {std::pair<std::string, std::string>{"POST", "/api/v1/projects"},
+                                       {"PATCH", "/api/v1/projects/web"},
+                                       {"POST", "/api/v1/projects/web/sync"}}) {
+    INFO(method << " " << target);
+    HttpReply reply = s.Call(method, target, deep);
+    INFO(reply.body);
+    CHECK(reply.status == 400);
+    CHECK(reply.Header("content-type") == "application/problem+json");
+    CHECK(Str(reply.Json(), "type") == "urn:tether:problem:invalid-body");
+    CHECK(Str(reply.Json(), "detail") == "request body: JSON nested deeper than 32 levels at offset 32");
+  }
+  CHECK(s.server.Running());
+  CHECK(s.Count("SELECT COUNT(*) FROM projects") == 1);
+  CHECK(s.Count("SELECT COUNT(*) FROM sync_runs") == 0);
+  CHECK(s.Text("SELECT s.branch FROM project_syncs s JOIN projects p ON p.id = s.project_id") == "main");
+  CHECK(s.Get("/api/v1/projects/web").status == 200);
+}
+
+TEST_CASE("a relative repository path or a branch name git refuses is a 400 naming the field") {
+  Served s;
+  Repo repo(s.env.dir() / "repo");
+  struct Bad {
+    std::string body, pointer, detail;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {R"({"name": "web", "repo": "repo"})", "/repo", "repository path 'repo' is relative"},
+           {R"({"name": "web", "repo": "./x/../repo"})", "/repo", "is relative"},
+           {repo.Body("web", R"(, "branch": "..\\evil")"), "/branch",
+            "branch name \"..\\x5cevil\" is not valid: it contains \"\\\""},
+           {repo.Body("web", R"(, "branch": "a..b")"), "/branch", "it contains \"..\""},
+           {repo.Body("web", R"(, "branch": "esc\u001b[31m")"), "/branch",
+            "\"esc\\x1b[31m\" is not valid: it contains a control character"},
+       }) {
+    INFO(b.body);
+    HttpReply reply = s.Call("POST", "/api/v1/projects", b.body);
+    INFO(reply.body);
+    CHECK(reply.status == 400);
+    CHECK(Str(reply.Json(), "type") == "urn:tether:problem:invalid-body");
+    CHECK(Str(reply.Json(), "pointer") == b.pointer);
+    CHECK_THAT(Str(reply.Json(), "detail"), Catch::Contains(b.detail));
+  }
+  CHECK(s.Count("SELECT COUNT(*) FROM projects") == 0);
+  // An absolute path and a file:// URL are stored as given.
+  HttpReply added = s.Call("POST", "/api/v1/projects", repo.Body("web"));
+  REQUIRE(added.status == 201);
+  CHECK(Str(added.Json(), "repo") == repo.git.path().string());
+  HttpReply by_url = s.Call("POST", "/api/v1/projects",
+                            R"({"name": "web2", "repo": ")" + repo.git.url() + R"("})");
+  REQUIRE(by_url.status == 201);
+  CHECK(Str(by_url.Json(), "repo") == repo.git.url());
+
+  const std::string branch_sql =
+      "SELECT s.branch FROM project_syncs s JOIN projects p ON p.id = s.project_id WHERE p.name = 'web'";
+  // The first is ..\evil, escaped for JSON.
+  for (const std::string& branch : {std::string("..\\\\evil"), std::string("-x"), std::string("x.lock"),
+                                    std::string("a//b"), std::string("HEAD")}) {
+    INFO(branch);
+    HttpReply refused = s.Call("PATCH", "/api/v1/projects/web", R"({"branch": ")" + branch + R"("})");
+    INFO(refused.body);
+    CHECK(refused.status == 400);
+    CHECK(Str(refused.Json(), "pointer") == "/branch");
+    CHECK_THAT(Str(refused.Json(), "detail"), Catch::Contains("is not valid") &&
+                                                  Catch::Contains("branch left at \"main\""));
+    CHECK(s.Text(branch_sql) == "main");
+  }
+}
+
+TEST_CASE("with allowed_roots a repository outside them is 403 naming the roots, inside works") {
+  tether::testing::TempDir tmp;
+  const std::filesystem::path root = tmp.path() / "root";
+  Repo inside(root / "web");
+  GitRepo sibling(tmp.path() / "root-evil");  // /x/root-evil is not inside /x/root
+  sibling.Write("secret.txt", "s\n");
+  sibling.Commit("private");
+  std::filesystem::create_directory_symlink(sibling.path(), root / "escape");
+  Served s("", R"({"allowed_roots": [")" + root.string() + R"("]})");
+
+  for (const std::string& path : {sibling.path().string(), (root / "escape").string(),
+                                  (root / ".." / "root-evil").string(), "file://" + sibling.path().string()}) {
+    INFO(path);
+    HttpReply refused = s.Call("POST", "/api/v1/projects", R"({"name": "x", "repo": ")" + path + R"("})");
+    INFO(refused.body);
+    CHECK(refused.status == 403);
+    CHECK(refused.Header("content-type") == "application/problem+json");
+    CHECK(Str(refused.Json(), "type") == "urn:tether:problem:forbidden");
+    CHECK_THAT(Str(refused.Json(), "detail"),
+               Catch::Contains("outside the directories local-git may open (allowed_roots: " + root.string()));
+  }
+  CHECK(s.Count("SELECT COUNT(*) FROM projects") == 0);
+
+  HttpReply added = s.Call("POST", "/api/v1/projects", inside.Body("web"));
+  INFO(added.body);
+  REQUIRE(added.status == 201);
+  rapidjson::Document run = FinishedRun(s, Str(s.Call("POST", "/api/v1/projects/web/sync").Json(), "url"));
+  CHECK(Str(run, "outcome") == "succeeded");
+
+  // A project stored before the roots were set (or by another route) is
+  // refused when it is used: its branches, its sync.
+  {
+    tether::db::ProjectStore projects(&s.env.cli().db());
+    tether::db::NewProject p;
+    p.name = "old";
+    p.provider = "local-git";
+    p.storage = "sql-storage";
+    p.repo_url = sibling.path().string();
+    p.branch = "main";
+    REQUIRE(projects.Add(p).ok());
+  }
+  HttpReply branches = s.Get("/api/v1/projects/old/branches");
+  CHECK(branches.status == 403);
+  CHECK_THAT(Str(branches.Json(), "detail"), Catch::Contains("allowed_roots: " + root.string()));
+  HttpReply started = s.Call("POST", "/api/v1/projects/old/sync");
+  REQUIRE(started.status == 202);
+  rapidjson::Document failed = FinishedRun(s, Str(started.Json(), "url"));
+  CHECK(Str(failed, "outcome") == "failed");
+  CHECK_THAT(Str(failed, "error"), Catch::Contains("outside the directories local-git may open"));
+  CHECK(s.Count("SELECT COUNT(*) FROM documents d JOIN projects p ON p.id = d.project_id WHERE p.name = 'old'") == 0);
 }
 
 TEST_CASE("selecting a branch the repository lacks is refused naming it and the old selection stays") {

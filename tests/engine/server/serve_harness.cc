@@ -29,13 +29,14 @@ std::string JsonString(const std::string& text) {
 
 }  // namespace
 
-ServeEnv::ServeEnv(const std::string& server_json) {
+ServeEnv::ServeEnv(const std::string& server_json, const std::string& local_git_settings) {
   cli_ = std::make_unique<TetherCli>(dir_.path());
   // The CLI harness wrote and migrated a config; add the test provider and
   // the server settings.
   std::ofstream(cli_->config()) << "{\n  \"database\": " << JsonString(cli_->db_url()) << ",\n"
-                                << "  \"plugins\": [{\"name\": \"local-git\", \"kind\": \"provider\"},"
-                                   " {\"name\": \"sql-storage\", \"kind\": \"storage\"},"
+                                << "  \"plugins\": [{\"name\": \"local-git\", \"kind\": \"provider\""
+                                << (local_git_settings.empty() ? "" : ", \"settings\": " + local_git_settings)
+                                << "}, {\"name\": \"sql-storage\", \"kind\": \"storage\"},"
                                    " {\"name\": \"gated-provider\", \"kind\": \"provider\", \"path\": "
                                 << JsonString(GATED_PROVIDER_PATH) << ", \"settings\": {\"root\": "
                                 << JsonString(dir_.path().string()) << "}}],\n"

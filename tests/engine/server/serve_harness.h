@@ -27,8 +27,9 @@ namespace tether::testing {
 class ServeEnv {
  public:
   // `server_json`: members of the config's "server" object, e.g.
-  // R"("sync_workers": 1)".
-  explicit ServeEnv(const std::string& server_json = "");
+  // R"("sync_workers": 1)"; `local_git_settings`: the local-git plugin's
+  // "settings" object, e.g. R"({"allowed_roots": ["/srv/git"]})".
+  explicit ServeEnv(const std::string& server_json = "", const std::string& local_git_settings = "");
 
   const std::filesystem::path& dir() const { return dir_.path(); }
   TetherCli& cli() { return *cli_; }

@@ -197,3 +197,25 @@ TEST_CASE("webhook bodies above the API limit are accepted up to 25 MB") {
   CHECK(env.cli().Count("SELECT COUNT(*) FROM webhook_deliveries") == 0);
   CHECK(serve.Stop() == 0);
 }
+
+TEST_CASE("a signed webhook body nested a million levels deep is refused, records nothing, and serve lives on") {
+  ServeEnv env(std::string("\"github_webhook_secret\": \"") + kSecret + "\"");
+  ServeProcess serve(env.config());
+  const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  for (const char* event : {"push", "ping"}) {
+    INFO(event);
+    HttpReply refused = Deliver(serve, event, std::string("deep-") + event, deep,
+                                tether::webhooks::GithubSignature(kSecret, deep));
+    INFO(refused.body);
+    CHECK(refused.status == 400);
+    CHECK_THAT(refused.body, Catch::Contains("webhook body: JSON nested deeper than 64 levels at offset 64"));
+  }
+  CHECK(serve.Running());
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM webhook_deliveries") == 0);
+  // The server still answers, and the refused delivery may come again.
+  const std::string ping = Fixture("ping.json");
+  HttpReply pong = Deliver(serve, "ping", "deep-ping", ping, tether::webhooks::GithubSignature(kSecret, ping));
+  CHECK(pong.status == 200);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM webhook_deliveries") == 1);
+  CHECK(serve.Stop() == 0);
+}

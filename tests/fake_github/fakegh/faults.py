@@ -44,6 +44,7 @@ class FaultState:
     secondary_rate_limit: Optional[Switch] = None
     forbidden: Optional[Switch] = None
     delay_ms: Optional[Switch] = None
+    deep_json: Optional[Switch] = None
     # (lower "owner/name", old branch) -> new branch
     branch_renames: dict = field(default_factory=dict)
 
@@ -74,7 +75,7 @@ class FaultSwitches:
         """Arm or disarm switches; keys not in spec stay as they are.
         A key set to null disarms that switch."""
         known = {"server_errors", "secondary_rate_limit", "forbidden", "delay_ms",
-                 "branch_renames"}
+                 "deep_json", "branch_renames"}
         unknown = set(spec) - known
         if unknown:
             raise FaultConfigError(f"unknown fault switches: {sorted(unknown)}")
@@ -114,6 +115,15 @@ class FaultSwitches:
             if not isinstance(message, str) or not message:
                 raise FaultConfigError("message must be a non-empty string")
             return _switch(value, {"message": message})
+        if key == "deep_json":
+            # A hostile or broken server: 200 with arrays nested `levels`
+            # deep. REST only (git does not speak JSON).
+            if value.get("scope", "rest") != "rest":
+                raise FaultConfigError("deep_json applies to the REST API only (scope 'rest')")
+            levels = value.get("levels", 1000000)
+            if not isinstance(levels, int) or levels < 1:
+                raise FaultConfigError("levels must be a positive integer")
+            return _switch(value, {"levels": levels})
         ms = value.get("ms")
         if not isinstance(ms, (int, float)) or ms < 0:
             raise FaultConfigError("delay_ms needs 'ms', a non-negative number")
@@ -146,6 +156,10 @@ class FaultSwitches:
         params = self._take("forbidden", scope)
         return params["message"] if params else None
 
+    def take_deep_json(self, scope: str) -> Optional[int]:
+        params = self._take("deep_json", scope)
+        return params["levels"] if params else None
+
     def renamed_branch(self, full_name: str, branch: str) -> Optional[str]:
         with self._lock:
             return self._state.branch_renames.get((full_name.lower(), branch))
@@ -159,6 +173,7 @@ class FaultSwitches:
                     s.secondary_rate_limit.as_json() if s.secondary_rate_limit else None,
                 "forbidden": s.forbidden.as_json() if s.forbidden else None,
                 "delay_ms": s.delay_ms.as_json() if s.delay_ms else None,
+                "deep_json": s.deep_json.as_json() if s.deep_json else None,
                 "branch_renames": [{"repo": repo, "from": old, "to": new}
                                    for (repo, old), new in s.branch_renames.items()],
             }

@@ -162,6 +162,8 @@ class RestApi:
                 self._authenticate(req)
                 response = self._limits_before_endpoint(req)
             if response is None:
+                response = self._deep_json_fault()
+            if response is None:
                 response, bucket_charged = self._run_endpoint(req, params)
         except HttpError as error:
             response = error.response
@@ -183,6 +185,13 @@ class RestApi:
             return None
         message = "Service Unavailable" if status == 503 else "Server Error"
         return github_error(status, message)
+
+    def _deep_json_fault(self) -> Optional[Response]:
+        levels = self.gh.faults.take_deep_json("rest")
+        if levels is None:
+            return None
+        return Response(200, b"[" * levels + b"]" * levels,
+                        {"content-type": "application/json; charset=utf-8"})
 
     def _authenticate(self, req: RestRequest) -> None:
         """Sets req.identity, or raises HttpError(401)."""

@@ -606,6 +606,46 @@ TEST_CASE("a token without a permission is PermissionDenied, never a rate limit,
   CHECK(again.ok());
 }
 
+TEST_CASE("settings nested a million levels deep are refused by name, without a crash") {
+  const std::string deep = R"({"app": )" + std::string(1000000, '[') + std::string(1000000, ']') + "}";
+  Status error;
+  std::unique_ptr<tether::Plugin> plugin = CreatePlugin(deep, &error);
+  INFO(error.ToString());
+  CHECK(plugin == nullptr);
+  CHECK(error.code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(error.message(), Catch::Contains("settings of plugin 'github'") &&
+                                  Catch::Contains("nested deeper than 64 levels at offset 71"));
+}
+
+TEST_CASE("a REST answer nested a million levels deep fails the call clearly and the next one works") {
+  World world;
+  world.MakeRepo("app");
+  auto plugin = CreateOrFail(world.Settings());
+  auto repo = OpenOrFail(*plugin, "octo/app");
+  // The repository's own answer, then (after it was cached) the branch list.
+  for (const char* when : {"repository", "branches"}) {
+    INFO(when);
+    world.fake->Control("POST", "/_fake/faults", R"({"deep_json": {"levels": 1000000, "count": 1}})");
+    tether::Result<tether::BranchList> deep = repo->ListBranches();
+    INFO(deep.status().ToString());
+    REQUIRE_FALSE(deep.ok());
+    CHECK(deep.status().code() == StatusCode::kInternal);
+    CHECK_THAT(deep.status().message(), Catch::Contains("JSON nested deeper than 64 levels at offset 64"));
+    CheckNoToken(deep.status());
+    if (std::string(when) == "repository") {
+      tether::Result<tether::BranchList> fine = repo->ListBranches();
+      INFO(fine.status().ToString());
+      CHECK(fine.ok());
+    }
+  }
+  world.fake->Control("POST", "/_fake/faults", R"({"deep_json": {"levels": 1000000, "count": 1}})");
+  tether::Result<tether::CommitId> resolved = repo->ResolveBranch("main");
+  INFO(resolved.status().ToString());
+  REQUIRE_FALSE(resolved.ok());
+  CHECK_THAT(resolved.status().message(), Catch::Contains("JSON nested deeper than 64 levels"));
+  CHECK(repo->ResolveBranch("main").ok());
+}
+
 TEST_CASE("a missing repository or branch is NotFound") {
   World world;
   world.MakeRepo("app");

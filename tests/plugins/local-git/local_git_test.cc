@@ -185,7 +185,7 @@ TEST_CASE("descriptor names a provider plugin of this SDK") {
   CHECK(std::string(descriptor->toolchain) == TETHER_TOOLCHAIN_TAG);
   CHECK(descriptor->kind == TETHER_PLUGIN_PROVIDER);
   CHECK(std::string(descriptor->name) == "local-git");
-  CHECK(std::string(descriptor->version) == "0.1.0");
+  CHECK(std::string(descriptor->version) == "0.2.0");
 }
 
 TEST_CASE("create accepts empty settings and refuses others") {
@@ -196,10 +196,118 @@ TEST_CASE("create accepts empty settings and refuses others") {
     REQUIRE(plugin != nullptr);
     CHECK(plugin->AsProvider() != nullptr);
   }
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"depth": 1})", "unknown key \"depth\""},
+      {R"([1])", "must be a JSON object"},
+      {R"({"allowed_roots": "/srv/git"})", "allowed_roots must be a list"},
+      {R"({"allowed_roots": []})", "allowed_roots is empty"},
+      {R"({"allowed_roots": ["/srv/git", 5]})", "allowed_roots[1] must be a string"},
+      {R"({"allowed_roots": ["srv/git"]})", "allowed_roots[0] \"srv/git\" must be an absolute path"},
+      {R"({"allowed_roots": )", "not valid JSON"},
+      {R"({"allowed_roots": )" + std::string(1000000, '[') + std::string(1000000, ']') + "}",
+       "JSON nested deeper than 64 levels at offset 81"},
+  };
+  for (const auto& [settings, named] : bad) {
+    Status error;
+    std::unique_ptr<tether::Plugin> plugin = CreatePlugin(settings, &error);
+    INFO(settings.substr(0, 80) << " -> " << error.ToString());
+    CHECK(plugin == nullptr);
+    CHECK(error.code() == StatusCode::kInvalidArgument);
+    CHECK_THAT(error.message(), Catch::Contains("settings of plugin 'local-git' (local-git): " + named));
+  }
+}
+
+TEST_CASE("allowed_roots: only repositories inside the roots open, after resolving symlinks and ..") {
+  TempDir tmp;
+  const std::filesystem::path root = tmp.path() / "root";
+  GitRepo inside(root / "team" / "web");
+  inside.Write("a.txt", "a\n");
+  const std::string head = inside.Commit("first");
+  GitRepo sibling(tmp.path() / "root-evil" / "secret");  // shares the prefix "root"
+  sibling.Commit("private");
+  GitRepo outside(tmp.path() / "private");
+  outside.Commit("private");
+  std::filesystem::create_directory_symlink(outside.path(), root / "escape");
+  std::filesystem::create_directory_symlink(root / "team", tmp.path() / "team-link");
+
   Status error;
-  std::unique_ptr<tether::Plugin> plugin = CreatePlugin(R"({"depth": 1})", &error);
-  CHECK(plugin == nullptr);
-  CHECK(error.code() == StatusCode::kInvalidArgument);
+  std::unique_ptr<tether::Plugin> plugin = CreatePlugin(
+      R"({"allowed_roots": [")" + root.string() + R"(", "/nonexistent/also/allowed"]})", &error);
+  INFO(error.ToString());
+  REQUIRE(plugin != nullptr);
+  tether::Provider& provider = *plugin->AsProvider();
+
+  SECTION("inside: a path, a file URL, a path through a symlink that lands inside") {
+    for (const std::string& url :
+         {inside.path().string(), inside.url(), (root / "team" / ".." / "team" / "web").string(),
+          (tmp.path() / "team-link" / "web").string()}) {
+      INFO(url);
+      tether::Result<std::unique_ptr<Repository>> opened = provider.Open(url);
+      INFO(opened.status().ToString());
+      REQUIRE(opened.ok());
+      tether::Result<std::string> resolved = (*opened)->ResolveBranch("main");
+      REQUIRE(resolved.ok());
+      CHECK(*resolved == head);
+    }
+  }
+  SECTION("outside: a prefix sibling, a symlink out, a .. escape, a missing path, all PermissionDenied") {
+    for (const std::string& url :
+         {sibling.path().string(), "file://" + sibling.path().string(), (root / "escape").string(),
+          (root / ".." / "private").string(), (root / "team" / ".." / ".." / "root-evil" / "secret").string(),
+          (tmp.path() / "nowhere").string(), std::string("/")}) {
+      INFO(url);
+      tether::Result<std::unique_ptr<Repository>> opened = provider.Open(url);
+      REQUIRE_FALSE(opened.ok());
+      CHECK(opened.status().code() == StatusCode::kPermissionDenied);
+      CHECK_THAT(opened.status().message(),
+                 Catch::Contains("'" + url + "' is outside the directories local-git may open (allowed_roots: " +
+                                 root.string() + ", /nonexistent/also/allowed;"));
+    }
+  }
+  SECTION("a missing path inside the roots is NotFound, as without roots") {
+    tether::Result<std::unique_ptr<Repository>> opened = provider.Open((root / "gone").string());
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.status().code() == StatusCode::kNotFound);
+  }
+  SECTION("a .git file inside the roots that points at a git directory outside them is refused") {
+    const std::filesystem::path redirect = root / "redirect";
+    std::filesystem::create_directories(redirect);
+    std::ofstream(redirect / ".git") << "gitdir: " << (outside.path() / ".git").string() << "\n";
+    CHECK(LocalGit().Open(redirect.string()).ok());  // without roots it opens
+    tether::Result<std::unique_ptr<Repository>> opened = provider.Open(redirect.string());
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.status().code() == StatusCode::kPermissionDenied);
+    CHECK_THAT(opened.status().message(), Catch::Contains("keeps its git directory outside"));
+  }
+}
+
+TEST_CASE("CanonicalRepoUrl makes a relative path absolute and keeps URLs and absolute paths") {
+  tether::Provider& provider = LocalGit();
+  struct Case {
+    std::string url, working_directory, expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"repo", "/home/me", "/home/me/repo"},
+           {"./src/../repo.git/", "/home/me", "/home/me/repo.git"},
+           {"../other", "/home/me/work", "/home/me/other"},
+           {"/srv/git/web.git", "/home/me", "/srv/git/web.git"},
+           {"/srv/git/web.git", "", "/srv/git/web.git"},
+           {"file:///srv/git/web.git", "", "file:///srv/git/web.git"},
+       }) {
+    INFO(c.url << " in " << c.working_directory);
+    tether::Result<std::string> canonical = provider.CanonicalRepoUrl(c.url, c.working_directory);
+    INFO(canonical.status().ToString());
+    REQUIRE(canonical.ok());
+    CHECK(*canonical == c.expected);
+  }
+  tether::Result<std::string> relative = provider.CanonicalRepoUrl("repo", "");
+  REQUIRE_FALSE(relative.ok());
+  CHECK(relative.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(relative.status().message(), Catch::Contains("'repo' is relative"));
+  // What local-git cannot open at all is left for Open to refuse.
+  tether::Result<std::string> remote = provider.CanonicalRepoUrl("https://github.com/o/r.git", "");
+  REQUIRE(remote.ok());
+  CHECK(*remote == "https://github.com/o/r.git");
 }
 
 TEST_CASE("Open takes a path or a file URL and names the URL in errors") {
