@@ -99,7 +99,7 @@ void CompareWithTree(Runtime* runtime, const db::Project& p, IntegrityReport* re
   if (!listed.ok()) return note(listed.message());
   EntriesByPath stored;
   StoredCollector stored_sink(&stored);
-  Status read = (*storage)->ListEntries(p.id, &stored_sink);
+  Status read = (*storage)->ListEntries(ProjectRef{p.id, p.tenant_id}, &stored_sink);
   if (!read.ok()) return note(read.message());
 
   const std::string at = " at " + commit.substr(0, 12);

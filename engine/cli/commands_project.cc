@@ -139,7 +139,7 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
   Result<Storage*> storage = s->runtime->plugins().FindStorage(project->storage);
   StorageCounts counts;
   if (storage.ok()) {
-    Result<StorageCounts> c = (*storage)->Counts(project->id);
+    Result<StorageCounts> c = (*storage)->Counts(ProjectRef{project->id, project->tenant_id});
     if (c.ok()) counts = *c;
   }
   if (inv.json) {

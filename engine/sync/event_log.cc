@@ -84,7 +84,13 @@ void EventLog::WriterLoop() {
       }
       committed.clear();  // ids of a rolled-back attempt are not the events'
       status = db->InTransaction([&]() -> Status {
+        std::string bound;  // the tenant the transaction runs as, once set
         for (const Event& e : batch) {
+          if (db->dialect() == db::Dialect::kPostgres && !e.tenant.empty() && e.tenant != bound) {
+            std::string previous;
+            db->session() << "SELECT set_config('tether.tenant', :t, true)", soci::use(e.tenant), soci::into(previous);
+            bound = e.tenant;
+          }
           long long project = e.project_id, run = e.run_id;
           soci::indicator project_ind = e.project_id > 0 ? soci::i_ok : soci::i_null;
           soci::indicator run_ind = e.run_id > 0 ? soci::i_ok : soci::i_null;

@@ -38,6 +38,9 @@ namespace tether::sync {
 struct Event {
   int64_t project_id = 0;
   int64_t run_id = 0;       // 0 when not tied to a run
+  // The project's tenant: the writer inserts the event as that tenant (under
+  // row-level security); empty: as the connection's own.
+  std::string tenant;
   std::string type;         // "run.started", "phase.started", "phase.progress", ...
   std::string payload_json; // a JSON object
   std::string created_at;   // filled by Emit

@@ -155,6 +155,7 @@ class RunState {
   void EmitEvent(const std::string& type, std::string payload) {
     Event event;
     event.project_id = project_.id;
+    event.tenant = project_.tenant_id;
     event.run_id = run_->id;
     event.type = type;
     event.payload_json = std::move(payload);
@@ -225,7 +226,7 @@ class RunState {
   // The provider's change set from the cursor to the branch head into
   // `changes`; sets the run's mode.
   Status DiffFromCursor(std::vector<Change>* changes) {
-    Result<CommitId> cursor = storage_->ReadCursor(project_.id);
+    Result<CommitId> cursor = storage_->ReadCursor(Ref());
     if (!cursor.ok()) return cursor.status();
     run_->from_commit = *cursor;
     if (*cursor == run_->to_commit) {
@@ -247,7 +248,7 @@ class RunState {
     run_->mode = "force_push";
     std::unordered_map<std::string, Entry> stored;
     EntryCollector entries(&stored);
-    TETHER_RETURN_IF_ERROR(storage_->ListEntries(project_.id, &entries));
+    TETHER_RETURN_IF_ERROR(storage_->ListEntries(Ref(), &entries));
     StoredTreeComparer comparer(std::move(stored), changes);
     TETHER_RETURN_IF_ERROR(repo_->Diff("", run_->to_commit, &comparer));
     comparer.Finish();
@@ -261,7 +262,7 @@ class RunState {
     // success it was (RunStore::MarkInterrupted).
     run_->counts = changes_.counts();
     TETHER_RETURN_IF_ERROR(db::RunStore(db_).RecordPlan(*run_));
-    Result<std::unique_ptr<StorageWriter>> writer = storage_->BeginWrite(project_.id, run_->from_commit);
+    Result<std::unique_ptr<StorageWriter>> writer = storage_->BeginWrite(Ref(), run_->from_commit);
     if (!writer.ok()) return writer.status();
     // A second reader pays off only for a large change set (a first sync).
     std::vector<Repository*> readers = {repo_.get()};
@@ -290,6 +291,8 @@ class RunState {
     TETHER_RETURN_IF_ERROR(change_writer.Run(changes_, run_->to_commit, writer->get(), &run_->counts.bytes_read));
     return (*writer)->Commit(run_->to_commit);
   }
+
+  ProjectRef Ref() const { return ProjectRef{project_.id, project_.tenant_id}; }
 
   static constexpr size_t kParallelReadThreshold = 1024;
 

@@ -37,6 +37,17 @@ EntryKind KindFromName(const std::string& name) {
 }
 
 
+// Runs what follows on `session` as `tenant` (PostgreSQL row-level security
+// keys on tether.tenant): for the open transaction only when `local`, else
+// for the session. Nothing on SQLite, which has no row-level security.
+void BindTenant(soci::session& session, Dialect dialect, const std::string& tenant, bool local) {
+  if (dialect != Dialect::kPostgres || tenant.empty()) return;
+  std::string previous;
+  int is_local = local ? 1 : 0;
+  session << "SELECT set_config('tether.tenant', :t, :l = 1)", soci::use(tenant), soci::use(is_local),
+      soci::into(previous);
+}
+
 // Reads the cursor; NotFound when the project has no project_syncs row.
 Result<CommitId> ReadCursorOn(soci::session& session, long long project_id, bool for_update) {
   std::string cursor;
@@ -66,10 +77,11 @@ class SqlWriter : public StorageWriter {
     }
   }
 
-  Status Begin(const CommitId& expected_cursor) {
+  Status Begin(const std::string& tenant, const CommitId& expected_cursor) {
     try {
       *session_ << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
       open_ = true;
+      BindTenant(*session_, dialect_, tenant, /*local=*/true);
       Result<CommitId> cursor = ReadCursorOn(*session_, project_id_, dialect_ == Dialect::kPostgres);
       if (!cursor.ok()) return cursor.status();
       if (*cursor != expected_cursor) {
@@ -222,19 +234,21 @@ class SqlStorage : public Storage {
   SqlStorage(std::string url, Dialect dialect, std::unique_ptr<soci::session> reader)
       : url_(std::move(url)), dialect_(dialect), reader_(std::move(reader)) {}
 
-  Result<CommitId> ReadCursor(int64_t project_id) override {
+  Result<CommitId> ReadCursor(const ProjectRef& project) override {
     std::lock_guard<std::mutex> lock(mutex_);
     try {
-      return ReadCursorOn(*reader_, project_id, false);
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      return ReadCursorOn(*reader_, project.id, false);
     } catch (...) {
       return CurrentExceptionStatus("sql-storage: cannot read the cursor");
     }
   }
 
-  Status ListEntries(int64_t project_id, EntrySink* sink) override {
+  Status ListEntries(const ProjectRef& project, EntrySink* sink) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    long long id = project_id;
+    long long id = project.id;
     try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
       soci::rowset<soci::row> rows =
           (reader_->prepare << "SELECT path, blob_sha, mode, kind FROM documents WHERE project_id = :p",
            soci::use(id));
@@ -252,20 +266,21 @@ class SqlStorage : public Storage {
     return Status::Ok();
   }
 
-  Result<std::unique_ptr<StorageWriter>> BeginWrite(int64_t project_id,
+  Result<std::unique_ptr<StorageWriter>> BeginWrite(const ProjectRef& project,
                                                     const CommitId& expected_cursor) override {
     Result<std::unique_ptr<soci::session>> session = OpenSession(url_);
     if (!session.ok()) return session.status();
-    auto writer = std::make_unique<SqlWriter>(std::move(session).value(), dialect_, project_id);
-    TETHER_RETURN_IF_ERROR(writer->Begin(expected_cursor));
+    auto writer = std::make_unique<SqlWriter>(std::move(session).value(), dialect_, project.id);
+    TETHER_RETURN_IF_ERROR(writer->Begin(project.tenant, expected_cursor));
     return std::unique_ptr<StorageWriter>(std::move(writer));
   }
 
-  Result<StorageCounts> Counts(int64_t project_id) override {
+  Result<StorageCounts> Counts(const ProjectRef& project) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    long long id = project_id;
+    long long id = project.id;
     StorageCounts counts;
     try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
       soci::row row;
       *reader_ << "SELECT COUNT(*), COALESCE(SUM(CASE WHEN content IS NOT NULL THEN 1 ELSE 0 END), 0),"
                   " COALESCE(SUM(is_binary), 0),"

@@ -26,8 +26,9 @@
 // its minor is not greater than the host's (a host knows every older minor).
 // 1.1: Provider::CanonicalRepoUrl (a virtual appended to Provider; the host
 //      calls it only on plugins of minor >= 1).
-#define TETHER_SDK_ABI_MAJOR 1
-#define TETHER_SDK_ABI_MINOR 1
+// 2.0: Storage methods name their project with a ProjectRef (id and tenant).
+#define TETHER_SDK_ABI_MAJOR 2
+#define TETHER_SDK_ABI_MINOR 0
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
 // the standard library and its ABI. This tag says which one a binary used.

@@ -36,6 +36,14 @@ struct Document {
   std::string language;  // e.g. "cpp"; empty when unknown
 };
 
+// The project a storage call is for. A storage that keeps tenants apart in
+// the database (PostgreSQL row-level security keyed on tether.tenant) runs
+// the call as `tenant`: the engine's connection URL need not name one.
+struct ProjectRef {
+  int64_t id = 0;
+  std::string tenant;  // never empty when the engine calls
+};
+
 // Counts a storage reports for one project.
 struct StorageCounts {
   int64_t documents = 0;
@@ -77,18 +85,18 @@ class Storage : public Plugin {
   Storage* AsStorage() override { return this; }
 
   // The project's last synced commit; empty when it never synced.
-  virtual Result<CommitId> ReadCursor(int64_t project_id) = 0;
+  virtual Result<CommitId> ReadCursor(const ProjectRef& project) = 0;
 
   // Streams every stored entry of the project (path, blob id, mode, kind).
-  virtual Status ListEntries(int64_t project_id, EntrySink* sink) = 0;
+  virtual Status ListEntries(const ProjectRef& project, EntrySink* sink) = 0;
 
   // Opens a write transaction for the project, whose cursor must still be
   // `expected_cursor` (the commit the caller diffed from; empty for none):
   // Conflict otherwise. The caller owns the writer.
-  virtual Result<std::unique_ptr<StorageWriter>> BeginWrite(int64_t project_id,
+  virtual Result<std::unique_ptr<StorageWriter>> BeginWrite(const ProjectRef& project,
                                                             const CommitId& expected_cursor) = 0;
 
-  virtual Result<StorageCounts> Counts(int64_t project_id) = 0;
+  virtual Result<StorageCounts> Counts(const ProjectRef& project) = 0;
 };
 
 }  // namespace tether

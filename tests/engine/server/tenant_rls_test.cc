@@ -23,8 +23,10 @@ using tether::testing::TestDatabase;
 namespace {
 
 // postgresql://ADMIN@HOST:PORT/DB -> postgresql://USER@HOST:PORT/DB?options=-c tether.tenant=TENANT
+// (no options when `tenant` is empty: the URL pins no tenant).
 std::string UrlFor(const std::string& admin_url, const std::string& user, const std::string& tenant) {
-  return "postgresql://" + user + admin_url.substr(admin_url.find('@')) + "?options=-c%20tether.tenant%3D" + tenant;
+  const std::string url = "postgresql://" + user + admin_url.substr(admin_url.find('@'));
+  return tenant.empty() ? url : url + "?options=-c%20tether.tenant%3D" + tenant;
 }
 
 std::filesystem::path WriteConfig(const std::filesystem::path& dir, const std::string& name, const std::string& url) {
@@ -103,5 +105,72 @@ TEST_CASE("under row-level security each token works in its own tenant only") {
       soci::into(tenants);
   CHECK(tenants == "a=acme,g=globex");
   CHECK(server.Stop() == 0);
+  (*admin)->Execute("DROP OWNED BY " + role, "drop owned");
+}
+
+TEST_CASE("with a URL that pins no tenant, every sync runs as its project's tenant") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  const std::string role = "tether_any_" + std::to_string(std::hash<std::string>{}(database.url()) % 100000);
+  auto admin = tether::db::Database::Open(database.url());
+  REQUIRE(admin.ok());
+  (*admin)->Execute("DROP ROLE IF EXISTS " + role, "drop role");
+  REQUIRE((*admin)->Execute("CREATE ROLE " + role + " LOGIN", "create role").ok());
+  const std::filesystem::path owner = WriteConfig(dir.path(), "owner", database.url());
+  int code = -1;
+  Tether(owner, "migrate apply", &code);
+  REQUIRE(code == 0);
+  REQUIRE((*admin)->Execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role, "grant").ok());
+  REQUIRE((*admin)->Execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role, "grant").ok());
+  const std::string globex = Trimmed(Tether(owner, "token create --name globex-ci --tenant globex", &code));
+  REQUIRE(code == 0);
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("a.txt", "a\n");
+  repo.Write("b.txt", "b\n");
+  repo.Commit("first");
+
+  const std::filesystem::path app = WriteConfig(dir.path(), "app", UrlFor(database.url(), role, ""));
+  auto count = [&](const std::string& sql) {
+    long long n = 0;
+    (*admin)->session() << sql, soci::into(n);
+    return n;
+  };
+  SECTION("tether --tenant T sync") {
+    Tether(app, "--tenant acme project add p --repo " + ShellQuote(repo.path().string()), &code);
+    REQUIRE(code == 0);
+    std::string out = Tether(app, "--tenant acme sync p", &code);
+    INFO(out);
+    CHECK(code == 0);
+    CHECK(count("SELECT COUNT(*) FROM documents d JOIN projects p ON p.id = d.project_id"
+                " WHERE p.name = 'p' AND p.tenant_id = 'acme'") == 2);
+    CHECK(count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'succeeded'") == 1);
+    CHECK(count("SELECT COUNT(*) FROM events WHERE type = 'run.finished'") == 1);
+    out = Tether(app, "--tenant acme project show p", &code);
+    CHECK(code == 0);
+    CHECK_THAT(out, Catch::Contains("2"));
+  }
+  SECTION("a sync started through the API") {
+    ServeProcess server(app);
+    auto call = [&](const std::string& method, const std::string& target, const std::string& body = "") {
+      return server.client().Send(method, target, body, {{"Authorization", "Bearer " + globex}});
+    };
+    HttpReply added = call("POST", "/api/v1/projects", "{\"name\": \"g\", \"repo\": \"" + repo.path().string() + "\"}");
+    INFO(added.body);
+    REQUIRE(added.status == 201);
+    HttpReply synced = call("POST", "/api/v1/projects/g/sync");
+    REQUIRE(synced.status == 202);
+    REQUIRE(tether::testing::Eventually([&] {
+      return call("GET", synced.Header("location")).Json()["outcome"] != "running";
+    }));
+    HttpReply run = call("GET", synced.Header("location"));
+    INFO(run.body);
+    CHECK(run.Json()["outcome"] == "succeeded");
+    CHECK(call("GET", "/api/v1/projects/g/documents").Json()["documents"].Size() == 2);
+    CHECK(tether::testing::Eventually([&] {
+      return count("SELECT COUNT(*) FROM events e JOIN projects p ON p.id = e.project_id"
+                   " WHERE p.tenant_id = 'globex' AND e.type = 'run.finished'") == 1;
+    }));
+    CHECK(server.Stop() == 0);
+  }
   (*admin)->Execute("DROP OWNED BY " + role, "drop owned");
 }
