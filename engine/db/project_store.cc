@@ -10,7 +10,7 @@ namespace {
 
 const char kSelectProjects[] =
     "SELECT p.id, p.name, p.tenant_id, p.created_at, s.provider, s.storage, s.repo_url, s.branch,"
-    " s.sync_enabled, s.status, s.last_synced_commit, s.last_error, s.last_synced_at"
+    " s.sync_enabled, s.status, s.last_synced_commit, s.last_error, s.last_synced_at, s.resync_requested"
     " FROM projects p JOIN project_syncs s ON s.project_id = p.id";
 
 Project FromRow(const soci::row& row) {
@@ -28,6 +28,7 @@ Project FromRow(const soci::row& row) {
   p.last_synced_commit = RowText(row, 10);
   p.last_error = RowText(row, 11);
   p.last_synced_at = RowText(row, 12);
+  p.resync_requested = RowInt(row, 13) != 0;
   return p;
 }
 

@@ -35,6 +35,9 @@ struct Project {
   std::string last_synced_commit;  // empty when never synced
   std::string last_error;
   std::string last_synced_at;
+  // A sync was asked for while a run held the project, and that run has
+  // not taken the request yet (it is still going, or its process died).
+  bool resync_requested = false;
 };
 
 struct NewProject {

@@ -2,6 +2,8 @@
 
 #include <csignal>
 
+#include "engine/auth/tenant_session.h"
+#include "engine/db/project_store.h"
 #include "engine/server/api.h"
 #include "engine/server/event_hub.h"
 #include "engine/server/http_server.h"
@@ -73,6 +75,17 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   Metrics metrics;
   SyncRunner syncs(config.database_url, &plugins, &events, sync_options, config.server.sync_workers,
                    config.server.sync_queue, &metrics);
+  // Syncs asked for during runs that never took the request (their process
+  // died, or the server stopped before a queued run started) run now.
+  Result<std::vector<db::Project>> projects = db::ProjectStore(*db).List();
+  if (!projects.ok()) return projects.status();
+  for (const db::Project& p : *projects) {
+    if (!p.resync_requested || !p.sync_enabled) continue;
+    Status started = auth::BindTenant(*db, p.tenant_id);
+    if (started.ok()) started = syncs.Start(*db, p.tenant_id, p.name).status();
+    log("project " + p.name + ": a sync asked for during an earlier run " +
+        (started.ok() ? std::string("starts now") : "could not start: " + started.message()));
+  }
   WorkerPool api_workers("api", config.database_url, config.server.api_workers, kApiQueue);
   EventHub event_hub(config.database_url, &events, &api_workers, EventHubOptionsFrom(config.server));
   Status hub_started = event_hub.Start();

@@ -106,6 +106,32 @@ TEST_CASE("pushes that arrive while their project syncs make one more run after 
   CHECK(serve.Stop() == 0);
 }
 
+TEST_CASE("a push during a run whose server is killed is synced when the next server starts") {
+  ServeEnv env(std::string("\"github_webhook_secret\": \"") + kSecret + "\"");
+  const std::filesystem::path gate = AddGatedHello(env);
+  std::ofstream(gate / "hold-discover") << "1";
+  const std::string body = PushTo("main");
+  {
+    ServeProcess serve(env.config());
+    REQUIRE(DeliverSigned(serve, "d-0", body).status == 202);
+    REQUIRE(Eventually([&] { return std::filesystem::exists(gate / "in-discover"); }));
+    REQUIRE(DeliverSigned(serve, "d-1", body).status == 202);
+    CHECK(serve.Stop(SIGKILL) == 128 + SIGKILL);
+  }
+  std::filesystem::remove(gate / "hold-discover");
+  REQUIRE(env.cli().Count("SELECT resync_requested FROM project_syncs") == 1);
+
+  ServeProcess serve(env.config());
+  REQUIRE(Eventually([&] {
+    return env.cli().Text("SELECT outcome FROM sync_runs ORDER BY id DESC LIMIT 1") == "succeeded";
+  }));
+  CHECK(Runs(env, "hello") == 2);
+  CHECK(env.cli().Text("SELECT outcome FROM sync_runs ORDER BY id LIMIT 1") == "interrupted");
+  CHECK(env.cli().Count("SELECT resync_requested FROM project_syncs") == 0);
+  CHECK_THAT(serve.Stderr(), Catch::Contains("project hello: a sync asked for during an earlier run starts now"));
+  CHECK(serve.Stop() == 0);
+}
+
 TEST_CASE("a delivery that cannot be acted on is recorded nowhere, and its redelivery acts") {
   ServeEnv env(std::string("\"github_webhook_secret\": \"") + kSecret + "\", \"sync_workers\": 1, \"sync_queue\": 0");
   const std::filesystem::path gate = AddGatedHello(env);
