@@ -284,6 +284,13 @@ std::string CommitTree(GitRepo& repo, const std::string& listing, const std::str
 
 std::string BlobOf(GitRepo& repo, const std::string& path) { return repo.Git("rev-parse HEAD:" + ShellQuote(path)); }
 
+// `tether verify --deep` finds every stored row as the synced commit's tree has it.
+void CheckRowsFollowTree(TetherCli& cli) {
+  CliResult deep = cli.Run("verify --deep");
+  INFO(deep.out);
+  CHECK(deep.exit_code == 0);
+}
+
 }  // namespace
 
 TEST_CASE("a rename one half of which is refused becomes a delete and an add") {
@@ -341,9 +348,7 @@ TEST_CASE("a rename one half of which is refused becomes a delete and an add") {
     CHECK(run["files_skipped"].GetInt64() == 2);  // ../sub/foobar, and the refused name's deletion
     CHECK(cli.Count("SELECT COUNT(*) FROM events WHERE type = 'path.refused' AND payload LIKE '%../sub/foobar%'") == 1);
   }
-  CliResult deep = cli.Run("verify --deep");
-  INFO(deep.out);
-  CHECK(deep.exit_code == 0);
+  CheckRowsFollowTree(cli);
 }
 
 TEST_CASE("a rename with a mode change keeps the derived data of its unchanged blob") {
@@ -383,9 +388,7 @@ TEST_CASE("a rename with a mode change keeps the derived data of its unchanged b
   CHECK(Embedded(cli, "bin/run.sh") == 1);
   CHECK(cli.Text("SELECT kind FROM documents WHERE path = 'bin/run.sh'") == "file");
   CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path IN ('b.md', 'run.sh')") == 0);
-  CliResult deep = cli.Run("verify --deep");
-  INFO(deep.out);
-  CHECK(deep.exit_code == 0);
+  CheckRowsFollowTree(cli);
 }
 
 TEST_CASE("a change set that names a path twice fails the run and stores nothing of it") {

@@ -46,32 +46,46 @@ std::string Trimmed(std::string text) {
   return text;
 }
 
+// A migrated database with a login role that does not own its tables, so
+// that row-level security applies to it; the role is dropped at the end.
+struct RlsWorld {
+  TempDir dir;
+  TestDatabase database{dir.path()};
+  const std::string role = "tether_rls_" + std::to_string(std::hash<std::string>{}(database.url()) % 100000);
+  std::unique_ptr<tether::db::Database> admin;
+  std::filesystem::path owner;  // config of the tables' owner
+
+  RlsWorld() {
+    auto opened = tether::db::Database::Open(database.url());
+    REQUIRE(opened.ok());
+    admin = std::move(opened).value();
+    admin->Execute("DROP ROLE IF EXISTS " + role, "drop role");
+    REQUIRE(admin->Execute("CREATE ROLE " + role + " LOGIN", "create role").ok());
+    owner = WriteConfig(dir.path(), "owner", database.url());
+    int code = -1;
+    Tether(owner, "migrate apply", &code);
+    REQUIRE(code == 0);
+    REQUIRE(admin->Execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role, "grant").ok());
+    REQUIRE(admin->Execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role, "grant").ok());
+  }
+  ~RlsWorld() { admin->Execute("DROP OWNED BY " + role, "drop owned"); }
+};
+
 }  // namespace
 
 TEST_CASE("under row-level security each token works in its own tenant only") {
-  TempDir dir;
-  TestDatabase database(dir.path());
-  const std::string role = "tether_api_" + std::to_string(std::hash<std::string>{}(database.url()) % 100000);
-  auto admin = tether::db::Database::Open(database.url());
-  REQUIRE(admin.ok());
-  (*admin)->Execute("DROP ROLE IF EXISTS " + role, "drop role");
-  REQUIRE((*admin)->Execute("CREATE ROLE " + role + " LOGIN", "create role").ok());
-  const std::filesystem::path owner = WriteConfig(dir.path(), "owner", database.url());
+  RlsWorld world;
   int code = -1;
-  Tether(owner, "migrate apply", &code);
+  const std::string acme = Trimmed(Tether(world.owner, "token create --name acme-ci --tenant acme", &code));
   REQUIRE(code == 0);
-  REQUIRE((*admin)->Execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role, "grant").ok());
-  REQUIRE((*admin)->Execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role, "grant").ok());
-  const std::string acme = Trimmed(Tether(owner, "token create --name acme-ci --tenant acme", &code));
-  REQUIRE(code == 0);
-  const std::string globex = Trimmed(Tether(owner, "token create --name globex-ci --tenant globex", &code));
+  const std::string globex = Trimmed(Tether(world.owner, "token create --name globex-ci --tenant globex", &code));
   REQUIRE(code == 0);
 
-  GitRepo repo(dir.path() / "repo");
+  GitRepo repo(world.dir.path() / "repo");
   repo.Write("secret.txt", "acme's secret\n");
   repo.Commit("first");
   // The deployment's tenant is acme: its storage and events connect as acme.
-  ServeProcess server(WriteConfig(dir.path(), "app", UrlFor(database.url(), role, "acme")));
+  ServeProcess server(WriteConfig(world.dir.path(), "app", UrlFor(world.database.url(), world.role, "acme")));
   auto call = [&](const std::string& token, const std::string& method, const std::string& target,
                   const std::string& body = "") {
     return server.client().Send(method, target, body, {{"Authorization", "Bearer " + token}});
@@ -101,38 +115,26 @@ TEST_CASE("under row-level security each token works in its own tenant only") {
   CHECK(call(globex, "GET", "/api/v1/projects/a/documents").status == 404);
   CHECK(call(acme, "GET", "/api/v1/projects").Json()["projects"].Size() == 1);
   std::string tenants;
-  (*admin)->session() << "SELECT string_agg(name || '=' || tenant_id, ',' ORDER BY name) FROM projects",
+  world.admin->session() << "SELECT string_agg(name || '=' || tenant_id, ',' ORDER BY name) FROM projects",
       soci::into(tenants);
   CHECK(tenants == "a=acme,g=globex");
   CHECK(server.Stop() == 0);
-  (*admin)->Execute("DROP OWNED BY " + role, "drop owned");
 }
 
 TEST_CASE("with a URL that pins no tenant, every sync runs as its project's tenant") {
-  TempDir dir;
-  TestDatabase database(dir.path());
-  const std::string role = "tether_any_" + std::to_string(std::hash<std::string>{}(database.url()) % 100000);
-  auto admin = tether::db::Database::Open(database.url());
-  REQUIRE(admin.ok());
-  (*admin)->Execute("DROP ROLE IF EXISTS " + role, "drop role");
-  REQUIRE((*admin)->Execute("CREATE ROLE " + role + " LOGIN", "create role").ok());
-  const std::filesystem::path owner = WriteConfig(dir.path(), "owner", database.url());
+  RlsWorld world;
   int code = -1;
-  Tether(owner, "migrate apply", &code);
+  const std::string globex = Trimmed(Tether(world.owner, "token create --name globex-ci --tenant globex", &code));
   REQUIRE(code == 0);
-  REQUIRE((*admin)->Execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role, "grant").ok());
-  REQUIRE((*admin)->Execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role, "grant").ok());
-  const std::string globex = Trimmed(Tether(owner, "token create --name globex-ci --tenant globex", &code));
-  REQUIRE(code == 0);
-  GitRepo repo(dir.path() / "repo");
+  GitRepo repo(world.dir.path() / "repo");
   repo.Write("a.txt", "a\n");
   repo.Write("b.txt", "b\n");
   repo.Commit("first");
 
-  const std::filesystem::path app = WriteConfig(dir.path(), "app", UrlFor(database.url(), role, ""));
+  const std::filesystem::path app = WriteConfig(world.dir.path(), "app", UrlFor(world.database.url(), world.role, ""));
   auto count = [&](const std::string& sql) {
     long long n = 0;
-    (*admin)->session() << sql, soci::into(n);
+    world.admin->session() << sql, soci::into(n);
     return n;
   };
   SECTION("tether --tenant T sync") {
@@ -172,5 +174,4 @@ TEST_CASE("with a URL that pins no tenant, every sync runs as its project's tena
     }));
     CHECK(server.Stop() == 0);
   }
-  (*admin)->Execute("DROP OWNED BY " + role, "drop owned");
 }
