@@ -6,6 +6,8 @@
 # Does nothing when everything is already there; needs root (or sudo) otherwise.
 #   install-deps.sh           everything, for building and running every test
 #   install-deps.sh --build   only what building and running Tether needs
+#   install-deps.sh --fuzz    what building Tether needs, plus clang and
+#                             libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -15,6 +17,7 @@ packages=(
 )
 build_only=0
 [ "${1:-}" = "--build" ] && build_only=1
+[ "${1:-}" = "--fuzz" ] && { build_only=1; packages+=(clang-14 libclang-rt-14-dev); }
 [ $build_only -eq 0 ] && packages+=(postgresql openssl chromium)
 
 missing=()

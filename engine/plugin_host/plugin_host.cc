@@ -239,8 +239,9 @@ Result<std::string> PluginHost::CanonicalRepoUrl(const std::string& name, const 
   Result<Provider*> provider = FindProvider(name);
   if (!provider.ok()) return provider.status();
   for (const auto& loaded : loaded_) {
-    // Built before 1.1: the vtable has no such slot; calling it would crash.
-    if (loaded->name == name && loaded->abi_minor < 1) return repo_url;
+    // Built for 1.0: the vtable has no such slot; calling it would crash.
+    // Only plugins of the host's major load, and every 2.x plugin has it.
+    if (loaded->name == name && TETHER_SDK_ABI_MAJOR == 1 && loaded->abi_minor < 1) return repo_url;
   }
   return (*provider)->CanonicalRepoUrl(repo_url, working_directory);
 }
