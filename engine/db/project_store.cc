@@ -194,8 +194,7 @@ Result<bool> ProjectStore::TryAcquireLease(int64_t project_id, const std::string
   long long expires = now + ttl_seconds;
   try {
     soci::statement st =
-        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x,"
-                                   " resync_requested = 0"
+        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x"
                                    " WHERE project_id = :id AND (lease_owner IS NULL OR lease_owner = :o2"
                                    " OR lease_expires_at < :now)",
          soci::use(owner), soci::use(expires), soci::use(id), soci::use(owner), soci::use(now));
@@ -228,8 +227,8 @@ Result<bool> ProjectStore::TakeOverLease(int64_t project_id, const std::string& 
   long long expires = NowUnixSeconds() + ttl_seconds;
   try {
     soci::statement st =
-        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x,"
-                                   " resync_requested = 0 WHERE project_id = :id AND lease_owner = :from",
+        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x"
+                                   " WHERE project_id = :id AND lease_owner = :from",
          soci::use(owner), soci::use(expires), soci::use(id), soci::use(from_owner));
     st.execute(true);
     return st.get_affected_rows() == 1;
@@ -246,6 +245,17 @@ Status ProjectStore::ReleaseLease(int64_t project_id, const std::string& owner) 
         soci::use(id), soci::use(owner);
   } catch (...) {
     return StatusFromCurrentException("cannot release the project's lease");
+  }
+  return Status::Ok();
+}
+
+Status ProjectStore::TakeResyncRequest(int64_t project_id) {
+  long long id = project_id;
+  try {
+    db_->session() << "UPDATE project_syncs SET resync_requested = 0 WHERE project_id = :id AND resync_requested <> 0",
+        soci::use(id);
+  } catch (...) {
+    return StatusFromCurrentException("cannot take the project's resync request");
   }
   return Status::Ok();
 }

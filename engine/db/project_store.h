@@ -77,8 +77,6 @@ class ProjectStore {
 
   // Takes the project's run lease for `owner` until now + `ttl_seconds`.
   // Returns false (not an error) when another owner holds a live lease.
-  // Taking the lease (here or in TakeOverLease) clears a resync request:
-  // the run syncs to the branch head as it is now.
   Result<bool> TryAcquireLease(int64_t project_id, const std::string& owner, int64_t ttl_seconds);
   // The owner of the project's live (unexpired) lease; empty when there is
   // none. A read, so that a run that is going on is told apart without
@@ -92,6 +90,9 @@ class ProjectStore {
   // Releases `owner`'s lease, leaving any resync request for the next run.
   Status ReleaseLease(int64_t project_id, const std::string& owner);
 
+  // Clears the project's resync request: called by a sync run that has just
+  // claimed the project, since it syncs to the branch head as it is now.
+  Status TakeResyncRequest(int64_t project_id);
   // Asks the run that holds the project's live lease for one more run after
   // it; any number of requests during one run make one more run. False,
   // changing nothing, when no live lease is held (the caller may claim the

@@ -355,6 +355,13 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::
   }
   if (!leased.ok()) return leased.status();
   if (!*leased) return running;
+  // This run syncs to the branch head as it is now: a request made before
+  // it is answered by it.
+  Status taken = projects.TakeResyncRequest(project->id);
+  if (!taken.ok()) {
+    projects.ReleaseLease(project->id, claim.lease_owner);
+    return taken;
+  }
   Result<int64_t> run_id = runs.Begin(project->id, options_.trigger, project->branch);
   if (!run_id.ok()) {
     projects.ReleaseLease(project->id, claim.lease_owner);
