@@ -16,11 +16,17 @@ function(tether_strict target)
   endif()
 endfunction()
 
+include(TetherPluginWall)
+
 # A plugin: a MODULE library named lib<name>.so in the plugin folder of the
-# build tree and of the install, seeing only the SDK headers.
+# build tree and of the install. Its include path holds the SDK and its own
+# folder (plus what it links: shared/, git-common/), never engine/; a source
+# that includes an engine header anyway fails the configure step.
 function(tether_add_plugin target name)
+  tether_check_plugin_wall(${name} "${CMAKE_CURRENT_SOURCE_DIR}")
   add_library(${target} MODULE ${ARGN})
   tether_strict(${target})
+  target_include_directories(${target} PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}")
   target_link_libraries(${target} PRIVATE tether::sdk)
   set_target_properties(${target} PROPERTIES
     OUTPUT_NAME "${name}"

@@ -5,22 +5,21 @@
 
 #include <soci/soci.h>
 
-#include "engine/common/clock.h"
+#include "shared/clock.h"
 #include "engine/db/project_store.h"
-#include "engine/db/row_values.h"
+#include "shared/row_values.h"
 #include "engine/sync/content_rules.h"
+#include "engine/sync/stored_cursor.h"
 #include "tether/provider.h"
 #include "tether/storage.h"
 
 namespace tether::app {
 namespace {
 
-const char* const kTables[] = {"projects", "project_syncs", "sync_runs", "documents", "events", "schema_migrations"};
-
-// Whether the project's repository still has `commit`. Unknown (with a
-// note) when the repository cannot be opened.
-void CheckCursor(Runtime* runtime, db::Database* db, const db::Project& p, IntegrityReport* report) {
-  if (p.last_synced_commit.empty()) return;
+// Whether the project's repository still has `cursor`, its last synced
+// commit. Unknown (with a note) when the repository cannot be opened.
+void CheckCursor(Runtime* runtime, const db::Project& p, const CommitId& cursor, IntegrityReport* report) {
+  if (cursor.empty()) return;
   Result<Provider*> provider = runtime->plugins().FindProvider(p.provider);
   if (!provider.ok()) {
     report->notes.push_back("project " + p.name + ": cursor not checked: " + provider.status().message());
@@ -31,18 +30,20 @@ void CheckCursor(Runtime* runtime, db::Database* db, const db::Project& p, Integ
     report->notes.push_back("project " + p.name + ": cursor not checked: " + repo.status().message());
     return;
   }
-  Result<bool> has = (*repo)->IsAncestor(p.last_synced_commit, p.last_synced_commit);
+  Result<bool> has = (*repo)->IsAncestor(cursor, cursor);
   if (has.ok() && *has) return;
   if (!has.ok() && has.status().code() != StatusCode::kNotFound) {
     report->notes.push_back("project " + p.name + ": cursor not checked: " + has.status().message());
     return;
   }
-  long long documents = 0;
-  long long id = p.id;
-  db->session() << "SELECT COUNT(*) FROM documents WHERE project_id = :p", soci::use(id), soci::into(documents);
-  report->problems.push_back("project " + p.name + ": its repository no longer has the synced commit " +
-                             p.last_synced_commit + " (" + std::to_string(documents) +
-                             " documents were synced at it); the next sync compares the whole tree");
+  std::string documents = "an unknown number of";
+  Result<Storage*> storage = runtime->plugins().FindStorage(p.storage);
+  if (storage.ok()) {
+    Result<StorageCounts> counts = (*storage)->Counts(ProjectRef{p.id, p.tenant_id});
+    if (counts.ok()) documents = std::to_string(counts->documents);
+  }
+  report->problems.push_back("project " + p.name + ": its repository no longer has the synced commit " + cursor +
+                             " (" + documents + " documents were synced at it); the next sync compares the whole tree");
 }
 
 // Entries by path, from a provider's diff from nothing (the whole tree) or
@@ -81,9 +82,8 @@ std::string ModeText(const Entry& entry) {
 }
 
 // Every stored row of `p` against the tree of its cursor commit.
-void CompareWithTree(Runtime* runtime, const db::Project& p, IntegrityReport* report) {
-  if (p.last_synced_commit.empty()) return;
-  const std::string& commit = p.last_synced_commit;
+void CompareWithTree(Runtime* runtime, const db::Project& p, const CommitId& commit, IntegrityReport* report) {
+  if (commit.empty()) return;
   auto note = [&](const std::string& why) {
     report->notes.push_back("project " + p.name + ": rows not compared with the tree: " + why);
   };
@@ -135,10 +135,12 @@ Result<IntegrityReport> CheckIntegrity(Runtime* runtime, bool deep) {
   Result<db::Database*> db = runtime->database();
   if (!db.ok()) return db.status();
   IntegrityReport report;
+  Result<std::vector<std::string>> tables = (*db)->TableNames();
+  if (!tables.ok()) return tables.status();
   try {
-    for (const char* table : kTables) {
+    for (const std::string& table : *tables) {
       long long rows = 0;
-      (*db)->session() << std::string("SELECT COUNT(*) FROM ") + table, soci::into(rows);
+      (*db)->session() << "SELECT COUNT(*) FROM \"" + table + "\"", soci::into(rows);
       report.table_rows.emplace_back(table, rows);
     }
     soci::rowset<std::string> orphans =
@@ -179,13 +181,14 @@ Result<IntegrityReport> CheckIntegrity(Runtime* runtime, bool deep) {
   db::ProjectStore projects(*db);
   Result<std::vector<db::Project>> all = projects.List();
   if (!all.ok()) return all.status();
-  try {
-    for (const db::Project& p : *all) CheckCursor(runtime, *db, p, &report);
-  } catch (...) {
-    return db::StatusFromCurrentException("cannot count documents");
-  }
-  if (deep) {
-    for (const db::Project& p : *all) CompareWithTree(runtime, p, &report);
+  for (const db::Project& p : *all) {
+    Result<CommitId> cursor = sync::StoredCursor(runtime->plugins(), p);
+    if (!cursor.ok()) {
+      report.notes.push_back("project " + p.name + ": cursor not checked: " + cursor.status().message());
+      continue;
+    }
+    CheckCursor(runtime, p, *cursor, &report);
+    if (deep) CompareWithTree(runtime, p, *cursor, &report);
   }
   return report;
 }

@@ -13,12 +13,14 @@
 
 namespace tether::app {
 
+// `cursor` is the last synced commit as the project's storage holds it
+// (sync::StoredCursor), empty for none.
 template <typename W>
-void WriteProjectMembers(W& out, const db::Project& p) {
+void WriteProjectMembers(W& out, const db::Project& p, const std::string& cursor) {
   out.Int("id", p.id).Str("name", p.name).Str("tenant", p.tenant_id).Str("provider", p.provider)
       .Str("storage", p.storage).Str("repo", p.repo_url).Str("branch", p.branch)
       .Bool("sync_enabled", p.sync_enabled).Str("status", p.status)
-      .StrOrNull("last_synced_commit", p.last_synced_commit).StrOrNull("last_synced_at", p.last_synced_at)
+      .StrOrNull("last_synced_commit", cursor).StrOrNull("last_synced_at", p.last_synced_at)
       .StrOrNull("last_error", p.last_error).Str("created_at", p.created_at);
 }
 

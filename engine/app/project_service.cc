@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "engine/app/branch_name.h"
+#include "shared/clock.h"
 #include "tether/provider.h"
 #include "tether/storage.h"
 
@@ -124,6 +125,27 @@ Status ProjectService::Update(const db::Project& project, const ProjectUpdate& u
     }
     return Status::Ok();
   });
+}
+
+Status ProjectService::Remove(const db::Project& project, const std::string& who) {
+  db::ProjectStore projects(db_);
+  const std::string owner = "remove:" + who + ":" + NowIso8601();
+  Result<bool> leased = projects.TryAcquireLease(project.id, owner, 300);
+  if (!leased.ok()) return leased.status();
+  if (!*leased) {
+    return Status::Conflict("project \"" + project.name + "\" is being synced; delete it when the run has finished");
+  }
+  Status removed = [&]() -> Status {
+    Result<Storage*> storage = plugins_->FindStorage(project.storage);
+    if (!storage.ok()) {
+      return storage.status().WithContext("cannot remove project \"" + project.name +
+                                          "\": its storage cannot forget its documents");
+    }
+    TETHER_RETURN_IF_ERROR((*storage)->DeleteProject(ProjectRef{project.id, project.tenant_id}));
+    return projects.Remove(project.id);
+  }();
+  if (!removed.ok()) projects.ReleaseLease(project.id, owner);
+  return removed;
 }
 
 }  // namespace tether::app

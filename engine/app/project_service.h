@@ -91,6 +91,14 @@ class ProjectService {
   // refused branch's message says that the old selection stays.
   Status Update(const db::Project& project, const ProjectUpdate& update, Refusal* refusal = nullptr);
 
+  // Removes the project: its storage forgets what it keeps for it
+  // (documents, derived data, cursor), then the engine deletes its rows.
+  // Holds the project's lease meanwhile, so no sync starts; Conflict when a
+  // sync holds it (`who` names the remover in the lease). When the storage
+  // cannot forget (its plugin is not loaded, the database fails) nothing is
+  // removed.
+  Status Remove(const db::Project& project, const std::string& who);
+
  private:
   db::Database* db_;
   const plugin_host::PluginHost* plugins_;

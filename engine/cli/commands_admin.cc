@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "engine/app/integrity.h"
 #include "engine/auth/tenant_session.h"
@@ -10,6 +12,7 @@
 #include "engine/cli/json_out.h"
 #include "engine/db/migrations.h"
 #include "engine/db/project_store.h"
+#include "engine/sync/stored_cursor.h"
 
 namespace tether::cli {
 
@@ -123,13 +126,21 @@ int RunStatus(const Invocation& inv) {
   db::ProjectStore store(*db);
   Result<std::vector<db::Project>> projects = store.List();
   if (!projects.ok()) return ReportError(projects.status());
+  // The last synced commit of each project, as its storage holds it ("" when
+  // it never synced or the storage cannot say).
+  std::vector<std::string> cursors;
+  for (const db::Project& p : *projects) {
+    Result<CommitId> cursor = sync::StoredCursor((*runtime)->plugins(), p);
+    cursors.push_back(cursor.ok() ? *cursor : std::string());
+  }
   if (inv.json) {
     JsonOut out;
     out.Begin().BeginArray("projects");
-    for (const db::Project& p : *projects) {
+    for (size_t i = 0; i < projects->size(); ++i) {
+      const db::Project& p = (*projects)[i];
       out.writer().StartObject();
       out.Str("name", p.name).Str("branch", p.branch).Bool("sync_enabled", p.sync_enabled)
-          .Str("status", p.status).StrOrNull("last_synced_commit", p.last_synced_commit)
+          .Str("status", p.status).StrOrNull("last_synced_commit", cursors[i])
           .StrOrNull("last_synced_at", p.last_synced_at).StrOrNull("last_error", p.last_error);
       out.writer().EndObject();
     }
@@ -142,10 +153,11 @@ int RunStatus(const Invocation& inv) {
   }
   std::printf("%-20s %-20s %-8s %-15s %-12s %s\n", "PROJECT", "BRANCH", "ENABLED", "STATUS", "COMMIT",
               "LAST SYNCED");
-  for (const db::Project& p : *projects) {
+  for (size_t i = 0; i < projects->size(); ++i) {
+    const db::Project& p = (*projects)[i];
     std::printf("%-20s %-20s %-8s %-15s %-12s %s\n", p.name.c_str(), Shown(p.branch).c_str(),
                 p.sync_enabled ? "yes" : "no", p.status.c_str(),
-                p.last_synced_commit.empty() ? "-" : p.last_synced_commit.substr(0, 12).c_str(),
+                cursors[i].empty() ? "-" : cursors[i].substr(0, 12).c_str(),
                 p.last_synced_at.empty() ? "-" : p.last_synced_at.c_str());
     if (!p.last_error.empty()) std::printf("  error: %s\n", ShownMessage(p.last_error).c_str());
   }

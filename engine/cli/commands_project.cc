@@ -12,6 +12,7 @@
 #include "engine/cli/json_out.h"
 #include "engine/db/project_store.h"
 #include "engine/db/run_store.h"
+#include "engine/sync/stored_cursor.h"
 #include "tether/provider.h"
 
 namespace tether::cli {
@@ -45,16 +46,35 @@ app::ProjectService Projects(const Session& s) {
   return app::ProjectService(s.db, &s.runtime->plugins(), &s.runtime->config().defaults);
 }
 
-void WriteProject(JsonOut& out, const db::Project& p) { app::WriteProjectMembers(out, p); }
+// The last synced commit as the project's storage holds it; shown as none
+// when the storage cannot say.
+std::string Cursor(const Session& s, const db::Project& p) {
+  Result<CommitId> cursor = sync::StoredCursor(s.runtime->plugins(), p);
+  return cursor.ok() ? *cursor : std::string();
+}
 
-void PrintProject(const db::Project& p) {
+void WriteProject(const Session& s, JsonOut& out, const db::Project& p) {
+  app::WriteProjectMembers(out, p, Cursor(s, p));
+}
+
+// How many documents hold the derived data `name` (0 when the storage has
+// no such kind).
+int64_t DerivedDocuments(const StorageCounts& counts, const std::string& name) {
+  for (const DerivedCount& d : counts.derived) {
+    if (d.name == name) return d.documents;
+  }
+  return 0;
+}
+
+void PrintProject(const Session& s, const db::Project& p) {
+  const std::string cursor = Cursor(s, p);
   std::printf("name:        %s\n", p.name.c_str());
   std::printf("repository:  %s (%s)\n", Shown(p.repo_url).c_str(), p.provider.c_str());
   std::printf("branch:      %s\n", Shown(p.branch).c_str());
   std::printf("storage:     %s\n", p.storage.c_str());
   std::printf("enabled:     %s\n", p.sync_enabled ? "yes" : "no");
   std::printf("status:      %s\n", p.status.c_str());
-  std::printf("commit:      %s\n", p.last_synced_commit.empty() ? "-" : p.last_synced_commit.c_str());
+  std::printf("commit:      %s\n", cursor.empty() ? "-" : cursor.c_str());
   std::printf("synced at:   %s\n", p.last_synced_at.empty() ? "-" : p.last_synced_at.c_str());
   if (!p.last_error.empty()) std::printf("last error:  %s\n", ShownMessage(p.last_error).c_str());
 }
@@ -86,7 +106,7 @@ int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
   if (inv.json) {
     JsonOut out;
     out.Begin();
-    WriteProject(out, *added);
+    WriteProject(*s, out, *added);
     out.End().Print();
   } else {
     std::printf("added project %s: %s, branch %s\n", added->name.c_str(), Shown(added->repo_url).c_str(),
@@ -114,7 +134,7 @@ int RunProjectList(const Invocation& inv) {
     out.Begin().BeginArray("projects");
     for (const db::Project& p : *projects) {
       out.writer().StartObject();
-      WriteProject(out, p);
+      WriteProject(*s, out, p);
       out.writer().EndObject();
     }
     out.EndArray().End().Print();
@@ -145,9 +165,9 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
   if (inv.json) {
     JsonOut out;
     out.Begin();
-    WriteProject(out, *project);
+    WriteProject(*s, out, *project);
     out.BeginObject("documents").Int("count", counts.documents).Int("with_content", counts.with_content)
-        .Int("binary", counts.binary).Int("with_embedding", counts.with_embedding)
+        .Int("binary", counts.binary).Int("with_embedding", DerivedDocuments(counts, "embedding"))
         .Int("total_bytes", counts.total_bytes).End();
     out.BeginArray("recent_runs");
     for (const db::SyncRun& r : *recent) {
@@ -159,10 +179,13 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
     out.EndArray().End().Print();
     return kExitOk;
   }
-  PrintProject(*project);
-  std::printf("documents:   %lld (%lld with content, %lld binary, %lld with embedding)\n",
-              static_cast<long long>(counts.documents), static_cast<long long>(counts.with_content),
-              static_cast<long long>(counts.binary), static_cast<long long>(counts.with_embedding));
+  PrintProject(*s, *project);
+  std::string derived;
+  for (const DerivedCount& d : counts.derived) {
+    derived += ", " + std::to_string(d.documents) + " with " + d.name;
+  }
+  std::printf("documents:   %lld (%lld with content, %lld binary%s)\n", static_cast<long long>(counts.documents),
+              static_cast<long long>(counts.with_content), static_cast<long long>(counts.binary), derived.c_str());
   if (!recent->empty()) std::printf("recent runs:\n");
   for (const db::SyncRun& r : *recent) {
     std::printf("  #%lld %s %s %s +%lld ~%lld -%lld >%lld%s%s\n", static_cast<long long>(r.id),
@@ -179,7 +202,7 @@ int RunProjectRemove(const Invocation& inv, const std::string& name) {
   if (!s.ok()) return ReportError(s.status());
   Result<db::Project> project = s->Get(name);
   if (!project.ok()) return ReportError(project.status());
-  Status removed = db::ProjectStore(s->db).Remove(project->id);
+  Status removed = Projects(*s).Remove(*project, "cli");
   if (!removed.ok()) return ReportError(removed);
   if (!inv.json) std::printf("removed project %s\n", name.c_str());
   else JsonOut().Begin().Str("removed", name).End().Print();

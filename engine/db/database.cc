@@ -43,4 +43,19 @@ void Database::Rollback() {
   }
 }
 
+Result<std::vector<std::string>> Database::TableNames() {
+  const char* sql = dialect_ == Dialect::kSqlite
+                        ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                          " ORDER BY name"
+                        : "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename";
+  std::vector<std::string> names;
+  try {
+    soci::rowset<std::string> rows = session_->prepare << sql;
+    for (const std::string& name : rows) names.push_back(name);
+  } catch (...) {
+    return StatusFromCurrentException("cannot list the database's tables");
+  }
+  return names;
+}
+
 }  // namespace tether::db

@@ -12,8 +12,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "engine/db/sql_connect.h"
+#include "shared/sql_connect.h"
 #include "tether/status.h"
 
 namespace tether::db {
@@ -35,12 +36,18 @@ class Database {
   // Runs `fn` in a transaction; commits when it returns OK, rolls back
   // otherwise (and when it throws: the exception becomes an Internal status).
   // On SQLite the transaction starts with BEGIN IMMEDIATE, so that it takes
-  // the write lock at once instead of failing half-way.
+  // the write lock at once instead of failing half-way. Called inside `fn`
+  // of another InTransaction, it joins that transaction: `fn` runs, and the
+  // outermost call commits or rolls back everything.
   template <typename Fn>
   Status InTransaction(Fn&& fn);
 
   // Runs one SQL statement; exceptions become a Status naming `what`.
   Status Execute(const std::string& sql, const std::string& what);
+
+  // The tables of the database (of the current schema on PostgreSQL), by
+  // name, from its catalog: the engine's and its storage plugins' alike.
+  Result<std::vector<std::string>> TableNames();
 
  private:
   Database(std::unique_ptr<soci::session> session, Dialect dialect, std::string url);
@@ -51,17 +58,21 @@ class Database {
   std::unique_ptr<soci::session> session_;
   Dialect dialect_;
   std::string url_;
+  bool in_transaction_ = false;  // inside InTransaction's fn
 };
 
 template <typename Fn>
 Status Database::InTransaction(Fn&& fn) {
+  if (in_transaction_) return fn();
   TETHER_RETURN_IF_ERROR(Begin());
+  in_transaction_ = true;
   Status status;
   try {
     status = fn();
   } catch (...) {
     status = StatusFromCurrentException("transaction failed");
   }
+  in_transaction_ = false;
   if (!status.ok()) {
     Rollback();
     return status;

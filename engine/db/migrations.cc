@@ -12,9 +12,9 @@
 
 #include <soci/soci.h>
 
-#include "engine/common/clock.h"
+#include "shared/clock.h"
 #include "engine/common/sha256.h"
-#include "engine/db/row_values.h"
+#include "shared/row_values.h"
 #include "engine/db/sql_script.h"
 
 namespace tether::db {

@@ -2,15 +2,15 @@
 
 #include <soci/soci.h>
 
-#include "engine/common/clock.h"
-#include "engine/db/row_values.h"
+#include "shared/clock.h"
+#include "shared/row_values.h"
 
 namespace tether::db {
 namespace {
 
 const char kSelectProjects[] =
     "SELECT p.id, p.name, p.tenant_id, p.created_at, s.provider, s.storage, s.repo_url, s.branch,"
-    " s.sync_enabled, s.status, s.last_synced_commit, s.last_error, s.last_synced_at, s.resync_requested"
+    " s.sync_enabled, s.status, s.last_error, s.last_synced_at, s.resync_requested"
     " FROM projects p JOIN project_syncs s ON s.project_id = p.id";
 
 Project FromRow(const soci::row& row) {
@@ -25,10 +25,9 @@ Project FromRow(const soci::row& row) {
   p.branch = row.get<std::string>(7);
   p.sync_enabled = RowInt(row, 8) != 0;
   p.status = row.get<std::string>(9);
-  p.last_synced_commit = RowText(row, 10);
-  p.last_error = RowText(row, 11);
-  p.last_synced_at = RowText(row, 12);
-  p.resync_requested = RowInt(row, 13) != 0;
+  p.last_error = RowText(row, 10);
+  p.last_synced_at = RowText(row, 11);
+  p.resync_requested = RowInt(row, 12) != 0;
   return p;
 }
 
@@ -131,7 +130,7 @@ Status ProjectStore::Remove(int64_t project_id) {
   long long id = project_id;
   // Children first, so that it works without foreign-key cascades too.
   return db_->InTransaction([&]() -> Status {
-    for (const char* table : {"events", "documents", "sync_runs", "project_syncs"}) {
+    for (const char* table : {"events", "sync_runs", "project_syncs"}) {
       db_->session() << std::string("DELETE FROM ") + table + " WHERE project_id = :id", soci::use(id);
     }
     db_->session() << "DELETE FROM projects WHERE id = :id", soci::use(id);

@@ -31,8 +31,8 @@ struct Project {
   std::string repo_url;
   std::string branch;
   bool sync_enabled = true;
-  std::string status;              // never_synced, running, synced, failed, branch_missing
-  std::string last_synced_commit;  // empty when never synced
+  std::string status;  // never_synced, running, synced, failed, branch_missing
+  // (The last synced commit is the storage's: sync::StoredCursor.)
   std::string last_error;
   std::string last_synced_at;
   // A sync was asked for while a run held the project, and that run has
@@ -67,7 +67,9 @@ class ProjectStore {
   Result<Project> GetById(int64_t id);
   // Every project the connection may see, of every tenant, by name.
   Result<std::vector<Project>> List();
-  // Deletes the project with everything under it (runs, documents, events).
+  // Deletes the project with everything of the engine's under it (its sync
+  // settings, runs, events). What its storage keeps is the storage's to
+  // forget (Storage::DeleteProject), before this.
   Status Remove(int64_t project_id);
   Status SetBranch(int64_t project_id, const std::string& branch);
   Status SetEnabled(int64_t project_id, bool enabled);

@@ -14,7 +14,7 @@
 #include <soci/soci.h>
 
 #include "engine/common/sha256.h"
-#include "engine/db/row_values.h"
+#include "shared/row_values.h"
 #include "tether/json_depth.h"
 
 namespace tether::db {

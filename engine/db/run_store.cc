@@ -4,8 +4,8 @@
 
 #include <soci/soci.h>
 
-#include "engine/common/clock.h"
-#include "engine/db/row_values.h"
+#include "shared/clock.h"
+#include "shared/row_values.h"
 
 namespace tether::db {
 namespace {
@@ -113,8 +113,10 @@ Status RunStore::RecordPlan(const SyncRun& run) {
   return Status::Ok();
 }
 
-Result<RunStore::Ended> RunStore::MarkInterrupted(int64_t project_id, int64_t except_run_id) {
+Result<RunStore::Ended> RunStore::MarkInterrupted(int64_t project_id, int64_t except_run_id,
+                                                  const std::string& stored_cursor) {
   long long pid = project_id, rid = except_run_id;
+  std::string cursor = stored_cursor.empty() ? std::string("(none)") : stored_cursor;
   std::string now = NowIso8601();
   Ended ended;
   try {
@@ -123,8 +125,8 @@ Result<RunStore::Ended> RunStore::MarkInterrupted(int64_t project_id, int64_t ex
              << "UPDATE sync_runs SET outcome = 'succeeded', finished_at = :f,"
                 " error = 'its process stopped after the write committed; recorded from the commit it wrote'"
                 " WHERE project_id = :p AND outcome = 'running' AND id <> :r AND to_commit IS NOT NULL"
-                " AND to_commit = (SELECT last_synced_commit FROM project_syncs WHERE project_id = :p2)",
-         soci::use(now), soci::use(pid), soci::use(rid), soci::use(pid));
+                " AND to_commit = :c",
+         soci::use(now), soci::use(pid), soci::use(rid), soci::use(cursor));
     recovered.execute(true);
     ended.recovered = recovered.get_affected_rows();
     soci::statement interrupted =

@@ -65,14 +65,15 @@ class RunStore {
 
   // Ends the runs of the project still "running" (except `except_run_id`),
   // whose process died; called by whoever holds the project's lease now. A
-  // run whose planned to_commit is the project's cursor committed its write
-  // before its process died: it is recorded "succeeded" with its planned
-  // counts. Every other one is "interrupted".
+  // run whose planned to_commit is `stored_cursor` (the project's cursor as
+  // its storage holds it now) committed its write before its process died:
+  // it is recorded "succeeded" with its planned counts. Every other one is
+  // "interrupted" (all of them when `stored_cursor` is empty).
   struct Ended {
     int64_t interrupted = 0;
     int64_t recovered = 0;  // recorded as succeeded
   };
-  Result<Ended> MarkInterrupted(int64_t project_id, int64_t except_run_id);
+  Result<Ended> MarkInterrupted(int64_t project_id, int64_t except_run_id, const std::string& stored_cursor);
   // The newest `limit` runs of a project, newest first.
   Result<std::vector<SyncRun>> List(int64_t project_id, int limit);
   // One run by id; NotFound when there is none.

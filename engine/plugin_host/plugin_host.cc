@@ -178,7 +178,9 @@ Status PluginHost::LoadOne(const config::PluginConfig& config, PluginRecord* rec
   PluginContext context;
   context.name = descriptor_name;
   context.settings_json = config.settings_json.empty() ? "{}" : config.settings_json;
-  context.database_url = database_url_;
+  // The database credentials go to storage plugins only: a provider or an
+  // analyzer has no business with them.
+  if (descriptor->kind == TETHER_PLUGIN_STORAGE) context.database_url = database_url_;
   Status create_error;
   Plugin* object = create(&context, &create_error);
   KeepLoadedForever(std::move(library));

@@ -48,7 +48,7 @@ struct PluginRecord {
 class PluginHost {
  public:
   // `bundled_dir` is where plugins named without a path are found
-  // (lib<name>.so). `database_url` is handed to plugins in their context.
+  // (lib<name>.so). `database_url` is handed to storage plugins (only) in their context.
   PluginHost(std::filesystem::path bundled_dir, std::string database_url);
   ~PluginHost();
 

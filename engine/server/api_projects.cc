@@ -4,21 +4,30 @@
 
 #include "engine/app/json_views.h"
 #include "engine/app/project_service.h"
-#include "engine/common/clock.h"
+#include "shared/clock.h"
 #include "engine/common/json_writer.h"
-#include "engine/common/percent_encoding.h"
+#include "shared/percent_encoding.h"
 #include "engine/server/api.h"
 #include "engine/server/json_body.h"
+#include "engine/sync/stored_cursor.h"
+#include "tether/storage.h"
 
 namespace tether::server {
 namespace {
 
 std::string ProjectUrl(const std::string& name) { return "/api/v1/projects/" + PercentEncode(name); }
 
-std::string ProjectJson(const db::Project& project) {
+// The last synced commit as the project's storage holds it; null in the
+// project's JSON when the storage cannot say (the project is still listed).
+std::string CursorOrNone(const plugin_host::PluginHost& plugins, const db::Project& project) {
+  Result<CommitId> cursor = sync::StoredCursor(plugins, project);
+  return cursor.ok() ? *cursor : std::string();
+}
+
+std::string ProjectJson(const plugin_host::PluginHost& plugins, const db::Project& project) {
   JsonWriter json;
   json.Begin();
-  app::WriteProjectMembers(json, project);
+  app::WriteProjectMembers(json, project, CursorOrNone(plugins, project));
   json.End();
   return json.Text();
 }
@@ -62,7 +71,7 @@ HttpResponse Api::ListProjects(Call& call) {
   for (const db::Project& project : *all) {
     if (project.tenant_id != call.token.tenant_id) continue;
     json.writer().StartObject();
-    app::WriteProjectMembers(json, project);
+    app::WriteProjectMembers(json, project, CursorOrNone(*plugins_, project));
     json.writer().EndObject();
   }
   json.EndArray().End();
@@ -86,7 +95,7 @@ HttpResponse Api::CreateProject(Call& call) {
   app::Refusal refusal;
   Result<db::Project> added = service.Add(request, &refusal);
   if (!added.ok()) return Fail(RefusedChange(added.status(), refusal));
-  HttpResponse response = Json(201, ProjectJson(*added));
+  HttpResponse response = Json(201, ProjectJson(*plugins_, *added));
   response.headers.emplace_back("Location", ProjectUrl(added->name));
   return response;
 }
@@ -95,7 +104,7 @@ HttpResponse Api::GetProject(Call& call) {
   if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
   Result<db::Project> project = LoadProject(call);
   if (!project.ok()) return Fail(project.status());
-  return Json(200, ProjectJson(*project));
+  return Json(200, ProjectJson(*plugins_, *project));
 }
 
 HttpResponse Api::UpdateProject(Call& call) {
@@ -113,28 +122,16 @@ HttpResponse Api::UpdateProject(Call& call) {
   if (!updated.ok()) return Fail(RefusedChange(updated, refusal));
   Result<db::Project> now = LoadProject(call);
   if (!now.ok()) return Fail(now.status());
-  return Json(200, ProjectJson(*now));
+  return Json(200, ProjectJson(*plugins_, *now));
 }
 
 HttpResponse Api::DeleteProject(Call& call) {
   if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
   Result<db::Project> project = LoadProject(call);
   if (!project.ok()) return Fail(project.status());
-  // Holding the project's lease keeps a sync from starting while the rows
-  // go; a sync that holds it already makes this a conflict.
-  db::ProjectStore projects(call.db);
-  const std::string owner = "api-delete:" + call.token.name + ":" + NowIso8601();
-  Result<bool> leased = projects.TryAcquireLease(project->id, owner, 300);
-  if (!leased.ok()) return Fail(leased.status());
-  if (!*leased) {
-    return Fail(ProblemType::kConflict, "project \"" + project->name +
-                                            "\" is being synced; delete it when the run has finished");
-  }
-  Status removed = projects.Remove(project->id);
-  if (!removed.ok()) {
-    projects.ReleaseLease(project->id, owner);
-    return Fail(removed);
-  }
+  app::ProjectService service(call.db, plugins_, &config_->defaults);
+  Status removed = service.Remove(*project, "api:" + call.token.name);
+  if (!removed.ok()) return Fail(removed);
   HttpResponse response;
   response.status = 204;
   return response;

@@ -5,8 +5,8 @@
 #include <rapidjson/writer.h>
 #include <soci/soci.h>
 
-#include "engine/db/row_values.h"
-#include "engine/db/sql_connect.h"
+#include "shared/row_values.h"
+#include "shared/sql_connect.h"
 
 namespace tether::server {
 

@@ -7,8 +7,8 @@
 #include <soci/soci.h>
 
 #include "engine/auth/tenant_session.h"
-#include "engine/db/row_values.h"
-#include "engine/db/sql_connect.h"
+#include "shared/row_values.h"
+#include "shared/sql_connect.h"
 
 namespace tether::server {
 

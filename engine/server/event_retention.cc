@@ -2,8 +2,8 @@
 
 #include <soci/soci.h>
 
-#include "engine/common/clock.h"
-#include "engine/db/sql_connect.h"
+#include "shared/clock.h"
+#include "shared/sql_connect.h"
 
 namespace tether::server {
 

@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "engine/common/percent_encoding.h"
+#include "shared/percent_encoding.h"
 
 namespace tether::server {
 namespace {

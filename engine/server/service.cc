@@ -61,7 +61,7 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
 
   // Runs a crashed or killed process left "running" end here, not when
   // their leases expire.
-  Result<std::vector<std::string>> recovered = sync::RecoverAbandonedRuns(*db);
+  Result<std::vector<std::string>> recovered = sync::RecoverAbandonedRuns(*db, plugins);
   if (!recovered.ok()) return recovered.status();
   for (const std::string& name : *recovered) {
     log("project " + name + ": its last run was interrupted (the process running it stopped); it can sync again");

@@ -1,6 +1,6 @@
 #include "engine/server/url.h"
 
-#include "engine/common/percent_encoding.h"
+#include "shared/percent_encoding.h"
 
 namespace tether::server {
 

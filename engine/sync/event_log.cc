@@ -5,7 +5,7 @@
 
 #include <soci/soci.h>
 
-#include "engine/common/clock.h"
+#include "shared/clock.h"
 #include "engine/db/database.h"
 
 namespace tether::sync {

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <vector>
 
-#include "engine/common/clock.h"
+#include "shared/clock.h"
 
 namespace tether::sync {
 namespace {

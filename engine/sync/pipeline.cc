@@ -10,12 +10,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "engine/common/clock.h"
+#include "shared/clock.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/change_set.h"
 #include "engine/sync/change_writer.h"
 #include "engine/sync/content_rules.h"
 #include "engine/sync/lease_owner.h"
+#include "engine/sync/stored_cursor.h"
 #include "tether/provider.h"
 #include "tether/storage.h"
 
@@ -369,7 +370,13 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::
   }
   claim.run_id = *run_id;
   claim.project = std::move(project).value();
-  runs.MarkInterrupted(claim.project.id, claim.run_id);
+  // Runs of a dead process: recovered when the storage has their commit.
+  Result<CommitId> cursor = StoredCursor(*plugins_, claim.project);
+  Result<db::RunStore::Ended> ended = runs.MarkInterrupted(claim.project.id, claim.run_id, cursor.ok() ? *cursor : "");
+  if (!ended.ok()) {
+    Status abandoned = Abandon(claim, "cannot end the runs of a stopped process: " + ended.status().message());
+    return abandoned.ok() ? ended.status() : abandoned;
+  }
   return claim;
 }
 
@@ -381,9 +388,14 @@ Status SyncPipeline::Abandon(const ClaimedRun& claim, const std::string& reason)
   run.project_id = claim.project.id;
   run.outcome = "interrupted";
   run.error = reason;
-  Status recorded = runs.Finish(run);
+  // As in RunClaimed: the outcome and the free lease become visible together.
+  Status recorded = db_->InTransaction([&]() -> Status {
+    TETHER_RETURN_IF_ERROR(runs.Finish(run));
+    return projects.ReleaseLease(claim.project.id, claim.lease_owner);
+  });
+  if (recorded.ok()) return recorded;
   Status released = projects.ReleaseLease(claim.project.id, claim.lease_owner);
-  return recorded.ok() ? released : recorded;
+  return released.ok() ? recorded : released;
 }
 
 SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
@@ -431,9 +443,22 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
     projects.SetStatus(project.id, status, last_error);
   }
   run.timings.finalize_ms = finalize.ElapsedMillisExact();
-  Status recorded = runs.Finish(run);
-  Result<bool> resync = projects.EndLease(project.id, claim.lease_owner);
-  result.resync_requested = resync.ok() && *resync;
+  // The outcome and the free lease become visible together: whoever sees the
+  // run finished can start the next one at once.
+  bool resync = false;
+  Status recorded = db_->InTransaction([&]() -> Status {
+    TETHER_RETURN_IF_ERROR(runs.Finish(run));
+    Result<bool> ended = projects.EndLease(project.id, claim.lease_owner);
+    if (!ended.ok()) return ended.status();
+    resync = *ended;
+    return Status::Ok();
+  });
+  if (!recorded.ok()) {
+    // The lease must not outlive the run even when its record failed.
+    Result<bool> ended = projects.EndLease(project.id, claim.lease_owner);
+    resync = ended.ok() && *ended;
+  }
+  result.resync_requested = resync;
   result.total_ms = total.ElapsedMillisExact();
   state.EmitEvent("run.finished",
                   Payload().Str("project", project.name).Str("outcome", run.outcome).Str("mode", run.mode)

@@ -3,10 +3,11 @@
 #include "engine/db/project_store.h"
 #include "engine/db/run_store.h"
 #include "engine/sync/lease_owner.h"
+#include "engine/sync/stored_cursor.h"
 
 namespace tether::sync {
 
-Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db) {
+Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db, const plugin_host::PluginHost& plugins) {
   db::ProjectStore projects(db);
   db::RunStore runs(db);
   Result<std::vector<db::Project>> all = projects.List();
@@ -24,8 +25,10 @@ Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db) {
                                          : projects.TakeOverLease(project.id, *holder, recovery, 60);
     if (!taken.ok()) return taken.status();
     if (!*taken) continue;
+    // Empty when the storage cannot say: every run is then interrupted.
+    Result<CommitId> cursor = StoredCursor(plugins, project);
     Status done = db->InTransaction([&]() -> Status {
-      Result<db::RunStore::Ended> ended = runs.MarkInterrupted(project.id, 0);
+      Result<db::RunStore::Ended> ended = runs.MarkInterrupted(project.id, 0, cursor.ok() ? *cursor : "");
       if (!ended.ok()) return ended.status();
       // A run whose write committed before its process died synced the
       // project all the same.

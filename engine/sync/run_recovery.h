@@ -21,12 +21,13 @@
 #include <vector>
 
 #include "engine/db/database.h"
+#include "engine/plugin_host/plugin_host.h"
 #include "tether/status.h"
 
 namespace tether::sync {
 
 // Returns the names of the projects it put right.
-Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db);
+Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db, const plugin_host::PluginHost& plugins);
 
 }  // namespace tether::sync
 

@@ -14,7 +14,7 @@
 #include <rapidjson/writer.h>
 #include <soci/soci.h>
 
-#include "engine/common/clock.h"
+#include "shared/clock.h"
 #include "engine/db/project_store.h"
 #include "tether/json_depth.h"
 

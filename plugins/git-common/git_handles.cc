@@ -1,4 +1,4 @@
-#include "git_handles.h"
+#include "git-common/git_handles.h"
 
 #include <mutex>
 

@@ -1,4 +1,4 @@
-#include "git_status.h"
+#include "git-common/git_status.h"
 
 #include <cctype>
 

@@ -1,7 +1,7 @@
-#include "object_reader.h"
+#include "git-common/object_reader.h"
 
-#include "git_status.h"
-#include "tree_diff.h"
+#include "git-common/git_status.h"
+#include "git-common/tree_diff.h"
 
 namespace tether {
 namespace git_common {

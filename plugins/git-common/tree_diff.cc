@@ -1,4 +1,4 @@
-#include "tree_diff.h"
+#include "git-common/tree_diff.h"
 
 #include <cstring>
 #include <string>
@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "git_handles.h"
-#include "git_status.h"
+#include "git-common/git_handles.h"
+#include "git-common/git_status.h"
 
 namespace tether {
 namespace git_common {

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/common/percent_encoding.h"
+#include "shared/percent_encoding.h"
 #include "http_url.h"
 #include "link_header.h"
 #include "tether/json_depth.h"

@@ -4,7 +4,7 @@
 #include <optional>
 #include <utility>
 
-#include "engine/common/percent_encoding.h"
+#include "shared/percent_encoding.h"
 #include "http_url.h"
 
 namespace tether {

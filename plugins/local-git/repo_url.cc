@@ -5,7 +5,7 @@
 #include <optional>
 #include <system_error>
 
-#include "engine/common/percent_encoding.h"
+#include "shared/percent_encoding.h"
 
 namespace tether {
 namespace local_git {

@@ -1,19 +1,22 @@
-// sql-storage: the Storage interface on the engine's `documents` table and
-// the cursor in `project_syncs.last_synced_commit`, through SOCI.
+// sql-storage: the Storage interface on the tables `documents` and
+// `storage_cursors` of the engine's database, through SOCI. They are this
+// plugin's: the engine reads them only through the Storage interface.
 //
 // Every StorageWriter is one transaction on its own session: the change set
 // and the new cursor commit together or not at all. Statements are prepared
 // once per writer and executed per change, so a write costs one execution
 // per changed file, and nothing for unchanged ones.
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <soci/soci.h>
 
-#include "engine/common/clock.h"
-#include "engine/db/row_values.h"
-#include "engine/db/sql_connect.h"
+#include "shared/clock.h"
+#include "shared/row_values.h"
+#include "shared/sql_connect.h"
 #include "pg_batch.h"
 #include "tether/plugin.h"
 #include "tether/storage.h"
@@ -48,16 +51,53 @@ void BindTenant(soci::session& session, Dialect dialect, const std::string& tena
       soci::into(previous);
 }
 
-// Reads the cursor; NotFound when the project has no project_syncs row.
-Result<CommitId> ReadCursorOn(soci::session& session, long long project_id, bool for_update) {
+// Reads the cursor: empty when the project never synced.
+CommitId ReadCursorOn(soci::session& session, long long project_id, bool for_update) {
   std::string cursor;
   soci::indicator ind = soci::i_null;
-  std::string sql = "SELECT last_synced_commit FROM project_syncs WHERE project_id = :id";
+  std::string sql = "SELECT commit_id FROM storage_cursors WHERE project_id = :id";
   if (for_update) sql += " FOR UPDATE";
   soci::statement st = (session.prepare << sql, soci::use(project_id), soci::into(cursor, ind));
   st.execute(false);
-  if (!st.fetch()) return Status::NotFound("sql-storage: no project with id " + std::to_string(project_id));
-  return ind == soci::i_null ? std::string() : cursor;
+  if (!st.fetch() || ind == soci::i_null) return CommitId();
+  return cursor;
+}
+
+// The derived data a documents row can hold, by its SDK name and column.
+struct DerivedColumn {
+  const char* name;
+  const char* column;
+};
+constexpr DerivedColumn kDerived[] = {{"embedding", "embedding"}};
+
+// The columns a StoredDocument is read from (RowToDocument's order).
+std::string DocumentColumns() {
+  std::string columns =
+      "path, blob_sha, mode, kind, size, is_binary, language, CASE WHEN content IS NULL THEN 0 ELSE 1 END,"
+      " updated_commit, updated_at";
+  for (const DerivedColumn& d : kDerived) {
+    columns += std::string(", CASE WHEN ") + d.column + " IS NULL THEN 0 ELSE 1 END";
+  }
+  return columns;
+}
+
+StoredDocument RowToDocument(const soci::row& row) {
+  StoredDocument d;
+  d.entry.path = db::RowText(row, 0);
+  d.entry.blob_id = db::RowText(row, 1);
+  d.entry.mode = static_cast<uint32_t>(db::RowInt(row, 2));
+  d.entry.kind = KindFromName(db::RowText(row, 3));
+  d.size = static_cast<uint64_t>(db::RowInt(row, 4));
+  d.is_binary = db::RowInt(row, 5) != 0;
+  d.language = db::RowText(row, 6);
+  d.has_content = db::RowInt(row, 7) != 0;
+  d.updated_commit = db::RowText(row, 8);
+  d.updated_at = db::RowText(row, 9);
+  size_t i = 10;
+  for (const DerivedColumn& derived : kDerived) {
+    if (db::RowInt(row, i++) != 0) d.derived.push_back(derived.name);
+  }
+  return d;
 }
 
 // One write transaction on its own session. On SQLite each change runs a
@@ -82,11 +122,16 @@ class SqlWriter : public StorageWriter {
       *session_ << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
       open_ = true;
       BindTenant(*session_, dialect_, tenant, /*local=*/true);
-      Result<CommitId> cursor = ReadCursorOn(*session_, project_id_, dialect_ == Dialect::kPostgres);
-      if (!cursor.ok()) return cursor.status();
-      if (*cursor != expected_cursor) {
+      // The cursor row exists from the first write on, so that concurrent
+      // writers of one project queue on it (PostgreSQL: the insert of a
+      // second writer waits for the first one's transaction).
+      *session_ << "INSERT INTO storage_cursors (project_id, commit_id, updated_at) VALUES (:p, '', :t)"
+                   " ON CONFLICT (project_id) DO NOTHING",
+          soci::use(project_id_), soci::use(now_);
+      CommitId cursor = ReadCursorOn(*session_, project_id_, dialect_ == Dialect::kPostgres);
+      if (cursor != expected_cursor) {
         return Status::Conflict("sql-storage: the project's cursor moved to " +
-                                (cursor->empty() ? std::string("nothing") : *cursor) +
+                                (cursor.empty() ? std::string("nothing") : cursor) +
                                 " since it was read; another run got there first");
       }
       if (dialect_ == Dialect::kPostgres && expected_cursor.empty()) {
@@ -134,8 +179,8 @@ class SqlWriter : public StorageWriter {
     try {
       if (batch_) batch_->Flush();
       std::string cursor = new_cursor;
-      *session_ << "UPDATE project_syncs SET last_synced_commit = :c WHERE project_id = :id",
-          soci::use(cursor), soci::use(project_id_);
+      *session_ << "UPDATE storage_cursors SET commit_id = :c, updated_at = :t WHERE project_id = :id",
+          soci::use(cursor), soci::use(now_), soci::use(project_id_);
       // Statements hold read cursors on SQLite; finish them before COMMIT.
       upsert_.reset();
       delete_.reset();
@@ -282,20 +327,93 @@ class SqlStorage : public Storage {
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
       soci::row row;
-      *reader_ << "SELECT COUNT(*), COALESCE(SUM(CASE WHEN content IS NOT NULL THEN 1 ELSE 0 END), 0),"
-                  " COALESCE(SUM(is_binary), 0),"
-                  " COALESCE(SUM(CASE WHEN embedding IS NOT NULL THEN 1 ELSE 0 END), 0),"
-                  " COALESCE(SUM(size), 0) FROM documents WHERE project_id = :p",
-          soci::use(id), soci::into(row);
+      std::string sql =
+          "SELECT COUNT(*), COALESCE(SUM(CASE WHEN content IS NOT NULL THEN 1 ELSE 0 END), 0),"
+          " COALESCE(SUM(is_binary), 0), COALESCE(SUM(size), 0)";
+      for (const DerivedColumn& d : kDerived) {
+        sql += std::string(", COALESCE(SUM(CASE WHEN ") + d.column + " IS NOT NULL THEN 1 ELSE 0 END), 0)";
+      }
+      *reader_ << sql + " FROM documents WHERE project_id = :p", soci::use(id), soci::into(row);
       counts.documents = db::RowInt(row, 0);
       counts.with_content = db::RowInt(row, 1);
       counts.binary = db::RowInt(row, 2);
-      counts.with_embedding = db::RowInt(row, 3);
-      counts.total_bytes = db::RowInt(row, 4);
+      counts.total_bytes = db::RowInt(row, 3);
+      size_t i = 4;
+      for (const DerivedColumn& d : kDerived) counts.derived.push_back({d.name, db::RowInt(row, i++)});
     } catch (...) {
       return CurrentExceptionStatus("sql-storage: cannot count documents");
     }
     return counts;
+  }
+
+  Result<DocumentPage> ListDocuments(const ProjectRef& project, const DocumentQuery& query) override {
+    if (query.limit < 1) return Status::InvalidArgument("sql-storage: a page holds at least one document");
+    std::lock_guard<std::mutex> lock(mutex_);
+    long long id = project.id, fetch = static_cast<long long>(query.limit) + 1;  // one more: is there a next page?
+    std::string after = query.after, prefix = query.path_prefix;
+    DocumentPage page;
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      // substr and length count characters on both databases, the same way
+      // on both sides of the comparison.
+      soci::rowset<soci::row> rows =
+          (reader_->prepare << "SELECT " + DocumentColumns() +
+                                   " FROM documents WHERE project_id = :p AND path > :a"
+                                   " AND substr(path, 1, length(CAST(:x AS TEXT))) = CAST(:y AS TEXT) ORDER BY path LIMIT :l",
+           soci::use(id), soci::use(after), soci::use(prefix), soci::use(prefix), soci::use(fetch));
+      for (const soci::row& row : rows) page.documents.push_back(RowToDocument(row));
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot list documents");
+    }
+    if (page.documents.size() > static_cast<size_t>(query.limit)) {
+      page.documents.pop_back();
+      page.more = true;
+    }
+    return page;
+  }
+
+  Result<StoredDocument> GetDocument(const ProjectRef& project, const std::string& path) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    long long id = project.id;
+    std::string wanted = path;
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      soci::rowset<soci::row> rows =
+          (reader_->prepare << "SELECT " + DocumentColumns() +
+                                   ", content FROM documents WHERE project_id = :p AND path = :path",
+           soci::use(id), soci::use(wanted));
+      for (const soci::row& row : rows) {
+        StoredDocument d = RowToDocument(row);
+        if (d.has_content) d.content = db::RowText(row, 10 + std::size(kDerived));
+        return d;
+      }
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot read a document");
+    }
+    return Status::NotFound("no document \"" + path + "\" in this project");
+  }
+
+  Status DeleteProject(const ProjectRef& project) override {
+    Result<std::unique_ptr<soci::session>> opened = OpenSession(url_);
+    if (!opened.ok()) return opened.status();
+    soci::session& session = **opened;
+    long long id = project.id;
+    try {
+      session << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+      BindTenant(session, dialect_, project.tenant, /*local=*/true);
+      session << "DELETE FROM documents WHERE project_id = :p", soci::use(id);
+      session << "DELETE FROM storage_cursors WHERE project_id = :p", soci::use(id);
+      session << "COMMIT";
+    } catch (...) {
+      Status failed = CurrentExceptionStatus("sql-storage: cannot forget project " + std::to_string(project.id));
+      try {
+        session << "ROLLBACK";
+      } catch (...) {
+        // Closing the session discards the transaction anyway.
+      }
+      return failed;
+    }
+    return Status::Ok();
   }
 
  private:

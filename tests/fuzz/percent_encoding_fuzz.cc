@@ -1,6 +1,6 @@
 // engine/common/percent_encoding: PercentDecode on anything, and
 // PercentEncode/PercentDecode round trips (but a decoded NUL is refused).
-#include "engine/common/percent_encoding.h"
+#include "shared/percent_encoding.h"
 #include "fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/db/sql_connect.h"
+#include "shared/sql_connect.h"
 
 namespace tether::testing {
 

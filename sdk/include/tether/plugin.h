@@ -27,7 +27,22 @@
 // 1.1: Provider::CanonicalRepoUrl (a virtual appended to Provider; the host
 //      calls it only on plugins of minor >= 1).
 // 2.0: Storage methods name their project with a ProjectRef (id and tenant).
-#define TETHER_SDK_ABI_MAJOR 2
+// 3.0: the engine reads documents only through Storage (ListDocuments,
+//      GetDocument, DeleteProject); StorageCounts reports derived data by
+//      name; the cursor is the storage's alone.
+//
+// The rules that keep the promise above (a plugin of an older minor loads in
+// a newer host):
+//   - A minor release only appends: new virtuals at the end of a class's
+//     last declared virtual, new fields at the end of a C struct announced
+//     by its struct_size. Nothing is removed, reordered or retyped, and no
+//     member is added to a class or struct passed by value.
+//   - The host calls a virtual added in minor N only on plugins whose
+//     descriptor says abi_minor >= N (older ones lack the vtable slot);
+//     otherwise it behaves as that older minor did.
+//   - Anything else (a changed signature, a new pure virtual in the middle,
+//     a field added to a struct such as StorageCounts) is a new major.
+#define TETHER_SDK_ABI_MAJOR 3
 #define TETHER_SDK_ABI_MINOR 0
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
@@ -82,7 +97,7 @@ class Storage;
 struct PluginContext {
   std::string name;           // the plugin's name from its descriptor
   std::string settings_json;  // the plugin's "settings" object from the config ("{}" if none)
-  std::string database_url;   // the engine's database, for storage plugins
+  std::string database_url;   // the engine's database; empty for all but storage plugins
 };
 
 // Base of every plugin object. The host owns the object (through the

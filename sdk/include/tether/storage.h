@@ -1,24 +1,37 @@
 // Storage: where synced content goes, together with the project's cursor
 // (the last synced commit). The engine owns the projects; a storage plugin
-// keeps documents and the cursor for a project id the engine gives it.
+// owns everything it keeps for a project id the engine gives it -- the
+// documents and the cursor -- and is the only code that names where it keeps
+// them. The engine reads documents, counts and the cursor only through this
+// interface.
 //
 // The contract that makes a sync exactly-once per commit: everything written
 // through one StorageWriter and the new cursor become visible together, in
-// one transaction, or not at all.
+// one transaction, or not at all. The cursor is written in that one place.
+//
+// Derived data: what is computed from a document's content (an embedding,
+// an analysis) is keyed by the blob. A storage keeps it across renames and
+// mode changes and drops it only when the blob at a path changes. The SDK
+// names derived data by a short lower-case name ("embedding"); a storage
+// reports which names a document holds, without the data.
 //
 // Thread safety: Storage methods may be called from several threads at once.
 // A StorageWriter is used by one thread at a time.
 //
-// Errors: NotFound for an unknown project; Conflict when the cursor moved
-// since BeginWrite (another run got there first); Unavailable when the
-// database is busy or unreachable; InvalidArgument for a value the storage
-// cannot hold; Internal otherwise. A failed write changes nothing.
+// Errors: NotFound for a document path a project does not have; Conflict
+// when the cursor moved since BeginWrite (another run got there first);
+// Unavailable when the database is busy or unreachable; InvalidArgument for
+// a value the storage cannot hold or a query it cannot answer; Internal
+// otherwise. A failed write changes nothing. A project the storage holds
+// nothing for is not an error: it has no cursor, no documents and zero
+// counts.
 #ifndef TETHER_STORAGE_H_
 #define TETHER_STORAGE_H_
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tether/plugin.h"
 #include "tether/status.h"
@@ -44,13 +57,48 @@ struct ProjectRef {
   std::string tenant;  // never empty when the engine calls
 };
 
+// How many stored documents hold one kind of derived data.
+struct DerivedCount {
+  std::string name;  // e.g. "embedding"
+  int64_t documents = 0;
+};
+
 // Counts a storage reports for one project.
 struct StorageCounts {
   int64_t documents = 0;
   int64_t with_content = 0;
   int64_t binary = 0;
-  int64_t with_embedding = 0;
   int64_t total_bytes = 0;
+  // Every kind of derived data the storage can hold, in a stable order,
+  // each with how many documents hold it (0 included).
+  std::vector<DerivedCount> derived;
+};
+
+// One stored document as the engine shows it (API, web page, CLI).
+struct StoredDocument {
+  Entry entry;                 // path, blob id, mode, kind
+  uint64_t size = 0;
+  bool is_binary = false;
+  std::string language;        // empty when unknown
+  bool has_content = false;    // text was stored for it
+  std::string content;         // filled by GetDocument only, when has_content
+  std::vector<std::string> derived;  // names of the derived data it holds
+  CommitId updated_commit;     // the commit that last wrote the row
+  std::string updated_at;      // when, UTC ISO-8601
+};
+
+// Which documents ListDocuments returns: those whose path starts with
+// `path_prefix` ("" for all) and sorts after `after` ("" from the start),
+// in byte order of their paths, at most `limit` (1 or more).
+struct DocumentQuery {
+  std::string path_prefix;
+  std::string after;
+  int limit = 100;
+};
+
+struct DocumentPage {
+  std::vector<StoredDocument> documents;  // without content
+  bool more = false;  // more documents match after the last one of this page
 };
 
 // Receives stored entries one at a time.
@@ -67,13 +115,13 @@ class StorageWriter {
   virtual ~StorageWriter() = default;
 
   // Applies one change at `commit`. For kAdded and kModified, `document` is
-  // the new content and replaces the row; derived columns (embedding,
-  // analysis) are cleared when the blob id differs from the stored row's,
-  // because they describe the old content, and kept when only the mode
-  // changed. For kRenamed (same blob; the mode may differ), the row moves,
-  // takes the new mode and kind, and keeps every derived column; `document`
-  // describes the content, used only when there is no row at the old path
-  // to move. For kDeleted, `document` is ignored.
+  // the new content and replaces the row; derived data is dropped when the
+  // blob id differs from the stored row's, because it describes the old
+  // content, and kept when only the mode changed. For kRenamed (same blob;
+  // the mode may differ), the row moves, takes the new mode and kind, and
+  // keeps its derived data; `document` describes the content, used only when
+  // there is no row at the old path to move. For kDeleted, `document` is
+  // ignored.
   virtual Status Apply(const Change& change, const Document* document, const CommitId& commit) = 0;
 
   // Writes `new_cursor` and commits. The writer is finished afterwards.
@@ -87,7 +135,8 @@ class Storage : public Plugin {
   // The project's last synced commit; empty when it never synced.
   virtual Result<CommitId> ReadCursor(const ProjectRef& project) = 0;
 
-  // Streams every stored entry of the project (path, blob id, mode, kind).
+  // Streams every stored entry of the project (path, blob id, mode, kind),
+  // in no particular order.
   virtual Status ListEntries(const ProjectRef& project, EntrySink* sink) = 0;
 
   // Opens a write transaction for the project, whose cursor must still be
@@ -97,6 +146,19 @@ class Storage : public Plugin {
                                                             const CommitId& expected_cursor) = 0;
 
   virtual Result<StorageCounts> Counts(const ProjectRef& project) = 0;
+
+  // A page of the project's documents (see DocumentQuery), never their
+  // content or derived data.
+  virtual Result<DocumentPage> ListDocuments(const ProjectRef& project, const DocumentQuery& query) = 0;
+
+  // One document with its content. NotFound when the project has no
+  // document at `path`.
+  virtual Result<StoredDocument> GetDocument(const ProjectRef& project, const std::string& path) = 0;
+
+  // Forgets everything stored for the project (documents, derived data, the
+  // cursor), in one transaction; the engine calls it before it removes the
+  // project. Forgetting a project with nothing stored succeeds.
+  virtual Status DeleteProject(const ProjectRef& project) = 0;
 };
 
 }  // namespace tether

@@ -91,7 +91,7 @@ TEST_CASE("first sync stores every file and a resync with nothing new does nothi
   CHECK(Str(run, "to_commit") == head);
   CHECK(run["files_added"].GetInt64() == files);
   CHECK(Docs(cli) == files);
-  CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
+  CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == head);
   CHECK(cli.Text("SELECT content FROM documents WHERE path = 'src/main.cc'") == "int main() { return 0; }\n");
   CHECK(cli.Text("SELECT language FROM documents WHERE path = 'src/main.cc'") == "cpp");
   CHECK(cli.Text("SELECT content FROM documents WHERE path = 'escapes.txt'") == escapes);
@@ -148,7 +148,7 @@ TEST_CASE("an incremental sync writes only the change and keeps derived data of 
   CHECK(run["files_deleted"].GetInt64() == 1);
   CHECK(run["files_renamed"].GetInt64() == 1);
   CHECK(Docs(cli) == 22);
-  CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
+  CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == head);
 
   CHECK(Embedded(cli, "dir0/f0.txt") == 0);          // new content: stale embedding cleared
   CHECK(Embedded(cli, "new/place/name.txt") == 1);   // row moved with its embedding
@@ -187,7 +187,7 @@ TEST_CASE("a force push compares the whole tree and reuses unchanged rows") {
   REQUIRE(code == 0);
   const auto& run = OnlyRun(doc);
   CHECK(Str(run, "mode") == "force_push");
-  CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
+  CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == head);
   CHECK(Docs(cli) == 3);  // a/b.txt, kept/keep.txt, other.txt
   CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'later.txt'") == 0);
   CHECK(cli.Text("SELECT content FROM documents WHERE path = 'a/b.txt'") == "b\n");
@@ -208,7 +208,7 @@ TEST_CASE("a deleted branch fails the run and deletes nothing") {
   TetherCli cli(dir.path());
   AddProject(cli, repo, "--branch feature/deep/topic");
   REQUIRE(cli.Run("sync p").exit_code == 0);
-  const std::string cursor = cli.Text("SELECT last_synced_commit FROM project_syncs");
+  const std::string cursor = cli.Text("SELECT commit_id FROM storage_cursors");
   EmbedEverything(cli);
 
   repo.Git("branch -D feature/deep/topic");
@@ -217,7 +217,7 @@ TEST_CASE("a deleted branch fails the run and deletes nothing") {
   CHECK_THAT(failed.err, Catch::Contains("feature/deep/topic"));
   CHECK(Docs(cli) == 2);
   CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE embedding IS NULL") == 0);
-  CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == cursor);
+  CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == cursor);
   CHECK(cli.Text("SELECT status FROM project_syncs") == "branch_missing");
   CHECK(cli.Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'failed' AND error LIKE '%feature/deep/topic%'") == 1);
 }
@@ -341,7 +341,7 @@ TEST_CASE("a rename one half of which is refused becomes a delete and an add") {
     auto doc = cli.Json("sync p", &code);
     REQUIRE(code == 0);
     const auto& run = OnlyRun(doc);
-    CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
+    CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == head);
     CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'ok.txt'") == 0);
     CHECK(Docs(cli) == 1);
     CHECK(run["files_deleted"].GetInt64() == 1);
@@ -407,7 +407,7 @@ TEST_CASE("a change set that names a path twice fails the run and stores nothing
     CHECK(failed.exit_code == 1);
     CHECK_THAT(failed.err, Catch::Contains("\"local-git\" named the path \"x.txt\" twice"));
     CHECK(Docs(cli) == 0);
-    CHECK(cli.Text("SELECT COALESCE(last_synced_commit, '') FROM project_syncs").empty());
+    CHECK(cli.Text("SELECT COALESCE(MAX(commit_id), '') FROM storage_cursors").empty());
   }
   SECTION("incremental") {
     REQUIRE(cli.Run("sync p").exit_code == 0);
@@ -418,7 +418,7 @@ TEST_CASE("a change set that names a path twice fails the run and stores nothing
     CHECK(failed.exit_code == 1);
     CHECK_THAT(failed.err, Catch::Contains("named the path \"z.txt\" twice"));
     CHECK(Docs(cli) == 2);
-    CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == first);
+    CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == first);
     CHECK(cli.Text("SELECT outcome FROM sync_runs ORDER BY id DESC LIMIT 1") == "failed");
   }
 }
@@ -447,7 +447,7 @@ TEST_CASE("a failure in the middle of the write leaves the old rows and the old 
       TetherCli cli(dir.path());
       AddProject(cli, repo);
       REQUIRE(cli.Run("sync p").exit_code == 0);
-      const std::string cursor = cli.Text("SELECT last_synced_commit FROM project_syncs");
+      const std::string cursor = cli.Text("SELECT commit_id FROM storage_cursors");
       EmbedEverything(cli);
 
       for (int i = 0; i < files; ++i) repo.Write("f" + std::to_string(i) + ".txt", "v2 " + std::to_string(i) + "\n");
@@ -459,7 +459,7 @@ TEST_CASE("a failure in the middle of the write leaves the old rows and the old 
       CliResult failed = cli.Run("sync p");
       CHECK(failed.exit_code == 1);
       CHECK_THAT(failed.err, Catch::Contains("injected failure"));
-      CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == cursor);
+      CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == cursor);
       CHECK(Docs(cli) == files);
       CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v1 %' AND embedding IS NOT NULL") == files);
 
@@ -552,7 +552,7 @@ TEST_CASE("a run whose process dies after its write committed is recorded as the
       }
     }
     REQUIRE_FALSE(owner.empty());
-    CHECK(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);  // the write committed
+    CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == head);  // the write committed
     const pid_t pid = static_cast<pid_t>(std::stol(owner.substr(owner.find(':') + 1)));
     REQUIRE(kill(pid, SIGKILL) == 0);
     sync.join();
@@ -573,7 +573,7 @@ TEST_CASE("a run whose process dies after its write committed is recorded as the
     cli.db().Execute("DROP TRIGGER hold", "drop trigger");
   }
   REQUIRE(cli.Text(last_run) == "running");
-  REQUIRE(cli.Text("SELECT last_synced_commit FROM project_syncs") == head);
+  REQUIRE(cli.Text("SELECT commit_id FROM storage_cursors") == head);
 
   // The next run ends the dead one: its data committed, so it succeeded.
   int code = -1;

@@ -316,3 +316,44 @@ TEST_CASE("on SQLite a migration that leaves a reference dangling is refused and
   // Foreign keys are on again on this connection.
   CHECK(CountOf(*db, "PRAGMA foreign_keys") == 1);
 }
+
+TEST_CASE("0007 moves every project's cursor into the storage's table, and only the storage writes it then") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0007", "0007")).ok());
+  // Three projects: two synced (one of them to a commit whose id the
+  // other's is not a prefix of), one never synced.
+  for (const char* name : {"'a'", "'b'", "'c'"}) {
+    REQUIRE(db->Execute(std::string("INSERT INTO projects (name, tenant_id, created_at) VALUES (") + name +
+                            ", 'default', 'now')", "project").ok());
+  }
+  const std::vector<std::pair<std::string, std::string>> cursors = {
+      {"a", std::string(40, '1')}, {"b", "0123456789abcdef0123456789abcdef01234567"}, {"c", ""}};
+  for (const auto& [name, commit] : cursors) {
+    const std::string value = commit.empty() ? "NULL" : "'" + commit + "'";
+    REQUIRE(db->Execute("INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch,"
+                        " last_synced_commit, updated_at) SELECT id, 'local-git', 'sql-storage', '/r', 'main', " +
+                            value + ", 'then' FROM projects WHERE name = '" + name + "'",
+                        "sync row").ok());
+  }
+
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->front() == "0007_storage_cursors.sql");
+
+  for (const auto& [name, commit] : cursors) {
+    INFO(name);
+    std::string stored;
+    soci::indicator ind = soci::i_null;
+    db->session() << "SELECT MAX(c.commit_id) FROM storage_cursors c JOIN projects p ON p.id = c.project_id"
+                     " WHERE p.name = :n",
+        soci::use(name), soci::into(stored, ind);
+    CHECK((ind == soci::i_null ? std::string() : stored) == commit);
+  }
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM storage_cursors") == 2);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM project_syncs") == 3);
+  // The engine's row no longer holds a cursor anyone could write.
+  CHECK_FALSE(db->Execute("SELECT last_synced_commit FROM project_syncs", "old column").ok());
+}

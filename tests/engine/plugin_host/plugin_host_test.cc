@@ -4,6 +4,8 @@
 #include <string>
 
 #include "engine/plugin_host/plugin_host.h"
+#include "tether/provider.h"
+#include "tether/storage.h"
 
 using tether::config::PluginConfig;
 using tether::plugin_host::PluginHost;
@@ -57,6 +59,26 @@ TEST_CASE("a good plugin loads with its descriptor and receives its settings") {
   CHECK(Contains(repo.status().message(), R"({"answer":42})"));
   // It is a provider, not a storage.
   CHECK(host.FindStorage("fixture-good").status().code() == tether::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("the database URL reaches storage plugins only") {
+  const std::string url = "postgresql://tether:s3cret@db.internal/tether";
+  PluginHost host(TETHER_PLUGIN_DIR, url);
+  host.Load({Fixture("good", "provider"), Fixture("storage", "storage")});
+  REQUIRE_FALSE(host.AnyBroken());
+
+  auto provider = host.FindProvider("fixture-good");
+  REQUIRE(provider.ok());
+  auto repo = (*provider)->Open("somewhere");
+  REQUIRE_FALSE(repo.ok());
+  CHECK(Contains(repo.status().message(), "database []"));
+  CHECK_FALSE(Contains(repo.status().message(), "s3cret"));
+
+  auto storage = host.FindStorage("fixture-storage");
+  REQUIRE(storage.ok());
+  auto cursor = (*storage)->ReadCursor(tether::ProjectRef{1, "default"});
+  REQUIRE_FALSE(cursor.ok());
+  CHECK(Contains(cursor.status().message(), "database [" + url + "]"));
 }
 
 TEST_CASE("each kind of broken plugin is reported with its file and reason") {

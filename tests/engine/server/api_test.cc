@@ -517,6 +517,35 @@ TEST_CASE("documents are listed a page at a time and read one by one without emb
   CHECK(bad_cursor.status == 400);
   CHECK(Str(bad_cursor.Json(), "parameter") == "cursor");
   CHECK(s.Get("/api/v1/projects/web/documents?limit=1001").status == 400);
+
+  // A path prefix narrows the listing, and pages through it like the whole.
+  std::vector<std::string> under_src;
+  cursor.clear();
+  pages = 0;
+  do {
+    HttpReply page =
+        s.Get("/api/v1/projects/web/documents?prefix=src/&limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    INFO(page.body);
+    REQUIRE(page.status == 200);
+    rapidjson::Document doc = page.Json();
+    for (const auto& d : doc["documents"].GetArray()) under_src.push_back(d["path"].GetString());
+    cursor = doc["next_cursor"].IsNull() ? "" : doc["next_cursor"].GetString();
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  CHECK(under_src == std::vector<std::string>{"src/deep/util.py", "src/main.cc"});
+  CHECK(s.Get("/api/v1/projects/web/documents?prefix=docs/a%20").Json()["documents"].Size() == 1);
+  CHECK(s.Get("/api/v1/projects/web/documents?prefix=nothing/").Json()["documents"].Size() == 0);
+  // "_" and "%" are no wildcards.
+  CHECK(s.Get("/api/v1/projects/web/documents?prefix=src%25").Json()["documents"].Size() == 0);
+  CHECK(s.Get("/api/v1/projects/web/documents?prefix=s_c").Json()["documents"].Size() == 0);
+  HttpReply bad_prefix = s.Get("/api/v1/projects/web/documents?prefix=%FF");
+  CHECK(bad_prefix.status == 400);
+  CHECK(Str(bad_prefix.Json(), "parameter") == "prefix");
+
+  // Deleting the project forgets its documents and its cursor.
+  REQUIRE(s.Call("DELETE", "/api/v1/projects/web").status == 204);
+  CHECK(s.Count("SELECT COUNT(*) FROM documents") == 0);
+  CHECK(s.Count("SELECT COUNT(*) FROM storage_cursors") == 0);
 }
 
 TEST_CASE("a token sees and changes only its tenant's projects") {

@@ -215,7 +215,7 @@ TEST_CASE("SIGTERM during a write transaction lets the sync finish and exits 0")
   CHECK(server.Wait(60) == 0);
   CHECK(h.Outcome(run) == "succeeded");
   CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 50);
-  CHECK(env.cli().Text("SELECT last_synced_commit FROM project_syncs") == std::string(40, 'a'));
+  CHECK(env.cli().Text("SELECT commit_id FROM storage_cursors") == std::string(40, 'a'));
   CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NULL") == 1);
   CHECK_THAT(server.Stderr(), Catch::Contains("SIGTERM: shutting down; 1 sync(s) running will finish"));
 }

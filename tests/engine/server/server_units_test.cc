@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "engine/common/percent_encoding.h"
+#include "shared/percent_encoding.h"
 #include "engine/server/api.h"
 #include "engine/server/http_server.h"
 #include "engine/server/openapi.h"

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "engine/common/clock.h"
+#include "shared/clock.h"
 #include "engine/sync/lease_owner.h"
 
 using tether::sync::LeaseOwnerIsGone;

@@ -6,7 +6,7 @@
 #include <regex>
 
 #include "engine/cli/cli_harness.h"
-#include "engine/common/clock.h"
+#include "shared/clock.h"
 
 using tether::testing::RunCommand;
 using tether::testing::ShellQuote;

@@ -110,7 +110,7 @@ TEST_CASE("a GitHub project is added and synced through the CLI and an unchanged
   INFO(synced.out << synced.err);
   REQUIRE(synced.exit_code == 0);
   CHECK(world.Sql("SELECT COUNT(*) FROM documents") == "3");
-  CHECK(world.Sql("SELECT last_synced_commit FROM project_syncs") == first);
+  CHECK(world.Sql("SELECT commit_id FROM storage_cursors") == first);
 
   upstream.work().Write("src/util.h", "#pragma once\nint util();\n");
   upstream.work().Move("README.md", "docs/README.md");
@@ -124,7 +124,7 @@ TEST_CASE("a GitHub project is added and synced through the CLI and an unchanged
   CHECK(world.Sql("SELECT COUNT(*) FROM documents") == "3");
   CHECK(world.Sql("SELECT content FROM documents WHERE path = 'src/util.h'") ==
         "#pragma once\nint util();");
-  CHECK(world.Sql("SELECT last_synced_commit FROM project_syncs") == second);
+  CHECK(world.Sql("SELECT commit_id FROM storage_cursors") == second);
 
   world.fake().ResetRequests();
   Cli unchanged = world.Run("sync app");
@@ -149,7 +149,7 @@ TEST_CASE("a GitHub project is added and synced through the CLI and an unchanged
   CHECK(refused.err.find(kToken) == std::string::npos);
   CHECK(refused.out.find(kToken) == std::string::npos);
   CHECK(world.Sql("SELECT COUNT(*) FROM documents") == "3");
-  CHECK(world.Sql("SELECT last_synced_commit FROM project_syncs") == second);
+  CHECK(world.Sql("SELECT commit_id FROM storage_cursors") == second);
   CHECK_THAT(world.Sql("SELECT last_error FROM project_syncs"), Catch::Contains("unauthenticated"));
   CHECK(world.Sql("SELECT COUNT(*) FROM project_syncs WHERE last_error LIKE '%" + std::string(kToken) +
                   "%'") == "0");

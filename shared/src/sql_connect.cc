@@ -1,4 +1,4 @@
-#include "engine/db/sql_connect.h"
+#include "shared/sql_connect.h"
 
 #include <libpq-fe.h>
 

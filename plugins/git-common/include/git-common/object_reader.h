@@ -21,7 +21,7 @@
 #include <string>
 #include <utility>
 
-#include "git_handles.h"
+#include "git-common/git_handles.h"
 #include "tether/status.h"
 #include "tether/types.h"
 

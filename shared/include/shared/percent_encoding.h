@@ -3,8 +3,8 @@
 // (repository URLs, REST paths).
 //
 // Thread safety: pure functions.
-#ifndef TETHER_ENGINE_COMMON_PERCENT_ENCODING_H_
-#define TETHER_ENGINE_COMMON_PERCENT_ENCODING_H_
+#ifndef TETHER_SHARED_PERCENT_ENCODING_H_
+#define TETHER_SHARED_PERCENT_ENCODING_H_
 
 #include <optional>
 #include <string>
@@ -23,4 +23,4 @@ std::string PercentEncode(std::string_view text, std::string_view keep = {});
 
 }  // namespace tether
 
-#endif  // TETHER_ENGINE_COMMON_PERCENT_ENCODING_H_
+#endif  // TETHER_SHARED_PERCENT_ENCODING_H_

@@ -6,8 +6,8 @@
 // Thread safety: pure functions. Errors: InvalidArgument for a URL that is
 // not understood, Unavailable when the database cannot be reached. Messages
 // never contain a password.
-#ifndef TETHER_ENGINE_DB_SQL_CONNECT_H_
-#define TETHER_ENGINE_DB_SQL_CONNECT_H_
+#ifndef TETHER_SHARED_SQL_CONNECT_H_
+#define TETHER_SHARED_SQL_CONNECT_H_
 
 #include <memory>
 #include <string>
@@ -42,4 +42,4 @@ Status StatusFromCurrentException(const std::string& what);
 
 }  // namespace tether::db
 
-#endif  // TETHER_ENGINE_DB_SQL_CONNECT_H_
+#endif  // TETHER_SHARED_SQL_CONNECT_H_

@@ -1,7 +1,7 @@
 // Wall-clock helpers: UTC timestamps as the database stores them, and a
 // monotonic stopwatch for phase timings.
-#ifndef TETHER_ENGINE_COMMON_CLOCK_H_
-#define TETHER_ENGINE_COMMON_CLOCK_H_
+#ifndef TETHER_SHARED_CLOCK_H_
+#define TETHER_SHARED_CLOCK_H_
 
 #include <chrono>
 #include <cstdint>
@@ -36,4 +36,4 @@ class Stopwatch {
 
 }  // namespace tether
 
-#endif  // TETHER_ENGINE_COMMON_CLOCK_H_
+#endif  // TETHER_SHARED_CLOCK_H_

@@ -1,4 +1,4 @@
-#include "engine/common/percent_encoding.h"
+#include "shared/percent_encoding.h"
 
 namespace tether {
 namespace {

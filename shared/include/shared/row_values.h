@@ -3,8 +3,8 @@
 // (INTEGER as int or long long, BIGINT, NUMERIC, text for COUNT(*), ...).
 // NULL becomes the given default. Throws what soci::row throws for a value
 // that is not a number at all.
-#ifndef TETHER_ENGINE_DB_ROW_VALUES_H_
-#define TETHER_ENGINE_DB_ROW_VALUES_H_
+#ifndef TETHER_SHARED_ROW_VALUES_H_
+#define TETHER_SHARED_ROW_VALUES_H_
 
 #include <cstdint>
 #include <string>
@@ -41,4 +41,4 @@ inline int64_t RowInt(const soci::row& row, size_t i, int64_t if_null = 0) {
 
 }  // namespace tether::db
 
-#endif  // TETHER_ENGINE_DB_ROW_VALUES_H_
+#endif  // TETHER_SHARED_ROW_VALUES_H_

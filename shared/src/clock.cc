@@ -1,4 +1,4 @@
-#include "engine/common/clock.h"
+#include "shared/clock.h"
 
 #include <cstdio>
 #include <ctime>

@@ -1,0 +1,13 @@
+#include "engine/sync/stored_cursor.h"
+
+#include "tether/storage.h"
+
+namespace tether::sync {
+
+Result<CommitId> StoredCursor(const plugin_host::PluginHost& plugins, const db::Project& project) {
+  Result<Storage*> storage = plugins.FindStorage(project.storage);
+  if (!storage.ok()) return storage.status();
+  return (*storage)->ReadCursor(ProjectRef{project.id, project.tenant_id});
+}
+
+}  // namespace tether::sync
