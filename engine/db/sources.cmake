@@ -1,4 +1,3 @@
-target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/sql_script.cc)
 # Opening SOCI sessions from a database URL: shared by the engine and the
 # bundled sql-storage plugin.
 add_library(tether_sql_connect STATIC ${CMAKE_CURRENT_LIST_DIR}/sql_connect.cc)
@@ -10,8 +9,5 @@ target_link_libraries(tether_engine PUBLIC tether_sql_connect)
 
 target_sources(tether_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/database.cc
-  ${CMAKE_CURRENT_LIST_DIR}/migrations.cc
   ${CMAKE_CURRENT_LIST_DIR}/project_store.cc
   ${CMAKE_CURRENT_LIST_DIR}/run_store.cc)
-target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/migration_classifier.cc)
-target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/protected_columns.cc)

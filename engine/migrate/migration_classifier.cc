@@ -1,4 +1,4 @@
-#include "engine/db/migration_classifier.h"
+#include "engine/migrate/migration_classifier.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace tether::db {
+namespace tether::migrate {
 namespace {
 
 constexpr size_t kNone = static_cast<size_t>(-1);
@@ -1461,4 +1461,4 @@ tether::Status RefusalStatus(const MigrationClassification& classification,
   return Status::DataLoss(message);
 }
 
-}  // namespace tether::db
+}  // namespace tether::migrate
