@@ -153,9 +153,9 @@ Result<IntegrityReport> CheckIntegrity(Runtime* runtime, bool deep) {
     return db::StatusFromCurrentException("cannot read the database");
   }
 
-  Result<std::unique_ptr<db::Migrator>> migrator = runtime->NewMigrator();
+  Result<std::unique_ptr<migrate::Migrator>> migrator = runtime->NewMigrator();
   if (!migrator.ok()) return migrator.status();
-  Result<db::Migrator::VerifyReport> evidence = (*migrator)->Verify();
+  Result<migrate::Migrator::VerifyReport> evidence = (*migrator)->Verify();
   if (!evidence.ok()) return evidence.status();
   report.evidence_of = evidence->against;
   if (evidence->against.empty()) report.notes.push_back("no migration has recorded evidence yet");
@@ -173,7 +173,7 @@ Result<IntegrityReport> CheckIntegrity(Runtime* runtime, bool deep) {
     report.notes.push_back(std::to_string(syncs_since) + " sync(s) wrote since " + evidence->against +
                            " was applied: protected columns compared for presence and type only");
   }
-  for (const db::FingerprintDifference& d : evidence->differences) {
+  for (const migrate::FingerprintDifference& d : evidence->differences) {
     if (syncs_since > 0 && !d.structural()) continue;
     report.problems.push_back("protected data differs from the evidence of " + evidence->against + ": " + d.text);
   }

@@ -1,7 +1,7 @@
 #include "engine/app/runtime.h"
 
 #include "engine/common/paths.h"
-#include "engine/db/migrations.h"
+#include "engine/migrate/migrations.h"
 
 namespace tether::app {
 
@@ -20,12 +20,12 @@ Result<db::Database*> Runtime::database(bool require_migrated) {
     database_ = std::move(opened).value();
   }
   if (require_migrated && !migrations_checked_) {
-    Result<std::unique_ptr<db::Migrator>> migrator = NewMigrator();
+    Result<std::unique_ptr<migrate::Migrator>> migrator = NewMigrator();
     if (!migrator.ok()) return migrator.status();
-    Result<std::vector<db::MigrationState>> states = (*migrator)->Status();
+    Result<std::vector<migrate::MigrationState>> states = (*migrator)->Status();
     if (!states.ok()) return states.status();
     int pending = 0;
-    for (const db::MigrationState& state : *states) {
+    for (const migrate::MigrationState& state : *states) {
       if (!state.applied) ++pending;
       if (state.changed) {
         return Status::DataLoss("migration " + state.migration.name +
@@ -41,7 +41,7 @@ Result<db::Database*> Runtime::database(bool require_migrated) {
   return database_.get();
 }
 
-Result<std::unique_ptr<db::Migrator>> Runtime::NewMigrator(const std::vector<std::filesystem::path>& extra_roots) {
+Result<std::unique_ptr<migrate::Migrator>> Runtime::NewMigrator(const std::vector<std::filesystem::path>& extra_roots) {
   Result<db::Database*> db = database(/*require_migrated=*/false);
   if (!db.ok()) return db.status();
   std::vector<std::filesystem::path> roots = {MigrationsRoot()};
@@ -52,11 +52,11 @@ Result<std::unique_ptr<db::Migrator>> Runtime::NewMigrator(const std::vector<std
       return Status::InvalidArgument("migrations folder " + root.string() + " does not exist");
     }
   }
-  Result<std::vector<db::Migration>> migrations = db::LoadMigrations(roots, (*db)->dialect());
+  Result<std::vector<migrate::Migration>> migrations = migrate::LoadMigrations(roots, (*db)->dialect());
   if (!migrations.ok()) return migrations.status();
-  Result<std::vector<db::ProtectedColumn>> protected_columns = db::LoadProtectedColumns(roots);
+  Result<std::vector<migrate::ProtectedColumn>> protected_columns = migrate::LoadProtectedColumns(roots);
   if (!protected_columns.ok()) return protected_columns.status();
-  return std::make_unique<db::Migrator>(*db, std::move(migrations).value(), std::move(protected_columns).value());
+  return std::make_unique<migrate::Migrator>(*db, std::move(migrations).value(), std::move(protected_columns).value());
 }
 
 plugin_host::PluginHost& Runtime::plugins() {

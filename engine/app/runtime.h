@@ -13,7 +13,7 @@
 
 #include "engine/config/config.h"
 #include "engine/db/database.h"
-#include "engine/db/migrations.h"
+#include "engine/migrate/migrations.h"
 #include "engine/plugin_host/plugin_host.h"
 #include "tether/status.h"
 
@@ -40,7 +40,7 @@ class Runtime {
   // A migrator for the shipped migrations plus `extra_roots` (folders laid
   // out like migrations/: one folder per dialect, protected.json beside
   // them), on this runtime's database.
-  Result<std::unique_ptr<db::Migrator>> NewMigrator(const std::vector<std::filesystem::path>& extra_roots = {});
+  Result<std::unique_ptr<migrate::Migrator>> NewMigrator(const std::vector<std::filesystem::path>& extra_roots = {});
 
  private:
   explicit Runtime(config::Config config) : config_(std::move(config)) {}

@@ -10,7 +10,7 @@
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
 #include "engine/cli/json_out.h"
-#include "engine/db/migrations.h"
+#include "engine/migrate/migrations.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/stored_cursor.h"
 
@@ -64,7 +64,7 @@ int RunInit(const Invocation& inv, const InitOptions& options) {
   }
   Result<std::unique_ptr<app::Runtime>> runtime = app::Runtime::Load(path);
   if (!runtime.ok()) return ReportError(runtime.status());
-  Result<std::unique_ptr<db::Migrator>> migrator = (*runtime)->NewMigrator();
+  Result<std::unique_ptr<migrate::Migrator>> migrator = (*runtime)->NewMigrator();
   if (!migrator.ok()) return ReportError(migrator.status());
   Result<std::vector<std::string>> applied = (*migrator)->Apply();
   if (!applied.ok()) return ReportError(applied.status());

@@ -10,12 +10,12 @@ namespace {
 
 Result<std::unique_ptr<app::Runtime>> LoadForMigrations(const Invocation& inv) { return LoadRuntime(inv); }
 
-Result<std::unique_ptr<db::Migrator>> MigratorFor(app::Runtime* runtime, const MigrateOptions& options) {
+Result<std::unique_ptr<migrate::Migrator>> MigratorFor(app::Runtime* runtime, const MigrateOptions& options) {
   std::vector<std::filesystem::path> roots(options.dirs.begin(), options.dirs.end());
   return runtime->NewMigrator(roots);
 }
 
-std::string StateName(const db::MigrationState& s) {
+std::string StateName(const migrate::MigrationState& s) {
   if (s.changed) return "changed";
   if (s.applied && s.migration.file.empty()) return "missing_file";
   return s.applied ? "applied" : "pending";
@@ -33,18 +33,18 @@ std::string Summary(const std::string& statement) {
 int RunMigrateStatus(const Invocation& inv, const MigrateOptions& options) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
   if (!runtime.ok()) return ReportError(runtime.status());
-  Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
+  Result<std::unique_ptr<migrate::Migrator>> migrator = MigratorFor(runtime->get(), options);
   if (!migrator.ok()) return ReportError(migrator.status());
-  Result<std::vector<db::MigrationState>> states = (*migrator)->Status();
+  Result<std::vector<migrate::MigrationState>> states = (*migrator)->Status();
   if (!states.ok()) return ReportError(states.status());
   bool problem = false;
-  for (const db::MigrationState& s : *states) {
+  for (const migrate::MigrationState& s : *states) {
     if (s.changed || (s.applied && s.migration.file.empty())) problem = true;
   }
   if (inv.json) {
     JsonOut out;
     out.Begin().BeginArray("migrations");
-    for (const db::MigrationState& s : *states) {
+    for (const migrate::MigrationState& s : *states) {
       out.writer().StartObject();
       out.Str("version", s.migration.version).Str("name", s.migration.name).Str("state", StateName(s))
           .StrOrNull("applied_at", s.applied_at).StrOrNull("checksum", s.migration.checksum);
@@ -54,7 +54,7 @@ int RunMigrateStatus(const Invocation& inv, const MigrateOptions& options) {
     return problem ? kExitFailed : kExitOk;
   }
   std::printf("%-8s %-40s %-12s %s\n", "VERSION", "NAME", "STATE", "APPLIED AT");
-  for (const db::MigrationState& s : *states) {
+  for (const migrate::MigrationState& s : *states) {
     std::printf("%-8s %-40s %-12s %s\n", s.migration.version.c_str(), s.migration.name.c_str(),
                 StateName(s).c_str(), s.applied_at.c_str());
   }
@@ -64,29 +64,29 @@ int RunMigrateStatus(const Invocation& inv, const MigrateOptions& options) {
 int RunMigratePlan(const Invocation& inv, const MigrateOptions& options) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
   if (!runtime.ok()) return ReportError(runtime.status());
-  Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
+  Result<std::unique_ptr<migrate::Migrator>> migrator = MigratorFor(runtime->get(), options);
   if (!migrator.ok()) return ReportError(migrator.status());
-  Result<std::vector<db::Migrator::PlannedMigration>> plan = (*migrator)->Plan();
+  Result<std::vector<migrate::Migrator::PlannedMigration>> plan = (*migrator)->Plan();
   if (!plan.ok()) return ReportError(plan.status());
   bool refused = false;
-  for (const db::Migrator::PlannedMigration& p : *plan) refused = refused || p.classification.refused;
+  for (const migrate::Migrator::PlannedMigration& p : *plan) refused = refused || p.classification.refused;
 
   if (inv.json) {
     JsonOut out;
     out.Begin().Bool("refused", refused).BeginArray("pending");
-    for (const db::Migrator::PlannedMigration& p : *plan) {
+    for (const migrate::Migrator::PlannedMigration& p : *plan) {
       out.writer().StartObject();
       out.Str("name", p.migration.name).Str("file", p.migration.file.string()).Bool("no_transaction", p.no_transaction)
           .Bool("refused", p.classification.refused).BeginArray("statements");
-      for (const db::SqlStatement& st : p.statements) {
+      for (const migrate::SqlStatement& st : p.statements) {
         out.writer().StartObject();
         out.Int("line", st.line).Str("sql", st.text);
         out.writer().EndObject();
       }
       out.EndArray().BeginArray("findings");
-      for (const db::MigrationFinding& f : p.classification.findings) {
+      for (const migrate::MigrationFinding& f : p.classification.findings) {
         out.writer().StartObject();
-        out.Str("rule", std::string(db::MigrationRuleId(f.rule))).Str("severity", std::string(db::FindingSeverityName(f.severity)))
+        out.Str("rule", std::string(migrate::MigrationRuleId(f.rule))).Str("severity", std::string(migrate::FindingSeverityName(f.severity)))
             .Str("object", f.object).Int("line", f.line).Bool("acknowledged", f.acknowledged).Str("message", f.message);
         out.writer().EndObject();
       }
@@ -97,16 +97,16 @@ int RunMigratePlan(const Invocation& inv, const MigrateOptions& options) {
     return refused ? kExitFailed : kExitOk;
   }
   if (plan->empty()) std::printf("nothing to apply: the database is up to date\n");
-  for (const db::Migrator::PlannedMigration& p : *plan) {
+  for (const migrate::Migrator::PlannedMigration& p : *plan) {
     std::printf("%s %s (%zu statements, %s)\n", p.classification.refused ? "REFUSED" : "would apply",
                 p.migration.name.c_str(), p.statements.size(),
                 p.no_transaction ? "no transaction: statement by statement" : "one transaction");
-    for (const db::SqlStatement& st : p.statements) {
+    for (const migrate::SqlStatement& st : p.statements) {
       std::printf("  line %d: %s\n", st.line, Summary(st.text).c_str());
     }
-    for (const db::MigrationFinding& f : p.classification.findings) {
+    for (const migrate::MigrationFinding& f : p.classification.findings) {
       const char* mark = f.acknowledged                                   ? "acknowledged"
-                         : f.severity == db::FindingSeverity::kRefused ? "REFUSED"
+                         : f.severity == migrate::FindingSeverity::kRefused ? "REFUSED"
                                                                        : "warning";
       std::printf("  %s: %s\n", mark, f.message.c_str());
     }
@@ -118,7 +118,7 @@ int RunMigrateApply(const Invocation& inv, const MigrateOptions& options) {
   if (options.dry_run) return RunMigratePlan(inv, options);
   Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
   if (!runtime.ok()) return ReportError(runtime.status());
-  Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
+  Result<std::unique_ptr<migrate::Migrator>> migrator = MigratorFor(runtime->get(), options);
   if (!migrator.ok()) return ReportError(migrator.status());
   Result<std::vector<std::string>> applied = (*migrator)->Apply();
   for (const std::string& warning : (*migrator)->warnings()) std::fprintf(stderr, "tether: warning: %s\n", ShownMessage(warning).c_str());
@@ -142,22 +142,22 @@ int RunMigrateApply(const Invocation& inv, const MigrateOptions& options) {
 int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
   if (!runtime.ok()) return ReportError(runtime.status());
-  Result<std::unique_ptr<db::Migrator>> migrator = MigratorFor(runtime->get(), options);
+  Result<std::unique_ptr<migrate::Migrator>> migrator = MigratorFor(runtime->get(), options);
   if (!migrator.ok()) return ReportError(migrator.status());
-  Result<db::Migrator::VerifyReport> report = (*migrator)->Verify();
+  Result<migrate::Migrator::VerifyReport> report = (*migrator)->Verify();
   if (!report.ok()) return ReportError(report.status());
   if (inv.json) {
     JsonOut out;
     out.Begin().StrOrNull("against", report->against).Bool("ok", report->differences.empty());
     out.BeginArray("columns");
-    for (const db::ColumnFingerprint& f : report->now) {
+    for (const migrate::ColumnFingerprint& f : report->now) {
       out.writer().StartObject();
       out.Str("column", f.Name()).Bool("exists", f.exists).Int("rows", f.rows).Int("non_null", f.non_null)
           .Str("type", f.declared_type).Str("sha256", f.values_sha256);
       out.writer().EndObject();
     }
     out.EndArray().BeginArray("differences");
-    for (const db::FingerprintDifference& d : report->differences) out.writer().String(d.text.c_str());
+    for (const migrate::FingerprintDifference& d : report->differences) out.writer().String(d.text.c_str());
     out.EndArray().End().Print();
   } else {
     if (report->against.empty()) {
@@ -165,13 +165,13 @@ int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
     } else {
       std::printf("protected columns against the evidence of %s:\n", report->against.c_str());
     }
-    for (const db::ColumnFingerprint& f : report->now) {
+    for (const migrate::ColumnFingerprint& f : report->now) {
       std::printf("  %-36s %s\n", f.Name().c_str(),
                   f.exists ? (std::to_string(f.rows) + " rows, " + std::to_string(f.non_null) + " non-null, " +
                               f.declared_type).c_str()
                            : "absent");
     }
-    for (const db::FingerprintDifference& d : report->differences) std::printf("DIFFERENT: %s\n", d.text.c_str());
+    for (const migrate::FingerprintDifference& d : report->differences) std::printf("DIFFERENT: %s\n", d.text.c_str());
     if (!report->against.empty() && report->differences.empty()) std::printf("ok: all protected data matches\n");
   }
   return report->differences.empty() ? kExitOk : kExitFailed;

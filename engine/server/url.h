@@ -1,5 +1,5 @@
 // Parsing of query strings (application/x-www-form-urlencoded, as browsers
-// and curl send them). Percent-encoding itself: engine/common/percent_encoding.h.
+// and curl send them). Percent-encoding itself: shared/percent_encoding.h.
 //
 // Thread safety: pure functions.
 #ifndef TETHER_ENGINE_SERVER_URL_H_

@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "engine/db/database.h"
-#include "engine/db/migrations.h"
+#include "engine/migrate/migrations.h"
 #include "engine/db/project_store.h"
 #include "engine/webhooks/github_webhook.h"
 #include "fuzz_check.h"
@@ -51,10 +51,10 @@ struct Fixture {
     SETUP_CHECK(opened);
     db = std::move(*opened);
     FUZZ_CHECK(db->Execute("PRAGMA synchronous=OFF", "fuzz").ok());
-    auto migrations = tether::db::LoadMigrations({std::filesystem::path(TETHER_SOURCE_DIR) / "migrations"},
+    auto migrations = tether::migrate::LoadMigrations({std::filesystem::path(TETHER_SOURCE_DIR) / "migrations"},
                                                  tether::db::Dialect::kSqlite);
     SETUP_CHECK(migrations);
-    tether::db::Migrator migrator(db.get(), *migrations);
+    tether::migrate::Migrator migrator(db.get(), *migrations);
     SETUP_CHECK(migrator.Apply());
     tether::db::ProjectStore projects(db.get());
     const char* rows[][3] = {{"hello", "Codertocat/Hello-World", "master"},

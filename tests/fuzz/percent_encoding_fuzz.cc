@@ -1,4 +1,4 @@
-// engine/common/percent_encoding: PercentDecode on anything, and
+// shared/percent_encoding: PercentDecode on anything, and
 // PercentEncode/PercentDecode round trips (but a decoded NUL is refused).
 #include "shared/percent_encoding.h"
 #include "fuzz_check.h"

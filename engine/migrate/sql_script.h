@@ -14,8 +14,8 @@
 // Ownership: results own their strings; nothing refers back into the input.
 // Errors: malformed input (anything unterminated) is an InvalidArgument
 // Status; no function here throws except std::bad_alloc.
-#ifndef TETHER_ENGINE_DB_SQL_SCRIPT_H_
-#define TETHER_ENGINE_DB_SQL_SCRIPT_H_
+#ifndef TETHER_ENGINE_MIGRATE_SQL_SCRIPT_H_
+#define TETHER_ENGINE_MIGRATE_SQL_SCRIPT_H_
 
 #include <string>
 #include <string_view>
@@ -23,7 +23,7 @@
 
 #include "tether/status.h"
 
-namespace tether::db {
+namespace tether::migrate {
 
 // The SQL dialect decides the lexical rules:
 //   both:      '...' strings ('' escapes), "..." identifiers ("" escapes),
@@ -107,6 +107,6 @@ struct SqlToken {
 tether::Result<std::vector<SqlToken>> TokenizeSql(std::string_view statement,
                                                   SqlDialect dialect);
 
-}  // namespace tether::db
+}  // namespace tether::migrate
 
-#endif  // TETHER_ENGINE_DB_SQL_SCRIPT_H_
+#endif  // TETHER_ENGINE_MIGRATE_SQL_SCRIPT_H_

@@ -1,4 +1,4 @@
-#include "engine/db/migration_classifier.h"
+#include "engine/migrate/migration_classifier.h"
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -9,22 +9,22 @@
 namespace {
 
 using tether::StatusCode;
-using tether::db::ClassifyMigration;
-using tether::db::ClassifyMigrationSql;
-using tether::db::FindingSeverity;
-using tether::db::FindingSeverityName;
-using tether::db::MigrationClassification;
-using tether::db::MigrationFacts;
-using tether::db::MigrationFinding;
-using tether::db::MigrationRule;
-using tether::db::MigrationRuleId;
-using tether::db::ParseAcknowledgeableRule;
-using tether::db::RefusalStatus;
-using tether::db::SplitSqlScript;
-using tether::db::SqlDialect;
-using tether::db::SqlScript;
-using tether::db::SqlStatement;
-using tether::db::TableRef;
+using tether::migrate::ClassifyMigration;
+using tether::migrate::ClassifyMigrationSql;
+using tether::migrate::FindingSeverity;
+using tether::migrate::FindingSeverityName;
+using tether::migrate::MigrationClassification;
+using tether::migrate::MigrationFacts;
+using tether::migrate::MigrationFinding;
+using tether::migrate::MigrationRule;
+using tether::migrate::MigrationRuleId;
+using tether::migrate::ParseAcknowledgeableRule;
+using tether::migrate::RefusalStatus;
+using tether::migrate::SplitSqlScript;
+using tether::migrate::SqlDialect;
+using tether::migrate::SqlScript;
+using tether::migrate::SqlStatement;
+using tether::migrate::TableRef;
 
 using Strings = std::vector<std::string>;
 

@@ -12,8 +12,8 @@
 // Thread safety: pure functions over a Database used by one thread.
 // Errors: InvalidArgument for a malformed protected.json (naming file and
 // entry), Internal/Unavailable for database failures.
-#ifndef TETHER_ENGINE_DB_PROTECTED_COLUMNS_H_
-#define TETHER_ENGINE_DB_PROTECTED_COLUMNS_H_
+#ifndef TETHER_ENGINE_MIGRATE_PROTECTED_COLUMNS_H_
+#define TETHER_ENGINE_MIGRATE_PROTECTED_COLUMNS_H_
 
 #include <cstdint>
 #include <filesystem>
@@ -23,7 +23,7 @@
 #include "engine/db/database.h"
 #include "tether/status.h"
 
-namespace tether::db {
+namespace tether::migrate {
 
 struct ProtectedColumn {
   std::string table;
@@ -46,8 +46,8 @@ struct ColumnFingerprint {
 Result<std::vector<ProtectedColumn>> LoadProtectedColumns(const std::vector<std::filesystem::path>& roots);
 
 // Fingerprints `column` as it is now, in the current transaction if any.
-Result<ColumnFingerprint> Fingerprint(Database* db, const ProtectedColumn& column);
-Result<std::vector<ColumnFingerprint>> FingerprintAll(Database* db, const std::vector<ProtectedColumn>& columns);
+Result<ColumnFingerprint> Fingerprint(db::Database* db, const ProtectedColumn& column);
+Result<std::vector<ColumnFingerprint>> FingerprintAll(db::Database* db, const std::vector<ProtectedColumn>& columns);
 
 struct FingerprintDifference {
   enum class Kind { kGone, kType, kRows, kNonNull, kValues };
@@ -66,6 +66,6 @@ std::vector<FingerprintDifference> Compare(const ColumnFingerprint& before, cons
 std::string FingerprintsToJson(const std::vector<ColumnFingerprint>& fingerprints);
 Result<std::vector<ColumnFingerprint>> FingerprintsFromJson(const std::string& json);
 
-}  // namespace tether::db
+}  // namespace tether::migrate
 
-#endif  // TETHER_ENGINE_DB_PROTECTED_COLUMNS_H_
+#endif  // TETHER_ENGINE_MIGRATE_PROTECTED_COLUMNS_H_

@@ -1,4 +1,4 @@
-#include "engine/db/migrations.h"
+#include "engine/migrate/migrations.h"
 
 #include <algorithm>
 #include <chrono>
@@ -15,9 +15,16 @@
 #include "shared/clock.h"
 #include "engine/common/sha256.h"
 #include "shared/row_values.h"
-#include "engine/db/sql_script.h"
+#include "engine/migrate/sql_script.h"
 
-namespace tether::db {
+namespace tether::migrate {
+
+using db::Database;
+using db::Dialect;
+using db::DialectName;
+using db::RowInt;
+using db::StatusFromCurrentException;
+
 namespace {
 
 SqlDialect ToSqlDialect(Dialect dialect) {
@@ -584,9 +591,9 @@ tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now)
   return status.ok() ? restored : status;
 }
 
-}  // namespace tether::db
+}  // namespace tether::migrate
 
-namespace tether::db {
+namespace tether::migrate {
 
 tether::Status Migrator::ApplyWithoutTransaction(const Migration& migration, const SqlScript& script,
                                                  bool* applied_now) {
@@ -663,4 +670,4 @@ tether::Status Migrator::ApplyWithoutTransaction(const Migration& migration, con
   });
 }
 
-}  // namespace tether::db
+}  // namespace tether::migrate

@@ -103,8 +103,8 @@
 // line. A migration that is refused is not an error of these functions: it
 // is a result with refused == true (RefusalStatus turns it into a Status).
 // Nothing here throws except std::bad_alloc and what the callbacks throw.
-#ifndef TETHER_ENGINE_DB_MIGRATION_CLASSIFIER_H_
-#define TETHER_ENGINE_DB_MIGRATION_CLASSIFIER_H_
+#ifndef TETHER_ENGINE_MIGRATE_MIGRATION_CLASSIFIER_H_
+#define TETHER_ENGINE_MIGRATE_MIGRATION_CLASSIFIER_H_
 
 #include <functional>
 #include <optional>
@@ -112,10 +112,10 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/db/sql_script.h"
+#include "engine/migrate/sql_script.h"
 #include "tether/status.h"
 
-namespace tether::db {
+namespace tether::migrate {
 
 enum class FindingSeverity {
   kRefused,  // the file does not run unless the finding is acknowledged
@@ -242,6 +242,6 @@ tether::Result<MigrationClassification> ClassifyMigrationSql(std::string_view sq
 tether::Status RefusalStatus(const MigrationClassification& classification,
                              const std::string& file_name);
 
-}  // namespace tether::db
+}  // namespace tether::migrate
 
-#endif  // TETHER_ENGINE_DB_MIGRATION_CLASSIFIER_H_
+#endif  // TETHER_ENGINE_MIGRATE_MIGRATION_CLASSIFIER_H_

@@ -1,4 +1,4 @@
-#include "engine/db/sql_script.h"
+#include "engine/migrate/sql_script.h"
 
 #include <filesystem>
 #include <fstream>
@@ -11,11 +11,11 @@
 namespace {
 
 using tether::StatusCode;
-using tether::db::SplitSqlScript;
-using tether::db::SqlDialect;
-using tether::db::SqlScript;
-using tether::db::SqlToken;
-using tether::db::TokenizeSql;
+using tether::migrate::SplitSqlScript;
+using tether::migrate::SqlDialect;
+using tether::migrate::SqlScript;
+using tether::migrate::SqlToken;
+using tether::migrate::TokenizeSql;
 
 SqlScript MustSplit(const std::string& sql, SqlDialect dialect) {
   auto result = SplitSqlScript(sql, dialect, "test.sql");

@@ -1,11 +1,11 @@
-#include "engine/db/sql_script.h"
+#include "engine/migrate/sql_script.h"
 
 #include <array>
 #include <cstddef>
 #include <string>
 #include <utility>
 
-namespace tether::db {
+namespace tether::migrate {
 namespace {
 
 // ---------------------------------------------------------------------------
@@ -610,4 +610,4 @@ tether::Result<std::vector<SqlToken>> TokenizeSql(std::string_view statement,
   return tokens;
 }
 
-}  // namespace tether::db
+}  // namespace tether::migrate

@@ -1,4 +1,4 @@
-#include "engine/db/protected_columns.h"
+#include "engine/migrate/protected_columns.h"
 
 #include <algorithm>
 #include <cctype>
@@ -17,7 +17,13 @@
 #include "shared/row_values.h"
 #include "tether/json_depth.h"
 
-namespace tether::db {
+namespace tether::migrate {
+
+using db::Database;
+using db::Dialect;
+using db::RowInt;
+using db::StatusFromCurrentException;
+
 namespace {
 
 // Identifiers are checked against this before they go into SQL text.
@@ -233,4 +239,4 @@ Result<std::vector<ColumnFingerprint>> FingerprintsFromJson(const std::string& j
   return out;
 }
 
-}  // namespace tether::db
+}  // namespace tether::migrate

@@ -13,8 +13,8 @@
 // Errors: InvalidArgument for a badly named or unparsable file (naming it and
 // the line), DataLoss for an applied file that changed or disappeared,
 // Internal for a statement the database refused (naming file and line).
-#ifndef TETHER_ENGINE_DB_MIGRATIONS_H_
-#define TETHER_ENGINE_DB_MIGRATIONS_H_
+#ifndef TETHER_ENGINE_MIGRATE_MIGRATIONS_H_
+#define TETHER_ENGINE_MIGRATE_MIGRATIONS_H_
 
 #include <cstdint>
 #include <filesystem>
@@ -22,12 +22,12 @@
 #include <vector>
 
 #include "engine/db/database.h"
-#include "engine/db/migration_classifier.h"
-#include "engine/db/protected_columns.h"
-#include "engine/db/sql_script.h"
+#include "engine/migrate/migration_classifier.h"
+#include "engine/migrate/protected_columns.h"
+#include "engine/migrate/sql_script.h"
 #include "tether/status.h"
 
-namespace tether::db {
+namespace tether::migrate {
 
 struct Migration {
   std::string version;      // "0001": digits, compared numerically
@@ -48,7 +48,7 @@ struct MigrationState {
 // one folder per dialect: sqlite/, postgres/). Roots without that folder are
 // skipped. Versions must be unique across roots.
 Result<std::vector<Migration>> LoadMigrations(const std::vector<std::filesystem::path>& roots,
-                                              Dialect dialect);
+                                              db::Dialect dialect);
 
 class Migrator {
  public:
@@ -56,7 +56,7 @@ class Migrator {
   // `protected_columns` (see protected_columns.h): a change to them that the
   // file does not acknowledge with `-- tether:allow protected-change
   // table.column` rolls it back with DataLoss.
-  Migrator(Database* db, std::vector<Migration> migrations, std::vector<ProtectedColumn> protected_columns = {});
+  Migrator(db::Database* db, std::vector<Migration> migrations, std::vector<ProtectedColumn> protected_columns = {});
 
   // Every known migration with its state, plus applied versions whose file
   // is gone (reported as DataLoss by Apply).
@@ -102,12 +102,12 @@ class Migrator {
   // recorded once it ran, so that a stopped run resumes at the next one.
   tether::Status ApplyWithoutTransaction(const Migration& migration, const SqlScript& script, bool* applied_now);
 
-  Database* db_;
+  db::Database* db_;
   std::vector<Migration> migrations_;
   std::vector<ProtectedColumn> protected_columns_;
   std::vector<std::string> warnings_;
 };
 
-}  // namespace tether::db
+}  // namespace tether::migrate
 
-#endif  // TETHER_ENGINE_DB_MIGRATIONS_H_
+#endif  // TETHER_ENGINE_MIGRATE_MIGRATIONS_H_

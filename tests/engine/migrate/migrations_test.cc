@@ -8,15 +8,15 @@
 #include <soci/soci.h>
 
 #include "engine/db/database.h"
-#include "engine/db/migrations.h"
+#include "engine/migrate/migrations.h"
 #include "support/git_repo.h"
 #include "support/test_database.h"
 
 namespace fs = std::filesystem;
 using tether::db::Database;
 using tether::db::Dialect;
-using tether::db::LoadMigrations;
-using tether::db::Migrator;
+using tether::migrate::LoadMigrations;
+using tether::migrate::Migrator;
 using tether::testing::TempDir;
 using tether::testing::TestDatabase;
 using tether::testing::TestingPostgres;
