@@ -15,7 +15,7 @@ namespace {
 
 namespace dll = boost::dll;
 
-// Libraries are never unloaded (DESIGN.md): objects, vtables and static data
+// Libraries are never unloaded (ARCHITECTURE.md, "The plugin boundary"): objects, vtables and static data
 // of a plugin must outlive every pointer the engine may still hold. The
 // handles live here until the process exits; the vector is leaked on purpose.
 void KeepLoadedForever(dll::shared_library library) {

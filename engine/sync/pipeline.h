@@ -1,4 +1,4 @@
-// SyncPipeline: one sync of one project, through the phases of DESIGN.md:
+// SyncPipeline: one sync of one project, through the phases of ARCHITECTURE.md ("The flow of one sync"):
 // claim (lease) -> discover -> resolve -> diff -> write -> analyze ->
 // finalize. Each phase is timed and emits events.
 //
