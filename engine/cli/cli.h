@@ -10,6 +10,10 @@
 #include "engine/app/runtime.h"
 #include "tether/status.h"
 
+namespace tether {
+class JsonWriter;
+}  // namespace tether
+
 namespace tether::cli {
 
 // Documented in the README; scripts depend on them.
@@ -33,6 +37,9 @@ Result<std::string> TenantOf(const Invocation& inv, db::Database* db);
 // Prints "tether: error: ..." to stderr and returns the exit code that fits
 // the status (kExitUsage for bad input, kExitFailed otherwise).
 int ReportError(const Status& status);
+
+// Prints a finished --json document on stdout.
+void PrintJson(const JsonWriter& json);
 
 // Loads the runtime from the invocation's config, or reports why not.
 Result<std::unique_ptr<app::Runtime>> LoadRuntime(const Invocation& inv);

@@ -9,7 +9,7 @@
 #include "engine/auth/tenant_session.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
-#include "engine/cli/json_out.h"
+#include "engine/common/json_writer.h"
 #include "engine/migrate/migrations.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/stored_cursor.h"
@@ -28,6 +28,8 @@ int ReportError(const Status& status) {
       return kExitFailed;
   }
 }
+
+void PrintJson(const JsonWriter& json) { std::printf("%s\n", json.Text().c_str()); }
 
 Result<std::unique_ptr<app::Runtime>> LoadRuntime(const Invocation& inv) {
   std::filesystem::path path = config::ResolveConfigPath(inv.config_flag);
@@ -69,11 +71,11 @@ int RunInit(const Invocation& inv, const InitOptions& options) {
   Result<std::vector<std::string>> applied = (*migrator)->Apply();
   if (!applied.ok()) return ReportError(applied.status());
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().Str("config", path.string()).Str("database", db::RedactUrl((*runtime)->config().database_url));
     out.BeginArray("migrations_applied");
     for (const std::string& name : *applied) out.writer().String(name.c_str());
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
   } else {
     std::printf("wrote %s\n", path.string().c_str());
     std::printf("database %s: %zu migration(s) applied\n",
@@ -88,7 +90,7 @@ int RunPluginsList(const Invocation& inv, bool check) {
   if (!runtime.ok()) return ReportError(runtime.status());
   const plugin_host::PluginHost& host = (*runtime)->plugins();
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().Str("host_abi", plugin_host::PluginHost::HostAbi()).BeginArray("plugins");
     for (const plugin_host::PluginRecord& p : host.plugins()) {
       out.writer().StartObject();
@@ -98,7 +100,7 @@ int RunPluginsList(const Invocation& inv, bool check) {
           .Str("description", p.description);
       out.writer().EndObject();
     }
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
   } else {
     std::printf("%-16s %-9s %-8s %-5s %-7s %s\n", "NAME", "KIND", "VERSION", "ABI", "STATE", "FILE");
     for (const plugin_host::PluginRecord& p : host.plugins()) {
@@ -134,7 +136,7 @@ int RunStatus(const Invocation& inv) {
     cursors.push_back(cursor.ok() ? *cursor : std::string());
   }
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().BeginArray("projects");
     for (size_t i = 0; i < projects->size(); ++i) {
       const db::Project& p = (*projects)[i];
@@ -144,7 +146,7 @@ int RunStatus(const Invocation& inv) {
           .StrOrNull("last_synced_at", p.last_synced_at).StrOrNull("last_error", p.last_error);
       out.writer().EndObject();
     }
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
     return kExitOk;
   }
   if (projects->empty()) {
@@ -170,7 +172,7 @@ int RunVerify(const Invocation& inv, bool deep) {
   Result<app::IntegrityReport> report = app::CheckIntegrity(runtime->get(), deep);
   if (!report.ok()) return ReportError(report.status());
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().Bool("ok", report->problems.empty()).StrOrNull("evidence_of", report->evidence_of);
     out.BeginObject("table_rows");
     for (const auto& [table, rows] : report->table_rows) out.Int(table.c_str(), rows);
@@ -178,7 +180,7 @@ int RunVerify(const Invocation& inv, bool deep) {
     for (const std::string& p : report->problems) out.writer().String(p.c_str());
     out.EndArray().BeginArray("notes");
     for (const std::string& n : report->notes) out.writer().String(n.c_str());
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
   } else {
     for (const auto& [table, rows] : report->table_rows) {
       std::printf("%-20s %lld rows\n", table.c_str(), static_cast<long long>(rows));
@@ -196,10 +198,10 @@ int RunBackfill(const Invocation& inv) {
   Result<std::vector<std::string>> changes = app::Backfill(runtime->get());
   if (!changes.ok()) return ReportError(changes.status());
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().BeginArray("changes");
     for (const std::string& c : *changes) out.writer().String(c.c_str());
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
   } else if (changes->empty()) {
     std::printf("nothing to backfill\n");
   } else {

@@ -3,7 +3,7 @@
 
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
-#include "engine/cli/json_out.h"
+#include "engine/common/json_writer.h"
 
 namespace tether::cli {
 namespace {
@@ -42,7 +42,7 @@ int RunMigrateStatus(const Invocation& inv, const MigrateOptions& options) {
     if (s.changed || (s.applied && s.migration.file.empty())) problem = true;
   }
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().BeginArray("migrations");
     for (const migrate::MigrationState& s : *states) {
       out.writer().StartObject();
@@ -50,7 +50,7 @@ int RunMigrateStatus(const Invocation& inv, const MigrateOptions& options) {
           .StrOrNull("applied_at", s.applied_at).StrOrNull("checksum", s.migration.checksum);
       out.writer().EndObject();
     }
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
     return problem ? kExitFailed : kExitOk;
   }
   std::printf("%-8s %-40s %-12s %s\n", "VERSION", "NAME", "STATE", "APPLIED AT");
@@ -72,7 +72,7 @@ int RunMigratePlan(const Invocation& inv, const MigrateOptions& options) {
   for (const migrate::Migrator::PlannedMigration& p : *plan) refused = refused || p.classification.refused;
 
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().Bool("refused", refused).BeginArray("pending");
     for (const migrate::Migrator::PlannedMigration& p : *plan) {
       out.writer().StartObject();
@@ -93,7 +93,7 @@ int RunMigratePlan(const Invocation& inv, const MigrateOptions& options) {
       out.EndArray();
       out.writer().EndObject();
     }
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
     return refused ? kExitFailed : kExitOk;
   }
   if (plan->empty()) std::printf("nothing to apply: the database is up to date\n");
@@ -127,10 +127,10 @@ int RunMigrateApply(const Invocation& inv, const MigrateOptions& options) {
     return kExitFailed;
   }
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().BeginArray("applied");
     for (const std::string& name : *applied) out.writer().String(name.c_str());
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
   } else if (applied->empty()) {
     std::printf("nothing to apply: the database is up to date\n");
   } else {
@@ -147,7 +147,7 @@ int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
   Result<migrate::Migrator::VerifyReport> report = (*migrator)->Verify();
   if (!report.ok()) return ReportError(report.status());
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().StrOrNull("against", report->against).Bool("ok", report->differences.empty());
     out.BeginArray("columns");
     for (const migrate::ColumnFingerprint& f : report->now) {
@@ -158,7 +158,7 @@ int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
     }
     out.EndArray().BeginArray("differences");
     for (const migrate::FingerprintDifference& d : report->differences) out.writer().String(d.text.c_str());
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
   } else {
     if (report->against.empty()) {
       std::printf("no migration recorded evidence yet; protected columns now:\n");

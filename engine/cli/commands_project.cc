@@ -9,7 +9,7 @@
 #include "engine/app/project_service.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
-#include "engine/cli/json_out.h"
+#include "engine/common/json_writer.h"
 #include "engine/db/project_store.h"
 #include "engine/db/run_store.h"
 #include "engine/sync/stored_cursor.h"
@@ -53,7 +53,7 @@ std::string Cursor(const Session& s, const db::Project& p) {
   return cursor.ok() ? *cursor : std::string();
 }
 
-void WriteProject(const Session& s, JsonOut& out, const db::Project& p) {
+void WriteProject(const Session& s, JsonWriter& out, const db::Project& p) {
   app::WriteProjectMembers(out, p, Cursor(s, p));
 }
 
@@ -104,10 +104,10 @@ int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
     return ReportError(added.status());
   }
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin();
     WriteProject(*s, out, *added);
-    out.End().Print();
+    PrintJson(out.End());
   } else {
     std::printf("added project %s: %s, branch %s\n", added->name.c_str(), Shown(added->repo_url).c_str(),
                 Shown(added->branch).c_str());
@@ -130,14 +130,14 @@ int RunProjectList(const Invocation& inv) {
     *projects = std::move(of_tenant);
   }
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().BeginArray("projects");
     for (const db::Project& p : *projects) {
       out.writer().StartObject();
       WriteProject(*s, out, p);
       out.writer().EndObject();
     }
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
     return kExitOk;
   }
   std::printf("%-20s %-12s %-10s %-20s %-8s %s\n", "NAME", "TENANT", "PROVIDER", "BRANCH", "ENABLED", "REPOSITORY");
@@ -163,7 +163,7 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
     if (c.ok()) counts = *c;
   }
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin();
     WriteProject(*s, out, *project);
     out.BeginObject("documents").Int("count", counts.documents).Int("with_content", counts.with_content)
@@ -176,7 +176,7 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
           .StrOrNull("to_commit", r.to_commit).StrOrNull("error", r.error);
       out.writer().EndObject();
     }
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
     return kExitOk;
   }
   PrintProject(*s, *project);
@@ -205,7 +205,7 @@ int RunProjectRemove(const Invocation& inv, const std::string& name) {
   Status removed = Projects(*s).Remove(*project, "cli");
   if (!removed.ok()) return ReportError(removed);
   if (!inv.json) std::printf("removed project %s\n", name.c_str());
-  else JsonOut().Begin().Str("removed", name).End().Print();
+  else PrintJson(JsonWriter().Begin().Str("removed", name).End());
   return kExitOk;
 }
 
@@ -217,7 +217,7 @@ int RunProjectBranches(const Invocation& inv, const std::string& name) {
   Result<BranchList> branches = Projects(*s).Branches(*project);
   if (!branches.ok()) return ReportError(branches.status());
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().Str("selected", project->branch).Str("default", branches->default_branch).BeginArray("branches");
     for (const Branch& b : branches->branches) {
       out.writer().StartObject();
@@ -225,7 +225,7 @@ int RunProjectBranches(const Invocation& inv, const std::string& name) {
           .Bool("selected", b.name == project->branch);
       out.writer().EndObject();
     }
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
     return kExitOk;
   }
   for (const Branch& b : branches->branches) {
@@ -253,7 +253,7 @@ int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const
   update.branch = branch;
   Status set = UpdateProject(inv, name, update);
   if (!set.ok()) return ReportError(set);
-  if (inv.json) JsonOut().Begin().Str("project", name).Str("branch", branch).End().Print();
+  if (inv.json) PrintJson(JsonWriter().Begin().Str("project", name).Str("branch", branch).End());
   else std::printf("project %s now syncs branch %s\n", name.c_str(), Shown(branch).c_str());
   return kExitOk;
 }
@@ -263,7 +263,7 @@ int RunProjectEnable(const Invocation& inv, const std::string& name, bool enable
   update.sync_enabled = enabled;
   Status set = UpdateProject(inv, name, update);
   if (!set.ok()) return ReportError(set);
-  if (inv.json) JsonOut().Begin().Str("project", name).Bool("sync_enabled", enabled).End().Print();
+  if (inv.json) PrintJson(JsonWriter().Begin().Str("project", name).Bool("sync_enabled", enabled).End());
   else std::printf("project %s %s\n", name.c_str(), enabled ? "enabled" : "disabled");
   return kExitOk;
 }

@@ -10,7 +10,7 @@
 #include "engine/app/json_views.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
-#include "engine/cli/json_out.h"
+#include "engine/common/json_writer.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/pipeline.h"
 
@@ -58,7 +58,7 @@ class ProgressReporter {
   int last_decile_ = -1;
 };
 
-void WriteRun(JsonOut& out, const sync::SyncResult& r) {
+void WriteRun(JsonWriter& out, const sync::SyncResult& r) {
   const db::SyncRun& run = r.run;
   out.writer().StartObject();
   out.Str("project", r.project);
@@ -144,10 +144,10 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   if (!flushed.ok()) std::fprintf(stderr, "tether: warning: %s\n", ShownMessage(flushed.message()).c_str());
 
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().BeginArray("runs");
     for (const sync::SyncResult& r : results) WriteRun(out, r);
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
   }
   // A failed sync outweighs bad input, which outweighs a busy project.
   bool failed = false, usage = false, busy = false;

@@ -4,7 +4,7 @@
 #include "engine/auth/token_store.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
-#include "engine/cli/json_out.h"
+#include "engine/common/json_writer.h"
 
 namespace tether::cli {
 namespace {
@@ -32,9 +32,8 @@ int RunTokenCreate(const Invocation& inv, const TokenCreateOptions& options) {
     return ReportError(made.status());
   }
   if (inv.json) {
-    JsonOut out;
-    out.Begin().Int("id", made->token.id).Str("name", made->token.name).Str("tenant", made->token.tenant_id)
-        .Str("token", made->secret).End().Print();
+    PrintJson(JsonWriter().Begin().Int("id", made->token.id).Str("name", made->token.name)
+                  .Str("tenant", made->token.tenant_id).Str("token", made->secret).End());
     return kExitOk;
   }
   std::printf("%s\n", made->secret.c_str());
@@ -51,7 +50,7 @@ int RunTokenList(const Invocation& inv) {
   Result<std::vector<auth::ApiToken>> all = tokens.List();
   if (!all.ok()) return ReportError(all.status());
   if (inv.json) {
-    JsonOut out;
+    JsonWriter out;
     out.Begin().BeginArray("tokens");
     for (const auth::ApiToken& t : *all) {
       out.writer().StartObject();
@@ -59,7 +58,7 @@ int RunTokenList(const Invocation& inv) {
           .StrOrNull("revoked_at", t.revoked_at);
       out.writer().EndObject();
     }
-    out.EndArray().End().Print();
+    PrintJson(out.EndArray().End());
     return kExitOk;
   }
   std::printf("%-24s %-16s %-26s %s\n", "NAME", "TENANT", "CREATED", "REVOKED");
@@ -77,7 +76,7 @@ int RunTokenRevoke(const Invocation& inv, const std::string& name) {
   auth::TokenStore tokens(*db);
   Status revoked = tokens.Revoke(name);
   if (!revoked.ok()) return ReportError(revoked);
-  if (inv.json) JsonOut().Begin().Str("revoked", name).End().Print();
+  if (inv.json) PrintJson(JsonWriter().Begin().Str("revoked", name).End());
   else std::printf("revoked token %s\n", name.c_str());
   return kExitOk;
 }

@@ -12,11 +12,9 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/prettywriter.h>
 #include <rapidjson/schema.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
+#include "engine/common/json_writer.h"
 #include "engine/config/env_expand.h"
 #include "engine/config/json_checks.h"
 #include "engine/config/json_pointer.h"
@@ -128,10 +126,9 @@ std::string StringMember(const rapidjson::Value& object, const char* name,
 }
 
 std::string ToCompactJson(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
+  CompactJsonWriter json;
+  value.Accept(json.writer());
+  return json.Text();
 }
 
 PluginConfig ReadPlugin(const rapidjson::Value& object) {
@@ -390,38 +387,20 @@ Result<Config> ParseConfig(const std::string& text, const std::string& source_na
 
 std::string StarterConfig(const std::string& database_url) {
   const Defaults defaults;
-  rapidjson::StringBuffer buffer;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
-  writer.SetIndent(' ', 2);
-  writer.StartObject();
-  writer.Key("database");
-  writer.String(database_url.data(), static_cast<rapidjson::SizeType>(database_url.size()));
-  writer.Key("plugins");
-  writer.StartArray();
+  JsonWriter json;
+  json.Begin().Str("database", database_url).BeginArray("plugins");
   const std::pair<const char*, const char*> bundled[] = {{"local-git", "provider"},
                                                          {"sql-storage", "storage"}};
-  for (const auto& [name, kind] : bundled) {
-    writer.StartObject();
-    writer.Key("name");
-    writer.String(name);
-    writer.Key("kind");
-    writer.String(kind);
-    writer.EndObject();
-  }
-  writer.EndArray();
-  writer.Key("defaults");
-  writer.StartObject();
-  writer.Key("provider");
-  writer.String(defaults.provider.c_str());
-  writer.Key("storage");
-  writer.String(defaults.storage.c_str());
-  writer.Key("max_content_bytes");
-  writer.Uint64(defaults.max_content_bytes);
-  writer.Key("lease_seconds");
-  writer.Int64(defaults.lease_seconds);
-  writer.EndObject();
-  writer.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+  for (const auto& [name, kind] : bundled) json.Begin().Str("name", name).Str("kind", kind).End();
+  json.EndArray()
+      .BeginObject("defaults")
+      .Str("provider", defaults.provider)
+      .Str("storage", defaults.storage)
+      .Int("max_content_bytes", static_cast<int64_t>(defaults.max_content_bytes))
+      .Int("lease_seconds", defaults.lease_seconds)
+      .End()
+      .End();
+  return json.Text() + "\n";
 }
 
 }  // namespace tether::config

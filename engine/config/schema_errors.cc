@@ -6,8 +6,8 @@
 
 #include <rapidjson/pointer.h>
 #include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
+#include "engine/common/json_writer.h"
 #include "engine/config/json_pointer.h"
 
 namespace tether::config::internal {
@@ -31,10 +31,9 @@ std::string ToString(const PointerType& pointer) {
 
 // A schema value (an enum member, a bound) as JSON text.
 std::string ToJson(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
+  CompactJsonWriter json;
+  value.Accept(json.writer());
+  return json.Text();
 }
 
 std::string_view Name(const rapidjson::Value& string) {

@@ -1,10 +1,9 @@
 #include "engine/server/event_frames.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <soci/soci.h>
 
+#include "engine/common/json_writer.h"
 #include "shared/row_values.h"
 #include "shared/sql_connect.h"
 
@@ -12,42 +11,30 @@ namespace tether::server {
 
 std::string EventFrame(int64_t id, const std::string& type, const std::string& payload_json,
                        const std::string& project_name, int64_t run_id, const std::string& created_at) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.StartObject();
-  writer.Key("project");
-  writer.String(project_name.c_str(), static_cast<rapidjson::SizeType>(project_name.size()));
-  writer.Key("run_id");
-  if (run_id > 0) {
-    writer.Int64(run_id);
-  } else {
-    writer.Null();
-  }
-  writer.Key("created_at");
-  writer.String(created_at.c_str(), static_cast<rapidjson::SizeType>(created_at.size()));
+  CompactJsonWriter json;
+  json.Begin().Str("project", project_name);
+  if (run_id > 0) json.Int("run_id", run_id);
+  else json.Null("run_id");
+  json.Str("created_at", created_at);
   rapidjson::Document payload;
   payload.Parse(payload_json.c_str(), payload_json.size());
   if (!payload.HasParseError() && payload.IsObject()) {
     for (auto member = payload.MemberBegin(); member != payload.MemberEnd(); ++member) {
       const std::string key = member->name.GetString();
       if (key == "project" || key == "run_id" || key == "created_at" || key == "preview") continue;  // ours win
-      writer.Key(member->name.GetString(), member->name.GetStringLength());
-      member->value.Accept(writer);
+      json.writer().Key(member->name.GetString(), member->name.GetStringLength());
+      member->value.Accept(json.writer());
     }
   } else {
-    writer.Key("payload");
-    writer.String(payload_json.c_str(), static_cast<rapidjson::SizeType>(payload_json.size()));
+    json.Str("payload", payload_json);
   }
-  if (id <= 0) {
-    writer.Key("preview");
-    writer.Bool(true);
-  }
-  writer.EndObject();
+  if (id <= 0) json.Bool("preview", true);
+  json.End();
   // The writer escapes control characters, so the data is one line; the
   // type is the engine's own ("run.started", ...), never a newline.
   std::string frame = id > 0 ? "id: " + std::to_string(id) + "\n" : std::string();
   frame += "event: " + type + "\ndata: ";
-  frame.append(buffer.GetString(), buffer.GetSize());
+  frame += json.Text();
   frame += "\n\n";
   return frame;
 }

@@ -7,9 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "engine/common/json_writer.h"
 #include "shared/clock.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/change_set.h"
@@ -22,35 +20,6 @@
 
 namespace tether::sync {
 namespace {
-
-// A small JSON object writer for event payloads.
-class Payload {
- public:
-  Payload() : writer_(buffer_) { writer_.StartObject(); }
-  Payload& Str(const char* key, const std::string& value) {
-    writer_.Key(key);
-    writer_.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-    return *this;
-  }
-  Payload& Num(const char* key, double value) {
-    writer_.Key(key);
-    writer_.Double(value);
-    return *this;
-  }
-  Payload& Int(const char* key, int64_t value) {
-    writer_.Key(key);
-    writer_.Int64(value);
-    return *this;
-  }
-  std::string Done() {
-    writer_.EndObject();
-    return std::string(buffer_.GetString(), buffer_.GetSize());
-  }
-
- private:
-  rapidjson::StringBuffer buffer_;
-  rapidjson::Writer<rapidjson::StringBuffer> writer_;
-};
 
 // Collects a diff's changes. The change set is held (metadata only, never
 // content) so that the write phase knows its total for progress, and so
@@ -168,15 +137,15 @@ class RunState {
  private:
   template <typename Fn>
   Status Phase(const std::string& name, double* elapsed_ms, Fn&& fn) {
-    EmitEvent("phase.started", Payload().Str("phase", name).Done());
+    EmitEvent("phase.started", CompactJsonWriter().Begin().Str("phase", name).End().Text());
     Stopwatch watch;
     Status status = fn();
     *elapsed_ms = watch.ElapsedMillisExact();
     if (!status.ok()) {
-      EmitEvent("phase.failed", Payload().Str("phase", name).Str("error", status.ToString()).Done());
+      EmitEvent("phase.failed", CompactJsonWriter().Begin().Str("phase", name).Str("error", status.ToString()).End().Text());
       return status.WithContext(name);
     }
-    EmitEvent("phase.finished", Payload().Str("phase", name).Num("ms", *elapsed_ms).Done());
+    EmitEvent("phase.finished", CompactJsonWriter().Begin().Str("phase", name).Num("ms", *elapsed_ms).End().Text());
     return Status::Ok();
   }
 
@@ -277,15 +246,15 @@ class RunState {
     }
     // "0 of N" first: a progress bar knows its total before a file is written.
     EmitEvent("phase.progress",
-              Payload().Str("phase", "write").Int("done", 0).Int("total", static_cast<int64_t>(changes_.size())).Done());
+              CompactJsonWriter().Begin().Str("phase", "write").Int("done", 0).Int("total", static_cast<int64_t>(changes_.size())).End().Text());
     Stopwatch since_progress;
     ChangeWriterHooks hooks;
     hooks.on_refused = [this](const std::string& path, const std::string& reason) {
-      EmitEvent("path.refused", Payload().Str("path", path).Str("reason", reason).Done());
+      EmitEvent("path.refused", CompactJsonWriter().Begin().Str("path", path).Str("reason", reason).End().Text());
     };
     hooks.on_progress = [&](int64_t done, int64_t total) {
       if (since_progress.ElapsedMillis() < 100 && done != total) return;
-      EmitEvent("phase.progress", Payload().Str("phase", "write").Int("done", done).Int("total", total).Done());
+      EmitEvent("phase.progress", CompactJsonWriter().Begin().Str("phase", "write").Int("done", done).Int("total", total).End().Text());
       since_progress = Stopwatch();
     };
     ChangeWriter change_writer(std::move(readers), options_.max_content_bytes, std::move(hooks));
@@ -414,8 +383,8 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   projects.SetStatus(project.id, "running", "");
 
   RunState state(db_, plugins_, events_, options_, project, &run);
-  state.EmitEvent("run.started", Payload().Str("project", project.name).Str("branch", project.branch)
-                                     .Str("trigger", claim.trigger).Done());
+  state.EmitEvent("run.started", CompactJsonWriter().Begin().Str("project", project.name).Str("branch", project.branch)
+                                     .Str("trigger", claim.trigger).End().Text());
   result.status = state.Execute();
 
   // finalize
@@ -461,11 +430,11 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   result.resync_requested = resync;
   result.total_ms = total.ElapsedMillisExact();
   state.EmitEvent("run.finished",
-                  Payload().Str("project", project.name).Str("outcome", run.outcome).Str("mode", run.mode)
+                  CompactJsonWriter().Begin().Str("project", project.name).Str("outcome", run.outcome).Str("mode", run.mode)
                       .Int("added", run.counts.added).Int("modified", run.counts.modified)
                       .Int("deleted", run.counts.deleted).Int("renamed", run.counts.renamed)
                       .Int("skipped", run.counts.skipped).Num("total_ms", result.total_ms)
-                      .Str("error", run.error).Done());
+                      .Str("error", run.error).End().Text());
   if (result.status.ok() && !recorded.ok()) result.status = recorded;
   return result;
 }

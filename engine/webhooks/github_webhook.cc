@@ -10,10 +10,9 @@
 #include <vector>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <soci/soci.h>
 
+#include "engine/common/json_writer.h"
 #include "shared/clock.h"
 #include "engine/db/project_store.h"
 #include "tether/json_depth.h"
@@ -29,27 +28,19 @@ std::string Lower(std::string s) {
 // {"key": "value", ...} or {"key": [..]} for responses.
 class Reply {
  public:
-  Reply() : writer_(buffer_) { writer_.StartObject(); }
+  Reply() { json_.Begin(); }
   Reply& Str(const char* key, const std::string& value) {
-    writer_.Key(key);
-    writer_.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+    json_.Str(key, value);
     return *this;
   }
   Reply& List(const char* key, const std::vector<std::string>& values) {
-    writer_.Key(key);
-    writer_.StartArray();
-    for (const std::string& v : values) writer_.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-    writer_.EndArray();
+    json_.List(key, values);
     return *this;
   }
-  WebhookResponse Done(int status) {
-    writer_.EndObject();
-    return {status, buffer_.GetString()};
-  }
+  WebhookResponse Done(int status) { return {status, json_.End().Text()}; }
 
  private:
-  rapidjson::StringBuffer buffer_;
-  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+  CompactJsonWriter json_;
 };
 
 WebhookResponse Error(int status, const std::string& message) { return Reply().Str("error", message).Done(status); }
