@@ -64,9 +64,7 @@ void WriteRun(JsonWriter& out, const sync::SyncResult& r) {
   out.Str("project", r.project);
   if (run.id > 0) out.Int("run_id", run.id);
   else out.writer().Key("run_id"), out.writer().Null();
-  std::string outcome = run.outcome.empty() ? (r.status.code() == StatusCode::kConflict ? "busy" : "failed")
-                                            : run.outcome;
-  out.Str("outcome", outcome);
+  out.Str("outcome", sync::ToString(r.outcome));
   app::WriteRunResultMembers(out, run);
   out.Num("total_ms", r.total_ms);
   out.StrOrNull("error", r.status.ok() ? std::string() : r.status.message());
@@ -79,7 +77,7 @@ void PrintRun(const sync::SyncResult& r) {
     std::fprintf(stderr, "tether: error: %s: %s\n", r.project.c_str(), ShownMessage(r.status.message()).c_str());
     return;
   }
-  if (run.mode == "noop") {
+  if (r.mode == sync::SyncMode::kNoop) {
     std::printf("%s: up to date at %s (%.1f ms)\n", r.project.c_str(), run.to_commit.substr(0, 12).c_str(),
                 r.total_ms);
     return;
@@ -88,7 +86,7 @@ void PrintRun(const sync::SyncResult& r) {
                           ? "at " + run.to_commit.substr(0, 12)
                           : run.from_commit.substr(0, 12) + ".." + run.to_commit.substr(0, 12);
   std::printf("%s: %s sync %s: %lld added, %lld modified, %lld deleted, %lld renamed", r.project.c_str(),
-              run.mode.c_str(), range.c_str(), static_cast<long long>(run.counts.added),
+              sync::ToString(r.mode), range.c_str(), static_cast<long long>(run.counts.added),
               static_cast<long long>(run.counts.modified), static_cast<long long>(run.counts.deleted),
               static_cast<long long>(run.counts.renamed));
   if (run.counts.skipped > 0) std::printf(", %lld refused", static_cast<long long>(run.counts.skipped));

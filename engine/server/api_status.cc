@@ -1,9 +1,11 @@
 // Api: /healthz, the OpenAPI document and the status summary.
 #include <map>
+#include <optional>
 
 #include "engine/common/json_writer.h"
 #include "engine/server/api.h"
 #include "engine/server/openapi.h"
+#include "engine/sync/run_states.h"
 
 namespace tether::server {
 
@@ -31,7 +33,10 @@ HttpResponse Api::GetStatus(Call& call) {
     if (project.tenant_id != call.token.tenant_id) continue;
     ++total;
     ++by_status[project.status];
-    if (project.status == "failed" || project.status == "branch_missing") failing.push_back(&project);
+    const std::optional<sync::ProjectStatus> status = sync::ParseProjectStatus(project.status);
+    if (status == sync::ProjectStatus::kFailed || status == sync::ProjectStatus::kBranchMissing) {
+      failing.push_back(&project);
+    }
   }
   const auto uptime =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();

@@ -1,5 +1,6 @@
 #include "engine/server/metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -47,11 +48,13 @@ void Metrics::RecordSync(const sync::SyncResult& result) {
   uint64_t requests = 0;
   if (run.timings.discover_ms >= 0) requests += 2;
   if (run.timings.resolve_ms >= 0) requests += 1;
-  if (run.timings.diff_ms >= 0) requests += (run.mode == "incremental" || run.mode == "force_push") ? 2 : 1;
+  if (run.timings.diff_ms >= 0) {
+    requests += (result.mode == sync::SyncMode::kIncremental || result.mode == sync::SyncMode::kForcePush) ? 2 : 1;
+  }
   requests += static_cast<uint64_t>(run.counts.added + run.counts.modified + run.counts.renamed);
   const double seconds = result.total_ms / 1000.0;
   std::lock_guard<std::mutex> lock(mutex_);
-  ++syncs_[run.outcome.empty() ? "failed" : run.outcome];
+  ++syncs_[result.outcome];
   for (size_t i = 0; i < kDurationBuckets.size(); ++i) {
     if (seconds <= kDurationBuckets[i]) ++duration_buckets_[i];
   }
@@ -74,14 +77,17 @@ std::string Metrics::Render(int sse_clients) const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::string out;
   Header(&out, "tether_syncs_total", "counter", "Syncs this server ran, by outcome.");
-  for (const char* outcome : {"succeeded", "noop", "failed"}) {
+  constexpr sync::RunOutcome kAlwaysShown[] = {sync::RunOutcome::kSucceeded, sync::RunOutcome::kNoop,
+                                                sync::RunOutcome::kFailed};
+  for (sync::RunOutcome outcome : kAlwaysShown) {
     auto it = syncs_.find(outcome);
-    out += std::string("tether_syncs_total{outcome=\"") + outcome + "\"} " +
+    out += std::string("tether_syncs_total{outcome=\"") + sync::ToString(outcome) + "\"} " +
            std::to_string(it == syncs_.end() ? 0 : it->second) + "\n";
   }
   for (const auto& [outcome, count] : syncs_) {
-    if (outcome == "succeeded" || outcome == "noop" || outcome == "failed") continue;
-    out += "tether_syncs_total{outcome=\"" + Label(outcome) + "\"} " + std::to_string(count) + "\n";
+    if (std::find(std::begin(kAlwaysShown), std::end(kAlwaysShown), outcome) != std::end(kAlwaysShown)) continue;
+    out += std::string("tether_syncs_total{outcome=\"") + sync::ToString(outcome) + "\"} " + std::to_string(count) +
+           "\n";
   }
   Header(&out, "tether_sync_duration_seconds", "histogram", "Engine time of a sync, claim to finalize.");
   for (size_t i = 0; i < kDurationBuckets.size(); ++i) {

@@ -43,7 +43,7 @@ class Metrics {
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, uint64_t> syncs_;  // by outcome
+  std::map<sync::RunOutcome, uint64_t> syncs_;
   std::array<uint64_t, kDurationBuckets.size()> duration_buckets_{};
   uint64_t duration_count_ = 0;
   double duration_sum_ = 0;

@@ -117,7 +117,7 @@ class RunState {
     TETHER_RETURN_IF_ERROR(Phase("discover", &run_->timings.discover_ms, [&] { return Discover(); }));
     TETHER_RETURN_IF_ERROR(Phase("resolve", &run_->timings.resolve_ms, [&] { return Resolve(); }));
     TETHER_RETURN_IF_ERROR(Phase("diff", &run_->timings.diff_ms, [&] { return Diff(); }));
-    if (run_->mode == "noop") return Status::Ok();
+    if (mode_ == SyncMode::kNoop) return Status::Ok();
     TETHER_RETURN_IF_ERROR(Phase("write", &run_->timings.write_ms, [&] { return Write(); }));
     return Phase("analyze", &run_->timings.analyze_ms, [&] { return Status::Ok(); });
   }
@@ -133,6 +133,7 @@ class RunState {
   }
 
   bool branch_missing() const { return branch_missing_; }
+  SyncMode mode() const { return mode_; }
 
  private:
   template <typename Fn>
@@ -200,22 +201,22 @@ class RunState {
     if (!cursor.ok()) return cursor.status();
     run_->from_commit = *cursor;
     if (*cursor == run_->to_commit) {
-      run_->mode = "noop";
+      SetMode(SyncMode::kNoop);
       return Status::Ok();
     }
     if (cursor->empty()) {
-      run_->mode = "full";
+      SetMode(SyncMode::kFull);
       ChangeCollector collector(changes);
       return repo_->Diff("", run_->to_commit, &collector);
     }
     Result<bool> ancestor = repo_->IsAncestor(*cursor, run_->to_commit);
     if (!ancestor.ok()) return ancestor.status();
     if (*ancestor) {
-      run_->mode = "incremental";
+      SetMode(SyncMode::kIncremental);
       ChangeCollector collector(changes);
       return repo_->Diff(*cursor, run_->to_commit, &collector);
     }
-    run_->mode = "force_push";
+    SetMode(SyncMode::kForcePush);
     std::unordered_map<std::string, Entry> stored;
     EntryCollector entries(&stored);
     TETHER_RETURN_IF_ERROR(storage_->ListEntries(Ref(), &entries));
@@ -264,6 +265,12 @@ class RunState {
 
   ProjectRef Ref() const { return ProjectRef{project_.id, project_.tenant_id}; }
 
+  // The run record carries the mode as its column does.
+  void SetMode(SyncMode mode) {
+    mode_ = mode;
+    run_->mode = ToString(mode);
+  }
+
   static constexpr size_t kParallelReadThreshold = 1024;
 
   db::Database* db_;
@@ -277,6 +284,7 @@ class RunState {
   std::unique_ptr<Repository> repo_;
   ChangeSet changes_;
   bool branch_missing_ = false;
+  SyncMode mode_ = SyncMode::kNone;
 };
 
 }  // namespace
@@ -292,6 +300,7 @@ SyncResult SyncPipeline::Run(const std::string& tenant_id, const std::string& pr
     SyncResult result;
     result.project = project_name;
     result.status = claim.status();
+    result.outcome = claim.status().code() == StatusCode::kConflict ? RunOutcome::kBusy : RunOutcome::kFailed;
     return result;
   }
   SyncResult result = RunClaimed(*claim);
@@ -355,7 +364,7 @@ Status SyncPipeline::Abandon(const ClaimedRun& claim, const std::string& reason)
   db::SyncRun run;
   run.id = claim.run_id;
   run.project_id = claim.project.id;
-  run.outcome = "interrupted";
+  run.outcome = ToString(RunOutcome::kInterrupted);
   run.error = reason;
   // As in RunClaimed: the outcome and the free lease become visible together.
   Status recorded = db_->InTransaction([&]() -> Status {
@@ -380,7 +389,7 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   run.project_id = project.id;
   run.trigger = claim.trigger;
   run.branch = project.branch;
-  projects.SetStatus(project.id, "running", "");
+  projects.SetStatus(project.id, ToString(ProjectStatus::kRunning), "");
 
   RunState state(db_, plugins_, events_, options_, project, &run);
   state.EmitEvent("run.started", CompactJsonWriter().Begin().Str("project", project.name).Str("branch", project.branch)
@@ -390,17 +399,17 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   // finalize
   Stopwatch finalize;
   if (result.status.ok()) {
-    run.outcome = run.mode == "noop" ? "noop" : "succeeded";
+    result.outcome = state.mode() == SyncMode::kNoop ? RunOutcome::kNoop : RunOutcome::kSucceeded;
     projects.MarkSynced(project.id);
   } else {
-    run.outcome = "failed";
+    result.outcome = RunOutcome::kFailed;
     run.counts = db::RunCounts();  // nothing of the change was written
     run.error = result.status.ToString();
-    std::string status = state.branch_missing() ? "branch_missing" : "failed";
+    ProjectStatus status = state.branch_missing() ? ProjectStatus::kBranchMissing : ProjectStatus::kFailed;
     std::string last_error = run.error;
     if (result.status.code() == StatusCode::kRateLimited) {
       // What an operator (and a scheduler) needs: until when to wait.
-      status = "rate_limited";
+      status = ProjectStatus::kRateLimited;
       // Providers may say until when themselves; otherwise say it here.
       if (result.status.message().find("rate limited until") == std::string::npos) {
         last_error = "rate limited until " +
@@ -409,8 +418,10 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
                      ": " + result.status.message();
       }
     }
-    projects.SetStatus(project.id, status, last_error);
+    projects.SetStatus(project.id, ToString(status), last_error);
   }
+  result.mode = state.mode();
+  run.outcome = ToString(result.outcome);
   run.timings.finalize_ms = finalize.ElapsedMillisExact();
   // The outcome and the free lease become visible together: whoever sees the
   // run finished can start the next one at once.

@@ -26,6 +26,7 @@
 #include "engine/db/run_store.h"
 #include "engine/plugin_host/plugin_host.h"
 #include "engine/sync/event_log.h"
+#include "engine/sync/run_states.h"
 #include "tether/status.h"
 
 namespace tether::sync {
@@ -50,6 +51,10 @@ struct SyncResult {
   std::string project;
   db::SyncRun run;      // run.id is 0 when no run was recorded (unknown project, busy)
   Status status;        // OK for succeeded and noop
+  // What run.outcome and run.mode say, typed (kBusy and kFailed when no run
+  // was recorded).
+  RunOutcome outcome = RunOutcome::kFailed;
+  SyncMode mode = SyncMode::kNone;
   double total_ms = 0;  // engine time, from claim to finalize
   // A sync of the project was asked for while this run held it (a webhook
   // push): whoever ran it runs the project once more.

@@ -3,6 +3,7 @@
 #include "engine/db/project_store.h"
 #include "engine/db/run_store.h"
 #include "engine/sync/lease_owner.h"
+#include "engine/sync/run_states.h"
 #include "engine/sync/stored_cursor.h"
 
 namespace tether::sync {
@@ -14,7 +15,7 @@ Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db, const pl
   if (!all.ok()) return all.status();
   std::vector<std::string> recovered;
   for (const db::Project& project : *all) {
-    if (project.status != "running") continue;
+    if (ParseProjectStatus(project.status) != ProjectStatus::kRunning) continue;
     Result<std::string> holder = projects.LiveLeaseOwner(project.id);
     if (!holder.ok()) return holder.status();
     if (!holder->empty() && !LeaseOwnerIsGone(*holder)) continue;  // a run that is going on
@@ -35,7 +36,7 @@ Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db, const pl
       TETHER_RETURN_IF_ERROR(
           ended->recovered > 0 && ended->interrupted == 0
               ? projects.MarkSynced(project.id)
-              : projects.SetStatus(project.id, "failed",
+              : projects.SetStatus(project.id, ToString(ProjectStatus::kFailed),
                                    "its last run was interrupted: the process running it stopped before it finished"));
       return projects.ReleaseLease(project.id, recovery);
     });

@@ -6,4 +6,5 @@ target_sources(tether_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/lease_owner.cc
   ${CMAKE_CURRENT_LIST_DIR}/pipeline.cc
   ${CMAKE_CURRENT_LIST_DIR}/run_recovery.cc
+  ${CMAKE_CURRENT_LIST_DIR}/run_states.cc
   ${CMAKE_CURRENT_LIST_DIR}/stored_cursor.cc)

@@ -15,6 +15,7 @@
 #include "engine/common/json_writer.h"
 #include "shared/clock.h"
 #include "engine/db/project_store.h"
+#include "engine/sync/run_states.h"
 #include "tether/json_depth.h"
 
 namespace tether::webhooks {
@@ -178,7 +179,7 @@ Status GithubWebhookHandler::ActOnPush(const Push& push, std::vector<std::string
     if (push.deleted) {
       // Nothing is deleted: the documents stay until an operator decides.
       TETHER_RETURN_IF_ERROR(projects.SetStatus(
-          p.id, "branch_missing", "branch \"" + push.branch + "\" was deleted on GitHub; nothing was deleted here"));
+          p.id, sync::ToString(sync::ProjectStatus::kBranchMissing), "branch \"" + push.branch + "\" was deleted on GitHub; nothing was deleted here"));
       marked->push_back(p.name);
       continue;
     }
