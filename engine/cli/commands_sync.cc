@@ -4,8 +4,7 @@
 
 #include <cstdio>
 #include <mutex>
-
-#include <rapidjson/document.h>
+#include <variant>
 
 #include "engine/app/json_views.h"
 #include "engine/cli/cli.h"
@@ -24,14 +23,9 @@ class ProgressReporter {
   explicit ProgressReporter(bool terminal) : terminal_(terminal) {}
 
   void OnEvent(const sync::Event& event) {
-    if (event.type != "phase.progress") return;
-    rapidjson::Document payload;
-    payload.Parse(event.payload_json.c_str());
-    if (payload.HasParseError() || !payload.IsObject() || !payload.HasMember("done") ||
-        !payload.HasMember("total")) {
-      return;
-    }
-    int64_t done = payload["done"].GetInt64(), total = payload["total"].GetInt64();
+    const auto* progress = std::get_if<sync::PhaseProgress>(&event.body);
+    if (progress == nullptr) return;
+    const int64_t done = progress->done, total = progress->total;
     if (total <= 0) return;
     int percent = static_cast<int>(done * 100 / total);
     std::lock_guard<std::mutex> lock(mutex_);

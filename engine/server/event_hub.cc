@@ -429,7 +429,7 @@ void EventHub::FromLog(const std::vector<sync::PersistedEvent>& batch) {
       event.tenant_id = it->second.second;
     }
     event.frame = std::make_shared<const std::string>(
-        EventFrame(persisted.id, e.type, e.payload_json, name, e.run_id, e.created_at));
+        EventFrame(persisted.id, sync::EventType(e.body), persisted.payload_json, name, e.run_id, e.created_at));
     Offer(std::move(event));
   }
   Release();
@@ -488,7 +488,8 @@ std::chrono::steady_clock::time_point EventHub::SendPreviews() {
       name = it->second.first;
       event.tenant_id = it->second.second;
     }
-    event.frame = std::make_shared<const std::string>(EventFrame(0, e.type, e.payload_json, name, e.run_id, e.created_at));
+    event.frame = std::make_shared<const std::string>(
+        EventFrame(0, sync::EventType(e.body), sync::EventPayloadJson(e.body), name, e.run_id, e.created_at));
     for (const std::shared_ptr<Client>& client : clients) client->Preview(event);
   }
   return next;

@@ -95,11 +95,13 @@ void EventLog::WriterLoop() {
           soci::indicator project_ind = e.project_id > 0 ? soci::i_ok : soci::i_null;
           soci::indicator run_ind = e.run_id > 0 ? soci::i_ok : soci::i_null;
           long long id = 0;
+          const std::string type = EventType(e.body);
+          std::string payload = EventPayloadJson(e.body);
           db->session() << "INSERT INTO events (project_id, run_id, type, payload, created_at)"
                            " VALUES (:p, :r, :t, :j, :c) RETURNING id",
-              soci::use(project, project_ind), soci::use(run, run_ind), soci::use(e.type),
-              soci::use(e.payload_json), soci::use(e.created_at), soci::into(id);
-          committed.push_back(PersistedEvent{static_cast<int64_t>(id), e});
+              soci::use(project, project_ind), soci::use(run, run_ind), soci::use(type),
+              soci::use(payload), soci::use(e.created_at), soci::into(id);
+          committed.push_back(PersistedEvent{static_cast<int64_t>(id), e, std::move(payload)});
         }
         return Status::Ok();
       });

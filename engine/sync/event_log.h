@@ -1,6 +1,7 @@
-// EventLog: the events of syncs (phase started, progress, finished, failed;
-// run finished), delivered at once to in-process listeners and persisted to
-// the events table by a background writer with its own connection.
+// EventLog: the events of syncs (sync_event.h: phase started, progress,
+// finished, failed; run finished), delivered as typed values at once to
+// in-process listeners and persisted to the events table, as JSON, by a
+// background writer with its own connection.
 //
 // Why a background writer: on SQLite a sync's write transaction holds the
 // database's only write lock for as long as it runs; an event insert on the
@@ -10,8 +11,8 @@
 // Two kinds of listeners: a Listener sees each event at once, on the
 // emitting thread, before it has an id (possibly after a PersistedListener
 // saw it: compare `seq`); a PersistedListener sees each batch
-// the writer committed, with the ids the events table gave them, in id
-// order, on the writer thread (this is what the SSE stream follows: an id a
+// the writer committed, with the ids the events table gave them and the
+// JSON it stored, in id order, on the writer thread (this is what the SSE stream follows: an id a
 // client may resume from is an id in the table).
 //
 // Thread safety: Emit, AddListener, AddPersistedListener and Flush may be
@@ -31,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/sync/sync_event.h"
 #include "tether/status.h"
 
 namespace tether::sync {
@@ -41,8 +43,7 @@ struct Event {
   // The project's tenant: the writer inserts the event as that tenant (under
   // row-level security); empty: as the connection's own.
   std::string tenant;
-  std::string type;         // "run.started", "phase.started", "phase.progress", ...
-  std::string payload_json; // a JSON object
+  EventBody body;           // what happened (its type: EventType(body))
   std::string created_at;   // filled by Emit
   // Filled by Emit: the log's own order of emission, 1, 2, ...; persisted
   // batches come in this order too, so a listener can tell by it whether an
@@ -54,6 +55,7 @@ struct Event {
 struct PersistedEvent {
   int64_t id = 0;  // events.id
   Event event;
+  std::string payload_json;  // events.payload: EventPayloadJson(event.body)
 };
 
 class EventLog {

@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "engine/common/json_writer.h"
 #include "shared/clock.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/change_set.h"
@@ -114,21 +113,20 @@ class RunState {
         project_(std::move(project)), run_(run) {}
 
   Status Execute() {
-    TETHER_RETURN_IF_ERROR(Phase("discover", &run_->timings.discover_ms, [&] { return Discover(); }));
-    TETHER_RETURN_IF_ERROR(Phase("resolve", &run_->timings.resolve_ms, [&] { return Resolve(); }));
-    TETHER_RETURN_IF_ERROR(Phase("diff", &run_->timings.diff_ms, [&] { return Diff(); }));
+    TETHER_RETURN_IF_ERROR(RunPhase(Phase::kDiscover, &run_->timings.discover_ms, [&] { return Discover(); }));
+    TETHER_RETURN_IF_ERROR(RunPhase(Phase::kResolve, &run_->timings.resolve_ms, [&] { return Resolve(); }));
+    TETHER_RETURN_IF_ERROR(RunPhase(Phase::kDiff, &run_->timings.diff_ms, [&] { return Diff(); }));
     if (mode_ == SyncMode::kNoop) return Status::Ok();
-    TETHER_RETURN_IF_ERROR(Phase("write", &run_->timings.write_ms, [&] { return Write(); }));
-    return Phase("analyze", &run_->timings.analyze_ms, [&] { return Status::Ok(); });
+    TETHER_RETURN_IF_ERROR(RunPhase(Phase::kWrite, &run_->timings.write_ms, [&] { return Write(); }));
+    return RunPhase(Phase::kAnalyze, &run_->timings.analyze_ms, [&] { return Status::Ok(); });
   }
 
-  void EmitEvent(const std::string& type, std::string payload) {
+  void EmitEvent(EventBody body) {
     Event event;
     event.project_id = project_.id;
     event.tenant = project_.tenant_id;
     event.run_id = run_->id;
-    event.type = type;
-    event.payload_json = std::move(payload);
+    event.body = std::move(body);
     events_->Emit(std::move(event));
   }
 
@@ -137,16 +135,16 @@ class RunState {
 
  private:
   template <typename Fn>
-  Status Phase(const std::string& name, double* elapsed_ms, Fn&& fn) {
-    EmitEvent("phase.started", CompactJsonWriter().Begin().Str("phase", name).End().Text());
+  Status RunPhase(Phase phase, double* elapsed_ms, Fn&& fn) {
+    EmitEvent(PhaseStarted{phase});
     Stopwatch watch;
     Status status = fn();
     *elapsed_ms = watch.ElapsedMillisExact();
     if (!status.ok()) {
-      EmitEvent("phase.failed", CompactJsonWriter().Begin().Str("phase", name).Str("error", status.ToString()).End().Text());
-      return status.WithContext(name);
+      EmitEvent(PhaseFailed{phase, status.ToString()});
+      return status.WithContext(ToString(phase));
     }
-    EmitEvent("phase.finished", CompactJsonWriter().Begin().Str("phase", name).Num("ms", *elapsed_ms).End().Text());
+    EmitEvent(PhaseFinished{phase, *elapsed_ms});
     return Status::Ok();
   }
 
@@ -246,16 +244,15 @@ class RunState {
       }
     }
     // "0 of N" first: a progress bar knows its total before a file is written.
-    EmitEvent("phase.progress",
-              CompactJsonWriter().Begin().Str("phase", "write").Int("done", 0).Int("total", static_cast<int64_t>(changes_.size())).End().Text());
+    EmitEvent(PhaseProgress{Phase::kWrite, 0, static_cast<int64_t>(changes_.size())});
     Stopwatch since_progress;
     ChangeWriterHooks hooks;
     hooks.on_refused = [this](const std::string& path, const std::string& reason) {
-      EmitEvent("path.refused", CompactJsonWriter().Begin().Str("path", path).Str("reason", reason).End().Text());
+      EmitEvent(PathRefused{path, reason});
     };
     hooks.on_progress = [&](int64_t done, int64_t total) {
       if (since_progress.ElapsedMillis() < 100 && done != total) return;
-      EmitEvent("phase.progress", CompactJsonWriter().Begin().Str("phase", "write").Int("done", done).Int("total", total).End().Text());
+      EmitEvent(PhaseProgress{Phase::kWrite, done, total});
       since_progress = Stopwatch();
     };
     ChangeWriter change_writer(std::move(readers), options_.max_content_bytes, std::move(hooks));
@@ -392,8 +389,7 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   projects.SetStatus(project.id, ToString(ProjectStatus::kRunning), "");
 
   RunState state(db_, plugins_, events_, options_, project, &run);
-  state.EmitEvent("run.started", CompactJsonWriter().Begin().Str("project", project.name).Str("branch", project.branch)
-                                     .Str("trigger", claim.trigger).End().Text());
+  state.EmitEvent(RunStarted{project.name, project.branch, claim.trigger});
   result.status = state.Execute();
 
   // finalize
@@ -440,12 +436,18 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   }
   result.resync_requested = resync;
   result.total_ms = total.ElapsedMillisExact();
-  state.EmitEvent("run.finished",
-                  CompactJsonWriter().Begin().Str("project", project.name).Str("outcome", run.outcome).Str("mode", run.mode)
-                      .Int("added", run.counts.added).Int("modified", run.counts.modified)
-                      .Int("deleted", run.counts.deleted).Int("renamed", run.counts.renamed)
-                      .Int("skipped", run.counts.skipped).Num("total_ms", result.total_ms)
-                      .Str("error", run.error).End().Text());
+  RunFinished finished;
+  finished.project = project.name;
+  finished.outcome = result.outcome;
+  finished.mode = result.mode;
+  finished.added = run.counts.added;
+  finished.modified = run.counts.modified;
+  finished.deleted = run.counts.deleted;
+  finished.renamed = run.counts.renamed;
+  finished.skipped = run.counts.skipped;
+  finished.total_ms = result.total_ms;
+  finished.error = run.error;
+  state.EmitEvent(std::move(finished));
   if (result.status.ok() && !recorded.ok()) result.status = recorded;
   return result;
 }
