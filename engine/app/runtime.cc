@@ -2,6 +2,7 @@
 
 #include "engine/common/paths.h"
 #include "engine/migrate/migrations.h"
+#include "engine/sync/sync_runner.h"
 
 namespace tether::app {
 
@@ -66,6 +67,13 @@ plugin_host::PluginHost& Runtime::plugins() {
     plugins_->Load(config_.plugins);
   }
   return *plugins_;
+}
+
+std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner() {
+  sync::SyncOptions options;
+  options.max_content_bytes = config_.defaults.max_content_bytes;
+  options.lease_seconds = config_.defaults.lease_seconds;
+  return std::make_unique<sync::SyncRunner>(config_.database_url, &plugins(), options);
 }
 
 }  // namespace tether::app

@@ -1,6 +1,6 @@
 // Runtime: the engine assembled from a config file: the config, a database
-// connection, and (on demand) the loaded plugins. What every command of the
-// CLI (and later the service) starts from.
+// connection, (on demand) the loaded plugins, and the sync runner built from
+// them. What every command of the CLI and the service start from.
 //
 // Ownership: a Runtime owns its Database and PluginHost. Thread safety: none;
 // one Runtime per thread of control.
@@ -16,6 +16,10 @@
 #include "engine/migrate/migrations.h"
 #include "engine/plugin_host/plugin_host.h"
 #include "tether/status.h"
+
+namespace tether::sync {
+class SyncRunner;
+}  // namespace tether::sync
 
 namespace tether::app {
 
@@ -33,6 +37,12 @@ class Runtime {
 
   // Loads the configured plugins on first use (broken ones are recorded).
   plugin_host::PluginHost& plugins();
+
+  // The one sync runner of the process (engine/sync/sync_runner.h): this
+  // config's database, its plugins (loaded here if not yet) and its
+  // defaults. The caller owns it; it borrows the plugins, so the Runtime
+  // must outlive it.
+  std::unique_ptr<sync::SyncRunner> NewSyncRunner();
 
   // The migrations shipped with the engine.
   static std::filesystem::path MigrationsRoot();

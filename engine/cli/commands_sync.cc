@@ -1,5 +1,5 @@
-// tether sync: runs the pipeline for each named project (or --all) and
-// reports each run; a progress bar on a terminal, plain lines otherwise.
+// tether sync: runs each named project (or --all) through the sync runner
+// and reports each run; a progress bar on a terminal, plain lines otherwise.
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,7 +11,7 @@
 #include "engine/cli/display.h"
 #include "engine/common/json_writer.h"
 #include "engine/db/project_store.h"
-#include "engine/sync/pipeline.h"
+#include "engine/sync/sync_runner.h"
 
 namespace tether::cli {
 namespace {
@@ -112,15 +112,9 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
     }
   }
 
-  const config::Config& config = (*runtime)->config();
-  sync::EventLog events(config.database_url);
   ProgressReporter progress(!inv.json && isatty(STDERR_FILENO));
-  events.AddListener([&](const sync::Event& e) { progress.OnEvent(e); });
-  sync::SyncOptions sync_options;
-  sync_options.trigger = options.trigger;
-  sync_options.max_content_bytes = config.defaults.max_content_bytes;
-  sync_options.lease_seconds = config.defaults.lease_seconds;
-  sync::SyncPipeline pipeline(*db, &(*runtime)->plugins(), &events, sync_options);
+  std::unique_ptr<sync::SyncRunner> runner = (*runtime)->NewSyncRunner();
+  runner->events().AddListener([&](const sync::Event& e) { progress.OnEvent(e); });
 
   std::vector<sync::SyncResult> results;
   for (const auto& [tenant, name] : names) {
@@ -128,11 +122,11 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
     // project) is run right after it, so that the push is not lost; this
     // goes on only while new requests come during each run.
     do {
-      results.push_back(pipeline.Run(tenant, name));
+      results.push_back(runner->Run(*db, tenant, name, options.trigger));
       if (!inv.json) PrintRun(results.back());
     } while (results.back().resync_requested);
   }
-  Status flushed = events.Flush();
+  Status flushed = runner->Flush();
   if (!flushed.ok()) std::fprintf(stderr, "tether: warning: %s\n", ShownMessage(flushed.message()).c_str());
 
   if (inv.json) {

@@ -32,7 +32,7 @@ std::optional<std::string> BearerToken(const HttpRequest& request) {
 
 }  // namespace
 
-Api::Api(const config::Config* config, const plugin_host::PluginHost* plugins, SyncRunner* syncs,
+Api::Api(const config::Config* config, const plugin_host::PluginHost* plugins, SyncWorkers* syncs,
          WorkerPool* workers, EventHub* events, Metrics* metrics)
     : config_(config),
       plugins_(plugins),

@@ -33,7 +33,7 @@
 #include "engine/server/metrics.h"
 #include "engine/server/problem.h"
 #include "engine/server/router.h"
-#include "engine/server/sync_runner.h"
+#include "engine/server/sync_workers.h"
 #include "engine/server/worker_pool.h"
 
 namespace tether::server {
@@ -42,7 +42,7 @@ class Api : public RequestHandler {
  public:
   // `events` (GET /api/v1/events) and `metrics` (GET /metrics, and the
   // count of every response) may be null: those routes then answer 503.
-  Api(const config::Config* config, const plugin_host::PluginHost* plugins, SyncRunner* syncs,
+  Api(const config::Config* config, const plugin_host::PluginHost* plugins, SyncWorkers* syncs,
       WorkerPool* workers, EventHub* events = nullptr, Metrics* metrics = nullptr);
 
   void Handle(HttpRequest request, Responder respond) override;
@@ -111,7 +111,7 @@ class Api : public RequestHandler {
 
   const config::Config* config_;
   const plugin_host::PluginHost* plugins_;
-  SyncRunner* syncs_;
+  SyncWorkers* syncs_;
   WorkerPool* workers_;
   EventHub* events_;
   Metrics* metrics_;

@@ -16,12 +16,12 @@ namespace {
 // is not lost.
 class RunnerQueue : public webhooks::SyncQueue {
  public:
-  RunnerQueue(SyncRunner* runner, db::Database* db) : runner_(runner), db_(db) {}
+  RunnerQueue(SyncWorkers* workers, db::Database* db) : workers_(workers), db_(db) {}
 
   Status Enqueue(const db::Project& project, const std::string&) override {
     // A run may end between a Conflict and the request; then claim again.
     for (int attempt = 0; attempt < 3; ++attempt) {
-      Result<SyncRunner::Claimed> claimed = runner_->Claim(db_, project.tenant_id, project.name);
+      Result<SyncWorkers::Claimed> claimed = workers_->Claim(db_, project.tenant_id, project.name);
       if (claimed.ok()) {
         claimed_.push_back(std::move(claimed).value());
         return Status::Ok();
@@ -35,14 +35,14 @@ class RunnerQueue : public webhooks::SyncQueue {
   }
 
   void StartClaimed() override {
-    for (SyncRunner::Claimed& claimed : claimed_) runner_->Submit(std::move(claimed));
+    for (SyncWorkers::Claimed& claimed : claimed_) workers_->Submit(std::move(claimed));
     claimed_.clear();
   }
 
  private:
-  SyncRunner* runner_;
+  SyncWorkers* workers_;
   db::Database* db_;
-  std::vector<SyncRunner::Claimed> claimed_;  // claimed in the open transaction
+  std::vector<SyncWorkers::Claimed> claimed_;  // claimed in the open transaction
 };
 
 std::string HeaderOrEmpty(const HttpRequest& request, std::string_view name) {

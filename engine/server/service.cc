@@ -7,10 +7,10 @@
 #include "engine/server/api.h"
 #include "engine/server/event_hub.h"
 #include "engine/server/http_server.h"
-#include "engine/server/sync_runner.h"
+#include "engine/server/sync_workers.h"
 #include "engine/server/worker_pool.h"
-#include "engine/sync/event_log.h"
 #include "engine/sync/run_recovery.h"
+#include "engine/sync/sync_runner.h"
 
 namespace tether::server {
 namespace {
@@ -67,14 +67,9 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
     log("project " + name + ": its last run was interrupted (the process running it stopped); it can sync again");
   }
 
-  sync::EventLog events(config.database_url);
-  sync::SyncOptions sync_options;
-  sync_options.trigger = "api";
-  sync_options.max_content_bytes = config.defaults.max_content_bytes;
-  sync_options.lease_seconds = config.defaults.lease_seconds;
+  std::unique_ptr<sync::SyncRunner> runner = runtime->NewSyncRunner();
   Metrics metrics;
-  SyncRunner syncs(config.database_url, &plugins, &events, sync_options, config.server.sync_workers,
-                   config.server.sync_queue, &metrics);
+  SyncWorkers syncs(runner.get(), "api", config.server.sync_workers, config.server.sync_queue, &metrics);
   // Syncs asked for during runs that never took the request (their process
   // died, or the server stopped before a queued run started) run now.
   Result<std::vector<db::Project>> projects = db::ProjectStore(*db).List();
@@ -87,7 +82,7 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
         (started.ok() ? std::string("starts now") : "could not start: " + started.message()));
   }
   WorkerPool api_workers("api", config.database_url, config.server.api_workers, kApiQueue);
-  EventHub event_hub(config.database_url, &events, &api_workers, EventHubOptionsFrom(config.server));
+  EventHub event_hub(config.database_url, &runner->events(), &api_workers, EventHubOptionsFrom(config.server));
   Status hub_started = event_hub.Start();
   if (!hub_started.ok()) return hub_started;
   Api api(&config, &plugins, &syncs, &api_workers, &event_hub, &metrics);
@@ -105,7 +100,7 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   api_workers.Shutdown(WorkerPool::ShutdownMode::kDrain);
   event_hub.Stop();
   syncs.Shutdown();
-  Status flushed = events.Flush();
+  Status flushed = runner->Flush();
   if (!flushed.ok()) log("some events were not recorded: " + flushed.message());
   log("stopped");
   return Status::Ok();

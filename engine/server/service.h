@@ -1,5 +1,6 @@
-// The `tether serve` process: loads the plugins once, starts the API worker
-// pool, the sync runner and the HTTP server, and runs until SIGINT or
+// The `tether serve` process: loads the plugins once, makes the sync runner
+// (app::Runtime::NewSyncRunner) and starts the API worker pool, the sync
+// workers that run syncs through it and the HTTP server, and runs until SIGINT or
 // SIGTERM. Then it shuts down gracefully: no new connections, requests in
 // flight are answered, running syncs finish (their storage transactions
 // commit or roll back on their own, never cut), queued syncs are recorded as
@@ -8,7 +9,7 @@
 // Beside the API it runs the event hub (GET /api/v1/events: the EventLog's
 // committed batches fanned out to Server-Sent Events streams, and the
 // events retention) and keeps the metrics (GET /metrics), whose sync
-// counters the sync runner feeds.
+// counters the sync workers feed.
 //
 // Thread safety: RunService is called once, from the main thread.
 #ifndef TETHER_ENGINE_SERVER_SERVICE_H_

@@ -1,4 +1,4 @@
-#include "engine/server/sync_runner.h"
+#include "engine/server/sync_workers.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -9,33 +9,30 @@
 
 namespace tether::server {
 
-SyncRunner::SyncRunner(std::string database_url, const plugin_host::PluginHost* plugins, sync::EventLog* events,
-                       sync::SyncOptions options, int workers, int queue_capacity, Metrics* metrics)
-    : database_url_(database_url),
-      plugins_(plugins),
-      events_(events),
+SyncWorkers::SyncWorkers(sync::SyncRunner* runner, std::string trigger, int workers, int queue_capacity,
+                         Metrics* metrics)
+    : runner_(runner),
+      trigger_(std::move(trigger)),
       metrics_(metrics),
-      options_(std::move(options)),
-      pool_("sync", std::move(database_url), workers, queue_capacity) {
+      pool_("sync", runner->database_url(), workers, queue_capacity) {
   retry_thread_ = std::thread([this] { RetryLoop(); });
 }
 
-SyncRunner::~SyncRunner() { Shutdown(); }
+SyncWorkers::~SyncWorkers() { Shutdown(); }
 
-Result<SyncRunner::Claimed> SyncRunner::Claim(db::Database* db, const std::string& tenant_id,
-                                              const std::string& project_name) {
+Result<SyncWorkers::Claimed> SyncWorkers::Claim(db::Database* db, const std::string& tenant_id,
+                                                const std::string& project_name) {
   std::optional<WorkerPool::Ticket> ticket = pool_.TryReserve();
   if (!ticket) {
     return Status::Unavailable("every sync worker is busy and the sync queue is full (or the server is "
                                "shutting down); try again later");
   }
-  sync::SyncPipeline claimer(db, plugins_, events_, options_);
-  Result<sync::ClaimedRun> claim = claimer.Claim(tenant_id, project_name);
+  Result<sync::ClaimedRun> claim = runner_->Claim(db, tenant_id, project_name, trigger_);
   if (!claim.ok()) return claim.status();  // the ticket gives its place back
   return Claimed{std::move(*ticket), std::move(claim).value()};
 }
 
-Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& tenant_id, const std::string& project_name) {
+Result<int64_t> SyncWorkers::Start(db::Database* db, const std::string& tenant_id, const std::string& project_name) {
   Result<Claimed> claimed = Claim(db, tenant_id, project_name);
   if (!claimed.ok()) return claimed.status();
   const int64_t run_id = claimed->run.run_id;
@@ -43,7 +40,7 @@ Result<int64_t> SyncRunner::Start(db::Database* db, const std::string& tenant_id
   return run_id;
 }
 
-void SyncRunner::Submit(Claimed claimed) {
+void SyncWorkers::Submit(Claimed claimed) {
   auto run = [this, claim = claimed.run](WorkerContext& context) {
     Result<db::Database*> worker_db = context.database();
     if (!worker_db.ok()) {
@@ -58,8 +55,7 @@ void SyncRunner::Submit(Claimed claimed) {
       context.ResetDatabase();
       return;
     }
-    sync::SyncPipeline pipeline(*worker_db, plugins_, events_, options_);
-    sync::SyncResult result = pipeline.RunClaimed(claim);
+    sync::SyncResult result = runner_->RunClaimed(*worker_db, claim);
     if (metrics_ != nullptr) metrics_->RecordSync(result);
     if (result.resync_requested) {
       ScheduleRetry(claim.project, 0);
@@ -74,7 +70,8 @@ void SyncRunner::Submit(Claimed claimed) {
       std::fprintf(stderr, "tether: run %lld of %s (%s): %s, %s, %lld added, %lld modified, %lld deleted, "
                    "%lld renamed in %.0f ms\n",
                    static_cast<long long>(claim.run_id), claim.project.name.c_str(), claim.trigger.c_str(),
-                   done.outcome.c_str(), done.mode.c_str(), static_cast<long long>(done.counts.added),
+                   sync::ToString(result.outcome), sync::ToString(result.mode),
+                   static_cast<long long>(done.counts.added),
                    static_cast<long long>(done.counts.modified), static_cast<long long>(done.counts.deleted),
                    static_cast<long long>(done.counts.renamed), result.total_ms);
     }
@@ -82,8 +79,8 @@ void SyncRunner::Submit(Claimed claimed) {
   auto cancel = [this, claim = claimed.run](WorkerContext& context) {
     Result<db::Database*> worker_db = context.database();
     if (!worker_db.ok() || !auth::BindTenant(*worker_db, claim.project.tenant_id).ok()) return;
-    sync::SyncPipeline pipeline(*worker_db, plugins_, events_, options_);
-    Status abandoned = pipeline.Abandon(claim, "the server shut down before the run started; nothing was done");
+    Status abandoned =
+        runner_->Abandon(*worker_db, claim, "the server shut down before the run started; nothing was done");
     if (!abandoned.ok()) {
       std::fprintf(stderr, "tether: error: cannot abandon run %lld of %s: %s\n",
                    static_cast<long long>(claim.run_id), claim.project.name.c_str(),
@@ -93,7 +90,7 @@ void SyncRunner::Submit(Claimed claimed) {
   pool_.Submit(std::move(claimed.ticket), std::move(run), std::move(cancel));
 }
 
-void SyncRunner::Shutdown() {
+void SyncWorkers::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(retry_mutex_);
     retry_stopping_ = true;
@@ -103,7 +100,7 @@ void SyncRunner::Shutdown() {
   pool_.Shutdown(WorkerPool::ShutdownMode::kCancelQueued);
 }
 
-void SyncRunner::ScheduleRetry(const db::Project& project, int64_t after_seconds) {
+void SyncWorkers::ScheduleRetry(const db::Project& project, int64_t after_seconds) {
   auto due = std::chrono::steady_clock::now() + std::chrono::seconds(std::max<int64_t>(after_seconds, 0));
   {
     std::lock_guard<std::mutex> lock(retry_mutex_);
@@ -113,7 +110,7 @@ void SyncRunner::ScheduleRetry(const db::Project& project, int64_t after_seconds
   retry_wake_.notify_all();
 }
 
-void SyncRunner::RetryLoop() {
+void SyncWorkers::RetryLoop() {
   std::unique_ptr<db::Database> db;
   std::unique_lock<std::mutex> lock(retry_mutex_);
   while (!retry_stopping_) {
@@ -131,7 +128,7 @@ void SyncRunner::RetryLoop() {
     lock.unlock();
     Status started = Status::Ok();
     if (!db) {
-      Result<std::unique_ptr<db::Database>> opened = db::Database::Open(database_url_);
+      Result<std::unique_ptr<db::Database>> opened = db::Database::Open(runner_->database_url());
       if (opened.ok()) db = std::move(opened).value();
       else started = opened.status();
     }

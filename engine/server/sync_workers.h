@@ -1,18 +1,19 @@
-// SyncRunner: syncs started through the API. Start claims the project's run
-// at once (the lease and a run row: the caller gets the run id, or Conflict
-// when another run holds the project) and queues the run on a bounded pool
-// of sync workers, each with its own database connection.
+// SyncWorkers: the server's threads for syncs started through the API (and
+// its webhook, and its retries). Start claims the project's run at once
+// through the sync runner (engine/sync/sync_runner.h: the lease and a run
+// row: the caller gets the run id, or Conflict when another run holds the
+// project) and queues the run on a bounded pool of sync workers, each with
+// its own database connection, where the runner runs it.
 //
 // Shutdown lets running syncs finish (a storage transaction is never cut:
 // it commits or rolls back on its own) and abandons queued ones, recording
 // them as "interrupted" and releasing their leases.
 //
-// Ownership: borrows the plugin host (loaded; shared read-only), the event
-// log and the metrics (may be null; each finished run is recorded there);
-// all must outlive the runner.
+// Ownership: borrows the sync runner and the metrics (may be null; each
+// finished run is recorded there); both must outlive the workers.
 // Thread safety: every method may be called from any thread.
-#ifndef TETHER_ENGINE_SERVER_SYNC_RUNNER_H_
-#define TETHER_ENGINE_SERVER_SYNC_RUNNER_H_
+#ifndef TETHER_ENGINE_SERVER_SYNC_WORKERS_H_
+#define TETHER_ENGINE_SERVER_SYNC_WORKERS_H_
 
 #include <chrono>
 #include <condition_variable>
@@ -25,21 +26,19 @@
 #include <utility>
 
 #include "engine/db/database.h"
-#include "engine/plugin_host/plugin_host.h"
 #include "engine/server/metrics.h"
 #include "engine/server/worker_pool.h"
-#include "engine/sync/event_log.h"
-#include "engine/sync/pipeline.h"
+#include "engine/sync/sync_runner.h"
 #include "tether/status.h"
 
 namespace tether::server {
 
-class SyncRunner {
+class SyncWorkers {
  public:
-  // `options.trigger` is recorded on every run ("api").
-  SyncRunner(std::string database_url, const plugin_host::PluginHost* plugins, sync::EventLog* events,
-             sync::SyncOptions options, int workers, int queue_capacity, Metrics* metrics = nullptr);
-  ~SyncRunner();  // Shutdown()
+  // `trigger` is recorded on every run ("api").
+  SyncWorkers(sync::SyncRunner* runner, std::string trigger, int workers, int queue_capacity,
+              Metrics* metrics = nullptr);
+  ~SyncWorkers();  // Shutdown()
 
   // A claimed run with its place among the sync workers, not started yet.
   // Dropping it gives the place back; the claim (lease and run row) stays
@@ -52,7 +51,7 @@ class SyncRunner {
   // Claims a run of `project_name` using `db` (the caller's connection, in
   // the caller's transaction if one is open) and reserves its place.
   // Unavailable (nothing claimed) when every worker is busy and the queue is
-  // full, or when shutting down; otherwise the errors of SyncPipeline::Claim.
+  // full, or when shutting down; otherwise the errors of SyncRunner::Claim.
   Result<Claimed> Claim(db::Database* db, const std::string& tenant_id, const std::string& project_name);
   // Queues a claimed run (once the transaction of its claim committed).
   void Submit(Claimed claimed);
@@ -73,7 +72,6 @@ class SyncRunner {
   void ScheduleRetry(const db::Project& project, int64_t after_seconds);
   void RetryLoop();
 
-  std::string database_url_;
   std::mutex retry_mutex_;
   std::condition_variable retry_wake_;
   bool retry_stopping_ = false;
@@ -81,13 +79,12 @@ class SyncRunner {
   std::multimap<std::chrono::steady_clock::time_point, std::pair<std::string, std::string>> retries_;
   std::thread retry_thread_;
 
-  const plugin_host::PluginHost* plugins_;
-  sync::EventLog* events_;
+  sync::SyncRunner* runner_;
+  const std::string trigger_;
   Metrics* metrics_;
-  const sync::SyncOptions options_;
   WorkerPool pool_;
 };
 
 }  // namespace tether::server
 
-#endif  // TETHER_ENGINE_SERVER_SYNC_RUNNER_H_
+#endif  // TETHER_ENGINE_SERVER_SYNC_WORKERS_H_
