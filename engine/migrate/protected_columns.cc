@@ -9,10 +9,9 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <soci/soci.h>
 
+#include "engine/common/json_writer.h"
 #include "engine/common/sha256.h"
 #include "shared/row_values.h"
 #include "tether/json_depth.h"
@@ -191,27 +190,14 @@ std::vector<FingerprintDifference> Compare(const ColumnFingerprint& before, cons
 }
 
 std::string FingerprintsToJson(const std::vector<ColumnFingerprint>& fingerprints) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartArray();
+  CompactJsonWriter json;
+  json.writer().StartArray();
   for (const ColumnFingerprint& f : fingerprints) {
-    w.StartObject();
-    w.Key("column");
-    w.String(f.Name().c_str());
-    w.Key("exists");
-    w.Bool(f.exists);
-    w.Key("rows");
-    w.Int64(f.rows);
-    w.Key("non_null");
-    w.Int64(f.non_null);
-    w.Key("type");
-    w.String(f.declared_type.c_str());
-    w.Key("sha256");
-    w.String(f.values_sha256.c_str());
-    w.EndObject();
+    json.Begin().Str("column", f.Name()).Bool("exists", f.exists).Int("rows", f.rows).Int("non_null", f.non_null)
+        .Str("type", f.declared_type).Str("sha256", f.values_sha256).End();
   }
-  w.EndArray();
-  return buffer.GetString();
+  json.writer().EndArray();
+  return json.Text();
 }
 
 Result<std::vector<ColumnFingerprint>> FingerprintsFromJson(const std::string& json) {
