@@ -132,8 +132,12 @@ HttpResponse Api::DeleteProject(Call& call) {
   }
   Status removed = projects.Remove(project->id);
   if (!removed.ok()) {
-    projects.ReleaseLease(project->id, owner);
-    return Fail(removed);
+    Status released = projects.ReleaseLease(project->id, owner);
+    if (released.ok()) return Fail(removed);
+    // Both are told: the lease left behind keeps syncs off the project
+    // until it expires.
+    return Fail(Status(removed.code(), removed.message() + "; syncs of the project are refused until its lease "
+                                                           "expires (5 minutes): " + released.message()));
   }
   HttpResponse response;
   response.status = 204;

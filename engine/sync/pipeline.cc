@@ -1,6 +1,7 @@
 #include "engine/sync/pipeline.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <thread>
 #include <unordered_map>
@@ -134,6 +135,18 @@ class StoredTreeComparer : public ChangeSink {
   std::vector<Change> added_;
   std::vector<Change>* out_;
 };
+
+// `primary` with a failure of the clean-up that followed it added to its
+// message; the code (and a rate limit's retry time) stay those of
+// `primary`. `primary` itself when the clean-up succeeded.
+Status AlsoFailed(const Status& primary, const std::string& cleanup, const Status& cleanup_status) {
+  if (cleanup_status.ok()) return primary;
+  std::string message = primary.message() + "; then " + cleanup + " failed: " + cleanup_status.ToString();
+  if (primary.code() == StatusCode::kRateLimited) {
+    return Status::RateLimited(std::move(message), primary.retry_after_seconds());
+  }
+  return Status(primary.code(), std::move(message));
+}
 
 // The state of one run while its phases execute.
 class RunState {
@@ -359,17 +372,25 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::
   // it is answered by it.
   Status taken = projects.TakeResyncRequest(project->id);
   if (!taken.ok()) {
-    projects.ReleaseLease(project->id, claim.lease_owner);
-    return taken;
+    return AlsoFailed(taken, "releasing the lease (it is held until it expires)",
+                      projects.ReleaseLease(project->id, claim.lease_owner));
   }
   Result<int64_t> run_id = runs.Begin(project->id, options_.trigger, project->branch);
   if (!run_id.ok()) {
-    projects.ReleaseLease(project->id, claim.lease_owner);
-    return run_id.status();
+    return AlsoFailed(run_id.status(), "releasing the lease (it is held until it expires)",
+                      projects.ReleaseLease(project->id, claim.lease_owner));
   }
   claim.run_id = *run_id;
   claim.project = std::move(project).value();
-  runs.MarkInterrupted(claim.project.id, claim.run_id);
+  // Earlier runs of the project left "running" by a process that died are
+  // closed now. Should that fail, this run goes on (it does not depend on
+  // them) and the next claim closes them; the failure is reported.
+  Result<db::RunStore::Ended> ended = runs.MarkInterrupted(claim.project.id, claim.run_id);
+  if (!ended.ok()) {
+    std::fprintf(stderr, "tether: warning: project %s: earlier unfinished runs stay recorded as running until "
+                         "the next run: %s\n",
+                 project_name.c_str(), ended.status().ToString().c_str());
+  }
   return claim;
 }
 
@@ -399,18 +420,24 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   run.project_id = project.id;
   run.trigger = claim.trigger;
   run.branch = project.branch;
-  projects.SetStatus(project.id, "running", "");
 
   RunState state(db_, plugins_, events_, options_, project, &run);
   state.EmitEvent("run.started", Payload().Str("project", project.name).Str("branch", project.branch)
                                      .Str("trigger", claim.trigger).Done());
-  result.status = state.Execute();
+  // A run whose project cannot even be marked running does not start: the
+  // database is failing, and the finalize below says so.
+  result.status = projects.SetStatus(project.id, "running", "");
+  if (result.status.ok()) result.status = state.Execute();
 
   // finalize
   Stopwatch finalize;
   if (result.status.ok()) {
     run.outcome = run.mode == "noop" ? "noop" : "succeeded";
-    projects.MarkSynced(project.id);
+    // The change is committed whatever happens now; a project status that
+    // cannot be recorded fails the result (not the run), like a run record
+    // that cannot be written (below).
+    Status marked = projects.MarkSynced(project.id);
+    if (!marked.ok()) result.status = marked.WithContext("the run succeeded");
   } else {
     run.outcome = "failed";
     run.counts = db::RunCounts();  // nothing of the change was written
@@ -418,22 +445,28 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
     std::string status = state.branch_missing() ? "branch_missing" : "failed";
     std::string last_error = run.error;
     if (result.status.code() == StatusCode::kRateLimited) {
-      // What an operator (and a scheduler) needs: until when to wait.
+      // What an operator (and a scheduler) needs: until when to wait, from
+      // the status's retry time (never from its message, which is for
+      // people).
       status = "rate_limited";
-      // Providers may say until when themselves; otherwise say it here.
-      if (result.status.message().find("rate limited until") == std::string::npos) {
-        last_error = "rate limited until " +
-                     Iso8601FromUnixSeconds(NowUnixSeconds() +
-                                            std::max<int64_t>(result.status.retry_after_seconds(), 1)) +
-                     ": " + result.status.message();
-      }
+      last_error = "rate limited until " +
+                   Iso8601FromUnixSeconds(NowUnixSeconds() +
+                                          std::max<int64_t>(result.status.retry_after_seconds(), 1)) +
+                   ": " + result.status.message();
     }
-    projects.SetStatus(project.id, status, last_error);
+    result.status = AlsoFailed(result.status, "recording the project's status",
+                               projects.SetStatus(project.id, status, last_error));
   }
   run.timings.finalize_ms = finalize.ElapsedMillisExact();
   Status recorded = runs.Finish(run);
   Result<bool> resync = projects.EndLease(project.id, claim.lease_owner);
-  result.resync_requested = resync.ok() && *resync;
+  if (resync.ok()) {
+    result.resync_requested = *resync;
+  } else if (result.status.ok()) {
+    result.status = resync.status().WithContext("the run succeeded, but its lease is held until it expires");
+  } else {
+    result.status = AlsoFailed(result.status, "releasing the lease (it is held until it expires)", resync.status());
+  }
   result.total_ms = total.ElapsedMillisExact();
   state.EmitEvent("run.finished",
                   Payload().Str("project", project.name).Str("outcome", run.outcome).Str("mode", run.mode)
@@ -441,7 +474,11 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
                       .Int("deleted", run.counts.deleted).Int("renamed", run.counts.renamed)
                       .Int("skipped", run.counts.skipped).Num("total_ms", result.total_ms)
                       .Str("error", run.error).Done());
-  if (result.status.ok() && !recorded.ok()) result.status = recorded;
+  if (result.status.ok()) {
+    if (!recorded.ok()) result.status = recorded;
+  } else {
+    result.status = AlsoFailed(result.status, "recording the run", recorded);
+  }
   return result;
 }
 
