@@ -226,6 +226,12 @@ class RunState {
       branch_missing_ = head.status().code() == StatusCode::kNotFound;
       return head.status();
     }
+    // An empty id would read as "no commit" (and match an empty cursor).
+    if (!IsProviderId(*head)) {
+      return Status::Internal("provider \"" + project_.provider + "\" resolved branch \"" + project_.branch +
+                              "\" to \"" + DisplayPath(*head) +
+                              "\", which is not a commit id (non-empty printable ASCII without spaces)");
+    }
     run_->to_commit = *head;
     return Status::Ok();
   }
