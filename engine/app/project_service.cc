@@ -144,8 +144,14 @@ Status ProjectService::Remove(const db::Project& project, const std::string& who
     TETHER_RETURN_IF_ERROR((*storage)->DeleteProject(ProjectRef{project.id, project.tenant_id}));
     return projects.Remove(project.id);
   }();
-  if (!removed.ok()) projects.ReleaseLease(project.id, owner);
-  return removed;
+  if (removed.ok()) return removed;
+  Status released = projects.ReleaseLease(project.id, owner);
+  if (released.ok()) return removed;
+  // Both are told: the lease left behind keeps syncs off the project until
+  // it expires.
+  return Status(removed.code(), removed.message() +
+                                    "; syncs of the project are refused until its lease expires (5 minutes): " +
+                                    released.message());
 }
 
 }  // namespace tether::app

@@ -45,6 +45,12 @@ Status ChangeSet::Build(const std::string& provider, std::vector<Change> changes
                               "bug); nothing was written");
     };
     for (const Change& change : changes) {
+      if (!IsProviderId(change.entry.blob_id)) {
+        return Status::Internal("provider \"" + provider + "\" gave the path \"" + DisplayPath(change.entry.path) +
+                                "\" the blob id \"" + DisplayPath(change.entry.blob_id) +
+                                "\", which is not an id (non-empty printable ASCII without spaces); nothing was "
+                                "written");
+      }
       TETHER_RETURN_IF_ERROR(once(change.entry.path));
       if (change.kind == ChangeKind::kRenamed) TETHER_RETURN_IF_ERROR(once(change.old_path));
     }

@@ -6,6 +6,9 @@
 //     from a tree with a duplicate entry or from a buggy provider; it is
 //     refused whole, naming the path and the provider, so that nothing is
 //     stored from it.
+//   - Every entry has a blob id the SDK allows (provider.h: non-empty
+//     printable ASCII); a set with another is refused whole, like a
+//     duplicate path.
 //   - A path the engine refuses to store (see CheckRepositoryPath) is
 //     marked refused, with its reason, and skipped by the write.
 //   - A rename one half of which is refused becomes a delete of the old path
@@ -39,8 +42,8 @@ class ChangeSet {
   ChangeSet() = default;
 
   // Checks `changes` from the provider called `provider` and takes them.
-  // Internal (naming the path and the provider) when a path appears twice;
-  // the set is then left empty.
+  // Internal (naming the path and the provider) when a path appears twice
+  // or has no valid blob id; the set is then left empty.
   Status Build(const std::string& provider, std::vector<Change> changes);
 
   const std::vector<PlannedChange>& changes() const { return planned_; }

@@ -52,6 +52,10 @@ bool IsValidUtf8(std::string_view bytes) {
   return true;
 }
 
+bool IsProviderId(std::string_view id) {
+  return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c <= '~'; });
+}
+
 std::string DisplayPath(std::string_view path) {
   std::string out;
   size_t i = 0;

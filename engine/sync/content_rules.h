@@ -16,6 +16,11 @@ namespace tether::sync {
 // naming the path (escaped by DisplayPath) and the reason.
 Status CheckRepositoryPath(std::string_view path);
 
+// Whether `id` may be a commit or blob id as provider.h defines them:
+// non-empty printable ASCII without spaces (the host only compares, stores
+// and shows ids; an empty one would mean "none").
+bool IsProviderId(std::string_view id);
+
 // `path` printable and unambiguous: bytes that are not printable UTF-8 as \xNN.
 std::string DisplayPath(std::string_view path);
 

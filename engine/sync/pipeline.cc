@@ -1,6 +1,7 @@
 #include "engine/sync/pipeline.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <thread>
 #include <unordered_map>
@@ -104,6 +105,18 @@ class StoredTreeComparer : public ChangeSink {
   std::vector<Change>* out_;
 };
 
+// `primary` with a failure of the clean-up that followed it added to its
+// message; the code (and a rate limit's retry time) stay those of
+// `primary`. `primary` itself when the clean-up succeeded.
+Status AlsoFailed(const Status& primary, const std::string& cleanup, const Status& cleanup_status) {
+  if (cleanup_status.ok()) return primary;
+  std::string message = primary.message() + "; then " + cleanup + " failed: " + cleanup_status.ToString();
+  if (primary.code() == StatusCode::kRateLimited) {
+    return Status::RateLimited(std::move(message), primary.retry_after_seconds());
+  }
+  return Status(primary.code(), std::move(message));
+}
+
 // The state of one run while its phases execute.
 class RunState {
  public:
@@ -181,6 +194,12 @@ class RunState {
     if (!head.ok()) {
       branch_missing_ = head.status().code() == StatusCode::kNotFound;
       return head.status();
+    }
+    // An empty id would read as "no commit" (and match an empty cursor).
+    if (!IsProviderId(*head)) {
+      return Status::Internal("provider \"" + project_.provider + "\" resolved branch \"" + project_.branch +
+                              "\" to \"" + DisplayPath(*head) +
+                              "\", which is not a commit id (non-empty printable ASCII without spaces)");
     }
     run_->to_commit = *head;
     return Status::Ok();
@@ -335,22 +354,26 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::
   // it is answered by it.
   Status taken = projects.TakeResyncRequest(project->id);
   if (!taken.ok()) {
-    projects.ReleaseLease(project->id, claim.lease_owner);
-    return taken;
+    return AlsoFailed(taken, "releasing the lease (it is held until it expires)",
+                      projects.ReleaseLease(project->id, claim.lease_owner));
   }
   Result<int64_t> run_id = runs.Begin(project->id, options_.trigger, project->branch);
   if (!run_id.ok()) {
-    projects.ReleaseLease(project->id, claim.lease_owner);
-    return run_id.status();
+    return AlsoFailed(run_id.status(), "releasing the lease (it is held until it expires)",
+                      projects.ReleaseLease(project->id, claim.lease_owner));
   }
   claim.run_id = *run_id;
   claim.project = std::move(project).value();
-  // Runs of a dead process: recovered when the storage has their commit.
+  // Earlier runs of the project left "running" by a process that died are
+  // closed now: recovered as succeeded when the storage has their planned
+  // commit. Should that fail, this run goes on (it does not depend on them)
+  // and the next claim closes them; the failure is reported.
   Result<CommitId> cursor = StoredCursor(*plugins_, claim.project);
   Result<db::RunStore::Ended> ended = runs.MarkInterrupted(claim.project.id, claim.run_id, cursor.ok() ? *cursor : "");
   if (!ended.ok()) {
-    Status abandoned = Abandon(claim, "cannot end the runs of a stopped process: " + ended.status().message());
-    return abandoned.ok() ? ended.status() : abandoned;
+    std::fprintf(stderr, "tether: warning: project %s: earlier unfinished runs stay recorded as running until "
+                         "the next run: %s\n",
+                 project_name.c_str(), ended.status().ToString().c_str());
   }
   return claim;
 }
@@ -386,17 +409,23 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   run.project_id = project.id;
   run.trigger = claim.trigger;
   run.branch = project.branch;
-  projects.SetStatus(project.id, ToString(ProjectStatus::kRunning), "");
 
   RunState state(db_, plugins_, events_, options_, project, &run);
   state.EmitEvent(RunStarted{project.name, project.branch, claim.trigger});
-  result.status = state.Execute();
+  // A run whose project cannot even be marked running does not start: the
+  // database is failing, and the finalize below says so.
+  result.status = projects.SetStatus(project.id, ToString(ProjectStatus::kRunning), "");
+  if (result.status.ok()) result.status = state.Execute();
 
   // finalize
   Stopwatch finalize;
   if (result.status.ok()) {
     result.outcome = state.mode() == SyncMode::kNoop ? RunOutcome::kNoop : RunOutcome::kSucceeded;
-    projects.MarkSynced(project.id);
+    // The change is committed whatever happens now; a project status that
+    // cannot be recorded fails the result (not the run), like a run record
+    // that cannot be written (below).
+    Status marked = projects.MarkSynced(project.id);
+    if (!marked.ok()) result.status = marked.WithContext("the run succeeded");
   } else {
     result.outcome = RunOutcome::kFailed;
     run.counts = db::RunCounts();  // nothing of the change was written
@@ -404,17 +433,17 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
     ProjectStatus status = state.branch_missing() ? ProjectStatus::kBranchMissing : ProjectStatus::kFailed;
     std::string last_error = run.error;
     if (result.status.code() == StatusCode::kRateLimited) {
-      // What an operator (and a scheduler) needs: until when to wait.
+      // What an operator (and a scheduler) needs: until when to wait, from
+      // the status's retry time (never from its message, which is for
+      // people).
       status = ProjectStatus::kRateLimited;
-      // Providers may say until when themselves; otherwise say it here.
-      if (result.status.message().find("rate limited until") == std::string::npos) {
-        last_error = "rate limited until " +
-                     Iso8601FromUnixSeconds(NowUnixSeconds() +
-                                            std::max<int64_t>(result.status.retry_after_seconds(), 1)) +
-                     ": " + result.status.message();
-      }
+      last_error = "rate limited until " +
+                   Iso8601FromUnixSeconds(NowUnixSeconds() +
+                                          std::max<int64_t>(result.status.retry_after_seconds(), 1)) +
+                   ": " + result.status.message();
     }
-    projects.SetStatus(project.id, ToString(status), last_error);
+    result.status = AlsoFailed(result.status, "recording the project's status",
+                               projects.SetStatus(project.id, ToString(status), last_error));
   }
   result.mode = state.mode();
   run.outcome = ToString(result.outcome);
@@ -432,7 +461,11 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   if (!recorded.ok()) {
     // The lease must not outlive the run even when its record failed.
     Result<bool> ended = projects.EndLease(project.id, claim.lease_owner);
-    resync = ended.ok() && *ended;
+    if (ended.ok()) {
+      resync = *ended;
+    } else {
+      recorded = AlsoFailed(recorded, "releasing the lease (it is held until it expires)", ended.status());
+    }
   }
   result.resync_requested = resync;
   result.total_ms = total.ElapsedMillisExact();
@@ -448,7 +481,11 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   finished.total_ms = result.total_ms;
   finished.error = run.error;
   state.EmitEvent(std::move(finished));
-  if (result.status.ok() && !recorded.ok()) result.status = recorded;
+  if (result.status.ok()) {
+    if (!recorded.ok()) result.status = recorded.WithContext("the run succeeded, but recording it failed");
+  } else {
+    result.status = AlsoFailed(result.status, "recording the run", recorded);
+  }
   return result;
 }
 

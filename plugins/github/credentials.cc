@@ -229,7 +229,6 @@ Status TokenSource::Scrub(const Status& status) const {
       }
     }
   }
-  if (message == status.message()) return status;
   if (status.code() == StatusCode::kRateLimited) {
     return Status::RateLimited(message, status.retry_after_seconds());
   }

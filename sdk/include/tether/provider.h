@@ -1,17 +1,64 @@
-// Provider: where synced content comes from (a local git repository, GitHub).
+// Provider: where synced content comes from (a local git repository, GitHub,
+// or anything that can show a tree of files: a provider needs no git
+// history, see "Commits without history" below).
 //
-// The host calls Provider::Open once per sync to get a Repository for one
-// project's repository URL, uses it from one thread, and destroys it at the
-// end of the sync.
+// Repositories: Provider::Open gives a Repository for one repository URL.
+// The host opens as many as it needs and promises nothing about how many:
+// a sync opens one, and a second one for the same URL to read blobs in
+// parallel while it writes a large change set; listing a project's
+// branches, adding a project and `tether verify` open their own, possibly
+// while a sync of the same URL runs. Other host processes (a CLI sync next
+// to a server) may have the same URL open too. Repository objects of one
+// URL must not disturb each other: state they share (a cache, a mirror) is
+// the provider's to lock.
 //
-// Thread safety: Provider::Open may be called from several threads at once.
-// A Repository is used by one thread at a time; separate Repository objects
-// may be used concurrently.
+// No call order is promised on a Repository: any method may be the first
+// one. In particular ReadBlob may be the first call on a fresh Repository,
+// with a blob id that Diff gave out on another Repository of the same
+// provider and URL (the second reader of a sync). The host destroys every
+// Repository before the Provider.
+//
+// Thread safety: Provider::Open and CanonicalRepoUrl may be called from
+// several threads at once. Separate Repository objects may be used
+// concurrently from different threads. One Repository is never called from
+// two threads at once, but it may be used from different threads one after
+// the other (the thread that diffs hands it to a blob reader thread), so it
+// must not keep per-thread state between calls.
+//
+// Ids: CommitId and BlobId (types.h) are opaque to the host: non-empty
+// strings of printable ASCII without spaces (a sync that meets another
+// fails, storing nothing), which the host only compares for equality,
+// stores and shows (often cut to their first 12 characters, so they had
+// better differ early). They need not be 40 hex digits nor hashes of
+// anything git knows. What the host relies on:
+//   - A commit id always names the same tree. The host keeps the id it
+//     synced as the project's cursor, and does nothing when the branch
+//     resolves to that id again. (Two ids may name equal trees, as two git
+//     commits may; a sync between them changes nothing.)
+//   - A blob id names content: entries with equal blob ids have equal bytes,
+//     and changed bytes get a new id. The host keeps a stored row, and what
+//     was derived from it, when its blob id (and mode) are unchanged, and
+//     pairs a deleted path with an added one of the same blob id as a
+//     rename (a force push, below). For a submodule the "blob" id is the
+//     commit it pins.
+//
+// Commits without history: a provider whose source has no history (a plain
+// folder, whose commit id may be a hash of a snapshot of its tree) knows
+// only its current commit: IsAncestor(a, b) is true only when a == b is
+// that commit, Diff("", c) of an older c is NotFound, and it is never asked
+// for a Diff from a non-empty commit. When the cursor is not an
+// ancestor of the new head, the host takes the whole tree from Diff("", head)
+// and compares it with what the storage holds (the "force_push" mode of a
+// sync): rows whose blob id and mode are unchanged stay untouched, so such
+// a provider syncs incrementally in effect, at the cost of listing its
+// whole tree each time. `tether verify` reports a cursor such a provider no
+// longer knows (the next sync compares the whole tree, as above).
 //
 // Errors: NotFound for a missing repository, branch, commit or blob;
 // InvalidArgument for a URL the provider cannot use; Unauthenticated,
-// PermissionDenied, RateLimited and Unavailable for remote providers;
-// Internal for anything else. A method that fails has no effect.
+// PermissionDenied, RateLimited (with retry_after_seconds) and Unavailable
+// for remote providers; Internal for anything else. A method that fails has
+// no effect.
 #ifndef TETHER_PROVIDER_H_
 #define TETHER_PROVIDER_H_
 
@@ -38,18 +85,37 @@ class Repository {
   // Whether `commit` exists in the repository and `ancestor` is reachable
   // from it (a commit is its own ancestor). False, not an error, when
   // `ancestor` is unknown to the repository (for example after a force push
-  // and garbage collection).
+  // and garbage collection, or a folder that changed since). The host asks
+  // IsAncestor(c, c) to learn whether the repository still knows c.
   virtual Result<bool> IsAncestor(const CommitId& ancestor, const CommitId& commit) = 0;
 
   // Streams the changes from commit `from` to commit `to` into `sink`. An
   // empty `from` means "from nothing": every entry of `to` comes as kAdded.
-  // Equal subtrees are skipped, so the cost follows the size of the change.
-  // Exact renames (same blob, new path) come as kRenamed. Sink errors stop
-  // the diff and are returned as they are.
+  // The host asks for a non-empty `from` only when IsAncestor(from, to) was
+  // true and from != to. Equal subtrees should be skipped, so that the cost
+  // follows the size of the change. Exact renames (same blob, new path) may
+  // come as kRenamed (or as a delete and an add). Sink errors stop the diff
+  // and are returned as they are.
+  //
+  // The change set: each path appears at most once in it, on either side of
+  // any change (a rename names two paths): a set that names a path twice is
+  // refused whole by the host, which stores nothing from it and fails the
+  // sync naming the path and the provider. Entries are files, executables,
+  // symlinks and submodules, never directories (a directory replaced by a
+  // file is deletes of its entries and an add). Paths are '/'-separated and
+  // relative; a path the host will not store (empty, "." or ".."
+  // components, control characters, invalid UTF-8) is skipped and reported
+  // by the host, not an error. No order is promised: the host applies the
+  // changes in the order they come, and since no path appears twice the
+  // order does not change the result (local-git sends git's tree order).
   virtual Status Diff(const CommitId& from, const CommitId& to, ChangeSink* sink) = 0;
 
-  // Reads blob `id`. Its bytes are returned when the blob is at most
-  // `max_bytes` long; otherwise only its size (Blob::truncated is set).
+  // Reads blob `id`, any blob id a Diff of this provider gave out for the
+  // same URL, on this Repository or another one (see above). Its bytes are
+  // returned when the blob is at most `max_bytes` long; otherwise only its
+  // size (Blob::truncated is set). NotFound when the blob is gone (for
+  // example a folder whose file changed since the diff): the sync fails and
+  // stores nothing.
   virtual Result<Blob> ReadBlob(const BlobId& id, uint64_t max_bytes) = 0;
 };
 
@@ -58,7 +124,8 @@ class Provider : public Plugin {
   Provider* AsProvider() override { return this; }
 
   // Opens the repository at `repo_url` (a path, a file:// URL, or whatever
-  // the provider documents). The caller owns the result.
+  // the provider documents). The caller owns the result. Called any number
+  // of times, for the same URL too (see the top of this file).
   virtual Result<std::unique_ptr<Repository>> Open(const std::string& repo_url) = 0;
 
   // Since SDK ABI 1.1. The form of `repo_url` to store for a new project, so

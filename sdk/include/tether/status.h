@@ -3,13 +3,21 @@
 //
 // A Status is either OK or carries a code and a human-readable message. The
 // message names what failed and where (a file, a path, a branch); it never
-// contains a secret. Status and Result are plain values: copyable, movable,
+// contains a secret. It is for people: callers branch on code() and on the
+// data a code carries (retry_after_seconds() of RateLimited), never on the
+// message text. Status and Result are plain values: copyable, movable,
 // and safe to use from any thread as long as one object is not mutated from
 // two threads at once.
+//
+// Both are [[nodiscard]]: a call that returns one must be handled (returned,
+// recorded, logged). Where ignoring one is right, cast it to void and say
+// why in a comment.
 #ifndef TETHER_STATUS_H_
 #define TETHER_STATUS_H_
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
@@ -34,11 +42,20 @@ enum class StatusCode : int {
 // Returns a stable lower-case name for `code`, e.g. "not_found".
 const char* StatusCodeName(StatusCode code);
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
+  // An OK status has no message. Status(StatusCode::kOk, "something") is
+  // taken for what it most likely is, an error built with the wrong code:
+  // it becomes kInternal with the message "OK status with a message:
+  // something", so that it cannot pass as a success and hide the error.
   Status(StatusCode code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+      : code_(code), message_(std::move(message)) {
+    if (code_ == StatusCode::kOk && !message_.empty()) {
+      code_ = StatusCode::kInternal;
+      message_ = "OK status with a message: " + message_;
+    }
+  }
 
   static Status Ok() { return Status(); }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
@@ -51,7 +68,9 @@ class Status {
   static Status PermissionDenied(std::string m) {
     return {StatusCode::kPermissionDenied, std::move(m)};
   }
-  // `retry_after_seconds` is how long the caller should wait before retrying.
+  // `retry_after_seconds` is how long the caller should wait before retrying,
+  // counted from when the status was made; the caller works out "until
+  // when" from it (the message need not say). Other codes carry 0.
   static Status RateLimited(std::string m, int64_t retry_after_seconds) {
     Status s(StatusCode::kRateLimited, std::move(m));
     s.retry_after_seconds_ = retry_after_seconds;
@@ -103,10 +122,12 @@ inline const char* StatusCodeName(StatusCode code) {
   return "unknown";
 }
 
-// Either a value of type T or a non-OK Status. Accessing value() of an error
-// Result is a programming error (checked in debug builds by the optional).
+// Either a value of type T or a non-OK Status. Accessing the value (value(),
+// * or ->) of an error Result is a programming error, checked in every build
+// type: it prints the status to stderr and aborts the process. Check ok()
+// first.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
@@ -115,15 +136,30 @@ class Result {
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() & { return *value_; }
-  const T& operator*() const& { return *value_; }
+  T& value() & { return Checked(); }
+  const T& value() const& { return Checked(); }
+  T&& value() && { return std::move(Checked()); }
+  T* operator->() { return &Checked(); }
+  const T* operator->() const { return &Checked(); }
+  T& operator*() & { return Checked(); }
+  const T& operator*() const& { return Checked(); }
 
  private:
+  T& Checked() {
+    if (!value_.has_value()) AbortOnError();
+    return *value_;
+  }
+  const T& Checked() const {
+    if (!value_.has_value()) AbortOnError();
+    return *value_;
+  }
+  [[noreturn]] void AbortOnError() const {
+    std::fprintf(stderr, "tether: fatal: the value of an error Result was used (%s)\n",
+                 status_.ToString().c_str());
+    std::fflush(stderr);
+    std::abort();
+  }
+
   Status status_;
   std::optional<T> value_;
 };

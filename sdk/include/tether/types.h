@@ -12,8 +12,10 @@
 
 namespace tether {
 
-// A commit or object id as the provider spells it: for git, 40 lower-case
-// hex digits. Empty means "none" (for example: no cursor yet).
+// A commit or blob id as the provider spells it: opaque to the host, which
+// only compares, stores and shows it (provider.h says what an id must
+// mean). Non-empty printable ASCII; for git, 40 lower-case hex digits, but
+// nothing requires that. Empty means "none" (for example: no cursor yet).
 using CommitId = std::string;
 using BlobId = std::string;
 
@@ -48,7 +50,8 @@ bool SameContentKind(EntryKind a, EntryKind b);
 struct Entry {
   std::string path;   // '/'-separated, relative to the repository root
   BlobId blob_id;     // blob id; for a submodule, the pinned commit id
-  uint32_t mode = 0;  // git file mode, e.g. 0100644
+  uint32_t mode = 0;  // git's file modes, whatever the provider: 0100644 (file),
+                      // 0100755 (executable), 0120000 (symlink), 0160000 (submodule)
   EntryKind kind = EntryKind::kFile;
 };
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli_harness.h"
+#include "support/status_checks.h"
 
 using tether::testing::CliResult;
 using tether::testing::GitRepo;
@@ -41,7 +42,7 @@ TEST_CASE("verify reports row counts and finds nothing wrong after ordinary sync
 TEST_CASE("a project without its project_syncs row is reported and backfill creates it once") {
   Synced s;
   REQUIRE(s.cli->Run("project add q --repo " + ShellQuote(s.repo.url())).exit_code == 0);
-  s.cli->db().Execute("DELETE FROM project_syncs WHERE project_id = (SELECT id FROM projects WHERE name = 'q')", "orphan");
+  REQUIRE_OK(s.cli->db().Execute("DELETE FROM project_syncs WHERE project_id = (SELECT id FROM projects WHERE name = 'q')", "orphan"));
   CliResult verify = s.cli->Run("verify");
   CHECK(verify.exit_code == 1);
   CHECK_THAT(verify.out, Catch::Contains("project q has no project_syncs row"));
@@ -73,7 +74,7 @@ TEST_CASE("verify names a project whose synced commit the repository lost") {
 
 TEST_CASE("verify reports a protected column that is gone even after syncs") {
   Synced s;
-  s.cli->db().Execute("ALTER TABLE documents DROP COLUMN embedding", "drop behind tether's back");
+  REQUIRE_OK(s.cli->db().Execute("ALTER TABLE documents DROP COLUMN embedding", "drop behind tether's back"));
   CliResult verify = s.cli->Run("verify");
   CHECK(verify.exit_code == 1);
   CHECK_THAT(verify.out, Catch::Contains("documents.embedding: the column is gone"));
@@ -90,13 +91,13 @@ TEST_CASE("verify --deep names every stored row that differs from the synced com
   CHECK(clean.exit_code == 0);  // the refused path is not a difference
 
   // Four kinds of divergence, made behind tether's back.
-  s.cli->db().Execute("DELETE FROM documents WHERE path = 'a.txt'", "lose a row");
-  s.cli->db().Execute("UPDATE documents SET path = 'stale.txt' WHERE path = 'b/c.txt'", "a row the tree lacks");
-  s.cli->db().Execute("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, updated_commit, updated_at)"
-                      " SELECT project_id, 'b/c.txt', '0123456789012345678901234567890123456789', mode, kind, 2,"
-                      " updated_commit, updated_at FROM documents WHERE path = 'stale.txt'",
-                      "a row with another blob");
-  s.cli->db().Execute("UPDATE documents SET mode = 33188, kind = 'file' WHERE path = 'tool.sh'", "another mode");
+  REQUIRE_OK(s.cli->db().Execute("DELETE FROM documents WHERE path = 'a.txt'", "lose a row"));
+  REQUIRE_OK(s.cli->db().Execute("UPDATE documents SET path = 'stale.txt' WHERE path = 'b/c.txt'", "a row the tree lacks"));
+  REQUIRE_OK(s.cli->db().Execute("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, updated_commit, updated_at)"
+                                 " SELECT project_id, 'b/c.txt', '0123456789012345678901234567890123456789', mode, kind, 2,"
+                                 " updated_commit, updated_at FROM documents WHERE path = 'stale.txt'",
+                                 "a row with another blob"));
+  REQUIRE_OK(s.cli->db().Execute("UPDATE documents SET mode = 33188, kind = 'file' WHERE path = 'tool.sh'", "another mode"));
 
   CHECK(s.cli->Run("verify").exit_code == 0);  // without --deep, rows are not compared
   CliResult deep = s.cli->Run("verify --deep");

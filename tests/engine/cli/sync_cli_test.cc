@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "cli_harness.h"
+#include "support/status_checks.h"
 
 using tether::testing::CliResult;
 using tether::testing::GitRepo;
@@ -37,24 +38,24 @@ std::string Str(const rapidjson::Value& v, const char* key) {
 
 // Marks every document of the project as embedded, as an analyzer would.
 void EmbedEverything(TetherCli& cli) {
-  cli.db().Execute(cli.postgres() ? "UPDATE documents SET embedding = '\\x0102030405'::bytea"
-                                  : "UPDATE documents SET embedding = X'0102030405'",
-                   "embed");
+  REQUIRE_OK(cli.db().Execute(cli.postgres() ? "UPDATE documents SET embedding = '\\x0102030405'::bytea"
+                                             : "UPDATE documents SET embedding = X'0102030405'",
+                              "embed"));
 }
 
 // Makes the database refuse to insert the row for `path`: a real failure
 // in the middle of a write, with no hook in Tether's code.
 void RefuseInsertOf(TetherCli& cli, const std::string& path) {
   if (cli.postgres()) {
-    cli.db().Execute("CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.path = '" + path +
-                         "' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
-                     "function");
-    cli.db().Execute("CREATE TRIGGER boom BEFORE INSERT ON documents FOR EACH ROW EXECUTE FUNCTION boom()", "trigger");
+    REQUIRE_OK(cli.db().Execute("CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.path = '" + path +
+                                    "' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                                "function"));
+    REQUIRE_OK(cli.db().Execute("CREATE TRIGGER boom BEFORE INSERT ON documents FOR EACH ROW EXECUTE FUNCTION boom()", "trigger"));
     return;
   }
-  cli.db().Execute("CREATE TRIGGER boom BEFORE INSERT ON documents WHEN NEW.path = '" + path +
-                       "' BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-                   "trigger");
+  REQUIRE_OK(cli.db().Execute("CREATE TRIGGER boom BEFORE INSERT ON documents WHEN NEW.path = '" + path +
+                                  "' BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+                              "trigger"));
 }
 
 long long Embedded(TetherCli& cli, const std::string& path) {
@@ -463,7 +464,7 @@ TEST_CASE("a failure in the middle of the write leaves the old rows and the old 
       CHECK(Docs(cli) == files);
       CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v1 %' AND embedding IS NOT NULL") == files);
 
-      cli.db().Execute(cli.postgres() ? "DROP TRIGGER boom ON documents" : "DROP TRIGGER boom", "drop trigger");
+      REQUIRE_OK(cli.db().Execute(cli.postgres() ? "DROP TRIGGER boom ON documents" : "DROP TRIGGER boom", "drop trigger"));
       REQUIRE(cli.Run("sync p").exit_code == 0);
       CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE 'v2 %' AND embedding IS NULL") == files);
       CHECK(Docs(cli) == files + 1);
@@ -480,7 +481,7 @@ TEST_CASE("a project held by another run is not synced twice") {
   AddProject(cli, repo);
 
   // Another process holds the lease.
-  cli.db().Execute("UPDATE project_syncs SET lease_owner = 'other-host:1', lease_expires_at = 4102444800", "lease");
+  REQUIRE_OK(cli.db().Execute("UPDATE project_syncs SET lease_owner = 'other-host:1', lease_expires_at = 4102444800", "lease"));
   CliResult busy = cli.Run("sync p");
   CHECK(busy.exit_code == 3);
   CHECK_THAT(busy.err, Catch::Contains("already being synced"));
@@ -488,7 +489,7 @@ TEST_CASE("a project held by another run is not synced twice") {
   CHECK(cli.Count("SELECT COUNT(*) FROM sync_runs") == 0);
 
   // An expired lease (its holder died) is taken over.
-  cli.db().Execute("UPDATE project_syncs SET lease_expires_at = 1", "expire");
+  REQUIRE_OK(cli.db().Execute("UPDATE project_syncs SET lease_expires_at = 1", "expire"));
   CHECK(cli.Run("sync p").exit_code == 0);
   CHECK(Docs(cli) == 1);
   CHECK(cli.Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NULL") == 1);
@@ -538,10 +539,10 @@ TEST_CASE("a run whose process dies after its write committed is recorded as the
   // statement that would record it waits, and the process is killed in it;
   // SQLite cannot make a statement wait, so there the statement fails.
   if (cli.postgres()) {
-    cli.db().Execute("CREATE FUNCTION hold() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(600); RETURN NEW; END $$"
-                     " LANGUAGE plpgsql", "function");
-    cli.db().Execute("CREATE TRIGGER hold BEFORE UPDATE ON sync_runs FOR EACH ROW"
-                     " WHEN (OLD.outcome = 'running' AND NEW.outcome = 'succeeded') EXECUTE FUNCTION hold()", "trigger");
+    REQUIRE_OK(cli.db().Execute("CREATE FUNCTION hold() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(600); RETURN NEW; END $$"
+                                " LANGUAGE plpgsql", "function"));
+    REQUIRE_OK(cli.db().Execute("CREATE TRIGGER hold BEFORE UPDATE ON sync_runs FOR EACH ROW"
+                                " WHEN (OLD.outcome = 'running' AND NEW.outcome = 'succeeded') EXECUTE FUNCTION hold()", "trigger"));
     CliResult killed;
     std::thread sync([&] { killed = cli.Run("sync p"); });
     std::string owner;
@@ -558,19 +559,19 @@ TEST_CASE("a run whose process dies after its write committed is recorded as the
     sync.join();
     CHECK(killed.exit_code == 128 + SIGKILL);
     // Its server process would sleep on; end it, so that its update is undone.
-    cli.db().Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'PgSleep'", "end");
+    REQUIRE_OK(cli.db().Execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'PgSleep'", "end"));
     for (int i = 0; i < 100 && cli.Count("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") > 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    cli.db().Execute("DROP TRIGGER hold ON sync_runs", "drop trigger");
+    REQUIRE_OK(cli.db().Execute("DROP TRIGGER hold ON sync_runs", "drop trigger"));
   } else {
-    cli.db().Execute("CREATE TRIGGER hold BEFORE UPDATE ON sync_runs"
-                     " WHEN OLD.outcome = 'running' AND NEW.outcome = 'succeeded'"
-                     " BEGIN SELECT RAISE(ABORT, 'the run record is held back'); END", "trigger");
+    REQUIRE_OK(cli.db().Execute("CREATE TRIGGER hold BEFORE UPDATE ON sync_runs"
+                                " WHEN OLD.outcome = 'running' AND NEW.outcome = 'succeeded'"
+                                " BEGIN SELECT RAISE(ABORT, 'the run record is held back'); END", "trigger"));
     CliResult failed = cli.Run("sync p");
     CHECK(failed.exit_code == 1);
     CHECK_THAT(failed.err, Catch::Contains("held back"));
-    cli.db().Execute("DROP TRIGGER hold", "drop trigger");
+    REQUIRE_OK(cli.db().Execute("DROP TRIGGER hold", "drop trigger"));
   }
   REQUIRE(cli.Text(last_run) == "running");
   REQUIRE(cli.Text("SELECT commit_id FROM storage_cursors") == head);

@@ -10,6 +10,7 @@
 #include "engine/db/database.h"
 #include "support/git_repo.h"
 #include "support/test_database.h"
+#include "support/status_checks.h"
 
 using tether::testing::GitRepo;
 using tether::testing::RunCommand;
@@ -56,8 +57,8 @@ TEST_CASE("with tenant A set, tenant B's rows can be neither read nor written") 
   {
     auto admin = tether::db::Database::Open(database.url());
     REQUIRE(admin.ok());
-    (*admin)->Execute("DROP ROLE IF EXISTS " + app_role, "drop role");
-    (*admin)->Execute("CREATE ROLE " + app_role + " LOGIN", "create role");
+    REQUIRE_OK((*admin)->Execute("DROP ROLE IF EXISTS " + app_role, "drop role"));
+    REQUIRE_OK((*admin)->Execute("CREATE ROLE " + app_role + " LOGIN", "create role"));
   }
   // The owner (here the cluster's superuser) migrates; the app role gets DML only.
   Tenant owner = WriteConfig(dir.path(), "owner", database.url());
@@ -66,8 +67,8 @@ TEST_CASE("with tenant A set, tenant B's rows can be neither read nor written") 
   {
     auto admin = tether::db::Database::Open(database.url());
     REQUIRE(admin.ok());
-    (*admin)->Execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + app_role, "grant");
-    (*admin)->Execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + app_role, "grant");
+    REQUIRE_OK((*admin)->Execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + app_role, "grant"));
+    REQUIRE_OK((*admin)->Execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + app_role, "grant"));
   }
 
   GitRepo repo(dir.path() / "repo");
@@ -133,5 +134,5 @@ TEST_CASE("with tenant A set, tenant B's rows can be neither read nor written") 
   (*none)->session() << "SELECT COUNT(*) FROM documents", soci::into(visible);
   CHECK(visible == 0);
   admin = tether::db::Database::Open(database.url());
-  (*admin)->Execute("DROP OWNED BY " + app_role, "drop owned");
+  REQUIRE_OK((*admin)->Execute("DROP OWNED BY " + app_role, "drop owned"));
 }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/cli/cli_harness.h"
+#include "support/status_checks.h"
 
 using tether::testing::CliResult;
 using tether::testing::GitRepo;
@@ -34,9 +35,9 @@ struct Story {
     cli = std::make_unique<TetherCli>(dir.path());
     REQUIRE(cli->Run("project add p --repo " + ShellQuote(repo.url())).exit_code == 0);
     REQUIRE(cli->Run("sync p").exit_code == 0);
-    cli->db().Execute(cli->postgres() ? "UPDATE documents SET embedding = convert_to('emb:' || path, 'UTF8')"
-                                      : "UPDATE documents SET embedding = CAST('emb:' || path AS BLOB)",
-                      "embed");
+    REQUIRE_OK(cli->db().Execute(cli->postgres() ? "UPDATE documents SET embedding = convert_to('emb:' || path, 'UTF8')"
+                                                 : "UPDATE documents SET embedding = CAST('emb:' || path AS BLOB)",
+                                 "embed"));
     REQUIRE(Embedded() == kDocuments);
   }
 
@@ -160,7 +161,7 @@ TEST_CASE("migrate verify reports protected data that changed after the last mig
   Story story;
   story.Migration("0100_noop.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n");
   REQUIRE(story.Apply().exit_code == 0);
-  story.cli->db().Execute("UPDATE documents SET embedding = NULL WHERE path LIKE 'src/m1/%'", "lose some");
+  REQUIRE_OK(story.cli->db().Execute("UPDATE documents SET embedding = NULL WHERE path LIKE 'src/m1/%'", "lose some"));
   CliResult verified = story.Verify();
   CHECK(verified.exit_code == 1);
   CHECK_THAT(verified.out, Catch::Contains("documents.embedding: non-null values 382 ->"));
@@ -242,7 +243,7 @@ TEST_CASE("a no-transaction file stopped half-way resumes exactly where it stopp
   CHECK(story.cli->Count("SELECT COUNT(*) FROM schema_migration_progress") == 1);
 
   if (story.cli->postgres()) {
-    story.cli->db().Execute("CREATE TABLE notes_b (x INTEGER)", "the missing table");
+    REQUIRE_OK(story.cli->db().Execute("CREATE TABLE notes_b (x INTEGER)", "the missing table"));
   } else {
     std::filesystem::remove(copies / "second.db");
   }

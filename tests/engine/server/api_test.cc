@@ -12,6 +12,7 @@
 #include "engine/server/api.h"
 #include "engine/server/router.h"
 #include "serve_harness.h"
+#include "support/status_checks.h"
 
 using tether::testing::CliResult;
 using tether::testing::Eventually;
@@ -474,9 +475,9 @@ TEST_CASE("documents are listed a page at a time and read one by one without emb
   HttpReply accepted = s.Call("POST", "/api/v1/projects/web/sync");
   REQUIRE(accepted.status == 202);
   FinishedRun(s, accepted.Header("location"));
-  s.env.cli().db().Execute(s.env.cli().postgres() ? "UPDATE documents SET embedding = '\\x0102'::bytea"
-                                                   : "UPDATE documents SET embedding = X'0102'",
-                           "embed");
+  REQUIRE_OK(s.env.cli().db().Execute(s.env.cli().postgres() ? "UPDATE documents SET embedding = '\\x0102'::bytea"
+                                                              : "UPDATE documents SET embedding = X'0102'",
+                                      "embed"));
 
   std::vector<std::string> paths;
   std::string cursor;

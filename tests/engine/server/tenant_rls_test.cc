@@ -11,6 +11,7 @@
 #include "engine/db/database.h"
 #include "serve_harness.h"
 #include "support/test_database.h"
+#include "support/status_checks.h"
 
 using tether::testing::GitRepo;
 using tether::testing::HttpReply;
@@ -59,7 +60,7 @@ struct RlsWorld {
     auto opened = tether::db::Database::Open(database.url());
     REQUIRE(opened.ok());
     admin = std::move(opened).value();
-    admin->Execute("DROP ROLE IF EXISTS " + role, "drop role");
+    REQUIRE_OK(admin->Execute("DROP ROLE IF EXISTS " + role, "drop role"));
     REQUIRE(admin->Execute("CREATE ROLE " + role + " LOGIN", "create role").ok());
     owner = WriteConfig(dir.path(), "owner", database.url());
     int code = -1;
@@ -68,7 +69,8 @@ struct RlsWorld {
     REQUIRE(admin->Execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role, "grant").ok());
     REQUIRE(admin->Execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " + role, "grant").ok());
   }
-  ~RlsWorld() { admin->Execute("DROP OWNED BY " + role, "drop owned"); }
+  // CHECK, not REQUIRE: a destructor must not throw.
+  ~RlsWorld() { CHECK_OK(admin->Execute("DROP OWNED BY " + role, "drop owned")); }
 };
 
 }  // namespace

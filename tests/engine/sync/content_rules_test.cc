@@ -54,3 +54,17 @@ TEST_CASE("languages come from the file name") {
   CHECK(DetectLanguage(".bashrc") == "");
   CHECK(DetectLanguage("archive.tar.unknown") == "");
 }
+
+TEST_CASE("provider ids are any non-empty printable ASCII without spaces, not only git's") {
+  CHECK(IsProviderId("0123456789abcdef0123456789abcdef01234567"));
+  CHECK(IsProviderId("sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"));
+  CHECK(IsProviderId("snap:1"));
+  CHECK(IsProviderId("~!"));
+  CHECK_FALSE(IsProviderId(""));
+  CHECK_FALSE(IsProviderId("two words"));
+  CHECK_FALSE(IsProviderId("tab\there"));
+  CHECK_FALSE(IsProviderId("line\n"));
+  CHECK_FALSE(IsProviderId("caf\xc3\xa9"));
+  CHECK_FALSE(IsProviderId(std::string("nul\0", 4)));
+  CHECK_FALSE(IsProviderId("del\x7f"));
+}

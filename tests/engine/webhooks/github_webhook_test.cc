@@ -13,6 +13,7 @@
 #include "engine/cli/cli_harness.h"
 #include "engine/db/project_store.h"
 #include "engine/webhooks/github_webhook.h"
+#include "support/status_checks.h"
 
 using tether::testing::TempDir;
 using tether::testing::TetherCli;
@@ -132,10 +133,10 @@ TEST_CASE("a forced push is queued as one") {
 
 TEST_CASE("a deleted branch marks the project and deletes nothing") {
   Setup s;
-  s.cli.db().Execute("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary, content,"
-                     " updated_commit, updated_at) SELECT id, 'kept.txt', 'b', 33188, 'file', 4, 0, 'kept', 'c', 't'"
-                     " FROM projects WHERE name = 'hello'",
-                     "a document");
+  REQUIRE_OK(s.cli.db().Execute("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary, content,"
+                                " updated_commit, updated_at) SELECT id, 'kept.txt', 'b', 33188, 'file', 4, 0, 'kept', 'c', 't'"
+                                " FROM projects WHERE name = 'hello'",
+                                "a document"));
   WebhookResponse r =
       s.handler.Handle(Signed("push", "d-1", Push("refs/heads/master", true, false, "Codertocat/Hello-World")));
   CHECK(r.status == 202);

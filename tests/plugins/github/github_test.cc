@@ -774,6 +774,21 @@ TEST_CASE("repositories on one mirror fetch safely from several threads") {
   CHECK(world.fake->Requests().Of("POST /{owner}/{repo}.git/git-upload-pack").count == 1);
 }
 
+TEST_CASE("two repositories of one URL work at once, and ReadBlob may be the first call") {
+  World world;
+  auto upstream = world.MakeRepo("app");
+  std::map<std::string, std::string> contents = {{"README.md", "# app\n"}};
+  for (int i = 0; i < 60; ++i) {
+    const std::string path = "d" + std::to_string(i % 4) + "/f" + std::to_string(i) + ".txt";
+    contents[path] = "file " + std::to_string(i) + "\n" + std::string(static_cast<size_t>(i) * 53, 'a' + i % 26);
+    upstream->work().Write(path, contents[path]);
+  }
+  upstream->work().Commit("files");
+  upstream->Publish();
+  auto plugin = CreateOrFail(world.Settings());
+  tether::testing::CheckRepositoriesOfOneUrlAtOnce(*plugin->AsProvider(), "octo/app", "main", contents);
+}
+
 TEST_CASE("GitHub Enterprise Server API URLs under /api/v3 work") {
   World world("", "/api/v3");
   auto upstream = world.MakeRepo("app");

@@ -1007,3 +1007,16 @@ TEST_CASE("repositories opened on several threads work independently") {
     CHECK(results[t] == expected);
   }
 }
+
+TEST_CASE("two repositories of one URL work at once, and ReadBlob may be the first call") {
+  TempDir tmp;
+  GitRepo repo(tmp.path() / "repo");
+  std::map<std::string, std::string> contents;
+  for (int i = 0; i < 120; ++i) {
+    const std::string path = "d" + std::to_string(i % 6) + "/f" + std::to_string(i) + ".txt";
+    contents[path] = "file " + std::to_string(i) + "\n" + std::string(static_cast<size_t>(i) * 37, 'a' + i % 26);
+    repo.Write(path, contents[path]);
+  }
+  repo.Commit("files");
+  tether::testing::CheckRepositoriesOfOneUrlAtOnce(LocalGit(), repo.url(), "main", contents);
+}
