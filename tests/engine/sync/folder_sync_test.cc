@@ -109,7 +109,7 @@ TEST_CASE("a folder without history syncs through the SDK's contract alone, firs
   CHECK(w.Text("SELECT kind FROM documents WHERE path = 'link'") == "symlink");
   CHECK(w.Count("SELECT COUNT(*) FROM documents WHERE path = 'bin.dat' AND is_binary = 1") == 1);
   CHECK_THAT(w.Text("SELECT blob_sha FROM documents WHERE path = 'a.txt'"), Catch::StartsWith("sha256:"));
-  const std::string first = w.Text("SELECT last_synced_commit FROM project_syncs");
+  const std::string first = w.Text("SELECT commit_id FROM storage_cursors");
   CHECK_THAT(first, Catch::StartsWith("snap:"));
   CHECK(w.Text("SELECT mode FROM sync_runs ORDER BY id DESC LIMIT 1") == "full");
 
@@ -133,7 +133,7 @@ TEST_CASE("a folder without history syncs through the SDK's contract alone, firs
   out = w.Tether("sync f", &code);
   INFO(out);
   REQUIRE(code == 0);
-  const std::string second = w.Text("SELECT last_synced_commit FROM project_syncs");
+  const std::string second = w.Text("SELECT commit_id FROM storage_cursors");
   CHECK_THAT(second, Catch::StartsWith("snap:"));
   CHECK(second != first);
   // No history: the whole tree is compared with the stored rows.
