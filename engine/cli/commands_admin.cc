@@ -132,8 +132,7 @@ int RunStatus(const Invocation& inv) {
   // it never synced or the storage cannot say).
   std::vector<std::string> cursors;
   for (const db::Project& p : *projects) {
-    Result<CommitId> cursor = sync::StoredCursor((*runtime)->plugins(), p);
-    cursors.push_back(cursor.ok() ? *cursor : std::string());
+    cursors.push_back(sync::StoredCursorOrEmpty((*runtime)->plugins(), p));
   }
   if (inv.json) {
     JsonWriter out;

@@ -49,8 +49,7 @@ app::ProjectService Projects(const Session& s) {
 // The last synced commit as the project's storage holds it; shown as none
 // when the storage cannot say.
 std::string Cursor(const Session& s, const db::Project& p) {
-  Result<CommitId> cursor = sync::StoredCursor(s.runtime->plugins(), p);
-  return cursor.ok() ? *cursor : std::string();
+  return sync::StoredCursorOrEmpty(s.runtime->plugins(), p);
 }
 
 void WriteProject(const Session& s, JsonWriter& out, const db::Project& p) {

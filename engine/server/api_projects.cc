@@ -20,8 +20,7 @@ std::string ProjectUrl(const std::string& name) { return "/api/v1/projects/" + P
 // The last synced commit as the project's storage holds it; null in the
 // project's JSON when the storage cannot say (the project is still listed).
 std::string CursorOrNone(const plugin_host::PluginHost& plugins, const db::Project& project) {
-  Result<CommitId> cursor = sync::StoredCursor(plugins, project);
-  return cursor.ok() ? *cursor : std::string();
+  return sync::StoredCursorOrEmpty(plugins, project);
 }
 
 std::string ProjectJson(const plugin_host::PluginHost& plugins, const db::Project& project) {

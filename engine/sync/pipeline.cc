@@ -368,8 +368,8 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::
   // closed now: recovered as succeeded when the storage has their planned
   // commit. Should that fail, this run goes on (it does not depend on them)
   // and the next claim closes them; the failure is reported.
-  Result<CommitId> cursor = StoredCursor(*plugins_, claim.project);
-  Result<db::RunStore::Ended> ended = runs.MarkInterrupted(claim.project.id, claim.run_id, cursor.ok() ? *cursor : "");
+  Result<db::RunStore::Ended> ended =
+      runs.MarkInterrupted(claim.project.id, claim.run_id, StoredCursorOrEmpty(*plugins_, claim.project));
   if (!ended.ok()) {
     std::fprintf(stderr, "tether: warning: project %s: earlier unfinished runs stay recorded as running until "
                          "the next run: %s\n",

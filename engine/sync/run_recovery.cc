@@ -27,9 +27,9 @@ Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db, const pl
     if (!taken.ok()) return taken.status();
     if (!*taken) continue;
     // Empty when the storage cannot say: every run is then interrupted.
-    Result<CommitId> cursor = StoredCursor(plugins, project);
+    const CommitId cursor = StoredCursorOrEmpty(plugins, project);
     Status done = db->InTransaction([&]() -> Status {
-      Result<db::RunStore::Ended> ended = runs.MarkInterrupted(project.id, 0, cursor.ok() ? *cursor : "");
+      Result<db::RunStore::Ended> ended = runs.MarkInterrupted(project.id, 0, cursor);
       if (!ended.ok()) return ended.status();
       // A run whose write committed before its process died synced the
       // project all the same.

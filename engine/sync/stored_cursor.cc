@@ -10,4 +10,9 @@ Result<CommitId> StoredCursor(const plugin_host::PluginHost& plugins, const db::
   return (*storage)->ReadCursor(ProjectRef{project.id, project.tenant_id});
 }
 
+CommitId StoredCursorOrEmpty(const plugin_host::PluginHost& plugins, const db::Project& project) {
+  Result<CommitId> cursor = StoredCursor(plugins, project);
+  return cursor.ok() ? *cursor : CommitId();
+}
+
 }  // namespace tether::sync

@@ -18,6 +18,10 @@ namespace tether::sync {
 // The project's cursor; empty when it never synced.
 Result<CommitId> StoredCursor(const plugin_host::PluginHost& plugins, const db::Project& project);
 
+// The same, empty also when the storage cannot say: for showing a project,
+// and for recovery, which then treats every unfinished run as interrupted.
+CommitId StoredCursorOrEmpty(const plugin_host::PluginHost& plugins, const db::Project& project);
+
 }  // namespace tether::sync
 
 #endif  // TETHER_ENGINE_SYNC_STORED_CURSOR_H_
