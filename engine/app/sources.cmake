@@ -1,2 +1,1 @@
-target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/runtime.cc ${CMAKE_CURRENT_LIST_DIR}/integrity.cc)
-target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/project_service.cc ${CMAKE_CURRENT_LIST_DIR}/branch_name.cc)
+target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/runtime.cc)

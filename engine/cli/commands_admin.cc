@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/app/integrity.h"
+#include "engine/ops/integrity.h"
 #include "engine/auth/tenant_session.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
@@ -168,7 +168,7 @@ int RunStatus(const Invocation& inv) {
 int RunVerify(const Invocation& inv, bool deep) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
   if (!runtime.ok()) return ReportError(runtime.status());
-  Result<app::IntegrityReport> report = app::CheckIntegrity(runtime->get(), deep);
+  Result<ops::IntegrityReport> report = ops::CheckIntegrity(runtime->get(), deep);
   if (!report.ok()) return ReportError(report.status());
   if (inv.json) {
     JsonWriter out;
@@ -194,7 +194,7 @@ int RunVerify(const Invocation& inv, bool deep) {
 int RunBackfill(const Invocation& inv) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
   if (!runtime.ok()) return ReportError(runtime.status());
-  Result<std::vector<std::string>> changes = app::Backfill(runtime->get());
+  Result<std::vector<std::string>> changes = ops::Backfill(runtime->get());
   if (!changes.ok()) return ReportError(changes.status());
   if (inv.json) {
     JsonWriter out;

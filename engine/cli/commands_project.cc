@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <system_error>
 
-#include "engine/app/json_views.h"
-#include "engine/app/project_service.h"
+#include "engine/views/json_views.h"
+#include "engine/projects/project_service.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
 #include "engine/common/json_writer.h"
@@ -42,8 +42,8 @@ Result<Session> Open(const Invocation& inv) {
   return session;
 }
 
-app::ProjectService Projects(const Session& s) {
-  return app::ProjectService(s.db, &s.runtime->plugins(), &s.runtime->config().defaults);
+projects::ProjectService Projects(const Session& s) {
+  return projects::ProjectService(s.db, &s.runtime->plugins(), &s.runtime->config().defaults);
 }
 
 // The last synced commit as the project's storage holds it; shown as none
@@ -53,7 +53,7 @@ std::string Cursor(const Session& s, const db::Project& p) {
 }
 
 void WriteProject(const Session& s, JsonWriter& out, const db::Project& p) {
-  app::WriteProjectMembers(out, p, Cursor(s, p));
+  views::WriteProjectMembers(out, p, Cursor(s, p));
 }
 
 // How many documents hold the derived data `name` (0 when the storage has
@@ -83,7 +83,7 @@ void PrintProject(const Session& s, const db::Project& p) {
 int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
   Result<Session> s = Open(inv);
   if (!s.ok()) return ReportError(s.status());
-  app::AddProjectRequest request;
+  projects::AddProjectRequest request;
   request.name = options.name;
   request.provider = options.provider;
   request.storage = options.storage;
@@ -237,7 +237,7 @@ int RunProjectBranches(const Invocation& inv, const std::string& name) {
 namespace {
 
 // Applies `update` to the project called `name`; reports what went wrong.
-Status UpdateProject(const Invocation& inv, const std::string& name, const app::ProjectUpdate& update) {
+Status UpdateProject(const Invocation& inv, const std::string& name, const projects::ProjectUpdate& update) {
   Result<Session> s = Open(inv);
   if (!s.ok()) return s.status();
   Result<db::Project> project = s->Get(name);
@@ -248,7 +248,7 @@ Status UpdateProject(const Invocation& inv, const std::string& name, const app::
 }  // namespace
 
 int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const std::string& branch) {
-  app::ProjectUpdate update;
+  projects::ProjectUpdate update;
   update.branch = branch;
   Status set = UpdateProject(inv, name, update);
   if (!set.ok()) return ReportError(set);
@@ -258,7 +258,7 @@ int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const
 }
 
 int RunProjectEnable(const Invocation& inv, const std::string& name, bool enabled) {
-  app::ProjectUpdate update;
+  projects::ProjectUpdate update;
   update.sync_enabled = enabled;
   Status set = UpdateProject(inv, name, update);
   if (!set.ok()) return ReportError(set);

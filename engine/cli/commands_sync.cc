@@ -6,7 +6,7 @@
 #include <mutex>
 #include <variant>
 
-#include "engine/app/json_views.h"
+#include "engine/views/json_views.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
 #include "engine/common/json_writer.h"
@@ -59,7 +59,7 @@ void WriteRun(JsonWriter& out, const sync::SyncResult& r) {
   if (run.id > 0) out.Int("run_id", run.id);
   else out.writer().Key("run_id"), out.writer().Null();
   out.Str("outcome", sync::ToString(r.outcome));
-  app::WriteRunResultMembers(out, run);
+  views::WriteRunResultMembers(out, run);
   out.Num("total_ms", r.total_ms);
   out.StrOrNull("error", r.status.ok() ? std::string() : r.status.message());
   out.writer().EndObject();

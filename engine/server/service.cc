@@ -4,11 +4,11 @@
 
 #include "engine/auth/tenant_session.h"
 #include "engine/db/project_store.h"
-#include "engine/server/api.h"
-#include "engine/server/event_hub.h"
-#include "engine/server/http_server.h"
-#include "engine/server/sync_workers.h"
-#include "engine/server/worker_pool.h"
+#include "engine/api/api.h"
+#include "engine/event_stream/event_hub.h"
+#include "engine/http/http_server.h"
+#include "engine/workers/sync_workers.h"
+#include "engine/workers/worker_pool.h"
 #include "engine/sync/run_recovery.h"
 #include "engine/sync/sync_runner.h"
 
@@ -18,8 +18,8 @@ namespace {
 // API requests waiting for a worker before new ones get 503.
 constexpr int kApiQueue = 1024;
 
-EventHubOptions EventHubOptionsFrom(const config::ServerConfig& server) {
-  EventHubOptions options;
+event_stream::EventHubOptions EventHubOptionsFrom(const config::ServerConfig& server) {
+  event_stream::EventHubOptions options;
   options.heartbeat = std::chrono::milliseconds(server.sse_heartbeat_ms);
   options.client_queue = static_cast<size_t>(server.sse_client_queue);
   options.retention.days = server.events_retention_days;
@@ -53,10 +53,10 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
     }
   }
 
-  HttpServerOptions http;
+  http::HttpServerOptions http;
   http.listen = options.listen.empty() ? config.server.listen : options.listen;
   http.io_threads = config.server.io_threads;
-  Result<ListenAddress> address = ParseListenAddress(http.listen);
+  Result<http::ListenAddress> address = http::ParseListenAddress(http.listen);
   if (!address.ok()) return address.status();
 
   // Runs a crashed or killed process left "running" end here, not when
@@ -68,8 +68,8 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   }
 
   std::unique_ptr<sync::SyncRunner> runner = runtime->NewSyncRunner();
-  Metrics metrics;
-  SyncWorkers syncs(runner.get(), "api", config.server.sync_workers, config.server.sync_queue, &metrics);
+  workers::Metrics metrics;
+  workers::SyncWorkers syncs(runner.get(), "api", config.server.sync_workers, config.server.sync_queue, &metrics);
   // Syncs asked for during runs that never took the request (their process
   // died, or the server stopped before a queued run started) run now.
   Result<std::vector<db::Project>> projects = db::ProjectStore(*db).List();
@@ -81,12 +81,12 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
     log("project " + p.name + ": a sync asked for during an earlier run " +
         (started.ok() ? std::string("starts now") : "could not start: " + started.message()));
   }
-  WorkerPool api_workers("api", config.database_url, config.server.api_workers, kApiQueue);
-  EventHub event_hub(config.database_url, &runner->events(), &api_workers, EventHubOptionsFrom(config.server));
+  workers::WorkerPool api_workers("api", config.database_url, config.server.api_workers, kApiQueue);
+  event_stream::EventHub event_hub(config.database_url, &runner->events(), &api_workers, EventHubOptionsFrom(config.server));
   Status hub_started = event_hub.Start();
   if (!hub_started.ok()) return hub_started;
-  Api api(&config, &plugins, &syncs, &api_workers, &event_hub, &metrics);
-  HttpServer server(http, &api);
+  api::Api api(&config, &plugins, &syncs, &api_workers, &event_hub, &metrics);
+  http::HttpServer server(http, &api);
 
   server.HandleSignals([&](int signal_number) {
     log(std::string(SignalName(signal_number)) + ": shutting down; " + std::to_string(syncs.running()) +
@@ -97,7 +97,7 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   if (options.on_listening) options.on_listening(*bound);
 
   server.Run();  // returns once the last connection is answered and closed (event streams too)
-  api_workers.Shutdown(WorkerPool::ShutdownMode::kDrain);
+  api_workers.Shutdown(workers::WorkerPool::ShutdownMode::kDrain);
   event_hub.Stop();
   syncs.Shutdown();
   Status flushed = runner->Flush();

@@ -3,10 +3,9 @@
 #include <chrono>
 #include <utility>
 
-#include <soci/soci.h>
-
 #include "shared/clock.h"
 #include "engine/db/database.h"
+#include "engine/db/event_store.h"
 
 namespace tether::sync {
 
@@ -71,6 +70,12 @@ void EventLog::WriterLoop() {
     // sync's write transaction on SQLite), then given up with an error.
     Status status;
     std::vector<PersistedEvent> committed;
+    std::vector<db::NewEvent> rows;
+    rows.reserve(batch.size());
+    for (const Event& e : batch) {
+      rows.push_back(
+          db::NewEvent{e.project_id, e.run_id, e.tenant, EventType(e.body), EventPayloadJson(e.body), e.created_at});
+    }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kGiveUpSeconds);
     do {
       if (!db) {
@@ -82,29 +87,14 @@ void EventLog::WriterLoop() {
         }
         db = std::move(opened).value();
       }
-      committed.clear();  // ids of a rolled-back attempt are not the events'
-      status = db->InTransaction([&]() -> Status {
-        std::string bound;  // the tenant the transaction runs as, once set
-        for (const Event& e : batch) {
-          if (db->dialect() == db::Dialect::kPostgres && !e.tenant.empty() && e.tenant != bound) {
-            std::string previous;
-            db->session() << "SELECT set_config('tether.tenant', :t, true)", soci::use(e.tenant), soci::into(previous);
-            bound = e.tenant;
-          }
-          long long project = e.project_id, run = e.run_id;
-          soci::indicator project_ind = e.project_id > 0 ? soci::i_ok : soci::i_null;
-          soci::indicator run_ind = e.run_id > 0 ? soci::i_ok : soci::i_null;
-          long long id = 0;
-          const std::string type = EventType(e.body);
-          std::string payload = EventPayloadJson(e.body);
-          db->session() << "INSERT INTO events (project_id, run_id, type, payload, created_at)"
-                           " VALUES (:p, :r, :t, :j, :c) RETURNING id",
-              soci::use(project, project_ind), soci::use(run, run_ind), soci::use(type),
-              soci::use(payload), soci::use(e.created_at), soci::into(id);
-          committed.push_back(PersistedEvent{static_cast<int64_t>(id), e, std::move(payload)});
+      Result<std::vector<int64_t>> ids = db::EventStore(db.get()).Insert(rows);
+      status = ids.status();
+      committed.clear();
+      if (ids.ok()) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          committed.push_back(PersistedEvent{(*ids)[i], batch[i], std::move(rows[i].payload)});
         }
-        return Status::Ok();
-      });
+      }
       if (status.code() != StatusCode::kUnavailable) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     } while (std::chrono::steady_clock::now() < deadline);

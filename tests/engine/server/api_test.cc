@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "engine/db/project_store.h"
-#include "engine/server/api.h"
-#include "engine/server/router.h"
+#include "engine/api/api.h"
+#include "engine/http/router.h"
 #include "serve_harness.h"
 #include "support/status_checks.h"
 
@@ -622,8 +622,8 @@ TEST_CASE("the OpenAPI document is served without a token and lists every route"
   rapidjson::Document doc = reply.Json();
   REQUIRE(doc.HasMember("paths"));
   std::set<std::string> served_paths;
-  for (const auto& route : tether::server::Api::Routes()) {
-    served_paths.insert(tether::server::Router::OpenApiPath(route.pattern));
+  for (const auto& route : tether::api::Api::Routes()) {
+    served_paths.insert(tether::http::Router::OpenApiPath(route.pattern));
   }
   CHECK(doc["paths"].MemberCount() == served_paths.size());
   for (const std::string& path : served_paths) {

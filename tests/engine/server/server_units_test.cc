@@ -7,15 +7,15 @@
 #include <utility>
 
 #include "shared/percent_encoding.h"
-#include "engine/server/api.h"
-#include "engine/server/http_server.h"
-#include "engine/server/openapi.h"
-#include "engine/server/router.h"
-#include "engine/server/url.h"
+#include "engine/api/api.h"
+#include "engine/http/http_server.h"
+#include "engine/api/openapi.h"
+#include "engine/http/router.h"
+#include "engine/http/url.h"
 
-using tether::server::Api;
-using tether::server::OpenApiDocument;
-using tether::server::Router;
+using tether::api::Api;
+using tether::api::OpenApiDocument;
+using tether::http::Router;
 
 namespace {
 
@@ -41,7 +41,7 @@ std::set<std::pair<std::string, std::string>> DocumentedOperations() {
 
 TEST_CASE("every route is in the OpenAPI document and every documented operation is a route") {
   std::set<std::pair<std::string, std::string>> routes;
-  for (const tether::server::RouteSpec& route : Api::Routes()) {
+  for (const tether::http::RouteSpec& route : Api::Routes()) {
     routes.emplace(Lower(route.method), Router::OpenApiPath(route.pattern));
   }
   const auto documented = DocumentedOperations();
@@ -104,32 +104,32 @@ TEST_CASE("the router decodes parameters and tells wrong methods from unknown pa
 }
 
 TEST_CASE("query strings are decoded and a parameter given twice is refused") {
-  auto parsed = tether::server::ParseQuery("limit=5&cursor=a%2Fb&q=x+y&flag");
+  auto parsed = tether::http::ParseQuery("limit=5&cursor=a%2Fb&q=x+y&flag");
   REQUIRE(parsed.ok());
   CHECK(parsed->at("limit") == "5");
   CHECK(parsed->at("cursor") == "a/b");
   CHECK(parsed->at("q") == "x y");
   CHECK(parsed->at("flag").empty());
-  auto twice = tether::server::ParseQuery("limit=1&limit=2");
+  auto twice = tether::http::ParseQuery("limit=1&limit=2");
   REQUIRE_FALSE(twice.ok());
   CHECK_THAT(twice.status().message(), Catch::Contains("\"limit\" is given more than once"));
-  CHECK_FALSE(tether::server::ParseQuery("a=%4").ok());
+  CHECK_FALSE(tether::http::ParseQuery("a=%4").ok());
   CHECK_FALSE(tether::PercentDecode("%00").has_value());
   CHECK(tether::PercentEncode("a b/c", "/") == "a%20b/c");
 }
 
 TEST_CASE("listen addresses are parsed with clear errors") {
-  auto v4 = tether::server::ParseListenAddress("127.0.0.1:8080");
+  auto v4 = tether::http::ParseListenAddress("127.0.0.1:8080");
   REQUIRE(v4.ok());
   CHECK(v4->host == "127.0.0.1");
   CHECK(v4->port == 8080);
-  auto v6 = tether::server::ParseListenAddress("[::1]:0");
+  auto v6 = tether::http::ParseListenAddress("[::1]:0");
   REQUIRE(v6.ok());
   CHECK(v6->host == "::1");
   CHECK(v6->port == 0);
-  CHECK_THAT(tether::server::ParseListenAddress("localhost:80").status().message(),
+  CHECK_THAT(tether::http::ParseListenAddress("localhost:80").status().message(),
              Catch::Contains("is not an IP address"));
-  CHECK_THAT(tether::server::ParseListenAddress("127.0.0.1:65536").status().message(),
+  CHECK_THAT(tether::http::ParseListenAddress("127.0.0.1:65536").status().message(),
              Catch::Contains("from 0 to 65535"));
-  CHECK_THAT(tether::server::ParseListenAddress("127.0.0.1").status().message(), Catch::Contains("HOST:PORT"));
+  CHECK_THAT(tether::http::ParseListenAddress("127.0.0.1").status().message(), Catch::Contains("HOST:PORT"));
 }

@@ -10,11 +10,11 @@
 #include <sstream>
 #include <string>
 
-#include "engine/server/web_assets.h"
+#include "engine/api/web_assets.h"
 #include "serve_harness.h"
 
-using tether::server::FindWebAsset;
-using tether::server::WebAssets;
+using tether::api::FindWebAsset;
+using tether::api::WebAssets;
 using tether::testing::HttpReply;
 using tether::testing::ServeEnv;
 using tether::testing::ServeProcess;
@@ -51,11 +51,11 @@ TEST_CASE("the web page and its files are served without a token, with their typ
   CHECK(FindWebAsset("style.css")->content_type == "text/css; charset=utf-8");
 }
 
-TEST_CASE("the embedded files are the files of engine/server/web byte for byte") {
+TEST_CASE("the embedded files are the files of engine/api/web byte for byte") {
   REQUIRE(WebAssets().size() == 4);
   for (const auto& asset : WebAssets()) {
     INFO(asset.name);
-    std::ifstream in(std::string(TETHER_SOURCE_DIR) + "/engine/server/web/" + std::string(asset.name),
+    std::ifstream in(std::string(TETHER_SOURCE_DIR) + "/engine/api/web/" + std::string(asset.name),
                      std::ios::binary);
     REQUIRE(in);
     std::stringstream text;

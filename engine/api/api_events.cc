@@ -1,0 +1,74 @@
+// Api: the event stream (GET /api/v1/events, Server-Sent Events) and the
+// metrics (GET /metrics).
+#include <cerrno>
+#include <cstdlib>
+
+#include "engine/api/api.h"
+
+namespace tether::api {
+namespace {
+
+// A non-negative event id; nullopt when `text` is not one.
+std::optional<int64_t> ParseEventId(const std::string& text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  errno = 0;
+  const long long value = std::strtoll(text.c_str(), nullptr, 10);
+  if (errno == ERANGE) return std::nullopt;
+  return static_cast<int64_t>(value);
+}
+
+}  // namespace
+
+HttpResponse Api::StreamEvents(Call& call) {
+  if (std::optional<Problem> problem = CheckQuery(call, {"project", "last_event_id"})) return Fail(*problem);
+  if (events_ == nullptr) return Fail(Status::Unavailable("this server does not stream events"));
+  EventFilter filter;
+  filter.tenant_id = call.token.tenant_id;
+  auto project = call.query.find("project");
+  if (project != call.query.end()) {
+    call.params["name"] = project->second;
+    Result<db::Project> loaded = LoadProject(call);  // NotFound for another tenant's project too
+    if (!loaded.ok()) return Fail(loaded.status());
+    filter.project_id = loaded->id;
+  }
+  // The header (what EventSource sends when it reconnects) wins over the
+  // query parameter (for clients that cannot set headers), which may still
+  // be in the URL the browser reconnects to.
+  std::optional<int64_t> last_event_id;
+  if (const std::string* header = call.request.Header("last-event-id")) {
+    last_event_id = ParseEventId(*header);
+    if (!last_event_id) {
+      Problem problem;
+      problem.type = ProblemType::kMalformedRequest;
+      problem.detail = "the Last-Event-ID header must be an event id (a non-negative integer)";
+      return Fail(problem);
+    }
+  } else if (call.query.count("last_event_id") > 0) {
+    int64_t value = 0;
+    if (std::optional<Problem> problem = IntParam(call, "last_event_id", 0, INT64_MAX, &value)) return Fail(*problem);
+    last_event_id = value;
+  }
+  HttpResponse response;
+  response.status = 200;
+  response.content_type = "text/event-stream";
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  response.headers.emplace_back("X-Accel-Buffering", "no");  // proxies: do not hold events back
+  response.stream = events_->Open(std::move(filter), last_event_id);
+  response.stream_queue = events_->client_queue();
+  return response;
+}
+
+HttpResponse Api::GetMetrics(Call& call) {
+  if (std::optional<Problem> problem = CheckQuery(call, {})) return Fail(*problem);
+  if (metrics_ == nullptr) return Fail(Status::Unavailable("this server does not keep metrics"));
+  HttpResponse response;
+  response.status = 200;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = metrics_->Render(events_ != nullptr ? events_->clients() : 0);
+  return response;
+}
+
+}  // namespace tether::api

@@ -1,0 +1,74 @@
+// Api: a project's runs, with phase timings and errors.
+#include "engine/views/json_views.h"
+#include "engine/common/json_writer.h"
+#include "engine/db/run_store.h"
+#include "engine/api/api.h"
+
+namespace tether::api {
+namespace {
+
+constexpr int64_t kDefaultRuns = 20;
+constexpr int64_t kMaxRuns = 200;
+
+void WriteRun(JsonWriter& json, const db::SyncRun& run, const std::string& project) {
+  json.Int("id", run.id).Str("project", project).Str("trigger", run.trigger).Str("outcome", run.outcome)
+      .Str("started_at", run.started_at).StrOrNull("finished_at", run.finished_at);
+  views::WriteRunResultMembers(json, run);
+  json.StrOrNull("error", run.error);
+}
+
+// A run id from the path: digits only, at least 1.
+bool ParseRunId(const std::string& text, int64_t* id) {
+  if (text.empty() || text.size() > 18) return false;
+  int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  *id = value;
+  return value > 0;
+}
+
+}  // namespace
+
+HttpResponse Api::ListRuns(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {"limit"})) return Fail(*bad);
+  int64_t limit = kDefaultRuns;
+  if (std::optional<Problem> bad = IntParam(call, "limit", 1, kMaxRuns, &limit)) return Fail(*bad);
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  db::RunStore runs(call.db);
+  Result<std::vector<db::SyncRun>> recent = runs.List(project->id, static_cast<int>(limit));
+  if (!recent.ok()) return Fail(recent.status());
+  JsonWriter json;
+  json.Begin().BeginArray("runs");
+  for (const db::SyncRun& run : *recent) {
+    json.writer().StartObject();
+    WriteRun(json, run, project->name);
+    json.writer().EndObject();
+  }
+  json.EndArray().End();
+  return Json(200, json.Text());
+}
+
+HttpResponse Api::GetRun(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  const std::string& id_text = call.params["id"];
+  int64_t id = 0;
+  const std::string missing = "project \"" + project->name + "\" has no run " + id_text;
+  if (!ParseRunId(id_text, &id)) return Fail(ProblemType::kNotFound, missing);
+  db::RunStore runs(call.db);
+  Result<db::SyncRun> run = runs.Get(id);
+  if (!run.ok() && run.status().code() == StatusCode::kNotFound) return Fail(ProblemType::kNotFound, missing);
+  if (!run.ok()) return Fail(run.status());
+  if (run->project_id != project->id) return Fail(ProblemType::kNotFound, missing);
+  JsonWriter json;
+  json.Begin();
+  WriteRun(json, *run, project->name);
+  json.End();
+  return Json(200, json.Text());
+}
+
+}  // namespace tether::api

@@ -1,0 +1,69 @@
+// Api: POST /webhooks/github, handing the delivery to the webhook handler
+// (engine/webhooks) with the service's sync runner as its queue.
+#include <utility>
+#include <vector>
+
+#include "engine/db/project_store.h"
+#include "engine/api/api.h"
+#include "engine/webhooks/github_webhook.h"
+
+namespace tether::api {
+namespace {
+
+// Claims runs on the service's sync workers inside the delivery's
+// transaction and starts them once it committed. A project that is being
+// synced is asked for one more run after the current one, so that the push
+// is not lost.
+class RunnerQueue : public webhooks::SyncQueue {
+ public:
+  RunnerQueue(SyncWorkers* workers, db::Database* db) : workers_(workers), db_(db) {}
+
+  Status Enqueue(const db::Project& project, const std::string&) override {
+    // A run may end between a Conflict and the request; then claim again.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      Result<SyncWorkers::Claimed> claimed = workers_->Claim(db_, project.tenant_id, project.name);
+      if (claimed.ok()) {
+        claimed_.push_back(std::move(claimed).value());
+        return Status::Ok();
+      }
+      if (claimed.status().code() != StatusCode::kConflict) return claimed.status();
+      Result<bool> requested = db::ProjectStore(db_).RequestResync(project.id);
+      if (!requested.ok()) return requested.status();
+      if (*requested) return Status::Ok();
+    }
+    return Status::Unavailable("project \"" + project.name + "\" changed hands too often to be queued");
+  }
+
+  void StartClaimed() override {
+    for (SyncWorkers::Claimed& claimed : claimed_) workers_->Submit(std::move(claimed));
+    claimed_.clear();
+  }
+
+ private:
+  SyncWorkers* workers_;
+  db::Database* db_;
+  std::vector<SyncWorkers::Claimed> claimed_;  // claimed in the open transaction
+};
+
+std::string HeaderOrEmpty(const HttpRequest& request, std::string_view name) {
+  const std::string* value = request.Header(name);
+  return value == nullptr ? std::string() : *value;
+}
+
+}  // namespace
+
+HttpResponse Api::GithubWebhook(Call& call) {
+  webhooks::WebhookRequest delivery;
+  delivery.event = HeaderOrEmpty(call.request, "x-github-event");
+  delivery.delivery_id = HeaderOrEmpty(call.request, "x-github-delivery");
+  delivery.signature = HeaderOrEmpty(call.request, "x-hub-signature-256");
+  delivery.body = call.request.body;
+  RunnerQueue queue(syncs_, call.db);
+  webhooks::GithubWebhookOptions options;
+  options.secret = config_->server.github_webhook_secret;
+  webhooks::GithubWebhookHandler handler(call.db, &queue, options);
+  webhooks::WebhookResponse response = handler.Handle(delivery);
+  return Json(response.status, response.json);
+}
+
+}  // namespace tether::api

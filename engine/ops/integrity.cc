@@ -1,0 +1,223 @@
+#include "engine/ops/integrity.h"
+
+#include <cstdio>
+#include <map>
+
+#include <soci/soci.h>
+
+#include "shared/clock.h"
+#include "engine/db/project_store.h"
+#include "shared/row_values.h"
+#include "engine/sync/content_rules.h"
+#include "engine/sync/stored_cursor.h"
+#include "tether/provider.h"
+#include "tether/storage.h"
+
+namespace tether::ops {
+namespace {
+
+// Whether the project's repository still has `cursor`, its last synced
+// commit. Unknown (with a note) when the repository cannot be opened.
+void CheckCursor(app::Runtime* runtime, const db::Project& p, const CommitId& cursor, IntegrityReport* report) {
+  if (cursor.empty()) return;
+  Result<Provider*> provider = runtime->plugins().FindProvider(p.provider);
+  if (!provider.ok()) {
+    report->notes.push_back("project " + p.name + ": cursor not checked: " + provider.status().message());
+    return;
+  }
+  Result<std::unique_ptr<Repository>> repo = (*provider)->Open(p.repo_url);
+  if (!repo.ok()) {
+    report->notes.push_back("project " + p.name + ": cursor not checked: " + repo.status().message());
+    return;
+  }
+  Result<bool> has = (*repo)->IsAncestor(cursor, cursor);
+  if (has.ok() && *has) return;
+  if (!has.ok() && has.status().code() != StatusCode::kNotFound) {
+    report->notes.push_back("project " + p.name + ": cursor not checked: " + has.status().message());
+    return;
+  }
+  std::string documents = "an unknown number of";
+  Result<Storage*> storage = runtime->plugins().FindStorage(p.storage);
+  if (storage.ok()) {
+    Result<StorageCounts> counts = (*storage)->Counts(ProjectRef{p.id, p.tenant_id});
+    if (counts.ok()) documents = std::to_string(counts->documents);
+  }
+  report->problems.push_back("project " + p.name + ": its repository no longer has the synced commit " + cursor +
+                             " (" + documents + " documents were synced at it); the next sync compares the whole tree");
+}
+
+// Entries by path, from a provider's diff from nothing (the whole tree) or
+// from a storage's listing.
+using EntriesByPath = std::map<std::string, Entry>;
+
+class TreeCollector : public ChangeSink {
+ public:
+  explicit TreeCollector(EntriesByPath* out) : out_(out) {}
+  Status OnChange(const Change& change) override {
+    (*out_)[change.entry.path] = change.entry;
+    return Status::Ok();
+  }
+
+ private:
+  EntriesByPath* out_;
+};
+
+class StoredCollector : public EntrySink {
+ public:
+  explicit StoredCollector(EntriesByPath* out) : out_(out) {}
+  Status OnEntry(const Entry& entry) override {
+    (*out_)[entry.path] = entry;
+    return Status::Ok();
+  }
+
+ private:
+  EntriesByPath* out_;
+};
+
+// "100755 (executable)".
+std::string ModeText(const Entry& entry) {
+  char octal[16];
+  std::snprintf(octal, sizeof(octal), "%o", static_cast<unsigned>(entry.mode));
+  return std::string(octal) + " (" + EntryKindName(entry.kind) + ")";
+}
+
+// Every stored row of `p` against the tree of its cursor commit.
+void CompareWithTree(app::Runtime* runtime, const db::Project& p, const CommitId& commit, IntegrityReport* report) {
+  if (commit.empty()) return;
+  auto note = [&](const std::string& why) {
+    report->notes.push_back("project " + p.name + ": rows not compared with the tree: " + why);
+  };
+  Result<Provider*> provider = runtime->plugins().FindProvider(p.provider);
+  if (!provider.ok()) return note(provider.status().message());
+  Result<Storage*> storage = runtime->plugins().FindStorage(p.storage);
+  if (!storage.ok()) return note(storage.status().message());
+  Result<std::unique_ptr<Repository>> repo = (*provider)->Open(p.repo_url);
+  if (!repo.ok()) return note(repo.status().message());
+  EntriesByPath tree;
+  TreeCollector tree_sink(&tree);
+  Status listed = (*repo)->Diff("", commit, &tree_sink);
+  if (!listed.ok()) return note(listed.message());
+  EntriesByPath stored;
+  StoredCollector stored_sink(&stored);
+  Status read = (*storage)->ListEntries(ProjectRef{p.id, p.tenant_id}, &stored_sink);
+  if (!read.ok()) return note(read.message());
+
+  const std::string at = " at " + commit.substr(0, 12);
+  auto problem = [&](const std::string& path, const std::string& what) {
+    report->problems.push_back("project " + p.name + ": \"" + sync::DisplayPath(path) + "\" " + what);
+  };
+  auto t = tree.begin();
+  auto s = stored.begin();
+  while (t != tree.end() || s != stored.end()) {
+    if (s == stored.end() || (t != tree.end() && t->first < s->first)) {
+      if (sync::CheckRepositoryPath(t->first).ok()) problem(t->first, "is in the tree" + at + " but not stored");
+      ++t;
+    } else if (t == tree.end() || s->first < t->first) {
+      problem(s->first, "is stored but not in the tree" + at);
+      ++s;
+    } else {
+      const Entry& want = t->second;
+      const Entry& have = s->second;
+      if (want.blob_id != have.blob_id) {
+        problem(have.path, "is stored with blob " + have.blob_id + "; the tree" + at + " has " + want.blob_id);
+      } else if (want.mode != have.mode || want.kind != have.kind) {
+        problem(have.path, "is stored with mode " + ModeText(have) + "; the tree" + at + " has " + ModeText(want));
+      }
+      ++t;
+      ++s;
+    }
+  }
+}
+
+}  // namespace
+
+Result<IntegrityReport> CheckIntegrity(app::Runtime* runtime, bool deep) {
+  Result<db::Database*> db = runtime->database();
+  if (!db.ok()) return db.status();
+  IntegrityReport report;
+  Result<std::vector<std::string>> tables = (*db)->TableNames();
+  if (!tables.ok()) return tables.status();
+  try {
+    for (const std::string& table : *tables) {
+      long long rows = 0;
+      (*db)->session() << "SELECT COUNT(*) FROM \"" + table + "\"", soci::into(rows);
+      report.table_rows.emplace_back(table, rows);
+    }
+    soci::rowset<std::string> orphans =
+        ((*db)->session().prepare << "SELECT p.name FROM projects p LEFT JOIN project_syncs s"
+                                     " ON s.project_id = p.id WHERE s.project_id IS NULL ORDER BY p.name");
+    for (const std::string& name : orphans) {
+      report.problems.push_back("project " + name + " has no project_syncs row (run `tether backfill`)");
+    }
+  } catch (...) {
+    return db::StatusFromCurrentException("cannot read the database");
+  }
+
+  Result<std::unique_ptr<migrate::Migrator>> migrator = runtime->NewMigrator();
+  if (!migrator.ok()) return migrator.status();
+  Result<migrate::Migrator::VerifyReport> evidence = (*migrator)->Verify();
+  if (!evidence.ok()) return evidence.status();
+  report.evidence_of = evidence->against;
+  if (evidence->against.empty()) report.notes.push_back("no migration has recorded evidence yet");
+  // Syncs change documents legitimately; once one has written since the
+  // evidence was taken, only what no sync changes is compared: that every
+  // protected column is still there with its declared type.
+  long long syncs_since = 0;
+  try {
+    (*db)->session() << "SELECT COUNT(*) FROM sync_runs WHERE outcome = 'succeeded' AND finished_at > :t",
+        soci::use(evidence->against_applied_at), soci::into(syncs_since);
+  } catch (...) {
+    return db::StatusFromCurrentException("cannot read sync_runs");
+  }
+  if (syncs_since > 0 && !evidence->against.empty()) {
+    report.notes.push_back(std::to_string(syncs_since) + " sync(s) wrote since " + evidence->against +
+                           " was applied: protected columns compared for presence and type only");
+  }
+  for (const migrate::FingerprintDifference& d : evidence->differences) {
+    if (syncs_since > 0 && !d.structural()) continue;
+    report.problems.push_back("protected data differs from the evidence of " + evidence->against + ": " + d.text);
+  }
+
+  db::ProjectStore projects(*db);
+  Result<std::vector<db::Project>> all = projects.List();
+  if (!all.ok()) return all.status();
+  for (const db::Project& p : *all) {
+    Result<CommitId> cursor = sync::StoredCursor(runtime->plugins(), p);
+    if (!cursor.ok()) {
+      report.notes.push_back("project " + p.name + ": cursor not checked: " + cursor.status().message());
+      continue;
+    }
+    CheckCursor(runtime, p, *cursor, &report);
+    if (deep) CompareWithTree(runtime, p, *cursor, &report);
+  }
+  return report;
+}
+
+Result<std::vector<std::string>> Backfill(app::Runtime* runtime) {
+  Result<db::Database*> db = runtime->database();
+  if (!db.ok()) return db.status();
+  std::vector<std::string> changes;
+  const config::Defaults& defaults = runtime->config().defaults;
+  Status status = (*db)->InTransaction([&]() -> Status {
+    soci::rowset<soci::row> orphans =
+        ((*db)->session().prepare << "SELECT p.id, p.name FROM projects p LEFT JOIN project_syncs s"
+                                     " ON s.project_id = p.id WHERE s.project_id IS NULL ORDER BY p.name");
+    std::vector<std::pair<long long, std::string>> missing;
+    for (const soci::row& row : orphans) {
+      missing.emplace_back(db::RowInt(row, 0), row.get<std::string>(1));
+    }
+    std::string now = NowIso8601();
+    for (const auto& [id, name] : missing) {
+      long long project_id = id;
+      (*db)->session() << "INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch,"
+                          " sync_enabled, status, updated_at) VALUES (:id, :p, :s, '', '', 0, 'needs_setup', :t)",
+          soci::use(project_id), soci::use(defaults.provider), soci::use(defaults.storage), soci::use(now);
+      changes.push_back("project " + name + ": added its project_syncs row (disabled, status needs_setup)");
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return changes;
+}
+
+}  // namespace tether::ops

@@ -1,0 +1,149 @@
+#include "engine/workers/sync_workers.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <utility>
+
+#include "engine/auth/tenant_session.h"
+
+namespace tether::workers {
+
+SyncWorkers::SyncWorkers(sync::SyncRunner* runner, std::string trigger, int workers, int queue_capacity,
+                         Metrics* metrics)
+    : runner_(runner),
+      trigger_(std::move(trigger)),
+      metrics_(metrics),
+      pool_("sync", runner->database_url(), workers, queue_capacity) {
+  retry_thread_ = std::thread([this] { RetryLoop(); });
+}
+
+SyncWorkers::~SyncWorkers() { Shutdown(); }
+
+Result<SyncWorkers::Claimed> SyncWorkers::Claim(db::Database* db, const std::string& tenant_id,
+                                                const std::string& project_name) {
+  std::optional<WorkerPool::Ticket> ticket = pool_.TryReserve();
+  if (!ticket) {
+    return Status::Unavailable("every sync worker is busy and the sync queue is full (or the server is "
+                               "shutting down); try again later");
+  }
+  Result<sync::ClaimedRun> claim = runner_->Claim(db, tenant_id, project_name, trigger_);
+  if (!claim.ok()) return claim.status();  // the ticket gives its place back
+  return Claimed{std::move(*ticket), std::move(claim).value()};
+}
+
+Result<int64_t> SyncWorkers::Start(db::Database* db, const std::string& tenant_id, const std::string& project_name) {
+  Result<Claimed> claimed = Claim(db, tenant_id, project_name);
+  if (!claimed.ok()) return claimed.status();
+  const int64_t run_id = claimed->run.run_id;
+  Submit(std::move(claimed).value());
+  return run_id;
+}
+
+void SyncWorkers::Submit(Claimed claimed) {
+  auto run = [this, claim = claimed.run](WorkerContext& context) {
+    Result<db::Database*> worker_db = context.database();
+    if (!worker_db.ok()) {
+      std::fprintf(stderr, "tether: error: run %lld of %s: %s\n", static_cast<long long>(claim.run_id),
+                   claim.project.name.c_str(), worker_db.status().message().c_str());
+      return;  // the lease expires; the next run marks this one interrupted
+    }
+    Status bound = auth::BindTenant(*worker_db, claim.project.tenant_id);
+    if (!bound.ok()) {
+      std::fprintf(stderr, "tether: error: run %lld of %s: %s\n", static_cast<long long>(claim.run_id),
+                   claim.project.name.c_str(), bound.message().c_str());
+      context.ResetDatabase();
+      return;
+    }
+    sync::SyncResult result = runner_->RunClaimed(*worker_db, claim);
+    if (metrics_ != nullptr) metrics_->RecordSync(result);
+    if (result.resync_requested) {
+      ScheduleRetry(claim.project, 0);
+    } else if (result.status.code() == StatusCode::kRateLimited) {
+      ScheduleRetry(claim.project, std::max<int64_t>(result.status.retry_after_seconds(), 1));
+    }
+    if (!result.status.ok()) {
+      std::fprintf(stderr, "tether: run %lld of %s failed: %s\n", static_cast<long long>(claim.run_id),
+                   claim.project.name.c_str(), result.status.message().c_str());
+    } else {
+      const db::SyncRun& done = result.run;
+      std::fprintf(stderr, "tether: run %lld of %s (%s): %s, %s, %lld added, %lld modified, %lld deleted, "
+                   "%lld renamed in %.0f ms\n",
+                   static_cast<long long>(claim.run_id), claim.project.name.c_str(), claim.trigger.c_str(),
+                   sync::ToString(result.outcome), sync::ToString(result.mode),
+                   static_cast<long long>(done.counts.added),
+                   static_cast<long long>(done.counts.modified), static_cast<long long>(done.counts.deleted),
+                   static_cast<long long>(done.counts.renamed), result.total_ms);
+    }
+  };
+  auto cancel = [this, claim = claimed.run](WorkerContext& context) {
+    Result<db::Database*> worker_db = context.database();
+    if (!worker_db.ok() || !auth::BindTenant(*worker_db, claim.project.tenant_id).ok()) return;
+    Status abandoned =
+        runner_->Abandon(*worker_db, claim, "the server shut down before the run started; nothing was done");
+    if (!abandoned.ok()) {
+      std::fprintf(stderr, "tether: error: cannot abandon run %lld of %s: %s\n",
+                   static_cast<long long>(claim.run_id), claim.project.name.c_str(),
+                   abandoned.message().c_str());
+    }
+  };
+  pool_.Submit(std::move(claimed.ticket), std::move(run), std::move(cancel));
+}
+
+void SyncWorkers::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(retry_mutex_);
+    retry_stopping_ = true;
+  }
+  retry_wake_.notify_all();
+  if (retry_thread_.joinable()) retry_thread_.join();
+  pool_.Shutdown(WorkerPool::ShutdownMode::kCancelQueued);
+}
+
+void SyncWorkers::ScheduleRetry(const db::Project& project, int64_t after_seconds) {
+  auto due = std::chrono::steady_clock::now() + std::chrono::seconds(std::max<int64_t>(after_seconds, 0));
+  {
+    std::lock_guard<std::mutex> lock(retry_mutex_);
+    if (retry_stopping_) return;
+    retries_.emplace(due, std::make_pair(project.name, project.tenant_id));
+  }
+  retry_wake_.notify_all();
+}
+
+void SyncWorkers::RetryLoop() {
+  std::unique_ptr<db::Database> db;
+  std::unique_lock<std::mutex> lock(retry_mutex_);
+  while (!retry_stopping_) {
+    if (retries_.empty()) {
+      retry_wake_.wait(lock);
+      continue;
+    }
+    auto due = retries_.begin()->first;
+    if (std::chrono::steady_clock::now() < due) {
+      retry_wake_.wait_until(lock, due);
+      continue;
+    }
+    auto [project, tenant] = retries_.begin()->second;
+    retries_.erase(retries_.begin());
+    lock.unlock();
+    Status started = Status::Ok();
+    if (!db) {
+      Result<std::unique_ptr<db::Database>> opened = db::Database::Open(runner_->database_url());
+      if (opened.ok()) db = std::move(opened).value();
+      else started = opened.status();
+    }
+    if (db) {
+      started = auth::BindTenant(db.get(), tenant);
+      if (started.ok()) started = Start(db.get(), tenant, project).status();
+    }
+    lock.lock();
+    // A full pool or an unreachable database: try again shortly. Anything
+    // else (started, running, gone, disabled) ends the retry.
+    if (started.code() == StatusCode::kUnavailable && !retry_stopping_) {
+      db.reset();  // cheap to open again, and it may be the connection
+      retries_.emplace(std::chrono::steady_clock::now() + std::chrono::seconds(5), std::make_pair(project, tenant));
+    }
+  }
+}
+
+}  // namespace tether::workers

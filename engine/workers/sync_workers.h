@@ -1,0 +1,90 @@
+// SyncWorkers: the server's threads for syncs started through the API (and
+// its webhook, and its retries). Start claims the project's run at once
+// through the sync runner (engine/sync/sync_runner.h: the lease and a run
+// row: the caller gets the run id, or Conflict when another run holds the
+// project) and queues the run on a bounded pool of sync workers, each with
+// its own database connection, where the runner runs it.
+//
+// Shutdown lets running syncs finish (a storage transaction is never cut:
+// it commits or rolls back on its own) and abandons queued ones, recording
+// them as "interrupted" and releasing their leases.
+//
+// Ownership: borrows the sync runner and the metrics (may be null; each
+// finished run is recorded there); both must outlive the workers.
+// Thread safety: every method may be called from any thread.
+#ifndef TETHER_ENGINE_WORKERS_SYNC_WORKERS_H_
+#define TETHER_ENGINE_WORKERS_SYNC_WORKERS_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "engine/db/database.h"
+#include "engine/workers/metrics.h"
+#include "engine/workers/worker_pool.h"
+#include "engine/sync/sync_runner.h"
+#include "tether/status.h"
+
+namespace tether::workers {
+
+class SyncWorkers {
+ public:
+  // `trigger` is recorded on every run ("api").
+  SyncWorkers(sync::SyncRunner* runner, std::string trigger, int workers, int queue_capacity,
+              Metrics* metrics = nullptr);
+  ~SyncWorkers();  // Shutdown()
+
+  // A claimed run with its place among the sync workers, not started yet.
+  // Dropping it gives the place back; the claim (lease and run row) stays
+  // unless the transaction it was made in rolls back.
+  struct Claimed {
+    WorkerPool::Ticket ticket;
+    sync::ClaimedRun run;
+  };
+
+  // Claims a run of `project_name` using `db` (the caller's connection, in
+  // the caller's transaction if one is open) and reserves its place.
+  // Unavailable (nothing claimed) when every worker is busy and the queue is
+  // full, or when shutting down; otherwise the errors of SyncRunner::Claim.
+  Result<Claimed> Claim(db::Database* db, const std::string& tenant_id, const std::string& project_name);
+  // Queues a claimed run (once the transaction of its claim committed).
+  void Submit(Claimed claimed);
+  // Claim + Submit; returns the run id.
+  Result<int64_t> Start(db::Database* db, const std::string& tenant_id, const std::string& project_name);
+
+  void Shutdown();
+
+  int running() const { return pool_.running(); }
+  int queued() const { return pool_.queued(); }
+
+ private:
+  // A run that ended rate limited is started again once the provider's
+  // retry-after has passed, and a run during which another sync was asked
+  // for (RunClaimed's resync_requested) at once: by a thread of its own,
+  // with its own connection. Dropped when the project is gone, disabled or
+  // already running by then; tried again shortly when the pool is full.
+  void ScheduleRetry(const db::Project& project, int64_t after_seconds);
+  void RetryLoop();
+
+  std::mutex retry_mutex_;
+  std::condition_variable retry_wake_;
+  bool retry_stopping_ = false;
+  // due time -> (project name, tenant)
+  std::multimap<std::chrono::steady_clock::time_point, std::pair<std::string, std::string>> retries_;
+  std::thread retry_thread_;
+
+  sync::SyncRunner* runner_;
+  const std::string trigger_;
+  Metrics* metrics_;
+  WorkerPool pool_;
+};
+
+}  // namespace tether::workers
+
+#endif  // TETHER_ENGINE_WORKERS_SYNC_WORKERS_H_
