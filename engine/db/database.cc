@@ -58,4 +58,17 @@ Result<std::vector<std::string>> Database::TableNames() {
   return names;
 }
 
+Result<int64_t> Database::CountRows(const std::string& table) {
+  std::string quoted = "\"";
+  for (char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  quoted += "\"";
+  try {
+    long long rows = 0;
+    *session_ << "SELECT COUNT(*) FROM " + quoted, soci::into(rows);
+    return static_cast<int64_t>(rows);
+  } catch (...) {
+    return StatusFromCurrentException("cannot count the rows of " + table);
+  }
+}
+
 }  // namespace tether::db

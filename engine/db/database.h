@@ -10,6 +10,7 @@
 #ifndef TETHER_ENGINE_DB_DATABASE_H_
 #define TETHER_ENGINE_DB_DATABASE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,8 @@ class Database {
   // The tables of the database (of the current schema on PostgreSQL), by
   // name, from its catalog: the engine's and its storage plugins' alike.
   Result<std::vector<std::string>> TableNames();
+  // The number of rows of `table`, one of TableNames().
+  Result<int64_t> CountRows(const std::string& table);
 
  private:
   Database(std::unique_ptr<soci::session> session, Dialect dialect, std::string url);

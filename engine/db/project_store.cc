@@ -186,6 +186,33 @@ Status ProjectStore::MarkSynced(int64_t project_id) {
   return Status::Ok();
 }
 
+Result<std::vector<std::pair<int64_t, std::string>>> ProjectStore::WithoutSyncSettings() {
+  std::vector<std::pair<int64_t, std::string>> projects;
+  try {
+    soci::rowset<soci::row> rows =
+        (db_->session().prepare << "SELECT p.id, p.name FROM projects p LEFT JOIN project_syncs s"
+                                   " ON s.project_id = p.id WHERE s.project_id IS NULL ORDER BY p.name");
+    for (const soci::row& row : rows) projects.emplace_back(RowInt(row, 0), RowText(row, 1));
+  } catch (...) {
+    return StatusFromCurrentException("cannot read projects without sync settings");
+  }
+  return projects;
+}
+
+Status ProjectStore::AddMissingSyncSettings(int64_t project_id, const std::string& provider,
+                                            const std::string& storage) {
+  long long id = project_id;
+  std::string now = NowIso8601();
+  try {
+    db_->session() << "INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch,"
+                      " sync_enabled, status, updated_at) VALUES (:id, :p, :s, '', '', 0, 'needs_setup', :t)",
+        soci::use(id), soci::use(provider), soci::use(storage), soci::use(now);
+  } catch (...) {
+    return StatusFromCurrentException("cannot add the project's sync settings");
+  }
+  return Status::Ok();
+}
+
 Result<bool> ProjectStore::TryAcquireLease(int64_t project_id, const std::string& owner,
                                            int64_t ttl_seconds) {
   long long id = project_id;

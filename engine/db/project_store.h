@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/db/database.h"
@@ -76,6 +77,13 @@ class ProjectStore {
   Status SetStatus(int64_t project_id, const std::string& status, const std::string& error);
   // Records a successful sync: status "synced", no error, last_synced_at now.
   Status MarkSynced(int64_t project_id);
+
+  // Projects without their sync settings (a project_syncs row), which an
+  // older schema could leave: id and name, by name.
+  Result<std::vector<std::pair<int64_t, std::string>>> WithoutSyncSettings();
+  // Gives such a project sync settings that need an operator: disabled,
+  // status needs_setup, no repository or branch, the given plugins.
+  Status AddMissingSyncSettings(int64_t project_id, const std::string& provider, const std::string& storage);
 
   // Takes the project's run lease for `owner` until now + `ttl_seconds`.
   // Returns false (not an error) when another owner holds a live lease.

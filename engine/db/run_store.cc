@@ -168,4 +168,15 @@ Result<SyncRun> RunStore::Get(int64_t run_id) {
   return Status::NotFound("no run with id " + std::to_string(run_id));
 }
 
+Result<int64_t> RunStore::CountSucceededSince(const std::string& iso8601_time) {
+  try {
+    long long runs = 0;
+    db_->session() << "SELECT COUNT(*) FROM sync_runs WHERE outcome = 'succeeded' AND finished_at > :t",
+        soci::use(iso8601_time), soci::into(runs);
+    return static_cast<int64_t>(runs);
+  } catch (...) {
+    return StatusFromCurrentException("cannot read sync_runs");
+  }
+}
+
 }  // namespace tether::db

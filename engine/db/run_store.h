@@ -78,6 +78,8 @@ class RunStore {
   Result<std::vector<SyncRun>> List(int64_t project_id, int limit);
   // One run by id; NotFound when there is none.
   Result<SyncRun> Get(int64_t run_id);
+  // How many runs of any project succeeded after `iso8601_time`.
+  Result<int64_t> CountSucceededSince(const std::string& iso8601_time);
 
  private:
   Database* db_;

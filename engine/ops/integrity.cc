@@ -3,11 +3,8 @@
 #include <cstdio>
 #include <map>
 
-#include <soci/soci.h>
-
-#include "shared/clock.h"
 #include "engine/db/project_store.h"
-#include "shared/row_values.h"
+#include "engine/db/run_store.h"
 #include "engine/sync/content_rules.h"
 #include "engine/sync/stored_cursor.h"
 #include "tether/provider.h"
@@ -137,20 +134,16 @@ Result<IntegrityReport> CheckIntegrity(app::Runtime* runtime, bool deep) {
   IntegrityReport report;
   Result<std::vector<std::string>> tables = (*db)->TableNames();
   if (!tables.ok()) return tables.status();
-  try {
-    for (const std::string& table : *tables) {
-      long long rows = 0;
-      (*db)->session() << "SELECT COUNT(*) FROM \"" + table + "\"", soci::into(rows);
-      report.table_rows.emplace_back(table, rows);
-    }
-    soci::rowset<std::string> orphans =
-        ((*db)->session().prepare << "SELECT p.name FROM projects p LEFT JOIN project_syncs s"
-                                     " ON s.project_id = p.id WHERE s.project_id IS NULL ORDER BY p.name");
-    for (const std::string& name : orphans) {
-      report.problems.push_back("project " + name + " has no project_syncs row (run `tether backfill`)");
-    }
-  } catch (...) {
-    return db::StatusFromCurrentException("cannot read the database");
+  for (const std::string& table : *tables) {
+    Result<int64_t> rows = (*db)->CountRows(table);
+    if (!rows.ok()) return rows.status();
+    report.table_rows.emplace_back(table, *rows);
+  }
+  db::ProjectStore projects(*db);
+  Result<std::vector<std::pair<int64_t, std::string>>> orphans = projects.WithoutSyncSettings();
+  if (!orphans.ok()) return orphans.status();
+  for (const auto& orphan : *orphans) {
+    report.problems.push_back("project " + orphan.second + " has no project_syncs row (run `tether backfill`)");
   }
 
   Result<std::unique_ptr<migrate::Migrator>> migrator = runtime->NewMigrator();
@@ -162,13 +155,9 @@ Result<IntegrityReport> CheckIntegrity(app::Runtime* runtime, bool deep) {
   // Syncs change documents legitimately; once one has written since the
   // evidence was taken, only what no sync changes is compared: that every
   // protected column is still there with its declared type.
-  long long syncs_since = 0;
-  try {
-    (*db)->session() << "SELECT COUNT(*) FROM sync_runs WHERE outcome = 'succeeded' AND finished_at > :t",
-        soci::use(evidence->against_applied_at), soci::into(syncs_since);
-  } catch (...) {
-    return db::StatusFromCurrentException("cannot read sync_runs");
-  }
+  Result<int64_t> succeeded = db::RunStore(*db).CountSucceededSince(evidence->against_applied_at);
+  if (!succeeded.ok()) return succeeded.status();
+  const int64_t syncs_since = *succeeded;
   if (syncs_since > 0 && !evidence->against.empty()) {
     report.notes.push_back(std::to_string(syncs_since) + " sync(s) wrote since " + evidence->against +
                            " was applied: protected columns compared for presence and type only");
@@ -178,7 +167,6 @@ Result<IntegrityReport> CheckIntegrity(app::Runtime* runtime, bool deep) {
     report.problems.push_back("protected data differs from the evidence of " + evidence->against + ": " + d.text);
   }
 
-  db::ProjectStore projects(*db);
   Result<std::vector<db::Project>> all = projects.List();
   if (!all.ok()) return all.status();
   for (const db::Project& p : *all) {
@@ -199,19 +187,11 @@ Result<std::vector<std::string>> Backfill(app::Runtime* runtime) {
   std::vector<std::string> changes;
   const config::Defaults& defaults = runtime->config().defaults;
   Status status = (*db)->InTransaction([&]() -> Status {
-    soci::rowset<soci::row> orphans =
-        ((*db)->session().prepare << "SELECT p.id, p.name FROM projects p LEFT JOIN project_syncs s"
-                                     " ON s.project_id = p.id WHERE s.project_id IS NULL ORDER BY p.name");
-    std::vector<std::pair<long long, std::string>> missing;
-    for (const soci::row& row : orphans) {
-      missing.emplace_back(db::RowInt(row, 0), row.get<std::string>(1));
-    }
-    std::string now = NowIso8601();
-    for (const auto& [id, name] : missing) {
-      long long project_id = id;
-      (*db)->session() << "INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch,"
-                          " sync_enabled, status, updated_at) VALUES (:id, :p, :s, '', '', 0, 'needs_setup', :t)",
-          soci::use(project_id), soci::use(defaults.provider), soci::use(defaults.storage), soci::use(now);
+    db::ProjectStore projects(*db);
+    Result<std::vector<std::pair<int64_t, std::string>>> missing = projects.WithoutSyncSettings();
+    if (!missing.ok()) return missing.status();
+    for (const auto& [id, name] : *missing) {
+      TETHER_RETURN_IF_ERROR(projects.AddMissingSyncSettings(id, defaults.provider, defaults.storage));
       changes.push_back("project " + name + ": added its project_syncs row (disabled, status needs_setup)");
     }
     return Status::Ok();
