@@ -76,8 +76,10 @@ class ControlApi:
         return {"ok": True}
 
     def shutdown(self, _):
-        """Stop the server (after this answer): popen() hides its pid."""
-        self.gh.shutdown_requested.set()
+        """Stop the server (popen() hides its pid). The server sets
+        gh.shutdown_requested once this answer is sent (server.py): set
+        here, the serving loop could end the process while the handler's
+        thread is still writing the answer."""
         return {"ok": True}
 
     def requests(self, _):

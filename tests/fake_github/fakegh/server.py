@@ -79,7 +79,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve_control(self, path: str) -> None:
         body = read_request_body(self.rfile, self.headers)
-        self._send(self.server.gh.control.handle(self.command, path, body))
+        response = self.server.gh.control.handle(self.command, path, body)
+        self._send(response)
+        if (self.command, path.rstrip("/")) == ("POST", "/_fake/shutdown") and response.status == 200:
+            # Only now that the answer is out: the serving loop then ends
+            # the process, and this (daemon) thread with it.
+            self.server.gh.shutdown_requested.set()
 
     def _serve_rest(self, path: str, query: str) -> None:
         gh = self.server.gh
