@@ -34,4 +34,5 @@ function(tether_add_plugin target name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   install(TARGETS ${target} LIBRARY DESTINATION "${TETHER_PLUGIN_INSTALL_DIR}")
+  set_property(GLOBAL APPEND PROPERTY TETHER_PLUGIN_TARGETS ${target})
 endfunction()

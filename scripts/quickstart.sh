@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 repo="$(cd "${1:-$root}" && pwd)"
 cd "$root"
-bash scripts/build.sh
+bash scripts/build.sh tether_bundle  # the binary and its plugins; the tests build with test.sh
 
 work="$root/build/quickstart"
 rm -rf "$work"
