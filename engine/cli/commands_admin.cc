@@ -13,6 +13,7 @@
 #include "engine/migrate/migrations.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/stored_cursor.h"
+#include "tether/plugin.h"
 
 namespace tether::cli {
 
@@ -205,6 +206,17 @@ int RunBackfill(const Invocation& inv) {
     std::printf("nothing to backfill\n");
   } else {
     for (const std::string& c : *changes) std::printf("%s\n", c.c_str());
+  }
+  return kExitOk;
+}
+
+int RunVersion(const Invocation& inv, const std::string& version) {
+  const std::string abi = std::to_string(TETHER_SDK_ABI_MAJOR) + "." + std::to_string(TETHER_SDK_ABI_MINOR);
+  if (inv.json) {
+    JsonWriter out;
+    PrintJson(out.Begin().Str("version", version).Str("sdk_abi", abi).End());
+  } else {
+    std::printf("tether %s (plugin SDK ABI %s)\n", version.c_str(), abi.c_str());
   }
   return kExitOk;
 }

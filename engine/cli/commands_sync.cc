@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <mutex>
 #include <variant>
+#include <vector>
 
 #include "engine/views/json_views.h"
 #include "engine/cli/cli.h"
@@ -87,6 +88,32 @@ void PrintRun(const sync::SyncResult& r) {
   std::printf(" in %.0f ms (run #%lld)\n", r.total_ms, static_cast<long long>(run.id));
 }
 
+// What a `sync --all` did, project by project (a project run twice, for a
+// push during its run, counts by its last run).
+struct Summary {
+  int64_t synced = 0, up_to_date = 0, failed = 0, busy = 0, disabled = 0;
+};
+
+Summary Summarize(const std::vector<sync::SyncResult>& results, int64_t disabled) {
+  Summary summary;
+  summary.disabled = disabled;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const sync::SyncResult& r = results[i];
+    if (i + 1 < results.size() && results[i + 1].project == r.project && r.resync_requested) continue;
+    if (r.outcome == sync::RunOutcome::kBusy) ++summary.busy;
+    else if (!r.status.ok()) ++summary.failed;
+    else if (r.mode == sync::SyncMode::kNoop) ++summary.up_to_date;
+    else ++summary.synced;
+  }
+  return summary;
+}
+
+void PrintSummary(const Summary& s) {
+  std::printf("%lld synced, %lld up to date, %lld failed, %lld busy, %lld skipped (disabled)\n",
+              static_cast<long long>(s.synced), static_cast<long long>(s.up_to_date),
+              static_cast<long long>(s.failed), static_cast<long long>(s.busy), static_cast<long long>(s.disabled));
+}
+
 }  // namespace
 
 int RunSync(const Invocation& inv, const SyncOptions& options) {
@@ -103,12 +130,33 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   Result<std::string> tenant = TenantOf(inv, *db);
   if (!tenant.ok()) return ReportError(tenant.status());
   std::vector<std::pair<std::string, std::string>> names;
-  for (const std::string& name : options.projects) names.emplace_back(*tenant, name);
+  // Every name is checked before any project syncs: a typo in the list
+  // syncs nothing.
+  std::vector<std::string> unknown;
+  for (const std::string& name : options.projects) {
+    Result<db::Project> found = db::ProjectStore(*db).Get(*tenant, name);
+    if (found.ok()) {
+      names.emplace_back(*tenant, name);
+    } else if (found.status().code() == StatusCode::kNotFound) {
+      unknown.push_back("\"" + name + "\"");
+    } else {
+      return ReportError(found.status());
+    }
+  }
+  if (!unknown.empty()) {
+    std::string list;
+    for (const std::string& name : unknown) list += (list.empty() ? "" : ", ") + name;
+    return ReportError(Status::NotFound(std::string(unknown.size() == 1 ? "no project " : "no projects ") + list +
+                                        " in tenant \"" + *tenant + "\"; nothing was synced"));
+  }
+  int64_t disabled = 0;
   if (options.all) {
     Result<std::vector<db::Project>> projects = db::ProjectStore(*db).List();
     if (!projects.ok()) return ReportError(projects.status());
     for (const db::Project& p : *projects) {
-      if (p.sync_enabled && (inv.tenant.empty() || p.tenant_id == *tenant)) names.emplace_back(p.tenant_id, p.name);
+      if (!inv.tenant.empty() && p.tenant_id != *tenant) continue;
+      if (p.sync_enabled) names.emplace_back(p.tenant_id, p.name);
+      else ++disabled;
     }
   }
 
@@ -129,11 +177,19 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   Status flushed = runner->Flush();
   if (!flushed.ok()) std::fprintf(stderr, "tether: warning: %s\n", ShownMessage(flushed.message()).c_str());
 
+  const Summary summary = Summarize(results, disabled);
   if (inv.json) {
     JsonWriter out;
     out.Begin().BeginArray("runs");
     for (const sync::SyncResult& r : results) WriteRun(out, r);
-    PrintJson(out.EndArray().End());
+    out.EndArray();
+    if (options.all) {
+      out.BeginObject("summary").Int("synced", summary.synced).Int("up_to_date", summary.up_to_date)
+          .Int("failed", summary.failed).Int("busy", summary.busy).Int("disabled", summary.disabled).End();
+    }
+    PrintJson(out.End());
+  } else if (options.all) {
+    PrintSummary(summary);
   }
   // A failed sync outweighs bad input, which outweighs a busy project.
   bool failed = false, usage = false, busy = false;

@@ -2,6 +2,11 @@
 // command to its Run* function (engine/cli/cli.h).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include "engine/cli/cli.h"
 
 namespace {
@@ -12,6 +17,76 @@ CLI::App* Sub(CLI::App* parent, const std::string& name, const std::string& help
   CLI::App* app = parent->add_subcommand(name, help);
   app->fallthrough();
   return app;
+}
+
+// Levenshtein distance, for suggesting the command meant.
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// Whether `arg` is an option of `apps` (the command and those it falls
+// through to) that takes a value in the next argument.
+bool TakesValue(const std::vector<CLI::App*>& apps, const std::string& arg) {
+  for (CLI::App* app : apps) {
+    const CLI::Option* option = app->get_option_no_throw(arg);
+    if (option != nullptr) return option->get_items_expected_max() > 0;
+  }
+  return false;
+}
+
+// The words of argv walked down the command tree: "" when every command
+// named exists, else 'unknown command "X" for "tether project"', with the
+// closest command when one is close, or '"tether project" needs a command'
+// with the list. CLI11 alone says only "A subcommand is required".
+std::string UnknownCommand(CLI::App* root, int argc, char** argv) {
+  std::vector<CLI::App*> path{root};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--" || arg == "-h" || arg == "--help" || arg == "--help-all" || arg == "--version") return "";
+    if (arg.size() > 1 && arg[0] == '-') {
+      if (arg.find('=') == std::string::npos && TakesValue(path, arg)) ++i;
+      continue;
+    }
+    std::vector<CLI::App*> commands = path.back()->get_subcommands([](CLI::App*) { return true; });
+    if (commands.empty()) return "";  // a command's own arguments
+    auto named = std::find_if(commands.begin(), commands.end(), [&](CLI::App* c) { return c->get_name() == arg; });
+    if (named != commands.end()) {
+      path.push_back(*named);
+      continue;
+    }
+    std::string parent = "tether";
+    for (size_t k = 1; k < path.size(); ++k) parent += " " + path[k]->get_name();
+    std::string message = "unknown command \"" + arg + "\" for \"" + parent + "\"";
+    std::string closest;
+    size_t best = 3;  // suggest only what is at most 2 edits away, or a prefix
+    for (CLI::App* c : commands) {
+      const std::string& name = c->get_name();
+      size_t distance = name.compare(0, arg.size(), arg) == 0 ? 1 : EditDistance(arg, name);
+      if (distance < best) best = distance, closest = name;
+    }
+    if (!closest.empty()) message += "; did you mean \"" + closest + "\"?";
+    std::string all;
+    for (CLI::App* c : commands) all += (all.empty() ? "" : ", ") + c->get_name();
+    return message + "\nCommands: " + all;
+  }
+  CLI::App* last = path.back();
+  if (last->get_require_subcommand_min() == 0) return "";
+  std::string named = "tether";
+  for (size_t k = 1; k < path.size(); ++k) named += " " + path[k]->get_name();
+  std::string all;
+  for (CLI::App* c : last->get_subcommands([](CLI::App*) { return true; })) all += (all.empty() ? "" : ", ") + c->get_name();
+  return "\"" + named + "\" needs a command: " + all;
 }
 
 }  // namespace
@@ -26,6 +101,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", inv.json, "Machine-readable output on stdout");
   app.add_option("--tenant", inv.tenant,
                  "Tenant of the projects named (default: the database connection's, else \"default\")");
+  app.set_version_flag("--version", std::string("tether ") + TETHER_VERSION, "Print the version and exit");
   app.footer(
       "Exit codes: 0 ok; 1 a sync or operation failed; 2 usage, config or input error;\n"
       "3 the project is already being synced by another run (nothing done).");
@@ -125,11 +201,20 @@ int main(int argc, char** argv) {
   Sub(&app, "backfill", "Create rows the current schema expects (idempotent); print what changed")
       ->callback([&] { code = cli::RunBackfill(inv); });
 
+  Sub(&app, "version", "Print the version")->callback([&] { code = cli::RunVersion(inv, TETHER_VERSION); });
+
+  const std::string unknown = UnknownCommand(&app, argc, argv);
+  if (!unknown.empty()) {
+    std::fprintf(stderr, "tether: %s\nRun with --help for more information.\n", unknown.c_str());
+    return cli::kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

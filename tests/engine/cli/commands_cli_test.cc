@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "cli_harness.h"
+#include "tether/plugin.h"
 
 using tether::testing::CliResult;
 using tether::testing::GitRepo;
@@ -180,4 +181,58 @@ TEST_CASE("every command answers --help") {
     CHECK(help.exit_code == 0);
     CHECK_THAT(help.out, Catch::Contains("Usage"));
   }
+}
+
+TEST_CASE("the version is printed by --version and by the version command") {
+  TempDir dir;
+  TetherCli cli(dir.path());
+  CliResult flag = cli.Run("--version");
+  CHECK(flag.exit_code == 0);
+  CHECK(flag.out == std::string("tether ") + TETHER_PROJECT_VERSION + "\n");
+
+  CliResult command = cli.Run("version");
+  CHECK(command.exit_code == 0);
+  CHECK_THAT(command.out, Catch::StartsWith(std::string("tether ") + TETHER_PROJECT_VERSION + " (plugin SDK ABI "));
+
+  rapidjson::Document json = cli.Json("version");
+  REQUIRE(json.IsObject());
+  CHECK(std::string(json["version"].GetString()) == TETHER_PROJECT_VERSION);
+  CHECK(std::string(json["sdk_abi"].GetString()) ==
+        std::to_string(TETHER_SDK_ABI_MAJOR) + "." + std::to_string(TETHER_SDK_ABI_MINOR));
+
+  // No config is needed to ask for the version.
+  int code = -1;
+  std::string out = RunCommand(ShellQuote(TETHER_BIN) + " --config " + ShellQuote((dir.path() / "none.json").string()) +
+                                   " version 2>/dev/null",
+                               &code);
+  CHECK(code == 0);
+  CHECK_THAT(out, Catch::StartsWith("tether "));
+}
+
+TEST_CASE("an unknown command is named, with the closest one and the list, and nothing runs") {
+  TempDir dir;
+  TetherCli cli(dir.path());
+  CliResult typo = cli.Run("syn p");
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.out.empty());
+  CHECK_THAT(typo.err, Catch::Contains("unknown command \"syn\" for \"tether\"; did you mean \"sync\"?"));
+  CHECK_THAT(typo.err, Catch::Contains("project") && Catch::Contains("verify"));
+
+  CliResult nested = cli.Run("--json project ad p --repo /nowhere");
+  CHECK(nested.exit_code == 2);
+  CHECK_THAT(nested.err, Catch::Contains("unknown command \"ad\" for \"tether project\"; did you mean \"add\"?"));
+  CHECK(cli.Count("SELECT COUNT(*) FROM projects") == 0);
+
+  CliResult far = cli.Run("frobnicate");
+  CHECK(far.exit_code == 2);
+  CHECK_THAT(far.err, Catch::Contains("unknown command \"frobnicate\""));
+  CHECK_THAT(far.err, !Catch::Contains("did you mean"));
+
+  CliResult missing = cli.Run("migrate");
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("\"tether migrate\" needs a command: status, plan, apply, verify"));
+
+  // An option's value is not taken for a command.
+  CliResult value = cli.Run("--tenant sync status");
+  CHECK(value.exit_code == 0);
 }

@@ -629,3 +629,49 @@ TEST_CASE("usage and config errors exit 2 with a message that says where") {
   CliResult no_args = cli.Run("");
   CHECK(no_args.exit_code == 2);
 }
+
+TEST_CASE("every project named is checked before any syncs, and sync --all ends with a summary") {
+  TempDir dir;
+  GitRepo repo_a(dir.path() / "a"), repo_b(dir.path() / "b"), repo_c(dir.path() / "c");
+  for (GitRepo* repo : {&repo_a, &repo_b, &repo_c}) {
+    repo->Write("README.md", "# hello\n");
+    repo->Commit("first");
+  }
+  TetherCli cli(dir.path());
+  for (auto [name, repo] : {std::pair<const char*, GitRepo*>{"a", &repo_a}, {"b", &repo_b}, {"c", &repo_c}}) {
+    CliResult added = cli.Run(std::string("project add ") + name + " --repo " + ShellQuote(repo->url()));
+    INFO(added.err);
+    REQUIRE(added.exit_code == 0);
+  }
+
+  // A typo in the list syncs nothing, and every unknown name is named.
+  CliResult typo = cli.Run("sync a nosuch b other");
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.err, Catch::Contains("\"nosuch\"") && Catch::Contains("\"other\"") &&
+                           Catch::Contains("nothing was synced"));
+  CHECK(cli.Count("SELECT COUNT(*) FROM sync_runs") == 0);
+  CHECK(Docs(cli) == 0);
+
+  // a synced once already, b new, c disabled.
+  REQUIRE(cli.Run("sync a").exit_code == 0);
+  REQUIRE(cli.Run("project disable c").exit_code == 0);
+  CliResult all = cli.Run("sync --all");
+  INFO(all.err);
+  CHECK(all.exit_code == 0);
+  CHECK_THAT(all.out, Catch::Contains("1 synced, 1 up to date, 0 failed, 0 busy, 1 skipped (disabled)"));
+
+  int code = -1;
+  auto doc = cli.Json("sync --all", &code);
+  CHECK(code == 0);
+  REQUIRE(doc.HasMember("summary"));
+  CHECK(doc["summary"]["synced"].GetInt64() == 0);
+  CHECK(doc["summary"]["up_to_date"].GetInt64() == 2);
+  CHECK(doc["summary"]["disabled"].GetInt64() == 1);
+  CHECK(doc["runs"].Size() == 2);
+
+  // A project whose repository is gone fails, and the summary says so.
+  std::filesystem::remove_all(repo_b.path());
+  CliResult failing = cli.Run("sync --all");
+  CHECK(failing.exit_code == 1);
+  CHECK_THAT(failing.out, Catch::Contains("0 synced, 1 up to date, 1 failed, 0 busy, 1 skipped (disabled)"));
+}
