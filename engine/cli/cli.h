@@ -34,9 +34,14 @@ struct Invocation {
 // connection's (db::ConnectionTenant).
 Result<std::string> TenantOf(const Invocation& inv, db::Database* db);
 
-// Prints "tether: error: ..." to stderr and returns the exit code that fits
-// the status (kExitUsage for bad input, kExitFailed otherwise).
-int ReportError(const Status& status);
+// Prints "tether: error: ..." to stderr (and with --json, on stdout,
+// {"error": {"code": "not_found", "message": ...}, "exit_code": 2}) and
+// returns the exit code that fits the status (kExitUsage for bad input,
+// kExitBusy for a conflict, kExitFailed otherwise).
+int ReportError(const Invocation& inv, const Status& status);
+// The same with the exit code given (a name already taken is bad usage, 2,
+// although its status is a conflict).
+int ReportError(const Invocation& inv, const Status& status, int exit_code);
 
 // Prints a finished --json document on stdout.
 void PrintJson(const JsonWriter& json);

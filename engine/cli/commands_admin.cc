@@ -17,17 +17,27 @@
 
 namespace tether::cli {
 
-int ReportError(const Status& status) {
-  std::fprintf(stderr, "tether: error: %s\n", ShownMessage(status.message()).c_str());
+int ReportError(const Invocation& inv, const Status& status) {
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound:
-      return kExitUsage;
+      return ReportError(inv, status, kExitUsage);
     case StatusCode::kConflict:
-      return kExitBusy;
+      return ReportError(inv, status, kExitBusy);
     default:
-      return kExitFailed;
+      return ReportError(inv, status, kExitFailed);
   }
+}
+
+int ReportError(const Invocation& inv, const Status& status, int exit_code) {
+  std::fprintf(stderr, "tether: error: %s\n", ShownMessage(status.message()).c_str());
+  if (inv.json) {
+    JsonWriter out;
+    out.Begin().BeginObject("error").Str("code", StatusCodeName(status.code())).Str("message", status.message());
+    if (status.code() == StatusCode::kRateLimited) out.Int("retry_after_seconds", status.retry_after_seconds());
+    PrintJson(out.End().Int("exit_code", exit_code).End());
+  }
+  return exit_code;
 }
 
 void PrintJson(const JsonWriter& json) { std::printf("%s\n", json.Text().c_str()); }
@@ -54,7 +64,7 @@ int RunInit(const Invocation& inv, const InitOptions& options) {
       std::filesystem::absolute(config::ResolveConfigPath(inv.config_flag)).lexically_normal();
   std::error_code ec;
   if (std::filesystem::exists(path, ec) && !options.force) {
-    return ReportError(Status::InvalidArgument("config " + path.string() +
+    return ReportError(inv, Status::InvalidArgument("config " + path.string() +
                                                " already exists; use --force to overwrite it"));
   }
   std::string url = options.database_url.empty() ? "sqlite:tether.db" : options.database_url;
@@ -63,14 +73,14 @@ int RunInit(const Invocation& inv, const InitOptions& options) {
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
-    if (!out.good()) return ReportError(Status::Unavailable("cannot write " + path.string()));
+    if (!out.good()) return ReportError(inv, Status::Unavailable("cannot write " + path.string()));
   }
   Result<std::unique_ptr<app::Runtime>> runtime = app::Runtime::Load(path);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<std::unique_ptr<migrate::Migrator>> migrator = (*runtime)->NewMigrator();
-  if (!migrator.ok()) return ReportError(migrator.status());
+  if (!migrator.ok()) return ReportError(inv, migrator.status());
   Result<std::vector<std::string>> applied = (*migrator)->Apply();
-  if (!applied.ok()) return ReportError(applied.status());
+  if (!applied.ok()) return ReportError(inv, applied.status());
   if (inv.json) {
     JsonWriter out;
     out.Begin().Str("config", path.string()).Str("database", db::RedactUrl((*runtime)->config().database_url));
@@ -88,7 +98,7 @@ int RunInit(const Invocation& inv, const InitOptions& options) {
 
 int RunPluginsList(const Invocation& inv, bool check) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   const plugin_host::PluginHost& host = (*runtime)->plugins();
   if (inv.json) {
     JsonWriter out;
@@ -116,19 +126,19 @@ int RunPluginsList(const Invocation& inv, bool check) {
   }
   if (check && host.AnyBroken()) {
     if (!inv.json) std::fprintf(stderr, "tether: error: at least one plugin is broken\n");
-    return kExitFailed;
+    return kExitFailed;  // with --json, the listing above says which
   }
   return kExitOk;
 }
 
 int RunStatus(const Invocation& inv) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<db::Database*> db = (*runtime)->database();
-  if (!db.ok()) return ReportError(db.status());
+  if (!db.ok()) return ReportError(inv, db.status());
   db::ProjectStore store(*db);
   Result<std::vector<db::Project>> projects = store.List();
-  if (!projects.ok()) return ReportError(projects.status());
+  if (!projects.ok()) return ReportError(inv, projects.status());
   // The last synced commit of each project, as its storage holds it ("" when
   // it never synced or the storage cannot say).
   std::vector<std::string> cursors;
@@ -168,9 +178,9 @@ int RunStatus(const Invocation& inv) {
 
 int RunVerify(const Invocation& inv, bool deep) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<ops::IntegrityReport> report = ops::CheckIntegrity(runtime->get(), deep);
-  if (!report.ok()) return ReportError(report.status());
+  if (!report.ok()) return ReportError(inv, report.status());
   if (inv.json) {
     JsonWriter out;
     out.Begin().Bool("ok", report->problems.empty()).StrOrNull("evidence_of", report->evidence_of);
@@ -194,9 +204,9 @@ int RunVerify(const Invocation& inv, bool deep) {
 
 int RunBackfill(const Invocation& inv) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<std::vector<std::string>> changes = ops::Backfill(runtime->get());
-  if (!changes.ok()) return ReportError(changes.status());
+  if (!changes.ok()) return ReportError(inv, changes.status());
   if (inv.json) {
     JsonWriter out;
     out.Begin().BeginArray("changes");

@@ -32,11 +32,11 @@ std::string Summary(const std::string& statement) {
 
 int RunMigrateStatus(const Invocation& inv, const MigrateOptions& options) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<std::unique_ptr<migrate::Migrator>> migrator = MigratorFor(runtime->get(), options);
-  if (!migrator.ok()) return ReportError(migrator.status());
+  if (!migrator.ok()) return ReportError(inv, migrator.status());
   Result<std::vector<migrate::MigrationState>> states = (*migrator)->Status();
-  if (!states.ok()) return ReportError(states.status());
+  if (!states.ok()) return ReportError(inv, states.status());
   bool problem = false;
   for (const migrate::MigrationState& s : *states) {
     if (s.changed || (s.applied && s.migration.file.empty())) problem = true;
@@ -63,11 +63,11 @@ int RunMigrateStatus(const Invocation& inv, const MigrateOptions& options) {
 
 int RunMigratePlan(const Invocation& inv, const MigrateOptions& options) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<std::unique_ptr<migrate::Migrator>> migrator = MigratorFor(runtime->get(), options);
-  if (!migrator.ok()) return ReportError(migrator.status());
+  if (!migrator.ok()) return ReportError(inv, migrator.status());
   Result<std::vector<migrate::Migrator::PlannedMigration>> plan = (*migrator)->Plan();
-  if (!plan.ok()) return ReportError(plan.status());
+  if (!plan.ok()) return ReportError(inv, plan.status());
   bool refused = false;
   for (const migrate::Migrator::PlannedMigration& p : *plan) refused = refused || p.classification.refused;
 
@@ -117,15 +117,12 @@ int RunMigratePlan(const Invocation& inv, const MigrateOptions& options) {
 int RunMigrateApply(const Invocation& inv, const MigrateOptions& options) {
   if (options.dry_run) return RunMigratePlan(inv, options);
   Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<std::unique_ptr<migrate::Migrator>> migrator = MigratorFor(runtime->get(), options);
-  if (!migrator.ok()) return ReportError(migrator.status());
+  if (!migrator.ok()) return ReportError(inv, migrator.status());
   Result<std::vector<std::string>> applied = (*migrator)->Apply();
   for (const std::string& warning : (*migrator)->warnings()) std::fprintf(stderr, "tether: warning: %s\n", ShownMessage(warning).c_str());
-  if (!applied.ok()) {
-    std::fprintf(stderr, "tether: error: %s\n", ShownMessage(applied.status().message()).c_str());
-    return kExitFailed;
-  }
+  if (!applied.ok()) return ReportError(inv, applied.status(), kExitFailed);
   if (inv.json) {
     JsonWriter out;
     out.Begin().BeginArray("applied");
@@ -141,11 +138,11 @@ int RunMigrateApply(const Invocation& inv, const MigrateOptions& options) {
 
 int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<std::unique_ptr<migrate::Migrator>> migrator = MigratorFor(runtime->get(), options);
-  if (!migrator.ok()) return ReportError(migrator.status());
+  if (!migrator.ok()) return ReportError(inv, migrator.status());
   Result<migrate::Migrator::VerifyReport> report = (*migrator)->Verify();
-  if (!report.ok()) return ReportError(report.status());
+  if (!report.ok()) return ReportError(inv, report.status());
   if (inv.json) {
     JsonWriter out;
     out.Begin().StrOrNull("against", report->against).Bool("ok", report->differences.empty());

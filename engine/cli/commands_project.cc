@@ -82,7 +82,7 @@ void PrintProject(const Session& s, const db::Project& p) {
 
 int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
   Result<Session> s = Open(inv);
-  if (!s.ok()) return ReportError(s.status());
+  if (!s.ok()) return ReportError(inv, s.status());
   projects::AddProjectRequest request;
   request.name = options.name;
   request.provider = options.provider;
@@ -96,11 +96,8 @@ int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
   request.working_directory = std::filesystem::current_path(cwd_error).string();
   Result<db::Project> added = Projects(*s).Add(request);
   if (!added.ok()) {
-    if (added.status().code() == StatusCode::kConflict) {
-      std::fprintf(stderr, "tether: error: %s\n", ShownMessage(added.status().message()).c_str());
-      return kExitUsage;
-    }
-    return ReportError(added.status());
+    if (added.status().code() == StatusCode::kConflict) return ReportError(inv, added.status(), kExitUsage);
+    return ReportError(inv, added.status());
   }
   if (inv.json) {
     JsonWriter out;
@@ -117,10 +114,10 @@ int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
 // Every project the connection sees, of every tenant unless --tenant names one.
 int RunProjectList(const Invocation& inv) {
   Result<Session> s = Open(inv);
-  if (!s.ok()) return ReportError(s.status());
+  if (!s.ok()) return ReportError(inv, s.status());
   db::ProjectStore store(s->db);
   Result<std::vector<db::Project>> projects = store.List();
-  if (!projects.ok()) return ReportError(projects.status());
+  if (!projects.ok()) return ReportError(inv, projects.status());
   if (!inv.tenant.empty()) {
     std::vector<db::Project> of_tenant;
     for (db::Project& p : *projects) {
@@ -149,12 +146,12 @@ int RunProjectList(const Invocation& inv) {
 
 int RunProjectShow(const Invocation& inv, const std::string& name) {
   Result<Session> s = Open(inv);
-  if (!s.ok()) return ReportError(s.status());
+  if (!s.ok()) return ReportError(inv, s.status());
   Result<db::Project> project = s->Get(name);
-  if (!project.ok()) return ReportError(project.status());
+  if (!project.ok()) return ReportError(inv, project.status());
   db::RunStore runs(s->db);
   Result<std::vector<db::SyncRun>> recent = runs.List(project->id, 5);
-  if (!recent.ok()) return ReportError(recent.status());
+  if (!recent.ok()) return ReportError(inv, recent.status());
   Result<Storage*> storage = s->runtime->plugins().FindStorage(project->storage);
   StorageCounts counts;
   if (storage.ok()) {
@@ -198,11 +195,11 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
 
 int RunProjectRemove(const Invocation& inv, const std::string& name) {
   Result<Session> s = Open(inv);
-  if (!s.ok()) return ReportError(s.status());
+  if (!s.ok()) return ReportError(inv, s.status());
   Result<db::Project> project = s->Get(name);
-  if (!project.ok()) return ReportError(project.status());
+  if (!project.ok()) return ReportError(inv, project.status());
   Status removed = Projects(*s).Remove(*project, "cli");
-  if (!removed.ok()) return ReportError(removed);
+  if (!removed.ok()) return ReportError(inv, removed);
   if (!inv.json) std::printf("removed project %s\n", name.c_str());
   else PrintJson(JsonWriter().Begin().Str("removed", name).End());
   return kExitOk;
@@ -210,11 +207,11 @@ int RunProjectRemove(const Invocation& inv, const std::string& name) {
 
 int RunProjectBranches(const Invocation& inv, const std::string& name) {
   Result<Session> s = Open(inv);
-  if (!s.ok()) return ReportError(s.status());
+  if (!s.ok()) return ReportError(inv, s.status());
   Result<db::Project> project = s->Get(name);
-  if (!project.ok()) return ReportError(project.status());
+  if (!project.ok()) return ReportError(inv, project.status());
   Result<BranchList> branches = Projects(*s).Branches(*project);
-  if (!branches.ok()) return ReportError(branches.status());
+  if (!branches.ok()) return ReportError(inv, branches.status());
   if (inv.json) {
     JsonWriter out;
     out.Begin().Str("selected", project->branch).Str("default", branches->default_branch).BeginArray("branches");
@@ -251,7 +248,7 @@ int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const
   projects::ProjectUpdate update;
   update.branch = branch;
   Status set = UpdateProject(inv, name, update);
-  if (!set.ok()) return ReportError(set);
+  if (!set.ok()) return ReportError(inv, set);
   if (inv.json) PrintJson(JsonWriter().Begin().Str("project", name).Str("branch", branch).End());
   else std::printf("project %s now syncs branch %s\n", name.c_str(), Shown(branch).c_str());
   return kExitOk;
@@ -261,7 +258,7 @@ int RunProjectEnable(const Invocation& inv, const std::string& name, bool enable
   projects::ProjectUpdate update;
   update.sync_enabled = enabled;
   Status set = UpdateProject(inv, name, update);
-  if (!set.ok()) return ReportError(set);
+  if (!set.ok()) return ReportError(inv, set);
   if (inv.json) PrintJson(JsonWriter().Begin().Str("project", name).Bool("sync_enabled", enabled).End());
   else std::printf("project %s %s\n", name.c_str(), enabled ? "enabled" : "disabled");
   return kExitOk;

@@ -9,7 +9,7 @@ namespace tether::cli {
 
 int RunServe(const Invocation& inv, const ServeOptions& options) {
   Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   server::ServiceOptions service;
   service.listen = options.listen;
   // Scripts and tests read the bound address (port 0 picks one) from stdout.
@@ -21,7 +21,7 @@ int RunServe(const Invocation& inv, const ServeOptions& options) {
     std::fprintf(stderr, "tether serve: %s\n", ShownMessage(line).c_str());
   };
   Status served = server::RunService(runtime->get(), service);
-  if (!served.ok()) return ReportError(served);
+  if (!served.ok()) return ReportError(inv, served);
   return kExitOk;
 }
 

@@ -118,17 +118,17 @@ void PrintSummary(const Summary& s) {
 
 int RunSync(const Invocation& inv, const SyncOptions& options) {
   if (options.all == !options.projects.empty()) {
-    return ReportError(Status::InvalidArgument("name the projects to sync, or pass --all (not both)"));
+    return ReportError(inv, Status::InvalidArgument("name the projects to sync, or pass --all (not both)"));
   }
   Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
-  if (!runtime.ok()) return ReportError(runtime.status());
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<db::Database*> db = (*runtime)->database();
-  if (!db.ok()) return ReportError(db.status());
+  if (!db.ok()) return ReportError(inv, db.status());
 
   // (tenant, name) of each project to sync: --all takes every enabled
   // project the connection sees, of every tenant unless --tenant names one.
   Result<std::string> tenant = TenantOf(inv, *db);
-  if (!tenant.ok()) return ReportError(tenant.status());
+  if (!tenant.ok()) return ReportError(inv, tenant.status());
   std::vector<std::pair<std::string, std::string>> names;
   // Every name is checked before any project syncs: a typo in the list
   // syncs nothing.
@@ -140,19 +140,19 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
     } else if (found.status().code() == StatusCode::kNotFound) {
       unknown.push_back("\"" + name + "\"");
     } else {
-      return ReportError(found.status());
+      return ReportError(inv, found.status());
     }
   }
   if (!unknown.empty()) {
     std::string list;
     for (const std::string& name : unknown) list += (list.empty() ? "" : ", ") + name;
-    return ReportError(Status::NotFound(std::string(unknown.size() == 1 ? "no project " : "no projects ") + list +
+    return ReportError(inv, Status::NotFound(std::string(unknown.size() == 1 ? "no project " : "no projects ") + list +
                                         " in tenant \"" + *tenant + "\"; nothing was synced"));
   }
   int64_t disabled = 0;
   if (options.all) {
     Result<std::vector<db::Project>> projects = db::ProjectStore(*db).List();
-    if (!projects.ok()) return ReportError(projects.status());
+    if (!projects.ok()) return ReportError(inv, projects.status());
     for (const db::Project& p : *projects) {
       if (!inv.tenant.empty() && p.tenant_id != *tenant) continue;
       if (p.sync_enabled) names.emplace_back(p.tenant_id, p.name);

@@ -21,15 +21,12 @@ Result<db::Database*> OpenDatabase(const Invocation& inv, std::unique_ptr<app::R
 int RunTokenCreate(const Invocation& inv, const TokenCreateOptions& options) {
   std::unique_ptr<app::Runtime> runtime;
   Result<db::Database*> db = OpenDatabase(inv, &runtime);
-  if (!db.ok()) return ReportError(db.status());
+  if (!db.ok()) return ReportError(inv, db.status());
   auth::TokenStore tokens(*db);
   Result<auth::NewToken> made = tokens.Create(options.name, options.tenant);
   if (!made.ok()) {
-    if (made.status().code() == StatusCode::kConflict) {
-      std::fprintf(stderr, "tether: error: %s\n", ShownMessage(made.status().message()).c_str());
-      return kExitUsage;
-    }
-    return ReportError(made.status());
+    if (made.status().code() == StatusCode::kConflict) return ReportError(inv, made.status(), kExitUsage);
+    return ReportError(inv, made.status());
   }
   if (inv.json) {
     PrintJson(JsonWriter().Begin().Int("id", made->token.id).Str("name", made->token.name)
@@ -45,10 +42,10 @@ int RunTokenCreate(const Invocation& inv, const TokenCreateOptions& options) {
 int RunTokenList(const Invocation& inv) {
   std::unique_ptr<app::Runtime> runtime;
   Result<db::Database*> db = OpenDatabase(inv, &runtime);
-  if (!db.ok()) return ReportError(db.status());
+  if (!db.ok()) return ReportError(inv, db.status());
   auth::TokenStore tokens(*db);
   Result<std::vector<auth::ApiToken>> all = tokens.List();
-  if (!all.ok()) return ReportError(all.status());
+  if (!all.ok()) return ReportError(inv, all.status());
   if (inv.json) {
     JsonWriter out;
     out.Begin().BeginArray("tokens");
@@ -72,10 +69,10 @@ int RunTokenList(const Invocation& inv) {
 int RunTokenRevoke(const Invocation& inv, const std::string& name) {
   std::unique_ptr<app::Runtime> runtime;
   Result<db::Database*> db = OpenDatabase(inv, &runtime);
-  if (!db.ok()) return ReportError(db.status());
+  if (!db.ok()) return ReportError(inv, db.status());
   auth::TokenStore tokens(*db);
   Status revoked = tokens.Revoke(name);
-  if (!revoked.ok()) return ReportError(revoked);
+  if (!revoked.ok()) return ReportError(inv, revoked);
   if (inv.json) PrintJson(JsonWriter().Begin().Str("revoked", name).End());
   else std::printf("revoked token %s\n", name.c_str());
   return kExitOk;

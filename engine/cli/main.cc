@@ -203,9 +203,14 @@ int main(int argc, char** argv) {
 
   Sub(&app, "version", "Print the version")->callback([&] { code = cli::RunVersion(inv, TETHER_VERSION); });
 
+  // Usage errors come before --json is parsed: look for it by hand, so
+  // that a script asking for JSON gets its error as JSON too.
+  Invocation json_only;
+  json_only.json = std::any_of(argv + 1, argv + argc, [](const char* arg) { return std::string(arg) == "--json"; });
   const std::string unknown = UnknownCommand(&app, argc, argv);
   if (!unknown.empty()) {
-    std::fprintf(stderr, "tether: %s\nRun with --help for more information.\n", unknown.c_str());
+    cli::ReportError(json_only, tether::Status::InvalidArgument(unknown), cli::kExitUsage);
+    std::fprintf(stderr, "Run with --help for more information.\n");
     return cli::kExitUsage;
   }
   try {
@@ -217,6 +222,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (json_only.json) return cli::ReportError(json_only, tether::Status::InvalidArgument(e.what()), cli::kExitUsage);
     app.exit(e);
     return cli::kExitUsage;
   }

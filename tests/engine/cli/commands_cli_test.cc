@@ -236,3 +236,42 @@ TEST_CASE("an unknown command is named, with the closest one and the list, and n
   CliResult value = cli.Run("--tenant sync status");
   CHECK(value.exit_code == 0);
 }
+
+TEST_CASE("with --json every error is a JSON object on stdout with its exit code") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("a.txt", "a\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  REQUIRE(cli.Run("project add p --repo " + ShellQuote(repo.url())).exit_code == 0);
+
+  struct Case {
+    std::string args;
+    int exit_code;
+    std::string code;
+    std::string mentions;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"project select-branch p nosuch", 2, "not_found", "nosuch"},
+           {"project show nobody", 2, "not_found", "nobody"},
+           {"sync nobody", 2, "not_found", "nobody"},
+           {"project add p --repo " + ShellQuote(repo.url()), 2, "conflict", "p"},
+           {"project ad p", 2, "invalid_argument", "did you mean \"add\""},
+           {"status --bogus", 2, "invalid_argument", "--bogus"},
+       }) {
+    INFO(c.args);
+    CliResult result = cli.Run("--json " + c.args);
+    CHECK(result.exit_code == c.exit_code);
+    rapidjson::Document doc;
+    doc.Parse(result.out.c_str());
+    INFO(result.out);
+    REQUIRE_FALSE(doc.HasParseError());
+    REQUIRE(doc.IsObject());
+    REQUIRE(doc.HasMember("error"));
+    CHECK(std::string(doc["error"]["code"].GetString()) == c.code);
+    CHECK_THAT(std::string(doc["error"]["message"].GetString()), Catch::Contains(c.mentions));
+    CHECK(doc["exit_code"].GetInt() == c.exit_code);
+  }
+  // The branch did not change.
+  CHECK(cli.Text("SELECT branch FROM project_syncs") != "nosuch");
+}
