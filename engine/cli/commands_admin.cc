@@ -9,10 +9,14 @@
 #include "engine/auth/tenant_session.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
+#include "engine/cli/table.h"
+#include "engine/common/human_units.h"
 #include "engine/common/json_writer.h"
 #include "engine/migrate/migrations.h"
 #include "engine/db/project_store.h"
+#include "engine/sync/run_states.h"
 #include "engine/sync/stored_cursor.h"
+#include "shared/clock.h"
 #include "tether/plugin.h"
 
 namespace tether::cli {
@@ -145,6 +149,16 @@ int RunStatus(const Invocation& inv) {
   for (const db::Project& p : *projects) {
     cursors.push_back(sync::StoredCursorOrEmpty((*runtime)->plugins(), p));
   }
+  // A health check: 1 when an enabled project's last sync failed (or its
+  // branch is gone).
+  bool failing = false;
+  for (const db::Project& p : *projects) {
+    if (p.sync_enabled && (p.status == sync::ToString(sync::ProjectStatus::kFailed) ||
+                           p.status == sync::ToString(sync::ProjectStatus::kBranchMissing))) {
+      failing = true;
+    }
+  }
+  const int code = failing ? kExitFailed : kExitOk;
   if (inv.json) {
     JsonWriter out;
     out.Begin().BeginArray("projects");
@@ -156,24 +170,27 @@ int RunStatus(const Invocation& inv) {
           .StrOrNull("last_synced_at", p.last_synced_at).StrOrNull("last_error", p.last_error);
       out.writer().EndObject();
     }
-    PrintJson(out.EndArray().End());
-    return kExitOk;
+    PrintJson(out.EndArray().Bool("healthy", !failing).End());
+    return code;
   }
   if (projects->empty()) {
     std::printf("no projects yet: add one with `tether project add NAME --repo PATH`\n");
     return kExitOk;
   }
-  std::printf("%-20s %-20s %-8s %-15s %-12s %s\n", "PROJECT", "BRANCH", "ENABLED", "STATUS", "COMMIT",
-              "LAST SYNCED");
+  const int64_t now = NowUnixSeconds();
+  Table table({"PROJECT", "BRANCH", "ENABLED", "STATUS", "COMMIT", "LAST SYNCED"});
+  std::vector<std::string> errors;
   for (size_t i = 0; i < projects->size(); ++i) {
     const db::Project& p = (*projects)[i];
-    std::printf("%-20s %-20s %-8s %-15s %-12s %s\n", p.name.c_str(), Shown(p.branch).c_str(),
-                p.sync_enabled ? "yes" : "no", p.status.c_str(),
-                cursors[i].empty() ? "-" : cursors[i].substr(0, 12).c_str(),
-                p.last_synced_at.empty() ? "-" : p.last_synced_at.c_str());
-    if (!p.last_error.empty()) std::printf("  error: %s\n", ShownMessage(p.last_error).c_str());
+    table.AddRow({Shown(p.name), Shown(p.branch), p.sync_enabled ? "yes" : "no", p.status,
+                  cursors[i].empty() ? "-" : cursors[i].substr(0, 12),
+                  p.last_synced_at.empty() ? "-" : HumanAgo(p.last_synced_at, now)});
+    if (!p.last_error.empty()) errors.push_back(Shown(p.name) + ": " + ShownMessage(p.last_error));
   }
-  return kExitOk;
+  table.Print();
+  if (!errors.empty()) std::printf("\nlast errors:\n");
+  for (const std::string& line : errors) std::printf("  %s\n", line.c_str());
+  return code;
 }
 
 int RunVerify(const Invocation& inv, bool deep) {

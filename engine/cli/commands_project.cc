@@ -9,6 +9,9 @@
 #include "engine/projects/project_service.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
+#include "engine/cli/table.h"
+#include "shared/clock.h"
+#include "engine/common/human_units.h"
 #include "engine/common/json_writer.h"
 #include "engine/db/project_store.h"
 #include "engine/db/run_store.h"
@@ -74,7 +77,9 @@ void PrintProject(const Session& s, const db::Project& p) {
   std::printf("enabled:     %s\n", p.sync_enabled ? "yes" : "no");
   std::printf("status:      %s\n", p.status.c_str());
   std::printf("commit:      %s\n", cursor.empty() ? "-" : cursor.c_str());
-  std::printf("synced at:   %s\n", p.last_synced_at.empty() ? "-" : p.last_synced_at.c_str());
+  std::printf("synced at:   %s\n",
+              p.last_synced_at.empty() ? "-"
+                                       : (p.last_synced_at + " (" + HumanAgo(p.last_synced_at, NowUnixSeconds()) + ")").c_str());
   if (!p.last_error.empty()) std::printf("last error:  %s\n", ShownMessage(p.last_error).c_str());
 }
 
@@ -136,11 +141,12 @@ int RunProjectList(const Invocation& inv) {
     PrintJson(out.EndArray().End());
     return kExitOk;
   }
-  std::printf("%-20s %-12s %-10s %-20s %-8s %s\n", "NAME", "TENANT", "PROVIDER", "BRANCH", "ENABLED", "REPOSITORY");
+  Table table({"NAME", "TENANT", "PROVIDER", "BRANCH", "ENABLED", "REPOSITORY"});
   for (const db::Project& p : *projects) {
-    std::printf("%-20s %-12s %-10s %-20s %-8s %s\n", p.name.c_str(), p.tenant_id.c_str(), p.provider.c_str(),
-                Shown(p.branch).c_str(), p.sync_enabled ? "yes" : "no", Shown(p.repo_url).c_str());
+    table.AddRow({Shown(p.name), Shown(p.tenant_id), p.provider, Shown(p.branch), p.sync_enabled ? "yes" : "no",
+                  Shown(p.repo_url)});
   }
+  table.Print();
   return kExitOk;
 }
 
@@ -180,16 +186,21 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
   for (const DerivedCount& d : counts.derived) {
     derived += ", " + std::to_string(d.documents) + " with " + d.name;
   }
-  std::printf("documents:   %lld (%lld with content, %lld binary%s)\n", static_cast<long long>(counts.documents),
-              static_cast<long long>(counts.with_content), static_cast<long long>(counts.binary), derived.c_str());
-  if (!recent->empty()) std::printf("recent runs:\n");
+  std::printf("documents:   %lld (%lld with content, %lld binary%s), %s\n", static_cast<long long>(counts.documents),
+              static_cast<long long>(counts.with_content), static_cast<long long>(counts.binary), derived.c_str(),
+              HumanBytes(counts.total_bytes).c_str());
+  if (recent->empty()) return kExitOk;
+  std::printf("recent runs:\n");
+  const int64_t now = NowUnixSeconds();
+  Table table({"RUN", "STARTED", "TRIGGER", "OUTCOME", "MODE", "ADDED", "MODIFIED", "DELETED", "RENAMED", "READ",
+               "DURATION", "ERROR"});
   for (const db::SyncRun& r : *recent) {
-    std::printf("  #%lld %s %s %s +%lld ~%lld -%lld >%lld%s%s\n", static_cast<long long>(r.id),
-                r.started_at.c_str(), r.outcome.c_str(), r.mode.empty() ? "-" : r.mode.c_str(),
-                static_cast<long long>(r.counts.added), static_cast<long long>(r.counts.modified),
-                static_cast<long long>(r.counts.deleted), static_cast<long long>(r.counts.renamed),
-                r.error.empty() ? "" : "  ", ShownMessage(r.error).c_str());
+    table.AddRow({"#" + std::to_string(r.id), HumanAgo(r.started_at, now), r.trigger, r.outcome,
+                  r.mode.empty() ? "-" : r.mode, std::to_string(r.counts.added), std::to_string(r.counts.modified),
+                  std::to_string(r.counts.deleted), std::to_string(r.counts.renamed), HumanBytes(r.counts.bytes_read),
+                  HumanDuration(r.DurationMs()), r.error.empty() ? "" : ShownMessage(r.error)});
   }
+  table.Print("  ");
   return kExitOk;
 }
 

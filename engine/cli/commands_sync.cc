@@ -10,6 +10,7 @@
 #include "engine/views/json_views.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
+#include "engine/common/human_units.h"
 #include "engine/common/json_writer.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/sync_runner.h"
@@ -73,8 +74,8 @@ void PrintRun(const sync::SyncResult& r) {
     return;
   }
   if (r.mode == sync::SyncMode::kNoop) {
-    std::printf("%s: up to date at %s (%.1f ms)\n", r.project.c_str(), run.to_commit.substr(0, 12).c_str(),
-                r.total_ms);
+    std::printf("%s: up to date at %s (%s)\n", r.project.c_str(), run.to_commit.substr(0, 12).c_str(),
+                HumanDuration(r.total_ms).c_str());
     return;
   }
   std::string range = run.from_commit.empty()
@@ -85,7 +86,8 @@ void PrintRun(const sync::SyncResult& r) {
               static_cast<long long>(run.counts.modified), static_cast<long long>(run.counts.deleted),
               static_cast<long long>(run.counts.renamed));
   if (run.counts.skipped > 0) std::printf(", %lld refused", static_cast<long long>(run.counts.skipped));
-  std::printf(" in %.0f ms (run #%lld)\n", r.total_ms, static_cast<long long>(run.id));
+  if (run.counts.bytes_read > 0) std::printf(", %s read", HumanBytes(run.counts.bytes_read).c_str());
+  std::printf(" in %s (run #%lld)\n", HumanDuration(r.total_ms).c_str(), static_cast<long long>(run.id));
 }
 
 // What a `sync --all` did, project by project (a project run twice, for a

@@ -49,6 +49,17 @@ struct SyncRun {
   RunCounts counts;
   PhaseTimings timings;
   std::string error;
+
+  // The engine's time on the run: the phases that ran, added up; -1 when
+  // none did.
+  double DurationMs() const {
+    double total = -1;
+    for (double ms : {timings.discover_ms, timings.resolve_ms, timings.diff_ms, timings.write_ms,
+                      timings.analyze_ms, timings.finalize_ms}) {
+      if (ms >= 0) total = (total < 0 ? 0 : total) + ms;
+    }
+    return total;
+  }
 };
 
 class RunStore {

@@ -24,8 +24,8 @@ void WriteProjectMembers(W& out, const db::Project& p, const std::string& cursor
       .StrOrNull("last_error", p.last_error).Str("created_at", p.created_at);
 }
 
-// What a run did: mode, commits, file counts and phase timings (null for a
-// phase that did not run). The outcome and error are the caller's.
+// What a run did: mode, commits, file counts, phase timings (null for a
+// phase that did not run) and their sum. The outcome and error are the caller's.
 template <typename W>
 void WriteRunResultMembers(W& out, const db::SyncRun& run) {
   out.StrOrNull("mode", run.mode).StrOrNull("branch", run.branch)
@@ -37,6 +37,7 @@ void WriteRunResultMembers(W& out, const db::SyncRun& run) {
       .NumOrNull("resolve", run.timings.resolve_ms).NumOrNull("diff", run.timings.diff_ms)
       .NumOrNull("write", run.timings.write_ms).NumOrNull("analyze", run.timings.analyze_ms)
       .NumOrNull("finalize", run.timings.finalize_ms).End();
+  out.NumOrNull("duration_ms", run.DurationMs());
 }
 
 }  // namespace tether::views

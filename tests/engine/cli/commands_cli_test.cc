@@ -275,3 +275,49 @@ TEST_CASE("with --json every error is a JSON object on stdout with its exit code
   // The branch did not change.
   CHECK(cli.Text("SELECT branch FROM project_syncs") != "nosuch");
 }
+
+TEST_CASE("status is a health check and its columns stay aligned with long names") {
+  TempDir dir;
+  GitRepo good(dir.path() / "good"), gone(dir.path() / "gone");
+  for (GitRepo* repo : {&good, &gone}) {
+    repo->Write("a.txt", "a\n");
+    repo->Commit("first");
+  }
+  TetherCli cli(dir.path());
+  const std::string long_name = "a-project-with-a-rather-long-name-indeed";
+  REQUIRE(cli.Run("project add " + long_name + " --repo " + ShellQuote(good.url())).exit_code == 0);
+  REQUIRE(cli.Run("project add short --repo " + ShellQuote(gone.url())).exit_code == 0);
+  REQUIRE(cli.Run("sync --all").exit_code == 0);
+
+  CliResult healthy = cli.Run("status");
+  CHECK(healthy.exit_code == 0);
+  // Every column starts at the same place on every line.
+  std::vector<std::string> lines;
+  for (size_t start = 0, end; (end = healthy.out.find('\n', start)) != std::string::npos; start = end + 1) {
+    lines.push_back(healthy.out.substr(start, end - start));
+  }
+  REQUIRE(lines.size() >= 3);
+  const size_t branch_column = lines[0].find("BRANCH");
+  REQUIRE(branch_column != std::string::npos);
+  CHECK(branch_column > long_name.size());
+  for (size_t i = 1; i < 3; ++i) {
+    INFO(lines[i]);
+    CHECK(lines[i].find("main") == branch_column);
+  }
+  CHECK_THAT(healthy.out, Catch::Contains("just now") || Catch::Contains(" s ago"));
+
+  // A failed last sync of an enabled project makes status exit 1.
+  std::filesystem::remove_all(gone.path());
+  CHECK(cli.Run("sync short").exit_code == 1);
+  CliResult failing = cli.Run("status");
+  CHECK(failing.exit_code == 1);
+  CHECK_THAT(failing.out, Catch::Contains("last errors:") && Catch::Contains("short: "));
+  int code = -1;
+  rapidjson::Document json = cli.Json("status", &code);
+  CHECK(code == 1);
+  CHECK_FALSE(json["healthy"].GetBool());
+
+  // A project an operator disabled does not count.
+  REQUIRE(cli.Run("project disable short").exit_code == 0);
+  CHECK(cli.Run("status").exit_code == 0);
+}

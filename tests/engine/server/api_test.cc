@@ -431,10 +431,14 @@ TEST_CASE("a sync through the API returns its run id and the run shows phase tim
   CHECK(Str(run, "trigger") == "api");
   CHECK(Str(run, "to_commit") == repo.head);
   CHECK(run["files_added"].GetInt64() == 5);
+  double phases_ms = 0;
   for (const char* phase : {"discover", "resolve", "diff", "write", "analyze", "finalize"}) {
     INFO(phase);
     CHECK(run["timings_ms"][phase].IsNumber());
+    if (run["timings_ms"][phase].IsNumber()) phases_ms += run["timings_ms"][phase].GetDouble();
   }
+  REQUIRE(run["duration_ms"].IsNumber());
+  CHECK(run["duration_ms"].GetDouble() == Approx(phases_ms));
   CHECK(run["error"].IsNull());
   CHECK(s.Count("SELECT COUNT(*) FROM documents") == 5);
 
