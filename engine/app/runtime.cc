@@ -15,6 +15,21 @@ Result<std::unique_ptr<Runtime>> Runtime::Load(const std::filesystem::path& conf
 std::filesystem::path Runtime::MigrationsRoot() { return MigrationsDir(); }
 
 Result<db::Database*> Runtime::database(bool require_migrated) {
+  if (!database_ && !may_create_database_) {
+    // Only `init` and `migrate apply` create the database: any other
+    // command on a SQLite file that is not there says so and leaves no
+    // empty file behind.
+    const std::string kSqlite = "sqlite:";
+    const std::string& url = config_.database_url;
+    if (url.compare(0, kSqlite.size(), kSqlite) == 0 && url != "sqlite::memory:") {
+      std::error_code ec;
+      const std::filesystem::path file = url.substr(kSqlite.size());
+      if (!std::filesystem::exists(file, ec)) {
+        return Status::NotFound("the database " + file.string() +
+                                " does not exist yet; create it with `tether migrate apply` (or `tether init`)");
+      }
+    }
+  }
   if (!database_) {
     Result<std::unique_ptr<db::Database>> opened = db::Database::Open(config_.database_url);
     if (!opened.ok()) return opened.status();
@@ -51,6 +66,18 @@ Result<std::unique_ptr<migrate::Migrator>> Runtime::NewMigrator(const std::vecto
     std::error_code ec;
     if (!std::filesystem::is_directory(root, ec)) {
       return Status::InvalidArgument("migrations folder " + root.string() + " does not exist");
+    }
+    if (!std::filesystem::is_directory(root / "sqlite", ec) && !std::filesystem::is_directory(root / "postgres", ec)) {
+      size_t sql_files = 0;
+      for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+        if (entry.path().extension() == ".sql") ++sql_files;
+      }
+      return Status::InvalidArgument(
+          "migrations folder " + root.string() + " has no sqlite/ or postgres/ subfolder" +
+          (sql_files > 0 ? " (its " + std::to_string(sql_files) +
+                               " .sql file(s) must go in one per dialect: " + (root / "sqlite").string() + ", " +
+                               (root / "postgres").string() + ")"
+                         : ""));
     }
   }
   Result<std::vector<migrate::Migration>> migrations = migrate::LoadMigrations(roots, (*db)->dialect());

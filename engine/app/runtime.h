@@ -33,7 +33,12 @@ class Runtime {
 
   // Opens the database on first use. With `require_migrated`, fails with
   // InvalidArgument when migrations are pending (run `tether migrate apply`).
+  // A SQLite file that does not exist is NotFound, and is not created,
+  // unless AllowCreatingDatabase was called.
   Result<db::Database*> database(bool require_migrated = true);
+
+  // For the commands that create the database (`init`, `migrate apply`).
+  void AllowCreatingDatabase() { may_create_database_ = true; }
 
   // Loads the configured plugins on first use (broken ones are recorded).
   plugin_host::PluginHost& plugins();
@@ -58,6 +63,7 @@ class Runtime {
   config::Config config_;
   std::unique_ptr<db::Database> database_;
   bool migrations_checked_ = false;
+  bool may_create_database_ = false;
   std::unique_ptr<plugin_host::PluginHost> plugins_;
 };
 

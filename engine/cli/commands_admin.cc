@@ -81,6 +81,7 @@ int RunInit(const Invocation& inv, const InitOptions& options) {
   }
   Result<std::unique_ptr<app::Runtime>> runtime = app::Runtime::Load(path);
   if (!runtime.ok()) return ReportError(inv, runtime.status());
+  (*runtime)->AllowCreatingDatabase();
   Result<std::unique_ptr<migrate::Migrator>> migrator = (*runtime)->NewMigrator();
   if (!migrator.ok()) return ReportError(inv, migrator.status());
   Result<std::vector<std::string>> applied = (*migrator)->Apply();

@@ -118,6 +118,7 @@ int RunMigrateApply(const Invocation& inv, const MigrateOptions& options) {
   if (options.dry_run) return RunMigratePlan(inv, options);
   Result<std::unique_ptr<app::Runtime>> runtime = LoadForMigrations(inv);
   if (!runtime.ok()) return ReportError(inv, runtime.status());
+  (*runtime)->AllowCreatingDatabase();
   Result<std::unique_ptr<migrate::Migrator>> migrator = MigratorFor(runtime->get(), options);
   if (!migrator.ok()) return ReportError(inv, migrator.status());
   Result<std::vector<std::string>> applied = (*migrator)->Apply();

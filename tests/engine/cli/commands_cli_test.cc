@@ -321,3 +321,31 @@ TEST_CASE("status is a health check and its columns stay aligned with long names
   REQUIRE(cli.Run("project disable short").exit_code == 0);
   CHECK(cli.Run("status").exit_code == 0);
 }
+
+TEST_CASE("read-only commands never create the database, and a migrations folder without dialects is named") {
+  TempDir dir;
+  std::filesystem::path config = dir.path() / "tether.json";
+  std::ofstream(config) << R"({"database": "sqlite:t.db"})";
+  int code = -1;
+  std::string err;
+  for (const char* command : {"status", "migrate status", "migrate plan", "project list", "verify", "sync --all"}) {
+    INFO(command);
+    Tether(config, command, &code, &err);
+    CHECK(code == 2);
+    CHECK_THAT(err, Catch::Contains("t.db does not exist yet") && Catch::Contains("tether migrate apply"));
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "t.db"));
+  }
+
+  // Migration files put directly in the folder, not in sqlite/ or postgres/.
+  std::filesystem::create_directories(dir.path() / "extra");
+  std::ofstream(dir.path() / "extra" / "0001_things.sql") << "CREATE TABLE things (id INTEGER);\n";
+  Tether(config, "migrate apply --dir " + ShellQuote((dir.path() / "extra").string()), &code, &err);
+  CHECK(code == 2);
+  CHECK_THAT(err, Catch::Contains("has no sqlite/ or postgres/ subfolder") && Catch::Contains("1 .sql file"));
+
+  Tether(config, "migrate apply", &code, &err);
+  CHECK(code == 0);
+  CHECK(std::filesystem::exists(dir.path() / "t.db"));
+  Tether(config, "status", &code, &err);
+  CHECK(code == 0);
+}
