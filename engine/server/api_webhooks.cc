@@ -1,5 +1,6 @@
 // Api: POST /webhooks/github, handing the delivery to the webhook handler
-// (engine/webhooks) with the service's sync runner as its queue.
+// (engine/webhooks) with the service's sync runner as its queue and the
+// loaded providers as the judges of which projects a pushed repository is.
 #include <utility>
 #include <vector>
 
@@ -61,7 +62,8 @@ HttpResponse Api::GithubWebhook(Call& call) {
   RunnerQueue queue(syncs_, call.db);
   webhooks::GithubWebhookOptions options;
   options.secret = config_->server.github_webhook_secret;
-  webhooks::GithubWebhookHandler handler(call.db, &queue, options);
+  webhooks::ProviderMatcher matcher(plugins_);
+  webhooks::GithubWebhookHandler handler(call.db, &queue, &matcher, options);
   webhooks::WebhookResponse response = handler.Handle(delivery);
   return Json(response.status, response.json);
 }

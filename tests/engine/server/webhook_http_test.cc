@@ -177,15 +177,24 @@ TEST_CASE("a delivery that cannot be acted on is recorded nowhere, and its redel
 
 TEST_CASE("a signed push over HTTP starts a sync of the following project") {
   ServeEnv env(std::string("\"github_webhook_secret\": \"") + kSecret + "\"");
+  // A clone of the pushed repository at a path ending in its name: a local
+  // path, which a push never syncs (it is not the pushed repository).
+  tether::testing::GitRepo clone(env.dir() / "Codertocat" / "Hello-World");
+  clone.Write("README", "hello\n");
+  clone.Commit("first");
+  clone.Git("branch -m main master");
   {
     tether::db::ProjectStore projects(&env.cli().db());
-    tether::db::NewProject p;
-    p.name = "hello";
-    p.provider = "local-git";
-    p.storage = "sql-storage";
-    p.repo_url = "Codertocat/Hello-World";
-    p.branch = "master";
-    REQUIRE(projects.Add(p).ok());
+    for (auto [name, repo] : {std::pair<std::string, std::string>{"hello", "https://github.com/Codertocat/Hello-World.git"},
+                              {"clone", clone.path().string()}}) {
+      tether::db::NewProject p;
+      p.name = name;
+      p.provider = "local-git";
+      p.storage = "sql-storage";
+      p.repo_url = repo;
+      p.branch = "master";
+      REQUIRE(projects.Add(p).ok());
+    }
   }
   ServeProcess serve(env.config());
   const std::string body = Fixture("push-new-branch.json");
@@ -197,10 +206,14 @@ TEST_CASE("a signed push over HTTP starts a sync of the following project") {
   HttpReply accepted = Deliver(serve, "push", "d-2", body, tether::webhooks::GithubSignature(kSecret, body));
   INFO(accepted.body);
   CHECK(accepted.status == 202);
+  // local-git says the project whose URL is the delivery's clone_url is the
+  // pushed repository, and not the one at a local path.
   CHECK_THAT(accepted.body, Catch::Contains("\"queued\":[\"hello\"]"));
+  CHECK_THAT(accepted.body, Catch::Contains("\"skipped\":[]"));
   // The runner took it: a run of the project is recorded (it fails, since
-  // local-git cannot open a GitHub name, which is fine here).
-  CHECK(Eventually([&] { return env.cli().Count("SELECT COUNT(*) FROM sync_runs") == 1; }));
+  // local-git cannot open an https URL, which is fine here).
+  CHECK(Eventually([&] { return env.cli().Count("SELECT COUNT(*) FROM sync_runs WHERE outcome <> 'running'") == 1; }));
+  CHECK(Runs(env, "clone") == 0);
 
   HttpReply ping = Deliver(serve, "ping", "d-3", Fixture("ping.json"),
                            tether::webhooks::GithubSignature(kSecret, Fixture("ping.json")));
