@@ -1,5 +1,7 @@
 // Api: POST /webhooks/github, handing the delivery to the webhook handler
-// (engine/webhooks) with the service's sync runner as its queue.
+// (engine/webhooks) with the service's sync workers as its queue (runs
+// recorded with the trigger "webhook") and the loaded providers as the
+// judges of which projects a pushed repository is.
 #include <utility>
 #include <vector>
 
@@ -21,7 +23,8 @@ class RunnerQueue : public webhooks::SyncQueue {
   Status Enqueue(const db::Project& project, const std::string&) override {
     // A run may end between a Conflict and the request; then claim again.
     for (int attempt = 0; attempt < 3; ++attempt) {
-      Result<SyncWorkers::Claimed> claimed = workers_->Claim(db_, project.tenant_id, project.name);
+      Result<SyncWorkers::Claimed> claimed =
+          workers_->Claim(db_, project.tenant_id, project.name, SyncWorkers::kWebhookTrigger);
       if (claimed.ok()) {
         claimed_.push_back(std::move(claimed).value());
         return Status::Ok();
@@ -61,7 +64,8 @@ HttpResponse Api::GithubWebhook(Call& call) {
   RunnerQueue queue(syncs_, call.db);
   webhooks::GithubWebhookOptions options;
   options.secret = config_->server.github_webhook_secret;
-  webhooks::GithubWebhookHandler handler(call.db, &queue, options);
+  webhooks::ProviderMatcher matcher(plugins_);
+  webhooks::GithubWebhookHandler handler(call.db, &queue, &matcher, options);
   webhooks::WebhookResponse response = handler.Handle(delivery);
   return Json(response.status, response.json);
 }

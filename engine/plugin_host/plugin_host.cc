@@ -248,6 +248,23 @@ Result<std::string> PluginHost::CanonicalRepoUrl(const std::string& name, const 
   return (*provider)->CanonicalRepoUrl(repo_url, working_directory);
 }
 
+Result<bool> PluginHost::MatchesRepository(const std::string& name, const std::string& repo_url,
+                                           const RepositoryMention& mention) const {
+  Result<Provider*> provider = FindProvider(name);
+  if (!provider.ok()) return provider.status();
+  for (const auto& loaded : loaded_) {
+    // Built for 3.0: the vtable has no such slot; calling it would call
+    // whatever the plugin put there, or crash.
+    if (loaded->name == name && TETHER_SDK_ABI_MAJOR == 3 && loaded->abi_minor < 1) {
+      return Status::InvalidArgument("plugin \"" + name + "\" is built for SDK ABI 3." +
+                                     std::to_string(loaded->abi_minor) +
+                                     ", which cannot tell which repository a webhook names (that came in 3.1): "
+                                     "rebuild it against the SDK 3.1 headers");
+    }
+  }
+  return (*provider)->MatchesRepository(repo_url, mention);
+}
+
 Result<Storage*> PluginHost::FindStorage(const std::string& name) const {
   Result<Plugin*> plugin = Find(name, TETHER_PLUGIN_STORAGE);
   if (!plugin.ok()) return plugin.status();

@@ -74,6 +74,12 @@ class PluginHost {
   Result<std::string> CanonicalRepoUrl(const std::string& name, const std::string& repo_url,
                                        const std::string& working_directory) const;
 
+  // Provider::MatchesRepository of the provider `name` (see provider.h).
+  // Errors: as FindProvider; InvalidArgument, without asking it, when the
+  // plugin was built before ABI 3.1 and so does not have that method.
+  Result<bool> MatchesRepository(const std::string& name, const std::string& repo_url,
+                                 const RepositoryMention& mention) const;
+
   // The host's own ABI, "major.minor".
   static std::string HostAbi();
 

@@ -77,7 +77,8 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   for (const db::Project& p : *projects) {
     if (!p.resync_requested || !p.sync_enabled) continue;
     Status started = auth::BindTenant(*db, p.tenant_id);
-    if (started.ok()) started = syncs.Start(*db, p.tenant_id, p.name).status();
+    // Only a push asks for a resync (webhooks::SyncQueue): its run is the webhook's.
+    if (started.ok()) started = syncs.Start(*db, p.tenant_id, p.name, workers::SyncWorkers::kWebhookTrigger).status();
     log("project " + p.name + ": a sync asked for during an earlier run " +
         (started.ok() ? std::string("starts now") : "could not start: " + started.message()));
   }

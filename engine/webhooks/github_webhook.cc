@@ -5,7 +5,6 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
 #include <vector>
 
@@ -15,15 +14,44 @@
 #include "engine/common/json_writer.h"
 #include "shared/clock.h"
 #include "engine/db/project_store.h"
+#include "engine/plugin_host/plugin_host.h"
 #include "engine/sync/run_states.h"
 #include "tether/json_depth.h"
 
 namespace tether::webhooks {
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
+// What RepositoryMention promises providers (provider.h).
+constexpr size_t kMaxNamePart = 100;
+constexpr size_t kMaxUrl = 2048;
+
+bool PrintableAsciiWithoutSpaces(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+}
+
+bool FullNamePart(const std::string& part) {
+  return !part.empty() && part.size() <= kMaxNamePart && part != "." && part != "..";
+}
+
+// Why `full_name` is not "owner/name"; "" when it is.
+std::string FullNameProblem(const std::string& full_name) {
+  const size_t slash = full_name.find('/');
+  if (full_name.size() > 2 * kMaxNamePart + 1) {
+    return "is longer than " + std::to_string(2 * kMaxNamePart + 1) + " characters";
+  }
+  if (!PrintableAsciiWithoutSpaces(full_name)) return "holds a space, a control character or a non-ASCII byte";
+  if (slash == std::string::npos || full_name.find('/', slash + 1) != std::string::npos ||
+      !FullNamePart(full_name.substr(0, slash)) || !FullNamePart(full_name.substr(slash + 1))) {
+    return "is not \"owner/name\" (one '/', neither side empty, \".\" nor \"..\")";
+  }
+  return "";
+}
+
+// Why `url` cannot be handed to providers; "" when it can (or is absent).
+std::string UrlProblem(const std::string& url) {
+  if (url.size() > kMaxUrl) return "is longer than " + std::to_string(kMaxUrl) + " characters";
+  if (!PrintableAsciiWithoutSpaces(url)) return "holds a space, a control character or a non-ASCII byte";
+  return "";
 }
 
 // {"key": "value", ...} or {"key": [..]} for responses.
@@ -36,6 +64,13 @@ class Reply {
   }
   Reply& List(const char* key, const std::vector<std::string>& values) {
     json_.List(key, values);
+    return *this;
+  }
+  // [{"project": name, "reason": why}, ...]
+  Reply& Skipped(const char* key, const std::vector<std::pair<std::string, std::string>>& skipped) {
+    json_.BeginArray(key);
+    for (const auto& [project, reason] : skipped) json_.Begin().Str("project", project).Str("reason", reason).End();
+    json_.EndArray();
     return *this;
   }
   WebhookResponse Done(int status) { return {status, json_.End().Text()}; }
@@ -54,7 +89,7 @@ bool SignatureMatches(const std::string& secret, const std::string& body, const 
 
 std::string StringMember(const rapidjson::Value& object, const char* key) {
   if (!object.IsObject() || !object.HasMember(key) || !object[key].IsString()) return "";
-  return object[key].GetString();
+  return std::string(object[key].GetString(), object[key].GetStringLength());  // NUL bytes too
 }
 
 bool BoolMember(const rapidjson::Value& object, const char* key) {
@@ -77,30 +112,27 @@ std::string GithubSignature(const std::string& secret, const std::string& body) 
   return out;
 }
 
-std::string RepositoryFullName(const std::string& repo_url) {
-  std::string s = repo_url;
-  size_t scheme = s.find("://");
-  if (scheme != std::string::npos) {
-    size_t path = s.find('/', scheme + 3);
-    if (path == std::string::npos) return "";
-    s = s.substr(path + 1);
-  }
-  if (s.size() > 4 && s.compare(s.size() - 4, 4, ".git") == 0) s.resize(s.size() - 4);
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  if (std::count(s.begin(), s.end(), '/') != 1 || s.front() == '/') return "";
-  return Lower(s);
+Result<bool> ProviderMatcher::Matches(const db::Project& project, const RepositoryMention& mention) {
+  return plugins_->MatchesRepository(project.provider, project.repo_url, mention);
 }
 
-GithubWebhookHandler::GithubWebhookHandler(db::Database* db, SyncQueue* queue, GithubWebhookOptions options)
-    : db_(db), queue_(queue), options_(std::move(options)) {}
+GithubWebhookHandler::GithubWebhookHandler(db::Database* db, SyncQueue* queue, ProjectMatcher* matcher,
+                                           GithubWebhookOptions options)
+    : db_(db), queue_(queue), matcher_(matcher), options_(std::move(options)) {}
 
 // What a push delivery asks for, read from its payload.
 struct GithubWebhookHandler::Push {
   std::string branch;     // empty: not a branch (a tag), nothing to do
   std::string ref;
-  std::string full_name;  // lower case
+  RepositoryMention repository;
   bool deleted = false;
   bool forced = false;
+};
+
+// What acting on a push did, for the answer.
+struct GithubWebhookHandler::Acted {
+  std::vector<std::string> queued, marked;
+  std::vector<std::pair<std::string, std::string>> skipped;  // project, why
 };
 
 WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
@@ -128,9 +160,25 @@ WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
     payload.Parse(request.body.c_str(), request.body.size());
     if (payload.HasParseError() || !payload.IsObject()) return Error(400, "the push payload is not a JSON object");
     push.ref = StringMember(payload, "ref");
-    push.full_name = payload.HasMember("repository") ? Lower(StringMember(payload["repository"], "full_name")) : "";
-    if (push.ref.empty() || push.full_name.empty()) {
+    static const rapidjson::Value kNone;
+    const rapidjson::Value& repository = payload.HasMember("repository") ? payload["repository"] : kNone;
+    RepositoryMention& mention = push.repository;
+    mention.forge = "github";
+    mention.full_name = StringMember(repository, "full_name");
+    if (push.ref.empty() || mention.full_name.empty()) {
       return Error(400, "the push payload has no ref or repository.full_name");
+    }
+    // Providers get only what RepositoryMention promises them.
+    if (std::string problem = FullNameProblem(mention.full_name); !problem.empty()) {
+      return Error(400, "the push payload's repository.full_name " + problem + "; nothing was done");
+    }
+    for (auto [key, value] : {std::pair{"html_url", &mention.html_url}, std::pair{"clone_url", &mention.clone_url},
+                              std::pair{"ssh_url", &mention.ssh_url}, std::pair{"git_url", &mention.git_url},
+                              std::pair{"svn_url", &mention.svn_url}}) {
+      *value = StringMember(repository, key);
+      if (std::string problem = UrlProblem(*value); !problem.empty()) {
+        return Error(400, std::string("the push payload's repository.") + key + " " + problem + "; nothing was done");
+      }
     }
     const std::string kHeads = "refs/heads/";
     if (push.ref.compare(0, kHeads.size(), kHeads) == 0) push.branch = push.ref.substr(kHeads.size());
@@ -143,7 +191,7 @@ WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
   // nowhere and its redelivery acts.
   std::string delivery = request.delivery_id, event = request.event, now = NowIso8601();
   bool duplicate = false;
-  std::vector<std::string> queued, marked;
+  Acted acted;
   Status done = db_->InTransaction([&]() -> Status {
     soci::statement record =
         (db_->session().prepare << "INSERT INTO webhook_deliveries (delivery_id, event, received_at)"
@@ -155,7 +203,7 @@ WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
       return Status::Ok();
     }
     if (push.branch.empty()) return Status::Ok();
-    return ActOnPush(push, &queued, &marked);
+    return ActOnPush(push, &acted);
   });
   if (!done.ok()) {
     return Error(503, "the delivery was not acted on and not recorded (redeliver it): " + done.message());
@@ -166,26 +214,37 @@ WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
   if (request.event == "ping") return Reply().Str("result", "pong").Done(200);
   if (request.event != "push") return Reply().Str("result", "event " + request.event + " ignored").Done(202);
   if (push.branch.empty()) return Reply().Str("result", "not a branch: " + push.ref).Done(202);
-  return Reply().Str("branch", push.branch).List("queued", queued).List("marked_branch_missing", marked).Done(202);
+  return Reply()
+      .Str("branch", push.branch)
+      .List("queued", acted.queued)
+      .List("marked_branch_missing", acted.marked)
+      .Skipped("skipped", acted.skipped)
+      .Done(202);
 }
 
-Status GithubWebhookHandler::ActOnPush(const Push& push, std::vector<std::string>* queued,
-                                       std::vector<std::string>* marked) {
+Status GithubWebhookHandler::ActOnPush(const Push& push, Acted* acted) {
   db::ProjectStore projects(db_);
   Result<std::vector<db::Project>> all = projects.List();
   if (!all.ok()) return all.status();
   for (const db::Project& p : *all) {
-    if (RepositoryFullName(p.repo_url) != push.full_name || p.branch != push.branch) continue;
+    if (p.branch != push.branch) continue;
+    // Only the project's provider can tell whether its URL is this repository.
+    Result<bool> matches = matcher_->Matches(p, push.repository);
+    if (!matches.ok()) {
+      acted->skipped.emplace_back(p.name, matches.status().message());
+      continue;
+    }
+    if (!*matches) continue;
     if (push.deleted) {
       // Nothing is deleted: the documents stay until an operator decides.
       TETHER_RETURN_IF_ERROR(projects.SetStatus(
           p.id, sync::ToString(sync::ProjectStatus::kBranchMissing), "branch \"" + push.branch + "\" was deleted on GitHub; nothing was deleted here"));
-      marked->push_back(p.name);
+      acted->marked.push_back(p.name);
       continue;
     }
     if (!p.sync_enabled) continue;
     TETHER_RETURN_IF_ERROR(queue_->Enqueue(p, push.forced ? "webhook push (forced)" : "webhook push"));
-    queued->push_back(p.name);
+    acted->queued.push_back(p.name);
   }
   return Status::Ok();
 }

@@ -22,18 +22,24 @@ SyncWorkers::~SyncWorkers() { Shutdown(); }
 
 Result<SyncWorkers::Claimed> SyncWorkers::Claim(db::Database* db, const std::string& tenant_id,
                                                 const std::string& project_name) {
+  return Claim(db, tenant_id, project_name, trigger_);
+}
+
+Result<SyncWorkers::Claimed> SyncWorkers::Claim(db::Database* db, const std::string& tenant_id,
+                                                const std::string& project_name, const std::string& trigger) {
   std::optional<WorkerPool::Ticket> ticket = pool_.TryReserve();
   if (!ticket) {
     return Status::Unavailable("every sync worker is busy and the sync queue is full (or the server is "
                                "shutting down); try again later");
   }
-  Result<sync::ClaimedRun> claim = runner_->Claim(db, tenant_id, project_name, trigger_);
+  Result<sync::ClaimedRun> claim = runner_->Claim(db, tenant_id, project_name, trigger);
   if (!claim.ok()) return claim.status();  // the ticket gives its place back
   return Claimed{std::move(*ticket), std::move(claim).value()};
 }
 
-Result<int64_t> SyncWorkers::Start(db::Database* db, const std::string& tenant_id, const std::string& project_name) {
-  Result<Claimed> claimed = Claim(db, tenant_id, project_name);
+Result<int64_t> SyncWorkers::Start(db::Database* db, const std::string& tenant_id, const std::string& project_name,
+                                   const std::string& trigger) {
+  Result<Claimed> claimed = Claim(db, tenant_id, project_name, trigger.empty() ? trigger_ : trigger);
   if (!claimed.ok()) return claimed.status();
   const int64_t run_id = claimed->run.run_id;
   Submit(std::move(claimed).value());
@@ -58,9 +64,9 @@ void SyncWorkers::Submit(Claimed claimed) {
     sync::SyncResult result = runner_->RunClaimed(*worker_db, claim);
     if (metrics_ != nullptr) metrics_->RecordSync(result);
     if (result.resync_requested) {
-      ScheduleRetry(claim.project, 0);
+      ScheduleRetry(claim.project, 0, kWebhookTrigger);
     } else if (result.status.code() == StatusCode::kRateLimited) {
-      ScheduleRetry(claim.project, std::max<int64_t>(result.status.retry_after_seconds(), 1));
+      ScheduleRetry(claim.project, std::max<int64_t>(result.status.retry_after_seconds(), 1), claim.trigger);
     }
     if (!result.status.ok()) {
       std::fprintf(stderr, "tether: run %lld of %s failed: %s\n", static_cast<long long>(claim.run_id),
@@ -100,12 +106,12 @@ void SyncWorkers::Shutdown() {
   pool_.Shutdown(WorkerPool::ShutdownMode::kCancelQueued);
 }
 
-void SyncWorkers::ScheduleRetry(const db::Project& project, int64_t after_seconds) {
+void SyncWorkers::ScheduleRetry(const db::Project& project, int64_t after_seconds, const std::string& trigger) {
   auto due = std::chrono::steady_clock::now() + std::chrono::seconds(std::max<int64_t>(after_seconds, 0));
   {
     std::lock_guard<std::mutex> lock(retry_mutex_);
     if (retry_stopping_) return;
-    retries_.emplace(due, std::make_pair(project.name, project.tenant_id));
+    retries_.emplace(due, Retry{project.name, project.tenant_id, trigger});
   }
   retry_wake_.notify_all();
 }
@@ -123,7 +129,7 @@ void SyncWorkers::RetryLoop() {
       retry_wake_.wait_until(lock, due);
       continue;
     }
-    auto [project, tenant] = retries_.begin()->second;
+    Retry retry = retries_.begin()->second;
     retries_.erase(retries_.begin());
     lock.unlock();
     Status started = Status::Ok();
@@ -133,15 +139,19 @@ void SyncWorkers::RetryLoop() {
       else started = opened.status();
     }
     if (db) {
-      started = auth::BindTenant(db.get(), tenant);
-      if (started.ok()) started = Start(db.get(), tenant, project).status();
+      started = auth::BindTenant(db.get(), retry.tenant);
+      if (started.ok()) {
+        Result<Claimed> claimed = Claim(db.get(), retry.tenant, retry.project, retry.trigger);
+        started = claimed.status();
+        if (claimed.ok()) Submit(std::move(claimed).value());
+      }
     }
     lock.lock();
     // A full pool or an unreachable database: try again shortly. Anything
     // else (started, running, gone, disabled) ends the retry.
     if (started.code() == StatusCode::kUnavailable && !retry_stopping_) {
       db.reset();  // cheap to open again, and it may be the connection
-      retries_.emplace(std::chrono::steady_clock::now() + std::chrono::seconds(5), std::make_pair(project, tenant));
+      retries_.emplace(std::chrono::steady_clock::now() + std::chrono::seconds(5), std::move(retry));
     }
   }
 }

@@ -35,7 +35,10 @@ namespace tether::workers {
 
 class SyncWorkers {
  public:
-  // `trigger` is recorded on every run ("api").
+  // The trigger recorded on runs a webhook asked for (sync_runs.trigger).
+  static constexpr char kWebhookTrigger[] = "webhook";
+
+  // `trigger` is recorded on the runs started without naming one ("api").
   SyncWorkers(sync::SyncRunner* runner, std::string trigger, int workers, int queue_capacity,
               Metrics* metrics = nullptr);
   ~SyncWorkers();  // Shutdown()
@@ -52,11 +55,16 @@ class SyncWorkers {
   // the caller's transaction if one is open) and reserves its place.
   // Unavailable (nothing claimed) when every worker is busy and the queue is
   // full, or when shutting down; otherwise the errors of SyncRunner::Claim.
+  // The run's trigger is `trigger`, or the workers' own.
   Result<Claimed> Claim(db::Database* db, const std::string& tenant_id, const std::string& project_name);
+  Result<Claimed> Claim(db::Database* db, const std::string& tenant_id, const std::string& project_name,
+                        const std::string& trigger);
   // Queues a claimed run (once the transaction of its claim committed).
   void Submit(Claimed claimed);
-  // Claim + Submit; returns the run id.
-  Result<int64_t> Start(db::Database* db, const std::string& tenant_id, const std::string& project_name);
+  // Claim + Submit; returns the run id. The run's trigger is `trigger`, or
+  // (empty) the workers' own.
+  Result<int64_t> Start(db::Database* db, const std::string& tenant_id, const std::string& project_name,
+                        const std::string& trigger = "");
 
   void Shutdown();
 
@@ -65,18 +73,22 @@ class SyncWorkers {
 
  private:
   // A run that ended rate limited is started again once the provider's
-  // retry-after has passed, and a run during which another sync was asked
-  // for (RunClaimed's resync_requested) at once: by a thread of its own,
-  // with its own connection. Dropped when the project is gone, disabled or
-  // already running by then; tried again shortly when the pool is full.
-  void ScheduleRetry(const db::Project& project, int64_t after_seconds);
+  // retry-after has passed (with the trigger of the run it retries), and a
+  // run during which another sync was asked for (RunClaimed's
+  // resync_requested: only webhook pushes ask) at once, as a webhook run:
+  // by a thread of its own, with its own connection. Dropped when the
+  // project is gone, disabled or already running by then; tried again
+  // shortly when the pool is full.
+  void ScheduleRetry(const db::Project& project, int64_t after_seconds, const std::string& trigger);
   void RetryLoop();
 
   std::mutex retry_mutex_;
   std::condition_variable retry_wake_;
   bool retry_stopping_ = false;
-  // due time -> (project name, tenant)
-  std::multimap<std::chrono::steady_clock::time_point, std::pair<std::string, std::string>> retries_;
+  struct Retry {
+    std::string project, tenant, trigger;
+  };
+  std::multimap<std::chrono::steady_clock::time_point, Retry> retries_;  // by due time
   std::thread retry_thread_;
 
   sync::SyncRunner* runner_;

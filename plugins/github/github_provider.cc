@@ -5,9 +5,10 @@
 // what a Repository does and settings.h for the settings.
 //
 // Thread safety: GitHubProvider holds only shared, thread-safe state (the
-// settings, the token source, the rate-limit gate); Open may be called from
-// any number of threads at once, and each Repository it returns owns its
-// own connection and mirror handles.
+// settings, the token source, the rate-limit gate); Open and
+// MatchesRepository may be called from any number of threads at once, and
+// each Repository Open returns owns its own connection and mirror handles.
+#include <exception>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "git-common/git_handles.h"
 #include "github_repository.h"
 #include "http_client.h"
+#include "repo_name.h"
 #include "settings.h"
 #include "tether/plugin.h"
 #include "tether/provider.h"
@@ -29,6 +31,15 @@ class GitHubProvider final : public Provider {
 
   Result<std::unique_ptr<Repository>> Open(const std::string& repo_url) override {
     return GitHubRepository::Open(shared_, repo_url);  // catches its own exceptions
+  }
+
+  // The repository of a GitHub delivery, on the configured server (repo_name.h).
+  bool MatchesRepository(const std::string& repo_url, const RepositoryMention& mention) override {
+    try {
+      return RepoNameMatches(repo_url, mention, shared_->settings.api_base_url);
+    } catch (const std::exception&) {
+      return false;  // out of memory: no answer is a "no"
+    }
   }
 
  private:

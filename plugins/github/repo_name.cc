@@ -31,6 +31,20 @@ bool ValidName(const std::string& name) {
   return true;
 }
 
+bool EqualIgnoringCase(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool SameRepository(const RepoName& a, const RepoName& b) {
+  return EqualIgnoringCase(a.owner, b.owner) && EqualIgnoringCase(a.name, b.name);
+}
+
 bool EndsWith(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -77,6 +91,20 @@ Status ParseRepoName(const std::string& url, const std::string& api_base_url, Re
   std::string path = std::move(*decoded);
   if (!path.empty() && path.front() == '/') path.erase(0, 1);
   return SplitOwnerName(url, path, out);
+}
+
+bool RepoNameMatches(const std::string& repo_url, const RepositoryMention& mention,
+                     const std::string& api_base_url) {
+  if (mention.forge != "github") return false;
+  RepoName named, web, stored;
+  // full_name has no "://": parsed as "owner/name" alone, whatever the server.
+  if (mention.full_name.find("://") != std::string::npos) return false;
+  if (!ParseRepoName(mention.full_name, api_base_url, &named).ok()) return false;
+  // The server is the one html_url is on: it must be the configured one.
+  if (mention.html_url.find("://") == std::string::npos) return false;
+  if (!ParseRepoName(mention.html_url, api_base_url, &web).ok() || !SameRepository(named, web)) return false;
+  if (!ParseRepoName(repo_url, api_base_url, &stored).ok()) return false;
+  return SameRepository(named, stored);
 }
 
 }  // namespace github

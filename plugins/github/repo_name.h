@@ -9,12 +9,13 @@
 // credentials are for. Refused with InvalidArgument: anything else, and
 // owner or name characters GitHub does not allow.
 //
-// Thread safety: a pure function.
+// Thread safety: pure functions.
 #ifndef TETHER_PLUGINS_GITHUB_REPO_NAME_H_
 #define TETHER_PLUGINS_GITHUB_REPO_NAME_H_
 
 #include <string>
 
+#include "tether/provider.h"
 #include "tether/status.h"
 
 namespace tether {
@@ -28,6 +29,16 @@ struct RepoName {
 
 // Parses `url`; `api_base_url` is the configured API root.
 Status ParseRepoName(const std::string& url, const std::string& api_base_url, RepoName* out);
+
+// Provider::MatchesRepository: whether the project URL `repo_url` names the
+// repository of a GitHub delivery. True only when `mention` comes from
+// GitHub ("github"), its full_name parses, its html_url is a repository URL
+// on the configured server (ParseRepoName with `api_base_url`: a delivery
+// of another GitHub server names another repository, whatever its name)
+// naming that full_name, and `repo_url` parses to the same owner/name.
+// Owners and names are compared ignoring case, as GitHub does.
+bool RepoNameMatches(const std::string& repo_url, const RepositoryMention& mention,
+                     const std::string& api_base_url);
 
 }  // namespace github
 }  // namespace tether

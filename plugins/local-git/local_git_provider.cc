@@ -7,9 +7,15 @@
 // every path; anything else is checked, so that a misplaced setting is
 // reported instead of silently ignored.
 //
-// Thread safety: LocalGitProvider has no mutable state; Open and
-// CanonicalRepoUrl may be called from any number of threads at once, and
-// each Repository Open returns owns its own git_repository.
+// Webhooks: a project whose URL is a remote's (https, ssh, git, or
+// "git@host:owner/name") follows the pushed repository when the delivery
+// carries that URL (repo_url.h, RemoteUrlMatches); one at a local path
+// never does.
+//
+// Thread safety: LocalGitProvider has no mutable state; Open,
+// CanonicalRepoUrl and MatchesRepository may be called from any number of
+// threads at once, and each Repository Open returns owns its own
+// git_repository.
 #include <exception>
 #include <memory>
 #include <optional>
@@ -44,6 +50,16 @@ class LocalGitProvider final : public Provider {
       return CanonicalLocalUrl(repo_url, working_directory);
     } catch (const std::exception& e) {
       return Status::Internal(std::string("local-git CanonicalRepoUrl: ") + e.what());
+    }
+  }
+
+  // A remote URL, compared with those of the delivery (repo_url.h); a local
+  // path never matches.
+  bool MatchesRepository(const std::string& repo_url, const RepositoryMention& mention) override {
+    try {
+      return RemoteUrlMatches(repo_url, mention);
+    } catch (const std::exception&) {
+      return false;  // out of memory: no answer is a "no"
     }
   }
 

@@ -61,7 +61,95 @@ Status PathFromFileUrl(const std::string& url, std::string* path) {
   return Status::Ok();
 }
 
+std::string LowerAscii(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// "host[:port]" of an authority "[user@]host[:port]", lower case, without
+// the scheme's default port; nullopt when empty.
+std::optional<std::string> HostOf(std::string authority, const std::string& default_port) {
+  const size_t at = authority.rfind('@');
+  if (at != std::string::npos) authority.erase(0, at + 1);
+  authority = LowerAscii(std::move(authority));
+  const size_t colon = authority.rfind(':');
+  if (colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
+    const std::string port = authority.substr(colon + 1);
+    if (port.empty() || port == default_port) authority.resize(colon);
+  }
+  if (authority.empty() || authority.front() == ':') return std::nullopt;
+  return authority;
+}
+
+// The path without its leading and trailing '/' and a final ".git";
+// nullopt when empty or when a segment is "." or "..".
+std::optional<std::string> RepositoryPath(std::string path) {
+  while (!path.empty() && path.front() == '/') path.erase(0, 1);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  const std::string git = ".git";
+  if (path.size() > git.size() && path.compare(path.size() - git.size(), git.size(), git) == 0) {
+    path.resize(path.size() - git.size());
+  }
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  if (path.empty()) return std::nullopt;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    const std::string segment = path.substr(start, end - start);
+    if (segment.empty() || segment == "." || segment == "..") return std::nullopt;
+    start = end + 1;
+  }
+  return path;
+}
+
 }  // namespace
+
+std::optional<std::string> RemoteRepositoryKey(const std::string& url) {
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c >= 0x7f) return std::nullopt;
+  }
+  if (url.find_first_of("?#") != std::string::npos) return std::nullopt;
+  std::optional<std::string> host;
+  std::string rest;
+  if (HasScheme(url)) {
+    const size_t separator = url.find("://");
+    const std::string scheme = LowerAscii(url.substr(0, separator));
+    std::string default_port;
+    if (scheme == "https") default_port = "443";
+    else if (scheme == "http") default_port = "80";
+    else if (scheme == "ssh" || scheme == "git+ssh" || scheme == "ssh+git") default_port = "22";
+    else if (scheme == "git") default_port = "9418";
+    else return std::nullopt;
+    const std::string after = url.substr(separator + 3);
+    const size_t slash = after.find('/');
+    if (slash == std::string::npos) return std::nullopt;
+    host = HostOf(after.substr(0, slash), default_port);
+    rest = after.substr(slash);
+  } else if (LooksLikeScpRemote(url)) {
+    const size_t colon = url.find(':');
+    host = HostOf(url.substr(0, colon), "");
+    rest = url.substr(colon + 1);
+  } else {
+    return std::nullopt;
+  }
+  std::optional<std::string> repository = RepositoryPath(rest);
+  if (!host || !repository) return std::nullopt;
+  return *host + "/" + *repository;
+}
+
+bool RemoteUrlMatches(const std::string& repo_url, const RepositoryMention& mention) {
+  // What Open would read as a local path (an existing "a:b" path too) is one.
+  std::string path;
+  if (LocalPathFromUrl(repo_url, &path).ok()) return false;
+  const std::optional<std::string> key = RemoteRepositoryKey(repo_url);
+  if (!key) return false;
+  for (const std::string* url :
+       {&mention.clone_url, &mention.html_url, &mention.ssh_url, &mention.git_url, &mention.svn_url}) {
+    if (!url->empty() && RemoteRepositoryKey(*url) == key) return true;
+  }
+  return false;
+}
 
 Status LocalPathFromUrl(const std::string& url, std::string* path) {
   if (url.empty()) return Status::InvalidArgument("repository URL is empty");

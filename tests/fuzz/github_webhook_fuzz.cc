@@ -1,10 +1,14 @@
 // engine/webhooks/github_webhook: POST /webhooks/github on a real SQLite
-// database (temporary, migrated once per process) with three followed
-// projects. The target signs each body with the configured secret, so the
-// fuzzer gets past the HMAC check to the payload. An input may start with
-// a line "X-GitHub-Event: NAME" to choose the event (push otherwise).
+// database (temporary, migrated once per process) with four followed
+// projects, one of a provider that cannot be asked. The target signs each
+// body with the configured secret, so the fuzzer gets past the HMAC check
+// to the payload. An input may start with a line "X-GitHub-Event: NAME" to
+// choose the event (push otherwise). Providers are stood in for by a
+// matcher that checks what RepositoryMention promises them.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -27,6 +31,28 @@ class NullQueue : public tether::webhooks::SyncQueue {
   void StartClaimed() override {}
 };
 
+// Matches a github project whose URL is the full name, in any case; a
+// provider called "broken" cannot be asked. Checks the mention is what
+// providers are promised (provider.h).
+class NameMatcher : public tether::webhooks::ProjectMatcher {
+ public:
+  tether::Result<bool> Matches(const tether::db::Project& project,
+                               const tether::RepositoryMention& mention) override {
+    const std::string& name = mention.full_name;
+    FUZZ_CHECK(mention.forge == "github");
+    FUZZ_CHECK(std::count(name.begin(), name.end(), '/') == 1 && name.size() <= 201);
+    for (const std::string* text : {&name, &mention.html_url, &mention.clone_url, &mention.ssh_url,
+                                    &mention.git_url, &mention.svn_url}) {
+      FUZZ_CHECK(text->size() <= 2048);
+      for (unsigned char c : *text) FUZZ_CHECK(c > 0x20 && c < 0x7f);
+    }
+    if (project.provider == "broken") return tether::Status::Unavailable("plugin \"broken\" is broken");
+    return project.repo_url.size() == name.size() &&
+           std::equal(name.begin(), name.end(), project.repo_url.begin(),
+                      [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
+  }
+};
+
 #define SETUP_CHECK(expr)                                                         \
   do {                                                                            \
     auto&& _s = (expr);                                                           \
@@ -40,6 +66,7 @@ struct Fixture {
   std::filesystem::path dir;
   std::unique_ptr<tether::db::Database> db;
   NullQueue queue;
+  NameMatcher matcher;
   std::unique_ptr<GithubWebhookHandler> handler;
   uint64_t deliveries = 0;
 
@@ -57,19 +84,20 @@ struct Fixture {
     tether::migrate::Migrator migrator(db.get(), *migrations);
     SETUP_CHECK(migrator.Apply());
     tether::db::ProjectStore projects(db.get());
-    const char* rows[][3] = {{"hello", "Codertocat/Hello-World", "master"},
-                             {"hello-dev", "https://github.com/codertocat/hello-world.git", "dev"},
-                             {"other", "someone/else", "main"}};
+    const char* rows[][4] = {{"hello", "github", "Codertocat/Hello-World", "master"},
+                             {"hello-dev", "github", "codertocat/hello-world", "dev"},
+                             {"other", "github", "someone/else", "main"},
+                             {"unaskable", "broken", "Codertocat/Hello-World", "master"}};
     for (const auto& row : rows) {
       tether::db::NewProject p;
       p.name = row[0];
-      p.provider = "github";
+      p.provider = row[1];
       p.storage = "sql-storage";
-      p.repo_url = row[1];
-      p.branch = row[2];
+      p.repo_url = row[2];
+      p.branch = row[3];
       SETUP_CHECK(projects.Add(p));
     }
-    handler = std::make_unique<GithubWebhookHandler>(db.get(), &queue,
+    handler = std::make_unique<GithubWebhookHandler>(db.get(), &queue, &matcher,
                                                      tether::webhooks::GithubWebhookOptions{kSecret, 1u << 20});
   }
   ~Fixture() {

@@ -30,6 +30,10 @@
 // 3.0: the engine reads documents only through Storage (ListDocuments,
 //      GetDocument, DeleteProject); StorageCounts reports derived data by
 //      name; the cursor is the storage's alone.
+// 3.1: Provider::MatchesRepository and RepositoryMention (provider.h): the
+//      provider says which of its projects a webhook's repository is. The
+//      host calls it only on plugins of minor >= 1; the projects of a 3.0
+//      provider are never synced by a webhook.
 //
 // The rules that keep the promise above (a plugin of an older minor loads in
 // a newer host):
@@ -43,7 +47,7 @@
 //   - Anything else (a changed signature, a new pure virtual in the middle,
 //     a field added to a struct such as StorageCounts) is a new major.
 #define TETHER_SDK_ABI_MAJOR 3
-#define TETHER_SDK_ABI_MINOR 0
+#define TETHER_SDK_ABI_MINOR 1
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
 // the standard library and its ABI. This tag says which one a binary used.

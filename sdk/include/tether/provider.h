@@ -18,12 +18,13 @@
 // provider and URL (the second reader of a sync). The host destroys every
 // Repository before the Provider.
 //
-// Thread safety: Provider::Open and CanonicalRepoUrl may be called from
-// several threads at once. Separate Repository objects may be used
-// concurrently from different threads. One Repository is never called from
-// two threads at once, but it may be used from different threads one after
-// the other (the thread that diffs hands it to a blob reader thread), so it
-// must not keep per-thread state between calls.
+// Thread safety: Provider::Open, CanonicalRepoUrl and MatchesRepository may
+// be called from several threads at once, and while Repository objects are
+// in use. Separate Repository objects may be used concurrently from
+// different threads. One Repository is never called from two threads at
+// once, but it may be used from different threads one after the other (the
+// thread that diffs hands it to a blob reader thread), so it must not keep
+// per-thread state between calls.
 //
 // Ids: CommitId and BlobId (types.h) are opaque to the host: non-empty
 // strings of printable ASCII without spaces (a sync that meets another
@@ -119,6 +120,26 @@ class Repository {
   virtual Result<Blob> ReadBlob(const BlobId& id, uint64_t max_bytes) = 0;
 };
 
+// Since SDK ABI 3.1. A repository as a forge's change notification names it
+// (a GitHub push webhook): what the payload says, so possibly hostile. The
+// host makes it; a provider reads it during the call it is passed to and
+// keeps no reference. What the host checked: forge and full_name are never
+// empty, full_name is "owner/name" (one '/', neither side empty, "." nor
+// "..", at most 100 characters each); a URL is "" when the payload does not
+// carry it, else at most 2048 characters; every member is printable ASCII
+// without spaces. Nothing else: a URL may name any server or none. Like
+// every struct of the SDK it never changes within a major: a later minor
+// adds a new struct and a new virtual instead.
+struct RepositoryMention {
+  std::string forge;      // who sent it: "github" (GitHub or GitHub Enterprise Server)
+  std::string full_name;  // the forge's name for it: "Codertocat/Hello-World", as spelled there
+  std::string html_url;   // "https://github.com/Codertocat/Hello-World"
+  std::string clone_url;  // "https://github.com/Codertocat/Hello-World.git"
+  std::string ssh_url;    // "git@github.com:Codertocat/Hello-World.git"
+  std::string git_url;    // "git://github.com/Codertocat/Hello-World.git"
+  std::string svn_url;    // "https://github.com/Codertocat/Hello-World"
+};
+
 class Provider : public Plugin {
  public:
   Provider* AsProvider() override { return this; }
@@ -128,21 +149,43 @@ class Provider : public Plugin {
   // of times, for the same URL too (see the top of this file).
   virtual Result<std::unique_ptr<Repository>> Open(const std::string& repo_url) = 0;
 
-  // Since SDK ABI 1.1. The form of `repo_url` to store for a new project, so
+  // The form of `repo_url` to store for a new project, so
   // that it means the same thing to every later run, whatever its working
   // directory. `working_directory` is the absolute directory the user typed
   // `repo_url` in (the CLI's), or "" when there is none (the HTTP API: the
   // server's working directory means nothing to a client). A provider of
   // local paths makes a relative path absolute against it, and refuses one
   // with InvalidArgument when it is "". Called when a project is added,
-  // before Open. The default keeps `repo_url` as it is.
-  //
-  // The host calls this only on plugins built with ABI minor >= 1 (older
-  // ones do not have it in their vtable).
+  // before Open. The default keeps `repo_url` as it is. (Added in ABI 1.1;
+  // every plugin of major 3 has it.)
   virtual Result<std::string> CanonicalRepoUrl(const std::string& repo_url,
                                                const std::string& working_directory) {
     (void)working_directory;
     return repo_url;
+  }
+
+  // Since SDK ABI 3.1. Whether `repo_url`, a project's stored repository URL
+  // (as CanonicalRepoUrl made it), is the repository `mention` names: the
+  // host syncs the projects of a pushed repository that follow the pushed
+  // branch (or marks them when the branch was deleted), and asks this of
+  // the provider of each project that follows that branch. Answer from the
+  // two arguments and the provider's settings: no network, nothing that may
+  // block (the host asks inside a database transaction, for every such
+  // project of every delivery). Be strict: true only when both certainly
+  // name the same repository (on the same server, too, for a provider
+  // configured for one), false for anything the provider cannot read;
+  // `mention` comes from outside. Never throws. Called from any thread,
+  // concurrently with itself and every other method.
+  //
+  // The default answers false: the provider's projects are never synced by
+  // a webhook. The host calls this only on plugins built with ABI minor
+  // >= 1; for a 3.0 plugin it does not ask, and that plugin's projects are
+  // not synced by webhooks (the host's answer to the delivery lists them as
+  // skipped, saying why).
+  virtual bool MatchesRepository(const std::string& repo_url, const RepositoryMention& mention) {
+    (void)repo_url;
+    (void)mention;
+    return false;
   }
 };
 

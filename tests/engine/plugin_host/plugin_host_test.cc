@@ -158,3 +158,46 @@ TEST_CASE("bundled plugins load by name from the plugin folder") {
   CHECK(r.kind == "storage");
   CHECK(host.FindStorage("sql-storage").ok());
 }
+
+TEST_CASE("MatchesRepository is asked of 3.1 providers only; a 3.0 one loads and is not asked") {
+  PluginHost host(TETHER_PLUGIN_DIR, "sqlite::memory:");
+  PluginConfig old_folder, folder;
+  old_folder.name = "folder-3.0";
+  old_folder.path = FOLDER_30_PLUGIN;
+  old_folder.settings_json = R"({"follows": "Codertocat/Hello-World"})";
+  folder.name = "folder";
+  folder.path = FOLDER_PLUGIN;
+  folder.settings_json = old_folder.settings_json;
+  host.Load({old_folder, folder, Fixture("good", "provider")});
+  for (const PluginRecord& r : host.plugins()) {
+    INFO(r.name << ": " << r.error);
+    CHECK(r.state == PluginState::kLoaded);
+  }
+  CHECK(host.plugins()[0].abi == "3.0");
+  CHECK(host.plugins()[1].abi == PluginHost::HostAbi());
+
+  tether::RepositoryMention mention;
+  mention.forge = "github";
+  mention.full_name = "codertocat/hello-world";
+  mention.html_url = "https://github.com/Codertocat/Hello-World";
+  auto answer = host.MatchesRepository("folder", "/srv/hello", mention);
+  REQUIRE(answer.ok());
+  CHECK(*answer);
+  auto fixture = host.MatchesRepository("fixture-good", "Codertocat/Hello-World", mention);
+  REQUIRE(fixture.ok());
+  CHECK_FALSE(*fixture);  // the SDK's default
+  auto old = host.MatchesRepository("folder-3.0", "/srv/hello", mention);
+  REQUIRE_FALSE(old.ok());
+  CHECK(old.status().code() == tether::StatusCode::kInvalidArgument);
+  CHECK(Contains(old.status().message(), "plugin \"folder-3.0\" is built for SDK ABI 3.0"));
+  auto missing = host.MatchesRepository("no-such-plugin", "x", mention);
+  CHECK(missing.status().code() == tether::StatusCode::kNotFound);
+
+  // What sdk_previous_minor_test relies on: the 3.0 build has a virtual of
+  // its own in the slot where 3.1 put MatchesRepository, so that a host
+  // calling it there would get "yes" (not a crash) and that test would see
+  // a 3.0 project synced. Called here on purpose, outside the host.
+  auto provider = host.FindProvider("folder-3.0");
+  REQUIRE(provider.ok());
+  CHECK((*provider)->MatchesRepository("/srv/hello", mention));
+}

@@ -29,7 +29,8 @@ std::string JsonString(const std::string& text) {
 
 }  // namespace
 
-ServeEnv::ServeEnv(const std::string& server_json, const std::string& local_git_settings) {
+ServeEnv::ServeEnv(const std::string& server_json, const std::string& local_git_settings,
+                   const std::string& more_plugins_json) {
   cli_ = std::make_unique<TetherCli>(dir_.path());
   // The CLI harness wrote and migrated a config; add the test provider and
   // the server settings.
@@ -39,7 +40,8 @@ ServeEnv::ServeEnv(const std::string& server_json, const std::string& local_git_
                                 << "}, {\"name\": \"sql-storage\", \"kind\": \"storage\"},"
                                    " {\"name\": \"gated-provider\", \"kind\": \"provider\", \"path\": "
                                 << JsonString(GATED_PROVIDER_PATH) << ", \"settings\": {\"root\": "
-                                << JsonString(dir_.path().string()) << "}}],\n"
+                                << JsonString(dir_.path().string()) << "}}"
+                                << (more_plugins_json.empty() ? "" : ", " + more_plugins_json) << "],\n"
                                 << "  \"server\": {" << server_json << "}\n}\n";
 }
 

@@ -28,8 +28,11 @@ class ServeEnv {
  public:
   // `server_json`: members of the config's "server" object, e.g.
   // R"("sync_workers": 1)"; `local_git_settings`: the local-git plugin's
-  // "settings" object, e.g. R"({"allowed_roots": ["/srv/git"]})".
-  explicit ServeEnv(const std::string& server_json = "", const std::string& local_git_settings = "");
+  // "settings" object, e.g. R"({"allowed_roots": ["/srv/git"]})";
+  // `more_plugins_json`: further elements of the "plugins" array, e.g.
+  // R"({"name": "folder", "path": "/x/libfolder.so"})".
+  explicit ServeEnv(const std::string& server_json = "", const std::string& local_git_settings = "",
+                    const std::string& more_plugins_json = "");
 
   const std::filesystem::path& dir() const { return dir_.path(); }
   TetherCli& cli() { return *cli_; }

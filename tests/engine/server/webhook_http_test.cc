@@ -1,5 +1,6 @@
 // POST /webhooks/github through the real server: signature checked, a push
-// starts a sync of the project that follows the branch, bodies up to 25 MB.
+// starts a sync of the project that follows the branch (recorded with the
+// trigger "webhook"), bodies up to 25 MB.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -65,6 +66,17 @@ long long Runs(ServeEnv& env, const std::string& project) {
                          project + "'");
 }
 
+// The triggers of `project`'s runs, as the API lists them (newest first).
+std::vector<std::string> Triggers(ServeEnv& env, ServeProcess& serve, const std::string& project) {
+  HttpReply listed = serve.client().Send("GET", "/api/v1/projects/" + project + "/runs", "",
+                                         {{"Authorization", "Bearer " + env.Token("reader")}});
+  INFO(listed.body);
+  REQUIRE(listed.status == 200);
+  std::vector<std::string> triggers;
+  for (const auto& run : listed.Json()["runs"].GetArray()) triggers.push_back(run["trigger"].GetString());
+  return triggers;
+}
+
 }  // namespace
 
 TEST_CASE("pushes that arrive while their project syncs make one more run after it") {
@@ -103,6 +115,8 @@ TEST_CASE("pushes that arrive while their project syncs make one more run after 
   CHECK(env.cli().Text("SELECT outcome FROM sync_runs ORDER BY id LIMIT 1") == "succeeded");
   CHECK(env.cli().Text("SELECT outcome FROM sync_runs ORDER BY id DESC LIMIT 1") == "noop");
   CHECK(env.cli().Count("SELECT resync_requested FROM project_syncs") == 0);
+  // Both are the push's runs, the one after too.
+  CHECK(Triggers(env, serve, "hello") == std::vector<std::string>{"webhook", "webhook"});
   CHECK(serve.Stop() == 0);
 }
 
@@ -175,17 +189,26 @@ TEST_CASE("a delivery that cannot be acted on is recorded nowhere, and its redel
   CHECK(serve.Stop() == 0);
 }
 
-TEST_CASE("a signed push over HTTP starts a sync of the following project") {
+TEST_CASE("a signed push over HTTP starts a sync of the following project, recorded as a webhook run") {
   ServeEnv env(std::string("\"github_webhook_secret\": \"") + kSecret + "\"");
+  // A clone of the pushed repository at a path ending in its name: a local
+  // path, which a push never syncs (it is not the pushed repository).
+  tether::testing::GitRepo clone(env.dir() / "Codertocat" / "Hello-World");
+  clone.Write("README", "hello\n");
+  clone.Commit("first");
+  clone.Git("branch -m main master");
   {
     tether::db::ProjectStore projects(&env.cli().db());
-    tether::db::NewProject p;
-    p.name = "hello";
-    p.provider = "local-git";
-    p.storage = "sql-storage";
-    p.repo_url = "Codertocat/Hello-World";
-    p.branch = "master";
-    REQUIRE(projects.Add(p).ok());
+    for (auto [name, repo] : {std::pair<std::string, std::string>{"hello", "https://github.com/Codertocat/Hello-World.git"},
+                              {"clone", clone.path().string()}}) {
+      tether::db::NewProject p;
+      p.name = name;
+      p.provider = "local-git";
+      p.storage = "sql-storage";
+      p.repo_url = repo;
+      p.branch = "master";
+      REQUIRE(projects.Add(p).ok());
+    }
   }
   ServeProcess serve(env.config());
   const std::string body = Fixture("push-new-branch.json");
@@ -197,10 +220,16 @@ TEST_CASE("a signed push over HTTP starts a sync of the following project") {
   HttpReply accepted = Deliver(serve, "push", "d-2", body, tether::webhooks::GithubSignature(kSecret, body));
   INFO(accepted.body);
   CHECK(accepted.status == 202);
+  // local-git says the project whose URL is the delivery's clone_url is the
+  // pushed repository, and not the one at a local path.
   CHECK_THAT(accepted.body, Catch::Contains("\"queued\":[\"hello\"]"));
-  // The runner took it: a run of the project is recorded (it fails, since
-  // local-git cannot open a GitHub name, which is fine here).
-  CHECK(Eventually([&] { return env.cli().Count("SELECT COUNT(*) FROM sync_runs") == 1; }));
+  CHECK_THAT(accepted.body, Catch::Contains("\"skipped\":[]"));
+  // The runner took it: a run of the project is recorded, as a webhook's (it
+  // fails, since local-git cannot open an https URL, which is fine here).
+  CHECK(Eventually([&] { return env.cli().Count("SELECT COUNT(*) FROM sync_runs WHERE outcome <> 'running'") == 1; }));
+  CHECK(env.cli().Text("SELECT trigger FROM sync_runs") == "webhook");
+  CHECK(Triggers(env, serve, "hello") == std::vector<std::string>{"webhook"});
+  CHECK(Runs(env, "clone") == 0);
 
   HttpReply ping = Deliver(serve, "ping", "d-3", Fixture("ping.json"),
                            tether::webhooks::GithubSignature(kSecret, Fixture("ping.json")));

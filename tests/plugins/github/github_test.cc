@@ -231,6 +231,66 @@ TEST_CASE("Open maps owner/name and GitHub URLs and refuses other servers") {
   }
 }
 
+// What a push delivery of `full_name` from `web` (a server's web root) says.
+tether::RepositoryMention Delivery(const std::string& web, const std::string& full_name) {
+  tether::RepositoryMention m;
+  m.forge = "github";
+  m.full_name = full_name;
+  m.html_url = web + "/" + full_name;
+  m.clone_url = web + "/" + full_name + ".git";
+  m.svn_url = m.html_url;
+  return m;
+}
+
+TEST_CASE("MatchesRepository: owner/name in any case, on the configured server only") {
+  TempDir tmp;
+  const std::string cache = R"("cache_dir": ")" + (tmp.path() / "cache").string() + R"(")";
+  auto github = CreateOrFail("{" + cache + "}");
+  tether::Provider& dotcom = *github->AsProvider();
+  const tether::RepositoryMention push = Delivery("https://github.com", "Codertocat/Hello-World");
+  for (const std::string& url :
+       {std::string("Codertocat/Hello-World"), std::string("codertocat/hello-world"),
+        std::string("CODERTOCAT/Hello-World.git"), std::string("https://github.com/Codertocat/Hello-World"),
+        std::string("https://github.com/codertocat/hello-world.git"), std::string("https://GitHub.com/Codertocat/Hello-World/")}) {
+    INFO(url);
+    CHECK(dotcom.MatchesRepository(url, push));
+  }
+  for (const std::string& url :
+       {std::string("Impostor/Hello-World"), std::string("Codertocat/Hello-World-2"), std::string("Codertocat"),
+        std::string("https://ghe.example.com/Codertocat/Hello-World"), std::string("https://gitlab.com/Codertocat/Hello-World"),
+        std::string("git@github.com:Codertocat/Hello-World.git"), std::string("../Codertocat/Hello-World"),
+        std::string("/srv/Codertocat/Hello-World"), std::string("")}) {
+    INFO(url);
+    CHECK_FALSE(dotcom.MatchesRepository(url, push));
+  }
+  // Only a GitHub delivery of this server, whose web address names what it says.
+  tether::RepositoryMention other = push;
+  other.forge = "gitlab";
+  CHECK_FALSE(dotcom.MatchesRepository("Codertocat/Hello-World", other));
+  CHECK_FALSE(dotcom.MatchesRepository("Codertocat/Hello-World", Delivery("https://ghe.example.com", "Codertocat/Hello-World")));
+  other = push;
+  other.html_url = "https://github.com/Impostor/Hello-World";
+  CHECK_FALSE(dotcom.MatchesRepository("Codertocat/Hello-World", other));
+  other.html_url = "";
+  CHECK_FALSE(dotcom.MatchesRepository("Codertocat/Hello-World", other));
+  for (const std::string& name : {std::string("Codertocat/.."), std::string("../Hello-World"),
+                                  std::string("Codertocat/Hello-World/extra"), std::string("Codertocat/Hello%2FWorld"),
+                                  std::string("https://github.com/Codertocat/Hello-World"),
+                                  "Codertocat/" + std::string(5000, 'a')}) {
+    INFO(name);
+    CHECK_FALSE(dotcom.MatchesRepository(name, Delivery("https://github.com", name)));
+  }
+
+  // GitHub Enterprise Server: its own deliveries, not github.com's.
+  auto enterprise = CreateOrFail(R"({"api_base_url": "https://ghe.example.com/api/v3", )" + cache + "}");
+  tether::Provider& ghe = *enterprise->AsProvider();
+  const tether::RepositoryMention ghe_push = Delivery("https://ghe.example.com", "team/tool");
+  CHECK(ghe.MatchesRepository("team/tool", ghe_push));
+  CHECK(ghe.MatchesRepository("https://ghe.example.com/Team/Tool.git", ghe_push));
+  CHECK_FALSE(ghe.MatchesRepository("team/tool", Delivery("https://github.com", "team/tool")));
+  CHECK_FALSE(ghe.MatchesRepository("https://github.com/team/tool", ghe_push));
+}
+
 TEST_CASE("a first diff lists every file and an incremental one only the change") {
   World world;
   auto upstream = world.MakeRepo("app");

@@ -310,6 +310,60 @@ TEST_CASE("CanonicalRepoUrl makes a relative path absolute and keeps URLs and ab
   CHECK(*remote == "https://github.com/o/r.git");
 }
 
+TEST_CASE("MatchesRepository: a remote URL the delivery carries, never a local path") {
+  tether::Provider& provider = LocalGit();
+  tether::RepositoryMention push;
+  push.forge = "github";
+  push.full_name = "Owner/Name";
+  push.html_url = "https://github.com/Owner/Name";
+  push.clone_url = "https://github.com/Owner/Name.git";
+  push.ssh_url = "git@github.com:Owner/Name.git";
+  push.git_url = "git://github.com/Owner/Name.git";
+  push.svn_url = "https://github.com/Owner/Name";
+  for (const std::string& url :
+       {std::string("https://github.com/Owner/Name.git"), std::string("https://github.com/Owner/Name"),
+        std::string("https://GITHUB.COM/Owner/Name/"), std::string("https://github.com:443/Owner/Name.git"),
+        std::string("http://github.com/Owner/Name"), std::string("https://token@github.com/Owner/Name.git"),
+        std::string("ssh://git@github.com/Owner/Name.git"), std::string("ssh://git@github.com:22/Owner/Name"),
+        std::string("git+ssh://git@github.com/Owner/Name"), std::string("git@github.com:Owner/Name.git"),
+        std::string("git@GitHub.com:Owner/Name"), std::string("github.com:/Owner/Name.git/"),
+        std::string("git://github.com/Owner/Name")}) {
+    INFO(url);
+    CHECK(provider.MatchesRepository(url, push));
+  }
+  TempDir tmp;
+  GitRepo clone(tmp.path() / "Owner" / "Name");  // a real repository whose path ends in the name
+  clone.Write("f", "x");
+  clone.Commit("one");
+  for (const std::string& url :
+       {clone.path().string(), clone.url(), std::string("Owner/Name"), std::string("/srv/github.com/Owner/Name"),
+        std::string("file:///Owner/Name"), std::string("file://github.com/Owner/Name"),
+        std::string("https://github.com/owner/name.git"), std::string("https://github.com/Owner/Name2"),
+        std::string("https://github.com/Other/Name"), std::string("https://gitlab.com/Owner/Name"),
+        std::string("https://github.com:8443/Owner/Name"), std::string("ftp://github.com/Owner/Name"),
+        std::string("https://github.com/Owner/Name?x=1"), std::string("https://github.com/Owner/../Owner/Name"),
+        std::string("https://github.com"), std::string("https://github.com/"), std::string("git@github.com:"),
+        std::string("https://github.com/Owner/Name\n"), std::string("")}) {
+    INFO(url);
+    CHECK_FALSE(provider.MatchesRepository(url, push));
+  }
+  // An existing local path that reads like an scp remote is a local path.
+  std::filesystem::create_directories(tmp.path() / "github.com:Owner" / "Name");
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path(tmp.path());
+  const bool local_scp = provider.MatchesRepository("github.com:Owner/Name", push);
+  std::filesystem::current_path(cwd);
+  CHECK_FALSE(local_scp);
+  // Only the URLs of the delivery count, not its name; a mention without
+  // URLs matches nothing.
+  tether::RepositoryMention bare;
+  bare.forge = "github";
+  bare.full_name = "Owner/Name";
+  CHECK_FALSE(provider.MatchesRepository("https://github.com/Owner/Name.git", bare));
+  bare.ssh_url = "git@github.com:Owner/Name.git";
+  CHECK(provider.MatchesRepository("https://github.com/Owner/Name.git", bare));
+}
+
 TEST_CASE("Open takes a path or a file URL and names the URL in errors") {
   TempDir tmp;
   GitRepo repo(tmp.path() / "repo");
