@@ -45,7 +45,8 @@ Api::Api(const config::Config* config, const plugin_host::PluginHost* plugins, S
 
 const std::vector<Api::Route>& Api::Table() {
   static const std::vector<Route> table = {
-      {"GET", "/healthz", Access::kHealth, &Api::Health},
+      {"GET", "/healthz", Access::kPublic, &Api::Health},
+      {"GET", "/readyz", Access::kProbe, &Api::Ready},
       {"GET", "/api/v1/openapi.json", Access::kPublic, &Api::OpenApi},
       {"GET", "/api/v1/status", Access::kToken, &Api::GetStatus},
       {"GET", "/api/v1/projects", Access::kToken, &Api::ListProjects},

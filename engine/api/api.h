@@ -31,6 +31,7 @@
 #include "engine/http/http_types.h"
 #include "engine/http/problem.h"
 #include "engine/http/router.h"
+#include "engine/migrate/migrations.h"
 #include "engine/plugin_host/plugin_host.h"
 #include "engine/workers/metrics.h"
 #include "engine/workers/sync_workers.h"
@@ -65,6 +66,10 @@ class Api : public RequestHandler {
 
   void Handle(HttpRequest request, Responder respond) override;
 
+  // What GET /readyz compares the database's applied migrations with (the
+  // shipped ones, read once at start). Call before serving.
+  void SetExpectedMigrations(std::vector<migrate::Migration> migrations) { migrations_ = std::move(migrations); }
+
   // Every route, in matching order.
   static std::vector<RouteSpec> Routes();
 
@@ -79,8 +84,12 @@ class Api : public RequestHandler {
     std::map<std::string, std::string> query;
   };
   using Handler = HttpResponse (Api::*)(Call&);
-  // kWebhook: no token; the handler checks the sender's signature itself.
-  enum class Access { kToken, kPublic, kHealth, kWebhook };
+  // kPublic: no token, no database. kProbe: no token from any peer (a
+  // Kubernetes probe comes from the pod network), with the database.
+  // kHealth: no token from loopback peers (or any, with
+  // allow_unauthenticated_health). kWebhook: no token; the handler checks
+  // the sender's signature itself.
+  enum class Access { kToken, kPublic, kProbe, kHealth, kWebhook };
   struct Route {
     const char* method;
     const char* pattern;
@@ -94,6 +103,7 @@ class Api : public RequestHandler {
 
   // Handlers (api_*.cc).
   HttpResponse Health(Call& call);
+  HttpResponse Ready(Call& call);
   HttpResponse OpenApi(Call& call);
   HttpResponse GetStatus(Call& call);
   HttpResponse ListProjects(Call& call);
@@ -127,6 +137,9 @@ class Api : public RequestHandler {
   static HttpResponse Fail(const Status& status) { return ProblemResponse(ProblemFromStatus(status)); }
   static HttpResponse Fail(ProblemType type, std::string detail, std::string pointer = "");
 
+  // The migrations this server was built with, for /readyz; empty: not
+  // checked.
+  std::vector<migrate::Migration> migrations_;
   const config::Config* config_;
   const plugin_host::PluginHost* plugins_;
   SyncWorkers* syncs_;

@@ -79,16 +79,44 @@ rapidjson::Document FinishedRun(Served& s, const std::string& url) {
 
 }  // namespace
 
-TEST_CASE("healthz answers loopback peers without a token") {
+TEST_CASE("healthz says the process answers and readyz checks the database, migrations and plugins") {
   Served s;
   HttpReply health = s.server.client().Send("GET", "/healthz");
   CHECK(health.status == 200);
   CHECK(Str(health.Json(), "status") == "ok");
-  CHECK(Str(health.Json(), "database") == "ok");
   CHECK(health.Header("content-type") == "application/json");
+
+  HttpReply ready = s.server.client().Send("GET", "/readyz");
+  CHECK(ready.status == 200);
+  CHECK(Str(ready.Json(), "status") == "ready");
+  for (const char* check : {"database", "migrations", "plugins"}) {
+    INFO(check);
+    CHECK(Str(ready.Json()["checks"], check) == "ok");
+  }
+
+  // A migration the database no longer records as applied: not ready, and
+  // the check names it; liveness is unchanged.
+  const std::string last = s.Text("SELECT MAX(version) FROM schema_migrations");
+  const std::string name = s.Text("SELECT name FROM schema_migrations WHERE version = '" + last + "'");
+  REQUIRE_OK(s.env.cli().db().Execute("DELETE FROM schema_migrations WHERE version = '" + last + "'", "forget"));
+  HttpReply pending = s.server.client().Send("GET", "/readyz");
+  CHECK(pending.status == 503);
+  CHECK(Str(pending.Json(), "status") == "not_ready");
+  CHECK_THAT(Str(pending.Json()["checks"], "migrations"), Catch::Contains("pending: " + name));
+  CHECK(Str(pending.Json()["checks"], "database") == "ok");
+  CHECK(s.server.client().Send("GET", "/healthz").status == 200);
 }
 
-TEST_CASE("healthz and metrics ask non-loopback peers for a token unless the config allows them") {
+TEST_CASE("readyz names a broken plugin") {
+  tether::testing::ServeEnv env("", "", R"({"name": "ghost", "kind": "provider", "path": "/nonexistent/libghost.so"})");
+  tether::testing::ServeProcess server(env.config());
+  HttpReply ready = server.client().Send("GET", "/readyz");
+  CHECK(ready.status == 503);
+  CHECK_THAT(Str(ready.Json()["checks"], "plugins"), Catch::Contains("ghost"));
+  CHECK(Str(ready.Json()["checks"], "database") == "ok");
+}
+
+TEST_CASE("probes answer any peer, and metrics ask non-loopback peers for a token unless the config allows them") {
   const std::string address = tether::testing::NonLoopbackIpv4Address();
   if (address.empty()) {
     WARN("no non-loopback IPv4 address on this machine; nothing to check");
@@ -96,18 +124,24 @@ TEST_CASE("healthz and metrics ask non-loopback peers for a token unless the con
   }
   for (bool allowed : {false, true}) {
     INFO("allow_unauthenticated_health " << allowed);
-    ServeEnv env(allowed ? R"("allow_unauthenticated_health": true)" : "");
+    ServeEnv env(allowed ? R"("allow_unauthenticated_health": true)" : "", "",
+                 R"({"name": "ghost", "kind": "provider", "path": "/nonexistent/libghost.so"})");
     const std::string token = env.Token("probe");
     ServeProcess server(env.config(), address + ":0");
     REQUIRE(server.host() == address);
-    for (const std::string path : {"/healthz", "/metrics"}) {
-      INFO(path);
-      HttpReply anonymous = server.client().Send("GET", path);
-      CHECK(anonymous.status == (allowed ? 200 : 401));
-      HttpReply with_token = server.client().Send("GET", path, "", {{"Authorization", "Bearer " + token}});
-      CHECK(with_token.status == 200);
-      if (path == "/metrics") CHECK(with_token.body.find("tether_sse_clients 0") != std::string::npos);
-    }
+    CHECK(server.client().Send("GET", "/healthz").status == 200);
+    // Not ready (a broken plugin): the reason only for those who may read it.
+    HttpReply ready = server.client().Send("GET", "/readyz");
+    CHECK(ready.status == 503);
+    const std::string plugins = Str(ready.Json()["checks"], "plugins");
+    if (allowed) CHECK_THAT(plugins, Catch::Contains("ghost"));
+    else CHECK(plugins == "failing");
+
+    HttpReply anonymous = server.client().Send("GET", "/metrics");
+    CHECK(anonymous.status == (allowed ? 200 : 401));
+    HttpReply with_token = server.client().Send("GET", "/metrics", "", {{"Authorization", "Bearer " + token}});
+    CHECK(with_token.status == 200);
+    CHECK(with_token.body.find("tether_sse_clients 0") != std::string::npos);
   }
 }
 
