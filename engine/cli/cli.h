@@ -75,7 +75,9 @@ struct ProjectAddOptions {
 int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options);
 int RunProjectList(const Invocation& inv);
 int RunProjectShow(const Invocation& inv, const std::string& name);
-int RunProjectRemove(const Invocation& inv, const std::string& name);
+// Asks for confirmation when stdin is a terminal, unless `yes`; says how
+// many documents go.
+int RunProjectRemove(const Invocation& inv, const std::string& name, bool yes);
 int RunProjectBranches(const Invocation& inv, const std::string& name);
 int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const std::string& branch);
 int RunProjectEnable(const Invocation& inv, const std::string& name, bool enabled);

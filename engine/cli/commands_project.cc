@@ -1,6 +1,8 @@
 // tether project add|list|show|remove|branches|select-branch|enable|disable.
 // Human output shows repository URLs, branch names and errors escaped
 // (display.h).
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
@@ -204,15 +206,43 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
   return kExitOk;
 }
 
-int RunProjectRemove(const Invocation& inv, const std::string& name) {
+int RunProjectRemove(const Invocation& inv, const std::string& name, bool yes) {
   Result<Session> s = Open(inv);
   if (!s.ok()) return ReportError(inv, s.status());
   Result<db::Project> project = s->Get(name);
   if (!project.ok()) return ReportError(inv, project.status());
+  // What goes with it, as its storage counts it (unknown when the storage
+  // cannot say: the removal does not depend on the count).
+  int64_t documents = -1;
+  Result<Storage*> storage = s->runtime->plugins().FindStorage(project->storage);
+  if (storage.ok()) {
+    Result<StorageCounts> counts = (*storage)->Counts(ProjectRef{project->id, project->tenant_id});
+    if (counts.ok()) documents = counts->documents;
+  }
+  const std::string what = documents < 0 ? std::string("its documents")
+                                         : std::to_string(documents) + (documents == 1 ? " document" : " documents");
+  if (!yes && isatty(STDIN_FILENO)) {
+    std::fprintf(stderr, "Remove project %s and %s, with its runs and events? This cannot be undone. [y/N] ",
+                 Shown(name).c_str(), what.c_str());
+    std::fflush(stderr);
+    std::string answer;
+    for (int c = std::getchar(); c != EOF && c != '\n'; c = std::getchar()) answer.push_back(static_cast<char>(c));
+    if (answer != "y" && answer != "Y" && answer != "yes") {
+      std::fprintf(stderr, "nothing was removed\n");
+      return kExitUsage;
+    }
+  }
   Status removed = Projects(*s).Remove(*project, "cli");
   if (!removed.ok()) return ReportError(inv, removed);
-  if (!inv.json) std::printf("removed project %s\n", name.c_str());
-  else PrintJson(JsonWriter().Begin().Str("removed", name).End());
+  if (!inv.json) {
+    std::printf("removed project %s and %s\n", Shown(name).c_str(), what.c_str());
+  } else {
+    JsonWriter out;
+    out.Begin().Str("removed", name);
+    if (documents >= 0) out.Int("documents", documents);
+    else out.Null("documents");
+    PrintJson(out.End());
+  }
   return kExitOk;
 }
 

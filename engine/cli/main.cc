@@ -154,7 +154,9 @@ int main(int argc, char** argv) {
   show->callback([&] { code = cli::RunProjectShow(inv, name); });
   CLI::App* remove = Sub(project, "remove", "Stop following a project and delete its rows");
   remove->add_option("name", name, "Project name")->required();
-  remove->callback([&] { code = cli::RunProjectRemove(inv, name); });
+  bool remove_yes = false;
+  remove->add_flag("--yes,-y", remove_yes, "Do not ask for confirmation (asked only on a terminal)");
+  remove->callback([&] { code = cli::RunProjectRemove(inv, name, remove_yes); });
   CLI::App* branches = Sub(project, "branches", "List the repository's branches");
   branches->add_option("name", name, "Project name")->required();
   branches->callback([&] { code = cli::RunProjectBranches(inv, name); });

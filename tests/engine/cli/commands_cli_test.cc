@@ -349,3 +349,46 @@ TEST_CASE("read-only commands never create the database, and a migrations folder
   Tether(config, "status", &code, &err);
   CHECK(code == 0);
 }
+
+TEST_CASE("project remove asks on a terminal, says how many documents go, and --yes skips the question") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("a.txt", "a\n");
+  repo.Write("b.txt", "b\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  for (const char* name : {"p", "q", "r"}) {
+    REQUIRE(cli.Run(std::string("project add ") + name + " --repo " + ShellQuote(repo.url())).exit_code == 0);
+  }
+  REQUIRE(cli.Run("sync --all").exit_code == 0);
+
+  // On a terminal (script(1) gives the command one), anything but "y" keeps it.
+  auto on_terminal = [&](const std::string& answer, const std::string& args, int* code) {
+    const std::string command = ShellQuote(TETHER_BIN) + " --config " + ShellQuote(cli.config().string()) + " " + args;
+    return RunCommand("printf '" + answer + "\\n' | script -qec " + ShellQuote(command) + " /dev/null", code);
+  };
+  int code = -1;
+  std::string out = on_terminal("n", "project remove p", &code);
+  INFO(out);
+  CHECK(code == 2);
+  CHECK_THAT(out, Catch::Contains("Remove project p and 2 documents") && Catch::Contains("[y/N]") &&
+                      Catch::Contains("nothing was removed"));
+  CHECK(cli.Count("SELECT COUNT(*) FROM projects WHERE name = 'p'") == 1);
+
+  out = on_terminal("y", "project remove p", &code);
+  CHECK(code == 0);
+  CHECK_THAT(out, Catch::Contains("removed project p and 2 documents"));
+  CHECK(cli.Count("SELECT COUNT(*) FROM projects WHERE name = 'p'") == 0);
+
+  out = on_terminal("n", "project remove q --yes", &code);
+  CHECK(code == 0);
+  CHECK_THAT(out, !Catch::Contains("[y/N]"));
+  CHECK(cli.Count("SELECT COUNT(*) FROM projects WHERE name = 'q'") == 0);
+
+  // Not on a terminal (a script): no question.
+  rapidjson::Document removed = cli.Json("project remove r", &code);
+  CHECK(code == 0);
+  CHECK(std::string(removed["removed"].GetString()) == "r");
+  CHECK(removed["documents"].GetInt64() == 2);
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents") == 0);
+}
