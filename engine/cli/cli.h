@@ -106,6 +106,9 @@ int RunTokenRevoke(const Invocation& inv, const std::string& name);
 int RunVerify(const Invocation& inv, bool deep);
 // Fills rows the current schema expects; idempotent.
 int RunBackfill(const Invocation& inv);
+// Checks the config, database, migrations, plugins and each project's
+// repository; exits 1 when anything needs fixing.
+int RunDoctor(const Invocation& inv);
 // The version of tether and of the plugin SDK (ABI) it loads; needs no config.
 int RunVersion(const Invocation& inv, const std::string& version);
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/ops/doctor.h"
 #include "engine/ops/integrity.h"
 #include "engine/auth/tenant_session.h"
 #include "engine/cli/cli.h"
@@ -247,6 +248,36 @@ int RunVersion(const Invocation& inv, const std::string& version) {
     std::printf("tether %s (plugin SDK ABI %s)\n", version.c_str(), abi.c_str());
   }
   return kExitOk;
+}
+
+int RunDoctor(const Invocation& inv) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(inv, runtime.status());  // the config, with where
+  const std::vector<ops::DoctorCheck> checks = ops::Diagnose(runtime->get());
+  size_t problems = 0;
+  for (const ops::DoctorCheck& check : checks) problems += check.ok ? 0 : 1;
+  if (inv.json) {
+    JsonWriter out;
+    out.Begin().Str("config", config::ResolveConfigPath(inv.config_flag).string()).BeginArray("checks");
+    for (const ops::DoctorCheck& check : checks) {
+      out.writer().StartObject();
+      out.Str("subject", check.subject).Bool("ok", check.ok).Str("detail", check.detail).StrOrNull("fix", check.fix);
+      out.writer().EndObject();
+    }
+    PrintJson(out.EndArray().Int("problems", static_cast<int64_t>(problems)).End());
+    return problems == 0 ? kExitOk : kExitFailed;
+  }
+  std::error_code ec;
+  const std::filesystem::path config_path = std::filesystem::absolute(config::ResolveConfigPath(inv.config_flag), ec);
+  std::printf("ok    config: %s\n", Shown(config_path.string()).c_str());
+  for (const ops::DoctorCheck& check : checks) {
+    std::printf("%s  %s: %s\n", check.ok ? "ok  " : "FAIL", Shown(check.subject).c_str(),
+                ShownMessage(check.detail).c_str());
+    if (!check.ok) std::printf("      fix: %s\n", ShownMessage(check.fix).c_str());
+  }
+  if (problems == 0) std::printf("\neverything a sync needs is in place\n");
+  else std::printf("\n%zu problem%s to fix\n", problems, problems == 1 ? "" : "s");
+  return problems == 0 ? kExitOk : kExitFailed;
 }
 
 }  // namespace tether::cli

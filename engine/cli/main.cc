@@ -203,6 +203,8 @@ int main(int argc, char** argv) {
   Sub(&app, "backfill", "Create rows the current schema expects (idempotent); print what changed")
       ->callback([&] { code = cli::RunBackfill(inv); });
 
+  Sub(&app, "doctor", "Check config, database, migrations, plugins and every project's repository; say what to fix")
+      ->callback([&] { code = cli::RunDoctor(inv); });
   Sub(&app, "version", "Print the version")->callback([&] { code = cli::RunVersion(inv, TETHER_VERSION); });
 
   // Usage errors come before --json is parsed: look for it by hand, so

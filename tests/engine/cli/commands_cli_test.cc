@@ -392,3 +392,47 @@ TEST_CASE("project remove asks on a terminal, says how many documents go, and --
   CHECK(removed["documents"].GetInt64() == 2);
   CHECK(cli.Count("SELECT COUNT(*) FROM documents") == 0);
 }
+
+TEST_CASE("doctor checks what a sync needs and says what to fix") {
+  TempDir dir;
+  GitRepo good(dir.path() / "good"), moved(dir.path() / "moved"), branchy(dir.path() / "branchy");
+  for (GitRepo* repo : {&good, &moved, &branchy}) {
+    repo->Write("a.txt", "a\n");
+    repo->Commit("first");
+  }
+  branchy.Git("checkout -q -b topic");
+  TetherCli cli(dir.path());
+  REQUIRE(cli.Run("project add good --repo " + ShellQuote(good.url())).exit_code == 0);
+  int code = -1;
+  rapidjson::Document healthy = cli.Json("doctor", &code);
+  CHECK(code == 0);
+  CHECK(healthy["problems"].GetInt() == 0);
+  CliResult text = cli.Run("doctor");
+  CHECK(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("ok    project good: ") && Catch::Contains("everything a sync needs is in place"));
+
+  REQUIRE(cli.Run("project add moved --repo " + ShellQuote(moved.url())).exit_code == 0);
+  REQUIRE(cli.Run("project add branchy --repo " + ShellQuote(branchy.url()) + " --branch topic").exit_code == 0);
+  std::filesystem::remove_all(moved.path());
+  branchy.Git("checkout -q main");
+  branchy.Git("branch -q -D topic");
+  CliResult sick = cli.Run("doctor");
+  INFO(sick.out);
+  CHECK(sick.exit_code == 1);
+  CHECK_THAT(sick.out, Catch::Contains("FAIL  project moved: ") && Catch::Contains("gone or moved"));
+  CHECK_THAT(sick.out, Catch::Contains("FAIL  project branchy: ") && Catch::Contains("select-branch branchy"));
+  CHECK_THAT(sick.out, Catch::Contains("ok    project good: "));
+  CHECK_THAT(sick.out, Catch::Contains("2 problems to fix"));
+
+  // A plugin that does not load, and a database that does not exist yet.
+  std::ofstream(dir.path() / "other.json")
+      << R"({"database": "sqlite:)" << (dir.path() / "none.db").string()
+      << R"(", "plugins": [{"name": "ghost", "kind": "provider", "path": "/nonexistent/libghost.so"}]})";
+  std::string err;
+  std::string out = Tether(dir.path() / "other.json", "doctor", &code, &err);
+  INFO(out << err);
+  CHECK(code == 1);
+  CHECK_THAT(out, Catch::Contains("FAIL  database: ") && Catch::Contains("tether migrate apply"));
+  CHECK_THAT(out, Catch::Contains("FAIL  plugin ghost: "));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "none.db"));
+}
