@@ -1,9 +1,11 @@
 // tether migrate status|plan|apply|verify.
 #include <cstdio>
+#include <vector>
 
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
 #include "engine/common/json_writer.h"
+#include "engine/db/run_store.h"
 
 namespace tether::cli {
 namespace {
@@ -144,9 +146,25 @@ int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
   if (!migrator.ok()) return ReportError(inv, migrator.status());
   Result<migrate::Migrator::VerifyReport> report = (*migrator)->Verify();
   if (!report.ok()) return ReportError(inv, report.status());
+  // Syncs change documents legitimately: once one has written since the
+  // evidence was taken, a change of values is theirs, not the migration's;
+  // only what no sync changes (a column gone, its type changed) counts.
+  int64_t syncs_since = 0;
+  if (!report->against.empty()) {
+    Result<db::Database*> db = (*runtime)->database(/*require_migrated=*/false);
+    if (!db.ok()) return ReportError(inv, db.status());
+    Result<int64_t> succeeded = db::RunStore(*db).CountSucceededSince(report->against_applied_at);
+    if (!succeeded.ok()) return ReportError(inv, succeeded.status());
+    syncs_since = *succeeded;
+  }
+  std::vector<const migrate::FingerprintDifference*> counted, by_syncs;
+  for (const migrate::FingerprintDifference& d : report->differences) {
+    (syncs_since > 0 && !d.structural() ? by_syncs : counted).push_back(&d);
+  }
+  const bool ok = counted.empty();
   if (inv.json) {
     JsonWriter out;
-    out.Begin().StrOrNull("against", report->against).Bool("ok", report->differences.empty());
+    out.Begin().StrOrNull("against", report->against).Bool("ok", ok).Int("syncs_since", syncs_since);
     out.BeginArray("columns");
     for (const migrate::ColumnFingerprint& f : report->now) {
       out.writer().StartObject();
@@ -155,7 +173,9 @@ int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
       out.writer().EndObject();
     }
     out.EndArray().BeginArray("differences");
-    for (const migrate::FingerprintDifference& d : report->differences) out.writer().String(d.text.c_str());
+    for (const migrate::FingerprintDifference* d : counted) out.writer().String(d->text.c_str());
+    out.EndArray().BeginArray("changed_by_syncs");
+    for (const migrate::FingerprintDifference* d : by_syncs) out.writer().String(d->text.c_str());
     PrintJson(out.EndArray().End());
   } else {
     if (report->against.empty()) {
@@ -169,10 +189,18 @@ int RunMigrateVerify(const Invocation& inv, const MigrateOptions& options) {
                               f.declared_type).c_str()
                            : "absent");
     }
-    for (const migrate::FingerprintDifference& d : report->differences) std::printf("DIFFERENT: %s\n", d.text.c_str());
-    if (!report->against.empty() && report->differences.empty()) std::printf("ok: all protected data matches\n");
+    for (const migrate::FingerprintDifference* d : counted) std::printf("DIFFERENT: %s\n", d->text.c_str());
+    if (!by_syncs.empty()) {
+      std::printf("%lld sync(s) wrote since %s was applied; %zu column(s) changed values, as syncs do, and "
+                  "are compared for presence and type only\n",
+                  static_cast<long long>(syncs_since), report->against.c_str(), by_syncs.size());
+    }
+    if (!report->against.empty() && ok) {
+      std::printf(by_syncs.empty() ? "ok: all protected data matches\n"
+                                   : "ok: every protected column is there with its declared type\n");
+    }
   }
-  return report->differences.empty() ? kExitOk : kExitFailed;
+  return ok ? kExitOk : kExitFailed;
 }
 
 }  // namespace tether::cli
