@@ -58,6 +58,16 @@ HttpResponse Api::GetRun(Call& call) {
   const std::string& id_text = call.params["id"];
   int64_t id = 0;
   const std::string missing = "project \"" + project->name + "\" has no run " + id_text;
+  // Not a positive integer: a bad request, as the OpenAPI document says
+  // (an integer of 19 digits or more names no run: 404 below).
+  const bool digits = !id_text.empty() && id_text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || id_text.find_first_not_of('0') == std::string::npos) {
+    Problem problem;
+    problem.type = ProblemType::kInvalidParameter;
+    problem.parameter = "id";
+    problem.detail = "the run id must be a positive integer";
+    return Fail(problem);
+  }
   if (!ParseRunId(id_text, &id)) return Fail(ProblemType::kNotFound, missing);
   db::RunStore runs(call.db);
   Result<db::SyncRun> run = runs.Get(id);

@@ -67,7 +67,14 @@ HttpResponse Api::GithubWebhook(Call& call) {
   webhooks::ProviderMatcher matcher(plugins_);
   webhooks::GithubWebhookHandler handler(call.db, &queue, &matcher, options);
   webhooks::WebhookResponse response = handler.Handle(delivery);
-  return Json(response.status, response.json);
+  if (response.error.empty()) return Json(response.status, response.json);
+  switch (response.status) {
+    case 400: return Fail(ProblemType::kInvalidBody, response.error);
+    case 401: return Fail(ProblemType::kUnauthenticated, response.error);
+    case 413: return Fail(ProblemType::kPayloadTooLarge, response.error);
+    case 503: return Fail(ProblemType::kUnavailable, response.error);
+    default: return Fail(ProblemType::kInternal, response.error);
+  }
 }
 
 }  // namespace tether::api

@@ -215,7 +215,10 @@ class Session : public std::enable_shared_from_this<Session> {
     // Beast checks Content-Length against this while it parses the header,
     // before the path is known: the largest limit here, the path's own in
     // OnHeader.
-    parser_->body_limit(std::max(options().max_body_bytes, options().max_webhook_body_bytes));
+    // A Content-Length over it fails the header read itself: the message
+    // then names this largest limit (it was "larger than 0 bytes").
+    body_limit_ = std::max(options().max_body_bytes, options().max_webhook_body_bytes);
+    parser_->body_limit(body_limit_);
     stream_.expires_after(options().idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));

@@ -45,7 +45,7 @@ std::string EventPayloadJson(const EventBody& body) {
                    json.Str("project", e.project).Str("outcome", ToString(e.outcome)).Str("mode", ToString(e.mode))
                        .Int("added", e.added).Int("modified", e.modified).Int("deleted", e.deleted)
                        .Int("renamed", e.renamed).Int("skipped", e.skipped).Num("total_ms", e.total_ms)
-                       .Str("error", e.error);
+                       .StrOrNull("error", e.error);  // null when none, as in the API's runs
                  },
              },
              body);

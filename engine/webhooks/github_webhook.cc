@@ -73,13 +73,18 @@ class Reply {
     json_.EndArray();
     return *this;
   }
-  WebhookResponse Done(int status) { return {status, json_.End().Text()}; }
+  WebhookResponse Done(int status) { return {status, json_.End().Text(), ""}; }
 
  private:
   CompactJsonWriter json_;
 };
 
-WebhookResponse Error(int status, const std::string& message) { return Reply().Str("error", message).Done(status); }
+WebhookResponse Error(int status, const std::string& message) {
+  WebhookResponse refused;
+  refused.status = status;
+  refused.error = message;
+  return refused;
+}
 
 bool SignatureMatches(const std::string& secret, const std::string& body, const std::string& given) {
   std::string expected = GithubSignature(secret, body);
@@ -140,7 +145,9 @@ WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
     return Error(413, "body of " + std::to_string(request.body.size()) + " bytes is over the limit of " +
                           std::to_string(options_.max_body_bytes));
   }
-  if (options_.secret.empty()) return Error(500, "no webhook secret is configured; refusing every delivery");
+  if (options_.secret.empty()) {
+    return Error(503, "no webhook secret is configured (server.github_webhook_secret); refusing every delivery");
+  }
   if (request.signature.empty()) return Error(401, "missing X-Hub-Signature-256");
   if (!SignatureMatches(options_.secret, request.body, request.signature)) {
     return Error(401, "X-Hub-Signature-256 does not match the body");

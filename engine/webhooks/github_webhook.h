@@ -99,7 +99,8 @@ struct WebhookRequest {
 
 struct WebhookResponse {
   int status = 200;
-  std::string json;  // a JSON object for the sender
+  std::string json;   // a JSON object for the sender; empty for a refusal
+  std::string error;  // a refusal (status 400, 401, 413 or 503): what is wrong
 };
 
 struct GithubWebhookOptions {

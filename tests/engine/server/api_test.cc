@@ -496,7 +496,13 @@ TEST_CASE("a sync through the API returns its run id and the run shows phase tim
   CHECK(unknown.status == 400);
   CHECK(Str(unknown.Json(), "parameter") == "color");
   CHECK(s.Get("/api/v1/projects/web/runs/999999").status == 404);
-  CHECK(s.Get("/api/v1/projects/web/runs/abc").status == 404);
+  for (const char* bad : {"abc", "0", "-1", "1e3"}) {
+    INFO(bad);
+    HttpReply not_an_id = s.Get(std::string("/api/v1/projects/web/runs/") + bad);
+    CHECK(not_an_id.status == 400);
+    CHECK(Str(not_an_id.Json(), "parameter") == "id");
+  }
+  CHECK(s.Get("/api/v1/projects/web/runs/99999999999999999999").status == 404);
   CHECK(s.Call("POST", "/api/v1/projects/nope/sync").status == 404);
 
   // A disabled project is not synced.

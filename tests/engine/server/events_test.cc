@@ -181,6 +181,8 @@ TEST_CASE("the event stream shows a sync from run.started to run.finished with t
   REQUIRE(events.size() >= 4);
   CHECK(events.front().type == "run.started");
   CHECK(events.back().type == "run.finished");
+  // A run without an error says null, as the API's runs do.
+  CHECK(events.back().data.find("\"error\":null") != std::string::npos);
   CHECK(Increasing(IdsOf(events)));
   // Exactly the run's rows of the events table, with their ids.
   CHECK(IdsOf(events) == s.Ids("run_id = " + std::to_string(run)));

@@ -215,6 +215,9 @@ TEST_CASE("a signed push over HTTP starts a sync of the following project, recor
 
   HttpReply forged = Deliver(serve, "push", "d-1", body, tether::webhooks::GithubSignature("guess", body));
   CHECK(forged.status == 401);
+  CHECK(forged.Header("content-type") == "application/problem+json");
+  CHECK(std::string(forged.Json()["type"].GetString()) == "urn:tether:problem:unauthenticated");
+  CHECK_THAT(std::string(forged.Json()["detail"].GetString()), Catch::Contains("X-Hub-Signature-256"));
   CHECK(env.cli().Count("SELECT COUNT(*) FROM sync_runs") == 0);
 
   HttpReply accepted = Deliver(serve, "push", "d-2", body, tether::webhooks::GithubSignature(kSecret, body));
@@ -248,6 +251,9 @@ TEST_CASE("webhook bodies above the API limit are accepted up to 25 MB") {
   std::string too_big(25u * 1024 * 1024 + 1, 'x');
   HttpReply refused = Deliver(serve, "push", "d-2", too_big, "sha256=00");
   CHECK(refused.status == 413);
+  CHECK(refused.Header("content-type") == "application/problem+json");
+  CHECK_THAT(refused.body, Catch::Contains(std::to_string(25u * 1024 * 1024) + " bytes"));
+  CHECK(big.Header("content-type") == "application/problem+json");
   // Neither is recorded: a delivery is recorded only when it is acted on.
   CHECK(env.cli().Count("SELECT COUNT(*) FROM webhook_deliveries") == 0);
   CHECK(serve.Stop() == 0);
@@ -272,5 +278,17 @@ TEST_CASE("a signed webhook body nested a million levels deep is refused, record
   HttpReply pong = Deliver(serve, "ping", "deep-ping", ping, tether::webhooks::GithubSignature(kSecret, ping));
   CHECK(pong.status == 200);
   CHECK(env.cli().Count("SELECT COUNT(*) FROM webhook_deliveries") == 1);
+  CHECK(serve.Stop() == 0);
+}
+
+TEST_CASE("without a webhook secret every delivery is refused with 503 problem details") {
+  ServeEnv env;
+  ServeProcess serve(env.config());
+  const std::string body = Fixture("ping.json");
+  HttpReply refused = Deliver(serve, "ping", "d-1", body, tether::webhooks::GithubSignature("anything", body));
+  CHECK(refused.status == 503);
+  CHECK(refused.Header("content-type") == "application/problem+json");
+  CHECK_THAT(std::string(refused.Json()["detail"].GetString()), Catch::Contains("no webhook secret is configured"));
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM webhook_deliveries") == 0);
   CHECK(serve.Stop() == 0);
 }

@@ -291,10 +291,10 @@ TEST_CASE("hostile repository names and URLs in a push are refused, record nothi
     std::string says;
   };
   const std::vector<Case> cases = {
-      {"../Hello-World", none, R"(repository.full_name is not \"owner/name\")"},
-      {"Codertocat/../../etc", none, R"(repository.full_name is not \"owner/name\")"},
-      {"Codertocat/..", none, R"(repository.full_name is not \"owner/name\")"},
-      {"/Hello-World", none, R"(repository.full_name is not \"owner/name\")"},
+      {"../Hello-World", none, R"(repository.full_name is not "owner/name")"},
+      {"Codertocat/../../etc", none, R"(repository.full_name is not "owner/name")"},
+      {"Codertocat/..", none, R"(repository.full_name is not "owner/name")"},
+      {"/Hello-World", none, R"(repository.full_name is not "owner/name")"},
       {"Codertocat/Hello-World\n", none, "repository.full_name holds a space, a control character"},
       {std::string("Codertocat/Hello\0World", 22), none, "repository.full_name holds a space, a control character"},
       {"Codertocat/Hello World", none, "repository.full_name holds a space"},
@@ -309,11 +309,11 @@ TEST_CASE("hostile repository names and URLs in a push are refused, record nothi
     const std::string body = Push("refs/heads/master", false, false, c.full_name, c.repository);
     WebhookResponse r = s.handler.Handle(Signed("push", "d-" + std::to_string(++delivery), body));
     INFO(c.says);
-    INFO(r.json.substr(0, 300));
+    INFO(r.error.substr(0, 300));
     CHECK(r.status == 400);
-    CHECK_THAT(r.json, Catch::Contains(c.says));
-    CHECK_THAT(r.json, Catch::Contains("nothing was done"));
-    CHECK(r.json.size() < 400);  // the value is not echoed
+    CHECK_THAT(r.error, Catch::Contains(c.says));
+    CHECK_THAT(r.error, Catch::Contains("nothing was done"));
+    CHECK(r.error.size() < 400);  // the value is not echoed
   }
   CHECK(s.queue.queued.empty());
   CHECK(s.cli.Count("SELECT COUNT(*) FROM webhook_deliveries") == 0);
