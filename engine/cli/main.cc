@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/cli/cli.h"
+#include "engine/cli/cli_docs.h"
 
 namespace {
 
@@ -68,6 +69,9 @@ std::string UnknownCommand(CLI::App* root, int argc, char** argv) {
     std::string parent = "tether";
     for (size_t k = 1; k < path.size(); ++k) parent += " " + path[k]->get_name();
     std::string message = "unknown command \"" + arg + "\" for \"" + parent + "\"";
+    // Hidden commands (group "") are run when named, never suggested or listed.
+    commands.erase(std::remove_if(commands.begin(), commands.end(), [](CLI::App* c) { return c->get_group().empty(); }),
+                   commands.end());
     std::string closest;
     size_t best = 3;  // suggest only what is at most 2 edits away, or a prefix
     for (CLI::App* c : commands) {
@@ -85,7 +89,9 @@ std::string UnknownCommand(CLI::App* root, int argc, char** argv) {
   std::string named = "tether";
   for (size_t k = 1; k < path.size(); ++k) named += " " + path[k]->get_name();
   std::string all;
-  for (CLI::App* c : last->get_subcommands([](CLI::App*) { return true; })) all += (all.empty() ? "" : ", ") + c->get_name();
+  for (CLI::App* c : last->get_subcommands([](CLI::App* c) { return !c->get_group().empty(); })) {
+    all += (all.empty() ? "" : ", ") + c->get_name();
+  }
   return "\"" + named + "\" needs a command: " + all;
 }
 
@@ -205,6 +211,16 @@ int main(int argc, char** argv) {
 
   Sub(&app, "doctor", "Check config, database, migrations, plugins and every project's repository; say what to fix")
       ->callback([&] { code = cli::RunDoctor(inv); });
+  std::string shell;
+  CLI::App* completion = Sub(&app, "completion", "Print a shell completion script: source <(tether completion bash)");
+  completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  completion->callback([&] {
+    std::fputs((shell == "zsh" ? cli::ZshCompletion(app) : cli::BashCompletion(app)).c_str(), stdout);
+  });
+  // The manual page, from the same definitions (built into share/man/man1).
+  Sub(&app, "man", "Print tether(1) in roff")->group("")->callback([&] {
+    std::fputs(cli::ManPage(app, TETHER_VERSION).c_str(), stdout);
+  });
   Sub(&app, "version", "Print the version")->callback([&] { code = cli::RunVersion(inv, TETHER_VERSION); });
 
   // Usage errors come before --json is parsed: look for it by hand, so

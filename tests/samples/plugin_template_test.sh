@@ -8,6 +8,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
+# The install also carries the manual page and the shell completions.
+for f in share/man/man1/tether.1 share/bash-completion/completions/tether share/zsh/site-functions/_tether; do
+  test -s "$work/prefix/$f" || { echo "cmake --install did not install $f" >&2; exit 1; }
+done
 cmake -S "$src/samples/plugin-template" -B "$work/plugin" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work/plugin" >/dev/null

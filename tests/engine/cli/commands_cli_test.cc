@@ -436,3 +436,45 @@ TEST_CASE("doctor checks what a sync needs and says what to fix") {
   CHECK_THAT(out, Catch::Contains("FAIL  plugin ghost: "));
   CHECK_FALSE(std::filesystem::exists(dir.path() / "none.db"));
 }
+
+TEST_CASE("shell completion and the manual page come from the command definitions") {
+  TempDir dir;
+  int code = -1;
+  std::string err;
+  const std::filesystem::path script = dir.path() / "tether.bash";
+  Tether(dir.path() / "none.json", "completion bash > " + ShellQuote(script.string()), &code, &err);
+  REQUIRE(code == 0);
+  // Completes as bash would, for the words typed so far.
+  auto complete = [&](const std::string& words) {
+    int rc = -1;
+    std::string out = RunCommand("bash -c " + ShellQuote("source " + ShellQuote(script.string()) +
+                                                         "; COMP_WORDS=(" + words + "); COMP_CWORD=$((${#COMP_WORDS[@]}-1));"
+                                                         " _tether; echo \"${COMPREPLY[*]}\""),
+                                 &rc);
+    CHECK(rc == 0);
+    return out.substr(0, out.find('\n'));
+  };
+  CHECK(complete("tether pro") == "project");
+  CHECK(complete("tether project a") == "add");
+  CHECK(complete("tether --config x.json project add p --re") == "--repo");
+  CHECK(complete("tether migrate ''") == "status plan apply verify --help -h --dir --config --json --tenant --version");
+  CHECK(complete("tether do") == "doctor");
+
+  std::string zsh = Tether(dir.path() / "none.json", "completion zsh", &code, &err);
+  CHECK(code == 0);
+  CHECK_THAT(zsh, Catch::StartsWith("#compdef tether") && Catch::Contains("bashcompinit"));
+  Tether(dir.path() / "none.json", "completion fish", &code, &err);
+  CHECK(code == 2);
+
+  // The page the build wrote, with every command and its options.
+  std::ifstream in(TETHER_MAN_PAGE);
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(page, Catch::StartsWith(".TH TETHER 1"));
+  for (const char* heading : {".SS \"tether project add NAME\"", ".SS \"tether sync [PROJECTS...]\"",
+                              ".SS \"tether migrate apply\"", ".SS \"tether doctor\"", ".SS \"tether verify\""}) {
+    INFO(heading);
+    CHECK_THAT(page, Catch::Contains(heading));
+  }
+  CHECK_THAT(page, Catch::Contains("\\fB\\-\\-repo\\fR") && Catch::Contains(".SH EXIT STATUS"));
+  CHECK_THAT(page, !Catch::Contains("tether man"));  // the generator itself is hidden
+}
