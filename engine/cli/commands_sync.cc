@@ -2,6 +2,7 @@
 // and reports each run; a progress bar on a terminal, plain lines otherwise.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <variant>
@@ -18,40 +19,73 @@
 namespace tether::cli {
 namespace {
 
-// Draws write progress from the event stream on stderr: a bar redrawn in
-// place on a terminal, a line per 10% otherwise.
+// Shows a run's progress on stderr, from its events. On a terminal: one
+// line redrawn in place, naming each phase as it starts, and for the write
+// a bar with files per second and the time left; cleared when the run
+// ends. Otherwise (a log): a line per 10% of the write and one for each
+// phase that took a second or more, so that a long run is never silent.
 class ProgressReporter {
  public:
   explicit ProgressReporter(bool terminal) : terminal_(terminal) {}
 
   void OnEvent(const sync::Event& event) {
-    const auto* progress = std::get_if<sync::PhaseProgress>(&event.body);
-    if (progress == nullptr) return;
-    const int64_t done = progress->done, total = progress->total;
-    if (total <= 0) return;
-    int percent = static_cast<int>(done * 100 / total);
     std::lock_guard<std::mutex> lock(mutex_);
-    if (terminal_) {
-      const int width = 30;
-      int filled = percent * width / 100;
-      std::fprintf(stderr, "\r  writing [%s%s] %3d%% %lld/%lld files", std::string(filled, '#').c_str(),
-                   std::string(width - filled, ' ').c_str(), percent, static_cast<long long>(done),
-                   static_cast<long long>(total));
-      if (done == total) std::fprintf(stderr, "\n");
+    if (const auto* started = std::get_if<sync::PhaseStarted>(&event.body)) {
+      phase_started_ = std::chrono::steady_clock::now();
+      if (terminal_) Draw(std::string("  ") + sync::ToString(started->phase) + "...");
+      return;
+    }
+    if (const auto* finished = std::get_if<sync::PhaseFinished>(&event.body)) {
+      if (!terminal_ && finished->ms >= 1000) {
+        std::fprintf(stderr, "  %s: done in %s\n", sync::ToString(finished->phase), HumanDuration(finished->ms).c_str());
+      }
+      return;
+    }
+    if (std::holds_alternative<sync::RunFinished>(event.body)) {
+      if (terminal_ && drawn_) std::fprintf(stderr, "\r\033[K");
+      drawn_ = false;
+      last_decile_ = -1;
       std::fflush(stderr);
+      return;
+    }
+    const auto* progress = std::get_if<sync::PhaseProgress>(&event.body);
+    if (progress == nullptr || progress->total <= 0) return;
+    const int64_t done = progress->done, total = progress->total;
+    const int percent = static_cast<int>(done * 100 / total);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_started_).count();
+    std::string rate;
+    if (done > 0 && seconds >= 0.5) {
+      const double per_second = static_cast<double>(done) / seconds;
+      rate = ", " + std::to_string(static_cast<int64_t>(per_second)) + " files/s";
+      if (done < total) rate += ", " + HumanDuration((static_cast<double>(total - done) / per_second) * 1000) + " left";
+    }
+    if (terminal_) {
+      const int width = 30, filled = percent * width / 100;
+      Draw("  " + std::string(sync::ToString(progress->phase)) + " [" + std::string(filled, '#') +
+           std::string(width - filled, ' ') + "] " + std::to_string(percent) + "% " + std::to_string(done) + "/" +
+           std::to_string(total) + " files" + rate);
       return;
     }
     if (percent / 10 > last_decile_ || done == total) {
       last_decile_ = percent / 10;
-      std::fprintf(stderr, "  writing: %lld/%lld files (%d%%)\n", static_cast<long long>(done),
-                   static_cast<long long>(total), percent);
+      std::fprintf(stderr, "  %s: %lld/%lld files (%d%%)%s\n", sync::ToString(progress->phase),
+                   static_cast<long long>(done), static_cast<long long>(total), percent, rate.c_str());
     }
   }
 
  private:
+  void Draw(const std::string& line) {
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+
   bool terminal_;
   std::mutex mutex_;
   int last_decile_ = -1;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point phase_started_ = std::chrono::steady_clock::now();
 };
 
 void WriteRun(JsonWriter& out, const sync::SyncResult& r) {

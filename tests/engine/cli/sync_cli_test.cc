@@ -675,3 +675,27 @@ TEST_CASE("every project named is checked before any syncs, and sync --all ends 
   CHECK(failing.exit_code == 1);
   CHECK_THAT(failing.out, Catch::Contains("0 synced, 1 up to date, 1 failed, 0 busy, 1 skipped (disabled)"));
 }
+
+TEST_CASE("on a terminal the progress names every phase and the write's files, and is cleared at the end") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  for (int i = 0; i < 300; ++i) repo.Write("f/" + std::to_string(i) + ".txt", std::string(200, 'x') + std::to_string(i));
+  repo.Commit("many");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  int code = -1;
+  const std::string command = ShellQuote(TETHER_BIN) + " --config " + ShellQuote(cli.config().string()) + " sync p";
+  const std::string out = tether::testing::RunCommand("script -qec " + ShellQuote(command) + " /dev/null", &code);
+  INFO(out);
+  CHECK(code == 0);
+  for (const char* shown : {"discover...", "diff...", "write [", "300/300 files", "analyze..."}) {
+    INFO(shown);
+    CHECK_THAT(out, Catch::Contains(shown));
+  }
+  // The progress line is cleared before the run's summary is printed.
+  CHECK_THAT(out, Catch::Contains("\r\x1b[Kp: full sync at "));
+  // Not on a terminal: no control sequences at all.
+  CliResult plain = cli.Run("sync p");
+  CHECK(plain.err.find('\x1b') == std::string::npos);
+  CHECK(plain.err.find('\r') == std::string::npos);
+}
