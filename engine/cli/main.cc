@@ -9,6 +9,7 @@
 
 #include "engine/cli/cli.h"
 #include "engine/cli/cli_docs.h"
+#include "engine/common/edit_distance.h"
 
 namespace {
 
@@ -18,22 +19,6 @@ CLI::App* Sub(CLI::App* parent, const std::string& name, const std::string& help
   CLI::App* app = parent->add_subcommand(name, help);
   app->fallthrough();
   return app;
-}
-
-// Levenshtein distance, for suggesting the command meant.
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // Whether `arg` is an option of `apps` (the command and those it falls
@@ -76,7 +61,7 @@ std::string UnknownCommand(CLI::App* root, int argc, char** argv) {
     size_t best = 3;  // suggest only what is at most 2 edits away, or a prefix
     for (CLI::App* c : commands) {
       const std::string& name = c->get_name();
-      size_t distance = name.compare(0, arg.size(), arg) == 0 ? 1 : EditDistance(arg, name);
+      size_t distance = name.compare(0, arg.size(), arg) == 0 ? 1 : tether::EditDistance(arg, name);
       if (distance < best) best = distance, closest = name;
     }
     if (!closest.empty()) message += "; did you mean \"" + closest + "\"?";

@@ -2,6 +2,7 @@
 # queue, the JSON writer), as a static library of its own for tests and
 # fuzz targets. What the bundled plugins share with the engine is in shared/.
 add_library(tether_common STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/edit_distance.cc
   ${CMAKE_CURRENT_LIST_DIR}/human_units.cc
   ${CMAKE_CURRENT_LIST_DIR}/paths.cc
   ${CMAKE_CURRENT_LIST_DIR}/sha256.cc)

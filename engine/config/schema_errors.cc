@@ -7,6 +7,7 @@
 #include <rapidjson/pointer.h>
 #include <rapidjson/stringbuffer.h>
 
+#include "engine/common/edit_distance.h"
 #include "engine/common/json_writer.h"
 #include "engine/config/json_pointer.h"
 
@@ -116,22 +117,6 @@ std::vector<std::string> AllowedProperties(const rapidjson::Value* schema) {
 
 bool Contains(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-// Levenshtein distance, for "did you mean".
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string Suggestion(std::string_view name, const std::vector<std::string>& allowed) {
