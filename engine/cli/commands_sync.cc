@@ -182,7 +182,7 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   if (!unknown.empty()) {
     std::string list;
     for (const std::string& name : unknown) list += (list.empty() ? "" : ", ") + name;
-    return ReportError(inv, Status::NotFound(std::string(unknown.size() == 1 ? "no project " : "no projects ") + list +
+    return ReportError(inv, Status::NotFound(std::string(unknown.size() == 1 ? "no project called " : "no projects called ") + list +
                                         " in tenant \"" + *tenant + "\"; nothing was synced"));
   }
   int64_t disabled = 0;
