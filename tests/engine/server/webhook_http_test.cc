@@ -73,7 +73,8 @@ std::vector<std::string> Triggers(ServeEnv& env, ServeProcess& serve, const std:
   INFO(listed.body);
   REQUIRE(listed.status == 200);
   std::vector<std::string> triggers;
-  for (const auto& run : listed.Json()["runs"].GetArray()) triggers.push_back(run["trigger"].GetString());
+  const rapidjson::Document runs = listed.Json();  // kept: the loop reads into it
+  for (const auto& run : runs["runs"].GetArray()) triggers.push_back(run["trigger"].GetString());
   return triggers;
 }
 
