@@ -22,6 +22,10 @@ enum ExitCode : int {
   kExitFailed = 1,  // a sync (or another operation) failed; `plugins check` found a broken plugin
   kExitUsage = 2,   // bad usage, bad config, unknown project or branch, pending migrations
   kExitBusy = 3,    // the project is already being synced by another run; nothing was done
+  // A sync was cancelled (rolled back, recorded "cancelled"): by SIGINT
+  // (Ctrl-C), or by a cancel request (`tether sync --cancel`, the API).
+  kExitCancelled = 130,  // 128 + SIGINT, what a shell reports for Ctrl-C
+  kExitTerminated = 143, // 128 + SIGTERM: cancelled by SIGTERM (a supervisor stopping it)
 };
 
 struct Invocation {
@@ -86,6 +90,9 @@ struct SyncOptions {
   std::vector<std::string> projects;
   bool all = false;
   std::string trigger = "cli";
+  // --cancel: ask the run holding each named project (in any process) to
+  // stop, and wait until it has, instead of syncing.
+  bool cancel = false;
 };
 int RunSync(const Invocation& inv, const SyncOptions& options);
 int RunStatus(const Invocation& inv);

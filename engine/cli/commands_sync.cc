@@ -1,10 +1,17 @@
 // tether sync: runs each named project (or --all) through the sync runner
 // and reports each run; a progress bar on a terminal, plain lines otherwise.
+// SIGINT (Ctrl-C) or SIGTERM cancels the run in progress (it rolls back and
+// is recorded "cancelled", its lease released) and syncs nothing more; a
+// second one ends the process at once. `tether sync --cancel NAME` asks the
+// run holding NAME, in whatever process, to stop.
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -14,10 +21,45 @@
 #include "engine/common/human_units.h"
 #include "engine/common/json_writer.h"
 #include "engine/db/project_store.h"
+#include "engine/db/run_store.h"
+#include "engine/sync/cancellation.h"
 #include "engine/sync/sync_runner.h"
 
 namespace tether::cli {
 namespace {
+
+// The invocation's cancel token, set by the first SIGINT or SIGTERM. Both
+// are constant-initialized: the handler may run at any time.
+sync::CancelToken g_cancel;
+std::atomic<int> g_stop_signals{0};
+
+extern "C" void OnStopSignal(int signal_number) {
+  if (g_stop_signals.fetch_add(1) > 0) {
+    // A second signal while cancelling: the default action, at once (the
+    // run's lease is taken over by the project's next run, as after a
+    // crash).
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    sigaction(signal_number, &default_action, nullptr);
+    raise(signal_number);
+    return;
+  }
+  g_cancel.Cancel(signal_number == SIGTERM ? sync::CancelReason::kTerminate : sync::CancelReason::kInterrupt);
+  static const char kMessage[] =
+      "\ntether: stopping: the sync rolls back and is recorded as cancelled (a second signal kills it at once)\n";
+  ssize_t written = write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+  (void)written;  // nothing to do about a closed stderr in a signal handler
+}
+
+void CatchStopSignals() {
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;  // system calls go on; the run checks the token
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
 
 // Shows a run's progress on stderr, from its events. On a terminal: one
 // line redrawn in place, naming each phase as it starts, and for the write
@@ -103,6 +145,11 @@ void WriteRun(JsonWriter& out, const sync::SyncResult& r) {
 
 void PrintRun(const sync::SyncResult& r) {
   const db::SyncRun& run = r.run;
+  if (r.outcome == sync::RunOutcome::kCancelled) {
+    std::fprintf(stderr, "tether: %s: %s (run #%lld)\n", r.project.c_str(), ShownMessage(run.error).c_str(),
+                 static_cast<long long>(run.id));
+    return;
+  }
   if (!r.status.ok()) {
     std::fprintf(stderr, "tether: error: %s: %s\n", r.project.c_str(), ShownMessage(r.status.message()).c_str());
     return;
@@ -127,7 +174,7 @@ void PrintRun(const sync::SyncResult& r) {
 // What a `sync --all` did, project by project (a project run twice, for a
 // push during its run, counts by its last run).
 struct Summary {
-  int64_t synced = 0, up_to_date = 0, failed = 0, busy = 0, disabled = 0;
+  int64_t synced = 0, up_to_date = 0, failed = 0, busy = 0, disabled = 0, cancelled = 0;
 };
 
 Summary Summarize(const std::vector<sync::SyncResult>& results, int64_t disabled) {
@@ -137,6 +184,7 @@ Summary Summarize(const std::vector<sync::SyncResult>& results, int64_t disabled
     const sync::SyncResult& r = results[i];
     if (i + 1 < results.size() && results[i + 1].project == r.project && r.resync_requested) continue;
     if (r.outcome == sync::RunOutcome::kBusy) ++summary.busy;
+    else if (r.outcome == sync::RunOutcome::kCancelled) ++summary.cancelled;
     else if (!r.status.ok()) ++summary.failed;
     else if (r.mode == sync::SyncMode::kNoop) ++summary.up_to_date;
     else ++summary.synced;
@@ -145,17 +193,117 @@ Summary Summarize(const std::vector<sync::SyncResult>& results, int64_t disabled
 }
 
 void PrintSummary(const Summary& s) {
-  std::printf("%lld synced, %lld up to date, %lld failed, %lld busy, %lld skipped (disabled)\n",
+  std::printf("%lld synced, %lld up to date, %lld failed, %lld busy, %lld skipped (disabled)",
               static_cast<long long>(s.synced), static_cast<long long>(s.up_to_date),
               static_cast<long long>(s.failed), static_cast<long long>(s.busy), static_cast<long long>(s.disabled));
+  if (s.cancelled > 0) std::printf(", %lld cancelled", static_cast<long long>(s.cancelled));
+  std::printf("\n");
+}
+
+// How long `sync --cancel` waits for the run to stop.
+constexpr std::chrono::seconds kCancelWait{60};
+
+// tether sync --cancel NAME...: asks the run holding each project to stop
+// (RequestCancel: through the database, so it reaches a run of any process)
+// and waits until the run has ended. 0 when every one ended cancelled; 1
+// when one had nothing running, ended otherwise first, or did not stop in
+// time; 2 for an unknown project.
+int CancelSyncs(const Invocation& inv, db::Database* db, const std::string& tenant,
+                const std::vector<std::string>& names) {
+  struct Cancel {
+    std::string project;
+    int64_t run_id = 0;
+    bool requested = false;
+    std::string outcome;  // the run's outcome at the end ("" when there was no run)
+    std::string message;
+  };
+  // Every name is checked before any run is asked to stop.
+  std::vector<db::Project> projects;
+  for (const std::string& name : names) {
+    Result<db::Project> project = db::ProjectStore(db).Get(tenant, name);
+    if (!project.ok()) return ReportError(inv, project.status());
+    projects.push_back(std::move(project).value());
+  }
+  std::vector<Cancel> cancels;
+  for (const db::Project& project : projects) {
+    const std::string& name = project.name;
+    Cancel c;
+    c.project = name;
+    Result<db::SyncRun> running = db::RunStore(db).NewestRunning(project.id);
+    if (!running.ok() && running.status().code() != StatusCode::kNotFound) return ReportError(inv, running.status());
+    if (!running.ok()) {
+      c.message = "no sync of project \"" + name + "\" is running; nothing to cancel";
+      cancels.push_back(c);
+      continue;
+    }
+    c.run_id = running->id;
+    Result<sync::CancelAnswer> answer = sync::RequestCancel(db, project, c.run_id);
+    if (!answer.ok()) return ReportError(inv, answer.status());
+    c.requested = answer->requested;
+    c.outcome = answer->requested ? std::string(sync::ToString(sync::RunOutcome::kRunning)) : answer->outcome;
+    c.message = answer->detail;
+    cancels.push_back(c);
+  }
+  // Every request is made before waiting for any.
+  const auto deadline = std::chrono::steady_clock::now() + kCancelWait;
+  for (Cancel& c : cancels) {
+    if (!c.requested) continue;
+    while (true) {
+      Result<db::SyncRun> run = db::RunStore(db).Get(c.run_id);
+      if (!run.ok()) return ReportError(inv, run.status());
+      c.outcome = run->outcome;
+      if (sync::ParseRunOutcome(c.outcome) != sync::RunOutcome::kRunning) break;
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const std::string run = "run " + std::to_string(c.run_id) + " of " + c.project;
+    switch (sync::ParseRunOutcome(c.outcome).value_or(sync::RunOutcome::kFailed)) {
+      case sync::RunOutcome::kCancelled: c.message = run + " cancelled; nothing of it was written"; break;
+      case sync::RunOutcome::kRunning:
+        c.message = run + " was asked to stop but is still running after " + std::to_string(kCancelWait.count()) +
+                    " s (it stops at its next check; a provider call in progress finishes first)";
+        break;
+      default: c.message = run + " ended " + c.outcome + " before it could stop"; break;
+    }
+  }
+  bool all_cancelled = true;
+  for (const Cancel& c : cancels) {
+    all_cancelled = all_cancelled && sync::ParseRunOutcome(c.outcome) == sync::RunOutcome::kCancelled;
+  }
+  if (inv.json) {
+    JsonWriter out;
+    out.Begin().BeginArray("cancels");
+    for (const Cancel& c : cancels) {
+      out.writer().StartObject();
+      out.Str("project", c.project);
+      if (c.run_id > 0) out.Int("run_id", c.run_id);
+      else out.writer().Key("run_id"), out.writer().Null();
+      out.Bool("requested", c.requested).StrOrNull("outcome", c.outcome).Str("message", c.message);
+      out.writer().EndObject();
+    }
+    out.EndArray();
+    PrintJson(out.End());
+  } else {
+    for (const Cancel& c : cancels) {
+      const bool cancelled = sync::ParseRunOutcome(c.outcome) == sync::RunOutcome::kCancelled;
+      std::fprintf(cancelled ? stdout : stderr, "%s%s\n", cancelled ? "" : "tether: ", ShownMessage(c.message).c_str());
+    }
+  }
+  return all_cancelled ? kExitOk : kExitFailed;
 }
 
 }  // namespace
 
 int RunSync(const Invocation& inv, const SyncOptions& options) {
+  if (options.cancel && (options.all || options.projects.empty())) {
+    return ReportError(inv, Status::InvalidArgument(
+                                "name the projects whose running syncs to cancel (sync --cancel NAME...)"));
+  }
   if (options.all == !options.projects.empty()) {
     return ReportError(inv, Status::InvalidArgument("name the projects to sync, or pass --all (not both)"));
   }
+  // From here on a first SIGINT or SIGTERM cancels instead of killing.
+  if (!options.cancel) CatchStopSignals();
   Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
   if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<db::Database*> db = (*runtime)->database();
@@ -185,6 +333,7 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
     return ReportError(inv, Status::NotFound(std::string(unknown.size() == 1 ? "no project called " : "no projects called ") + list +
                                         " in tenant \"" + *tenant + "\"; nothing was synced"));
   }
+  if (options.cancel) return CancelSyncs(inv, *db, *tenant, options.projects);
   int64_t disabled = 0;
   if (options.all) {
     Result<std::vector<db::Project>> projects = db::ProjectStore(*db).List();
@@ -201,14 +350,24 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   runner->events().AddListener([&](const sync::Event& e) { progress.OnEvent(e); });
 
   std::vector<sync::SyncResult> results;
+  size_t not_started = 0;
   for (const auto& [tenant, name] : names) {
+    // After a signal nothing more starts.
+    if (g_cancel.cancelled()) {
+      ++not_started;
+      continue;
+    }
     // A sync asked for during a run (a webhook push while this one held the
     // project) is run right after it, so that the push is not lost; this
     // goes on only while new requests come during each run.
     do {
-      results.push_back(runner->Run(*db, tenant, name, options.trigger));
+      results.push_back(runner->Run(*db, tenant, name, options.trigger, &g_cancel));
       if (!inv.json) PrintRun(results.back());
-    } while (results.back().resync_requested);
+    } while (results.back().resync_requested && !g_cancel.cancelled());
+  }
+  if (not_started > 0 && !inv.json) {
+    std::fprintf(stderr, "tether: stopped %s: %zu project(s) not synced\n",
+                 sync::DescribeCancelReason(g_cancel.reason()), not_started);
   }
   Status flushed = runner->Flush();
   if (!flushed.ok()) std::fprintf(stderr, "tether: warning: %s\n", ShownMessage(flushed.message()).c_str());
@@ -221,15 +380,25 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
     out.EndArray();
     if (options.all) {
       out.BeginObject("summary").Int("synced", summary.synced).Int("up_to_date", summary.up_to_date)
-          .Int("failed", summary.failed).Int("busy", summary.busy).Int("disabled", summary.disabled).End();
+          .Int("failed", summary.failed).Int("busy", summary.busy).Int("disabled", summary.disabled)
+          .Int("cancelled", summary.cancelled).Int("not_started", static_cast<int64_t>(not_started)).End();
     }
     PrintJson(out.End());
   } else if (options.all) {
     PrintSummary(summary);
   }
-  // A failed sync outweighs bad input, which outweighs a busy project.
-  bool failed = false, usage = false, busy = false;
+  // A signal says how the invocation ended, whatever it cut short.
+  if (g_cancel.cancelled()) {
+    return g_cancel.reason() == sync::CancelReason::kTerminate ? kExitTerminated : kExitCancelled;
+  }
+  // A failed sync outweighs a cancelled one (by a request from elsewhere),
+  // which outweighs bad input, which outweighs a busy project.
+  bool failed = false, cancelled = false, usage = false, busy = false;
   for (const sync::SyncResult& r : results) {
+    if (r.outcome == sync::RunOutcome::kCancelled) {
+      cancelled = true;
+      continue;
+    }
     if (r.status.ok()) continue;
     StatusCode c = r.status.code();
     if (r.run.id != 0) failed = true;
@@ -237,7 +406,7 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
     else if (c == StatusCode::kNotFound || c == StatusCode::kInvalidArgument) usage = true;
     else failed = true;
   }
-  int code = failed ? kExitFailed : usage ? kExitUsage : busy ? kExitBusy : kExitOk;
+  int code = failed ? kExitFailed : cancelled ? kExitCancelled : usage ? kExitUsage : busy ? kExitBusy : kExitOk;
   return code;
 }
 

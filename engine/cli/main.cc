@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("tether ") + TETHER_VERSION, "Print the version and exit");
   app.footer(
       "Exit codes: 0 ok; 1 a sync or operation failed; 2 usage, config or input error;\n"
-      "3 the project is already being synced by another run (nothing done).");
+      "3 the project is already being synced by another run (nothing done);\n"
+      "130 a sync was cancelled (Ctrl-C, or `tether sync --cancel`), 143 cancelled by SIGTERM.");
 
   int code = cli::kExitOk;
 
@@ -167,6 +168,8 @@ int main(int argc, char** argv) {
   sync_cmd->add_option("projects", sync.projects, "Project names");
   sync_cmd->add_flag("--all", sync.all, "Every enabled project");
   sync_cmd->add_option("--trigger", sync.trigger, "Recorded as the run's trigger (cli, schedule, ...)");
+  sync_cmd->add_flag("--cancel", sync.cancel,
+                     "Ask the sync running for each named project (in any process) to stop, and wait until it has");
   sync_cmd->callback([&] { code = cli::RunSync(inv, sync); });
 
   Sub(&app, "status", "Every project's sync status")->callback([&] { code = cli::RunStatus(inv); });

@@ -7,6 +7,7 @@
 #ifndef TETHER_ENGINE_COMMON_BOUNDED_QUEUE_H_
 #define TETHER_ENGINE_COMMON_BOUNDED_QUEUE_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -37,6 +38,19 @@ class BoundedQueue {
   std::optional<T> Pop() {
     std::unique_lock<std::mutex> lock(mutex_);
     not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return std::nullopt;
+    auto [item, cost] = std::move(items_.front());
+    items_.pop_front();
+    cost_ -= cost;
+    not_full_.notify_one();
+    return std::move(item);
+  }
+
+  // Like Pop, but waits at most `timeout`: nothing, with `*timed_out` set,
+  // when no item came in time (and the queue is still open).
+  std::optional<T> PopFor(std::chrono::milliseconds timeout, bool* timed_out) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    *timed_out = !not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
     if (items_.empty()) return std::nullopt;
     auto [item, cost] = std::move(items_.front());
     items_.pop_front();

@@ -1,6 +1,11 @@
 #include "engine/db/run_store.h"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <soci/soci.h>
 
@@ -47,6 +52,22 @@ SyncRun RunFromRow(const soci::row& row) {
   r.timings.finalize_ms = RowDouble(row, 21, -1);
   r.error = RowText(row, 22);
   return r;
+}
+
+// SQLite: the file that is a cancel request for run `run_id`, beside the
+// database file (symlinks resolved, so that every process names the same
+// file).
+Result<std::filesystem::path> CancelRequestFile(const Database& db, int64_t run_id) {
+  namespace fs = std::filesystem;
+  const std::string& url = db.url();
+  const std::string file = url.substr(url.find(':') + 1);
+  if (file.empty() || file == ":memory:") {
+    return Status::InvalidArgument("a database in memory takes no cancel requests from other connections");
+  }
+  std::error_code ec;
+  fs::path path = fs::weakly_canonical(fs::path(file), ec);
+  if (ec) path = fs::absolute(fs::path(file));
+  return fs::path(path.string() + "-cancel-" + std::to_string(run_id));
 }
 
 }  // namespace
@@ -177,6 +198,99 @@ Result<int64_t> RunStore::CountSucceededSince(const std::string& iso8601_time) {
   } catch (...) {
     return StatusFromCurrentException("cannot read sync_runs");
   }
+}
+
+Result<SyncRun> RunStore::NewestRunning(int64_t project_id) {
+  long long pid = project_id;
+  try {
+    soci::rowset<soci::row> rows =
+        (db_->session().prepare << std::string(kSelectRuns) +
+                                       " WHERE project_id = :p AND outcome = 'running' ORDER BY id DESC LIMIT 1",
+         soci::use(pid));
+    for (const soci::row& row : rows) return RunFromRow(row);
+  } catch (...) {
+    return StatusFromCurrentException("cannot read runs");
+  }
+  return Status::NotFound("no run of the project is running");
+}
+
+Result<bool> RunStore::RequestCancel(int64_t run_id) {
+  long long id = run_id;
+  if (db_->dialect() == Dialect::kPostgres) {
+    std::string now = NowIso8601();
+    try {
+      soci::statement st =
+          (db_->session().prepare << "UPDATE sync_runs SET cancel_requested_at = COALESCE(cancel_requested_at, :t)"
+                                     " WHERE id = :id AND outcome = 'running'",
+           soci::use(now), soci::use(id));
+      st.execute(true);
+      return st.get_affected_rows() == 1;
+    } catch (...) {
+      return StatusFromCurrentException("cannot ask run " + std::to_string(run_id) + " to stop");
+    }
+  }
+  // SQLite: no write to the database (see the header).
+  Result<SyncRun> run = Get(run_id);
+  if (!run.ok()) return run.status().code() == StatusCode::kNotFound ? Result<bool>(false) : run.status();
+  if (run->outcome != "running") return false;
+  Result<std::filesystem::path> file = CancelRequestFile(*db_, run_id);
+  if (!file.ok()) return file.status();
+  // Written whole under another name, then renamed: a reader sees the whole
+  // file or none.
+  const std::filesystem::path part = file->string() + ".part-" + std::to_string(::getpid());
+  {
+    std::ofstream out(part, std::ios::trunc);
+    out << run->started_at;
+    out.close();
+    if (!out) {
+      return Status::Unavailable("cannot ask run " + std::to_string(run_id) + " to stop: cannot write " +
+                                 part.string());
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(part, *file, ec);
+  if (ec) {
+    std::filesystem::remove(part, ec);
+    return Status::Unavailable("cannot ask run " + std::to_string(run_id) + " to stop: cannot write " +
+                               file->string());
+  }
+  // The run may have ended meanwhile: then nothing was asked.
+  Result<SyncRun> now = Get(run_id);
+  if (now.ok() && now->outcome == "running") return true;
+  ForgetCancelRequest(run_id);
+  if (!now.ok()) return now.status();
+  return false;
+}
+
+Result<bool> RunStore::CancelRequested(int64_t run_id) {
+  long long id = run_id;
+  if (db_->dialect() == Dialect::kPostgres) {
+    try {
+      long long asked = 0;
+      db_->session() << "SELECT COUNT(*) FROM sync_runs WHERE id = :id AND cancel_requested_at IS NOT NULL",
+          soci::use(id), soci::into(asked);
+      return asked > 0;
+    } catch (...) {
+      return StatusFromCurrentException("cannot read run " + std::to_string(run_id) + "'s cancel request");
+    }
+  }
+  Result<std::filesystem::path> file = CancelRequestFile(*db_, run_id);
+  if (!file.ok()) return false;
+  std::ifstream in(*file);
+  if (!in) return false;  // the common case: one failed open, no query
+  std::stringstream started_at;
+  started_at << in.rdbuf();
+  Result<SyncRun> run = Get(run_id);
+  if (!run.ok()) return run.status();
+  return started_at.str() == run->started_at;
+}
+
+void RunStore::ForgetCancelRequest(int64_t run_id) {
+  if (db_->dialect() == Dialect::kPostgres) return;
+  Result<std::filesystem::path> file = CancelRequestFile(*db_, run_id);
+  if (!file.ok()) return;
+  std::error_code ec;
+  std::filesystem::remove(*file, ec);  // absent or not removable: harmless (see the header)
 }
 
 }  // namespace tether::db

@@ -41,7 +41,7 @@ struct SyncRun {
   std::string trigger;      // cli, schedule, api, webhook
   std::string started_at;
   std::string finished_at;
-  std::string outcome;      // running, succeeded, noop, failed, interrupted
+  std::string outcome;      // running, succeeded, noop, failed, interrupted, cancelled
   std::string mode;         // full, incremental, force_push, noop
   std::string branch;
   std::string from_commit;
@@ -91,6 +91,29 @@ class RunStore {
   Result<SyncRun> Get(int64_t run_id);
   // How many runs of any project succeeded after `iso8601_time`.
   Result<int64_t> CountSucceededSince(const std::string& iso8601_time);
+  // The newest run of the project that is still "running"; NotFound when
+  // there is none.
+  Result<SyncRun> NewestRunning(int64_t project_id);
+
+  // Cancel requests (engine/sync/cancellation.h): asked by any process, seen
+  // by the run itself wherever it runs. On PostgreSQL a request is the run's
+  // sync_runs.cancel_requested_at, which stays as a record. On SQLite a
+  // run's write transaction holds the database's only write lock for as
+  // long as the write lasts, so a request written to a table would wait for
+  // the very write it is meant to stop: there a request is a file beside the
+  // database, "<database file>-cancel-<run id>", holding the run's
+  // started_at (a file left by an older database of the same path never
+  // matches a new run), removed when the run ends.
+  //
+  // Asks run `run_id` to stop: false, asking nothing, when it is not
+  // "running".
+  Result<bool> RequestCancel(int64_t run_id);
+  // Whether run `run_id` was asked to stop.
+  Result<bool> CancelRequested(int64_t run_id);
+  // Removes what RequestCancel left for a run that has ended (SQLite's file;
+  // nothing on PostgreSQL). Never fails: a file that cannot be removed is
+  // harmless, since it names a run that has ended.
+  void ForgetCancelRequest(int64_t run_id);
 
  private:
   Database* db_;

@@ -1,5 +1,6 @@
 #include "engine/sync/change_writer.h"
 
+#include <atomic>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -65,6 +66,9 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
   // r prepares batches r, r + n, r + 2n, ... into its own queue, sending a
   // batch in parts when its content passes kBatchBytes. The writer takes
   // batch b from queue b % n, part after part until the batch is complete.
+  // Set when the writer stops early: readers stop before their next read
+  // rather than at the end of their batch.
+  std::atomic<bool> stopping{false};
   std::vector<std::thread> threads;
   for (size_t r = 0; r < n; ++r) {
     threads.emplace_back([&, r] {
@@ -74,6 +78,7 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
         Batch batch;
         size_t bytes = 0;
         for (size_t i = start; i < end; ++i) {
+          if (stopping.load(std::memory_order_relaxed)) return;
           batch.push_back(Prepare(readers_[r], changes[i]));
           bytes += batch.back().document.content.size();
           bool failed = !batch.back().status.ok();
@@ -90,9 +95,11 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
   }
 
   auto stop = [&] {
+    stopping = true;
     for (auto& queue : queues) queue->Close();
     for (std::thread& t : threads) t.join();
   };
+  auto check_cancel = [&] { return hooks_.check_cancel ? hooks_.check_cancel() : Status::Ok(); };
   const int64_t total = static_cast<int64_t>(changes.size());
   int64_t done = 0;
   for (size_t start = 0, turn = 0; start < changes.size(); start += kBatchChanges, ++turn) {
@@ -100,7 +107,20 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
     BoundedQueue<Batch>& queue = *queues[turn % n];
     size_t i = start;
     while (i < end) {  // the parts of this turn's batch
-      std::optional<Batch> batch = queue.Pop();
+      std::optional<Batch> batch;
+      for (bool waiting = true; waiting;) {
+        Status go_on = check_cancel();
+        if (!go_on.ok()) {
+          stop();
+          return go_on;
+        }
+        if (hooks_.check_cancel) {
+          batch = queue.PopFor(kWaitSlice, &waiting);
+        } else {
+          batch = queue.Pop();
+          waiting = false;
+        }
+      }
       if (!batch) {
         stop();
         return Status::Internal("a blob reader stopped early");
@@ -108,6 +128,11 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
       for (Prepared& prepared : *batch) {
         const PlannedChange& planned = changes[i++];
         const Change& change = planned.change;
+        Status go_on = check_cancel();
+        if (!go_on.ok()) {
+          stop();
+          return go_on;
+        }
         if (!prepared.status.ok()) {
           stop();
           return prepared.status;

@@ -17,6 +17,7 @@
 #ifndef TETHER_ENGINE_SYNC_CHANGE_WRITER_H_
 #define TETHER_ENGINE_SYNC_CHANGE_WRITER_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +37,11 @@ struct ChangeWriterHooks {
   std::function<void(const std::string& path, const std::string& reason)> on_refused;
   // Called on the writing thread after each applied change.
   std::function<void(int64_t done, int64_t total)> on_progress;
+  // Called on the writing thread before each change and, while it waits for
+  // blobs, every kWaitSlice: a non-OK status (a cancel) stops the write at
+  // once and is returned. The blob readers stop before their next read; a
+  // read in progress finishes first.
+  std::function<Status()> check_cancel;
 };
 
 class ChangeWriter {
@@ -44,10 +50,14 @@ class ChangeWriter {
   // same repository. Everything is borrowed and must outlive Run.
   ChangeWriter(std::vector<Repository*> readers, uint64_t max_content_bytes, ChangeWriterHooks hooks);
 
+  // How long the writing thread waits for the next blobs between two
+  // checks of hooks.check_cancel.
+  static constexpr std::chrono::milliseconds kWaitSlice{10};
+
   // Applies `changes` at `commit` through `writer` (not committed here),
   // adding the bytes of content read to `*bytes_read`. Stops at the first
-  // read or write error and returns it; the caller then drops the writer
-  // (rollback).
+  // read or write error, or at a cancel, and returns it; the caller then
+  // drops the writer (rollback).
   Status Run(const ChangeSet& changes, const CommitId& commit, StorageWriter* writer, int64_t* bytes_read);
 
  private:

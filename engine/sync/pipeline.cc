@@ -10,6 +10,7 @@
 
 #include "shared/clock.h"
 #include "engine/db/project_store.h"
+#include "engine/sync/cancellation.h"
 #include "engine/sync/change_set.h"
 #include "engine/sync/change_writer.h"
 #include "engine/sync/content_rules.h"
@@ -24,29 +25,34 @@ namespace {
 // Collects a diff's changes. The change set is held (metadata only, never
 // content) so that the write phase knows its total for progress, and so
 // that the diff phase is timed apart from the write phase. An incremental
-// diff holds O(changes) entries.
+// diff holds O(changes) entries. Every sink checks for a cancel at each
+// item, and stops the provider with the cancel's status.
 class ChangeCollector : public ChangeSink {
  public:
-  explicit ChangeCollector(std::vector<Change>* out) : out_(out) {}
+  ChangeCollector(std::vector<Change>* out, RunCancellation* cancel) : out_(out), cancel_(cancel) {}
   Status OnChange(const Change& change) override {
+    TETHER_RETURN_IF_ERROR(cancel_->Check());
     out_->push_back(change);
     return Status::Ok();
   }
 
  private:
   std::vector<Change>* out_;
+  RunCancellation* cancel_;
 };
 
 class EntryCollector : public EntrySink {
  public:
-  explicit EntryCollector(std::unordered_map<std::string, Entry>* out) : out_(out) {}
+  EntryCollector(std::unordered_map<std::string, Entry>* out, RunCancellation* cancel) : out_(out), cancel_(cancel) {}
   Status OnEntry(const Entry& entry) override {
+    TETHER_RETURN_IF_ERROR(cancel_->Check());
     out_->emplace(entry.path, entry);
     return Status::Ok();
   }
 
  private:
   std::unordered_map<std::string, Entry>* out_;
+  RunCancellation* cancel_;
 };
 
 // Force push: the new commit's whole tree against what is stored. Entries
@@ -54,10 +60,12 @@ class EntryCollector : public EntrySink {
 // rows (and embeddings) stay untouched.
 class StoredTreeComparer : public ChangeSink {
  public:
-  StoredTreeComparer(std::unordered_map<std::string, Entry> stored, std::vector<Change>* out)
-      : stored_(std::move(stored)), out_(out) {}
+  StoredTreeComparer(std::unordered_map<std::string, Entry> stored, std::vector<Change>* out,
+                     RunCancellation* cancel)
+      : stored_(std::move(stored)), out_(out), cancel_(cancel) {}
 
   Status OnChange(const Change& change) override {
+    TETHER_RETURN_IF_ERROR(cancel_->Check());
     const Entry& entry = change.entry;
     auto it = stored_.find(entry.path);
     if (it == stored_.end()) {
@@ -103,6 +111,7 @@ class StoredTreeComparer : public ChangeSink {
   std::unordered_map<std::string, Entry> stored_;
   std::vector<Change> added_;
   std::vector<Change>* out_;
+  RunCancellation* cancel_;
 };
 
 // `primary` with a failure of the clean-up that followed it added to its
@@ -121,9 +130,9 @@ Status AlsoFailed(const Status& primary, const std::string& cleanup, const Statu
 class RunState {
  public:
   RunState(db::Database* db, const plugin_host::PluginHost* plugins, EventLog* events,
-           const SyncOptions& options, db::Project project, db::SyncRun* run)
+           const SyncOptions& options, db::Project project, db::SyncRun* run, RunCancellation* cancel)
       : db_(db), plugins_(plugins), events_(events), options_(options),
-        project_(std::move(project)), run_(run) {}
+        project_(std::move(project)), run_(run), cancel_(cancel) {}
 
   Status Execute() {
     TETHER_RETURN_IF_ERROR(RunPhase(Phase::kDiscover, &run_->timings.discover_ms, [&] { return Discover(); }));
@@ -146,15 +155,28 @@ class RunState {
   bool branch_missing() const { return branch_missing_; }
   SyncMode mode() const { return mode_; }
 
+  // Where a cancel stopped the run, for its record: "during write",
+  // "before diff".
+  std::string CancelledWhere() const {
+    return std::string(in_phase_ ? "during " : "before ") + ToString(phase_);
+  }
+
  private:
+  // Runs one phase, unless a cancel came: checked before the phase (the
+  // database too, whatever the poll interval), except once the write has
+  // committed, when the run can only end as it would have.
   template <typename Fn>
   Status RunPhase(Phase phase, double* elapsed_ms, Fn&& fn) {
+    phase_ = phase;
+    in_phase_ = false;
+    if (!committed_) TETHER_RETURN_IF_ERROR(cancel_->Check(/*poll_now=*/true));
+    in_phase_ = true;
     EmitEvent(PhaseStarted{phase});
     Stopwatch watch;
     Status status = fn();
     *elapsed_ms = watch.ElapsedMillisExact();
     if (!status.ok()) {
-      EmitEvent(PhaseFailed{phase, status.ToString()});
+      EmitEvent(PhaseFailed{phase, cancel_->cancelled() ? status.message() : status.ToString()});
       return status.WithContext(ToString(phase));
     }
     EmitEvent(PhaseFinished{phase, *elapsed_ms});
@@ -223,21 +245,21 @@ class RunState {
     }
     if (cursor->empty()) {
       SetMode(SyncMode::kFull);
-      ChangeCollector collector(changes);
+      ChangeCollector collector(changes, cancel_);
       return repo_->Diff("", run_->to_commit, &collector);
     }
     Result<bool> ancestor = repo_->IsAncestor(*cursor, run_->to_commit);
     if (!ancestor.ok()) return ancestor.status();
     if (*ancestor) {
       SetMode(SyncMode::kIncremental);
-      ChangeCollector collector(changes);
+      ChangeCollector collector(changes, cancel_);
       return repo_->Diff(*cursor, run_->to_commit, &collector);
     }
     SetMode(SyncMode::kForcePush);
     std::unordered_map<std::string, Entry> stored;
-    EntryCollector entries(&stored);
+    EntryCollector entries(&stored, cancel_);
     TETHER_RETURN_IF_ERROR(storage_->ListEntries(Ref(), &entries));
-    StoredTreeComparer comparer(std::move(stored), changes);
+    StoredTreeComparer comparer(std::move(stored), changes, cancel_);
     TETHER_RETURN_IF_ERROR(repo_->Diff("", run_->to_commit, &comparer));
     comparer.Finish();
     return Status::Ok();
@@ -274,9 +296,16 @@ class RunState {
       EmitEvent(PhaseProgress{Phase::kWrite, done, total});
       since_progress = Stopwatch();
     };
+    hooks.check_cancel = [this] { return cancel_->Check(); };
     ChangeWriter change_writer(std::move(readers), options_.max_content_bytes, std::move(hooks));
+    // On any error, a cancel included, the writer is destroyed on return
+    // without Commit: nothing of the change is kept, the cursor stays.
     TETHER_RETURN_IF_ERROR(change_writer.Run(changes_, run_->to_commit, writer->get(), &run_->counts.bytes_read));
-    return (*writer)->Commit(run_->to_commit);
+    // The last moment a cancel can stop the run.
+    TETHER_RETURN_IF_ERROR(cancel_->Check(/*poll_now=*/true));
+    TETHER_RETURN_IF_ERROR((*writer)->Commit(run_->to_commit));
+    committed_ = true;
+    return Status::Ok();
   }
 
   ProjectRef Ref() const { return ProjectRef{project_.id, project_.tenant_id}; }
@@ -301,6 +330,10 @@ class RunState {
   ChangeSet changes_;
   bool branch_missing_ = false;
   SyncMode mode_ = SyncMode::kNone;
+  RunCancellation* cancel_;
+  Phase phase_ = Phase::kDiscover;  // the phase running, or about to
+  bool in_phase_ = false;
+  bool committed_ = false;  // the storage committed the change
 };
 
 }  // namespace
@@ -309,7 +342,8 @@ SyncPipeline::SyncPipeline(db::Database* db, const plugin_host::PluginHost* plug
                            SyncOptions options)
     : db_(db), plugins_(plugins), events_(events), options_(std::move(options)) {}
 
-SyncResult SyncPipeline::Run(const std::string& tenant_id, const std::string& project_name) {
+SyncResult SyncPipeline::Run(const std::string& tenant_id, const std::string& project_name,
+                             const CancelToken* cancel) {
   Stopwatch total;
   Result<ClaimedRun> claim = Claim(tenant_id, project_name);
   if (!claim.ok()) {
@@ -319,7 +353,7 @@ SyncResult SyncPipeline::Run(const std::string& tenant_id, const std::string& pr
     result.outcome = claim.status().code() == StatusCode::kConflict ? RunOutcome::kBusy : RunOutcome::kFailed;
     return result;
   }
-  SyncResult result = RunClaimed(*claim);
+  SyncResult result = RunClaimed(*claim, cancel);
   result.total_ms = total.ElapsedMillisExact();
   return result;
 }
@@ -396,7 +430,7 @@ Status SyncPipeline::Abandon(const ClaimedRun& claim, const std::string& reason)
   return released.ok() ? recorded : released;
 }
 
-SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
+SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim, const CancelToken* cancel) {
   Stopwatch total;
   SyncResult result;
   const db::Project& project = claim.project;
@@ -410,7 +444,8 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   run.trigger = claim.trigger;
   run.branch = project.branch;
 
-  RunState state(db_, plugins_, events_, options_, project, &run);
+  RunCancellation cancellation(db_, claim.run_id, cancel);
+  RunState state(db_, plugins_, events_, options_, project, &run, &cancellation);
   state.EmitEvent(RunStarted{project.name, project.branch, claim.trigger});
   // A run whose project cannot even be marked running does not start: the
   // database is failing, and the finalize below says so.
@@ -426,6 +461,22 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
     // that cannot be written (below).
     Status marked = projects.MarkSynced(project.id);
     if (!marked.ok()) result.status = marked.WithContext("the run succeeded");
+  } else if (cancellation.cancelled()) {
+    result.outcome = RunOutcome::kCancelled;
+    run.counts = db::RunCounts();  // nothing of the change was written
+    run.error = std::string("cancelled ") + DescribeCancelReason(cancellation.reason()) + " " +
+                state.CancelledWhere() + "; nothing was written";
+    result.status = Status(CancelledStatus(cancellation.reason()).code(), run.error);
+    // Nothing changed, so the project is as it was before the run: its
+    // status and error back (a "running" left by a process that died reads
+    // as recovery records it).
+    std::string status = project.status, last_error = project.last_error;
+    if (ParseProjectStatus(status) == ProjectStatus::kRunning) {
+      status = ToString(ProjectStatus::kFailed);
+      last_error = "its last run was interrupted: the process running it stopped before it finished";
+    }
+    result.status = AlsoFailed(result.status, "recording the project's status",
+                               projects.SetStatus(project.id, status, last_error));
   } else {
     result.outcome = RunOutcome::kFailed;
     run.counts = db::RunCounts();  // nothing of the change was written
@@ -450,23 +501,33 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim) {
   run.timings.finalize_ms = finalize.ElapsedMillisExact();
   // The outcome and the free lease become visible together: whoever sees the
   // run finished can start the next one at once.
+  // A cancelled run leaves a resync request for the next run (it would
+  // otherwise start again at once, which is not what its canceller asked).
+  const bool cancelled = result.outcome == RunOutcome::kCancelled;
+  auto end_lease = [&]() -> Result<bool> {
+    if (!cancelled) return projects.EndLease(project.id, claim.lease_owner);
+    Status released = projects.ReleaseLease(project.id, claim.lease_owner);
+    if (!released.ok()) return released;
+    return false;
+  };
   bool resync = false;
   Status recorded = db_->InTransaction([&]() -> Status {
     TETHER_RETURN_IF_ERROR(runs.Finish(run));
-    Result<bool> ended = projects.EndLease(project.id, claim.lease_owner);
+    Result<bool> ended = end_lease();
     if (!ended.ok()) return ended.status();
     resync = *ended;
     return Status::Ok();
   });
   if (!recorded.ok()) {
     // The lease must not outlive the run even when its record failed.
-    Result<bool> ended = projects.EndLease(project.id, claim.lease_owner);
+    Result<bool> ended = end_lease();
     if (ended.ok()) {
       resync = *ended;
     } else {
       recorded = AlsoFailed(recorded, "releasing the lease (it is held until it expires)", ended.status());
     }
   }
+  runs.ForgetCancelRequest(run.id);
   result.resync_requested = resync;
   result.total_ms = total.ElapsedMillisExact();
   RunFinished finished;

@@ -12,6 +12,12 @@
 // A failed run never moves the cursor and never deletes a row: the storage
 // applies the change set and the new cursor in one transaction.
 //
+// Cancelling (cancellation.h): a run stops when its CancelToken is set or a
+// cancel request for it is recorded, seen before each phase, during the
+// diff and the write, and last just before the storage commits. It then
+// ends "cancelled": nothing written, the cursor where it was, the project's
+// status as before the run, the lease released with the outcome.
+//
 // Thread safety: a SyncPipeline runs one sync at a time on the caller's
 // thread. Several pipelines (each with its own Database) may run at once;
 // the lease keeps them off the same project.
@@ -25,6 +31,7 @@
 #include "engine/db/project_store.h"
 #include "engine/db/run_store.h"
 #include "engine/plugin_host/plugin_host.h"
+#include "engine/sync/cancellation.h"
 #include "engine/sync/event_log.h"
 #include "engine/sync/run_states.h"
 #include "tether/status.h"
@@ -50,7 +57,7 @@ struct ClaimedRun {
 struct SyncResult {
   std::string project;
   db::SyncRun run;      // run.id is 0 when no run was recorded (unknown project, busy)
-  Status status;        // OK for succeeded and noop
+  Status status;        // OK for succeeded and noop; for kCancelled, run.error as its message
   // What run.outcome and run.mode say, typed (kBusy and kFailed when no run
   // was recorded).
   RunOutcome outcome = RunOutcome::kFailed;
@@ -69,8 +76,10 @@ class SyncPipeline {
 
   // Syncs the project called `project_name` in tenant `tenant_id`. Never
   // throws. Conflict when another run holds the project's lease (nothing
-  // was done).
-  SyncResult Run(const std::string& tenant_id, const std::string& project_name);
+  // was done). `cancel` (may be null; borrowed for the call) stops the run
+  // when set, as a cancel request for it does (outcome kCancelled).
+  SyncResult Run(const std::string& tenant_id, const std::string& project_name,
+                 const CancelToken* cancel = nullptr);
 
   // Run in two steps, for callers that answer before the sync is done (the
   // HTTP API returns the run id at once): Claim takes the lease and records
@@ -79,7 +88,7 @@ class SyncPipeline {
   // NotFound (unknown project), InvalidArgument (disabled project) or
   // Conflict (another run holds the lease), and then changes nothing.
   Result<ClaimedRun> Claim(const std::string& tenant_id, const std::string& project_name);
-  SyncResult RunClaimed(const ClaimedRun& claim);
+  SyncResult RunClaimed(const ClaimedRun& claim, const CancelToken* cancel = nullptr);
 
   // Gives up a claimed run that never executed: the run is recorded as
   // "interrupted" with `reason` and the lease is released. Nothing else

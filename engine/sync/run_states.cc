@@ -25,6 +25,7 @@ constexpr Names<RunOutcome> kRunOutcomes[] = {
     {RunOutcome::kNoop, "noop"},
     {RunOutcome::kFailed, "failed"},
     {RunOutcome::kInterrupted, "interrupted"},
+    {RunOutcome::kCancelled, "cancelled"},
     {RunOutcome::kBusy, "busy"},
 };
 

@@ -31,6 +31,7 @@ enum class RunOutcome {
   kNoop,         // "noop"        nothing to do
   kFailed,       // "failed"
   kInterrupted,  // "interrupted" its process stopped, or it was abandoned before it started
+  kCancelled,    // "cancelled"   asked to stop (Ctrl-C, `tether sync --cancel`, the API); nothing was written
   kBusy,         // "busy"        never recorded: another run held the project (the CLI's --json)
 };
 

@@ -14,8 +14,8 @@ SyncPipeline SyncRunner::Pipeline(db::Database* db, const std::string& trigger) 
 }
 
 SyncResult SyncRunner::Run(db::Database* db, const std::string& tenant_id, const std::string& project_name,
-                           const std::string& trigger) {
-  return Pipeline(db, trigger).Run(tenant_id, project_name);
+                           const std::string& trigger, const CancelToken* cancel) {
+  return Pipeline(db, trigger).Run(tenant_id, project_name, cancel);
 }
 
 Result<ClaimedRun> SyncRunner::Claim(db::Database* db, const std::string& tenant_id, const std::string& project_name,
@@ -23,8 +23,8 @@ Result<ClaimedRun> SyncRunner::Claim(db::Database* db, const std::string& tenant
   return Pipeline(db, trigger).Claim(tenant_id, project_name);
 }
 
-SyncResult SyncRunner::RunClaimed(db::Database* db, const ClaimedRun& claim) {
-  return Pipeline(db, claim.trigger).RunClaimed(claim);
+SyncResult SyncRunner::RunClaimed(db::Database* db, const ClaimedRun& claim, const CancelToken* cancel) {
+  return Pipeline(db, claim.trigger).RunClaimed(claim, cancel);
 }
 
 Status SyncRunner::Abandon(db::Database* db, const ClaimedRun& claim, const std::string& reason) {

@@ -37,16 +37,17 @@ class SyncRunner {
   const std::string& database_url() const { return database_url_; }
 
   // One sync of `project_name` in `tenant_id`, now, on `db`, recorded with
-  // `trigger`. See SyncPipeline::Run.
+  // `trigger`; `cancel` (may be null) stops it when set. See
+  // SyncPipeline::Run.
   SyncResult Run(db::Database* db, const std::string& tenant_id, const std::string& project_name,
-                 const std::string& trigger);
+                 const std::string& trigger, const CancelToken* cancel = nullptr);
 
   // Run in two steps, for callers that answer before the sync is done (see
   // SyncPipeline::Claim, RunClaimed and Abandon). The claim and its run may
   // use different connections on different threads.
   Result<ClaimedRun> Claim(db::Database* db, const std::string& tenant_id, const std::string& project_name,
                            const std::string& trigger);
-  SyncResult RunClaimed(db::Database* db, const ClaimedRun& claim);
+  SyncResult RunClaimed(db::Database* db, const ClaimedRun& claim, const CancelToken* cancel = nullptr);
   Status Abandon(db::Database* db, const ClaimedRun& claim, const std::string& reason);
 
   // Waits until the events of every run so far are persisted (EventLog::Flush).

@@ -78,7 +78,7 @@ std::string Metrics::Render(int sse_clients) const {
   std::string out;
   Header(&out, "tether_syncs_total", "counter", "Syncs this server ran, by outcome.");
   constexpr sync::RunOutcome kAlwaysShown[] = {sync::RunOutcome::kSucceeded, sync::RunOutcome::kNoop,
-                                                sync::RunOutcome::kFailed};
+                                                sync::RunOutcome::kFailed, sync::RunOutcome::kCancelled};
   for (sync::RunOutcome outcome : kAlwaysShown) {
     auto it = syncs_.find(outcome);
     out += std::string("tether_syncs_total{outcome=\"") + sync::ToString(outcome) + "\"} " +

@@ -69,8 +69,9 @@ void SyncWorkers::Submit(Claimed claimed) {
       ScheduleRetry(claim.project, std::max<int64_t>(result.status.retry_after_seconds(), 1), claim.trigger);
     }
     if (!result.status.ok()) {
-      std::fprintf(stderr, "tether: run %lld of %s failed: %s\n", static_cast<long long>(claim.run_id),
-                   claim.project.name.c_str(), result.status.message().c_str());
+      std::fprintf(stderr, "tether: run %lld of %s %s: %s\n", static_cast<long long>(claim.run_id),
+                   claim.project.name.c_str(), result.outcome == sync::RunOutcome::kCancelled ? "cancelled" : "failed",
+                   result.status.message().c_str());
     } else {
       const db::SyncRun& done = result.run;
       std::fprintf(stderr, "tether: run %lld of %s (%s): %s, %s, %lld added, %lld modified, %lld deleted, "

@@ -2,6 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -66,5 +71,64 @@ std::string TetherCli::Text(const std::string& sql) {
   db().session() << sql, soci::into(value, ind);
   return ind == soci::i_null ? std::string() : value;
 }
+
+namespace {
+
+std::string FileText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
+TetherProcess::TetherProcess(const TetherCli& cli, const std::string& args) {
+  static std::atomic<int> counter{0};
+  const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(++counter);
+  out_file_ = cli.config().parent_path() / ("process-" + tag + ".out");
+  err_file_ = cli.config().parent_path() / ("process-" + tag + ".err");
+  const std::string command = "exec " + ShellQuote(TETHER_BIN) + " --config " + ShellQuote(cli.config().string()) +
+                              " " + args + " >" + ShellQuote(out_file_.string()) + " 2>" +
+                              ShellQuote(err_file_.string()) + " </dev/null";
+  pid_ = ::fork();
+  REQUIRE(pid_ >= 0);
+  if (pid_ == 0) {
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+TetherProcess::~TetherProcess() {
+  if (pid_ > 0 && Running()) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+void TetherProcess::Signal(int signal_number) { ::kill(pid_, signal_number); }
+
+bool TetherProcess::Running() {
+  if (exit_code_ >= 0) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == 0) return true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return false;
+}
+
+int TetherProcess::Wait(int timeout_seconds) {
+  for (int i = 0; i < timeout_seconds * 200; ++i) {
+    if (!Running()) return exit_code_;
+    ::usleep(5000);
+  }
+  if (!Running()) return exit_code_;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  exit_code_ = 128 + SIGKILL;
+  return -1;
+}
+
+std::string TetherProcess::Out() const { return FileText(out_file_); }
+std::string TetherProcess::Err() const { return FileText(err_file_); }
 
 }  // namespace tether::testing

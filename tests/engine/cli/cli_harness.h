@@ -3,6 +3,8 @@
 #ifndef TETHER_TESTS_ENGINE_CLI_CLI_HARNESS_H_
 #define TETHER_TESTS_ENGINE_CLI_CLI_HARNESS_H_
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 
@@ -46,6 +48,33 @@ class TetherCli {
   std::filesystem::path config_;
   TestDatabase database_;
   std::unique_ptr<db::Database> db_;
+};
+
+// `tether --config CONFIG ARGS` running in the background (args is shell
+// text), with its stdout and stderr each in a file of the config's folder,
+// for tests that signal a process or run a second one beside it.
+class TetherProcess {
+ public:
+  TetherProcess(const TetherCli& cli, const std::string& args);
+  ~TetherProcess();  // SIGKILL when still running
+
+  TetherProcess(const TetherProcess&) = delete;
+  TetherProcess& operator=(const TetherProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void Signal(int signal_number);
+  bool Running();
+  // Waits for the exit (at most `timeout_seconds`, then SIGKILL). Returns
+  // the exit code, 128 + signal when a signal ended it, -1 on timeout.
+  int Wait(int timeout_seconds = 60);
+  std::string Out() const;
+  std::string Err() const;
+
+ private:
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+  std::filesystem::path out_file_;
+  std::filesystem::path err_file_;
 };
 
 }  // namespace tether::testing

@@ -17,6 +17,7 @@ using tether::testing::GitRepo;
 using tether::testing::ShellQuote;
 using tether::testing::TempDir;
 using tether::testing::TetherCli;
+using tether::testing::TetherProcess;
 
 namespace {
 
@@ -698,4 +699,162 @@ TEST_CASE("on a terminal the progress names every phase and the write's files, a
   CliResult plain = cli.Run("sync p");
   CHECK(plain.err.find('\x1b') == std::string::npos);
   CHECK(plain.err.find('\r') == std::string::npos);
+}
+
+namespace {
+
+// Polls `condition` every 5 ms for up to `seconds`; returns its last value.
+template <typename Fn>
+bool Within(int seconds, Fn&& condition) {
+  for (int i = 0; i < seconds * 200; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+// Makes every write of a document row slow -- the database doing real work
+// per row, no hook in Tether's code -- so that a write of a few thousand
+// files lasts seconds, and a signal or a cancel lands in its middle.
+void SlowDownDocumentWrites(TetherCli& cli) {
+  if (cli.postgres()) {
+    REQUIRE_OK(cli.db().Execute("CREATE FUNCTION slow() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.001);"
+                                " RETURN NEW; END $$ LANGUAGE plpgsql", "function"));
+    REQUIRE_OK(cli.db().Execute("CREATE TRIGGER slow BEFORE INSERT OR UPDATE ON documents FOR EACH ROW"
+                                " EXECUTE FUNCTION slow()", "trigger"));
+    return;
+  }
+  REQUIRE_OK(cli.db().Execute("CREATE TABLE slow_n (x INTEGER)", "table"));
+  REQUIRE_OK(cli.db().Execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300)"
+                              " INSERT INTO slow_n SELECT x FROM c", "rows"));
+  for (const char* when : {"INSERT", "UPDATE"}) {
+    REQUIRE_OK(cli.db().Execute(std::string("CREATE TRIGGER slow_") + when + " AFTER " + when +
+                                    " ON documents BEGIN SELECT COUNT(*) FROM slow_n a, slow_n b; END",
+                                "trigger"));
+  }
+}
+
+void RemoveSlowDown(TetherCli& cli) {
+  if (cli.postgres()) {
+    REQUIRE_OK(cli.db().Execute("DROP TRIGGER slow ON documents", "drop trigger"));
+    return;
+  }
+  REQUIRE_OK(cli.db().Execute("DROP TRIGGER slow_INSERT", "drop trigger"));
+  REQUIRE_OK(cli.db().Execute("DROP TRIGGER slow_UPDATE", "drop trigger"));
+}
+
+// A project "p" of `files` files synced at "v1", then every file changed to
+// "v2" in a second commit and document writes slowed down: the next sync
+// of p rewrites every row, slowly.
+struct ChangedProject {
+  explicit ChangedProject(int files) : files(files), repo(dir.path() / "repo"), cli(dir.path()) {
+    for (int i = 0; i < files; ++i) repo.Write("f" + std::to_string(i) + ".txt", "v1 " + std::to_string(i) + "\n");
+    first = repo.Commit("first");
+    AddProject(cli, repo);
+    REQUIRE(cli.Run("sync p").exit_code == 0);
+    REQUIRE(cli.Text("SELECT commit_id FROM storage_cursors") == first);
+    for (int i = 0; i < files; ++i) repo.Write("f" + std::to_string(i) + ".txt", "v2 " + std::to_string(i) + "\n");
+    second = repo.Commit("second");
+    SlowDownDocumentWrites(cli);
+  }
+
+  std::string LastRun(const std::string& column) {
+    return cli.Text("SELECT " + column + " FROM sync_runs ORDER BY id DESC LIMIT 1");
+  }
+  long long Rows(const std::string& version) {
+    return cli.Count("SELECT COUNT(*) FROM documents WHERE content LIKE '" + version + " %'");
+  }
+  // Nothing of a cancelled run is visible, its lease is free, and the
+  // project is as it was.
+  void CheckNothingChanged() {
+    CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == first);
+    CHECK(Rows("v1") == files);
+    CHECK(Rows("v2") == 0);
+    CHECK(cli.Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NULL AND lease_expires_at IS NULL") == 1);
+    CHECK(cli.Text("SELECT status FROM project_syncs") == "synced");
+    CHECK(LastRun("outcome") == "cancelled");
+    CHECK(cli.Count("SELECT files_added + files_modified FROM sync_runs ORDER BY id DESC LIMIT 1") == 0);
+    CHECK(cli.Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'running'") == 0);
+  }
+  // The next sync, at once, writes the change.
+  void CheckNextSyncWorks() {
+    RemoveSlowDown(cli);
+    CliResult again = cli.Run("sync p");
+    INFO(again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(Rows("v2") == files);
+    CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == second);
+    CHECK(LastRun("outcome") == "succeeded");
+  }
+
+  const int files;
+  TempDir dir;
+  GitRepo repo;
+  TetherCli cli;
+  std::string first, second;
+};
+
+bool Writing(const TetherProcess& process) { return process.Err().find("write: 0/") != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("Ctrl-C or SIGTERM during the write rolls it back, records the run cancelled and frees the lease") {
+  for (int signal_number : {SIGINT, SIGTERM}) {
+    DYNAMIC_SECTION((signal_number == SIGINT ? "SIGINT exits 130" : "SIGTERM exits 143")) {
+      ChangedProject p(3000);
+      TetherProcess sync(p.cli, "sync p");
+      REQUIRE(Within(60, [&] { return Writing(sync); }));
+      const auto signalled = std::chrono::steady_clock::now();
+      sync.Signal(signal_number);
+      REQUIRE(Within(30, [&] { return p.LastRun("outcome") != "running"; }));
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - signalled);
+      WARN("signal to the run recorded cancelled: " << ms.count() << " ms ("
+                                                     << (p.cli.postgres() ? "PostgreSQL" : "SQLite") << ")");
+      INFO(sync.Err());
+      CHECK(sync.Wait() == (signal_number == SIGINT ? 130 : 143));
+      const std::string by = signal_number == SIGINT ? "by SIGINT (Ctrl-C)" : "by SIGTERM";
+      CHECK_THAT(sync.Err(), Catch::Contains("p: cancelled " + by + " during write; nothing was written"));
+      CHECK_THAT(p.LastRun("error"), Catch::Contains("cancelled " + by + " during write"));
+      p.CheckNothingChanged();
+      // The run ended as an event says, and an operator's check finds
+      // nothing wrong.
+      CHECK(p.cli.Count("SELECT COUNT(*) FROM events WHERE type = 'run.finished'"
+                        " AND payload LIKE '%\"outcome\":\"cancelled\"%'") == 1);
+      CHECK(p.cli.Run("verify").exit_code == 0);
+      p.CheckNextSyncWorks();
+    }
+  }
+}
+
+TEST_CASE("sync --cancel from a second process stops the run in the first, and only that run") {
+  ChangedProject p(3000);
+  // Nothing runs: nothing to cancel.
+  CliResult idle = p.cli.Run("sync --cancel p");
+  CHECK(idle.exit_code == 1);
+  CHECK_THAT(idle.err, Catch::Contains("no sync of project \"p\" is running"));
+  CHECK(p.cli.Run("sync --cancel nosuch").exit_code == 2);
+  CHECK(p.cli.Run("sync --cancel").exit_code == 2);
+  CHECK(p.cli.Run("sync --cancel --all").exit_code == 2);
+
+  TetherProcess sync(p.cli, "sync p");
+  REQUIRE(Within(60, [&] { return Writing(sync); }));
+  const auto asked = std::chrono::steady_clock::now();
+  CliResult cancel = p.cli.Run("sync --cancel p");
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+  WARN("tether sync --cancel (a whole process) returned after " << ms.count() << " ms ("
+                                                              << (p.cli.postgres() ? "PostgreSQL" : "SQLite") << ")");
+  INFO(cancel.err << sync.Err());
+  CHECK(cancel.exit_code == 0);
+  const std::string run = std::to_string(p.cli.Count("SELECT MAX(id) FROM sync_runs"));
+  CHECK_THAT(cancel.out, Catch::Contains("run " + run + " of p cancelled"));
+  // The run's own process says so, and exits as a cancelled sync does.
+  CHECK(sync.Wait() == 130);
+  CHECK_THAT(sync.Err(), Catch::Contains("cancelled on request"));
+  p.CheckNothingChanged();
+  // The request is gone with its run: the next run is not stopped by it.
+  p.CheckNextSyncWorks();
+  CliResult again = p.cli.Run("sync --cancel p");
+  CHECK(again.exit_code == 1);
+  CHECK(p.cli.Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'cancelled'") == 1);
 }

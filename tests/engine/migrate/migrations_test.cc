@@ -357,3 +357,30 @@ TEST_CASE("0007 moves every project's cursor into the storage's table, and only 
   // The engine's row no longer holds a cursor anyone could write.
   CHECK_FALSE(db->Execute("SELECT last_synced_commit FROM project_syncs", "old column").ok());
 }
+
+TEST_CASE("0008 gives PostgreSQL runs a cancel request column, empty for every run there is") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0008", "0008")).ok());
+  REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'default', 'now')",
+                      "project").ok());
+  const std::string w = std::to_string(CountOf(*db, "SELECT id FROM projects WHERE name = 'web'"));
+  for (const char* outcome : {"'succeeded'", "'running'"}) {
+    REQUIRE(db->Execute("INSERT INTO sync_runs (project_id, trigger, started_at, outcome) VALUES (" + w +
+                            ", 'cli', 'now', " + outcome + ")",
+                        "run").ok());
+  }
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  if (db->dialect() == Dialect::kSqlite) {
+    // SQLite keeps cancel requests beside the database (engine/db/run_store.h).
+    CHECK(applied->empty());
+    return;
+  }
+  REQUIRE(applied->front() == "0008_cancel_requests.sql");
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM sync_runs") == 2);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM sync_runs WHERE cancel_requested_at IS NULL") == 2);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM sync_runs WHERE outcome = 'running'") == 1);
+}

@@ -1,0 +1,11 @@
+-- A request to cancel a running sync (`tether sync --cancel NAME`, POST
+-- /api/v1/projects/{name}/runs/{id}/cancel): when it was made; NULL when
+-- never. The run itself reads its own row between phases and while it
+-- diffs and writes, and stops (outcome "cancelled", nothing written); the
+-- value stays as a record of the request. A request names one run, so a
+-- cancel for run 7 never stops run 8 of the same project.
+--
+-- PostgreSQL only: on SQLite a running write holds the database's only write
+-- lock, so a request there is a file beside the database instead
+-- (engine/db/run_store.h).
+ALTER TABLE sync_runs ADD COLUMN cancel_requested_at TEXT;
