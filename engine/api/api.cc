@@ -58,6 +58,7 @@ const std::vector<Api::Route>& Api::Table() {
       {"POST", "/api/v1/projects/{name}/sync", Access::kToken, &Api::StartSync},
       {"GET", "/api/v1/projects/{name}/runs", Access::kToken, &Api::ListRuns},
       {"GET", "/api/v1/projects/{name}/runs/{id}", Access::kToken, &Api::GetRun},
+      {"POST", "/api/v1/projects/{name}/runs/{id}/cancel", Access::kToken, &Api::CancelRun},
       {"GET", "/api/v1/projects/{name}/documents", Access::kToken, &Api::ListDocuments},
       {"GET", "/api/v1/projects/{name}/documents/{path...}", Access::kToken, &Api::GetDocument},
       {"GET", "/api/v1/events", Access::kToken, &Api::StreamEvents},

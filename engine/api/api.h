@@ -115,6 +115,7 @@ class Api : public RequestHandler {
   HttpResponse StartSync(Call& call);
   HttpResponse ListRuns(Call& call);
   HttpResponse GetRun(Call& call);
+  HttpResponse CancelRun(Call& call);
   HttpResponse ListDocuments(Call& call);
   HttpResponse GetDocument(Call& call);
   HttpResponse StreamEvents(Call& call);  // api_events.cc

@@ -1,8 +1,13 @@
-// Api: a project's runs, with phase timings and errors.
+// Api: a project's runs, with phase timings and errors; cancelling one.
+#include <rapidjson/document.h>
+
 #include "engine/views/json_views.h"
 #include "engine/common/json_writer.h"
 #include "engine/db/run_store.h"
 #include "engine/api/api.h"
+#include "engine/api/json_body.h"
+#include "engine/sync/cancellation.h"
+#include "shared/percent_encoding.h"
 
 namespace tether::api {
 namespace {
@@ -27,6 +32,18 @@ bool ParseRunId(const std::string& text, int64_t* id) {
   }
   *id = value;
   return value > 0;
+}
+
+// Not a positive integer: a bad request, as the OpenAPI document says (an
+// integer of 19 digits or more names no run: ParseRunId refuses it, a 404).
+std::optional<Problem> BadRunId(const std::string& id_text) {
+  const bool digits = !id_text.empty() && id_text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits && id_text.find_first_not_of('0') != std::string::npos) return std::nullopt;
+  Problem problem;
+  problem.type = ProblemType::kInvalidParameter;
+  problem.parameter = "id";
+  problem.detail = "the run id must be a positive integer";
+  return problem;
 }
 
 }  // namespace
@@ -58,16 +75,7 @@ HttpResponse Api::GetRun(Call& call) {
   const std::string& id_text = call.params["id"];
   int64_t id = 0;
   const std::string missing = "project \"" + project->name + "\" has no run " + id_text;
-  // Not a positive integer: a bad request, as the OpenAPI document says
-  // (an integer of 19 digits or more names no run: 404 below).
-  const bool digits = !id_text.empty() && id_text.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits || id_text.find_first_not_of('0') == std::string::npos) {
-    Problem problem;
-    problem.type = ProblemType::kInvalidParameter;
-    problem.parameter = "id";
-    problem.detail = "the run id must be a positive integer";
-    return Fail(problem);
-  }
+  if (std::optional<Problem> bad = BadRunId(id_text)) return Fail(*bad);
   if (!ParseRunId(id_text, &id)) return Fail(ProblemType::kNotFound, missing);
   db::RunStore runs(call.db);
   Result<db::SyncRun> run = runs.Get(id);
@@ -79,6 +87,31 @@ HttpResponse Api::GetRun(Call& call) {
   WriteRun(json, *run, project->name);
   json.End();
   return Json(200, json.Text());
+}
+
+HttpResponse Api::CancelRun(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  const std::string& id_text = call.params["id"];
+  int64_t id = 0;
+  if (std::optional<Problem> bad = BadRunId(id_text)) return Fail(*bad);
+  if (!ParseRunId(id_text, &id)) {
+    return Fail(ProblemType::kNotFound, "project \"" + project->name + "\" has no run " + id_text);
+  }
+  rapidjson::Document body;
+  if (std::optional<Problem> bad = ReadJsonBody(call.request, "CancelRequest", true, &body)) return Fail(*bad);
+  // Through the database, so that it reaches the run in whatever process
+  // runs it (this server's workers, a `tether sync`, another server).
+  Result<sync::CancelAnswer> answer = sync::RequestCancel(call.db, *project, id);
+  if (!answer.ok()) return Fail(answer.status());
+  if (!answer->requested) return Fail(ProblemType::kConflict, answer->detail);
+  const std::string url = "/api/v1/projects/" + PercentEncode(project->name) + "/runs/" + std::to_string(id);
+  JsonWriter json;
+  json.Begin().Int("run_id", id).Str("project", project->name).Str("url", url).End();
+  HttpResponse response = Json(202, json.Text());
+  response.headers.emplace_back("Location", url);
+  return response;
 }
 
 }  // namespace tether::api

@@ -364,6 +364,7 @@ function runSummary(outcome, counts, totalMs, error) {
                 `${counts.renamed} renamed`;
   const time = typeof totalMs === 'number' ? ` in ${formatMs(totalMs)}` : '';
   if (outcome === 'failed' || outcome === 'interrupted') return `${outcome}${time}: ${error || 'no reason given'}`;
+  if (outcome === 'cancelled') return `cancelled${time}: ${error || 'nothing was written'}`;
   if (outcome === 'noop') return `found nothing new${time}`;
   return `${outcome}${time}: ${files}`;
 }
