@@ -52,6 +52,7 @@ Result<db::Database*> Runtime::database(bool require_migrated) {
       return Status::InvalidArgument("the database has " + std::to_string(pending) +
                                      " pending migration(s); run `tether migrate apply` first");
     }
+    checked_migrations_ = (*migrator)->migrations();
     migrations_checked_ = true;
   }
   return database_.get();

@@ -37,6 +37,10 @@ class Runtime {
   // unless AllowCreatingDatabase was called.
   Result<db::Database*> database(bool require_migrated = true);
 
+  // The shipped migrations database(require_migrated) found applied (read
+  // once, there); empty before that check.
+  const std::vector<migrate::Migration>& checked_migrations() const { return checked_migrations_; }
+
   // For the commands that create the database (`init`, `migrate apply`).
   void AllowCreatingDatabase() { may_create_database_ = true; }
 
@@ -63,6 +67,7 @@ class Runtime {
   config::Config config_;
   std::unique_ptr<db::Database> database_;
   bool migrations_checked_ = false;
+  std::vector<migrate::Migration> checked_migrations_;
   bool may_create_database_ = false;
   std::unique_ptr<plugin_host::PluginHost> plugins_;
 };

@@ -83,6 +83,9 @@ class Migrator {
   // last Apply ran, one message each.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
+  // The migrations this migrator knows, in order.
+  const std::vector<Migration>& migrations() const { return migrations_; }
+
   // Protected data now against the evidence the last migration recorded.
   struct VerifyReport {
     std::string against;                   // migration whose evidence was used; "" if none has any

@@ -87,10 +87,7 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   Status hub_started = event_hub.Start();
   if (!hub_started.ok()) return hub_started;
   api::Api api(&config, &plugins, &syncs, &api_workers, &event_hub, &metrics);
-  Result<std::vector<migrate::Migration>> shipped =
-      migrate::LoadMigrations({app::Runtime::MigrationsRoot()}, (*db)->dialect());
-  if (!shipped.ok()) return shipped.status();
-  api.SetExpectedMigrations(std::move(shipped).value());
+  api.SetExpectedMigrations(runtime->checked_migrations());  // read once, by runtime->database() above
   http::HttpServer server(http, &api);
 
   server.HandleSignals([&](int signal_number) {
