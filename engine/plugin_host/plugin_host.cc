@@ -271,6 +271,37 @@ Result<Storage*> PluginHost::FindStorage(const std::string& name) const {
   return (*plugin)->AsStorage();
 }
 
+Result<Analyzer*> PluginHost::FindAnalyzer(const std::string& name) const {
+  Result<Plugin*> plugin = Find(name, TETHER_PLUGIN_ANALYZER);
+  if (!plugin.ok()) return plugin.status();
+  for (const auto& loaded : loaded_) {
+    if (loaded->name == name && TETHER_SDK_ABI_MAJOR == 3 && loaded->abi_minor < 2) {
+      return Status::InvalidArgument("analyzer plugin \"" + name + "\" is built for SDK ABI 3." +
+                                     std::to_string(loaded->abi_minor) +
+                                     ", before analyzers had an interface (3.2): rebuild it against the SDK 3.2 headers");
+    }
+  }
+  // The descriptor's kind is the plugin's word that the object is an Analyzer
+  // (analyzer.h); Plugin has no accessor for it, so that 3.0 and 3.1
+  // providers and storages keep their vtables.
+  return static_cast<Analyzer*>(*plugin);
+}
+
+std::vector<std::string> PluginHost::AnalyzerNames() const {
+  std::vector<std::string> names;
+  for (const auto& loaded : loaded_) {
+    if (loaded->kind == TETHER_PLUGIN_ANALYZER) names.push_back(loaded->name);
+  }
+  return names;
+}
+
+bool PluginHost::StorageKeepsAnalysis(const std::string& name) const {
+  for (const auto& loaded : loaded_) {
+    if (loaded->name == name) return loaded->kind == TETHER_PLUGIN_STORAGE && loaded->abi_minor >= 2;
+  }
+  return false;
+}
+
 std::filesystem::path BundledPluginDir() {
   return (ExecutableDir() / ".." / "lib" / "tether" / "plugins").lexically_normal();
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/config/config.h"
+#include "tether/analyzer.h"
 #include "tether/plugin.h"
 #include "tether/provider.h"
 #include "tether/status.h"
@@ -67,6 +68,17 @@ class PluginHost {
   // InvalidArgument when it is of another kind.
   Result<Provider*> FindProvider(const std::string& name) const;
   Result<Storage*> FindStorage(const std::string& name) const;
+
+  // The loaded analyzer called `name`; errors as FindProvider, and
+  // InvalidArgument for an analyzer built before ABI 3.2 (analyzers came then).
+  Result<Analyzer*> FindAnalyzer(const std::string& name) const;
+
+  // The names of every loaded analyzer, in config order.
+  std::vector<std::string> AnalyzerNames() const;
+
+  // Whether the loaded storage `name` keeps analysis results (built for ABI
+  // 3.2 or later: older ones lack those methods). False for anything else.
+  bool StorageKeepsAnalysis(const std::string& name) const;
 
   // Provider::CanonicalRepoUrl of the provider `name` (see provider.h), or
   // `repo_url` unchanged when the plugin was built before ABI 1.1 and so
