@@ -97,8 +97,9 @@ plugin_host::PluginHost& Runtime::plugins() {
   return *plugins_;
 }
 
-std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner() {
+std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner(bool analyze) {
   sync::SyncOptions options;
+  options.analyze = analyze;
   options.max_content_bytes = config_.defaults.max_content_bytes;
   options.lease_seconds = config_.defaults.lease_seconds;
   return std::make_unique<sync::SyncRunner>(config_.database_url, &plugins(), options);

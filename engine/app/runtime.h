@@ -51,7 +51,7 @@ class Runtime {
   // config's database, its plugins (loaded here if not yet) and its
   // defaults. The caller owns it; it borrows the plugins, so the Runtime
   // must outlive it.
-  std::unique_ptr<sync::SyncRunner> NewSyncRunner();
+  std::unique_ptr<sync::SyncRunner> NewSyncRunner(bool analyze = true);
 
   // The migrations shipped with the engine.
   static std::filesystem::path MigrationsRoot();

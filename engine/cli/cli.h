@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "engine/app/runtime.h"
+#include "engine/db/run_store.h"
+#include "engine/sync/cancellation.h"
 #include "tether/status.h"
 
 namespace tether {
@@ -93,8 +95,39 @@ struct SyncOptions {
   // --cancel: ask the run holding each named project (in any process) to
   // stop, and wait until it has, instead of syncing.
   bool cancel = false;
+  bool no_analyze = false;  // --no-analyze: the copy only
 };
 int RunSync(const Invocation& inv, const SyncOptions& options);
+
+// The invocation's stop token, set by the first SIGINT or SIGTERM once
+// CatchStopSignals has run (a second one ends the process at once).
+const sync::CancelToken& StopToken();
+void CatchStopSignals();
+
+// What the analyze phase did, a line per analyzer ("  code: 12 analyzed, 3
+// reused, 0 failed, 2 skipped"); errors as warnings on stderr.
+void PrintAnalysis(const std::vector<db::AnalyzerTally>& tallies);
+
+struct AnalyzeOptions {
+  std::vector<std::string> projects;
+  bool all = false;
+};
+int RunAnalyze(const Invocation& inv, const AnalyzeOptions& options);
+
+struct SymbolsOptions {
+  std::string project;
+  std::string query;
+  std::string kind;                // --kind
+  std::string path;                // --path: a path prefix
+  std::string analyzer = "code";   // --analyzer: whose symbols
+  int limit = 50;                  // --limit
+};
+int RunSymbols(const Invocation& inv, const SymbolsOptions& options);
+
+struct GcOptions {
+  std::string grace = "7d";  // --grace
+};
+int RunGc(const Invocation& inv, const GcOptions& options);
 int RunStatus(const Invocation& inv);
 
 struct ServeOptions {

@@ -52,6 +52,10 @@ extern "C" void OnStopSignal(int signal_number) {
   (void)written;  // nothing to do about a closed stderr in a signal handler
 }
 
+}  // namespace
+
+const sync::CancelToken& StopToken() { return g_cancel; }
+
 void CatchStopSignals() {
   struct sigaction action {};
   action.sa_handler = OnStopSignal;
@@ -60,6 +64,8 @@ void CatchStopSignals() {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 }
+
+namespace {
 
 // Shows a run's progress on stderr, from its events. On a terminal: one
 // line redrawn in place, naming each phase as it starts, and for the write
@@ -143,6 +149,27 @@ void WriteRun(JsonWriter& out, const sync::SyncResult& r) {
   out.writer().EndObject();
 }
 
+}  // namespace
+
+void PrintAnalysis(const std::vector<db::AnalyzerTally>& tallies) {
+  for (const db::AnalyzerTally& t : tallies) {
+    if (!t.error.empty() && t.analyzed + t.failed + t.skipped == 0) {
+      std::fprintf(stderr, "tether: warning: analyzer %s: %s\n", t.analyzer.c_str(), ShownMessage(t.error).c_str());
+      continue;
+    }
+    if (t.analyzed + t.reused + t.failed + t.skipped == 0) continue;
+    std::printf("  %s: %lld analyzed, %lld reused, %lld failed, %lld skipped\n", t.analyzer.c_str(),
+                static_cast<long long>(t.analyzed), static_cast<long long>(t.reused),
+                static_cast<long long>(t.failed), static_cast<long long>(t.skipped));
+    if (!t.error.empty()) {
+      std::fprintf(stderr, "tether: warning: analyzer %s stopped: %s\n", t.analyzer.c_str(),
+                   ShownMessage(t.error).c_str());
+    }
+  }
+}
+
+namespace {
+
 void PrintRun(const sync::SyncResult& r) {
   const db::SyncRun& run = r.run;
   if (r.outcome == sync::RunOutcome::kCancelled) {
@@ -157,6 +184,7 @@ void PrintRun(const sync::SyncResult& r) {
   if (r.mode == sync::SyncMode::kNoop) {
     std::printf("%s: up to date at %s (%s)\n", r.project.c_str(), run.to_commit.substr(0, 12).c_str(),
                 HumanDuration(r.total_ms).c_str());
+    PrintAnalysis(run.analysis);
     return;
   }
   std::string range = run.from_commit.empty()
@@ -169,6 +197,7 @@ void PrintRun(const sync::SyncResult& r) {
   if (run.counts.skipped > 0) std::printf(", %lld refused", static_cast<long long>(run.counts.skipped));
   if (run.counts.bytes_read > 0) std::printf(", %s read", HumanBytes(run.counts.bytes_read).c_str());
   std::printf(" in %s (run #%lld)\n", HumanDuration(r.total_ms).c_str(), static_cast<long long>(run.id));
+  PrintAnalysis(run.analysis);
 }
 
 // What a `sync --all` did, project by project (a project run twice, for a
@@ -346,7 +375,7 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   }
 
   ProgressReporter progress(!inv.json && isatty(STDERR_FILENO));
-  std::unique_ptr<sync::SyncRunner> runner = (*runtime)->NewSyncRunner();
+  std::unique_ptr<sync::SyncRunner> runner = (*runtime)->NewSyncRunner(!options.no_analyze);
   runner->events().AddListener([&](const sync::Event& e) { progress.OnEvent(e); });
 
   std::vector<sync::SyncResult> results;

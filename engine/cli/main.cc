@@ -168,9 +168,33 @@ int main(int argc, char** argv) {
   sync_cmd->add_option("projects", sync.projects, "Project names");
   sync_cmd->add_flag("--all", sync.all, "Every enabled project");
   sync_cmd->add_option("--trigger", sync.trigger, "Recorded as the run's trigger (cli, schedule, ...)");
+  sync_cmd->add_flag("--no-analyze", sync.no_analyze,
+                     "Sync the content only; analysis waits for the next sync or `tether analyze`");
   sync_cmd->add_flag("--cancel", sync.cancel,
                      "Ask the sync running for each named project (in any process) to stop, and wait until it has");
   sync_cmd->callback([&] { code = cli::RunSync(inv, sync); });
+
+  cli::AnalyzeOptions analyze;
+  CLI::App* analyze_cmd = Sub(&app, "analyze", "Run the analyzers over what projects still need, without syncing");
+  analyze_cmd->add_option("projects", analyze.projects, "Project names");
+  analyze_cmd->add_flag("--all", analyze.all, "Every project");
+  analyze_cmd->callback([&] { code = cli::RunAnalyze(inv, analyze); });
+
+  cli::SymbolsOptions symbols;
+  CLI::App* symbols_cmd = Sub(&app, "symbols", "Search a project's symbols by name (whole, prefix or sub-token)");
+  symbols_cmd->add_option("name", symbols.project, "Project name")->required();
+  symbols_cmd->add_option("query", symbols.query, "Name to search for, e.g. parse")->required();
+  symbols_cmd->add_option("--kind", symbols.kind, "Only this kind: function, method, class, ...");
+  symbols_cmd->add_option("--path", symbols.path, "Only under this path prefix");
+  symbols_cmd->add_option("--analyzer", symbols.analyzer, "The analyzer whose symbols to search (default: code)");
+  symbols_cmd->add_option("--limit", symbols.limit, "At most this many matches (1-1000, default 50)");
+  symbols_cmd->callback([&] { code = cli::RunSymbols(inv, symbols); });
+
+  cli::GcOptions gc;
+  CLI::App* gc_cmd = Sub(&app, "gc", "Remove analysis results no document has needed for the grace period");
+  gc_cmd->add_option("--grace", gc.grace,
+                     "How long a result stays unused, from when gc first saw it unused, before it goes (default 7d)");
+  gc_cmd->callback([&] { code = cli::RunGc(inv, gc); });
 
   Sub(&app, "status", "Every project's sync status")->callback([&] { code = cli::RunStatus(inv); });
 

@@ -5,7 +5,8 @@ add_library(tether_common STATIC
   ${CMAKE_CURRENT_LIST_DIR}/edit_distance.cc
   ${CMAKE_CURRENT_LIST_DIR}/human_units.cc
   ${CMAKE_CURRENT_LIST_DIR}/paths.cc
-  ${CMAKE_CURRENT_LIST_DIR}/sha256.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/sha256.cc
+  ${CMAKE_CURRENT_LIST_DIR}/utf8.cc)
 tether_strict(tether_common)
 target_include_directories(tether_common PUBLIC "${CMAKE_SOURCE_DIR}")
 target_link_libraries(tether_common PUBLIC tether_shared PRIVATE OpenSSL::Crypto)

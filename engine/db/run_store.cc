@@ -7,8 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <rapidjson/document.h>
 #include <soci/soci.h>
 
+#include "engine/common/json_writer.h"
 #include "shared/clock.h"
 #include "shared/row_values.h"
 
@@ -23,7 +25,7 @@ const char kSelectRuns[] =
     "SELECT id, project_id, trigger, started_at, finished_at, outcome, mode, branch,"
     " from_commit, to_commit, files_added, files_modified, files_deleted, files_renamed,"
     " files_skipped, bytes_read, discover_ms, resolve_ms, diff_ms, write_ms, analyze_ms,"
-    " finalize_ms, error FROM sync_runs";
+    " finalize_ms, error, analysis FROM sync_runs";
 
 // One row of kSelectRuns.
 SyncRun RunFromRow(const soci::row& row) {
@@ -51,6 +53,7 @@ SyncRun RunFromRow(const soci::row& row) {
   r.timings.analyze_ms = RowDouble(row, 20, -1);
   r.timings.finalize_ms = RowDouble(row, 21, -1);
   r.error = RowText(row, 22);
+  r.analysis = ParseAnalysisTallies(RowText(row, 23));
   return r;
 }
 
@@ -71,6 +74,48 @@ Result<std::filesystem::path> CancelRequestFile(const Database& db, int64_t run_
 }
 
 }  // namespace
+
+std::string AnalysisTalliesJson(const std::vector<AnalyzerTally>& tallies) {
+  if (tallies.empty()) return "";
+  CompactJsonWriter json;
+  json.Begin();
+  for (const AnalyzerTally& t : tallies) {
+    json.BeginObject(t.analyzer.c_str())
+        .Int("analyzed", t.analyzed)
+        .Int("reused", t.reused)
+        .Int("failed", t.failed)
+        .Int("skipped", t.skipped);
+    if (!t.error.empty()) json.Str("error", t.error);
+    json.End();
+  }
+  json.End();
+  return json.Text();
+}
+
+std::vector<AnalyzerTally> ParseAnalysisTallies(const std::string& text) {
+  std::vector<AnalyzerTally> tallies;
+  if (text.empty()) return tallies;
+  rapidjson::Document doc;
+  doc.Parse(text.c_str(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) return tallies;
+  auto count = [](const rapidjson::Value& v, const char* key) -> int64_t {
+    auto it = v.FindMember(key);
+    return it != v.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+  };
+  for (auto& m : doc.GetObject()) {
+    if (!m.value.IsObject()) continue;
+    AnalyzerTally t;
+    t.analyzer.assign(m.name.GetString(), m.name.GetStringLength());
+    t.analyzed = count(m.value, "analyzed");
+    t.reused = count(m.value, "reused");
+    t.failed = count(m.value, "failed");
+    t.skipped = count(m.value, "skipped");
+    auto error = m.value.FindMember("error");
+    if (error != m.value.MemberEnd() && error->value.IsString()) t.error = error->value.GetString();
+    tallies.push_back(std::move(t));
+  }
+  return tallies;
+}
 
 Result<int64_t> RunStore::Begin(int64_t project_id, const std::string& trigger, const std::string& branch) {
   long long id = 0, pid = project_id;
@@ -99,17 +144,19 @@ Status RunStore::Finish(const SyncRun& run) {
   soci::indicator discover_i = Ind(t.discover_ms), resolve_i = Ind(t.resolve_ms), diff_i = Ind(t.diff_ms),
                   write_i = Ind(t.write_ms), analyze_i = Ind(t.analyze_ms), finalize_i = Ind(t.finalize_ms);
   std::string outcome = run.outcome;
+  std::string analysis = AnalysisTalliesJson(run.analysis);
+  soci::indicator analysis_i = Ind(analysis);
   try {
     db_->session() << "UPDATE sync_runs SET finished_at = :f, outcome = :o, mode = :m, from_commit = :fc,"
                       " to_commit = :tc, files_added = :a, files_modified = :mo, files_deleted = :d,"
                       " files_renamed = :r, files_skipped = :sk, bytes_read = :by, discover_ms = :t1,"
                       " resolve_ms = :t2, diff_ms = :t3, write_ms = :t4, analyze_ms = :t5,"
-                      " finalize_ms = :t6, error = :e WHERE id = :id",
+                      " finalize_ms = :t6, error = :e, analysis = :an WHERE id = :id",
         soci::use(now), soci::use(outcome), soci::use(mode, mode_i), soci::use(from, from_i),
         soci::use(to, to_i), soci::use(added), soci::use(modified), soci::use(deleted), soci::use(renamed),
         soci::use(skipped), soci::use(bytes), soci::use(discover, discover_i), soci::use(resolve, resolve_i),
         soci::use(diff, diff_i), soci::use(write, write_i), soci::use(analyze, analyze_i),
-        soci::use(finalize, finalize_i), soci::use(error, error_i), soci::use(id);
+        soci::use(finalize, finalize_i), soci::use(error, error_i), soci::use(analysis, analysis_i), soci::use(id);
   } catch (...) {
     return StatusFromCurrentException("cannot record the run's result");
   }

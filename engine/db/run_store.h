@@ -35,6 +35,26 @@ struct PhaseTimings {
   double finalize_ms = -1;
 };
 
+// What the analyze phase did with one analyzer in a run: blobs it analysed,
+// blobs the run wrote whose results were already there (reused), blobs it
+// failed on, and blobs skipped by a rule or as poison. `error` says why the
+// analyzer stopped early (its results could not be stored); "" otherwise.
+struct AnalyzerTally {
+  std::string analyzer;
+  int64_t analyzed = 0;
+  int64_t reused = 0;
+  int64_t failed = 0;
+  int64_t skipped = 0;
+  std::string error;
+};
+
+// The tallies as the run record keeps them (sync_runs.analysis) and the
+// API shows them: {"code": {"analyzed": 1, "reused": 0, "failed": 0,
+// "skipped": 0}}, with "error" only when set; "" for none.
+std::string AnalysisTalliesJson(const std::vector<AnalyzerTally>& tallies);
+// The reverse; tallies it cannot read are left out.
+std::vector<AnalyzerTally> ParseAnalysisTallies(const std::string& json);
+
 struct SyncRun {
   int64_t id = 0;
   int64_t project_id = 0;
@@ -49,6 +69,7 @@ struct SyncRun {
   RunCounts counts;
   PhaseTimings timings;
   std::string error;
+  std::vector<AnalyzerTally> analysis;  // one per analyzer that ran, in config order
 
   // The engine's time on the run: the phases that ran, added up; -1 when
   // none did.

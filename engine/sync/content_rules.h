@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/common/utf8.h"
 #include "tether/status.h"
 
 namespace tether::sync {
@@ -24,7 +25,7 @@ bool IsProviderId(std::string_view id);
 // `path` printable and unambiguous: bytes that are not printable UTF-8 as \xNN.
 std::string DisplayPath(std::string_view path);
 
-bool IsValidUtf8(std::string_view bytes);
+using ::tether::IsValidUtf8;  // engine/common/utf8.h
 
 // Text when it has no NUL byte in its first 8000 bytes (git's own rule) and
 // is valid UTF-8 (the content column holds text; PostgreSQL refuses

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "shared/clock.h"
+#include "engine/analyze/analyze_project.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/cancellation.h"
 #include "engine/sync/change_set.h"
@@ -138,9 +139,16 @@ class RunState {
     TETHER_RETURN_IF_ERROR(RunPhase(Phase::kDiscover, &run_->timings.discover_ms, [&] { return Discover(); }));
     TETHER_RETURN_IF_ERROR(RunPhase(Phase::kResolve, &run_->timings.resolve_ms, [&] { return Resolve(); }));
     TETHER_RETURN_IF_ERROR(RunPhase(Phase::kDiff, &run_->timings.diff_ms, [&] { return Diff(); }));
-    if (mode_ == SyncMode::kNoop) return Status::Ok();
-    TETHER_RETURN_IF_ERROR(RunPhase(Phase::kWrite, &run_->timings.write_ms, [&] { return Write(); }));
-    return RunPhase(Phase::kAnalyze, &run_->timings.analyze_ms, [&] { return Status::Ok(); });
+    if (mode_ != SyncMode::kNoop) {
+      TETHER_RETURN_IF_ERROR(RunPhase(Phase::kWrite, &run_->timings.write_ms, [&] { return Write(); }));
+    }
+    // On a noop run too, when there are analyzers: an analysis stopped
+    // before (a crash, a cancel, a newer commit that was waiting) goes on
+    // where it stopped.
+    if (!options_.analyze) return Status::Ok();
+    if (mode_ == SyncMode::kNoop && plugins_->AnalyzerNames().empty()) return Status::Ok();
+    committed_ = true;  // nothing after the write stops the run: the copy is in
+    return RunPhase(Phase::kAnalyze, &run_->timings.analyze_ms, [&] { return Analyze(); });
   }
 
   void EmitEvent(EventBody body) {
@@ -305,6 +313,48 @@ class RunState {
     TETHER_RETURN_IF_ERROR(cancel_->Check(/*poll_now=*/true));
     TETHER_RETURN_IF_ERROR((*writer)->Commit(run_->to_commit));
     committed_ = true;
+    return Status::Ok();
+  }
+
+  // Every configured analyzer over what the project's documents still need.
+  // Never fails the run: what went wrong is in the run's tallies.
+  Status Analyze() {
+    std::vector<analyze::NamedAnalyzer> analyzers =
+        analyze::UsableAnalyzers(*plugins_, project_.storage, &run_->analysis);
+    if (analyzers.empty()) return Status::Ok();  // none configured: the phase has nothing to do
+    analyze::AnalyzeOptions options;
+    options.owner = NewLeaseOwner();
+    options.owner_is_gone = LeaseOwnerIsGone;
+    options.threads = options_.analyze_threads;
+    options.time_limit_ms = options_.analyze_time_limit_ms;
+    options.max_bytes = options_.analyze_max_bytes;
+    for (const PlannedChange& planned : changes_.changes()) {
+      const Change& change = planned.change;
+      if (!planned.refused.empty() || change.kind == ChangeKind::kDeleted ||
+          !SameContentKind(change.entry.kind, EntryKind::kFile)) {
+        continue;
+      }
+      options.written.emplace_back(change.entry.blob_id, DetectLanguage(change.entry.path));
+    }
+    // Stops between pages for a cancel, or for a newer commit waiting (a
+    // resync request): the copy comes first; the next run analyses the rest.
+    Stopwatch since_check;
+    options.should_stop = [&, first = true]() mutable {
+      if (!first && since_check.ElapsedMillis() < 500) return false;
+      first = false;
+      since_check = Stopwatch();
+      if (!cancel_->Check(/*poll_now=*/true).ok()) return true;
+      Result<db::Project> now = db::ProjectStore(db_).Get(project_.tenant_id, project_.name);
+      return now.ok() && now->resync_requested;
+    };
+    Stopwatch since_progress;
+    options.on_progress = [&](int64_t done, int64_t total) {
+      if (since_progress.ElapsedMillis() < 100 && done != 0 && done != total) return;
+      EmitEvent(PhaseProgress{Phase::kAnalyze, done, total});
+      since_progress = Stopwatch();
+    };
+    std::vector<db::AnalyzerTally> tallies = analyze::AnalyzeProject(storage_, Ref(), analyzers, options);
+    run_->analysis.insert(run_->analysis.end(), tallies.begin(), tallies.end());
     return Status::Ok();
   }
 

@@ -42,6 +42,13 @@ struct SyncOptions {
   std::string trigger = "cli";
   uint64_t max_content_bytes = 1048576;
   int64_t lease_seconds = 3600;
+  // The analyze phase: whether it runs (every configured analyzer, after
+  // the write committed, on noop runs too: an analysis stopped earlier
+  // resumes), and its limits (engine/analyze/analyze_project.h).
+  bool analyze = true;
+  int64_t analyze_time_limit_ms = 30000;
+  uint64_t analyze_max_bytes = 1048576;
+  int analyze_threads = 0;
 };
 
 // A run that holds its project's lease and has a run row (outcome

@@ -10,6 +10,7 @@
 
 #include "engine/db/project_store.h"
 #include "engine/db/run_store.h"
+#include "tether/storage.h"
 
 namespace tether::views {
 
@@ -26,6 +27,34 @@ void WriteProjectMembers(W& out, const db::Project& p, const std::string& cursor
 
 // What a run did: mode, commits, file counts, phase timings (null for a
 // phase that did not run) and their sum. The outcome and error are the caller's.
+// "analysis": what the analyze phase did per analyzer (db::AnalyzerTally),
+// {"code": {"analyzed": N, "reused": N, "failed": N, "skipped": N}}, with
+// "error" when one stopped early; {} when none ran.
+template <typename W>
+void WriteAnalysisMember(W& out, const std::vector<db::AnalyzerTally>& tallies) {
+  out.BeginObject("analysis");
+  for (const db::AnalyzerTally& t : tallies) {
+    out.BeginObject(t.analyzer.c_str()).Int("analyzed", t.analyzed).Int("reused", t.reused)
+        .Int("failed", t.failed).Int("skipped", t.skipped);
+    if (!t.error.empty()) out.Str("error", t.error);
+    out.End();
+  }
+  out.End();
+}
+
+// One symbol search hit as an object: where, what, and how it matched
+// ("name", "prefix", "token").
+template <typename W>
+void WriteSymbolHit(W& out, const SymbolHit& hit) {
+  static const char* const kMatch[] = {"name", "prefix", "token"};
+  out.writer().StartObject();
+  out.Str("path", hit.path).StrOrNull("language", hit.language).Str("name", hit.symbol.name)
+      .Str("kind", hit.symbol.kind).Int("start_line", hit.symbol.start_line).Int("end_line", hit.symbol.end_line)
+      .StrOrNull("signature", hit.symbol.signature).StrOrNull("parent", hit.symbol.parent)
+      .StrOrNull("doc", hit.symbol.doc).Str("match", kMatch[hit.match < 0 || hit.match > 2 ? 2 : hit.match]);
+  out.writer().EndObject();
+}
+
 template <typename W>
 void WriteRunResultMembers(W& out, const db::SyncRun& run) {
   out.StrOrNull("mode", run.mode).StrOrNull("branch", run.branch)
@@ -38,6 +67,7 @@ void WriteRunResultMembers(W& out, const db::SyncRun& run) {
       .NumOrNull("write", run.timings.write_ms).NumOrNull("analyze", run.timings.analyze_ms)
       .NumOrNull("finalize", run.timings.finalize_ms).End();
   out.NumOrNull("duration_ms", run.DurationMs());
+  WriteAnalysisMember(out, run.analysis);
 }
 
 }  // namespace tether::views

@@ -1,6 +1,7 @@
-// sql-storage: the Storage interface on the tables `documents` and
-// `storage_cursors` of the engine's database, through SOCI. They are this
-// plugin's: the engine reads them only through the Storage interface.
+// sql-storage: the Storage interface on the tables `documents`,
+// `storage_cursors`, `analysis_results` and `analysis_symbols` of the
+// engine's database, through SOCI. They are this plugin's: the engine reads
+// them only through the Storage interface.
 //
 // Every StorageWriter is one transaction on its own session: the change set
 // and the new cursor commit together or not at all. Statements are prepared
@@ -9,15 +10,19 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <rapidjson/document.h>
 #include <soci/soci.h>
 
 #include "shared/clock.h"
 #include "shared/row_values.h"
 #include "shared/sql_connect.h"
+#include "analysis_store.h"
 #include "pg_batch.h"
+#include "tenant_binding.h"
 #include "tether/plugin.h"
 #include "tether/storage.h"
 
@@ -32,6 +37,14 @@ Result<std::unique_ptr<soci::session>> OpenSession(const std::string& url) {
   return db::OpenSociSession(url, /*busy_timeout_ms=*/30000);
 }
 
+// Whether `text` is one JSON object: the analyzer's data as stored and
+// served.
+bool IsJsonObject(const std::string& text) {
+  rapidjson::Document document;
+  document.Parse(text.data(), text.size());
+  return !document.HasParseError() && document.IsObject();
+}
+
 EntryKind KindFromName(const std::string& name) {
   if (name == "executable") return EntryKind::kExecutable;
   if (name == "symlink") return EntryKind::kSymlink;
@@ -39,17 +52,6 @@ EntryKind KindFromName(const std::string& name) {
   return EntryKind::kFile;
 }
 
-
-// Runs what follows on `session` as `tenant` (PostgreSQL row-level security
-// keys on tether.tenant): for the open transaction only when `local`, else
-// for the session. Nothing on SQLite, which has no row-level security.
-void BindTenant(soci::session& session, Dialect dialect, const std::string& tenant, bool local) {
-  if (dialect != Dialect::kPostgres || tenant.empty()) return;
-  std::string previous;
-  int is_local = local ? 1 : 0;
-  session << "SELECT set_config('tether.tenant', :t, :l = 1)", soci::use(tenant), soci::use(is_local),
-      soci::into(previous);
-}
 
 // Reads the cursor: empty when the project never synced.
 CommitId ReadCursorOn(soci::session& session, long long project_id, bool for_update) {
@@ -277,7 +279,7 @@ class SqlWriter : public StorageWriter {
 class SqlStorage : public Storage {
  public:
   SqlStorage(std::string url, Dialect dialect, std::unique_ptr<soci::session> reader)
-      : url_(std::move(url)), dialect_(dialect), reader_(std::move(reader)) {}
+      : url_(std::move(url)), dialect_(dialect), reader_(std::move(reader)), analysis_(dialect) {}
 
   Result<CommitId> ReadCursor(const ProjectRef& project) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -416,11 +418,121 @@ class SqlStorage : public Storage {
     return Status::Ok();
   }
 
+  Result<AnalysisWorkPage> ListAnalysisWork(const ProjectRef& project, const AnalyzerKey& key,
+                                            const AnalysisWorkQuery& query) override {
+    if (query.limit < 1) return Status::InvalidArgument("sql-storage: a page holds at least one blob");
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      return analysis_.ListWork(*reader_, project, key, query);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot list the blobs to analyse with " + key.id);
+    }
+  }
+
+  Status MarkAnalysisStarted(const ProjectRef& project, const AnalyzerKey& key,
+                             const std::vector<AnalysisWork>& work, const std::string& owner) override {
+    std::lock_guard<std::mutex> lock(writer_mutex_);
+    try {
+      TETHER_RETURN_IF_ERROR(OpenAnalysisWriter());
+      analysis_.MarkStarted(*analysis_writer_, project.tenant, key, work, owner);
+    } catch (...) {
+      Status failed = CurrentExceptionStatus("sql-storage: cannot mark blobs as being analysed with " + key.id);
+      analysis_writer_.reset();  // it may be broken; the next call opens another
+      return failed;
+    }
+    return Status::Ok();
+  }
+
+  Status PutAnalysisResults(const ProjectRef& project, const AnalyzerKey& key,
+                            const std::vector<AnalysisResult>& results) override {
+    for (const AnalysisResult& result : results) {
+      if (result.outcome == AnalysisOutcome::kAnalyzed && !IsJsonObject(result.data)) {
+        return Status::InvalidArgument("sql-storage: the " + key.id + " result of blob " + result.blob_id +
+                                       " is not a JSON object");
+      }
+    }
+    std::lock_guard<std::mutex> lock(writer_mutex_);
+    try {
+      TETHER_RETURN_IF_ERROR(OpenAnalysisWriter());
+      analysis_.Put(*analysis_writer_, project.tenant, key, results);
+    } catch (...) {
+      Status failed = CurrentExceptionStatus("sql-storage: cannot store " + key.id + " results");
+      analysis_writer_.reset();  // it may be broken; the next call opens another
+      return failed;
+    }
+    return Status::Ok();
+  }
+
+  Result<AnalysisResult> GetAnalysis(const ProjectRef& project, const AnalyzerKey& key,
+                                     const std::string& path) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<AnalysisResult> found;
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      found = analysis_.Get(*reader_, project, key, path);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot read the " + key.id + " result of \"" + path + "\"");
+    }
+    if (!found) return Status::NotFound("no " + key.id + " result for \"" + path + "\" in this project");
+    return *std::move(found);
+  }
+
+  Result<AnalysisCounts> CountAnalysis(const ProjectRef& project, const AnalyzerKey& key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      return analysis_.Count(*reader_, project, key);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot count " + key.id + " results");
+    }
+  }
+
+  Result<SymbolPage> SearchSymbols(const ProjectRef& project, const SymbolQuery& query) override {
+    if (query.limit < 1 || query.limit > 1000) {
+      return Status::InvalidArgument("sql-storage: a symbol search returns 1 to 1000 hits");
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      return analysis_.Search(*reader_, project, query);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot search symbols");
+    }
+  }
+
+  Result<int64_t> CollectAnalysis(const std::string& tenant, const std::vector<AnalyzerKey>& active,
+                                  int64_t grace_seconds) override {
+    if (grace_seconds < 0) return Status::InvalidArgument("sql-storage: a negative grace period");
+    std::lock_guard<std::mutex> lock(writer_mutex_);
+    try {
+      TETHER_RETURN_IF_ERROR(OpenAnalysisWriter());
+      return analysis_.Collect(*analysis_writer_, tenant, active, grace_seconds);
+    } catch (...) {
+      Status failed = CurrentExceptionStatus("sql-storage: cannot collect unused analysis results");
+      analysis_writer_.reset();  // it may be broken; the next call opens another
+      return failed;
+    }
+  }
+
  private:
+  // The session analysis results are written on, opened at first use (and
+  // again after a failure, which may have broken it). Under writer_mutex_.
+  Status OpenAnalysisWriter() {
+    if (analysis_writer_) return Status::Ok();
+    Result<std::unique_ptr<soci::session>> opened = OpenSession(url_);
+    if (!opened.ok()) return opened.status();
+    analysis_writer_ = std::move(opened).value();
+    return Status::Ok();
+  }
+
   std::string url_;
   Dialect dialect_;
   std::mutex mutex_;  // guards reader_
   std::unique_ptr<soci::session> reader_;
+  AnalysisStore analysis_;
+  std::mutex writer_mutex_;  // guards analysis_writer_
+  std::unique_ptr<soci::session> analysis_writer_;
 };
 
 Result<std::unique_ptr<Plugin>> CreateSqlStorage(const PluginContext& context) {
@@ -436,6 +548,6 @@ Result<std::unique_ptr<Plugin>> CreateSqlStorage(const PluginContext& context) {
 }  // namespace
 }  // namespace tether::sql_storage
 
-TETHER_PLUGIN(TETHER_PLUGIN_STORAGE, "sql-storage", "0.1.0",
-              "Documents and cursors in the engine's SQLite or PostgreSQL database (SOCI)",
+TETHER_PLUGIN(TETHER_PLUGIN_STORAGE, "sql-storage", "0.2.0",
+              "Documents, cursors and analysis results in the engine's SQLite or PostgreSQL database (SOCI)",
               tether::sql_storage::CreateSqlStorage)

@@ -34,6 +34,10 @@
 //      provider says which of its projects a webhook's repository is. The
 //      host calls it only on plugins of minor >= 1; the projects of a 3.0
 //      provider are never synced by a webhook.
+// 3.2: analyzers (analyzer.h: Analyzer, reached by the descriptor's kind)
+//      and analysis results kept by the storage (the Storage methods after
+//      DeleteProject). The host calls those only on storages of minor >= 2;
+//      a project on an older storage is not analysed.
 //
 // The rules that keep the promise above (a plugin of an older minor loads in
 // a newer host):
@@ -47,7 +51,7 @@
 //   - Anything else (a changed signature, a new pure virtual in the middle,
 //     a field added to a struct such as StorageCounts) is a new major.
 #define TETHER_SDK_ABI_MAJOR 3
-#define TETHER_SDK_ABI_MINOR 1
+#define TETHER_SDK_ABI_MINOR 2
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
 // the standard library and its ABI. This tag says which one a binary used.

@@ -15,6 +15,12 @@
 // names derived data by a short lower-case name ("embedding"); a storage
 // reports which names a document holds, without the data.
 //
+// Analysis results (ABI 3.2): what analyzers computed, keyed by content as
+// analyzer.h says, shared by every project of one tenant and never by two
+// tenants. A storage keeps a result while any document of the tenant holds
+// its blob, and for a grace period after (CollectAnalysis), so a branch
+// switched back reuses it; a sync never drops one.
+//
 // Thread safety: Storage methods may be called from several threads at once.
 // A StorageWriter is used by one thread at a time.
 //
@@ -33,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "tether/analyzer.h"
 #include "tether/plugin.h"
 #include "tether/status.h"
 #include "tether/types.h"
@@ -101,6 +108,94 @@ struct DocumentPage {
   bool more = false;  // more documents match after the last one of this page
 };
 
+// ---- Analysis results (ABI 3.2) ----
+
+// One blob of a project's current documents that still needs an analyzer:
+// no result for the key, a failure to retry, or a mark left by an attempt
+// that never finished.
+struct AnalysisWork {
+  BlobId blob_id;
+  std::string language;   // the documents' language ("" when unknown)
+  std::string path;       // the smallest current path holding the blob
+  uint64_t size = 0;
+  bool is_binary = false;
+  bool has_content = false;
+  std::string content;    // when has_content
+  int32_t unfinished = 0; // attempts marked started that never finished
+  std::string marked_by;  // who marked the last unfinished attempt; "" if none
+  int32_t failures = 0;   // failed attempts so far
+};
+
+// A page of work in (blob_id, language) order after the given pair ("", ""
+// from the start), at most `limit` (1 or more) blobs.
+struct AnalysisWorkQuery {
+  std::string after_blob;
+  std::string after_language;
+  int limit = 100;
+};
+
+struct AnalysisWorkPage {
+  std::vector<AnalysisWork> work;
+  bool more = false;
+};
+
+enum class AnalysisOutcome : int {
+  kAnalyzed = 0,  // the analyzer ran; data and symbols are its output
+  kFailed = 1,    // the analyzer returned an error (reason)
+  kSkipped = 2,   // not given to the analyzer, by a rule (reason names it)
+  kPoison = 3,    // never given again: attempts died with their process
+};
+
+const char* AnalysisOutcomeName(AnalysisOutcome outcome);
+
+// A final result for one (blob, language) under one key.
+struct AnalysisResult {
+  BlobId blob_id;
+  std::string language;
+  AnalysisOutcome outcome = AnalysisOutcome::kAnalyzed;
+  std::string reason;             // why it failed or was skipped; "" when analyzed
+  bool retry = false;             // kFailed: may be tried again on a later run
+  std::string data;               // kAnalyzed: the analyzer's JSON object
+  std::vector<Symbol> symbols;    // kAnalyzed
+};
+
+// How a project's current blobs stand for one key.
+struct AnalysisCounts {
+  int64_t analyzed = 0;
+  int64_t failed = 0;
+  int64_t skipped = 0;
+  int64_t poison = 0;
+  int64_t pending = 0;  // no final result yet
+};
+
+// Symbols of a project's current documents whose name matches `text`,
+// case-insensitively: the whole name, a prefix of it, or a prefix of one of
+// its sub-tokens (split at '_', '-', '.', ':', digits and lower-to-upper
+// case changes: "parse" finds "jv_parse_sized" and "parseJson"). Narrowed
+// to `kind` and to paths starting with `path_prefix` when those are not
+// empty.
+struct SymbolQuery {
+  AnalyzerKey key;
+  std::string text;
+  std::string kind;
+  std::string path_prefix;
+  int limit = 50;  // 1 to 1000
+};
+
+struct SymbolHit {
+  std::string path;
+  std::string language;
+  Symbol symbol;
+  // 0 the whole name, 1 a prefix of the name, 2 a prefix of a sub-token.
+  int match = 0;
+};
+
+// Hits best first: by match, then name, path and start line.
+struct SymbolPage {
+  std::vector<SymbolHit> hits;
+  bool more = false;  // more than `limit` matched
+};
+
 // Receives stored entries one at a time.
 class EntrySink {
  public:
@@ -159,7 +254,54 @@ class Storage : public Plugin {
   // cursor), in one transaction; the engine calls it before it removes the
   // project. Forgetting a project with nothing stored succeeds.
   virtual Status DeleteProject(const ProjectRef& project) = 0;
+
+  // ---- Analysis results (ABI 3.2: the host calls these only on storages
+  // built for 3.2 or later) ----
+
+  // A page of the blobs of the project's current documents that still need
+  // `key` (see AnalysisWork), with their content.
+  virtual Result<AnalysisWorkPage> ListAnalysisWork(const ProjectRef& project, const AnalyzerKey& key,
+                                                    const AnalysisWorkQuery& query) = 0;
+
+  // Records, durably and before the analyzer sees them, that `owner` starts
+  // an attempt at each (blob, language) of `work` under `key`. A mark is
+  // replaced by the blob's result; one left behind means the attempt died.
+  virtual Status MarkAnalysisStarted(const ProjectRef& project, const AnalyzerKey& key,
+                                     const std::vector<AnalysisWork>& work, const std::string& owner) = 0;
+
+  // Stores final results under `key`, replacing marks and older results of
+  // the same (blob, language, key), in one transaction. InvalidArgument for
+  // a result the storage cannot hold (data that is not a JSON object);
+  // nothing is written then.
+  virtual Status PutAnalysisResults(const ProjectRef& project, const AnalyzerKey& key,
+                                    const std::vector<AnalysisResult>& results) = 0;
+
+  // The result for the project's current document at `path` under `key`.
+  // NotFound when the project has no document there or it has no final
+  // result yet.
+  virtual Result<AnalysisResult> GetAnalysis(const ProjectRef& project, const AnalyzerKey& key,
+                                             const std::string& path) = 0;
+
+  virtual Result<AnalysisCounts> CountAnalysis(const ProjectRef& project, const AnalyzerKey& key) = 0;
+
+  virtual Result<SymbolPage> SearchSymbols(const ProjectRef& project, const SymbolQuery& query) = 0;
+
+  // Removes the tenant's results that no current document has needed for
+  // `grace_seconds`: those of blobs no document of the tenant holds, and
+  // those of keys not in `active`. Returns how many results it removed.
+  virtual Result<int64_t> CollectAnalysis(const std::string& tenant, const std::vector<AnalyzerKey>& active,
+                                          int64_t grace_seconds) = 0;
 };
+
+inline const char* AnalysisOutcomeName(AnalysisOutcome outcome) {
+  switch (outcome) {
+    case AnalysisOutcome::kAnalyzed: return "analyzed";
+    case AnalysisOutcome::kFailed: return "failed";
+    case AnalysisOutcome::kSkipped: return "skipped";
+    case AnalysisOutcome::kPoison: return "poison";
+  }
+  return "unknown";
+}
 
 }  // namespace tether
 

@@ -14,11 +14,13 @@
 
 namespace tether::testing {
 
-TetherCli::TetherCli(const std::filesystem::path& dir, const std::string& defaults_json)
+TetherCli::TetherCli(const std::filesystem::path& dir, const std::string& defaults_json,
+                     const std::string& plugins_json)
     : dir_(dir), config_(dir / "tether.json"), database_(dir) {
   std::ofstream(config_) << "{\n  \"database\": \"" << database_.url() << "\",\n"
                             "  \"plugins\": [{\"name\": \"local-git\", \"kind\": \"provider\"},"
-                            " {\"name\": \"sql-storage\", \"kind\": \"storage\"}]"
+                            " {\"name\": \"sql-storage\", \"kind\": \"storage\"}"
+                         << plugins_json << "]"
                          << (defaults_json.empty() ? "" : ",\n  \"defaults\": {" + defaults_json + "}")
                          << "\n}\n";
   CliResult migrated = Run("migrate apply");

@@ -26,8 +26,11 @@ class TetherCli {
  public:
   // Writes a config in `dir` for a new test database (SQLite or PostgreSQL,
   // see test_database.h; extra JSON members of "defaults" may be given as
-  // `defaults_json`, e.g. R"("max_content_bytes": 100)") and migrates.
-  explicit TetherCli(const std::filesystem::path& dir, const std::string& defaults_json = "");
+  // `defaults_json`, e.g. R"("max_content_bytes": 100)"; extra entries of
+  // "plugins" as `plugins_json`, each JSON object with a leading comma) and
+  // migrates.
+  explicit TetherCli(const std::filesystem::path& dir, const std::string& defaults_json = "",
+                     const std::string& plugins_json = "");
 
   // Runs `tether --config <config> <args>`; args is shell text.
   CliResult Run(const std::string& args) const;

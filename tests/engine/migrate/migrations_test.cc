@@ -371,7 +371,7 @@ TEST_CASE("0008 gives PostgreSQL runs a cancel request column, empty for every r
                             ", 'cli', 'now', " + outcome + ")",
                         "run").ok());
   }
-  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  auto applied = ApplyFrom(*db, ShippedBefore(dir.path() / "before-0009", "0009"));
   INFO(applied.status().message());
   REQUIRE(applied.ok());
   if (db->dialect() == Dialect::kSqlite) {
@@ -383,4 +383,34 @@ TEST_CASE("0008 gives PostgreSQL runs a cancel request column, empty for every r
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM sync_runs") == 2);
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM sync_runs WHERE cancel_requested_at IS NULL") == 2);
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM sync_runs WHERE outcome = 'running'") == 1);
+}
+
+TEST_CASE("0009 adds the analysis tables and an empty analysis to every run, keeping runs and documents") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0009", "0009")).ok());
+  REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'default', 'now')",
+                      "project").ok());
+  const std::string w = std::to_string(CountOf(*db, "SELECT id FROM projects WHERE name = 'web'"));
+  REQUIRE(db->Execute("INSERT INTO sync_runs (project_id, trigger, started_at, outcome) VALUES (" + w +
+                          ", 'cli', 'now', 'succeeded')",
+                      "run").ok());
+  REQUIRE(db->Execute("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, content, updated_commit,"
+                      " updated_at) VALUES (" + w + ", 'a.py', 'b1', 33188, 'file', 3, 'x=1', 'c1', 'now')",
+                      "document").ok());
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->front() == "0009_analysis_results.sql");
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM sync_runs WHERE analysis IS NULL") == 1);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents WHERE content = 'x=1'") == 1);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM analysis_results") == 0);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM analysis_symbols") == 0);
+  // One result per (tenant, blob, language, analyzer key).
+  const std::string insert =
+      "INSERT INTO analysis_results (tenant_id, blob_sha, language, analyzer, analyzer_version, settings_hash,"
+      " state, created_at, updated_at) VALUES ('default', 'b1', 'python', 'code', '1', '', 'analyzed', 'now', 'now')";
+  REQUIRE(db->Execute(insert, "result").ok());
+  CHECK_FALSE(db->Execute(insert, "the same result again").ok());
 }

@@ -159,7 +159,7 @@ TEST_CASE("bundled plugins load by name from the plugin folder") {
   CHECK(host.FindStorage("sql-storage").ok());
 }
 
-TEST_CASE("MatchesRepository is asked of 3.1 providers only; a 3.0 one loads and is not asked") {
+TEST_CASE("MatchesRepository is asked of 3.1 providers only, and a 3.0 one loads and is not asked") {
   PluginHost host(TETHER_PLUGIN_DIR, "sqlite::memory:");
   PluginConfig old_folder, folder;
   old_folder.name = "folder-3.0";

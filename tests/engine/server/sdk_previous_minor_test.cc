@@ -88,7 +88,7 @@ TEST_CASE("a provider built for SDK 3.0 loads, syncs, and a push does not call w
   }
   CHECK(old_abi == "3.0");
   CHECK(new_abi == std::string(listed["host_abi"].GetString()));
-  CHECK(new_abi == "3.1");
+  CHECK(new_abi != old_abi);  // a newer minor of the same major
   // The table too: the ABI column of its line.
   const std::string table = env.cli().Run("plugins list").out;
   const size_t line = table.find("\nfolder-3.0 ");

@@ -1,0 +1,262 @@
+#include "engine/analyze/analyze_project.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <set>
+#include <thread>
+
+#include "engine/analyze/analysis_rules.h"
+#include "engine/analyze/analysis_sink.h"
+#include "shared/clock.h"
+
+namespace tether::analyze {
+namespace {
+
+using BlobKey = std::pair<BlobId, std::string>;  // (blob, language)
+
+// An analyzer's attempts at one blob before it stops retrying it.
+constexpr int32_t kMaxFailures = 3;
+
+Status CheckKeyField(const char* field, const std::string& value, bool may_be_empty) {
+  if (value.empty() && may_be_empty) return Status::Ok();
+  bool printable = std::all_of(value.begin(), value.end(), [](char c) { return c > ' ' && c <= '~'; });
+  if (value.empty() || value.size() > 64 || !printable) {
+    return Status::InvalidArgument(std::string("the analyzer's key has ") + field + " \"" +
+                                   (printable ? value : std::string("(not printable)")) +
+                                   "\": it must be 1 to 64 printable ASCII characters without spaces");
+  }
+  return Status::Ok();
+}
+
+AnalysisResult Failed(const AnalysisWork& work, const Status& status) {
+  AnalysisResult r;
+  r.blob_id = work.blob_id;
+  r.language = work.language;
+  r.outcome = AnalysisOutcome::kFailed;
+  r.reason = status.ToString();
+  // Invalid input stays invalid; anything else may pass another time.
+  r.retry = status.code() != StatusCode::kInvalidArgument && work.failures + 1 < kMaxFailures;
+  return r;
+}
+
+AnalysisResult Recorded(const AnalysisWork& work, AnalysisOutcome outcome, std::string reason) {
+  AnalysisResult r;
+  r.blob_id = work.blob_id;
+  r.language = work.language;
+  r.outcome = outcome;
+  r.reason = std::move(reason);
+  return r;
+}
+
+// One analyzer over one project.
+class ProjectAnalysis {
+ public:
+  ProjectAnalysis(Storage* storage, const ProjectRef& project, Analyzer* analyzer, AnalyzerKey key,
+                  const AnalyzeOptions& options)
+      : storage_(storage), project_(project), analyzer_(analyzer), key_(std::move(key)), options_(options) {}
+
+  db::AnalyzerTally Run() {
+    tally_.analyzer = key_.id;
+    AnalysisWorkQuery query;
+    query.limit = std::max(1, options_.page_size);
+    std::set<BlobKey> seen;
+    bool first_page = true;
+    while (true) {
+      Result<AnalysisWorkPage> page = storage_->ListAnalysisWork(project_, key_, query);
+      if (!page.ok()) return Stop(page.status());
+      if (first_page) {
+        first_page = false;
+        total_ = static_cast<int64_t>(page->work.size());
+        // A count only when there is more than a page: a synced project
+        // with nothing to do pays one query.
+        if (page->more) {
+          Result<AnalysisCounts> counts = storage_->CountAnalysis(project_, key_);
+          if (counts.ok()) total_ = std::max<int64_t>(total_, counts->pending + counts->failed);
+        }
+        Progress();
+      }
+      for (const AnalysisWork& w : page->work) seen.emplace(w.blob_id, w.language);
+      if (!page->work.empty()) {
+        query.after_blob = page->work.back().blob_id;
+        query.after_language = page->work.back().language;
+      }
+      Status done = RunPage(page->work);
+      if (!done.ok()) return Stop(done);
+      if (!page->more) break;
+      if (options_.should_stop && options_.should_stop()) break;
+    }
+    std::set<BlobKey> written(options_.written.begin(), options_.written.end());
+    for (const BlobKey& blob : written) {
+      if (seen.count(blob) == 0) ++tally_.reused;
+    }
+    return tally_;
+  }
+
+ private:
+  db::AnalyzerTally Stop(const Status& status) {
+    tally_.error = status.ToString();
+    return tally_;
+  }
+
+  void Progress() {
+    if (!options_.on_progress) return;
+    total_ = std::max(total_, done_);
+    options_.on_progress(done_, total_);
+  }
+
+  Status RunPage(const std::vector<AnalysisWork>& work) {
+    std::vector<AnalysisResult> recorded;
+    std::vector<const AnalysisWork*> batch, suspects;
+    for (const AnalysisWork& w : work) {
+      if (w.unfinished > 0) {
+        // Someone started it and never finished. A live process may still
+        // be at it (another run of a project with the same content).
+        if (!w.marked_by.empty() && !options_.owner_is_gone(w.marked_by)) continue;
+        if (w.unfinished >= 2) {
+          recorded.push_back(Recorded(w, AnalysisOutcome::kPoison,
+                                      "poison: the process analysing it died " + std::to_string(w.unfinished) +
+                                          " times (a crash of the analyzer on this input?); it is not analysed "
+                                          "again until the analyzer's version changes"));
+          ++tally_.skipped;
+          continue;
+        }
+      }
+      std::string rule = SkipRule(w, options_.max_bytes);
+      if (!rule.empty()) {
+        recorded.push_back(Recorded(w, AnalysisOutcome::kSkipped, std::move(rule)));
+        ++tally_.skipped;
+        continue;
+      }
+      (w.unfinished > 0 ? suspects : batch).push_back(&w);
+    }
+    TETHER_RETURN_IF_ERROR(storage_->PutAnalysisResults(project_, key_, recorded));
+    done_ += static_cast<int64_t>(recorded.size());
+    TETHER_RETURN_IF_ERROR(AnalyseAndStore(batch));
+    // One at a time: should it crash again, only its own mark is left.
+    for (const AnalysisWork* w : suspects) TETHER_RETURN_IF_ERROR(AnalyseAndStore({w}));
+    Progress();
+    return Status::Ok();
+  }
+
+  // Marks `work` started, analyses it on several threads, stores the results.
+  Status AnalyseAndStore(const std::vector<const AnalysisWork*>& work) {
+    if (work.empty()) return Status::Ok();
+    std::vector<AnalysisWork> marks;
+    marks.reserve(work.size());
+    for (const AnalysisWork* w : work) {
+      AnalysisWork m;
+      m.blob_id = w->blob_id;
+      m.language = w->language;
+      marks.push_back(std::move(m));
+    }
+    TETHER_RETURN_IF_ERROR(storage_->MarkAnalysisStarted(project_, key_, marks, options_.owner));
+    std::vector<AnalysisResult> results(work.size());
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i = next++; i < work.size(); i = next++) results[i] = AnalyseOne(*work[i]);
+    };
+    size_t threads = options_.threads > 0 ? static_cast<size_t>(options_.threads)
+                                          : std::max(1u, std::thread::hardware_concurrency());
+    threads = std::min(threads, work.size());
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+    for (std::thread& t : pool) t.join();
+    for (const AnalysisResult& r : results) {
+      if (r.outcome == AnalysisOutcome::kAnalyzed) ++tally_.analyzed;
+      else ++tally_.failed;
+    }
+    TETHER_RETURN_IF_ERROR(storage_->PutAnalysisResults(project_, key_, results));
+    done_ += static_cast<int64_t>(results.size());
+    return Status::Ok();
+  }
+
+  AnalysisResult AnalyseOne(const AnalysisWork& w) {
+    AnalysisInput input;
+    input.blob_id = w.blob_id;
+    input.content = w.content;
+    input.language = w.language;
+    input.path = w.path;
+    input.time_limit_ms = options_.time_limit_ms;
+    ResultSink sink;
+    Stopwatch watch;
+    Status status;
+    try {
+      status = analyzer_->Analyze(input, &sink);
+    } catch (const std::exception& e) {
+      status = Status::Internal(std::string("the analyzer threw: ") + e.what());
+    } catch (...) {
+      status = Status::Internal("the analyzer threw a non-standard exception");
+    }
+    int64_t elapsed = watch.ElapsedMillis();
+    if (status.ok() && elapsed > options_.time_limit_ms) {
+      status = Status::Unavailable("took " + std::to_string(elapsed) + " ms, over the limit of " +
+                                   std::to_string(options_.time_limit_ms) + " ms");
+    }
+    if (!status.ok()) return Failed(w, status.WithContext(key_.id + " on \"" + w.path + "\""));
+    AnalysisResult r = sink.Take();
+    r.blob_id = w.blob_id;
+    r.language = w.language;
+    return r;
+  }
+
+  Storage* storage_;
+  const ProjectRef& project_;
+  Analyzer* analyzer_;
+  const AnalyzerKey key_;
+  const AnalyzeOptions& options_;
+  db::AnalyzerTally tally_;
+  int64_t done_ = 0;
+  int64_t total_ = 0;
+};
+
+}  // namespace
+
+Status CheckAnalyzerKey(const AnalyzerKey& key) {
+  TETHER_RETURN_IF_ERROR(CheckKeyField("id", key.id, false));
+  TETHER_RETURN_IF_ERROR(CheckKeyField("version", key.version, false));
+  return CheckKeyField("settings_hash", key.settings_hash, true);
+}
+
+std::vector<NamedAnalyzer> UsableAnalyzers(const plugin_host::PluginHost& plugins, const std::string& storage,
+                                           std::vector<db::AnalyzerTally>* unusable) {
+  std::vector<NamedAnalyzer> usable;
+  const bool keeps = plugins.StorageKeepsAnalysis(storage);
+  for (const std::string& name : plugins.AnalyzerNames()) {
+    Result<Analyzer*> analyzer = plugins.FindAnalyzer(name);
+    db::AnalyzerTally tally;
+    tally.analyzer = name;
+    if (!analyzer.ok()) {
+      tally.error = analyzer.status().ToString();
+    } else if (!keeps) {
+      tally.error = "storage plugin \"" + storage + "\" keeps no analysis results (it is built for an SDK before 3.2)";
+    } else {
+      usable.push_back({name, *analyzer});
+      continue;
+    }
+    unusable->push_back(std::move(tally));
+  }
+  return usable;
+}
+
+std::vector<db::AnalyzerTally> AnalyzeProject(Storage* storage, const ProjectRef& project,
+                                              const std::vector<NamedAnalyzer>& analyzers,
+                                              const AnalyzeOptions& options) {
+  std::vector<db::AnalyzerTally> tallies;
+  for (const NamedAnalyzer& named : analyzers) {
+    AnalyzerKey key = named.analyzer->Key();
+    if (Status valid = CheckAnalyzerKey(key); !valid.ok()) {
+      db::AnalyzerTally tally;
+      tally.analyzer = named.name;
+      tally.error = valid.WithContext("analyzer plugin \"" + named.name + "\"").ToString();
+      tallies.push_back(std::move(tally));
+      continue;
+    }
+    tallies.push_back(ProjectAnalysis(storage, project, named.analyzer, std::move(key), options).Run());
+    if (options.should_stop && options.should_stop()) break;
+  }
+  return tallies;
+}
+
+}  // namespace tether::analyze

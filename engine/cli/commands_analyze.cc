@@ -1,0 +1,214 @@
+// tether analyze, tether symbols, tether gc: the analysis of synced content
+// on its own (engine/analyze), symbol search through the project's storage,
+// and the removal of results nothing needs any more.
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "engine/analyze/analyze_project.h"
+#include "engine/cli/cli.h"
+#include "engine/cli/display.h"
+#include "engine/cli/table.h"
+#include "engine/common/json_writer.h"
+#include "engine/db/project_store.h"
+#include "engine/sync/lease_owner.h"
+#include "engine/views/json_views.h"
+#include "tether/storage.h"
+
+namespace tether::cli {
+namespace {
+
+// The key of the analyzer plugin called `name`, for reading its results.
+Result<AnalyzerKey> KeyOf(app::Runtime& runtime, const std::string& name) {
+  Result<Analyzer*> analyzer = runtime.plugins().FindAnalyzer(name);
+  if (!analyzer.ok()) return analyzer.status();
+  return (*analyzer)->Key();
+}
+
+// "7d", "12h", "30m", "45s", "0": a grace period in seconds.
+Result<int64_t> ParseGrace(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string unit = text.substr(digits);
+  static const std::map<std::string, int64_t> kUnits = {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+  auto it = kUnits.find(unit);
+  if (digits == 0 || digits > 9 || it == kUnits.end()) {
+    return Status::InvalidArgument("--grace \"" + text + "\": give a number with s, m, h or d (\"7d\", \"12h\", \"0\")");
+  }
+  return std::stoll(text.substr(0, digits)) * it->second;
+}
+
+}  // namespace
+
+int RunAnalyze(const Invocation& inv, const AnalyzeOptions& options) {
+  if (options.all == !options.projects.empty()) {
+    return ReportError(inv, Status::InvalidArgument("name the projects to analyse, or pass --all (not both)"));
+  }
+  CatchStopSignals();
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
+  Result<db::Database*> db = (*runtime)->database();
+  if (!db.ok()) return ReportError(inv, db.status());
+  Result<std::string> tenant = TenantOf(inv, *db);
+  if (!tenant.ok()) return ReportError(inv, tenant.status());
+  std::vector<db::Project> projects;
+  if (options.all) {
+    Result<std::vector<db::Project>> all = db::ProjectStore(*db).List();
+    if (!all.ok()) return ReportError(inv, all.status());
+    for (db::Project& p : *all) {
+      if (inv.tenant.empty() || p.tenant_id == *tenant) projects.push_back(std::move(p));
+    }
+  } else {
+    for (const std::string& name : options.projects) {
+      Result<db::Project> found = db::ProjectStore(*db).Get(*tenant, name);
+      if (!found.ok()) return ReportError(inv, found.status());
+      projects.push_back(std::move(found).value());
+    }
+  }
+  if ((*runtime)->plugins().AnalyzerNames().empty()) {
+    return ReportError(inv, Status::InvalidArgument(
+                                "no analyzer plugin in the config's plugin list; add one, such as "
+                                "{\"name\": \"code\", \"kind\": \"analyzer\"}"));
+  }
+
+  const bool terminal = !inv.json && isatty(STDERR_FILENO);
+  bool failed = false;
+  JsonWriter out;
+  out.Begin().BeginArray("projects");
+  for (const db::Project& project : projects) {
+    if (StopToken().cancelled()) break;
+    std::vector<db::AnalyzerTally> tallies;
+    Result<Storage*> storage = (*runtime)->plugins().FindStorage(project.storage);
+    if (!storage.ok()) return ReportError(inv, storage.status().WithContext("project \"" + project.name + "\""));
+    std::vector<analyze::NamedAnalyzer> analyzers =
+        analyze::UsableAnalyzers((*runtime)->plugins(), project.storage, &tallies);
+    analyze::AnalyzeOptions run;
+    run.owner = sync::NewLeaseOwner();
+    run.owner_is_gone = sync::LeaseOwnerIsGone;
+    run.should_stop = [] { return StopToken().cancelled(); };
+    if (terminal) {
+      run.on_progress = [&](int64_t done, int64_t total) {
+        std::fprintf(stderr, "\r\033[K  %s: analyze %lld/%lld files", Shown(project.name).c_str(),
+                     static_cast<long long>(done), static_cast<long long>(total));
+        std::fflush(stderr);
+      };
+    }
+    std::vector<db::AnalyzerTally> done =
+        analyze::AnalyzeProject(*storage, ProjectRef{project.id, project.tenant_id}, analyzers, run);
+    if (terminal) std::fprintf(stderr, "\r\033[K");
+    tallies.insert(tallies.end(), done.begin(), done.end());
+    for (const db::AnalyzerTally& t : tallies) failed = failed || !t.error.empty();
+    if (inv.json) {
+      out.writer().StartObject();
+      out.Str("project", project.name);
+      views::WriteAnalysisMember(out, tallies);
+      out.writer().EndObject();
+    } else {
+      std::printf("%s:\n", Shown(project.name).c_str());
+      PrintAnalysis(tallies);
+    }
+  }
+  out.EndArray();
+  if (inv.json) PrintJson(out.End());
+  if (StopToken().cancelled()) {
+    if (!inv.json) std::fprintf(stderr, "tether: stopped; what was analysed is kept, the rest waits for the next run\n");
+    return StopToken().reason() == sync::CancelReason::kTerminate ? kExitTerminated : kExitCancelled;
+  }
+  return failed ? kExitFailed : kExitOk;
+}
+
+int RunSymbols(const Invocation& inv, const SymbolsOptions& options) {
+  if (options.query.empty()) return ReportError(inv, Status::InvalidArgument("give a name to search for"));
+  if (options.limit < 1 || options.limit > 1000) {
+    return ReportError(inv, Status::InvalidArgument("--limit must be 1 to 1000"));
+  }
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
+  Result<db::Database*> db = (*runtime)->database();
+  if (!db.ok()) return ReportError(inv, db.status());
+  Result<std::string> tenant = TenantOf(inv, *db);
+  if (!tenant.ok()) return ReportError(inv, tenant.status());
+  Result<db::Project> project = db::ProjectStore(*db).Get(*tenant, options.project);
+  if (!project.ok()) return ReportError(inv, project.status());
+  Result<AnalyzerKey> key = KeyOf(**runtime, options.analyzer);
+  if (!key.ok()) return ReportError(inv, key.status());
+  if (!(*runtime)->plugins().StorageKeepsAnalysis(project->storage)) {
+    return ReportError(inv, Status::InvalidArgument("storage plugin \"" + project->storage +
+                                                    "\" keeps no analysis results (it is built for an SDK before 3.2)"));
+  }
+  Result<Storage*> storage = (*runtime)->plugins().FindStorage(project->storage);
+  if (!storage.ok()) return ReportError(inv, storage.status());
+  SymbolQuery query;
+  query.key = *key;
+  query.text = options.query;
+  query.kind = options.kind;
+  query.path_prefix = options.path;
+  query.limit = options.limit;
+  Result<SymbolPage> page = (*storage)->SearchSymbols(ProjectRef{project->id, project->tenant_id}, query);
+  if (!page.ok()) return ReportError(inv, page.status());
+  if (inv.json) {
+    JsonWriter out;
+    out.Begin().BeginArray("symbols");
+    for (const SymbolHit& hit : page->hits) views::WriteSymbolHit(out, hit);
+    out.EndArray().Bool("more", page->more);
+    PrintJson(out.End());
+    return kExitOk;
+  }
+  if (page->hits.empty()) {
+    std::fprintf(stderr, "tether: no symbol matches \"%s\" in %s\n", Shown(options.query).c_str(),
+                 Shown(options.project).c_str());
+    return kExitFailed;
+  }
+  Table table({"WHERE", "KIND", "NAME", "SIGNATURE"});
+  for (const SymbolHit& hit : page->hits) {
+    table.AddRow({Shown(hit.path) + ":" + std::to_string(hit.symbol.start_line) + "-" +
+                      std::to_string(hit.symbol.end_line),
+                  hit.symbol.kind,
+                  hit.symbol.parent.empty() ? Shown(hit.symbol.name) : Shown(hit.symbol.parent + "." + hit.symbol.name),
+                  Shown(hit.symbol.signature)});
+  }
+  table.Print();
+  if (page->more) std::printf("(more matches: narrow the search, or raise --limit)\n");
+  return kExitOk;
+}
+
+int RunGc(const Invocation& inv, const GcOptions& options) {
+  Result<int64_t> grace = ParseGrace(options.grace);
+  if (!grace.ok()) return ReportError(inv, grace.status());
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
+  Result<db::Database*> db = (*runtime)->database();
+  if (!db.ok()) return ReportError(inv, db.status());
+  Result<std::vector<db::Project>> projects = db::ProjectStore(*db).List();
+  if (!projects.ok()) return ReportError(inv, projects.status());
+  // Every (storage, tenant) that holds projects, and the keys that are in
+  // use: those of the configured analyzers.
+  std::set<std::pair<std::string, std::string>> places;
+  for (const db::Project& p : *projects) places.emplace(p.storage, p.tenant_id);
+  std::vector<AnalyzerKey> active;
+  for (const std::string& name : (*runtime)->plugins().AnalyzerNames()) {
+    Result<AnalyzerKey> key = KeyOf(**runtime, name);
+    if (key.ok()) active.push_back(*key);
+  }
+  int64_t removed = 0;
+  for (const auto& [storage_name, tenant] : places) {
+    if (!(*runtime)->plugins().StorageKeepsAnalysis(storage_name)) continue;
+    Result<Storage*> storage = (*runtime)->plugins().FindStorage(storage_name);
+    if (!storage.ok()) return ReportError(inv, storage.status());
+    Result<int64_t> n = (*storage)->CollectAnalysis(tenant, active, *grace);
+    if (!n.ok()) return ReportError(inv, n.status().WithContext("tenant \"" + tenant + "\""));
+    removed += *n;
+  }
+  if (inv.json) {
+    JsonWriter out;
+    PrintJson(out.Begin().Int("removed", removed).Int("grace_seconds", *grace).End());
+  } else {
+    std::printf("removed %lld analysis result(s) unused for %s or more\n", static_cast<long long>(removed),
+                options.grace.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace tether::cli

@@ -1,0 +1,383 @@
+#include "analysis_store.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "shared/clock.h"
+#include "shared/row_values.h"
+#include "symbol_tokens.h"
+#include "tenant_binding.h"
+
+namespace tether::sql_storage {
+namespace {
+
+// The join of a project's documents to their results under one key; binds
+// :t, :a, :v, :h.
+constexpr char kResultJoin[] =
+    " analysis_results r ON r.tenant_id = :t AND r.blob_sha = d.blob_sha AND r.language = COALESCE(d.language, '')"
+    " AND r.analyzer = :a AND r.analyzer_version = :v AND r.settings_hash = :h";
+
+// Only the content of files and executables is analysed: a symlink's blob is
+// its target, a submodule's a commit.
+constexpr char kAnalysedKinds[] = " d.kind IN ('file', 'executable')";
+
+const char* StateName(AnalysisOutcome outcome) { return AnalysisOutcomeName(outcome); }
+
+AnalysisOutcome OutcomeFromState(const std::string& state) {
+  if (state == "failed") return AnalysisOutcome::kFailed;
+  if (state == "skipped") return AnalysisOutcome::kSkipped;
+  if (state == "poison") return AnalysisOutcome::kPoison;
+  return AnalysisOutcome::kAnalyzed;
+}
+
+// Rolls back a transaction that did not commit.
+class Transaction {
+ public:
+  explicit Transaction(soci::session& session) : session_(session) {}
+  ~Transaction() {
+    if (done_) return;
+    try {
+      session_ << "ROLLBACK";
+    } catch (...) {
+      // The session is left to its owner; a broken one fails its next use.
+    }
+  }
+  void Commit() {
+    session_ << "COMMIT";
+    done_ = true;
+  }
+
+ private:
+  soci::session& session_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+void AnalysisStore::Begin(soci::session& session, const std::string& tenant) const {
+  session << (dialect_ == db::Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+  BindTenant(session, dialect_, tenant, /*local=*/true);
+}
+
+AnalysisWorkPage AnalysisStore::ListWork(soci::session& session, const ProjectRef& project, const AnalyzerKey& key,
+                                         const AnalysisWorkQuery& query) const {
+  long long id = project.id, fetch = static_cast<long long>(query.limit) + 1;
+  std::string tenant = project.tenant, after_blob = query.after_blob, after_language = query.after_language;
+  AnalysisWorkPage page;
+  {
+    soci::rowset<soci::row> rows =
+        (session.prepare << std::string("SELECT d.blob_sha, COALESCE(d.language, ''), MIN(d.path), MAX(d.size),"
+                                        " MAX(d.is_binary), MAX(CASE WHEN d.content IS NULL THEN 0 ELSE 1 END),"
+                                        " MAX(COALESCE(r.unfinished, 0)), MAX(COALESCE(r.marked_by, '')),"
+                                        " MAX(COALESCE(r.failures, 0))"
+                                        " FROM documents d LEFT JOIN") +
+                                kResultJoin +
+                                " WHERE d.project_id = :p AND" + kAnalysedKinds +
+                                " AND (r.id IS NULL OR r.state = 'running' OR (r.state = 'failed' AND r.retry = 1))"
+                                " AND d.blob_sha >= :ab AND (d.blob_sha > :ab2 OR COALESCE(d.language, '') > :al)"
+                                " GROUP BY d.blob_sha, COALESCE(d.language, '') ORDER BY 1, 2 LIMIT :l",
+         soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash), soci::use(id),
+         soci::use(after_blob), soci::use(after_blob), soci::use(after_language), soci::use(fetch));
+    for (const soci::row& row : rows) {
+      AnalysisWork w;
+      w.blob_id = db::RowText(row, 0);
+      w.language = db::RowText(row, 1);
+      w.path = db::RowText(row, 2);
+      w.size = static_cast<uint64_t>(db::RowInt(row, 3));
+      w.is_binary = db::RowInt(row, 4) != 0;
+      w.has_content = db::RowInt(row, 5) != 0;
+      w.unfinished = static_cast<int32_t>(db::RowInt(row, 6));
+      w.marked_by = db::RowText(row, 7);
+      w.failures = static_cast<int32_t>(db::RowInt(row, 8));
+      page.work.push_back(std::move(w));
+    }
+  }
+  if (page.work.size() > static_cast<size_t>(query.limit)) {
+    page.work.pop_back();
+    page.more = true;
+  }
+  // The content of the one path each blob is named by.
+  std::string path, content;
+  soci::indicator content_ind = soci::i_null;
+  soci::statement read = (session.prepare << "SELECT content FROM documents WHERE project_id = :p AND path = :path",
+                          soci::use(id), soci::use(path), soci::into(content, content_ind));
+  for (AnalysisWork& w : page.work) {
+    if (!w.has_content) continue;
+    path = w.path;
+    content.clear();
+    content_ind = soci::i_null;
+    read.execute(true);
+    if (content_ind == soci::i_ok) w.content = content;
+    else w.has_content = false;  // replaced since the page was read
+  }
+  return page;
+}
+
+void AnalysisStore::MarkStarted(soci::session& session, const std::string& tenant, const AnalyzerKey& key,
+                                const std::vector<AnalysisWork>& work, const std::string& owner) const {
+  if (work.empty()) return;
+  std::string now = NowIso8601(), blob, language;
+  Begin(session, tenant);
+  Transaction transaction(session);
+  {
+    soci::statement mark =
+        (session.prepare << "INSERT INTO analysis_results (tenant_id, blob_sha, language, analyzer, analyzer_version,"
+                            " settings_hash, state, unfinished, marked_by, created_at, updated_at)"
+                            " VALUES (:t, :b, :l, :a, :v, :h, 'running', 1, :o, :n, :n2)"
+                            " ON CONFLICT (tenant_id, blob_sha, language, analyzer, analyzer_version, settings_hash)"
+                            " DO UPDATE SET state = 'running', unfinished = analysis_results.unfinished + 1,"
+                            " marked_by = excluded.marked_by, updated_at = excluded.updated_at",
+         soci::use(tenant), soci::use(blob), soci::use(language), soci::use(key.id), soci::use(key.version),
+         soci::use(key.settings_hash), soci::use(owner), soci::use(now), soci::use(now));
+    for (const AnalysisWork& w : work) {
+      blob = w.blob_id;
+      language = w.language;
+      mark.execute(true);
+    }
+  }
+  transaction.Commit();
+}
+
+void AnalysisStore::Put(soci::session& session, const std::string& tenant, const AnalyzerKey& key,
+                        const std::vector<AnalysisResult>& results) const {
+  if (results.empty()) return;
+  std::string now = NowIso8601(), blob, language, state, reason, data;
+  int retry = 0, failed = 0;
+  soci::indicator reason_ind = soci::i_null, data_ind = soci::i_null;
+  long long result_id = 0, ordinal = 0, start_line = 0, end_line = 0;
+  std::string name, name_lower, tokens, kind, signature, parent, doc;
+  Begin(session, tenant);
+  Transaction transaction(session);
+  {
+    soci::statement upsert =
+        (session.prepare << "INSERT INTO analysis_results (tenant_id, blob_sha, language, analyzer, analyzer_version,"
+                            " settings_hash, state, reason, retry, failures, unfinished, data, created_at, updated_at)"
+                            " VALUES (:t, :b, :l, :a, :v, :h, :s, :r, :retry, :f, 0, :d, :n, :n2)"
+                            " ON CONFLICT (tenant_id, blob_sha, language, analyzer, analyzer_version, settings_hash)"
+                            " DO UPDATE SET state = excluded.state, reason = excluded.reason, retry = excluded.retry,"
+                            " failures = analysis_results.failures + excluded.failures, unfinished = 0,"
+                            " marked_by = NULL, data = excluded.data, updated_at = excluded.updated_at,"
+                            " unused_since = NULL",
+         soci::use(tenant), soci::use(blob), soci::use(language), soci::use(key.id), soci::use(key.version),
+         soci::use(key.settings_hash), soci::use(state), soci::use(reason, reason_ind), soci::use(retry),
+         soci::use(failed), soci::use(data, data_ind), soci::use(now), soci::use(now));
+    soci::statement find_id =
+        (session.prepare << "SELECT id FROM analysis_results WHERE tenant_id = :t AND blob_sha = :b AND language = :l"
+                            " AND analyzer = :a AND analyzer_version = :v AND settings_hash = :h",
+         soci::use(tenant), soci::use(blob), soci::use(language), soci::use(key.id), soci::use(key.version),
+         soci::use(key.settings_hash), soci::into(result_id));
+    soci::statement clear =
+        (session.prepare << "DELETE FROM analysis_symbols WHERE result_id = :id", soci::use(result_id));
+    soci::statement add =
+        (session.prepare << "INSERT INTO analysis_symbols (result_id, ordinal, tenant_id, name, name_lower, tokens,"
+                            " kind, start_line, end_line, signature, parent, doc)"
+                            " VALUES (:id, :o, :t, :name, :lower, :tokens, :kind, :sl, :el, :sig, :parent, :doc)",
+         soci::use(result_id), soci::use(ordinal), soci::use(tenant), soci::use(name), soci::use(name_lower),
+         soci::use(tokens), soci::use(kind), soci::use(start_line), soci::use(end_line), soci::use(signature),
+         soci::use(parent), soci::use(doc));
+    for (const AnalysisResult& result : results) {
+      blob = result.blob_id;
+      language = result.language;
+      state = StateName(result.outcome);
+      reason = result.reason;
+      reason_ind = reason.empty() ? soci::i_null : soci::i_ok;
+      bool analyzed = result.outcome == AnalysisOutcome::kAnalyzed;
+      data = analyzed ? result.data : std::string();
+      data_ind = analyzed ? soci::i_ok : soci::i_null;
+      retry = result.outcome == AnalysisOutcome::kFailed && result.retry ? 1 : 0;
+      failed = result.outcome == AnalysisOutcome::kFailed ? 1 : 0;
+      upsert.execute(true);
+      find_id.execute(true);
+      clear.execute(true);
+      if (!analyzed) continue;
+      ordinal = 0;
+      for (const Symbol& symbol : result.symbols) {
+        name = symbol.name;
+        name_lower = AsciiLower(symbol.name);
+        tokens = SymbolTokens(symbol.name);
+        kind = symbol.kind;
+        start_line = symbol.start_line;
+        end_line = symbol.end_line;
+        signature = symbol.signature;
+        parent = symbol.parent;
+        doc = symbol.doc;
+        add.execute(true);
+        ++ordinal;
+      }
+    }
+  }
+  transaction.Commit();
+}
+
+std::optional<AnalysisResult> AnalysisStore::Get(soci::session& session, const ProjectRef& project,
+                                                 const AnalyzerKey& key, const std::string& path) const {
+  long long id = project.id, result_id = 0;
+  std::string tenant = project.tenant, wanted = path;
+  std::optional<AnalysisResult> found;
+  {
+    soci::rowset<soci::row> rows =
+        (session.prepare << std::string("SELECT r.id, r.blob_sha, r.language, r.state, r.reason, r.retry, r.data"
+                                        " FROM documents d JOIN") +
+                                kResultJoin + " WHERE d.project_id = :p AND d.path = :path AND r.state <> 'running'",
+         soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash), soci::use(id),
+         soci::use(wanted));
+    for (const soci::row& row : rows) {
+      AnalysisResult r;
+      result_id = db::RowInt(row, 0);
+      r.blob_id = db::RowText(row, 1);
+      r.language = db::RowText(row, 2);
+      r.outcome = OutcomeFromState(db::RowText(row, 3));
+      r.reason = db::RowText(row, 4);
+      r.retry = db::RowInt(row, 5) != 0;
+      r.data = db::RowText(row, 6);
+      found = std::move(r);
+    }
+  }
+  if (!found || found->outcome != AnalysisOutcome::kAnalyzed) return found;
+  soci::rowset<soci::row> symbols =
+      (session.prepare << "SELECT name, kind, start_line, end_line, signature, parent, doc FROM analysis_symbols"
+                          " WHERE result_id = :id ORDER BY ordinal",
+       soci::use(result_id));
+  for (const soci::row& row : symbols) {
+    Symbol s;
+    s.name = db::RowText(row, 0);
+    s.kind = db::RowText(row, 1);
+    s.start_line = static_cast<int32_t>(db::RowInt(row, 2));
+    s.end_line = static_cast<int32_t>(db::RowInt(row, 3));
+    s.signature = db::RowText(row, 4);
+    s.parent = db::RowText(row, 5);
+    s.doc = db::RowText(row, 6);
+    found->symbols.push_back(std::move(s));
+  }
+  return found;
+}
+
+AnalysisCounts AnalysisStore::Count(soci::session& session, const ProjectRef& project,
+                                    const AnalyzerKey& key) const {
+  long long id = project.id;
+  std::string tenant = project.tenant;
+  AnalysisCounts counts;
+  soci::rowset<soci::row> rows =
+      (session.prepare << std::string("SELECT COALESCE(r.state, 'running'), COUNT(*) FROM"
+                                      " (SELECT DISTINCT blob_sha, language FROM documents d WHERE d.project_id = :p"
+                                      " AND") +
+                              kAnalysedKinds + ") d LEFT JOIN" + kResultJoin + " GROUP BY COALESCE(r.state, 'running')",
+       soci::use(id), soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash));
+  for (const soci::row& row : rows) {
+    std::string state = db::RowText(row, 0);
+    int64_t n = db::RowInt(row, 1);
+    if (state == "analyzed") counts.analyzed += n;
+    else if (state == "failed") counts.failed += n;
+    else if (state == "skipped") counts.skipped += n;
+    else if (state == "poison") counts.poison += n;
+    else counts.pending += n;
+  }
+  return counts;
+}
+
+SymbolPage AnalysisStore::Search(soci::session& session, const ProjectRef& project, const SymbolQuery& query) const {
+  long long id = project.id, fetch = static_cast<long long>(query.limit) + 1;
+  std::string tenant = project.tenant, kind = query.kind, prefix = query.path_prefix;
+  std::string lower = AsciiLower(query.text);
+  std::string name_prefix = EscapeLike(lower) + "%";
+  std::string token_prefix = "% " + EscapeLike(lower) + "%";
+  SymbolPage page;
+  soci::rowset<soci::row> rows =
+      (session.prepare << std::string("SELECT d.path, COALESCE(d.language, ''), s.name, s.kind, s.start_line,"
+                                      " s.end_line, s.signature, s.parent, s.doc,"
+                                      " CASE WHEN s.name_lower = :q THEN 0 WHEN s.name_lower LIKE :np ESCAPE '\\'"
+                                      " THEN 1 ELSE 2 END AS m"
+                                      " FROM documents d JOIN") +
+                              kResultJoin +
+                              " AND r.state = 'analyzed' JOIN analysis_symbols s ON s.result_id = r.id"
+                              " WHERE d.project_id = :p AND s.tenant_id = :t2"
+                              " AND (s.name_lower LIKE :np2 ESCAPE '\\' OR s.tokens LIKE :tp ESCAPE '\\')"
+                              " AND (s.kind = :k OR :k2 = '')"
+                              " AND substr(d.path, 1, length(CAST(:x AS TEXT))) = CAST(:y AS TEXT)"
+                              " ORDER BY m, s.name, d.path, s.start_line LIMIT :l",
+       soci::use(lower), soci::use(name_prefix), soci::use(tenant), soci::use(query.key.id),
+       soci::use(query.key.version), soci::use(query.key.settings_hash), soci::use(id), soci::use(tenant),
+       soci::use(name_prefix), soci::use(token_prefix), soci::use(kind), soci::use(kind), soci::use(prefix),
+       soci::use(prefix), soci::use(fetch));
+  for (const soci::row& row : rows) {
+    SymbolHit hit;
+    hit.path = db::RowText(row, 0);
+    hit.language = db::RowText(row, 1);
+    hit.symbol.name = db::RowText(row, 2);
+    hit.symbol.kind = db::RowText(row, 3);
+    hit.symbol.start_line = static_cast<int32_t>(db::RowInt(row, 4));
+    hit.symbol.end_line = static_cast<int32_t>(db::RowInt(row, 5));
+    hit.symbol.signature = db::RowText(row, 6);
+    hit.symbol.parent = db::RowText(row, 7);
+    hit.symbol.doc = db::RowText(row, 8);
+    hit.match = static_cast<int>(db::RowInt(row, 9));
+    page.hits.push_back(std::move(hit));
+  }
+  if (page.hits.size() > static_cast<size_t>(query.limit)) {
+    page.hits.pop_back();
+    page.more = true;
+  }
+  return page;
+}
+
+int64_t AnalysisStore::Collect(soci::session& session, const std::string& tenant,
+                               const std::vector<AnalyzerKey>& active, int64_t grace_seconds) const {
+  int64_t now_seconds = NowUnixSeconds();
+  std::string now = Iso8601FromUnixSeconds(now_seconds);
+  std::string cutoff = Iso8601FromUnixSeconds(now_seconds - grace_seconds);
+  // Whether a result is of an active key; the keys travel as bound values.
+  std::string is_active = "(1 = 0";
+  for (size_t i = 0; i < active.size(); ++i) {
+    std::string n = std::to_string(i);
+    is_active += " OR (analyzer = :a" + n + " AND analyzer_version = :v" + n + " AND settings_hash = :h" + n + ")";
+  }
+  is_active += ")";
+  // Documents of any project of the tenant keep a result (on PostgreSQL the
+  // tenant's only; on SQLite, which has no tenants apart, any project's,
+  // which only keeps a result longer).
+  std::string needed = is_active + " AND EXISTS (SELECT 1 FROM documents d WHERE d.blob_sha = analysis_results.blob_sha)";
+  auto bind_keys = [&](soci::statement& st) {
+    for (const AnalyzerKey& key : active) {
+      st.exchange(soci::use(key.id));
+      st.exchange(soci::use(key.version));
+      st.exchange(soci::use(key.settings_hash));
+    }
+  };
+  Begin(session, tenant);
+  Transaction transaction(session);
+  {
+    soci::statement unmark(session);
+    unmark.exchange(soci::use(tenant));
+    bind_keys(unmark);
+    unmark.alloc();
+    unmark.prepare("UPDATE analysis_results SET unused_since = NULL WHERE tenant_id = :t AND unused_since IS NOT NULL"
+                   " AND " + needed);
+    unmark.define_and_bind();
+    unmark.execute(true);
+  }
+  {
+    soci::statement mark(session);
+    mark.exchange(soci::use(now));
+    mark.exchange(soci::use(tenant));
+    bind_keys(mark);
+    mark.alloc();
+    mark.prepare("UPDATE analysis_results SET unused_since = :n WHERE tenant_id = :t AND unused_since IS NULL"
+                 " AND NOT (" + needed + ")");
+    mark.define_and_bind();
+    mark.execute(true);
+  }
+  long long removed = 0;
+  session << "SELECT COUNT(*) FROM analysis_results WHERE tenant_id = :t AND unused_since IS NOT NULL"
+             " AND unused_since <= :c",
+      soci::use(tenant), soci::use(cutoff), soci::into(removed);
+  session << "DELETE FROM analysis_symbols WHERE tenant_id = :t AND result_id IN (SELECT id FROM analysis_results"
+             " WHERE tenant_id = :t2 AND unused_since IS NOT NULL AND unused_since <= :c)",
+      soci::use(tenant), soci::use(tenant), soci::use(cutoff);
+  session << "DELETE FROM analysis_results WHERE tenant_id = :t AND unused_since IS NOT NULL AND unused_since <= :c",
+      soci::use(tenant), soci::use(cutoff);
+  transaction.Commit();
+  return removed;
+}
+
+}  // namespace tether::sql_storage

@@ -1,0 +1,351 @@
+// The analyze phase end to end: the tether binary syncs real git
+// repositories and runs a fixture analyzer that counts its calls
+// (fixtures/fixture_analyzer.cc), on SQLite and PostgreSQL. Results are
+// keyed by content: what a rename, a branch switched back or a second
+// project on the same repository costs is read off the analyzer's calls.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "engine/cli/cli_harness.h"
+#include "support/status_checks.h"
+
+using tether::testing::CliResult;
+using tether::testing::GitRepo;
+using tether::testing::ShellQuote;
+using tether::testing::TempDir;
+using tether::testing::TetherCli;
+using tether::testing::TetherProcess;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A config with the fixture analyzer, and the file its calls go to.
+struct World {
+  TempDir dir;
+  fs::path calls_file = dir.path() / "calls.txt";
+  GitRepo repo{dir.path() / "repo"};
+  TetherCli cli;
+
+  explicit World(const std::string& version = "1")
+      : cli(dir.path(), "",
+            ",{\"name\": \"fixture-analyzer\", \"kind\": \"analyzer\", \"path\": \"" FIXTURE_ANALYZER
+            "\", \"settings\": {\"calls_file\": \"" +
+                calls_file.string() + "\", \"version\": \"" + version + "\"}}") {}
+
+  void AddProject(const std::string& name) {
+    CliResult added = cli.Run("project add " + name + " --repo " + ShellQuote(repo.url()));
+    INFO(added.err);
+    REQUIRE(added.exit_code == 0);
+  }
+
+  // `tether --json sync NAME`: the run's analysis of the fixture analyzer.
+  const rapidjson::Value& Sync(rapidjson::Document& doc, const std::string& name, int expected_exit = 0) {
+    int code = -1;
+    doc = cli.Json("sync " + name, &code);
+    REQUIRE(code == expected_exit);
+    REQUIRE(doc["runs"].Size() >= 1);
+    const rapidjson::Value& run = doc["runs"][doc["runs"].Size() - 1];
+    REQUIRE(run.HasMember("analysis"));
+    REQUIRE(run["analysis"].HasMember("fixture"));
+    return run["analysis"]["fixture"];
+  }
+
+  // How often the analyzer was called, per path.
+  std::map<std::string, int> Calls() const {
+    std::map<std::string, int> calls;
+    std::ifstream in(calls_file);
+    std::string blob, path;
+    while (in >> blob >> path) ++calls[path];
+    return calls;
+  }
+  int TotalCalls() const {
+    int n = 0;
+    for (const auto& [path, count] : Calls()) n += count;
+    return n;
+  }
+};
+
+int64_t Field(const rapidjson::Value& tally, const char* name) { return tally[name].GetInt64(); }
+
+}  // namespace
+
+TEST_CASE("a first sync analyses every file once, and a rename and a second project cost no analyzer call") {
+  World w;
+  w.repo.Write("a.py", "def alpha\n");
+  w.repo.Write("b.py", "def beta\n");
+  w.repo.Write("src/c.py", "def gamma\nx\n");
+  w.repo.Commit("three files");
+  w.AddProject("p");
+  rapidjson::Document doc;
+  const rapidjson::Value& first = w.Sync(doc, "p");
+  CHECK(Field(first, "analyzed") == 3);
+  CHECK(Field(first, "reused") == 0);
+  CHECK(Field(first, "failed") == 0);
+  CHECK(w.TotalCalls() == 3);
+
+  SECTION("a rename-only commit") {
+    w.repo.Move("b.py", "renamed.py");
+    w.repo.Commit("rename");
+    rapidjson::Document d2;
+    const rapidjson::Value& renamed = w.Sync(d2, "p");
+    CHECK(Field(renamed, "analyzed") == 0);
+    CHECK(Field(renamed, "reused") == 1);
+    CHECK(w.TotalCalls() == 3);
+  }
+  SECTION("a one-file change analyses that file only") {
+    w.repo.Write("a.py", "def alpha\ndef alpha2\n");
+    w.repo.Commit("change a");
+    rapidjson::Document d2;
+    const rapidjson::Value& changed = w.Sync(d2, "p");
+    CHECK(Field(changed, "analyzed") == 1);
+    CHECK(w.Calls()["a.py"] == 2);
+    CHECK(w.TotalCalls() == 4);
+  }
+  SECTION("a second project on the same repository") {
+    w.AddProject("q");
+    rapidjson::Document d2;
+    const rapidjson::Value& second = w.Sync(d2, "q");
+    CHECK(Field(second, "analyzed") == 0);
+    CHECK(Field(second, "reused") == 3);
+    CHECK(w.TotalCalls() == 3);
+  }
+  SECTION("a noop sync has nothing to analyse") {
+    rapidjson::Document d2;
+    const rapidjson::Value& noop = w.Sync(d2, "p");
+    CHECK(Field(noop, "analyzed") == 0);
+    CHECK(w.TotalCalls() == 3);
+  }
+}
+
+TEST_CASE("a branch switched away and back costs one call for the file that differs, and none on the way back") {
+  World w;
+  w.repo.Write("same.py", "def same\n");
+  w.repo.Write("differs.py", "def on_main\n");
+  w.repo.Commit("main");
+  w.repo.Git("checkout -q -b other");
+  w.repo.Write("differs.py", "def on_other\n");
+  w.repo.Commit("other");
+  w.repo.Git("checkout -q main");
+  w.AddProject("p");
+  rapidjson::Document doc;
+  CHECK(Field(w.Sync(doc, "p"), "analyzed") == 2);
+
+  REQUIRE(w.cli.Run("project select-branch p other").exit_code == 0);
+  rapidjson::Document d2;
+  CHECK(Field(w.Sync(d2, "p"), "analyzed") == 1);
+  REQUIRE(w.cli.Run("project select-branch p main").exit_code == 0);
+  rapidjson::Document d3;
+  const rapidjson::Value& back = w.Sync(d3, "p");
+  CHECK(Field(back, "analyzed") == 0);
+  CHECK(Field(back, "reused") == 1);
+  CHECK(w.TotalCalls() == 3);
+}
+
+TEST_CASE("symbol search finds the current documents' symbols by name, prefix and sub-token, never a removed file's") {
+  World w;
+  w.repo.Write("lib/parse.py", "def jv_parse_sized\nx\ndef parseJson\n");
+  w.repo.Write("lib/other.py", "def unrelated\ndef parse\n");
+  w.repo.Write("gone.py", "def parse_gone\n");
+  w.repo.Commit("symbols");
+  w.AddProject("p");
+  rapidjson::Document doc;
+  REQUIRE(Field(w.Sync(doc, "p"), "analyzed") == 3);
+  w.repo.Remove("gone.py");
+  w.repo.Commit("remove one");
+  rapidjson::Document d2;
+  w.Sync(d2, "p");
+
+  int code = -1;
+  rapidjson::Document found = w.cli.Json("symbols p parse --analyzer fixture-analyzer", &code);
+  REQUIRE(code == 0);
+  std::vector<std::string> names;
+  for (const auto& hit : found["symbols"].GetArray()) names.push_back(hit["name"].GetString());
+  // The whole name first, then prefixes, then sub-tokens.
+  REQUIRE(names == std::vector<std::string>{"parse", "parseJson", "jv_parse_sized"});
+  const rapidjson::Value& sized = found["symbols"][2];
+  CHECK(std::string(sized["path"].GetString()) == "lib/parse.py");
+  CHECK(sized["start_line"].GetInt() == 1);
+  CHECK(std::string(sized["kind"].GetString()) == "function");
+  CHECK(std::string(sized["match"].GetString()) == "token");
+  CHECK(std::string(found["symbols"][1]["match"].GetString()) == "prefix");
+
+  // Case-insensitive, narrowed by path and kind; '_' is not a wildcard.
+  rapidjson::Document json = w.cli.Json("symbols p JSON --analyzer fixture-analyzer --path lib/parse");
+  REQUIRE(json["symbols"].Size() == 1);
+  CHECK(std::string(json["symbols"][0]["name"].GetString()) == "parseJson");
+  CHECK(w.cli.Json("symbols p parse --analyzer fixture-analyzer --kind class")["symbols"].Size() == 0);
+  CHECK(w.cli.Json("symbols p p_rse --analyzer fixture-analyzer")["symbols"].Size() == 0);
+
+  CliResult human = w.cli.Run("symbols p sized --analyzer fixture-analyzer");
+  CHECK(human.exit_code == 0);
+  CHECK(human.out.find("lib/parse.py:1-1") != std::string::npos);
+  CliResult none = w.cli.Run("symbols p nothing_like_it --analyzer fixture-analyzer");
+  CHECK(none.exit_code == 1);
+  CHECK(w.cli.Run("symbols p parse").exit_code == 2);  // no analyzer "code" configured
+}
+
+TEST_CASE("an analyzer's failure fails that blob only: the sync succeeds, and the blob is retried at most three times") {
+  World w;
+  w.repo.Write("ok.py", "def fine\n");
+  w.repo.Write("flaky.py", "FAIL-ANALYZER\n");
+  w.repo.Write("bad.py", "INVALID-ANALYZER\n");
+  w.repo.Commit("failures");
+  w.AddProject("p");
+  rapidjson::Document doc;
+  const rapidjson::Value& first = w.Sync(doc, "p");
+  CHECK(Field(first, "analyzed") == 1);
+  CHECK(Field(first, "failed") == 2);
+  CHECK(std::string(doc["runs"][0]["outcome"].GetString()) == "succeeded");
+  for (int i = 0; i < 4; ++i) {
+    rapidjson::Document again;
+    w.Sync(again, "p");
+  }
+  std::map<std::string, int> calls = w.Calls();
+  CHECK(calls["ok.py"] == 1);
+  CHECK(calls["flaky.py"] == 3);  // Unavailable: retried, three attempts in all
+  CHECK(calls["bad.py"] == 1);    // InvalidArgument: not retried
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results WHERE state = 'failed'") == 2);
+}
+
+TEST_CASE("binary, generated and minified files are skipped by rule, naming the rule, without an analyzer call") {
+  World w;
+  w.repo.Write("code.py", "def kept\n");
+  w.repo.Write("image.bin", std::string("\x89PNG\0\0\0data", 12));
+  w.repo.Write("gen.py", "# @generated by a tool\ndef generated\n");
+  w.repo.Write("package-lock.json", "{}\n");
+  w.repo.Write("app.min.js", std::string(8000, 'x') + "\n");
+  w.repo.Commit("mixed");
+  w.AddProject("p");
+  rapidjson::Document doc;
+  const rapidjson::Value& tally = w.Sync(doc, "p");
+  CHECK(Field(tally, "analyzed") == 1);
+  CHECK(Field(tally, "skipped") == 4);
+  CHECK(w.TotalCalls() == 1);
+  CHECK(w.cli.Text("SELECT reason FROM analysis_results WHERE state = 'skipped' AND reason LIKE '%@generated%'")
+            .find("generated") != std::string::npos);
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results WHERE state = 'skipped' AND reason = 'binary'") == 1);
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results WHERE state = 'skipped' AND reason LIKE 'minified%'") == 1);
+}
+
+TEST_CASE("a blob that crashes the process twice is poison: skipped with its reason, and the rest completes") {
+  World w;
+  w.repo.Write("crash.py", "CRASH-ANALYZER\n");
+  for (int i = 0; i < 5; ++i) w.repo.Write("f" + std::to_string(i) + ".py", "def f" + std::to_string(i) + "\n");
+  w.repo.Commit("a crasher");
+  w.AddProject("p");
+  // The write commits, then the analyzer crashes the process.
+  CliResult first = w.cli.Run("sync p");
+  CHECK(first.exit_code == 128 + SIGABRT);
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM documents") == 6);
+  // Each later run: blobs left marked are analysed alone; the crasher
+  // again crashes, then is poison.
+  CliResult second = w.cli.Run("sync p");
+  CHECK(second.exit_code == 128 + SIGABRT);
+  rapidjson::Document doc;
+  const rapidjson::Value& third = w.Sync(doc, "p");
+  CHECK(Field(third, "skipped") == 1);
+  CHECK(w.Calls()["crash.py"] == 2);
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results WHERE state = 'poison'") == 1);
+  CHECK(w.cli.Text("SELECT reason FROM analysis_results WHERE state = 'poison'").find("died 2 times") !=
+        std::string::npos);
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results WHERE state = 'analyzed'") == 5);
+  rapidjson::Document d4;
+  w.Sync(d4, "p");
+  CHECK(w.Calls()["crash.py"] == 2);
+  // The first run, which died in its analysis, is recovered as the success
+  // its write was.
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'running'") == 0);
+}
+
+TEST_CASE("sync --no-analyze copies only, tether analyze does the rest, and a stopped analysis resumes where it stopped") {
+  World w;
+  // Three pages of work (64 blobs a page), 50 ms a blob.
+  constexpr int kFiles = 160;
+  for (int i = 0; i < kFiles; ++i) w.repo.Write("slow" + std::to_string(i) + ".py", "SLOW-ANALYZER " + std::to_string(i) + "\n");
+  w.repo.Commit("slow files");
+  w.AddProject("p");
+  int code = -1;
+  rapidjson::Document synced = w.cli.Json("sync p --no-analyze", &code);
+  REQUIRE(code == 0);
+  CHECK(synced["runs"][0]["analysis"].ObjectEmpty());
+  CHECK(w.TotalCalls() == 0);
+
+  // SIGTERM while analysing: the page under way finishes and is stored,
+  // no page starts after it.
+  TetherProcess analyzing(w.cli, "analyze p");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (w.cli.Count("SELECT COUNT(*) FROM analysis_results WHERE state = 'analyzed'") == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  analyzing.Signal(SIGTERM);
+  CHECK(analyzing.Wait() == 143);
+  const long long stored = w.cli.Count("SELECT COUNT(*) FROM analysis_results WHERE state = 'analyzed'");
+  CHECK(stored > 0);
+  CHECK(stored < kFiles);
+  CHECK(w.TotalCalls() == stored);
+
+  rapidjson::Document rest = w.cli.Json("analyze p", &code);
+  REQUIRE(code == 0);
+  CHECK(rest["projects"][0]["analysis"]["fixture"]["analyzed"].GetInt64() == kFiles - stored);
+  // Each blob reached the analyzer once in all.
+  CHECK(w.TotalCalls() == kFiles);
+  for (const auto& [path, count] : w.Calls()) CHECK(count == 1);
+}
+
+TEST_CASE("tether gc removes results no document needs after the grace period, and keeps the others") {
+  World w;
+  w.repo.Write("keep.py", "def keep\n");
+  w.repo.Write("drop.py", "def drop\n");
+  w.repo.Commit("two");
+  w.AddProject("p");
+  rapidjson::Document doc;
+  w.Sync(doc, "p");
+  w.repo.Remove("drop.py");
+  w.repo.Commit("drop one");
+  rapidjson::Document d2;
+  w.Sync(d2, "p");
+  REQUIRE(w.cli.Count("SELECT COUNT(*) FROM analysis_results") == 2);
+
+  // Within the grace period nothing goes, and a sync never removes one.
+  CHECK(w.cli.Json("gc")["removed"].GetInt64() == 0);
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results") == 2);
+  CHECK(w.cli.Json("gc --grace 0")["removed"].GetInt64() == 1);
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results") == 1);
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_symbols") == 1);
+  CHECK(w.cli.Text("SELECT name FROM analysis_symbols") == "keep");
+  CHECK(w.cli.Run("gc --grace soon").exit_code == 2);
+}
+
+TEST_CASE("a new analyzer version analyses everything again, and the old results stay until gc") {
+  World w("1");
+  w.repo.Write("a.py", "def a\n");
+  w.repo.Commit("one");
+  w.AddProject("p");
+  rapidjson::Document doc;
+  CHECK(Field(w.Sync(doc, "p"), "analyzed") == 1);
+  // The same database, the analyzer at version 2.
+  std::string config;
+  {
+    std::ifstream in(w.cli.config());
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    config = buffer.str();
+  }
+  size_t at = config.find("\"version\": \"1\"");
+  REQUIRE(at != std::string::npos);
+  config.replace(at, 14, "\"version\": \"2\"");
+  std::ofstream(w.cli.config(), std::ios::trunc) << config;
+  rapidjson::Document d2;
+  CHECK(Field(w.Sync(d2, "p"), "analyzed") == 1);
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results") == 2);
+  CHECK(w.cli.Json("gc --grace 0")["removed"].GetInt64() == 1);
+  CHECK(w.cli.Text("SELECT analyzer_version FROM analysis_results") == "2");
+}
