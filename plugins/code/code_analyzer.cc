@@ -1,0 +1,169 @@
+#include "code_analyzer.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <utility>
+
+#include "analysis.h"
+#include "text.h"
+
+namespace tether {
+namespace code {
+namespace {
+
+// The imports' share of the data object (the sink takes 1 MiB at most).
+constexpr size_t kMaxImportsJsonBytes = 256 * 1024;
+
+// The grammar for an engine language name; "" when none parses it.
+std::string GrammarFor(const std::string& language) {
+  if (language == "shell") return "bash";
+  if (language == "c" || language == "cpp" || language == "python" || language == "javascript" ||
+      language == "typescript" || language == "go" || language == "rust" || language == "java" ||
+      language == "markdown") {
+    return language;
+  }
+  return "";
+}
+
+// A second grammar worth trying when the first finds errors, and the
+// language that choosing it means.
+std::pair<std::string, std::string> Alternative(const std::string& grammar) {
+  if (grammar == "c") return {"cpp", "cpp"};
+  if (grammar == "typescript") return {"tsx", "typescript"};
+  return {"", ""};
+}
+
+template <typename Writer>
+void WriteLines(Writer* writer, const LineCounts& lines) {
+  writer->Key("lines");
+  writer->StartObject();
+  writer->Key("code");
+  writer->Int64(lines.code);
+  writer->Key("comment");
+  writer->Int64(lines.comment);
+  writer->Key("blank");
+  writer->Int64(lines.blank);
+  writer->EndObject();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CodeAnalyzer>> CodeAnalyzer::Create(const std::string& plugin_name,
+                                                           const std::string& settings_json) {
+  Result<CodeSettings> settings = ParseSettings(plugin_name, settings_json);
+  if (!settings.ok()) return settings.status();
+  std::unique_ptr<CodeAnalyzer> analyzer(new CodeAnalyzer(settings.value()));
+  for (const std::string& name : GrammarNames()) {
+    Result<std::unique_ptr<CompiledLanguage>> compiled = Compile(FindGrammar(name));
+    if (!compiled.ok()) return compiled.status();
+    analyzer->grammars_[name] = std::move(compiled).value();
+  }
+  return analyzer;
+}
+
+AnalyzerKey CodeAnalyzer::Key() const { return AnalyzerKey{"code", kCodeAnalyzerVersion, SettingsHash(settings_)}; }
+
+const CompiledLanguage* CodeAnalyzer::Grammar(const std::string& name) const {
+  auto it = grammars_.find(name);
+  return it == grammars_.end() ? nullptr : it->second.get();
+}
+
+Status CodeAnalyzer::Analyze(const AnalysisInput& input, AnalysisSink* sink) {
+  std::string language(input.language);
+  if (language.empty()) language = LanguageFromShebang(input.content);
+  const std::string what = input.path.empty() ? "blob " + std::string(input.blob_id) : std::string(input.path);
+
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+
+  std::string grammar = GrammarFor(language);
+  const CompiledLanguage* compiled = grammar.empty() ? nullptr : Grammar(grammar);
+  if (compiled == nullptr) {
+    // A language without a grammar: blank and non-blank lines only.
+    writer.Key("language");
+    writer.String(language.c_str(), static_cast<rapidjson::SizeType>(language.size()));
+    WriteLines(&writer, CountLines(input.content, {}));
+    writer.EndObject();
+    return sink->SetData(std::string_view(buffer.GetString(), buffer.GetSize()));
+  }
+
+  const Deadline deadline(input.time_limit_ms);
+  Analysis analysis;
+  TETHER_RETURN_IF_ERROR(AnalyzeWithGrammar(*compiled, input.content, deadline, what, &analysis));
+  const auto [other_grammar, other_language] = Alternative(grammar);
+  if (analysis.parse_errors > 0 && !other_grammar.empty()) {
+    Analysis other;
+    TETHER_RETURN_IF_ERROR(AnalyzeWithGrammar(*Grammar(other_grammar), input.content, deadline, what, &other));
+    if (other.parse_errors < analysis.parse_errors) {
+      analysis = std::move(other);
+      grammar = other_grammar;
+      language = other_language;
+    }
+  }
+
+  bool symbols_truncated = false;
+  size_t added = 0;
+  for (const Symbol& symbol : analysis.symbols) {
+    if (added == kMaxSymbols) {
+      symbols_truncated = true;
+      break;
+    }
+    TETHER_RETURN_IF_ERROR(sink->AddSymbol(symbol));
+    ++added;
+  }
+
+  writer.Key("language");
+  writer.String(language.c_str(), static_cast<rapidjson::SizeType>(language.size()));
+  writer.Key("grammar");
+  writer.String(grammar.c_str(), static_cast<rapidjson::SizeType>(grammar.size()));
+  WriteLines(&writer, analysis.lines);
+  writer.Key("imports");
+  writer.StartArray();
+  size_t import_bytes = 0;
+  bool imports_truncated = analysis.imports_truncated;
+  for (const std::string& import : analysis.imports) {
+    import_bytes += import.size() + 8;
+    if (import_bytes > kMaxImportsJsonBytes) {
+      imports_truncated = true;
+      break;
+    }
+    writer.String(import.c_str(), static_cast<rapidjson::SizeType>(import.size()));
+  }
+  writer.EndArray();
+  if (imports_truncated) {
+    writer.Key("imports_truncated");
+    writer.Bool(true);
+  }
+  writer.Key("symbols");
+  writer.Uint64(added);
+  if (symbols_truncated) {
+    writer.Key("symbols_truncated");
+    writer.Bool(true);
+    writer.Key("symbols_found");
+    writer.Uint64(analysis.symbols.size());
+  }
+  writer.Key("parse_errors");
+  writer.Int64(analysis.parse_errors);
+  writer.EndObject();
+  return sink->SetData(std::string_view(buffer.GetString(), buffer.GetSize()));
+}
+
+namespace {
+
+Result<std::unique_ptr<Plugin>> CreateCodeAnalyzer(const PluginContext& context) {
+  Result<std::unique_ptr<CodeAnalyzer>> analyzer = CodeAnalyzer::Create(context.name, context.settings_json);
+  if (!analyzer.ok()) return analyzer.status();
+  return std::unique_ptr<Plugin>(std::move(analyzer).value().release());
+}
+
+}  // namespace
+
+}  // namespace code
+}  // namespace tether
+
+TETHER_PLUGIN(TETHER_PLUGIN_ANALYZER, "code", tether::code::kCodeAnalyzerVersion,
+              "Symbols, imports and line counts of source code (tree-sitter: c, cpp, python, javascript, "
+              "typescript, go, rust, java, shell, markdown)",
+              tether::code::CreateCodeAnalyzer)
