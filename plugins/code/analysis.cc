@@ -16,7 +16,10 @@ constexpr size_t kMaxSignatureBytes = 300;
 constexpr size_t kMaxDocBytes = 4096;
 constexpr size_t kMaxImportBytes = 512;
 constexpr size_t kMaxImports = 5000;
-constexpr TSSymbol kErrorSymbol = static_cast<TSSymbol>(-1);
+// An ERROR node wider than this (a flat run of tokens the grammar could not
+// place, as in 100,000 '(') makes tree-sitter's query cursor quadratic and
+// deaf to any deadline: such a tree gets line counts, not symbols.
+constexpr uint32_t kMaxErrorChildren = 8192;
 
 struct ParserDeleter {
   void operator()(TSParser* parser) const { ts_parser_delete(parser); }
@@ -79,6 +82,7 @@ struct TreeFacts {
   std::unordered_map<uint32_t, Outer> signature_outer;  // the same, for signatures
   std::vector<TSNode> headings;          // Markdown
   int64_t errors = 0;
+  uint32_t widest_error = 0;             // the most children of one ERROR node
 };
 
 class Extractor {
@@ -132,7 +136,12 @@ Status Extractor::Walk(TSNode root) {
     if (++visited % 4096 == 0 && deadline_.Passed()) return TimedOut();
     const TSNode node = ts_tree_cursor_current_node(&cursor);
     bool descend = true;
-    if (ts_node_symbol(node) == kErrorSymbol || ts_node_is_missing(node)) ++facts_.errors;
+    if (ts_node_is_error(node)) {
+      ++facts_.errors;
+      facts_.widest_error = std::max(facts_.widest_error, ts_node_child_count(node));
+    } else if (ts_node_is_missing(node)) {
+      ++facts_.errors;
+    }
     if (ts_node_is_named(node)) {
       const std::string_view type = ts_node_type(node);
       if (language_.IsComment(type)) {
@@ -482,6 +491,11 @@ Status Extractor::Run(TSNode root, Analysis* out) {
     return Status::Ok();
   }
 
+  if (facts_.widest_error > kMaxErrorChildren) {
+    out->symbols_skipped = "a parse error of " + std::to_string(facts_.widest_error) +
+                           " tokens in a row: no symbols or imports";
+    return Status::Ok();
+  }
   std::vector<Candidate> candidates;
   TETHER_RETURN_IF_ERROR(Match(root, &candidates, out));
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {

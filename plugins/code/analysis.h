@@ -52,6 +52,7 @@ struct Analysis {
   bool imports_truncated = false;
   std::vector<Symbol> symbols;           // in source order
   int64_t parse_errors = 0;              // ERROR and MISSING nodes
+  std::string symbols_skipped;           // why no symbols were looked for; "" when they were
 };
 
 // Parses `content` with `language` and fills `out`. Unavailable when the

@@ -144,6 +144,11 @@ Status CodeAnalyzer::Analyze(const AnalysisInput& input, AnalysisSink* sink) {
     writer.Key("symbols_found");
     writer.Uint64(analysis.symbols.size());
   }
+  if (!analysis.symbols_skipped.empty()) {
+    writer.Key("symbols_skipped");
+    writer.String(analysis.symbols_skipped.c_str(),
+                  static_cast<rapidjson::SizeType>(analysis.symbols_skipped.size()));
+  }
   writer.Key("parse_errors");
   writer.Int64(analysis.parse_errors);
   writer.EndObject();
