@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tether needs, from Debian 12's packages
-# (postgresql: the tests start a throwaway cluster of their own; openssl: the
-# fake GitHub checks App JWTs with it; chromium, nodejs and npm: the web
-# page's browser test, whose one npm package CTest installs with `npm ci`).
+# (nodejs and npm: the build installs the code analyzer's tree-sitter
+# runtime and grammars with `npm ci`, and the web page's browser test its one
+# npm package; postgresql: the tests start a throwaway cluster of their own;
+# openssl: the fake GitHub checks App JWTs with it; chromium: the browser
+# test).
 # Does nothing when everything is already there; needs root (or sudo) otherwise.
 #   install-deps.sh           everything, for building and running every test
 #   install-deps.sh --build   only what building and running Tether needs
@@ -25,8 +27,9 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # Node.js from elsewhere (NodeSource, nvm) is fine when it brings npm;
-# Debian's npm would conflict with NodeSource's nodejs.
-if [ $build_only -eq 0 ] && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
+# Debian's npm would conflict with NodeSource's nodejs. Building needs it too
+# (plugins/code/grammars), so every mode checks.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   for p in nodejs npm; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
