@@ -11,7 +11,6 @@
 
 #include "engine/plugin_host/plugin_host.h"
 #include "tether/analyzer.h"
-#include "support/plugin_library.h"  // only before SDK 3.2 (see Code())
 
 namespace tether {
 namespace {
@@ -73,16 +72,6 @@ plugin_host::PluginHost& Host() {
 }
 
 Analyzer* Code() {
-#if TETHER_SDK_ABI_MINOR < 2
-  // Until main's SDK is 3.2, FindAnalyzer refuses every analyzer: load the
-  // same library directly. Delete this block once the bump is in.
-  static Plugin* direct = [] {
-    static testing::PluginLibrary library(std::string(TETHER_PLUGIN_DIR) + "/libcode.so", "code");
-    Status error;
-    return library.Create("{}", &error).release();
-  }();
-  return static_cast<Analyzer*>(direct);
-#endif
   Result<Analyzer*> analyzer = Host().FindAnalyzer("code");
   INFO(analyzer.status().ToString());
   REQUIRE(analyzer.ok());
