@@ -1,6 +1,6 @@
 // Api: routing, authentication and the helpers the handlers share. The
 // handlers themselves are in api_projects.cc, api_runs.cc,
-// api_documents.cc and api_status.cc.
+// api_documents.cc, api_analysis.cc and api_status.cc.
 #include "engine/api/api.h"
 
 #include <cerrno>
@@ -61,6 +61,8 @@ const std::vector<Api::Route>& Api::Table() {
       {"POST", "/api/v1/projects/{name}/runs/{id}/cancel", Access::kToken, &Api::CancelRun},
       {"GET", "/api/v1/projects/{name}/documents", Access::kToken, &Api::ListDocuments},
       {"GET", "/api/v1/projects/{name}/documents/{path...}", Access::kToken, &Api::GetDocument},
+      {"GET", "/api/v1/projects/{name}/symbols", Access::kToken, &Api::SearchSymbols},
+      {"GET", "/api/v1/projects/{name}/analysis/{path...}", Access::kToken, &Api::GetAnalysis},
       {"GET", "/api/v1/events", Access::kToken, &Api::StreamEvents},
       {"GET", "/metrics", Access::kHealth, &Api::GetMetrics},
       {"POST", "/webhooks/github", Access::kWebhook, &Api::GithubWebhook},

@@ -118,6 +118,8 @@ class Api : public RequestHandler {
   HttpResponse CancelRun(Call& call);
   HttpResponse ListDocuments(Call& call);
   HttpResponse GetDocument(Call& call);
+  HttpResponse SearchSymbols(Call& call);
+  HttpResponse GetAnalysis(Call& call);
   HttpResponse StreamEvents(Call& call);  // api_events.cc
   HttpResponse GetMetrics(Call& call);    // api_events.cc
   HttpResponse GithubWebhook(Call& call);
@@ -128,11 +130,16 @@ class Api : public RequestHandler {
   // The project `call.params["name"]` of the caller's tenant; NotFound for
   // another tenant's project, as for a missing one.
   Result<db::Project> LoadProject(Call& call);
+  // The project's storage and the key of its analyzer `name` (api_analysis.cc).
+  Result<std::pair<Storage*, AnalyzerKey>> AnalysisSource(const db::Project& project, const std::string& name);
   // Refuses query parameters other than `allowed`.
   static std::optional<Problem> CheckQuery(const Call& call, const std::vector<std::string>& allowed);
   // The integer query parameter `name` in [min, max], `fallback` when absent.
   static std::optional<Problem> IntParam(const Call& call, const std::string& name, int64_t min, int64_t max,
                                          int64_t* value);
+  // The text query parameter `name` into `*value` when present: UTF-8
+  // without NUL, at most `max` bytes.
+  static std::optional<Problem> TextParam(const Call& call, const std::string& name, size_t max, std::string* value);
   static HttpResponse Json(int status, std::string body);
   static HttpResponse Fail(const Problem& problem) { return ProblemResponse(problem); }
   static HttpResponse Fail(const Status& status) { return ProblemResponse(ProblemFromStatus(status)); }

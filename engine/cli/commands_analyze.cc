@@ -161,12 +161,11 @@ int RunSymbols(const Invocation& inv, const SymbolsOptions& options) {
                  Shown(options.project).c_str());
     return kExitFailed;
   }
-  Table table({"WHERE", "KIND", "NAME", "SIGNATURE"});
+  Table table({"WHERE", "KIND", "NAME", "IN", "SIGNATURE"});
   for (const SymbolHit& hit : page->hits) {
     table.AddRow({Shown(hit.path) + ":" + std::to_string(hit.symbol.start_line) + "-" +
                       std::to_string(hit.symbol.end_line),
-                  hit.symbol.kind,
-                  hit.symbol.parent.empty() ? Shown(hit.symbol.name) : Shown(hit.symbol.parent + "." + hit.symbol.name),
+                  Shown(hit.symbol.kind), Shown(hit.symbol.name), Shown(hit.symbol.parent),
                   Shown(hit.symbol.signature)});
   }
   table.Print();

@@ -166,10 +166,27 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
     Result<StorageCounts> c = (*storage)->Counts(ProjectRef{project->id, project->tenant_id});
     if (c.ok()) counts = *c;
   }
+  // How the project's current content stands with each analyzer.
+  std::vector<std::pair<std::string, AnalysisCounts>> analysis;
+  if (storage.ok() && s->runtime->plugins().StorageKeepsAnalysis(project->storage)) {
+    for (const std::string& analyzer_name : s->runtime->plugins().AnalyzerNames()) {
+      Result<Analyzer*> analyzer = s->runtime->plugins().FindAnalyzer(analyzer_name);
+      if (!analyzer.ok()) continue;
+      const AnalyzerKey key = (*analyzer)->Key();
+      Result<AnalysisCounts> c = (*storage)->CountAnalysis(ProjectRef{project->id, project->tenant_id}, key);
+      if (c.ok()) analysis.emplace_back(key.id, *c);
+    }
+  }
   if (inv.json) {
     JsonWriter out;
     out.Begin();
     WriteProject(*s, out, *project);
+    out.BeginObject("analysis");
+    for (const auto& [id, c] : analysis) {
+      out.BeginObject(id.c_str()).Int("analyzed", c.analyzed).Int("failed", c.failed).Int("skipped", c.skipped)
+          .Int("poison", c.poison).Int("pending", c.pending).End();
+    }
+    out.End();
     out.BeginObject("documents").Int("count", counts.documents).Int("with_content", counts.with_content)
         .Int("binary", counts.binary).Int("with_embedding", DerivedDocuments(counts, "embedding"))
         .Int("total_bytes", counts.total_bytes).End();
@@ -191,6 +208,12 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
   std::printf("documents:   %lld (%lld with content, %lld binary%s), %s\n", static_cast<long long>(counts.documents),
               static_cast<long long>(counts.with_content), static_cast<long long>(counts.binary), derived.c_str(),
               HumanBytes(counts.total_bytes).c_str());
+  for (const auto& [id, c] : analysis) {
+    std::printf("analysis:    %s: %lld analyzed, %lld failed, %lld skipped, %lld poison, %lld pending\n", id.c_str(),
+                static_cast<long long>(c.analyzed), static_cast<long long>(c.failed),
+                static_cast<long long>(c.skipped), static_cast<long long>(c.poison),
+                static_cast<long long>(c.pending));
+  }
   if (recent->empty()) return kExitOk;
   std::printf("recent runs:\n");
   const int64_t now = NowUnixSeconds();

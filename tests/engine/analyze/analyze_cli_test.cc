@@ -89,6 +89,9 @@ TEST_CASE("a first sync analyses every file once, and a rename and a second proj
   CHECK(Field(first, "reused") == 0);
   CHECK(Field(first, "failed") == 0);
   CHECK(w.TotalCalls() == 3);
+  rapidjson::Document shown = w.cli.Json("project show p");
+  CHECK(shown["analysis"]["fixture"]["analyzed"].GetInt64() == 3);
+  CHECK(shown["analysis"]["fixture"]["pending"].GetInt64() == 0);
 
   SECTION("a rename-only commit") {
     w.repo.Move("b.py", "renamed.py");
@@ -348,4 +351,57 @@ TEST_CASE("a new analyzer version analyses everything again, and the old results
   CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results") == 2);
   CHECK(w.cli.Json("gc --grace 0")["removed"].GetInt64() == 1);
   CHECK(w.cli.Text("SELECT analyzer_version FROM analysis_results") == "2");
+}
+
+// The bundled analyzer, end to end: a repository with a file in each of its
+// languages, synced by the binary; every known function is found by search
+// where it is, with its kind and lines.
+TEST_CASE("symbols of real code in ten languages are found through sync and search, with kind and lines") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  TetherCli cli(dir.path(), "", ",{\"name\": \"code\", \"kind\": \"analyzer\"}");
+  struct Known {
+    const char* path;
+    const char* source;
+    const char* name;
+    const char* kind;
+    int start, end;
+  };
+  const Known known[] = {
+      {"c/list.c", "#include <stdlib.h>\n\nint list_length(const int *xs) {\n  return 0;\n}\n", "list_length",
+       "function", 3, 5},
+      {"cpp/queue.cc", "namespace q {\nclass Queue {\n public:\n  void Push(int x);\n};\n}\n", "Queue", "class", 2, 5},
+      {"py/tokens.py", "import os\n\n\ndef split_tokens(text):\n    return text.split()\n", "split_tokens",
+       "function", 4, 5},
+      {"js/app.js", "export function renderPage(props) {\n  return props;\n}\n", "renderPage", "function", 1, 3},
+      {"ts/shape.ts", "interface ShapeArea {\n  area(): number;\n}\n", "ShapeArea", "interface", 1, 3},
+      {"go/store.go", "package store\n\nfunc OpenStore(path string) error {\n\treturn nil\n}\n", "OpenStore",
+       "function", 3, 5},
+      {"rs/lib.rs", "pub fn parse_config(s: &str) -> usize {\n    s.len()\n}\n", "parse_config", "function", 1, 3},
+      {"java/Main.java", "class MainEntry {\n  static int countItems() {\n    return 0;\n  }\n}\n", "countItems",
+       "method", 2, 4},
+      {"sh/build.sh", "#!/bin/sh\nbuild_all() {\n  make\n}\n", "build_all", "function", 2, 4},
+      {"docs/guide.md", "# Guide\n\n## Install Steps\n\nRun it.\n", "Install Steps", "heading", 3, 5},
+  };
+  for (const Known& k : known) repo.Write(k.path, k.source);
+  repo.Commit("one file per language");
+  REQUIRE(cli.Run("project add p --repo " + ShellQuote(repo.url())).exit_code == 0);
+  int code = -1;
+  rapidjson::Document synced = cli.Json("sync p", &code);
+  REQUIRE(code == 0);
+  CHECK(synced["runs"][0]["analysis"]["code"]["analyzed"].GetInt64() == 10);
+  for (const Known& k : known) {
+    INFO(k.path << ": " << k.name);
+    rapidjson::Document found = cli.Json("symbols p " + ShellQuote(k.name) + " --kind " + k.kind, &code);
+    REQUIRE(code == 0);
+    bool seen = false;
+    for (const auto& hit : found["symbols"].GetArray()) {
+      if (std::string(hit["name"].GetString()) != k.name) continue;
+      seen = true;
+      CHECK(std::string(hit["path"].GetString()) == k.path);
+      CHECK(hit["start_line"].GetInt() == k.start);
+      CHECK(hit["end_line"].GetInt() == k.end);
+    }
+    CHECK(seen);
+  }
 }

@@ -26,8 +26,9 @@ namespace {
 
 // A served environment with one token of tenant "default".
 struct Served {
-  explicit Served(const std::string& server_json = "", const std::string& local_git_settings = "")
-      : env(server_json, local_git_settings), token(env.Token("ci")), server(env.config()) {}
+  explicit Served(const std::string& server_json = "", const std::string& local_git_settings = "",
+                  const std::string& more_plugins_json = "")
+      : env(server_json, local_git_settings, more_plugins_json), token(env.Token("ci")), server(env.config()) {}
 
   HttpReply Call(const std::string& method, const std::string& target, const std::string& body = "",
                  const std::string& as = "") {
@@ -66,11 +67,12 @@ struct Repo {
   std::string head;
 };
 
-// Polls the run until it is no longer running; returns it.
-rapidjson::Document FinishedRun(Served& s, const std::string& url) {
+// Polls the run (as `as`, the default token when empty) until it is no
+// longer running; returns it.
+rapidjson::Document FinishedRun(Served& s, const std::string& url, const std::string& as = "") {
   rapidjson::Document run;
   bool done = Eventually([&] {
-    run = s.Get(url).Json();
+    run = s.Get(url, as).Json();
     return Str(run, "outcome") != "running";
   });
   REQUIRE(done);
@@ -701,4 +703,56 @@ TEST_CASE("malformed HTTP gets 400 and one keep-alive connection serves several 
     CHECK(reply.status == 200);
     CHECK(reply.keep_alive);
   }
+}
+
+TEST_CASE("symbols and a document's analysis are searched through the API, each tenant analysing its own") {
+  Served s("", "", R"({"name": "code", "kind": "analyzer"})");
+  const std::string alpha = s.env.Token("alpha-token", "alpha");
+  const std::string beta = s.env.Token("beta-token", "beta");
+  Repo repo(s.env.dir() / "repo");
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web"), alpha).status == 201);
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web"), beta).status == 201);
+  for (const std::string& token : {alpha, beta}) {
+    HttpReply started = s.Call("POST", "/api/v1/projects/web/sync", "", token);
+    INFO(started.body);
+    REQUIRE(started.status == 202);
+    rapidjson::Document run = FinishedRun(s, Str(started.Json(), "url"), token);
+    REQUIRE(Str(run, "outcome") == "succeeded");
+    // Results are never shared between tenants: each analyses its own copy.
+    REQUIRE(run["analysis"].HasMember("code"));
+    CHECK(run["analysis"]["code"]["analyzed"].GetInt() >= 2);
+    CHECK(run["analysis"]["code"]["reused"].GetInt() == 0);
+  }
+
+  HttpReply found = s.Get("/api/v1/projects/web/symbols?q=MAIN&kind=function", alpha);
+  INFO(found.body);
+  REQUIRE(found.status == 200);
+  rapidjson::Document hits = found.Json();
+  REQUIRE(hits["symbols"].Size() == 1);
+  CHECK(Str(hits["symbols"][0], "path") == "src/main.cc");
+  CHECK(Str(hits["symbols"][0], "match") == "name");
+  CHECK(hits["symbols"][0]["start_line"].GetInt() == 1);
+  CHECK(hits["more"].IsFalse());
+  CHECK(s.Get("/api/v1/projects/web/symbols?q=hello&path=src/", alpha).Json()["symbols"].Size() == 0);
+  CHECK(s.Get("/api/v1/projects/web/symbols?q=hello", alpha).Json()["symbols"].Size() == 1);  // README's heading
+
+  HttpReply analysis = s.Get("/api/v1/projects/web/analysis/src/main.cc", alpha);
+  INFO(analysis.body);
+  REQUIRE(analysis.status == 200);
+  rapidjson::Document doc = analysis.Json();
+  CHECK(Str(doc, "outcome") == "analyzed");
+  CHECK(Str(doc, "language") == "cpp");
+  CHECK(doc["data"].IsObject());
+  REQUIRE(doc["symbols"].Size() == 1);
+  CHECK(Str(doc["symbols"][0], "name") == "main");
+  CHECK(Str(s.Get("/api/v1/projects/web/analysis/data/blob.bin", alpha).Json(), "outcome") == "skipped");
+
+  // Bad input names the parameter; nothing of another tenant shows.
+  CHECK(s.Get("/api/v1/projects/web/symbols", alpha).status == 400);
+  CHECK(Str(s.Get("/api/v1/projects/web/symbols?q=x&limit=0", alpha).Json(), "parameter") == "limit");
+  CHECK(Str(s.Get("/api/v1/projects/web/symbols?q=x&color=red", alpha).Json(), "type") ==
+        "urn:tether:problem:invalid-parameter");
+  CHECK(s.Get("/api/v1/projects/web/symbols?q=x&analyzer=none", alpha).status == 404);
+  CHECK(s.Get("/api/v1/projects/web/analysis/no/such/file.cc", alpha).status == 404);
+  CHECK(s.Get("/api/v1/projects/web/symbols?q=main", s.token).status == 404);  // the default tenant has no "web"
 }
