@@ -27,4 +27,7 @@ echo
 echo "== tether project show quickstart"
 "${tether[@]}" project show quickstart
 echo
+echo "== tether symbols quickstart main --limit 10   (symbols found by the code analyzer)"
+"${tether[@]}" symbols quickstart main --limit 10 || true
+echo
 echo "The database is $work/tether.db; try: sqlite3 $work/tether.db 'SELECT path, size, language FROM documents LIMIT 10'"

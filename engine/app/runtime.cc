@@ -100,6 +100,9 @@ plugin_host::PluginHost& Runtime::plugins() {
 std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner(bool analyze) {
   sync::SyncOptions options;
   options.analyze = analyze;
+  options.analyze_max_bytes = config_.defaults.analysis_max_bytes;
+  options.analyze_time_limit_ms = config_.defaults.analysis_time_limit_ms;
+  options.analyze_threads = config_.defaults.analysis_threads;
   options.max_content_bytes = config_.defaults.max_content_bytes;
   options.lease_seconds = config_.defaults.lease_seconds;
   return std::make_unique<sync::SyncRunner>(config_.database_url, &plugins(), options);

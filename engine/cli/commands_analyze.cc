@@ -5,9 +5,9 @@
 
 #include <cstdio>
 #include <map>
-#include <set>
 
 #include "engine/analyze/analyze_project.h"
+#include "engine/analyze/collect_unused.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
 #include "engine/cli/table.h"
@@ -180,31 +180,13 @@ int RunGc(const Invocation& inv, const GcOptions& options) {
   if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<db::Database*> db = (*runtime)->database();
   if (!db.ok()) return ReportError(inv, db.status());
-  Result<std::vector<db::Project>> projects = db::ProjectStore(*db).List();
-  if (!projects.ok()) return ReportError(inv, projects.status());
-  // Every (storage, tenant) that holds projects, and the keys that are in
-  // use: those of the configured analyzers.
-  std::set<std::pair<std::string, std::string>> places;
-  for (const db::Project& p : *projects) places.emplace(p.storage, p.tenant_id);
-  std::vector<AnalyzerKey> active;
-  for (const std::string& name : (*runtime)->plugins().AnalyzerNames()) {
-    Result<AnalyzerKey> key = KeyOf(**runtime, name);
-    if (key.ok()) active.push_back(*key);
-  }
-  int64_t removed = 0;
-  for (const auto& [storage_name, tenant] : places) {
-    if (!(*runtime)->plugins().StorageKeepsAnalysis(storage_name)) continue;
-    Result<Storage*> storage = (*runtime)->plugins().FindStorage(storage_name);
-    if (!storage.ok()) return ReportError(inv, storage.status());
-    Result<int64_t> n = (*storage)->CollectAnalysis(tenant, active, *grace);
-    if (!n.ok()) return ReportError(inv, n.status().WithContext("tenant \"" + tenant + "\""));
-    removed += *n;
-  }
+  Result<int64_t> removed = analyze::CollectUnusedResults(*db, (*runtime)->plugins(), *grace);
+  if (!removed.ok()) return ReportError(inv, removed.status());
   if (inv.json) {
     JsonWriter out;
-    PrintJson(out.Begin().Int("removed", removed).Int("grace_seconds", *grace).End());
+    PrintJson(out.Begin().Int("removed", *removed).Int("grace_seconds", *grace).End());
   } else {
-    std::printf("removed %lld analysis result(s) unused for %s or more\n", static_cast<long long>(removed),
+    std::printf("removed %lld analysis result(s) unused for %s or more\n", static_cast<long long>(*removed),
                 options.grace.c_str());
   }
   return kExitOk;

@@ -149,6 +149,12 @@ Defaults ReadDefaults(const rapidjson::Value& object) {
   if (bytes != object.MemberEnd()) defaults.max_content_bytes = bytes->value.GetUint64();
   auto lease = object.FindMember("lease_seconds");
   if (lease != object.MemberEnd()) defaults.lease_seconds = lease->value.GetInt64();
+  auto analysis_bytes = object.FindMember("analysis_max_bytes");
+  if (analysis_bytes != object.MemberEnd()) defaults.analysis_max_bytes = analysis_bytes->value.GetUint64();
+  auto time_limit = object.FindMember("analysis_time_limit_ms");
+  if (time_limit != object.MemberEnd()) defaults.analysis_time_limit_ms = time_limit->value.GetInt64();
+  auto threads = object.FindMember("analysis_threads");
+  if (threads != object.MemberEnd()) defaults.analysis_threads = threads->value.GetInt();
   return defaults;
 }
 
@@ -168,6 +174,10 @@ ServerConfig ReadServer(const rapidjson::Value& object) {
   server.sse_client_queue = IntMember(object, "sse_client_queue", server.sse_client_queue);
   server.events_retention_days = IntMember(object, "events_retention_days", server.events_retention_days);
   server.events_prune_seconds = IntMember(object, "events_prune_seconds", server.events_prune_seconds);
+  auto gc = object.FindMember("analysis_gc_seconds");
+  if (gc != object.MemberEnd()) server.analysis_gc_seconds = gc->value.GetInt64();
+  auto grace = object.FindMember("analysis_gc_grace_seconds");
+  if (grace != object.MemberEnd()) server.analysis_gc_grace_seconds = grace->value.GetInt64();
   auto max_rows = object.FindMember("events_max_rows");
   if (max_rows != object.MemberEnd()) server.events_max_rows = max_rows->value.GetInt64();
   auto health = object.FindMember("allow_unauthenticated_health");

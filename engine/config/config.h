@@ -64,6 +64,9 @@ struct Defaults {
   std::string storage = "sql-storage";
   uint64_t max_content_bytes = 1048576;  // text larger than this keeps metadata only
   int64_t lease_seconds = 3600;          // how long a sync holds a project's lease
+  uint64_t analysis_max_bytes = 1048576; // bigger files are not analysed (skipped by rule)
+  int64_t analysis_time_limit_ms = 30000;  // per file and analyzer
+  int analysis_threads = 0;              // files analysed at once; 0: the machine's cores
 };
 
 // "server": `tether serve`.
@@ -78,6 +81,8 @@ struct ServerConfig {
   int events_retention_days = 30;         // events older are deleted; 0 keeps them
   int64_t events_max_rows = 0;            // at most this many events are kept; 0: no limit
   int events_prune_seconds = 300;         // how often retention runs (also at start)
+  int64_t analysis_gc_seconds = 21600;    // how often analysis results are collected; 0: never
+  int64_t analysis_gc_grace_seconds = 604800;  // unused results older than this go
   bool allow_unauthenticated_health = false;  // /healthz without a token from non-loopback peers
   std::string github_webhook_secret;          // POST /webhooks/github; "" refuses every delivery. A secret.
 };

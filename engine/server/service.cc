@@ -1,7 +1,11 @@
 #include "engine/server/service.h"
 
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
+#include <thread>
 
+#include "engine/analyze/collect_unused.h"
 #include "engine/auth/tenant_session.h"
 #include "engine/db/project_store.h"
 #include "engine/api/api.h"
@@ -35,6 +39,59 @@ const char* SignalName(int signal_number) {
     default: return "a signal";
   }
 }
+
+// Collects unused analysis results (as `tether gc`) on a thread of its own,
+// with its own connection: first `every` after the start, then every
+// `every`, until destroyed. Does nothing when `every` is zero.
+class AnalysisCollector {
+ public:
+  AnalysisCollector(std::string database_url, const plugin_host::PluginHost* plugins, std::chrono::seconds every,
+                    int64_t grace_seconds, std::function<void(const std::string&)> log)
+      : url_(std::move(database_url)), plugins_(plugins), every_(every), grace_seconds_(grace_seconds),
+        log_(std::move(log)) {
+    if (every_.count() > 0 && !plugins_->AnalyzerNames().empty()) thread_ = std::thread([this] { Loop(); });
+  }
+
+  ~AnalysisCollector() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wake_.wait_for(lock, every_, [this] { return stop_; })) {
+      lock.unlock();
+      Collect();
+      lock.lock();
+    }
+  }
+
+  void Collect() {
+    Result<std::unique_ptr<db::Database>> db = db::Database::Open(url_);
+    Result<int64_t> removed = db.ok() ? analyze::CollectUnusedResults(db->get(), *plugins_, grace_seconds_)
+                                      : Result<int64_t>(db.status());
+    if (!removed.ok()) {
+      log_("analysis garbage collection failed (it runs again later): " + removed.status().ToString());
+    } else if (*removed > 0) {
+      log_("analysis garbage collection removed " + std::to_string(*removed) + " unused result(s)");
+    }
+  }
+
+  const std::string url_;
+  const plugin_host::PluginHost* plugins_;
+  const std::chrono::seconds every_;
+  const int64_t grace_seconds_;
+  const std::function<void(const std::string&)> log_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -86,6 +143,8 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   event_stream::EventHub event_hub(config.database_url, &runner->events(), &api_workers, EventHubOptionsFrom(config.server));
   Status hub_started = event_hub.Start();
   if (!hub_started.ok()) return hub_started;
+  AnalysisCollector collector(config.database_url, &plugins, std::chrono::seconds(config.server.analysis_gc_seconds),
+                              config.server.analysis_gc_grace_seconds, log);
   api::Api api(&config, &plugins, &syncs, &api_workers, &event_hub, &metrics);
   api.SetExpectedMigrations(runtime->checked_migrations());  // read once, by runtime->database() above
   http::HttpServer server(http, &api);

@@ -326,13 +326,18 @@ int64_t AnalysisStore::Collect(soci::session& session, const std::string& tenant
   int64_t now_seconds = NowUnixSeconds();
   std::string now = Iso8601FromUnixSeconds(now_seconds);
   std::string cutoff = Iso8601FromUnixSeconds(now_seconds - grace_seconds);
-  // Whether a result is of an active key; the keys travel as bound values.
+  // Whether a result's key is still wanted: an active key, or an analyzer
+  // that is not configured now at all (its results wait, with their blobs,
+  // for it to come back). An active analyzer's other versions and settings
+  // are not. The keys travel as bound values.
   std::string is_active = "(1 = 0";
+  std::string ids;
   for (size_t i = 0; i < active.size(); ++i) {
     std::string n = std::to_string(i);
     is_active += " OR (analyzer = :a" + n + " AND analyzer_version = :v" + n + " AND settings_hash = :h" + n + ")";
+    ids += (ids.empty() ? ":i" : ", :i") + n;
   }
-  is_active += ")";
+  is_active += active.empty() ? " OR 1 = 1)" : " OR analyzer NOT IN (" + ids + "))";
   // Documents of any project of the tenant keep a result (on PostgreSQL the
   // tenant's only; on SQLite, which has no tenants apart, any project's,
   // which only keeps a result longer).
@@ -343,6 +348,7 @@ int64_t AnalysisStore::Collect(soci::session& session, const std::string& tenant
       st.exchange(soci::use(key.version));
       st.exchange(soci::use(key.settings_hash));
     }
+    for (const AnalyzerKey& key : active) st.exchange(soci::use(key.id));
   };
   Begin(session, tenant);
   Transaction transaction(session);

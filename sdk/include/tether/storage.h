@@ -287,8 +287,11 @@ class Storage : public Plugin {
   virtual Result<SymbolPage> SearchSymbols(const ProjectRef& project, const SymbolQuery& query) = 0;
 
   // Removes the tenant's results that no current document has needed for
-  // `grace_seconds`: those of blobs no document of the tenant holds, and
-  // those of keys not in `active`. Returns how many results it removed.
+  // `grace_seconds`, counted from the first call that saw them unneeded:
+  // those of blobs no document of the tenant holds, and those of an
+  // analyzer id in `active` under another version or settings hash. Results
+  // of an analyzer id not in `active` (one not configured now) are kept
+  // while their blobs are. Returns how many results it removed.
   virtual Result<int64_t> CollectAnalysis(const std::string& tenant, const std::vector<AnalyzerKey>& active,
                                           int64_t grace_seconds) = 0;
 };

@@ -351,6 +351,14 @@ TEST_CASE("a new analyzer version analyses everything again, and the old results
   CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results") == 2);
   CHECK(w.cli.Json("gc --grace 0")["removed"].GetInt64() == 1);
   CHECK(w.cli.Text("SELECT analyzer_version FROM analysis_results") == "2");
+  // An analyzer taken out of the config loses nothing: its results wait
+  // for it, with their blobs.
+  at = config.find(",{\"name\": \"fixture-analyzer\"");
+  REQUIRE(at != std::string::npos);
+  config.erase(at, config.find('}', config.find('}', at) + 1) + 1 - at);
+  std::ofstream(w.cli.config(), std::ios::trunc) << config;
+  CHECK(w.cli.Json("gc --grace 0")["removed"].GetInt64() == 0);
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM analysis_results") == 1);
 }
 
 // The bundled analyzer, end to end: a repository with a file in each of its

@@ -112,7 +112,9 @@ const char kFullConfig[] = R"({
     {"name": "abs", "path": "/opt/x/libabs.so", "kind": "analyzer"}
   ],
   "defaults": {"provider": "local-git", "storage": "sql-storage",
-               "max_content_bytes": 2048, "lease_seconds": 60}
+               "max_content_bytes": 2048, "lease_seconds": 60,
+               "analysis_max_bytes": 4096, "analysis_time_limit_ms": 500, "analysis_threads": 3},
+  "server": {"analysis_gc_seconds": 60, "analysis_gc_grace_seconds": 0}
 })";
 
 TEST_CASE("a full config is read field by field") {
@@ -136,6 +138,11 @@ TEST_CASE("a full config is read field by field") {
   CHECK(config.defaults.storage == "sql-storage");
   CHECK(config.defaults.max_content_bytes == 2048);
   CHECK(config.defaults.lease_seconds == 60);
+  CHECK(config.defaults.analysis_max_bytes == 4096);
+  CHECK(config.defaults.analysis_time_limit_ms == 500);
+  CHECK(config.defaults.analysis_threads == 3);
+  CHECK(config.server.analysis_gc_seconds == 60);
+  CHECK(config.server.analysis_gc_grace_seconds == 0);
 }
 
 TEST_CASE("absent optional parts take their defaults") {
@@ -147,6 +154,9 @@ TEST_CASE("absent optional parts take their defaults") {
   CHECK(result->defaults.storage == "sql-storage");
   CHECK(result->defaults.max_content_bytes == 1048576);
   CHECK(result->defaults.lease_seconds == 3600);
+  CHECK(result->defaults.analysis_time_limit_ms == 30000);
+  CHECK(result->server.analysis_gc_seconds == 21600);
+  CHECK(result->server.analysis_gc_grace_seconds == 7 * 24 * 3600);
 }
 
 TEST_CASE("a JSON syntax error names the line and column") {
@@ -214,6 +224,10 @@ TEST_CASE("a missing required property is named") {
 }
 
 TEST_CASE("numbers out of range name the bound") {
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x", "defaults": {"analysis_time_limit_ms": 0}})"),
+                 "/defaults/analysis_time_limit_ms: must be >= 1"));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x", "server": {"analysis_gc_seconds": -5}})"),
+                 "/server/analysis_gc_seconds: must be >= 0"));
   CHECK(Contains(ErrorOf(R"({"database": "sqlite:x", "defaults": {"lease_seconds": 0}})"),
                  "/defaults/lease_seconds: must be >= 1 (schema keyword \"minimum\")"));
   CHECK(Contains(ErrorOf(R"({"database": "sqlite:x", "defaults": {"max_content_bytes": -1}})"),

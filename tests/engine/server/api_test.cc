@@ -756,3 +756,17 @@ TEST_CASE("symbols and a document's analysis are searched through the API, each 
   CHECK(s.Get("/api/v1/projects/web/analysis/no/such/file.cc", alpha).status == 404);
   CHECK(s.Get("/api/v1/projects/web/symbols?q=main", s.token).status == 404);  // the default tenant has no "web"
 }
+
+TEST_CASE("the server collects analysis results no document needs any more, and keeps the rest") {
+  Served s(R"("analysis_gc_seconds": 1, "analysis_gc_grace_seconds": 0)", "", R"({"name": "code", "kind": "analyzer"})");
+  Repo repo(s.env.dir() / "repo");
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web")).status == 201);
+  REQUIRE(Str(FinishedRun(s, Str(s.Call("POST", "/api/v1/projects/web/sync").Json(), "url")), "outcome") == "succeeded");
+  REQUIRE(s.Count("SELECT COUNT(*) FROM analysis_symbols WHERE name = 'main'") == 1);
+  repo.git.Remove("src/main.cc");
+  repo.git.Commit("no main");
+  REQUIRE(Str(FinishedRun(s, Str(s.Call("POST", "/api/v1/projects/web/sync").Json(), "url")), "outcome") == "succeeded");
+  // Within a few collections (marked unused, then removed), main.cc's result goes.
+  CHECK(Eventually([&] { return s.Count("SELECT COUNT(*) FROM analysis_symbols WHERE name = 'main'") == 0; }, 10));
+  CHECK(s.Count("SELECT COUNT(*) FROM analysis_symbols WHERE kind = 'heading'") == 1);  // README's stays
+}
