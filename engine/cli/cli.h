@@ -124,6 +124,14 @@ struct SymbolsOptions {
 };
 int RunSymbols(const Invocation& inv, const SymbolsOptions& options);
 
+struct DocsExportOptions {
+  std::string project;
+  std::string dir;
+  bool html = false;              // --html: an HTML file beside each page
+  std::string analyzer = "code";  // --analyzer: whose results the pages show
+};
+int RunDocsExport(const Invocation& inv, const DocsExportOptions& options);
+
 struct GcOptions {
   std::string grace = "7d";  // --grace
 };

@@ -1,6 +1,8 @@
-// tether analyze, tether symbols, tether gc: the analysis of synced content
-// on its own (engine/analyze), symbol search through the project's storage,
-// and the removal of results nothing needs any more.
+// tether analyze, tether symbols, tether docs export, tether gc: the
+// analysis of synced content on its own (engine/analyze), symbol search
+// through the project's storage, the documentation site written from the
+// stored results (engine/docs), and the removal of results nothing needs
+// any more.
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include "engine/cli/display.h"
 #include "engine/cli/table.h"
 #include "engine/common/json_writer.h"
+#include "engine/docs/docs_export.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/lease_owner.h"
 #include "engine/views/json_views.h"
@@ -170,6 +173,45 @@ int RunSymbols(const Invocation& inv, const SymbolsOptions& options) {
   }
   table.Print();
   if (page->more) std::printf("(more matches: narrow the search, or raise --limit)\n");
+  return kExitOk;
+}
+
+int RunDocsExport(const Invocation& inv, const DocsExportOptions& options) {
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return ReportError(inv, runtime.status());
+  Result<db::Database*> db = (*runtime)->database();
+  if (!db.ok()) return ReportError(inv, db.status());
+  Result<std::string> tenant = TenantOf(inv, *db);
+  if (!tenant.ok()) return ReportError(inv, tenant.status());
+  Result<db::Project> project = db::ProjectStore(*db).Get(*tenant, options.project);
+  if (!project.ok()) return ReportError(inv, project.status());
+  Result<AnalyzerKey> key = KeyOf(**runtime, options.analyzer);
+  if (!key.ok()) return ReportError(inv, key.status());
+  Result<Storage*> storage = (*runtime)->plugins().FindStorage(project->storage);
+  if (!storage.ok()) return ReportError(inv, storage.status());
+  if (!(*runtime)->plugins().StorageKeepsAnalysis(project->storage)) {
+    return ReportError(inv, Status::InvalidArgument("storage plugin \"" + project->storage +
+                                                    "\" keeps no analysis results (it is built for an SDK before 3.2)"));
+  }
+  docs::SiteSource source;
+  source.storage = *storage;
+  source.project = ProjectRef{project->id, project->tenant_id};
+  source.project_name = project->name;
+  source.key = *key;
+  Result<std::vector<docs::Page>> pages = docs::BuildSite(source);
+  if (!pages.ok()) return ReportError(inv, pages.status());
+  Result<docs::ExportReport> report = docs::ExportSite(*pages, options.dir, options.html);
+  if (!report.ok()) return ReportError(inv, report.status());
+  if (inv.json) {
+    JsonWriter out;
+    out.Begin().Str("dir", options.dir).Int("pages", static_cast<int64_t>(pages->size()))
+        .List("written", report->written).Int("unchanged", report->unchanged).List("removed", report->removed);
+    PrintJson(out.End());
+  } else {
+    std::printf("%s: %zu page(s) in %s: %zu written, %lld unchanged, %zu removed\n", Shown(project->name).c_str(),
+                pages->size(), Shown(options.dir).c_str(), report->written.size(),
+                static_cast<long long>(report->unchanged), report->removed.size());
+  }
   return kExitOk;
 }
 

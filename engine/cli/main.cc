@@ -190,6 +190,17 @@ int main(int argc, char** argv) {
   symbols_cmd->add_option("--limit", symbols.limit, "At most this many matches (1-1000, default 50)");
   symbols_cmd->callback([&] { code = cli::RunSymbols(inv, symbols); });
 
+  cli::DocsExportOptions docs_export;
+  CLI::App* docs_cmd = Sub(&app, "docs", "The documentation written from a project's analysis");
+  docs_cmd->require_subcommand(1);
+  CLI::App* docs_export_cmd =
+      Sub(docs_cmd, "export", "Write the project's documentation as Markdown files, rewriting only what changed");
+  docs_export_cmd->add_option("name", docs_export.project, "Project name")->required();
+  docs_export_cmd->add_option("dir", docs_export.dir, "Folder to write (new, empty, or an earlier export)")->required();
+  docs_export_cmd->add_flag("--html", docs_export.html, "Also write each page as HTML");
+  docs_export_cmd->add_option("--analyzer", docs_export.analyzer, "The analyzer whose results to show (default: code)");
+  docs_export_cmd->callback([&] { code = cli::RunDocsExport(inv, docs_export); });
+
   cli::GcOptions gc;
   CLI::App* gc_cmd = Sub(&app, "gc", "Remove analysis results no document has needed for the grace period");
   gc_cmd->add_option("--grace", gc.grace,

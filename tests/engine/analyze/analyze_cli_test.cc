@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -412,4 +413,79 @@ TEST_CASE("symbols of real code in ten languages are found through sync and sear
     }
     CHECK(seen);
   }
+}
+
+// The documentation site, written from the stored analysis: after a
+// one-file change an export rewrites that file's page and its directory's
+// index, and nothing else (their modification times show it).
+TEST_CASE("docs export writes the site once, then rewrites exactly the pages a change touched") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  TetherCli cli(dir.path(), "", ",{\"name\": \"code\", \"kind\": \"analyzer\"}");
+  repo.Write("README.md", "# Demo\n\nA demo project.\n");
+  repo.Write("src/lib/parse.py", "def parse(text):\n    \"\"\"Parses text.\"\"\"\n    return text\n");
+  repo.Write("src/lib/emit.py", "def emit(value):\n    return value\n");
+  repo.Write("src/main.py", "def main():\n    pass\n");
+  repo.Write("_private.py", "def hidden():\n    pass\n");
+  repo.Commit("first");
+  REQUIRE(cli.Run("project add p --repo " + ShellQuote(repo.url())).exit_code == 0);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  const fs::path site = dir.path() / "site";
+  int code = -1;
+  rapidjson::Document first = cli.Json("docs export p " + ShellQuote(site.string()), &code);
+  REQUIRE(code == 0);
+  // Five file pages and three indexes (the root, src, src/lib).
+  CHECK(first["pages"].GetInt() == 8);
+  CHECK(first["written"].Size() == 8);
+  CHECK(fs::exists(site / "_index.md"));
+  CHECK(fs::exists(site / "src/lib/parse.py.md"));
+  CHECK(fs::exists(site / "__private.py.md"));  // a name starting with '_' cannot be an index
+  auto text = [&](const fs::path& file) {
+    std::ifstream in(file);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+  };
+  CHECK(text(site / "src/lib/parse.py.md").find("Parses text.") != std::string::npos);
+  CHECK(text(site / "_index.md").find("A demo project.") != std::string::npos);  // the README
+  CHECK(text(site / "src/lib/_index.md").find("(../../src/lib/parse.py.md)") != std::string::npos);
+
+  // Nothing changed: nothing written.
+  rapidjson::Document again = cli.Json("docs export p " + ShellQuote(site.string()));
+  CHECK(again["written"].Size() == 0);
+  CHECK(again["unchanged"].GetInt() == 8);
+
+  std::map<std::string, fs::file_time_type> before;
+  for (const auto& entry : fs::recursive_directory_iterator(site)) {
+    if (entry.is_regular_file()) before[fs::relative(entry.path(), site).string()] = entry.last_write_time();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  repo.Write("src/lib/parse.py", "def parse(text):\n    \"\"\"Parses text.\"\"\"\n    return text\n\n\ndef parse_all(texts):\n    return texts\n");
+  repo.Commit("one more function");
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  rapidjson::Document changed = cli.Json("docs export p " + ShellQuote(site.string()));
+  std::set<std::string> written;
+  for (const auto& w : changed["written"].GetArray()) written.insert(w.GetString());
+  CHECK(written == std::set<std::string>{"src/lib/parse.py.md", "src/lib/_index.md"});
+  for (const auto& [path, time] : before) {
+    if (written.count(path) != 0 || path == ".tether-docs") continue;
+    INFO(path);
+    CHECK(fs::last_write_time(site / path) == time);
+  }
+  CHECK(text(site / "src/lib/parse.py.md").find("parse_all") != std::string::npos);
+
+  // A removed file's page goes; a folder the export did not write is refused.
+  repo.Remove("src/lib/emit.py");
+  repo.Commit("no emit");
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  rapidjson::Document removed = cli.Json("docs export p " + ShellQuote(site.string()) + " --html");
+  REQUIRE(removed["removed"].Size() == 1);
+  CHECK(std::string(removed["removed"][0].GetString()) == "src/lib/emit.py.md");
+  CHECK_FALSE(fs::exists(site / "src/lib/emit.py.md"));
+  CHECK(text(site / "src/lib/parse.py.html").find("<h3>parse_all</h3>") != std::string::npos);
+  CHECK(text(site / "src/lib/_index.html").find("href=\"../../src/lib/parse.py.html\"") != std::string::npos);
+  fs::create_directories(dir.path() / "other");
+  std::ofstream(dir.path() / "other" / "mine.txt") << "mine";
+  CHECK(cli.Run("docs export p " + ShellQuote((dir.path() / "other").string())).exit_code == 2);
+  CHECK(text(dir.path() / "other" / "mine.txt") == "mine");
 }
