@@ -63,6 +63,8 @@ const std::vector<Api::Route>& Api::Table() {
       {"GET", "/api/v1/projects/{name}/documents/{path...}", Access::kToken, &Api::GetDocument},
       {"GET", "/api/v1/projects/{name}/symbols", Access::kToken, &Api::SearchSymbols},
       {"GET", "/api/v1/projects/{name}/analysis/{path...}", Access::kToken, &Api::GetAnalysis},
+      {"GET", "/api/v1/projects/{name}/docs", Access::kToken, &Api::GetDocs},
+      {"GET", "/api/v1/projects/{name}/docs/{path...}", Access::kToken, &Api::GetDocs},
       {"GET", "/api/v1/events", Access::kToken, &Api::StreamEvents},
       {"GET", "/metrics", Access::kHealth, &Api::GetMetrics},
       {"POST", "/webhooks/github", Access::kWebhook, &Api::GithubWebhook},

@@ -120,6 +120,7 @@ class Api : public RequestHandler {
   HttpResponse GetDocument(Call& call);
   HttpResponse SearchSymbols(Call& call);
   HttpResponse GetAnalysis(Call& call);
+  HttpResponse GetDocs(Call& call);
   HttpResponse StreamEvents(Call& call);  // api_events.cc
   HttpResponse GetMetrics(Call& call);    // api_events.cc
   HttpResponse GithubWebhook(Call& call);

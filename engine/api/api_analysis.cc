@@ -5,6 +5,7 @@
 #include "engine/api/api.h"
 #include "engine/common/json_writer.h"
 #include "engine/common/utf8.h"
+#include "engine/docs/docs_site.h"
 #include "engine/views/json_views.h"
 #include "tether/storage.h"
 
@@ -109,6 +110,37 @@ HttpResponse Api::GetAnalysis(Call& call) {
     json.writer().EndObject();
   }
   json.EndArray().End();
+  return Json(200, json.Text());
+}
+
+HttpResponse Api::GetDocs(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {"analyzer"})) return Fail(*bad);
+  std::string analyzer = "code";
+  if (std::optional<Problem> bad = TextParam(call, "analyzer", 64, &analyzer)) return Fail(*bad);
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return Fail(project.status());
+  Result<std::pair<Storage*, AnalyzerKey>> source = AnalysisSource(*project, analyzer);
+  if (!source.ok()) return Fail(source.status());
+  docs::SiteSource site;
+  site.storage = source->first;
+  site.project = ProjectRef{project->id, project->tenant_id};
+  site.project_name = project->name;
+  site.key = source->second;
+  // A file's page when the path names a document, else a directory's index.
+  std::string path = call.params.count("path") != 0 ? call.params["path"] : std::string();
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  Result<docs::Page> page = Status::NotFound("");
+  if (!path.empty()) page = docs::BuildFilePage(site, path);
+  if (path.empty() || page.status().code() == StatusCode::kNotFound) page = docs::BuildIndexPage(site, path);
+  if (!page.ok()) {
+    if (page.status().code() == StatusCode::kNotFound) {
+      return Fail(Status::NotFound("no file or folder \"" + path + "\" in project \"" + project->name + "\""));
+    }
+    return Fail(page.status());
+  }
+  JsonWriter json;
+  json.Begin().Str("path", path).Str("page", page->path).Str("title", page->title).Str("markdown", page->markdown)
+      .Str("html", docs::MarkdownHtml(page->markdown)).End();
   return Json(200, json.Text());
 }
 

@@ -710,6 +710,9 @@ TEST_CASE("symbols and a document's analysis are searched through the API, each 
   const std::string alpha = s.env.Token("alpha-token", "alpha");
   const std::string beta = s.env.Token("beta-token", "beta");
   Repo repo(s.env.dir() / "repo");
+  // A README that tries to script the page that shows it.
+  repo.git.Write("README.md", "# hello\n\n<script>alert(1)</script>\n\n[click](javascript:alert(2))\n");
+  repo.git.Commit("a hostile readme");
   REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web"), alpha).status == 201);
   REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web"), beta).status == 201);
   for (const std::string& token : {alpha, beta}) {
@@ -746,6 +749,25 @@ TEST_CASE("symbols and a document's analysis are searched through the API, each 
   REQUIRE(doc["symbols"].Size() == 1);
   CHECK(Str(doc["symbols"][0], "name") == "main");
   CHECK(Str(s.Get("/api/v1/projects/web/analysis/data/blob.bin", alpha).Json(), "outcome") == "skipped");
+
+  // The documentation pages: the project's index (with its README, made
+  // harmless), a folder's, a file's.
+  HttpReply index = s.Get("/api/v1/projects/web/docs", alpha);
+  INFO(index.body);
+  REQUIRE(index.status == 200);
+  rapidjson::Document root = index.Json();
+  CHECK(Str(root, "page") == "_index.md");
+  CHECK_THAT(Str(root, "markdown"), Catch::Contains("[src/](src/_index.md)"));
+  CHECK_THAT(Str(root, "html"), Catch::Contains("<h1>hello</h1>"));
+  CHECK_THAT(Str(root, "html"), !Catch::Contains("<script") && !Catch::Contains("javascript:"));
+  rapidjson::Document folder = s.Get("/api/v1/projects/web/docs/src/", alpha).Json();
+  CHECK(Str(folder, "page") == "src/_index.md");
+  CHECK_THAT(Str(folder, "markdown"), Catch::Contains("main.cc"));
+  rapidjson::Document file = s.Get("/api/v1/projects/web/docs/src/main.cc", alpha).Json();
+  CHECK(Str(file, "page") == "src/main.cc.md");
+  CHECK_THAT(Str(file, "html"), Catch::Contains("<h3>main</h3>"));
+  CHECK(s.Get("/api/v1/projects/web/docs/no/such", alpha).status == 404);
+  CHECK(s.Get("/api/v1/projects/web/docs", s.token).status == 404);
 
   // Bad input names the parameter; nothing of another tenant shows.
   CHECK(s.Get("/api/v1/projects/web/symbols", alpha).status == 400);
