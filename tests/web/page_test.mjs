@@ -308,9 +308,16 @@ async function run() {
   assert.equal(await page.locator('#document-view img, #document-view b').count(), 0);
   await page.locator('#documents-list button[data-path="docs/a b&c.md"]').click();
   await expectText('#document-content', /a path with a space and an ampersand/, 'a path that needs escaping');
+  // Beside a document, its documentation, written from the code analyzer's
+  // results (tether init enables it): the README's heading as a symbol.
+  await page.locator('#documents-list button[data-path="README.md"]').click();
+  await expectText('#document-docs-body h3', /^Demo$/, "the README's documentation page");
+  await expectText('#document-docs-body', /heading, lines? 1/, 'the symbol with its kind and lines');
   await page.locator('#documents-list button[data-path="RELEASE.md"]').click();
   await expectText('#document-title', /^RELEASE\.md$/, 'the document for the screenshot');
-  log('documents paged and opened');
+  await expectText('#document-docs-body', /RELEASE\.md/, "the opened document's documentation");
+  assert.equal(await page.locator('#document-view img, #document-view b').count(), 0);
+  log('documents paged and opened, with their documentation');
 
   const screenshot = path.join(ARTIFACTS, 'web-page.png');
   await page.screenshot({ path: screenshot, fullPage: true });

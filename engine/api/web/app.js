@@ -85,6 +85,10 @@ function documentPath(project, path) {
   return `${projectPath(project)}/documents/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+function docsPath(project, path) {
+  return `${projectPath(project)}/docs/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
 function authHeaders(extra = {}) {
   return { Authorization: `Bearer ${state.token}`, ...extra };
 }
@@ -601,10 +605,37 @@ async function openDocument(path) {
   const doc = await api('GET', documentPath(name, path));
   if (name !== state.selected) return;
   showDocument(doc);
+  await showDocs(name, path);
+}
+
+// The file's documentation page, written by the server from its analysis
+// (HTML from cmark, without raw HTML or unsafe links; the page's CSP allows
+// no inline script and no image from elsewhere either).
+async function showDocs(name, path) {
+  const section = $('document-docs');
+  const body = $('document-docs-body');
+  let page = null;
+  let why = '';
+  try {
+    page = await api('GET', docsPath(name, path));
+  } catch (error) {
+    why = error.message || String(error);
+  }
+  if (name !== state.selected || $('document-title').textContent !== path) return;
+  section.hidden = false;
+  if (page) {
+    body.innerHTML = page.html;
+    // Links between pages point into an exported site, not this page.
+    for (const link of body.querySelectorAll('a')) link.replaceWith(...link.childNodes);
+  } else {
+    body.textContent = `No documentation: ${why}`;
+  }
 }
 
 function showDocument(doc) {
   $('document-title').textContent = doc ? doc.path : 'Pick a document';
+  $('document-docs').hidden = true;
+  $('document-docs-body').replaceChildren();
   factList('document-facts', doc ? [
     ['Size', `${doc.size} bytes`], ['Kind', doc.kind], ['Language', doc.language || 'unknown'],
     ['Blob', doc.blob], ['Updated by commit', doc.updated_commit], ['Updated', formatTime(doc.updated_at)],
