@@ -12,6 +12,10 @@ For each requested size (number of files) the script:
      time and peak RSS are measured exactly like Tether's;
   3. runs Tether through its CLI: init, project add, then three syncs:
        (a) first sync, (b) no-op resync, (c) resync after the 10-file commit;
+     (a) and (c) copy only (--no-analyze: the baseline analyses nothing);
+     between them `tether analyze` runs untimed, so that (b) is the no-op a
+     user sees, its analyze phase included (one query that finds nothing to
+     do; bench/analyze_bench.py measures the analysis itself);
      and checks the results (document counts, change counts);
   4. prints one table plus a "targets" section (PASS / MISS).
 
@@ -444,8 +448,11 @@ class Tether:
         self._checked("project", "add", PROJECT, "--provider", "local-git",
                       "--repo", repo.resolve().as_uri(), "--branch", "main")
 
-    def sync(self) -> Measurement:
-        res = self._cli("sync", PROJECT, "--json")
+    def analyze(self) -> ChildResult:
+        return self._checked("analyze", PROJECT)
+
+    def sync(self, analyze: bool) -> Measurement:
+        res = self._cli("sync", PROJECT, "--json", *([] if analyze else ["--no-analyze"]))
         try:
             runs = json.loads(res.stdout)["runs"]
             run = next((r for r in runs if r.get("project") == PROJECT), runs[0])
@@ -521,7 +528,10 @@ def bench_size(size: int, args, workdir: Path, log) -> SizeResult:
         for key, label in SCENARIOS:
             if key == "incr":
                 git(repo.path, "update-ref", MAIN_REF, repo.second, repo.first)
-            m = t.sync()
+            if key == "noop":
+                analysed = t.analyze()
+                log(f"[{size}] tether analyze (untimed): {analysed.wall_s:.2f} s wall")
+            m = t.sync(analyze=(key == "noop"))
             result.tether[key] = m
             log(f"[{size}] tether {key}: {m.wall_s:.3f} s wall, {m.engine_ms:.1f} ms engine, "
                 f"{m.maxrss_kib / 1024:.0f} MB, mode={m.detail.get('mode')}")

@@ -11,6 +11,7 @@
 
 #include <rapidjson/document.h>
 
+#include "engine/docs/repo_map.h"
 #include "shared/percent_encoding.h"
 
 namespace tether::docs {
@@ -177,7 +178,7 @@ FileFacts FactsOf(const std::string& path, const std::string& language, const Re
   return f;
 }
 
-Page FilePage(const FileFacts& f) {
+Page FilePage(const FileFacts& f, const PathIndex& paths) {
   Page page;
   page.path = FilePagePath(f.path);
   page.title = f.path;
@@ -198,7 +199,16 @@ Page FilePage(const FileFacts& f) {
   md += facts + " · " + std::to_string(f.symbols.size()) + (f.symbols.size() == 1 ? " symbol" : " symbols") + "\n\n";
   if (!f.imports.empty()) {
     md += "## Imports\n\n";
-    for (const std::string& i : f.imports) md += "- " + Text(i) + "\n";
+    const std::vector<std::vector<std::string>> resolved =
+        ResolveImports(FileImports{f.path, f.language, f.imports}, paths);
+    for (size_t i = 0; i < f.imports.size(); ++i) {
+      md += "- " + Text(f.imports[i]);
+      for (size_t j = 0; j < resolved[i].size(); ++j) {
+        md += (j == 0 ? ": " : ", ") + std::string("[") + Text(resolved[i][j]) + "](" +
+              Link(page.path, FilePagePath(resolved[i][j])) + ")";
+      }
+      md += "\n";
+    }
     md += "\n";
   }
   if (f.symbols.empty()) return page;
@@ -235,8 +245,43 @@ void AddFile(DirectoryNode* root, const FileFacts& f) {
   node->files.push_back(&f);
 }
 
+// The symbols a map shows of a file: its functions and types, not their
+// members.
+bool MapWorthy(const Symbol& s) {
+  static const std::set<std::string> kKinds = {"function", "class", "struct", "interface", "trait",
+                                               "enum", "type", "union", "record"};
+  return kKinds.count(s.kind) != 0;
+}
+
+// The files the rest of the project imports most, with their main symbols.
+std::string RepositoryMap(const std::vector<FileFacts>& files, const PathIndex& paths, const std::string& from) {
+  constexpr size_t kFiles = 15, kSymbols = 8;
+  std::vector<FileImports> imports;
+  std::map<std::string, const FileFacts*> by_path;
+  for (const FileFacts& f : files) {
+    imports.push_back({f.path, f.language, f.imports});
+    by_path[f.path] = &f;
+  }
+  std::vector<RankedFile> ranked = RankByImporters(imports, paths, kFiles);
+  if (ranked.empty()) return "";
+  std::string md = "## Repository map\n\nThe files the rest of the project imports most, with their main symbols.\n\n";
+  for (const RankedFile& r : ranked) {
+    md += "- [" + Text(r.path) + "](" + Link(from, FilePagePath(r.path)) + "), imported by " +
+          std::to_string(r.importers) + (r.importers == 1 ? " file" : " files") + "\n";
+    auto it = by_path.find(r.path);
+    if (it == by_path.end()) continue;
+    size_t shown = 0;
+    for (const Symbol& s : it->second->symbols) {
+      if (!MapWorthy(s) || shown == kSymbols) continue;
+      md += "  - " + Text(s.kind) + " " + Text(s.name) + (s.signature.empty() ? "" : ": " + Text(Clip(s.signature, 120))) + "\n";
+      ++shown;
+    }
+  }
+  return md + "\n";
+}
+
 Page IndexPage(const std::string& dir, const DirectoryNode& node, const std::string& project_name,
-               const std::string& readme) {
+               const std::string& readme, const std::string& map) {
   Page page;
   page.path = IndexPagePath(dir);
   page.title = dir.empty() ? project_name : dir + "/";
@@ -271,6 +316,7 @@ Page IndexPage(const std::string& dir, const DirectoryNode& node, const std::str
     }
     md += "\n";
   }
+  md += map;
   if (!readme.empty()) md += "## README\n\n" + readme + (EndsWith(readme, "\n") ? "" : "\n");
   return page;
 }
@@ -306,6 +352,29 @@ std::string ReadmeOf(const SiteSource& source) {
   return "";
 }
 
+PathIndex IndexOf(const std::vector<FileFacts>& files) {
+  std::vector<std::string> paths;
+  for (const FileFacts& f : files) paths.push_back(f.path);
+  return PathIndex(std::move(paths));
+}
+
+// Every file path of the project (metadata only), for resolving imports.
+Result<std::vector<std::string>> FilePaths(const SiteSource& source) {
+  std::vector<std::string> paths;
+  DocumentQuery query;
+  query.limit = 1000;
+  while (true) {
+    Result<DocumentPage> page = source.storage->ListDocuments(source.project, query);
+    if (!page.ok()) return page.status();
+    for (const StoredDocument& d : page->documents) {
+      if (SameContentKind(d.entry.kind, EntryKind::kFile)) paths.push_back(d.entry.path);
+    }
+    if (!page->more || page->documents.empty()) break;
+    query.after = page->documents.back().entry.path;
+  }
+  return paths;
+}
+
 }  // namespace
 
 std::string FilePagePath(std::string_view repository_path) {
@@ -318,19 +387,21 @@ std::string IndexPagePath(std::string_view repository_dir) { return SiteDirector
 Result<std::vector<Page>> BuildSite(const SiteSource& source) {
   Result<std::vector<FileFacts>> files = ReadFiles(source, "");
   if (!files.ok()) return files.status();
+  const PathIndex paths = IndexOf(*files);
   DirectoryNode root;
   std::vector<Page> pages;
   for (const FileFacts& f : *files) {
     AddFile(&root, f);
-    pages.push_back(FilePage(f));
+    pages.push_back(FilePage(f, paths));
   }
   const std::string readme = ReadmeOf(source);
+  const std::string map = RepositoryMap(*files, paths, IndexPagePath(""));
   // Every directory's index, depth first.
   std::vector<std::pair<std::string, const DirectoryNode*>> stack = {{"", &root}};
   while (!stack.empty()) {
     auto [dir, node] = stack.back();
     stack.pop_back();
-    pages.push_back(IndexPage(dir, *node, source.project_name, dir.empty() ? readme : ""));
+    pages.push_back(IndexPage(dir, *node, source.project_name, dir.empty() ? readme : "", dir.empty() ? map : ""));
     for (const auto& [name, child] : node->children) stack.emplace_back(dir.empty() ? name : dir + "/" + name, &child);
   }
   return pages;
@@ -341,7 +412,9 @@ Result<Page> BuildFilePage(const SiteSource& source, const std::string& path) {
   if (!document.ok()) return document.status();
   Result<AnalysisResult> result = source.storage->GetAnalysis(source.project, source.key, path);
   if (!result.ok() && result.status().code() != StatusCode::kNotFound) return result.status();
-  return FilePage(FactsOf(path, document->language, result));
+  Result<std::vector<std::string>> all = FilePaths(source);
+  if (!all.ok()) return all.status();
+  return FilePage(FactsOf(path, document->language, result), PathIndex(std::move(all).value()));
 }
 
 Result<Page> BuildIndexPage(const SiteSource& source, const std::string& dir) {
@@ -360,7 +433,8 @@ Result<Page> BuildIndexPage(const SiteSource& source, const std::string& dir) {
     node = &it->second;
     start = slash + 1;
   }
-  return IndexPage(dir, *node, source.project_name, dir.empty() ? ReadmeOf(source) : "");
+  if (!dir.empty()) return IndexPage(dir, *node, source.project_name, "", "");
+  return IndexPage(dir, *node, source.project_name, ReadmeOf(source), RepositoryMap(*files, IndexOf(*files), IndexPagePath("")));
 }
 
 std::string MarkdownHtml(std::string_view markdown) {

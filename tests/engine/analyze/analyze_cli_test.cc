@@ -416,8 +416,8 @@ TEST_CASE("symbols of real code in ten languages are found through sync and sear
 }
 
 // The documentation site, written from the stored analysis: after a
-// one-file change an export rewrites that file's page and its directory's
-// index, and nothing else (their modification times show it).
+// one-file change an export rewrites that file's page and the indexes that
+// show what changed, and nothing else (modification times show it).
 TEST_CASE("docs export writes the site once, then rewrites exactly the pages a change touched") {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
@@ -425,7 +425,7 @@ TEST_CASE("docs export writes the site once, then rewrites exactly the pages a c
   repo.Write("README.md", "# Demo\n\nA demo project.\n");
   repo.Write("src/lib/parse.py", "def parse(text):\n    \"\"\"Parses text.\"\"\"\n    return text\n");
   repo.Write("src/lib/emit.py", "def emit(value):\n    return value\n");
-  repo.Write("src/main.py", "def main():\n    pass\n");
+  repo.Write("src/main.py", "import src.lib.parse\n\n\ndef main():\n    pass\n");
   repo.Write("_private.py", "def hidden():\n    pass\n");
   repo.Commit("first");
   REQUIRE(cli.Run("project add p --repo " + ShellQuote(repo.url())).exit_code == 0);
@@ -449,6 +449,12 @@ TEST_CASE("docs export writes the site once, then rewrites exactly the pages a c
   CHECK(text(site / "src/lib/parse.py.md").find("Parses text.") != std::string::npos);
   CHECK(text(site / "_index.md").find("A demo project.") != std::string::npos);  // the README
   CHECK(text(site / "src/lib/_index.md").find("(../../src/lib/parse.py.md)") != std::string::npos);
+  // The import resolved to its file, and the repository map on the root's
+  // index names the file imported most, with its functions.
+  CHECK(text(site / "src/main.py.md").find("[src/lib/parse.py](../src/lib/parse.py.md)") != std::string::npos);
+  const std::string root_index = text(site / "_index.md");
+  CHECK(root_index.find("## Repository map") != std::string::npos);
+  CHECK(root_index.find("[src/lib/parse.py](src/lib/parse.py.md), imported by 1 file") != std::string::npos);
 
   // Nothing changed: nothing written.
   rapidjson::Document again = cli.Json("docs export p " + ShellQuote(site.string()));
@@ -466,7 +472,9 @@ TEST_CASE("docs export writes the site once, then rewrites exactly the pages a c
   rapidjson::Document changed = cli.Json("docs export p " + ShellQuote(site.string()));
   std::set<std::string> written;
   for (const auto& w : changed["written"].GetArray()) written.insert(w.GetString());
-  CHECK(written == std::set<std::string>{"src/lib/parse.py.md", "src/lib/_index.md"});
+  // Its page, its folder's index, and the root's, whose map lists its
+  // functions; src/_index.md and every other page stay as they were.
+  CHECK(written == std::set<std::string>{"src/lib/parse.py.md", "src/lib/_index.md", "_index.md"});
   for (const auto& [path, time] : before) {
     if (written.count(path) != 0 || path == ".tether-docs") continue;
     INFO(path);
