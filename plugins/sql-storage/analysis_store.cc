@@ -1,5 +1,6 @@
 #include "analysis_store.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,42 +61,108 @@ void AnalysisStore::Begin(soci::session& session, const std::string& tenant) con
   BindTenant(session, dialect_, tenant, /*local=*/true);
 }
 
+namespace {
+
+// The work-list filter: documents of the project of an analysed kind whose
+// (blob, language) has no result under the key, an unfinished one, or a
+// failure to retry, after the page's starting pair. Binds :t, :a, :v, :h,
+// :p, :ab, :ab2, :al.
+const std::string& WorkFilter() {
+  static const std::string filter =
+      std::string(" FROM documents d LEFT JOIN") + kResultJoin + " WHERE d.project_id = :p AND" + kAnalysedKinds +
+      " AND (r.id IS NULL OR r.state = 'running' OR (r.state = 'failed' AND r.retry = 1))"
+      " AND d.blob_sha >= :ab AND (d.blob_sha > :ab2 OR COALESCE(d.language, '') > :al)";
+  return filter;
+}
+
+// One document row of the work list folded into its (blob, language) entry.
+void Fold(const soci::row& row, AnalysisWork* w, bool first) {
+  std::string path = db::RowText(row, 2);
+  uint64_t size = static_cast<uint64_t>(db::RowInt(row, 3));
+  bool binary = db::RowInt(row, 4) != 0, content = db::RowInt(row, 5) != 0;
+  int32_t unfinished = static_cast<int32_t>(db::RowInt(row, 6));
+  std::string marked_by = db::RowText(row, 7);
+  int32_t failures = static_cast<int32_t>(db::RowInt(row, 8));
+  if (first) {
+    w->blob_id = db::RowText(row, 0);
+    w->language = db::RowText(row, 1);
+    w->path = std::move(path);
+    w->size = size;
+    w->is_binary = binary;
+    w->has_content = content;
+    w->unfinished = unfinished;
+    w->marked_by = std::move(marked_by);
+    w->failures = failures;
+    return;
+  }
+  if (path < w->path) w->path = std::move(path);
+  w->size = std::max(w->size, size);
+  w->is_binary = w->is_binary || binary;
+  w->has_content = w->has_content || content;
+  w->unfinished = std::max(w->unfinished, unfinished);
+  if (marked_by > w->marked_by) w->marked_by = std::move(marked_by);
+  w->failures = std::max(w->failures, failures);
+}
+
+}  // namespace
+
 AnalysisWorkPage AnalysisStore::ListWork(soci::session& session, const ProjectRef& project, const AnalyzerKey& key,
                                          const AnalysisWorkQuery& query) const {
   long long id = project.id, fetch = static_cast<long long>(query.limit) + 1;
   std::string tenant = project.tenant, after_blob = query.after_blob, after_language = query.after_language;
   AnalysisWorkPage page;
-  {
+  if (dialect_ == db::Dialect::kSqlite) {
+    // SQLite cannot group by (blob, language) in the order of its index on
+    // (project, blob): a GROUP BY ... LIMIT sorts every document after the
+    // page's start, reading each whole row (the language comes after the
+    // content in the record), page after page. Rows in blob order, folded
+    // here, stop one blob after the page is full.
     soci::rowset<soci::row> rows =
-        (session.prepare << std::string("SELECT d.blob_sha, COALESCE(d.language, ''), MIN(d.path), MAX(d.size),"
-                                        " MAX(d.is_binary), MAX(CASE WHEN d.content IS NULL THEN 0 ELSE 1 END),"
-                                        " MAX(COALESCE(r.unfinished, 0)), MAX(COALESCE(r.marked_by, '')),"
-                                        " MAX(COALESCE(r.failures, 0))"
-                                        " FROM documents d LEFT JOIN") +
-                                kResultJoin +
-                                " WHERE d.project_id = :p AND" + kAnalysedKinds +
-                                " AND (r.id IS NULL OR r.state = 'running' OR (r.state = 'failed' AND r.retry = 1))"
-                                " AND d.blob_sha >= :ab AND (d.blob_sha > :ab2 OR COALESCE(d.language, '') > :al)"
-                                " GROUP BY d.blob_sha, COALESCE(d.language, '') ORDER BY 1, 2 LIMIT :l",
+        (session.prepare << "SELECT d.blob_sha, COALESCE(d.language, ''), d.path, d.size, d.is_binary,"
+                            " CASE WHEN d.content IS NULL THEN 0 ELSE 1 END, COALESCE(r.unfinished, 0),"
+                            " COALESCE(r.marked_by, ''), COALESCE(r.failures, 0)" +
+                                WorkFilter() + " ORDER BY d.blob_sha",
+         soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash), soci::use(id),
+         soci::use(after_blob), soci::use(after_blob), soci::use(after_language));
+    std::vector<AnalysisWork>& work = page.work;
+    size_t blob_start = 0;  // the first entry of the blob being read
+    for (const soci::row& row : rows) {
+      const std::string blob = db::RowText(row, 0);
+      if (work.empty() || blob != work[blob_start].blob_id) {
+        if (work.size() >= static_cast<size_t>(fetch)) break;
+        blob_start = work.size();
+      }
+      const std::string language = db::RowText(row, 1);
+      size_t i = blob_start;
+      while (i < work.size() && work[i].language != language) ++i;
+      const bool fresh = i == work.size();
+      if (fresh) work.emplace_back();
+      Fold(row, &work[i], fresh);
+    }
+    std::sort(work.begin(), work.end(), [](const AnalysisWork& a, const AnalysisWork& b) {
+      return a.blob_id != b.blob_id ? a.blob_id < b.blob_id : a.language < b.language;
+    });
+    if (work.size() > static_cast<size_t>(query.limit)) {
+      work.resize(static_cast<size_t>(query.limit));
+      page.more = true;
+    }
+  } else {
+    soci::rowset<soci::row> rows =
+        (session.prepare << "SELECT d.blob_sha, COALESCE(d.language, ''), MIN(d.path), MAX(d.size),"
+                            " MAX(d.is_binary), MAX(CASE WHEN d.content IS NULL THEN 0 ELSE 1 END),"
+                            " MAX(COALESCE(r.unfinished, 0)), MAX(COALESCE(r.marked_by, '')),"
+                            " MAX(COALESCE(r.failures, 0))" +
+                                WorkFilter() + " GROUP BY d.blob_sha, COALESCE(d.language, '') ORDER BY 1, 2 LIMIT :l",
          soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash), soci::use(id),
          soci::use(after_blob), soci::use(after_blob), soci::use(after_language), soci::use(fetch));
     for (const soci::row& row : rows) {
-      AnalysisWork w;
-      w.blob_id = db::RowText(row, 0);
-      w.language = db::RowText(row, 1);
-      w.path = db::RowText(row, 2);
-      w.size = static_cast<uint64_t>(db::RowInt(row, 3));
-      w.is_binary = db::RowInt(row, 4) != 0;
-      w.has_content = db::RowInt(row, 5) != 0;
-      w.unfinished = static_cast<int32_t>(db::RowInt(row, 6));
-      w.marked_by = db::RowText(row, 7);
-      w.failures = static_cast<int32_t>(db::RowInt(row, 8));
-      page.work.push_back(std::move(w));
+      page.work.emplace_back();
+      Fold(row, &page.work.back(), true);
     }
-  }
-  if (page.work.size() > static_cast<size_t>(query.limit)) {
-    page.work.pop_back();
-    page.more = true;
+    if (page.work.size() > static_cast<size_t>(query.limit)) {
+      page.work.pop_back();
+      page.more = true;
+    }
   }
   // The content of the one path each blob is named by.
   std::string path, content;
