@@ -49,12 +49,53 @@ AnalysisResult Recorded(const AnalysisWork& work, AnalysisOutcome outcome, std::
   return r;
 }
 
+// Stores batches of results in order on a thread of its own, so that the
+// next page is analysed while the last one is written: at most one batch is
+// being stored at a time, and Put waits for it before starting the next.
+class ResultStorer {
+ public:
+  ResultStorer(Storage* storage, const ProjectRef& project, const AnalyzerKey& key)
+      : storage_(storage), project_(project), key_(key) {}
+  ~ResultStorer() { (void)Flush(); }
+  ResultStorer(const ResultStorer&) = delete;
+  ResultStorer& operator=(const ResultStorer&) = delete;
+
+  // Starts storing `results` once the batch before them is stored. The
+  // error of an earlier batch is returned instead (nothing more is stored).
+  Status Put(std::vector<AnalysisResult> results) {
+    TETHER_RETURN_IF_ERROR(Flush());
+    if (results.empty()) return Status::Ok();
+    batch_ = std::move(results);
+    thread_ = std::thread([this] { status_ = storage_->PutAnalysisResults(project_, key_, batch_); });
+    return Status::Ok();
+  }
+
+  // Waits until every batch is stored; the first error.
+  Status Flush() {
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+ private:
+  Storage* storage_;
+  const ProjectRef& project_;
+  const AnalyzerKey& key_;
+  std::vector<AnalysisResult> batch_;
+  std::thread thread_;
+  Status status_;
+};
+
 // One analyzer over one project.
 class ProjectAnalysis {
  public:
   ProjectAnalysis(Storage* storage, const ProjectRef& project, Analyzer* analyzer, AnalyzerKey key,
                   const AnalyzeOptions& options)
-      : storage_(storage), project_(project), analyzer_(analyzer), key_(std::move(key)), options_(options) {}
+      : storage_(storage),
+        project_(project),
+        analyzer_(analyzer),
+        key_(std::move(key)),
+        options_(options),
+        storer_(storage, project_, key_) {}
 
   db::AnalyzerTally Run() {
     tally_.analyzer = key_.id;
@@ -86,6 +127,7 @@ class ProjectAnalysis {
       if (!page->more) break;
       if (options_.should_stop && options_.should_stop()) break;
     }
+    if (Status stored = storer_.Flush(); !stored.ok()) return Stop(stored);
     std::set<BlobKey> written(options_.written.begin(), options_.written.end());
     for (const BlobKey& blob : written) {
       if (seen.count(blob) == 0) ++tally_.reused;
@@ -95,6 +137,7 @@ class ProjectAnalysis {
 
  private:
   db::AnalyzerTally Stop(const Status& status) {
+    (void)storer_.Flush();
     tally_.error = status.ToString();
     return tally_;
   }
@@ -130,16 +173,22 @@ class ProjectAnalysis {
       }
       (w.unfinished > 0 ? suspects : batch).push_back(&w);
     }
-    TETHER_RETURN_IF_ERROR(storage_->PutAnalysisResults(project_, key_, recorded));
     done_ += static_cast<int64_t>(recorded.size());
+    TETHER_RETURN_IF_ERROR(storer_.Put(std::move(recorded)));
     TETHER_RETURN_IF_ERROR(AnalyseAndStore(batch));
-    // One at a time: should it crash again, only its own mark is left.
-    for (const AnalysisWork* w : suspects) TETHER_RETURN_IF_ERROR(AnalyseAndStore({w}));
+    // One at a time, everything before it stored: should it crash again,
+    // only its own mark is left.
+    for (const AnalysisWork* w : suspects) {
+      TETHER_RETURN_IF_ERROR(storer_.Flush());
+      TETHER_RETURN_IF_ERROR(AnalyseAndStore({w}));
+      TETHER_RETURN_IF_ERROR(storer_.Flush());
+    }
     Progress();
     return Status::Ok();
   }
 
-  // Marks `work` started, analyses it on several threads, stores the results.
+  // Marks `work` started, analyses it on several threads, and starts storing
+  // the results (storer_ finishes it while the next page is analysed).
   Status AnalyseAndStore(const std::vector<const AnalysisWork*>& work) {
     if (work.empty()) return Status::Ok();
     std::vector<AnalysisWork> marks;
@@ -152,9 +201,15 @@ class ProjectAnalysis {
     }
     TETHER_RETURN_IF_ERROR(storage_->MarkAnalysisStarted(project_, key_, marks, options_.owner));
     std::vector<AnalysisResult> results(work.size());
+    // The biggest blobs first, so that no thread is left alone with a big
+    // one at the end of the page while the others wait.
+    std::vector<size_t> order(work.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return work[a]->content.size() > work[b]->content.size(); });
     std::atomic<size_t> next{0};
     auto worker = [&] {
-      for (size_t i = next++; i < work.size(); i = next++) results[i] = AnalyseOne(*work[i]);
+      for (size_t i = next++; i < work.size(); i = next++) results[order[i]] = AnalyseOne(*work[order[i]]);
     };
     size_t threads = options_.threads > 0 ? static_cast<size_t>(options_.threads)
                                           : std::max(1u, std::thread::hardware_concurrency());
@@ -167,9 +222,8 @@ class ProjectAnalysis {
       if (r.outcome == AnalysisOutcome::kAnalyzed) ++tally_.analyzed;
       else ++tally_.failed;
     }
-    TETHER_RETURN_IF_ERROR(storage_->PutAnalysisResults(project_, key_, results));
     done_ += static_cast<int64_t>(results.size());
-    return Status::Ok();
+    return storer_.Put(std::move(results));
   }
 
   AnalysisResult AnalyseOne(const AnalysisWork& w) {
@@ -206,6 +260,7 @@ class ProjectAnalysis {
   Analyzer* analyzer_;
   const AnalyzerKey key_;
   const AnalyzeOptions& options_;
+  ResultStorer storer_;
   db::AnalyzerTally tally_;
   int64_t done_ = 0;
   int64_t total_ = 0;
