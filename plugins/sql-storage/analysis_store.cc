@@ -1,6 +1,9 @@
 #include "analysis_store.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,12 +70,21 @@ namespace {
 // (blob, language) has no result under the key, an unfinished one, or a
 // failure to retry, after the page's starting pair. Binds :t, :a, :v, :h,
 // :p, :ab, :ab2, :al.
-const std::string& WorkFilter() {
-  static const std::string filter =
-      std::string(" FROM documents d LEFT JOIN") + kResultJoin + " WHERE d.project_id = :p AND" + kAnalysedKinds +
-      " AND (r.id IS NULL OR r.state = 'running' OR (r.state = 'failed' AND r.retry = 1))"
-      " AND d.blob_sha >= :ab AND (d.blob_sha > :ab2 OR COALESCE(d.language, '') > :al)";
-  return filter;
+std::string WorkFilter(db::Dialect dialect) {
+  // On PostgreSQL the result is looked up per document through a LATERAL
+  // subquery the planner cannot flatten: as a plain join, planned while the
+  // statistics still say analysis_results is empty (a first analysis), it
+  // scans every result of the tenant for every document, page after page.
+  const std::string join =
+      dialect == db::Dialect::kPostgres
+          ? std::string(" LEFT JOIN LATERAL (SELECT r.id, r.state, r.retry, r.unfinished, r.marked_by, r.failures"
+                        " FROM analysis_results r WHERE r.tenant_id = :t AND r.blob_sha = d.blob_sha"
+                        " AND r.language = COALESCE(d.language, '') AND r.analyzer = :a"
+                        " AND r.analyzer_version = :v AND r.settings_hash = :h LIMIT 1) r ON TRUE")
+          : std::string(" LEFT JOIN") + kResultJoin;
+  return " FROM documents d" + join + " WHERE d.project_id = :p AND" + kAnalysedKinds +
+         " AND (r.id IS NULL OR r.state = 'running' OR (r.state = 'failed' AND r.retry = 1))"
+         " AND d.blob_sha >= :ab AND (d.blob_sha > :ab2 OR COALESCE(d.language, '') > :al)";
 }
 
 // One document row of the work list folded into its (blob, language) entry.
@@ -104,6 +116,74 @@ void Fold(const soci::row& row, AnalysisWork* w, bool first) {
   w->failures = std::max(w->failures, failures);
 }
 
+// PostgreSQL array literals, for statements whose rows travel as arrays
+// and are unnested on the server: one round trip for a batch instead of one
+// per row (SOCI's bulk binds are a loop on PostgreSQL).
+class ArrayLiteral {
+ public:
+  // A text element, double-quoted with '"' and '\\' escaped; NULL unquoted.
+  void Text(const std::string* value) {
+    Separate();
+    if (value == nullptr) {
+      text_ += "NULL";
+      return;
+    }
+    text_ += '"';
+    for (char c : *value) {
+      if (c == '"' || c == '\\') text_ += '\\';
+      text_ += c;
+    }
+    text_ += '"';
+  }
+  void Text(const std::string& value) { Text(&value); }
+  void Number(long long value) {
+    Separate();
+    text_ += std::to_string(value);
+  }
+  size_t size() const { return text_.size(); }
+  std::string Take() {
+    std::string out = "{" + text_ + "}";
+    text_.clear();
+    count_ = 0;
+    return out;
+  }
+
+ private:
+  void Separate() {
+    if (count_++ > 0) text_ += ',';
+  }
+
+  std::string text_;
+  size_t count_ = 0;
+};
+
+// The upsert of a result's row, shared by both ways of sending it.
+constexpr char kResultConflictClause[] =
+    " ON CONFLICT (tenant_id, blob_sha, language, analyzer, analyzer_version, settings_hash)"
+    " DO UPDATE SET state = excluded.state, reason = excluded.reason, retry = excluded.retry,"
+    " failures = analysis_results.failures + excluded.failures, unfinished = 0,"
+    " marked_by = NULL, data = excluded.data, updated_at = excluded.updated_at,"
+    " unused_since = NULL";
+
+constexpr char kMarkConflictClause[] =
+    " ON CONFLICT (tenant_id, blob_sha, language, analyzer, analyzer_version, settings_hash)"
+    " DO UPDATE SET state = 'running', unfinished = analysis_results.unfinished + 1,"
+    " marked_by = excluded.marked_by, updated_at = excluded.updated_at";
+
+// A batch of symbols is sent once it holds this many rows or bytes.
+constexpr size_t kSymbolBatchRows = 5000;
+constexpr size_t kSymbolBatchBytes = 8u << 20;
+
+// Whether `results` names a (blob, language) twice: one statement cannot
+// upsert a row twice.
+bool HasRepeatedBlob(const std::vector<AnalysisResult>& results) {
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const AnalysisResult& r : results) {
+    if (!seen.emplace(r.blob_id, r.language).second) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 AnalysisWorkPage AnalysisStore::ListWork(soci::session& session, const ProjectRef& project, const AnalyzerKey& key,
@@ -121,7 +201,7 @@ AnalysisWorkPage AnalysisStore::ListWork(soci::session& session, const ProjectRe
         (session.prepare << "SELECT d.blob_sha, COALESCE(d.language, ''), d.path, d.size, d.is_binary,"
                             " CASE WHEN d.content IS NULL THEN 0 ELSE 1 END, COALESCE(r.unfinished, 0),"
                             " COALESCE(r.marked_by, ''), COALESCE(r.failures, 0)" +
-                                WorkFilter() + " ORDER BY d.blob_sha",
+                                WorkFilter(dialect_) + " ORDER BY d.blob_sha",
          soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash), soci::use(id),
          soci::use(after_blob), soci::use(after_blob), soci::use(after_language));
     std::vector<AnalysisWork>& work = page.work;
@@ -152,7 +232,7 @@ AnalysisWorkPage AnalysisStore::ListWork(soci::session& session, const ProjectRe
                             " MAX(d.is_binary), MAX(CASE WHEN d.content IS NULL THEN 0 ELSE 1 END),"
                             " MAX(COALESCE(r.unfinished, 0)), MAX(COALESCE(r.marked_by, '')),"
                             " MAX(COALESCE(r.failures, 0))" +
-                                WorkFilter() + " GROUP BY d.blob_sha, COALESCE(d.language, '') ORDER BY 1, 2 LIMIT :l",
+                                WorkFilter(dialect_) + " GROUP BY d.blob_sha, COALESCE(d.language, '') ORDER BY 1, 2 LIMIT :l",
          soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash), soci::use(id),
          soci::use(after_blob), soci::use(after_blob), soci::use(after_language), soci::use(fetch));
     for (const soci::row& row : rows) {
@@ -187,14 +267,30 @@ void AnalysisStore::MarkStarted(soci::session& session, const std::string& tenan
   std::string now = NowIso8601(), blob, language;
   Begin(session, tenant);
   Transaction transaction(session);
+  if (dialect_ == db::Dialect::kPostgres) {
+    ArrayLiteral blobs, languages;
+    for (const AnalysisWork& w : work) {
+      blobs.Text(w.blob_id);
+      languages.Text(w.language);
+    }
+    std::string blob_array = blobs.Take(), language_array = languages.Take();
+    // DISTINCT: a batch that names a blob twice marks it once.
+    session << std::string("INSERT INTO analysis_results (tenant_id, blob_sha, language, analyzer, analyzer_version,"
+                           " settings_hash, state, unfinished, marked_by, created_at, updated_at)"
+                           " SELECT DISTINCT :t, u.blob, u.lang, :a, :v, :h, 'running', 1, :o, :n, :n2"
+                           " FROM unnest(CAST(:blobs AS text[]), CAST(:langs AS text[])) AS u(blob, lang)") +
+                   kMarkConflictClause,
+        soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash), soci::use(owner),
+        soci::use(now), soci::use(now), soci::use(blob_array), soci::use(language_array);
+    transaction.Commit();
+    return;
+  }
   {
     soci::statement mark =
         (session.prepare << "INSERT INTO analysis_results (tenant_id, blob_sha, language, analyzer, analyzer_version,"
                             " settings_hash, state, unfinished, marked_by, created_at, updated_at)"
-                            " VALUES (:t, :b, :l, :a, :v, :h, 'running', 1, :o, :n, :n2)"
-                            " ON CONFLICT (tenant_id, blob_sha, language, analyzer, analyzer_version, settings_hash)"
-                            " DO UPDATE SET state = 'running', unfinished = analysis_results.unfinished + 1,"
-                            " marked_by = excluded.marked_by, updated_at = excluded.updated_at",
+                            " VALUES (:t, :b, :l, :a, :v, :h, 'running', 1, :o, :n, :n2)" +
+                                std::string(kMarkConflictClause),
          soci::use(tenant), soci::use(blob), soci::use(language), soci::use(key.id), soci::use(key.version),
          soci::use(key.settings_hash), soci::use(owner), soci::use(now), soci::use(now));
     for (const AnalysisWork& w : work) {
@@ -214,18 +310,18 @@ void AnalysisStore::Put(soci::session& session, const std::string& tenant, const
   soci::indicator reason_ind = soci::i_null, data_ind = soci::i_null;
   long long result_id = 0, ordinal = 0, start_line = 0, end_line = 0;
   std::string name, name_lower, tokens, kind, signature, parent, doc;
+  if (dialect_ == db::Dialect::kPostgres && !HasRepeatedBlob(results)) {
+    PutBatch(session, tenant, key, results);
+    return;
+  }
   Begin(session, tenant);
   Transaction transaction(session);
   {
     soci::statement upsert =
         (session.prepare << "INSERT INTO analysis_results (tenant_id, blob_sha, language, analyzer, analyzer_version,"
                             " settings_hash, state, reason, retry, failures, unfinished, data, created_at, updated_at)"
-                            " VALUES (:t, :b, :l, :a, :v, :h, :s, :r, :retry, :f, 0, :d, :n, :n2)"
-                            " ON CONFLICT (tenant_id, blob_sha, language, analyzer, analyzer_version, settings_hash)"
-                            " DO UPDATE SET state = excluded.state, reason = excluded.reason, retry = excluded.retry,"
-                            " failures = analysis_results.failures + excluded.failures, unfinished = 0,"
-                            " marked_by = NULL, data = excluded.data, updated_at = excluded.updated_at,"
-                            " unused_since = NULL",
+                            " VALUES (:t, :b, :l, :a, :v, :h, :s, :r, :retry, :f, 0, :d, :n, :n2)" +
+                                std::string(kResultConflictClause),
          soci::use(tenant), soci::use(blob), soci::use(language), soci::use(key.id), soci::use(key.version),
          soci::use(key.settings_hash), soci::use(state), soci::use(reason, reason_ind), soci::use(retry),
          soci::use(failed), soci::use(data, data_ind), soci::use(now), soci::use(now));
@@ -274,6 +370,111 @@ void AnalysisStore::Put(soci::session& session, const std::string& tenant, const
       }
     }
   }
+  transaction.Commit();
+}
+
+void AnalysisStore::PutBatch(soci::session& session, const std::string& tenant, const AnalyzerKey& key,
+                             const std::vector<AnalysisResult>& results) const {
+  std::string now = NowIso8601();
+  Begin(session, tenant);
+  Transaction transaction(session);
+  // The results' rows, in one statement.
+  ArrayLiteral blobs, languages, states, reasons, retries, failures, datas;
+  for (const AnalysisResult& r : results) {
+    const bool analyzed = r.outcome == AnalysisOutcome::kAnalyzed;
+    blobs.Text(r.blob_id);
+    languages.Text(r.language);
+    states.Text(std::string(StateName(r.outcome)));
+    reasons.Text(r.reason.empty() ? nullptr : &r.reason);
+    retries.Number(r.outcome == AnalysisOutcome::kFailed && r.retry ? 1 : 0);
+    failures.Number(r.outcome == AnalysisOutcome::kFailed ? 1 : 0);
+    datas.Text(analyzed ? &r.data : nullptr);
+  }
+  std::string blob_array = blobs.Take(), language_array = languages.Take(), state_array = states.Take(),
+              reason_array = reasons.Take(), retry_array = retries.Take(), failure_array = failures.Take(),
+              data_array = datas.Take();
+  session << std::string("INSERT INTO analysis_results (tenant_id, blob_sha, language, analyzer, analyzer_version,"
+                         " settings_hash, state, reason, retry, failures, unfinished, data, created_at, updated_at)"
+                         " SELECT :t, u.blob, u.lang, :a, :v, :h, u.state, u.reason, u.retry, u.failed, 0, u.data,"
+                         " :n, :n2 FROM unnest(CAST(:blobs AS text[]), CAST(:langs AS text[]),"
+                         " CAST(:states AS text[]), CAST(:reasons AS text[]), CAST(:retries AS smallint[]),"
+                         " CAST(:failures AS integer[]), CAST(:datas AS text[]))"
+                         " AS u(blob, lang, state, reason, retry, failed, data)") +
+                 kResultConflictClause,
+      soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash), soci::use(now),
+      soci::use(now), soci::use(blob_array), soci::use(language_array), soci::use(state_array),
+      soci::use(reason_array), soci::use(retry_array), soci::use(failure_array), soci::use(data_array);
+
+  // Their ids, to replace their symbols.
+  std::map<std::pair<std::string, std::string>, long long> ids;
+  {
+    for (const AnalysisResult& r : results) {
+      blobs.Text(r.blob_id);
+      languages.Text(r.language);
+    }
+    blob_array = blobs.Take();
+    language_array = languages.Take();
+    soci::rowset<soci::row> rows =
+        (session.prepare << "SELECT r.id, r.blob_sha, r.language FROM analysis_results r"
+                            " JOIN unnest(CAST(:blobs AS text[]), CAST(:langs AS text[])) AS u(blob, lang)"
+                            " ON r.blob_sha = u.blob AND r.language = u.lang"
+                            " WHERE r.tenant_id = :t AND r.analyzer = :a AND r.analyzer_version = :v"
+                            " AND r.settings_hash = :h",
+         soci::use(blob_array), soci::use(language_array), soci::use(tenant), soci::use(key.id),
+         soci::use(key.version), soci::use(key.settings_hash));
+    for (const soci::row& row : rows) ids[{db::RowText(row, 1), db::RowText(row, 2)}] = db::RowInt(row, 0);
+  }
+  ArrayLiteral all_ids;
+  for (const auto& [blob, id] : ids) all_ids.Number(id);
+  std::string id_array = all_ids.Take();
+  session << "DELETE FROM analysis_symbols WHERE result_id = ANY(CAST(:ids AS bigint[]))", soci::use(id_array);
+
+  // The symbols of the analysed ones, a batch at a time.
+  ArrayLiteral result_ids, ordinals, names, lowers, tokens, kinds, starts, ends, signatures, parents, docs;
+  size_t rows = 0, bytes = 0;
+  auto flush = [&] {
+    if (rows == 0) return;
+    std::string a[11] = {result_ids.Take(), ordinals.Take(), names.Take(),      lowers.Take(),
+                         tokens.Take(),     kinds.Take(),    starts.Take(),     ends.Take(),
+                         signatures.Take(), parents.Take(),  docs.Take()};
+    session << "INSERT INTO analysis_symbols (result_id, ordinal, tenant_id, name, name_lower, tokens, kind,"
+               " start_line, end_line, signature, parent, doc)"
+               " SELECT u.id, u.ord, :t, u.name, u.lower, u.tokens, u.kind, u.sl, u.el, u.sig, u.parent, u.doc"
+               " FROM unnest(CAST(:ids AS bigint[]), CAST(:ords AS integer[]), CAST(:names AS text[]),"
+               " CAST(:lowers AS text[]), CAST(:tokens AS text[]), CAST(:kinds AS text[]),"
+               " CAST(:starts AS integer[]), CAST(:ends AS integer[]), CAST(:sigs AS text[]),"
+               " CAST(:parents AS text[]), CAST(:docs AS text[]))"
+               " AS u(id, ord, name, lower, tokens, kind, sl, el, sig, parent, doc)",
+        soci::use(tenant), soci::use(a[0]), soci::use(a[1]), soci::use(a[2]), soci::use(a[3]), soci::use(a[4]),
+        soci::use(a[5]), soci::use(a[6]), soci::use(a[7]), soci::use(a[8]), soci::use(a[9]), soci::use(a[10]);
+    rows = 0;
+    bytes = 0;
+  };
+  for (const AnalysisResult& result : results) {
+    if (result.outcome != AnalysisOutcome::kAnalyzed || result.symbols.empty()) continue;
+    auto id = ids.find({result.blob_id, result.language});
+    if (id == ids.end()) {
+      throw std::runtime_error("the result of blob " + result.blob_id + " was not stored");
+    }
+    long long ordinal = 0;
+    for (const Symbol& symbol : result.symbols) {
+      result_ids.Number(id->second);
+      ordinals.Number(ordinal++);
+      names.Text(symbol.name);
+      lowers.Text(AsciiLower(symbol.name));
+      tokens.Text(SymbolTokens(symbol.name));
+      kinds.Text(symbol.kind);
+      starts.Number(symbol.start_line);
+      ends.Number(symbol.end_line);
+      signatures.Text(symbol.signature);
+      parents.Text(symbol.parent);
+      docs.Text(symbol.doc);
+      ++rows;
+      bytes += symbol.name.size() * 3 + symbol.signature.size() + symbol.doc.size() + symbol.parent.size() + 64;
+      if (rows >= kSymbolBatchRows || bytes >= kSymbolBatchBytes) flush();
+    }
+  }
+  flush();
   transaction.Commit();
 }
 

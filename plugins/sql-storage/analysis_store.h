@@ -50,6 +50,13 @@ class AnalysisStore {
                   int64_t grace_seconds) const;
 
  private:
+  // Put on PostgreSQL: the results, their ids, the removal of their old
+  // symbols and their new ones in a handful of statements whose rows travel
+  // as arrays, instead of a round trip per row. `results` names each
+  // (blob, language) once.
+  void PutBatch(soci::session& session, const std::string& tenant, const AnalyzerKey& key,
+                const std::vector<AnalysisResult>& results) const;
+
   // BEGIN (IMMEDIATE on SQLite) with the tenant bound for the transaction.
   void Begin(soci::session& session, const std::string& tenant) const;
 
