@@ -3,7 +3,11 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "analysis.h"
 #include "text.h"
@@ -29,7 +33,7 @@ std::string GrammarFor(const std::string& language) {
 // A second grammar worth trying when the first finds errors, and the
 // language that choosing it means.
 std::pair<std::string, std::string> Alternative(const std::string& grammar) {
-  if (grammar == "c") return {"cpp", "cpp"};
+  if (grammar == "cpp") return {"c", "c"};
   if (grammar == "typescript") return {"tsx", "typescript"};
   return {"", ""};
 }
@@ -54,10 +58,24 @@ Result<std::unique_ptr<CodeAnalyzer>> CodeAnalyzer::Create(const std::string& pl
   Result<CodeSettings> settings = ParseSettings(plugin_name, settings_json);
   if (!settings.ok()) return settings.status();
   std::unique_ptr<CodeAnalyzer> analyzer(new CodeAnalyzer(settings.value()));
-  for (const std::string& name : GrammarNames()) {
-    Result<std::unique_ptr<CompiledLanguage>> compiled = Compile(FindGrammar(name));
-    if (!compiled.ok()) return compiled.status();
-    analyzer->grammars_[name] = std::move(compiled).value();
+  // Compiling a query is most of the cost of creating the analyzer, which
+  // every process that loads it pays: the grammars are compiled in parallel.
+  const std::vector<std::string> names = GrammarNames();
+  std::vector<Result<std::unique_ptr<CompiledLanguage>>> compiled;
+  compiled.reserve(names.size());
+  for (size_t i = 0; i < names.size(); ++i) compiled.emplace_back(Status::Internal("not compiled"));
+  std::atomic<size_t> next{0};
+  auto compile = [&] {
+    for (size_t i = next++; i < names.size(); i = next++) compiled[i] = Compile(FindGrammar(names[i]));
+  };
+  const size_t threads = std::min<size_t>(names.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(compile);
+  compile();
+  for (std::thread& thread : pool) thread.join();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!compiled[i].ok()) return compiled[i].status();
+    analyzer->grammars_[names[i]] = std::move(compiled[i]).value();
   }
   return analyzer;
 }
@@ -89,14 +107,26 @@ Status CodeAnalyzer::Analyze(const AnalysisInput& input, AnalysisSink* sink) {
     return sink->SetData(std::string_view(buffer.GetString(), buffer.GetSize()));
   }
 
+  // A C file (a header, mostly) that says it is C++ in its code is parsed
+  // as C++ first, and as C only when that finds errors; any other C file is
+  // C. Trying both grammars on every C file with an error (a macro the
+  // grammar cannot place is enough) would parse most of a C project twice.
+  bool c_as_cpp = false;
+  if (grammar == "c" && LooksLikeCpp(input.content)) {
+    grammar = "cpp";
+    language = "cpp";
+    compiled = Grammar(grammar);
+    c_as_cpp = true;
+  }
   const Deadline deadline(input.time_limit_ms);
   Analysis analysis;
   TETHER_RETURN_IF_ERROR(AnalyzeWithGrammar(*compiled, input.content, deadline, what, &analysis));
   const auto [other_grammar, other_language] = Alternative(grammar);
-  if (analysis.parse_errors > 0 && !other_grammar.empty()) {
+  if (analysis.parse_errors > 0 && !other_grammar.empty() && (grammar != "cpp" || c_as_cpp)) {
     Analysis other;
     TETHER_RETURN_IF_ERROR(AnalyzeWithGrammar(*Grammar(other_grammar), input.content, deadline, what, &other));
-    if (other.parse_errors < analysis.parse_errors) {
+    // C keeps a tie: C++ must find fewer errors to be chosen.
+    if (c_as_cpp ? other.parse_errors <= analysis.parse_errors : other.parse_errors < analysis.parse_errors) {
       analysis = std::move(other);
       grammar = other_grammar;
       language = other_language;

@@ -27,7 +27,7 @@ namespace code {
 
 // The plugin's version: part of every result's key. Change it whenever the
 // output for the same input may change (a grammar, a query, a rule).
-inline constexpr char kCodeAnalyzerVersion[] = "1.0.0";
+inline constexpr char kCodeAnalyzerVersion[] = "1.1.0";
 
 // The most symbols one blob may have (the sink's own limit); past it the
 // data says "symbols_truncated": true.

@@ -58,7 +58,141 @@ std::string_view DropOneSpace(std::string_view text) {
   return text;
 }
 
+bool IsIdentifierStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+
+bool IsIdentifierChar(char c) { return IsIdentifierStart(c) || (c >= '0' && c <= '9'); }
+
+// Reads C/C++ source a token at a time, stepping over comments and string
+// and character literals.
+class CppSignals {
+ public:
+  explicit CppSignals(std::string_view source) : s_(source) {}
+
+  bool Found() {
+    bool line_start = true;  // only blanks so far on this line
+    while (p_ < s_.size()) {
+      const char c = s_[p_];
+      if (c == '\n') {
+        line_start = true;
+        ++p_;
+        continue;
+      }
+      if (IsSpace(c)) {
+        ++p_;
+        continue;
+      }
+      const bool at_line_start = line_start;
+      line_start = false;
+      if (c == '/' && At(p_ + 1) == '/') {
+        SkipTo('\n');
+      } else if (c == '/' && At(p_ + 1) == '*') {
+        const size_t end = s_.find("*/", p_ + 2);
+        p_ = end == std::string_view::npos ? s_.size() : end + 2;
+      } else if (c == '"' || c == '\'') {
+        SkipLiteral(c);
+      } else if (c == '#' && at_line_start) {
+        if (IncludesHeaderWithoutExtension()) return true;
+      } else if (c == ':' && At(p_ + 1) == ':') {
+        // "a::b", "::b", "~"; not inline assembly's ":::".
+        if (At(p_ + 2) != ':' && (IsIdentifierStart(At(p_ + 2)) || At(p_ + 2) == '~')) return true;
+        p_ += 2;
+        while (At(p_) == ':') ++p_;
+      } else if (IsIdentifierStart(c)) {
+        if (Word(Identifier(), at_line_start)) return true;
+      } else {
+        ++p_;
+      }
+    }
+    return false;
+  }
+
+ private:
+  char At(size_t i) const { return i < s_.size() ? s_[i] : '\0'; }
+
+  void SkipTo(char c) {
+    const size_t end = s_.find(c, p_);
+    p_ = end == std::string_view::npos ? s_.size() : end;
+  }
+
+  void SkipSpaces() {
+    while (p_ < s_.size() && IsSpace(s_[p_])) ++p_;
+  }
+
+  // A literal ends at its quote or at the end of the line.
+  void SkipLiteral(char quote) {
+    ++p_;
+    while (p_ < s_.size() && s_[p_] != quote && s_[p_] != '\n') p_ += s_[p_] == '\\' ? 2 : 1;
+    if (p_ < s_.size() && s_[p_] == quote) ++p_;
+  }
+
+  std::string_view Identifier() {
+    const size_t start = p_;
+    while (p_ < s_.size() && IsIdentifierChar(s_[p_])) ++p_;
+    return s_.substr(start, p_ - start);
+  }
+
+  // The next token after blanks, without consuming it: its first byte.
+  char Next() {
+    SkipSpaces();
+    return At(p_);
+  }
+
+  // The words that are C++ by what follows them.
+  bool Word(std::string_view word, bool at_line_start) {
+    if (word == "static_cast" || word == "reinterpret_cast" || word == "const_cast" || word == "dynamic_cast" ||
+        word == "noexcept" || word == "decltype") {
+      return true;
+    }
+    if (word == "namespace") {
+      const char next = Next();
+      return IsIdentifierStart(next) || next == '{';
+    }
+    if (word == "template") return Next() == '<';
+    if (word == "class") {
+      // class Name { / class Name : / class Name; / class Name final
+      if (!IsIdentifierStart(Next())) return false;
+      Identifier();
+      const char next = Next();
+      if (next == '{' || next == ';' || (next == ':' && At(p_ + 1) != ':')) return true;
+      return IsIdentifierStart(next) && Identifier() == "final";
+    }
+    if (at_line_start && (word == "public" || word == "private" || word == "protected")) {
+      return Next() == ':' && At(p_ + 1) != ':';
+    }
+    if (word == "enum") {
+      if (!IsIdentifierStart(Next())) return false;
+      const std::string_view kind = Identifier();
+      return kind == "class" || kind == "struct";
+    }
+    if (word == "using") {
+      if (!IsIdentifierStart(Next())) return false;
+      if (Identifier() == "namespace") return true;
+      return Next() == '=';
+    }
+    return false;
+  }
+
+  // #include <cstdint>, <vector>: a standard C++ header.
+  bool IncludesHeaderWithoutExtension() {
+    ++p_;
+    SkipSpaces();
+    const bool include = Identifier() == "include";
+    if (include && Next() == '<') {
+      ++p_;
+      const std::string_view name = Identifier();
+      if (!name.empty() && At(p_) == '>') return true;
+    }
+    // The rest of the directive is C either way: step over it as code.
+    return false;
+  }
+
+  std::string_view s_;
+  size_t p_ = 0;
+};
+
 }  // namespace
+
+bool LooksLikeCpp(std::string_view source) { return CppSignals(source).Found(); }
 
 bool IsBlank(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return IsSpace(c); });

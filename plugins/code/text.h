@@ -39,6 +39,14 @@ std::string LanguageFromShebang(std::string_view content);
 
 bool IsBlank(std::string_view text);
 
+// Whether C or C++ source says it is C++ in its code (comments and string
+// literals aside): "::" before a name, namespace, template<, a class
+// declaration, an access label at the start of a line, enum class, using
+// namespace or an alias, a C++ cast, noexcept, decltype, or an #include of
+// a header without an extension (<cstdint>). Each is a syntax error in C,
+// so a C parse of such text fails where a C++ parse may not.
+bool LooksLikeCpp(std::string_view source);
+
 }  // namespace code
 }  // namespace tether
 
