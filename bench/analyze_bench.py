@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -78,12 +79,42 @@ class Analysed:
 class Run:
     label: str
     wall_s: float
+    cpu_s: float
     maxrss_kib: int
     detail: dict
 
 
 def mb(n_bytes: float) -> float:
     return n_bytes / 1e6
+
+
+@dataclasses.dataclass
+class Child:
+    """A finished child process: sync_bench's ChildResult plus its CPU time."""
+    returncode: int
+    wall_s: float
+    cpu_s: float        # user + system, from wait4 (the child and what it waited for)
+    maxrss_kib: int
+    stdout: str
+    stderr: str
+
+
+def run_measured(cmd: list[str], cwd: Path | None = None) -> Child:
+    """Like sync_bench.run_measured, keeping the CPU time too: on a busy
+    machine the wall time of a parallel run says little, its CPU time more."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        try:
+            proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        except OSError as e:
+            raise sb.BenchError(f"cannot start {cmd[0]}: {e}") from e
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Child(proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
+                     out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 
 # --------------------------------------------------------------------------
@@ -133,11 +164,11 @@ def read_analysed(database: str) -> list[Analysed]:
             db.close()
     else:
         # psql, one JSON object a line (no separator can clash with the data).
-        sql = f"SELECT json_build_array(q.*) FROM ({ANALYSED_SQL}) q"
+        sql = f"SELECT row_to_json(q) FROM ({ANALYSED_SQL}) q"
         proc = subprocess.run(["psql", database, "-Atq", "-c", sql], capture_output=True, text=True)
         if proc.returncode != 0:
             raise sb.BenchError(f"psql failed: {proc.stderr.strip()}")
-        rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+        rows = [list(json.loads(line).values()) for line in proc.stdout.splitlines() if line.strip()]
     out = []
     for path, language, size, data, symbols in rows:
         try:
@@ -159,10 +190,10 @@ class Tether:
         self.config = rundir / "tether.json"
         self.database = database
 
-    def cli(self, *args: str) -> sb.ChildResult:
-        return sb.run_measured([str(self.binary), "--config", str(self.config), *args], cwd=self.rundir)
+    def cli(self, *args: str) -> Child:
+        return run_measured([str(self.binary), "--config", str(self.config), *args], cwd=self.rundir)
 
-    def checked(self, *args: str) -> sb.ChildResult:
+    def checked(self, *args: str) -> Child:
         res = self.cli(*args)
         if res.returncode != 0:
             output = (res.stderr.strip() or res.stdout.strip() or "(no output)")[:2000]
@@ -188,7 +219,7 @@ class Tether:
             raise sb.BenchError(f"tether sync printed no usable JSON ({e}): {res.stdout[:2000]}") from e
         if run.get("outcome") == "failed":
             raise sb.BenchError(f"tether sync failed: {run.get('error')}")
-        return Run("sync", res.wall_s, res.maxrss_kib, run)
+        return Run("sync", res.wall_s, res.cpu_s, res.maxrss_kib, run)
 
     def analyze(self) -> Run:
         res = self.checked("--json", "analyze", PROJECT)
@@ -196,7 +227,7 @@ class Tether:
             tally = json.loads(res.stdout)["projects"][0]["analysis"][ANALYZER]
         except (ValueError, KeyError, IndexError) as e:
             raise sb.BenchError(f"tether analyze printed no usable JSON ({e}): {res.stdout[:2000]}") from e
-        return Run("analyze", res.wall_s, res.maxrss_kib, tally)
+        return Run("analyze", res.wall_s, res.cpu_s, res.maxrss_kib, tally)
 
 
 # --------------------------------------------------------------------------
@@ -272,14 +303,14 @@ def pick_change_files(source: list[Analysed], seed: int) -> list[Analysed]:
 # ctags
 # --------------------------------------------------------------------------
 
-def run_ctags(tree: Path, paths: list[str], workdir: Path, runs: int) -> tuple[sb.ChildResult, int]:
+def run_ctags(tree: Path, paths: list[str], workdir: Path, runs: int) -> tuple[Child, int]:
     """ctags over `paths` (relative to `tree`), best of `runs`; returns the run and the tag count."""
     listing = workdir / "ctags-files.txt"
     listing.write_text("".join(p + "\n" for p in paths))
     tags = workdir / "tags"
     best = None
     for _ in range(max(1, runs)):
-        res = sb.run_measured(["ctags", "-L", str(listing), "--fields=+n+e", "-f", str(tags)], cwd=tree)
+        res = run_measured(["ctags", "-L", str(listing), "--fields=+n+e", "-f", str(tags)], cwd=tree)
         if res.returncode != 0:
             raise sb.BenchError(f"ctags exited {res.returncode}: {res.stderr.strip()[:2000]}")
         if best is None or res.wall_s < best.wall_s:
@@ -355,20 +386,23 @@ def bench(args, workdir: Path, log) -> list[str]:
                  f"tether analyze: {first.detail.get('analyzed')} analyzed, {first.detail.get('skipped')} skipped, "
                  f"{first.detail.get('failed')} failed; {symbols} symbols")
     lines.append("")
-    header = (f"{'first analysis':<34} {'files':>6} {'MB':>7} {'s':>7} {'files/s':>8} {'MB/s':>7} "
-              f"{'peak RSS MB':>11}")
+    header = (f"{'first analysis':<34} {'files':>6} {'MB':>7} {'wall s':>7} {'files/s':>8} {'MB/s':>7} "
+              f"{'CPU s':>6} {'peak RSS MB':>11}")
     lines += [header, "-" * len(header)]
 
-    def row(label, n, size, seconds, rss_kib):
+    def row(label, n, size, seconds, cpu_s, rss_kib):
+        cpu = f"{cpu_s:6.2f}" if cpu_s is not None else f"{'':>6}"
         rss = f"{rss_kib / 1024:11.0f}" if rss_kib is not None else f"{'':>11}"
         lines.append(f"{label:<34} {n:>6} {mb(size):7.2f} {seconds:7.3f} {n / seconds:8.0f} "
-                     f"{mb(size) / seconds:7.2f} {rss}")
+                     f"{mb(size) / seconds:7.2f} {cpu} {rss}")
 
-    row("tether analyze, all analysed", len(analysed), all_bytes, first.wall_s, first.maxrss_kib)
-    row("  of which source (a grammar)", len(source), src_bytes, first.wall_s, None)
-    row(f"  source, less the fixed {fixed_s * 1000:.0f} ms", len(source), src_bytes, net_s, None)
+    row("tether analyze, all analysed", len(analysed), all_bytes, first.wall_s, first.cpu_s, first.maxrss_kib)
+    row("  of which source (a grammar)", len(source), src_bytes, first.wall_s, None, None)
+    row(f"  source, less the fixed {fixed_s * 1000:.0f} ms", len(source), src_bytes, net_s,
+        first.cpu_s - again.cpu_s, None)
     if ctags:
-        row(f"ctags, the same source (1 thread)", len(source), src_bytes, ctags.wall_s, ctags.maxrss_kib)
+        row(f"ctags, the same source (1 thread)", len(source), src_bytes, ctags.wall_s, ctags.cpu_s,
+            ctags.maxrss_kib)
     lines.append(f"(fixed = a second `tether analyze` with nothing to do: process start, config, plugins, the "
                  f"analyzer's creation, one look at the work)")
     if ctags:
