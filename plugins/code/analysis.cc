@@ -105,8 +105,11 @@ class Extractor {
   }
 
   Status Walk(TSNode root);
+  Status CountErrors(TSNode root);
+  bool Opaque(TSNode node) const;
   void NoteWrapper(TSNode wrapper);
-  Status Match(TSNode root, std::vector<Candidate>* candidates, Analysis* out);
+  Status Match(TSNode root, std::vector<Candidate>* candidates, std::vector<TSNode>* wrappers, Analysis* out);
+  void FinishFacts(std::vector<TSNode>* wrappers);
   void AddImport(TSNode node, Analysis* out);
   bool ResolveDeclarator(const Candidate& candidate, std::string* name, std::string* kind,
                          std::string* parent) const;
@@ -164,6 +167,69 @@ Status Extractor::Walk(TSNode root) {
   }
 }
 
+// A node Walk does not look inside: a comment, an attribute, a heading.
+bool Extractor::Opaque(TSNode node) const {
+  if (!ts_node_is_named(node)) return false;
+  const std::string_view type = ts_node_type(node);
+  return language_.IsComment(type) || Contains(spec_.attribute_types, type) ||
+         (std::string_view(spec_.grammar) == "markdown" && (type == "atx_heading" || type == "setext_heading"));
+}
+
+// The ERROR and MISSING nodes Walk would count, and the widest ERROR node,
+// visiting only the subtrees that hold one (none, in a file that parsed).
+Status Extractor::CountErrors(TSNode root) {
+  if (!ts_node_has_error(root)) return Status::Ok();
+  TSTreeCursor cursor = ts_tree_cursor_new(root);
+  struct CursorGuard {
+    TSTreeCursor* cursor;
+    ~CursorGuard() { ts_tree_cursor_delete(cursor); }
+  } guard{&cursor};
+  uint64_t visited = 0;
+  while (true) {
+    if (++visited % 4096 == 0 && deadline_.Passed()) return TimedOut();
+    const TSNode node = ts_tree_cursor_current_node(&cursor);
+    if (ts_node_is_error(node)) {
+      ++facts_.errors;
+      facts_.widest_error = std::max(facts_.widest_error, ts_node_child_count(node));
+    } else if (ts_node_is_missing(node)) {
+      ++facts_.errors;
+    }
+    if (ts_node_has_error(node) && !Opaque(node) && ts_tree_cursor_goto_first_child(&cursor)) continue;
+    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+      if (!ts_tree_cursor_goto_parent(&cursor)) return Status::Ok();
+    }
+  }
+}
+
+// The facts the query captured, as Walk would have collected them: in
+// source order, without comments inside an attribute, wrappers outermost
+// first.
+void Extractor::FinishFacts(std::vector<TSNode>* wrappers) {
+  auto by_start = [](const Span& a, const Span& b) { return a.start != b.start ? a.start < b.start : a.end > b.end; };
+  std::sort(facts_.comments.begin(), facts_.comments.end(), by_start);
+  std::sort(facts_.attributes.begin(), facts_.attributes.end(), by_start);
+  if (!facts_.attributes.empty()) {
+    const std::vector<Span>& attributes = facts_.attributes;
+    auto inside_attribute = [&attributes](const Span& comment) {
+      auto after = std::upper_bound(attributes.begin(), attributes.end(), comment.start,
+                                    [](uint32_t start, const Span& span) { return start < span.start; });
+      for (auto it = attributes.begin(); it != after; ++it) {
+        if (it->end >= comment.end) return true;
+      }
+      return false;
+    };
+    facts_.comments.erase(std::remove_if(facts_.comments.begin(), facts_.comments.end(), inside_attribute),
+                          facts_.comments.end());
+  }
+  std::sort(facts_.headings.begin(), facts_.headings.end(),
+            [](TSNode a, TSNode b) { return ts_node_start_byte(a) < ts_node_start_byte(b); });
+  std::sort(wrappers->begin(), wrappers->end(), [](TSNode a, TSNode b) {
+    const uint32_t a_start = ts_node_start_byte(a), b_start = ts_node_start_byte(b);
+    return a_start != b_start ? a_start < b_start : ts_node_end_byte(a) > ts_node_end_byte(b);
+  });
+  for (const TSNode& wrapper : *wrappers) NoteWrapper(wrapper);
+}
+
 void Extractor::NoteWrapper(TSNode wrapper) {
   // The wrapped definition: the last named child that is no comment.
   TSNode wrapped{};
@@ -216,7 +282,8 @@ void Extractor::AddImport(TSNode node, Analysis* out) {
   out->imports.push_back(std::move(value));
 }
 
-Status Extractor::Match(TSNode root, std::vector<Candidate>* candidates, Analysis* out) {
+Status Extractor::Match(TSNode root, std::vector<Candidate>* candidates, std::vector<TSNode>* wrappers,
+                        Analysis* out) {
   const TSQuery* query = language_.query();
   if (ts_query_pattern_count(query) == 0) return Status::Ok();
   std::unique_ptr<TSQueryCursor, QueryCursorDeleter> cursor(ts_query_cursor_new());
@@ -254,6 +321,18 @@ Status Extractor::Match(TSNode root, std::vector<Candidate>* candidates, Analysi
           break;
         case CompiledLanguage::Role::kImportCall:
           import_call = capture.node;
+          break;
+        case CompiledLanguage::Role::kComment:
+          facts_.comments.push_back(SpanOf(capture.node));
+          break;
+        case CompiledLanguage::Role::kAttribute:
+          facts_.attributes.push_back(SpanOf(capture.node));
+          break;
+        case CompiledLanguage::Role::kWrapper:
+          wrappers->push_back(capture.node);
+          break;
+        case CompiledLanguage::Role::kHeading:
+          facts_.headings.push_back(capture.node);
           break;
         case CompiledLanguage::Role::kOther:
           break;
@@ -480,24 +559,37 @@ void Extractor::Headings(Analysis* out) const {
 }
 
 Status Extractor::Run(TSNode root, Analysis* out) {
-  TETHER_RETURN_IF_ERROR(Walk(root));
+  // One pass of the query finds the definitions, the imports and the facts
+  // (comments, attributes, wrappers, headings); only a tree too broken for
+  // the query is walked instead.
+  TETHER_RETURN_IF_ERROR(CountErrors(root));
+  const bool query = facts_.widest_error <= kMaxErrorChildren;
+  std::vector<Candidate> candidates;
+  if (query) {
+    std::vector<TSNode> wrappers;
+    TETHER_RETURN_IF_ERROR(Match(root, &candidates, &wrappers, out));
+    FinishFacts(&wrappers);
+  } else {
+    facts_ = TreeFacts();
+    TETHER_RETURN_IF_ERROR(Walk(root));
+  }
   out->parse_errors = facts_.errors;
   std::vector<std::pair<uint32_t, uint32_t>> comment_ranges;
   comment_ranges.reserve(facts_.comments.size());
   for (const Span& span : facts_.comments) comment_ranges.emplace_back(span.start, span.end);
   out->lines = CountLines(content_, comment_ranges);
   if (!facts_.headings.empty()) {
+    out->imports.clear();
+    out->imports_truncated = false;
     Headings(out);
     return Status::Ok();
   }
 
-  if (facts_.widest_error > kMaxErrorChildren) {
+  if (!query) {
     out->symbols_skipped = "a parse error of " + std::to_string(facts_.widest_error) +
                            " tokens in a row: no symbols or imports";
     return Status::Ok();
   }
-  std::vector<Candidate> candidates;
-  TETHER_RETURN_IF_ERROR(Match(root, &candidates, out));
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     if (a.start != b.start) return a.start < b.start;
     if (a.end != b.end) return a.end > b.end;

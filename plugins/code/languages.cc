@@ -163,8 +163,8 @@ constexpr char kBashQuery[] = R"(
 (command name: (command_name) @import.call . argument: (_) @import)
 )";
 
-// Markdown headings are read from the tree directly (their parents follow
-// their levels, not the tree's sections); the query is empty.
+// Markdown headings are captured as facts (Compile adds the patterns) and
+// nested by their levels, not the tree's sections; no definition patterns.
 constexpr char kMarkdownQuery[] = "";
 
 const LanguageSpec kSpecs[] = {
@@ -238,6 +238,14 @@ CompiledLanguage::CompiledLanguage(const LanguageSpec* spec, TSQuery* query)
       role = Role::kImport;
     } else if (capture == "import.call") {
       role = Role::kImportCall;
+    } else if (capture == "fact.comment") {
+      role = Role::kComment;
+    } else if (capture == "fact.attribute") {
+      role = Role::kAttribute;
+    } else if (capture == "fact.wrapper") {
+      role = Role::kWrapper;
+    } else if (capture == "fact.heading") {
+      role = Role::kHeading;
     }
     roles_.push_back(role);
     kinds_.push_back(std::move(kind));
@@ -273,7 +281,22 @@ Result<std::unique_ptr<CompiledLanguage>> Compile(const LanguageSpec* spec) {
   }
   uint32_t error_offset = 0;
   TSQueryError error = TSQueryErrorNone;
-  const std::string_view text(spec->query);
+  std::string full = spec->query;
+  full += '\n';
+  auto facts = [&full](const std::vector<std::string_view>& types, const char* capture) {
+    for (std::string_view type : types) {
+      full += '(';
+      full += type;
+      full += ") @";
+      full += capture;
+      full += '\n';
+    }
+  };
+  facts(spec->comment_types, "fact.comment");
+  facts(spec->attribute_types, "fact.attribute");
+  facts(spec->wrapper_types, "fact.wrapper");
+  if (std::string_view(spec->grammar) == "markdown") facts({"atx_heading", "setext_heading"}, "fact.heading");
+  const std::string_view text(full);
   TSQuery* query = ts_query_new(language, text.data(), static_cast<uint32_t>(text.size()),
                                 &error_offset, &error);
   if (query == nullptr) {

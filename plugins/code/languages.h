@@ -68,7 +68,24 @@ class CompiledLanguage {
   bool IsComment(std::string_view type) const;
 
   // What each capture of the query means, by capture id.
-  enum class Role { kDefinition, kName, kParent, kScope, kScopeName, kImport, kImportCall, kOther };
+  // kComment, kAttribute, kWrapper and kHeading capture the nodes of the
+  // spec's comment, attribute and wrapper types and Markdown's headings:
+  // patterns Compile adds to the spec's own, so that one pass of the query
+  // over the tree finds them with the definitions.
+  enum class Role {
+    kDefinition,
+    kName,
+    kParent,
+    kScope,
+    kScopeName,
+    kImport,
+    kImportCall,
+    kComment,
+    kAttribute,
+    kWrapper,
+    kHeading,
+    kOther
+  };
   Role role(uint32_t capture) const { return roles_[capture]; }
   // For kDefinition: the kind after "definition.".
   const std::string& kind(uint32_t capture) const { return kinds_[capture]; }
@@ -88,7 +105,8 @@ const LanguageSpec* FindGrammar(std::string_view grammar);
 // Every grammar's name, in a fixed order.
 std::vector<std::string> GrammarNames();
 
-// Compiles `spec`'s query against its grammar. InvalidArgument naming the
+// Compiles `spec`'s query, with a pattern for each of its comment, attribute
+// and wrapper types (and Markdown's headings), against its grammar. InvalidArgument naming the
 // grammar, the offset and the error when the grammar's ABI is not one the
 // runtime loads or the query does not compile.
 Result<std::unique_ptr<CompiledLanguage>> Compile(const LanguageSpec* spec);
