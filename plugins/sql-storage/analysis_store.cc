@@ -199,7 +199,8 @@ AnalysisWorkPage AnalysisStore::ListWork(soci::session& session, const ProjectRe
     // here, stop one blob after the page is full.
     soci::rowset<soci::row> rows =
         (session.prepare << "SELECT d.blob_sha, COALESCE(d.language, ''), d.path, d.size, d.is_binary,"
-                            " CASE WHEN d.content IS NULL THEN 0 ELSE 1 END, COALESCE(r.unfinished, 0),"
+                            // typeof() reads the column's type, not its value.
+                            " CASE WHEN typeof(d.content) = 'null' THEN 0 ELSE 1 END, COALESCE(r.unfinished, 0),"
                             " COALESCE(r.marked_by, ''), COALESCE(r.failures, 0)" +
                                 WorkFilter(dialect_) + " ORDER BY d.blob_sha",
          soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash), soci::use(id),
