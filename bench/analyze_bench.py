@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import os
-import random
 import shutil
 import sqlite3
 import statistics
@@ -291,12 +291,15 @@ def commit_change(repo: Path, parent: str, files: list[Analysed], round_no: int,
 
 
 def pick_change_files(source: list[Analysed], seed: int) -> list[Analysed]:
-    """Ten source files chosen by `seed` among those a grammar parsed, kind to path order."""
-    candidates = sorted((a for a in source if a.grammar), key=lambda a: a.path)
-    # One path per blob may hide another path of the same blob; a change to
-    # one path is still one blob to analyse.
-    rng = random.Random(f"tether-analyze-bench:{seed}")
-    return rng.sample(candidates, min(CHANGE_FILES, len(candidates)))
+    """Ten source files chosen by `seed` among those a grammar parsed.
+
+    Each path is ranked by a hash of the seed and the path alone, so that
+    two builds that analyse a slightly different set of files (a skip rule
+    changed) still pick the same files wherever they can.
+    """
+    def rank(a: Analysed) -> str:
+        return hashlib.sha256(f"tether-analyze-bench:{seed}:{a.path}".encode()).hexdigest()
+    return sorted((a for a in source if a.grammar), key=rank)[:CHANGE_FILES]
 
 
 # --------------------------------------------------------------------------
