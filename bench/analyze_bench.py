@@ -439,6 +439,11 @@ def bench(args, workdir: Path, log) -> list[str]:
             f"first analysis at least {TARGET_MB_S:.0f} MB/s of source on {os.cpu_count()} cores: "
             f"{rate:.2f} MB/s ({len(source) / net_s:.0f} files/s; {mb(src_bytes) / first.wall_s:.2f} MB/s "
             f"counting the fixed cost)" + (f"; ctags {mb(src_bytes) / ctags.wall_s:.2f} MB/s" if ctags else ""))
+    net_cpu = first.cpu_s - again.cpu_s
+    if net_cpu > 0:
+        lines.append(f"  info  CPU time of that analysis: {net_cpu:.2f} s, {mb(src_bytes) / net_cpu:.2f} MB of source "
+                     f"per CPU second (the most {os.cpu_count()} idle cores could give: "
+                     f"{mb(src_bytes) / net_cpu * (os.cpu_count() or 1):.2f} MB/s)")
     if analyze_ms:
         worst = max(analyze_ms)
         verdict(worst < TARGET_CHANGE_MS,
