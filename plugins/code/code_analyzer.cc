@@ -4,8 +4,6 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -58,33 +56,23 @@ Result<std::unique_ptr<CodeAnalyzer>> CodeAnalyzer::Create(const std::string& pl
   Result<CodeSettings> settings = ParseSettings(plugin_name, settings_json);
   if (!settings.ok()) return settings.status();
   std::unique_ptr<CodeAnalyzer> analyzer(new CodeAnalyzer(settings.value()));
-  // Compiling a query is most of the cost of creating the analyzer, which
-  // every process that loads it pays: the grammars are compiled in parallel.
-  const std::vector<std::string> names = GrammarNames();
-  std::vector<Result<std::unique_ptr<CompiledLanguage>>> compiled;
-  compiled.reserve(names.size());
-  for (size_t i = 0; i < names.size(); ++i) compiled.emplace_back(Status::Internal("not compiled"));
-  std::atomic<size_t> next{0};
-  auto compile = [&] {
-    for (size_t i = next++; i < names.size(); i = next++) compiled[i] = Compile(FindGrammar(names[i]));
-  };
-  const size_t threads = std::min<size_t>(names.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(compile);
-  compile();
-  for (std::thread& thread : pool) thread.join();
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (!compiled[i].ok()) return compiled[i].status();
-    analyzer->grammars_[names[i]] = std::move(compiled[i]).value();
-  }
+  for (const std::string& name : GrammarNames()) analyzer->grammars_[name] = std::make_unique<LazyGrammar>();
   return analyzer;
 }
 
 AnalyzerKey CodeAnalyzer::Key() const { return AnalyzerKey{"code", kCodeAnalyzerVersion, SettingsHash(settings_)}; }
 
-const CompiledLanguage* CodeAnalyzer::Grammar(const std::string& name) const {
+Result<const CompiledLanguage*> CodeAnalyzer::Grammar(const std::string& name) const {
   auto it = grammars_.find(name);
-  return it == grammars_.end() ? nullptr : it->second.get();
+  if (it == grammars_.end()) return Status::NotFound("no grammar \"" + name + "\"");
+  LazyGrammar& lazy = *it->second;
+  std::call_once(lazy.once, [&] {
+    Result<std::unique_ptr<CompiledLanguage>> compiled = Compile(FindGrammar(name));
+    if (compiled.ok()) lazy.compiled = std::move(compiled).value();
+    else lazy.error = compiled.status();
+  });
+  if (!lazy.compiled) return lazy.error;
+  return static_cast<const CompiledLanguage*>(lazy.compiled.get());
 }
 
 Status CodeAnalyzer::Analyze(const AnalysisInput& input, AnalysisSink* sink) {
@@ -97,7 +85,12 @@ Status CodeAnalyzer::Analyze(const AnalysisInput& input, AnalysisSink* sink) {
   writer.StartObject();
 
   std::string grammar = GrammarFor(language);
-  const CompiledLanguage* compiled = grammar.empty() ? nullptr : Grammar(grammar);
+  const CompiledLanguage* compiled = nullptr;
+  if (!grammar.empty()) {
+    Result<const CompiledLanguage*> found = Grammar(grammar);
+    if (!found.ok() && found.status().code() != StatusCode::kNotFound) return found.status();
+    if (found.ok()) compiled = *found;
+  }
   if (compiled == nullptr) {
     // A language without a grammar: blank and non-blank lines only.
     writer.Key("language");
@@ -115,7 +108,9 @@ Status CodeAnalyzer::Analyze(const AnalysisInput& input, AnalysisSink* sink) {
   if (grammar == "c" && LooksLikeCpp(input.content)) {
     grammar = "cpp";
     language = "cpp";
-    compiled = Grammar(grammar);
+    Result<const CompiledLanguage*> cpp = Grammar(grammar);
+    if (!cpp.ok()) return cpp.status();
+    compiled = *cpp;
     c_as_cpp = true;
   }
   const Deadline deadline(input.time_limit_ms);
@@ -124,7 +119,9 @@ Status CodeAnalyzer::Analyze(const AnalysisInput& input, AnalysisSink* sink) {
   const auto [other_grammar, other_language] = Alternative(grammar);
   if (analysis.parse_errors > 0 && !other_grammar.empty() && (grammar != "cpp" || c_as_cpp)) {
     Analysis other;
-    TETHER_RETURN_IF_ERROR(AnalyzeWithGrammar(*Grammar(other_grammar), input.content, deadline, what, &other));
+    Result<const CompiledLanguage*> alternative = Grammar(other_grammar);
+    if (!alternative.ok()) return alternative.status();
+    TETHER_RETURN_IF_ERROR(AnalyzeWithGrammar(**alternative, input.content, deadline, what, &other));
     // C keeps a tie: C++ must find fewer errors to be chosen.
     if (c_as_cpp ? other.parse_errors <= analysis.parse_errors : other.parse_errors < analysis.parse_errors) {
       analysis = std::move(other);

@@ -15,6 +15,7 @@
 #define TETHER_PLUGINS_CODE_CODE_ANALYZER_H_
 
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -35,8 +36,9 @@ inline constexpr size_t kMaxSymbols = 100000;
 
 class CodeAnalyzer : public Analyzer {
  public:
-  // Compiles every grammar's query; InvalidArgument for bad settings or a
-  // grammar the tree-sitter runtime cannot load.
+  // InvalidArgument for bad settings. A grammar's query is compiled at its
+  // first use (most of the cost of the analyzer's start, which a process
+  // that analyses nothing, a noop sync, then does not pay).
   static Result<std::unique_ptr<CodeAnalyzer>> Create(const std::string& plugin_name,
                                                       const std::string& settings_json);
 
@@ -44,11 +46,23 @@ class CodeAnalyzer : public Analyzer {
   Status Analyze(const AnalysisInput& input, AnalysisSink* sink) override;
 
  private:
+  // A grammar's query, compiled once at its first use, by whichever thread
+  // gets there first (the others wait).
+  struct LazyGrammar {
+    std::once_flag once;
+    std::unique_ptr<CompiledLanguage> compiled;
+    Status error;
+  };
+
   explicit CodeAnalyzer(CodeSettings settings) : settings_(settings) {}
-  const CompiledLanguage* Grammar(const std::string& name) const;
+  // The compiled grammar `name`: NotFound for a name without a grammar;
+  // InvalidArgument when its query does not compile (the runtime cannot
+  // load its ABI, or the query is wrong).
+  Result<const CompiledLanguage*> Grammar(const std::string& name) const;
 
   CodeSettings settings_;
-  std::map<std::string, std::unique_ptr<CompiledLanguage>> grammars_;  // by grammar name
+  // Every grammar by name, filled by Create; the map never changes after.
+  std::map<std::string, std::unique_ptr<LazyGrammar>> grammars_;
 };
 
 }  // namespace code
