@@ -99,6 +99,9 @@ class ProjectAnalysis {
 
   db::AnalyzerTally Run() {
     tally_.analyzer = key_.id;
+    tally_.version = key_.version;
+    tally_.settings_hash = key_.settings_hash;
+    bool stopped = false;
     AnalysisWorkQuery query;
     query.limit = std::max(1, options_.page_size);
     std::set<BlobKey> seen;
@@ -125,9 +128,15 @@ class ProjectAnalysis {
       Status done = RunPage(page->work);
       if (!done.ok()) return Stop(done);
       if (!page->more) break;
-      if (options_.should_stop && options_.should_stop()) break;
+      if (options_.should_stop && options_.should_stop()) {
+        stopped = true;
+        break;
+      }
     }
     if (Status stored = storer_.Flush(); !stored.ok()) return Stop(stored);
+    // Nothing is left for this key: every blob has its final result, none
+    // to retry, none another process is at.
+    tally_.complete = !stopped && tally_.failed == 0 && busy_ == 0;
     std::set<BlobKey> written(options_.written.begin(), options_.written.end());
     for (const BlobKey& blob : written) {
       if (seen.count(blob) == 0) ++tally_.reused;
@@ -155,7 +164,10 @@ class ProjectAnalysis {
       if (w.unfinished > 0) {
         // Someone started it and never finished. A live process may still
         // be at it (another run of a project with the same content).
-        if (!w.marked_by.empty() && !options_.owner_is_gone(w.marked_by)) continue;
+        if (!w.marked_by.empty() && !options_.owner_is_gone(w.marked_by)) {
+          ++busy_;
+          continue;
+        }
         if (w.unfinished >= 2) {
           recorded.push_back(Recorded(w, AnalysisOutcome::kPoison,
                                       "poison: the process analysing it died " + std::to_string(w.unfinished) +
@@ -264,6 +276,7 @@ class ProjectAnalysis {
   db::AnalyzerTally tally_;
   int64_t done_ = 0;
   int64_t total_ = 0;
+  int64_t busy_ = 0;  // blobs left to the live process that marked them
 };
 
 }  // namespace

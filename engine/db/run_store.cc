@@ -84,7 +84,10 @@ std::string AnalysisTalliesJson(const std::vector<AnalyzerTally>& tallies) {
         .Int("analyzed", t.analyzed)
         .Int("reused", t.reused)
         .Int("failed", t.failed)
-        .Int("skipped", t.skipped);
+        .Int("skipped", t.skipped)
+        .Str("version", t.version)
+        .Str("settings_hash", t.settings_hash)
+        .Bool("complete", t.complete);
     if (!t.error.empty()) json.Str("error", t.error);
     json.End();
   }
@@ -110,8 +113,15 @@ std::vector<AnalyzerTally> ParseAnalysisTallies(const std::string& text) {
     t.reused = count(m.value, "reused");
     t.failed = count(m.value, "failed");
     t.skipped = count(m.value, "skipped");
-    auto error = m.value.FindMember("error");
-    if (error != m.value.MemberEnd() && error->value.IsString()) t.error = error->value.GetString();
+    auto text = [&](const char* key) -> std::string {
+      auto it = m.value.FindMember(key);
+      return it != m.value.MemberEnd() && it->value.IsString() ? it->value.GetString() : std::string();
+    };
+    t.error = text("error");
+    t.version = text("version");
+    t.settings_hash = text("settings_hash");
+    auto complete = m.value.FindMember("complete");
+    t.complete = complete != m.value.MemberEnd() && complete->value.IsBool() && complete->value.GetBool();
     tallies.push_back(std::move(t));
   }
   return tallies;

@@ -46,11 +46,19 @@ struct AnalyzerTally {
   int64_t failed = 0;
   int64_t skipped = 0;
   std::string error;
+  // The analyzer's key when it ran, and whether the run left nothing to do
+  // for it (every current blob with a final result, no failure to retry):
+  // a noop run after one that left nothing for every analyzer's current
+  // key has nothing to look for.
+  std::string version;
+  std::string settings_hash;
+  bool complete = false;
 };
 
 // The tallies as the run record keeps them (sync_runs.analysis) and the
 // API shows them: {"code": {"analyzed": 1, "reused": 0, "failed": 0,
-// "skipped": 0}}, with "error" only when set; "" for none.
+// "skipped": 0, "version": "1.1.0", "settings_hash": "", "complete": true}},
+// with "error" only when set; "" for none.
 std::string AnalysisTalliesJson(const std::vector<AnalyzerTally>& tallies);
 // The reverse; tallies it cannot read are left out.
 std::vector<AnalyzerTally> ParseAnalysisTallies(const std::string& json);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -146,7 +147,7 @@ class RunState {
     // before (a crash, a cancel, a newer commit that was waiting) goes on
     // where it stopped.
     if (!options_.analyze) return Status::Ok();
-    if (mode_ == SyncMode::kNoop && plugins_->AnalyzerNames().empty()) return Status::Ok();
+    if (mode_ == SyncMode::kNoop && (plugins_->AnalyzerNames().empty() || AnalysisUpToDate())) return Status::Ok();
     committed_ = true;  // nothing after the write stops the run: the copy is in
     return RunPhase(Phase::kAnalyze, &run_->timings.analyze_ms, [&] { return Analyze(); });
   }
@@ -314,6 +315,48 @@ class RunState {
     TETHER_RETURN_IF_ERROR((*writer)->Commit(run_->to_commit));
     committed_ = true;
     return Status::Ok();
+  }
+
+  // Whether a noop run has nothing to analyse for certain: the project's
+  // last finished run succeeded and left nothing to do for each analyzer
+  // as it is configured now (same key). Then the run carries that word
+  // forward (so the next noop run can tell too) instead of asking the
+  // storage, which reads every document of the project to answer. Anything
+  // else -- an analysis stopped or killed, a failure to retry, a new
+  // analyzer version, `--no-analyze` last time -- and the phase runs.
+  bool AnalysisUpToDate() {
+    std::vector<db::AnalyzerTally> unusable;
+    const std::vector<analyze::NamedAnalyzer> analyzers =
+        analyze::UsableAnalyzers(*plugins_, project_.storage, &unusable);
+    if (analyzers.empty() || !unusable.empty()) return false;
+    Result<std::vector<db::SyncRun>> recent = db::RunStore(db_).List(project_.id, 2);
+    if (!recent.ok()) return false;
+    const db::SyncRun* previous = nullptr;
+    for (const db::SyncRun& r : *recent) {
+      if (r.id != run_->id) {
+        previous = &r;
+        break;
+      }
+    }
+    if (previous == nullptr) return false;
+    std::optional<RunOutcome> outcome = ParseRunOutcome(previous->outcome);
+    if (outcome != RunOutcome::kSucceeded && outcome != RunOutcome::kNoop) return false;
+    std::vector<db::AnalyzerTally> carried;
+    for (const analyze::NamedAnalyzer& a : analyzers) {
+      const AnalyzerKey key = a.analyzer->Key();
+      auto done = std::find_if(previous->analysis.begin(), previous->analysis.end(), [&](const db::AnalyzerTally& t) {
+        return t.complete && t.analyzer == key.id && t.version == key.version && t.settings_hash == key.settings_hash;
+      });
+      if (done == previous->analysis.end()) return false;
+      db::AnalyzerTally tally;
+      tally.analyzer = key.id;
+      tally.version = key.version;
+      tally.settings_hash = key.settings_hash;
+      tally.complete = true;
+      carried.push_back(std::move(tally));
+    }
+    run_->analysis = std::move(carried);
+    return true;
   }
 
   // Every configured analyzer over what the project's documents still need.

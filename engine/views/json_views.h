@@ -35,7 +35,8 @@ void WriteAnalysisMember(W& out, const std::vector<db::AnalyzerTally>& tallies) 
   out.BeginObject("analysis");
   for (const db::AnalyzerTally& t : tallies) {
     out.BeginObject(t.analyzer.c_str()).Int("analyzed", t.analyzed).Int("reused", t.reused)
-        .Int("failed", t.failed).Int("skipped", t.skipped);
+        .Int("failed", t.failed).Int("skipped", t.skipped).Str("version", t.version)
+        .Bool("complete", t.complete);
     if (!t.error.empty()) out.Str("error", t.error);
     out.End();
   }

@@ -49,8 +49,10 @@ CREATE TABLE analysis_symbols (
 );
 CREATE INDEX analysis_symbols_by_name ON analysis_symbols(tenant_id, name_lower);
 
--- Finding a project's documents by blob (the work still to do, search).
-CREATE INDEX documents_by_blob ON documents(project_id, blob_sha);
+-- Finding a project's documents by blob (the work still to do, search),
+-- covering what the work list filters on, so that a project with nothing
+-- to analyse is answered from the index without reading its documents.
+CREATE INDEX documents_by_blob ON documents(project_id, blob_sha, language, kind);
 
 -- What the analyze phase did, per analyzer, as JSON:
 -- {"code": {"analyzed": N, "reused": N, "failed": N, "skipped": N}}.

@@ -120,11 +120,28 @@ TEST_CASE("a first sync analyses every file once, and a rename and a second proj
     CHECK(Field(second, "reused") == 3);
     CHECK(w.TotalCalls() == 3);
   }
-  SECTION("a noop sync has nothing to analyse") {
+  SECTION("a noop sync after a complete analysis does not even look") {
+    CHECK(first["complete"].GetBool());
     rapidjson::Document d2;
     const rapidjson::Value& noop = w.Sync(d2, "p");
     CHECK(Field(noop, "analyzed") == 0);
+    CHECK(noop["complete"].GetBool());
+    CHECK(d2["runs"][0]["timings_ms"]["analyze"].IsNull());  // the phase did not run
     CHECK(w.TotalCalls() == 3);
+  }
+  SECTION("a noop sync after one that did not analyse does the analysis") {
+    w.repo.Write("d.py", "def delta\n");
+    w.repo.Commit("one more");
+    int code = -1;
+    rapidjson::Document copied = w.cli.Json("sync p --no-analyze", &code);
+    REQUIRE(code == 0);
+    CHECK(copied["runs"][0]["analysis"].ObjectEmpty());
+    rapidjson::Document d2;
+    const rapidjson::Value& noop = w.Sync(d2, "p");
+    CHECK(std::string(d2["runs"][0]["mode"].GetString()) == "noop");
+    CHECK(Field(noop, "analyzed") == 1);
+    CHECK(noop["complete"].GetBool());
+    CHECK(w.TotalCalls() == 4);
   }
 }
 
