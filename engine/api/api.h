@@ -27,6 +27,7 @@
 #include "engine/auth/token_store.h"
 #include "engine/config/config.h"
 #include "engine/db/project_store.h"
+#include "engine/docs/docs_site.h"
 #include "engine/event_stream/event_hub.h"
 #include "engine/http/http_types.h"
 #include "engine/http/problem.h"
@@ -131,8 +132,9 @@ class Api : public RequestHandler {
   // The project `call.params["name"]` of the caller's tenant; NotFound for
   // another tenant's project, as for a missing one.
   Result<db::Project> LoadProject(Call& call);
-  // The project's storage and the key of its analyzer `name` (api_analysis.cc).
-  Result<std::pair<Storage*, AnalyzerKey>> AnalysisSource(const db::Project& project, const std::string& name);
+  // The caller's project, its storage and the key of the analyzer `name`
+  // (api_analysis.cc).
+  Result<docs::SiteSource> AnalysisSource(Call& call, const std::string& name);
   // Refuses query parameters other than `allowed`.
   static std::optional<Problem> CheckQuery(const Call& call, const std::vector<std::string>& allowed);
   // The integer query parameter `name` in [min, max], `fallback` when absent.

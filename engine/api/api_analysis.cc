@@ -31,9 +31,11 @@ std::optional<Problem> Api::TextParam(const Call& call, const std::string& name,
   return std::nullopt;
 }
 
-// The storage of `project` and the key of the analyzer `name`, for reading
-// results; a problem when either is missing.
-Result<std::pair<Storage*, AnalyzerKey>> Api::AnalysisSource(const db::Project& project, const std::string& name) {
+// The caller's project, its storage and the key of the analyzer `name`,
+// for reading results; NotFound or Unavailable when one is missing.
+Result<docs::SiteSource> Api::AnalysisSource(Call& call, const std::string& name) {
+  Result<db::Project> project = LoadProject(call);
+  if (!project.ok()) return project.status();
   Result<Analyzer*> analyzer = plugins_->FindAnalyzer(name);
   if (!analyzer.ok()) {
     if (analyzer.status().code() == StatusCode::kNotFound) {
@@ -41,12 +43,17 @@ Result<std::pair<Storage*, AnalyzerKey>> Api::AnalysisSource(const db::Project& 
     }
     return Status::Unavailable("analyzer \"" + name + "\" cannot be used: " + analyzer.status().message());
   }
-  Result<Storage*> storage = plugins_->FindStorage(project.storage);
+  Result<Storage*> storage = plugins_->FindStorage(project->storage);
   if (!storage.ok()) return Status::Unavailable("the project's storage is not loaded: " + storage.status().message());
-  if (!plugins_->StorageKeepsAnalysis(project.storage)) {
-    return Status::Unavailable("the project's storage \"" + project.storage + "\" keeps no analysis results");
+  if (!plugins_->StorageKeepsAnalysis(project->storage)) {
+    return Status::Unavailable("the project's storage \"" + project->storage + "\" keeps no analysis results");
   }
-  return std::make_pair(*storage, (*analyzer)->Key());
+  docs::SiteSource source;
+  source.storage = *storage;
+  source.project = ProjectRef{project->id, project->tenant_id};
+  source.project_name = project->name;
+  source.key = (*analyzer)->Key();
+  return source;
 }
 
 HttpResponse Api::SearchSymbols(Call& call) {
@@ -67,12 +74,10 @@ HttpResponse Api::SearchSymbols(Call& call) {
   int64_t limit = kDefaultHits;
   if (std::optional<Problem> bad = IntParam(call, "limit", 1, kMaxHits, &limit)) return Fail(*bad);
   query.limit = static_cast<int>(limit);
-  Result<db::Project> project = LoadProject(call);
-  if (!project.ok()) return Fail(project.status());
-  Result<std::pair<Storage*, AnalyzerKey>> source = AnalysisSource(*project, analyzer);
+  Result<docs::SiteSource> source = AnalysisSource(call, analyzer);
   if (!source.ok()) return Fail(source.status());
-  query.key = source->second;
-  Result<SymbolPage> page = source->first->SearchSymbols(ProjectRef{project->id, project->tenant_id}, query);
+  query.key = source->key;
+  Result<SymbolPage> page = source->storage->SearchSymbols(source->project, query);
   if (!page.ok()) return Fail(page.status());
   JsonWriter json;
   json.Begin().BeginArray("symbols");
@@ -85,16 +90,13 @@ HttpResponse Api::GetAnalysis(Call& call) {
   if (std::optional<Problem> bad = CheckQuery(call, {"analyzer"})) return Fail(*bad);
   std::string analyzer = "code";
   if (std::optional<Problem> bad = TextParam(call, "analyzer", 64, &analyzer)) return Fail(*bad);
-  Result<db::Project> project = LoadProject(call);
-  if (!project.ok()) return Fail(project.status());
-  Result<std::pair<Storage*, AnalyzerKey>> source = AnalysisSource(*project, analyzer);
+  Result<docs::SiteSource> source = AnalysisSource(call, analyzer);
   if (!source.ok()) return Fail(source.status());
-  Result<AnalysisResult> result =
-      source->first->GetAnalysis(ProjectRef{project->id, project->tenant_id}, source->second, call.params["path"]);
+  Result<AnalysisResult> result = source->storage->GetAnalysis(source->project, source->key, call.params["path"]);
   if (!result.ok()) return Fail(result.status());
   JsonWriter json;
-  json.Begin().Str("path", call.params["path"]).Str("analyzer", source->second.id)
-      .Str("version", source->second.version).Str("blob", result->blob_id).StrOrNull("language", result->language)
+  json.Begin().Str("path", call.params["path"]).Str("analyzer", source->key.id)
+      .Str("version", source->key.version).Str("blob", result->blob_id).StrOrNull("language", result->language)
       .Str("outcome", AnalysisOutcomeName(result->outcome)).StrOrNull("reason", result->reason);
   json.writer().Key("data");
   if (result->outcome == AnalysisOutcome::kAnalyzed && !result->data.empty()) {
@@ -117,15 +119,9 @@ HttpResponse Api::GetDocs(Call& call) {
   if (std::optional<Problem> bad = CheckQuery(call, {"analyzer"})) return Fail(*bad);
   std::string analyzer = "code";
   if (std::optional<Problem> bad = TextParam(call, "analyzer", 64, &analyzer)) return Fail(*bad);
-  Result<db::Project> project = LoadProject(call);
-  if (!project.ok()) return Fail(project.status());
-  Result<std::pair<Storage*, AnalyzerKey>> source = AnalysisSource(*project, analyzer);
+  Result<docs::SiteSource> source = AnalysisSource(call, analyzer);
   if (!source.ok()) return Fail(source.status());
-  docs::SiteSource site;
-  site.storage = source->first;
-  site.project = ProjectRef{project->id, project->tenant_id};
-  site.project_name = project->name;
-  site.key = source->second;
+  const docs::SiteSource& site = *source;
   // A file's page when the path names a document, else a directory's index.
   std::string path = call.params.count("path") != 0 ? call.params["path"] : std::string();
   while (!path.empty() && path.back() == '/') path.pop_back();
@@ -134,7 +130,7 @@ HttpResponse Api::GetDocs(Call& call) {
   if (path.empty() || page.status().code() == StatusCode::kNotFound) page = docs::BuildIndexPage(site, path);
   if (!page.ok()) {
     if (page.status().code() == StatusCode::kNotFound) {
-      return Fail(Status::NotFound("no file or folder \"" + path + "\" in project \"" + project->name + "\""));
+      return Fail(Status::NotFound("no file or folder \"" + path + "\" in project \"" + site.project_name + "\""));
     }
     return Fail(page.status());
   }

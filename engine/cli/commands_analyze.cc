@@ -43,6 +43,44 @@ Result<int64_t> ParseGrace(const std::string& text) {
   return std::stoll(text.substr(0, digits)) * it->second;
 }
 
+// What reading one project's analysis needs: the runtime (which owns the
+// plugins), the project, its storage and the analyzer's key.
+struct AnalysisTarget {
+  std::unique_ptr<app::Runtime> runtime;
+  db::Project project;
+  Storage* storage = nullptr;
+  AnalyzerKey key;
+};
+
+// NotFound for an unknown project or analyzer; InvalidArgument when the
+// project's storage keeps no analysis results.
+Result<AnalysisTarget> OpenAnalysisTarget(const Invocation& inv, const std::string& project_name,
+                                          const std::string& analyzer) {
+  AnalysisTarget target;
+  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
+  if (!runtime.ok()) return runtime.status();
+  target.runtime = std::move(runtime).value();
+  Result<db::Database*> db = target.runtime->database();
+  if (!db.ok()) return db.status();
+  Result<std::string> tenant = TenantOf(inv, *db);
+  if (!tenant.ok()) return tenant.status();
+  Result<db::Project> project = db::ProjectStore(*db).Get(*tenant, project_name);
+  if (!project.ok()) return project.status();
+  target.project = std::move(project).value();
+  Result<AnalyzerKey> key = KeyOf(*target.runtime, analyzer);
+  if (!key.ok()) return key.status();
+  target.key = *key;
+  const std::string& storage_name = target.project.storage;
+  if (!target.runtime->plugins().StorageKeepsAnalysis(storage_name)) {
+    return Status::InvalidArgument("storage plugin \"" + storage_name +
+                                   "\" keeps no analysis results (it is built for an SDK before 3.2)");
+  }
+  Result<Storage*> storage = target.runtime->plugins().FindStorage(storage_name);
+  if (!storage.ok()) return storage.status();
+  target.storage = *storage;
+  return target;
+}
+
 }  // namespace
 
 int RunAnalyze(const Invocation& inv, const AnalyzeOptions& options) {
@@ -127,29 +165,16 @@ int RunSymbols(const Invocation& inv, const SymbolsOptions& options) {
   if (options.limit < 1 || options.limit > 1000) {
     return ReportError(inv, Status::InvalidArgument("--limit must be 1 to 1000"));
   }
-  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
-  if (!runtime.ok()) return ReportError(inv, runtime.status());
-  Result<db::Database*> db = (*runtime)->database();
-  if (!db.ok()) return ReportError(inv, db.status());
-  Result<std::string> tenant = TenantOf(inv, *db);
-  if (!tenant.ok()) return ReportError(inv, tenant.status());
-  Result<db::Project> project = db::ProjectStore(*db).Get(*tenant, options.project);
-  if (!project.ok()) return ReportError(inv, project.status());
-  Result<AnalyzerKey> key = KeyOf(**runtime, options.analyzer);
-  if (!key.ok()) return ReportError(inv, key.status());
-  if (!(*runtime)->plugins().StorageKeepsAnalysis(project->storage)) {
-    return ReportError(inv, Status::InvalidArgument("storage plugin \"" + project->storage +
-                                                    "\" keeps no analysis results (it is built for an SDK before 3.2)"));
-  }
-  Result<Storage*> storage = (*runtime)->plugins().FindStorage(project->storage);
-  if (!storage.ok()) return ReportError(inv, storage.status());
+  Result<AnalysisTarget> target = OpenAnalysisTarget(inv, options.project, options.analyzer);
+  if (!target.ok()) return ReportError(inv, target.status());
   SymbolQuery query;
-  query.key = *key;
+  query.key = target->key;
   query.text = options.query;
   query.kind = options.kind;
   query.path_prefix = options.path;
   query.limit = options.limit;
-  Result<SymbolPage> page = (*storage)->SearchSymbols(ProjectRef{project->id, project->tenant_id}, query);
+  Result<SymbolPage> page =
+      target->storage->SearchSymbols(ProjectRef{target->project.id, target->project.tenant_id}, query);
   if (!page.ok()) return ReportError(inv, page.status());
   if (inv.json) {
     JsonWriter out;
@@ -177,27 +202,14 @@ int RunSymbols(const Invocation& inv, const SymbolsOptions& options) {
 }
 
 int RunDocsExport(const Invocation& inv, const DocsExportOptions& options) {
-  Result<std::unique_ptr<app::Runtime>> runtime = LoadRuntime(inv);
-  if (!runtime.ok()) return ReportError(inv, runtime.status());
-  Result<db::Database*> db = (*runtime)->database();
-  if (!db.ok()) return ReportError(inv, db.status());
-  Result<std::string> tenant = TenantOf(inv, *db);
-  if (!tenant.ok()) return ReportError(inv, tenant.status());
-  Result<db::Project> project = db::ProjectStore(*db).Get(*tenant, options.project);
-  if (!project.ok()) return ReportError(inv, project.status());
-  Result<AnalyzerKey> key = KeyOf(**runtime, options.analyzer);
-  if (!key.ok()) return ReportError(inv, key.status());
-  Result<Storage*> storage = (*runtime)->plugins().FindStorage(project->storage);
-  if (!storage.ok()) return ReportError(inv, storage.status());
-  if (!(*runtime)->plugins().StorageKeepsAnalysis(project->storage)) {
-    return ReportError(inv, Status::InvalidArgument("storage plugin \"" + project->storage +
-                                                    "\" keeps no analysis results (it is built for an SDK before 3.2)"));
-  }
+  Result<AnalysisTarget> target = OpenAnalysisTarget(inv, options.project, options.analyzer);
+  if (!target.ok()) return ReportError(inv, target.status());
+  const db::Project& project = target->project;
   docs::SiteSource source;
-  source.storage = *storage;
-  source.project = ProjectRef{project->id, project->tenant_id};
-  source.project_name = project->name;
-  source.key = *key;
+  source.storage = target->storage;
+  source.project = ProjectRef{project.id, project.tenant_id};
+  source.project_name = project.name;
+  source.key = target->key;
   Result<std::vector<docs::Page>> pages = docs::BuildSite(source);
   if (!pages.ok()) return ReportError(inv, pages.status());
   Result<docs::ExportReport> report = docs::ExportSite(*pages, options.dir, options.html);
@@ -208,7 +220,7 @@ int RunDocsExport(const Invocation& inv, const DocsExportOptions& options) {
         .List("written", report->written).Int("unchanged", report->unchanged).List("removed", report->removed);
     PrintJson(out.End());
   } else {
-    std::printf("%s: %zu page(s) in %s: %zu written, %lld unchanged, %zu removed\n", Shown(project->name).c_str(),
+    std::printf("%s: %zu page(s) in %s: %zu written, %lld unchanged, %zu removed\n", Shown(project.name).c_str(),
                 pages->size(), Shown(options.dir).c_str(), report->written.size(),
                 static_cast<long long>(report->unchanged), report->removed.size());
   }
