@@ -514,3 +514,47 @@ TEST_CASE("docs export writes the site once, then rewrites exactly the pages a c
   CHECK(cli.Run("docs export p " + ShellQuote((dir.path() / "other").string())).exit_code == 2);
   CHECK(text(dir.path() / "other" / "mine.txt") == "mine");
 }
+
+// The promise of a minor release: a storage built for SDK 3.1 (without the
+// analysis methods 3.2 appended) loads, syncs, and is never asked for what
+// its vtable lacks; its projects are not analysed, and the run says why.
+TEST_CASE("a storage built for SDK 3.1 syncs with analyzers configured, and its projects are not analysed") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  const fs::path calls = dir.path() / "calls.txt";
+  TetherCli cli(dir.path(), "",
+                ",{\"name\": \"memory-3.1\", \"kind\": \"storage\", \"path\": \"" MEMORY_31_PLUGIN "\"}"
+                ",{\"name\": \"fixture-analyzer\", \"kind\": \"analyzer\", \"path\": \"" FIXTURE_ANALYZER
+                "\", \"settings\": {\"calls_file\": \"" + calls.string() + "\"}}");
+  repo.Write("a.py", "def alpha\n");
+  repo.Commit("one");
+  rapidjson::Document plugins = cli.Json("plugins list");
+  bool listed = false;
+  for (const auto& p : plugins["plugins"].GetArray()) {
+    if (std::string(p["name"].GetString()) != "memory-3.1") continue;
+    listed = true;
+    CHECK(std::string(p["abi"].GetString()) == "3.1");
+    CHECK(std::string(p["state"].GetString()) == "loaded");
+  }
+  CHECK(listed);
+  REQUIRE(cli.Run("project add old --storage memory-3.1 --repo " + ShellQuote(repo.url())).exit_code == 0);
+  REQUIRE(cli.Run("project add new --repo " + ShellQuote(repo.url())).exit_code == 0);
+  int code = -1;
+  rapidjson::Document old_run = cli.Json("sync old", &code);
+  REQUIRE(code == 0);
+  const rapidjson::Value& run = old_run["runs"][0];
+  CHECK(std::string(run["outcome"].GetString()) == "succeeded");
+  CHECK(run["files_added"].GetInt() == 1);
+  REQUIRE(run["analysis"].HasMember("fixture-analyzer"));
+  CHECK_THAT(std::string(run["analysis"]["fixture-analyzer"]["error"].GetString()),
+             Catch::Contains("storage plugin \"memory-3.1\" keeps no analysis results"));
+  CHECK_FALSE(fs::exists(calls));  // the analyzer was never called
+  CliResult symbols = cli.Run("symbols old alpha --analyzer fixture-analyzer");
+  CHECK(symbols.exit_code == 2);
+  CHECK_THAT(symbols.err, Catch::Contains("keeps no analysis results"));
+  // A project on the current storage, in the same process's config, is.
+  rapidjson::Document new_run = cli.Json("sync new", &code);
+  REQUIRE(code == 0);
+  CHECK(new_run["runs"][0]["analysis"]["fixture"]["analyzed"].GetInt() == 1);
+  CHECK(cli.Run("gc --grace 0").exit_code == 0);  // a 3.1 storage is not asked to collect either
+}
