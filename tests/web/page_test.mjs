@@ -319,6 +319,21 @@ async function run() {
   assert.equal(await page.locator('#document-view img, #document-view b').count(), 0);
   log('documents paged and opened, with their documentation');
 
+  // Symbol search: a heading of the README found by a prefix of its name,
+  // case-insensitively; a click opens its file.
+  await page.locator('#symbols-query').fill('dem');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expectText('#symbols-message', /^1 match\.$/, 'the symbol search');
+  await expectText('#symbols-list li', /Demo heading, README\.md:1/, 'the hit with its kind and place');
+  await page.locator('#symbols-list button[data-path="README.md"]').click();
+  await expectText('#document-title', /^README\.md$/, 'the file a symbol was found in');
+  await page.locator('#symbols-query').fill('no_such_symbol_anywhere');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expectText('#symbols-message', /No symbol matches/, 'a search without hits');
+  await page.locator('#documents-list button[data-path="RELEASE.md"]').click();
+  await expectText('#document-title', /^RELEASE\.md$/, 'the document for the screenshot');
+  log('symbols searched');
+
   const screenshot = path.join(ARTIFACTS, 'web-page.png');
   await page.screenshot({ path: screenshot, fullPage: true });
   log(`screenshot: ${screenshot}`);

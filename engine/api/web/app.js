@@ -258,6 +258,8 @@ async function selectProject(name) {
     setText('sync-message', '');
     setText('branch-error', '');
     showDocument(null);
+    $('symbols-list').replaceChildren();
+    setText('symbols-message', '');
   }
   await Promise.all([loadProjectFacts(), loadBranches(), loadRuns(), loadDocuments(null)]);
 }
@@ -646,6 +648,42 @@ function showDocument(doc) {
   else content.textContent = doc.is_binary ? '(binary: no text to show)' : '(no content stored for this document)';
 }
 
+// ---- symbols ---------------------------------------------------------------
+
+// Symbols of the project's current files whose name matches (whole, prefix
+// or sub-token); a click opens the file.
+async function searchSymbols(event) {
+  event.preventDefault();
+  const name = state.selected;
+  const q = $('symbols-query').value.trim();
+  const list = $('symbols-list');
+  if (!q) {
+    list.replaceChildren();
+    setText('symbols-message', 'Type a name to search for.');
+    return;
+  }
+  let data;
+  try {
+    data = await api('GET', `${projectPath(name)}/symbols?${new URLSearchParams({ q, limit: '50' })}`);
+  } catch (error) {
+    if (name !== state.selected) return;
+    list.replaceChildren();
+    setText('symbols-message', `No symbol search: ${error.message}`, 'error');
+    return;
+  }
+  if (name !== state.selected) return;
+  const count = data.symbols.length;
+  setText('symbols-message', count === 0 ? `No symbol matches "${q}".`
+    : `${count}${data.more ? '+' : ''} match${count === 1 ? '' : 'es'}.`);
+  list.replaceChildren(...data.symbols.map((hit) => {
+    const where = `${hit.path}:${hit.start_line}`;
+    const open = el('button', { type: 'button', class: 'link', 'data-path': hit.path }, hit.name);
+    open.addEventListener('click', guarded(() => openDocument(hit.path)));
+    return el('li', {}, open, el('span', { class: 'hint' }, ` ${hit.kind}${hit.parent ? ` in ${hit.parent}` : ''}, ${where}`),
+      hit.signature ? el('code', { class: 'signature' }, hit.signature) : null);
+  }));
+}
+
 // ---- start -----------------------------------------------------------------
 
 function wire() {
@@ -656,6 +694,7 @@ function wire() {
   $('branch-form').addEventListener('submit', guarded(saveBranch));
   $('sync-now').addEventListener('click', guarded(syncNow));
   $('documents-first').addEventListener('click', guarded(() => loadDocuments(null)));
+  $('symbols-form').addEventListener('submit', guarded(searchSymbols));
   $('documents-next').addEventListener('click', guarded(() => loadDocuments(state.nextCursor)));
   setInterval(guarded(pollRun), POLL_MS);
 }
