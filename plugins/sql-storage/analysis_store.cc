@@ -10,6 +10,7 @@
 
 #include "shared/clock.h"
 #include "shared/row_values.h"
+#include "pg_array.h"
 #include "symbol_tokens.h"
 #include "tenant_binding.h"
 
@@ -115,47 +116,6 @@ void Fold(const soci::row& row, AnalysisWork* w, bool first) {
   if (marked_by > w->marked_by) w->marked_by = std::move(marked_by);
   w->failures = std::max(w->failures, failures);
 }
-
-// PostgreSQL array literals, for statements whose rows travel as arrays
-// and are unnested on the server: one round trip for a batch instead of one
-// per row (SOCI's bulk binds are a loop on PostgreSQL).
-class ArrayLiteral {
- public:
-  // A text element, double-quoted with '"' and '\\' escaped; NULL unquoted.
-  void Text(const std::string* value) {
-    Separate();
-    if (value == nullptr) {
-      text_ += "NULL";
-      return;
-    }
-    text_ += '"';
-    for (char c : *value) {
-      if (c == '"' || c == '\\') text_ += '\\';
-      text_ += c;
-    }
-    text_ += '"';
-  }
-  void Text(const std::string& value) { Text(&value); }
-  void Number(long long value) {
-    Separate();
-    text_ += std::to_string(value);
-  }
-  size_t size() const { return text_.size(); }
-  std::string Take() {
-    std::string out = "{" + text_ + "}";
-    text_.clear();
-    count_ = 0;
-    return out;
-  }
-
- private:
-  void Separate() {
-    if (count_++ > 0) text_ += ',';
-  }
-
-  std::string text_;
-  size_t count_ = 0;
-};
 
 // The upsert of a result's row, shared by both ways of sending it.
 constexpr char kResultConflictClause[] =

@@ -6,35 +6,13 @@
 
 #include <soci/postgresql/soci-postgresql.h>
 
+#include "pg_array.h"
+
 namespace tether::sql_storage {
 namespace {
 
 constexpr size_t kMaxRows = 1000;
 constexpr size_t kMaxBytes = 8u << 20;
-
-// A PostgreSQL array literal element: double-quoted, with '"' and '\'
-// escaped; NULL unquoted.
-void AppendElement(std::string* array, const std::string* value) {
-  if (array->size() > 1) array->push_back(',');
-  if (value == nullptr) {
-    array->append("NULL");
-    return;
-  }
-  array->push_back('"');
-  for (char c : *value) {
-    if (c == '"' || c == '\\') array->push_back('\\');
-    array->push_back(c);
-  }
-  array->push_back('"');
-}
-
-template <typename Get>
-std::string ArrayLiteral(const std::vector<DocumentRow>& rows, Get get) {
-  std::string array = "{";
-  for (const DocumentRow& row : rows) AppendElement(&array, get(row));
-  array.push_back('}');
-  return array;
-}
 
 }  // namespace
 
@@ -69,9 +47,9 @@ void PgBatch::FlushIfFull() {
 
 void PgBatch::Flush() {
   if (!deletes_.empty()) {
-    std::string paths = "{";
-    for (const std::string& path : deletes_) AppendElement(&paths, &path);
-    paths.push_back('}');
+    ArrayLiteral path_array;
+    for (const std::string& path : deletes_) path_array.Text(path);
+    std::string paths = path_array.Take();
     *session_ << "DELETE FROM documents WHERE project_id = :p AND path = ANY(CAST(:paths AS text[]))",
         soci::use(project_id_), soci::use(paths);
     deletes_.clear();
@@ -89,28 +67,20 @@ void PgBatch::Flush() {
 
 
 void PgBatch::UpsertStatement() {
-  std::string paths = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.path; });
-  std::string blobs = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.blob; });
-  std::string kinds = ArrayLiteral(upserts_, [](const DocumentRow& r) { return &r.kind; });
-  std::string contents = ArrayLiteral(
-      upserts_, [](const DocumentRow& r) { return r.has_content ? &r.content : nullptr; });
-  std::string languages = ArrayLiteral(
-      upserts_, [](const DocumentRow& r) { return r.has_language ? &r.language : nullptr; });
-  std::vector<std::string> numbers[3];
+  ArrayLiteral path_array, blob_array, kind_array, content_array, language_array, mode_array, size_array, bin_array;
   for (const DocumentRow& r : upserts_) {
-    numbers[0].push_back(std::to_string(r.mode));
-    numbers[1].push_back(std::to_string(r.size));
-    numbers[2].push_back(std::to_string(r.is_binary));
+    path_array.Text(r.path);
+    blob_array.Text(r.blob);
+    kind_array.Text(r.kind);
+    content_array.Text(r.has_content ? &r.content : nullptr);
+    language_array.Text(r.has_language ? &r.language : nullptr);
+    mode_array.Number(r.mode);
+    size_array.Number(r.size);
+    bin_array.Number(r.is_binary);
   }
-  std::string number_arrays[3];
-  for (int i = 0; i < 3; ++i) {
-    number_arrays[i] = "{";
-    for (const std::string& n : numbers[i]) {
-      if (number_arrays[i].size() > 1) number_arrays[i].push_back(',');
-      number_arrays[i] += n;
-    }
-    number_arrays[i].push_back('}');
-  }
+  std::string paths = path_array.Take(), blobs = blob_array.Take(), kinds = kind_array.Take(),
+              contents = content_array.Take(), languages = language_array.Take();
+  std::string number_arrays[3] = {mode_array.Take(), size_array.Take(), bin_array.Take()};
   *session_ << std::string(
                    "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary,"
                    " content, language, embedding, updated_commit, updated_at)"
