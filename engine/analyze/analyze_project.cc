@@ -56,6 +56,8 @@ class ResultStorer {
  public:
   ResultStorer(Storage* storage, const ProjectRef& project, const AnalyzerKey& key)
       : storage_(storage), project_(project), key_(key) {}
+  // Waits for the batch in flight; its error was the caller's to read from
+  // Flush, and a destructor has no one to give it to.
   ~ResultStorer() { (void)Flush(); }
   ResultStorer(const ResultStorer&) = delete;
   ResultStorer& operator=(const ResultStorer&) = delete;
@@ -146,6 +148,8 @@ class ProjectAnalysis {
 
  private:
   db::AnalyzerTally Stop(const Status& status) {
+    // The error that stops the analysis is the one reported; a store still
+    // in flight only has to finish (its own error would say less).
     (void)storer_.Flush();
     tally_.error = status.ToString();
     return tally_;
