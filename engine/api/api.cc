@@ -94,6 +94,7 @@ void Api::Handle(HttpRequest request, Responder respond) {
     }
     if (response.status >= 500) context.ResetDatabase();  // it may be the connection
     if (metrics_ != nullptr) metrics_->RecordHttp(route, response.status);
+    if (route != "unmatched") response.route = route;
     shared->second(std::move(response));
   });
   if (!queued) {
@@ -101,12 +102,12 @@ void Api::Handle(HttpRequest request, Responder respond) {
     busy.type = ProblemType::kUnavailable;
     busy.detail = "the server is busy (or shutting down); try again shortly";
     busy.retry_after_seconds = 1;
-    if (metrics_ != nullptr) {
-      Router::Match match = router_.Find(shared->first.method, shared->first.path);
-      const bool found = match.outcome == Router::Match::Outcome::kFound;
-      metrics_->RecordHttp(found ? router_.routes()[match.index].pattern : "unmatched", 503);
-    }
-    shared->second(ProblemResponse(busy));
+    Router::Match match = router_.Find(shared->first.method, shared->first.path);
+    const bool found = match.outcome == Router::Match::Outcome::kFound;
+    if (metrics_ != nullptr) metrics_->RecordHttp(found ? router_.routes()[match.index].pattern : "unmatched", 503);
+    HttpResponse response = ProblemResponse(busy);
+    if (found) response.route = router_.routes()[match.index].pattern;
+    shared->second(std::move(response));
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "engine/db/project_store.h"
 #include "engine/api/api.h"
+#include "engine/log/log.h"
 #include "engine/webhooks/github_webhook.h"
 
 namespace tether::api {
@@ -53,6 +54,28 @@ std::string HeaderOrEmpty(const HttpRequest& request, std::string_view name) {
   return value == nullptr ? std::string() : *value;
 }
 
+// At most `max` bytes of a header the sender chose, for the log.
+std::string Cut(const std::string& text, size_t max = 100) {
+  return text.size() <= max ? text : text.substr(0, max) + "...";
+}
+
+// One line per delivery: which, what it asked, what it did. Never the
+// signature or the body.
+void LogDelivery(const webhooks::WebhookRequest& delivery, const webhooks::WebhookResponse& response) {
+  std::string message = "webhook delivery " + (delivery.delivery_id.empty() ? "-" : Cut(delivery.delivery_id)) + " (" +
+                        (delivery.event.empty() ? "-" : Cut(delivery.event, 40)) + "): " + response.outcome;
+  if (!response.repository.empty()) message += ", " + response.repository;
+  if (response.outcome == "acted") message += ", " + std::to_string(response.triggered) + " project(s) triggered";
+  if (!response.error.empty()) message += ": " + response.error;
+  logging::Log(response.status >= 500 ? logging::LogLevel::kError
+               : response.error.empty() ? logging::LogLevel::kInfo
+                                        : logging::LogLevel::kWarning,
+               message,
+               {{"delivery", Cut(delivery.delivery_id)}, {"event", Cut(delivery.event, 40)},
+                {"repository", response.repository}, {"outcome", response.outcome}, {"status", response.status},
+                {"triggered", response.triggered}, {"skipped", response.skipped}});
+}
+
 }  // namespace
 
 HttpResponse Api::GithubWebhook(Call& call) {
@@ -67,6 +90,7 @@ HttpResponse Api::GithubWebhook(Call& call) {
   webhooks::ProviderMatcher matcher(plugins_);
   webhooks::GithubWebhookHandler handler(call.db, &queue, &matcher, options);
   webhooks::WebhookResponse response = handler.Handle(delivery);
+  LogDelivery(delivery, response);
   if (response.error.empty()) return Json(response.status, response.json);
   switch (response.status) {
     case 400: return Fail(ProblemType::kInvalidBody, response.error);

@@ -34,6 +34,7 @@ struct Invocation {
   std::string config_flag;  // --config
   bool json = false;        // --json: machine output on stdout
   std::string tenant;       // --tenant: of the projects named; empty: the connection's
+  std::string log_format;   // --log-format: "text" or "json"; empty: not given (the config's, for serve)
 };
 
 // The tenant the invocation's project names are in: --tenant, or else the

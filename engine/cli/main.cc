@@ -10,6 +10,7 @@
 #include "engine/cli/cli.h"
 #include "engine/cli/cli_docs.h"
 #include "engine/common/edit_distance.h"
+#include "engine/log/log.h"
 
 namespace {
 
@@ -92,6 +93,13 @@ int main(int argc, char** argv) {
   app.add_flag("--json", inv.json, "Machine-readable output on stdout");
   app.add_option("--tenant", inv.tenant,
                  "Tenant of the projects named (default: the database connection's, else \"default\")");
+  app.add_option("--log-format", inv.log_format,
+                 "Log lines (stderr) as text or json, one JSON object per line (default: the config's "
+                 "server.log_format for serve, else text)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->each([](const std::string& value) {
+        if (auto format = tether::logging::ParseLogFormat(value)) tether::logging::SetLogFormat(*format);
+      });
   app.set_version_flag("--version", std::string("tether ") + TETHER_VERSION, "Print the version and exit");
   app.footer(
       "Exit codes: 0 ok; 1 a sync or operation failed; 2 usage, config or input error;\n"

@@ -183,6 +183,9 @@ ServerConfig ReadServer(const rapidjson::Value& object) {
   auto health = object.FindMember("allow_unauthenticated_health");
   if (health != object.MemberEnd()) server.allow_unauthenticated_health = health->value.GetBool();
   server.github_webhook_secret = StringMember(object, "github_webhook_secret", "");
+  // The schema allows only "text" and "json".
+  server.log_format =
+      logging::ParseLogFormat(StringMember(object, "log_format", "text")).value_or(logging::LogFormat::kText);
   return server;
 }
 

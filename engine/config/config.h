@@ -11,7 +11,7 @@
 //                  "max_content_bytes": 1048576, "lease_seconds": 3600},
 //     "server": {"listen": "127.0.0.1:8080", "io_threads": 2, "api_workers": 4,
 //                "sync_workers": 2, "sync_queue": 16,
-//                "allow_unauthenticated_health": false} }
+//                "allow_unauthenticated_health": false, "log_format": "text"} }
 //
 // Every JSON string value may reference environment variables as ${NAME};
 // "$${" stands for a literal "${". References are expanded after parsing, so
@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/log/log.h"
 #include "tether/status.h"
 
 namespace tether::config {
@@ -85,6 +86,7 @@ struct ServerConfig {
   int64_t analysis_gc_grace_seconds = 604800;  // unused results older than this go
   bool allow_unauthenticated_health = false;  // /healthz without a token from non-loopback peers
   std::string github_webhook_secret;          // POST /webhooks/github; "" refuses every delivery. A secret.
+  logging::LogFormat log_format = logging::LogFormat::kText;  // `tether serve`'s log lines; --log-format wins
 };
 
 struct Config {

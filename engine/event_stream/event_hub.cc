@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/auth/tenant_session.h"
+#include "engine/log/log.h"
 #include "engine/db/event_store.h"
 
 namespace tether::event_stream {
@@ -142,7 +143,7 @@ class EventHub::Client : public http::StreamSource, public std::enable_shared_fr
       if (!rows.ok()) context.ResetDatabase();
     }
     if (!rows.ok()) {
-      std::fprintf(stderr, "tether: an event stream is closed: %s\n", rows.status().message().c_str());
+      logging::LogWarning("an event stream is closed: " + rows.status().message());
       return Close();
     }
     bool submit = false;
@@ -340,7 +341,7 @@ void EventHub::Prune() {
   if (db == nullptr) return;
   Result<int64_t> deleted = db::EventStore(db).Prune(options_.retention);
   if (!deleted.ok()) {
-    std::fprintf(stderr, "tether: %s (retried later)\n", deleted.status().message().c_str());
+    logging::LogWarning(deleted.status().message() + " (retried later)");
     db_.reset();
   }
 }

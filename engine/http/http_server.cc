@@ -228,6 +228,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     busy_ = true;
     const auto& header = parser_->get();
+    StartAccess(std::string(header.method_string()), std::string(header.target()));
     const bool webhook = header.target().substr(0, 10) == "/webhooks/";
     const size_t limit = webhook ? options().max_webhook_body_bytes : options().max_body_bytes;
     body_limit_ = limit;
@@ -261,6 +262,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout) {
       return Close();
     }
+    if (!access_) StartAccess("-", "");
     if (ec == http::error::body_limit) {
       busy_ = true;
       return SendProblem(ProblemType::kPayloadTooLarge,
@@ -341,6 +343,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void StartStream(HttpResponse response) {
     streaming_ = true;
     source_ = std::move(response.stream);
+    NoteResponse(response);
     if (draining_ || server_->stopping()) {
       Close();
       return EndStream();
@@ -386,6 +389,9 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(options().write_timeout);
     net::async_write(stream_, buffers, [self = shared_from_this(), batch](beast::error_code ec, std::size_t) {
       if (ec) return self->Close();  // the pending read ends the stream
+      if (self->access_) {
+        for (const auto& piece : *batch) self->access_->bytes += piece->size();
+      }
       self->WriteStream();
     });
   }
@@ -396,6 +402,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (channel_) channel_->MarkClosed();
     if (source_) source_->OnClosed();
     source_.reset();
+    FinishAccess();
   }
 
   // Pieces gathered into one write.
@@ -403,6 +410,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Send(HttpResponse response, bool force_close) {
     if (response.stream) return StartStream(std::move(response));
+    NoteResponse(response);
+    if (access_) access_->bytes = response.body.size();
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version_ == 0 ? 11 : version_);
     message->set(http::field::server, "tether");
@@ -415,10 +424,37 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(options().write_timeout);
     http::async_write(stream_, *message,
                       [self = shared_from_this(), message, close](beast::error_code ec, std::size_t) {
+                        self->FinishAccess();
                         if (!ec && close && self->linger_) return self->Linger();
                         if (ec || close) return self->Close();
                         self->ReadHeader();
                       });
+  }
+
+  // The access log's record of the request being answered: begun when its
+  // header is read, completed by the response, written once it is sent.
+  void StartAccess(std::string method, const std::string& target) {
+    if (!options().access_log) return;
+    access_.emplace();
+    access_->method = std::move(method);
+    std::string path = target.substr(0, target.find('?'));  // a query string may hold a token
+    constexpr size_t kMaxPath = 200;
+    if (path.size() > kMaxPath) path = path.substr(0, kMaxPath) + "...";
+    access_->route = path.empty() ? "-" : path;
+    access_->peer = peer_;
+    access_started_ = std::chrono::steady_clock::now();
+  }
+  void NoteResponse(const HttpResponse& response) {
+    if (!access_) return;
+    access_->status = response.status;
+    if (!response.route.empty()) access_->route = response.route;
+  }
+  void FinishAccess() {
+    if (!access_) return;
+    access_->duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - access_started_).count();
+    options().access_log(*access_);
+    access_.reset();
   }
 
   void Close() {
@@ -444,6 +480,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool stream_ended_ = false;  // OnClosed was called
   std::shared_ptr<StreamSource> source_;
   std::shared_ptr<StreamChannel> channel_;
+  std::optional<AccessRecord> access_;  // the request being answered, when access_log is set
+  std::chrono::steady_clock::time_point access_started_;
 };
 
 bool StreamChannel::Write(std::shared_ptr<const std::string> bytes) {

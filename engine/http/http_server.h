@@ -30,6 +30,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +39,21 @@
 #include "tether/status.h"
 
 namespace tether::http {
+
+// One answered request, for the access log: never a header, a body or a
+// query string (they may hold a token or a signature).
+struct AccessRecord {
+  std::string method;  // "-" when the request line could not be read
+  // The route template that answered (HttpResponse::route); else the path
+  // without its query, at most 200 bytes ("..." when cut); "-" when unknown.
+  std::string route;
+  int status = 0;
+  // From the request's header being read to the response's last byte
+  // written; for a stream, to its end.
+  double duration_ms = 0;
+  uint64_t bytes = 0;  // body bytes written (a stream's, all of them)
+  std::string peer;    // "127.0.0.1:54321"
+};
 
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";  // "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one
@@ -50,6 +66,10 @@ struct HttpServerOptions {
   std::chrono::seconds idle_timeout{60};   // keep-alive: waiting for the next request
   std::chrono::seconds read_timeout{30};   // reading one request, once it started
   std::chrono::seconds write_timeout{30};  // writing one response
+  // Called once per answered request (also for the transport's own errors:
+  // 400, 413, 431), on an event-loop thread, once the response is written
+  // or failed to be; must not block. Empty: no access log.
+  std::function<void(const AccessRecord&)> access_log;
 };
 
 // Splits "HOST:PORT" / "[V6]:PORT" into its parts. InvalidArgument naming

@@ -82,6 +82,9 @@ struct HttpResponse {
   // `body` is ignored. The connection is not reused.
   std::shared_ptr<StreamSource> stream;
   size_t stream_queue = 1024;  // the stream's queue bound, in pieces
+  // The route template that answered ("/api/v1/projects/{name}"), for the
+  // access log; empty when none matched (the log shows the path).
+  std::string route;
 };
 
 // Sends the response to a request. Must be called exactly once per request,

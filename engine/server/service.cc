@@ -11,6 +11,7 @@
 #include "engine/api/api.h"
 #include "engine/event_stream/event_hub.h"
 #include "engine/http/http_server.h"
+#include "engine/log/log.h"
 #include "engine/workers/sync_workers.h"
 #include "engine/workers/worker_pool.h"
 #include "engine/sync/run_recovery.h"
@@ -46,9 +47,8 @@ const char* SignalName(int signal_number) {
 class AnalysisCollector {
  public:
   AnalysisCollector(std::string database_url, const plugin_host::PluginHost* plugins, std::chrono::seconds every,
-                    int64_t grace_seconds, std::function<void(const std::string&)> log)
-      : url_(std::move(database_url)), plugins_(plugins), every_(every), grace_seconds_(grace_seconds),
-        log_(std::move(log)) {
+                    int64_t grace_seconds)
+      : url_(std::move(database_url)), plugins_(plugins), every_(every), grace_seconds_(grace_seconds) {
     if (every_.count() > 0 && !plugins_->AnalyzerNames().empty()) thread_ = std::thread([this] { Loop(); });
   }
 
@@ -76,9 +76,9 @@ class AnalysisCollector {
     Result<int64_t> removed = db.ok() ? analyze::CollectUnusedResults(db->get(), *plugins_, grace_seconds_)
                                       : Result<int64_t>(db.status());
     if (!removed.ok()) {
-      log_("analysis garbage collection failed (it runs again later): " + removed.status().ToString());
+      logging::LogWarning("analysis garbage collection failed (it runs again later): " + removed.status().ToString());
     } else if (*removed > 0) {
-      log_("analysis garbage collection removed " + std::to_string(*removed) + " unused result(s)");
+      logging::LogInfo("analysis garbage collection removed " + std::to_string(*removed) + " unused result(s)");
     }
   }
 
@@ -86,7 +86,6 @@ class AnalysisCollector {
   const plugin_host::PluginHost* plugins_;
   const std::chrono::seconds every_;
   const int64_t grace_seconds_;
-  const std::function<void(const std::string&)> log_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
@@ -95,10 +94,18 @@ class AnalysisCollector {
 
 }  // namespace
 
+// The access log: one line per answered request.
+void LogAccess(const http::AccessRecord& record) {
+  logging::LogInfo("request", {{"method", record.method},
+                               {"route", record.route},
+                               {"status", record.status},
+                               {"duration_ms", record.duration_ms},
+                               {"bytes", record.bytes},
+                               {"peer", record.peer}});
+}
+
 Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
-  auto log = [&](const std::string& line) {
-    if (options.log) options.log(line);
-  };
+  auto log = [](const std::string& line) { logging::LogInfo(line); };
   // Refuses to serve a database with pending migrations.
   Result<db::Database*> db = runtime->database();
   if (!db.ok()) return db.status();
@@ -106,13 +113,15 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   const plugin_host::PluginHost& plugins = runtime->plugins();
   for (const plugin_host::PluginRecord& plugin : plugins.plugins()) {
     if (plugin.state == plugin_host::PluginState::kBroken) {
-      log("plugin " + plugin.name + " is broken (" + plugin.error + "); projects that use it cannot sync");
+      logging::LogWarning("plugin " + plugin.name + " is broken (" + plugin.error + "); projects that use it cannot sync",
+                          {{"plugin", plugin.name}});
     }
   }
 
   http::HttpServerOptions http;
   http.listen = options.listen.empty() ? config.server.listen : options.listen;
   http.io_threads = config.server.io_threads;
+  http.access_log = LogAccess;
   Result<http::ListenAddress> address = http::ParseListenAddress(http.listen);
   if (!address.ok()) return address.status();
 
@@ -121,7 +130,8 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   Result<std::vector<std::string>> recovered = sync::RecoverAbandonedRuns(*db, plugins);
   if (!recovered.ok()) return recovered.status();
   for (const std::string& name : *recovered) {
-    log("project " + name + ": its last run was interrupted (the process running it stopped); it can sync again");
+    logging::LogWarning("project " + name + ": its last run was interrupted (the process running it stopped); it can sync again",
+                        {{"project", name}});
   }
 
   std::unique_ptr<sync::SyncRunner> runner = runtime->NewSyncRunner();
@@ -136,15 +146,17 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
     Status started = auth::BindTenant(*db, p.tenant_id);
     // Only a push asks for a resync (webhooks::SyncQueue): its run is the webhook's.
     if (started.ok()) started = syncs.Start(*db, p.tenant_id, p.name, workers::SyncWorkers::kWebhookTrigger).status();
-    log("project " + p.name + ": a sync asked for during an earlier run " +
-        (started.ok() ? std::string("starts now") : "could not start: " + started.message()));
+    logging::Log(started.ok() ? logging::LogLevel::kInfo : logging::LogLevel::kWarning,
+                 "project " + p.name + ": a sync asked for during an earlier run " +
+                     (started.ok() ? std::string("starts now") : "could not start: " + started.message()),
+                 {{"project", p.name}});
   }
   workers::WorkerPool api_workers("api", config.database_url, config.server.api_workers, kApiQueue);
   event_stream::EventHub event_hub(config.database_url, &runner->events(), &api_workers, EventHubOptionsFrom(config.server));
   Status hub_started = event_hub.Start();
   if (!hub_started.ok()) return hub_started;
   AnalysisCollector collector(config.database_url, &plugins, std::chrono::seconds(config.server.analysis_gc_seconds),
-                              config.server.analysis_gc_grace_seconds, log);
+                              config.server.analysis_gc_grace_seconds);
   api::Api api(&config, &plugins, &syncs, &api_workers, &event_hub, &metrics);
   api.SetExpectedMigrations(runtime->checked_migrations());  // read once, by runtime->database() above
   http::HttpServer server(http, &api);
@@ -155,6 +167,7 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   });
   Result<std::string> bound = server.Listen();
   if (!bound.ok()) return bound.status();
+  logging::LogInfo("listening on " + *bound, {{"address", *bound}});
   if (options.on_listening) options.on_listening(*bound);
 
   server.Run();  // returns once the last connection is answered and closed (event streams too)
@@ -162,7 +175,7 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   event_hub.Stop();
   syncs.Shutdown();
   Status flushed = runner->Flush();
-  if (!flushed.ok()) log("some events were not recorded: " + flushed.message());
+  if (!flushed.ok()) logging::LogError("some events were not recorded: " + flushed.message());
   log("stopped");
   return Status::Ok();
 }

@@ -11,6 +11,11 @@
 // events retention) and keeps the metrics (GET /metrics), whose sync
 // counters the sync workers feed.
 //
+// What it does is logged (engine/log): the start ("listening on ..."), one
+// line per answered request (the access log: method, route template,
+// status, duration, bytes, peer; never a query string or a header), one per
+// webhook delivery, each sync's end, the shutdown.
+//
 // Thread safety: RunService is called once, from the main thread.
 #ifndef TETHER_ENGINE_SERVER_SERVICE_H_
 #define TETHER_ENGINE_SERVER_SERVICE_H_
@@ -27,8 +32,6 @@ struct ServiceOptions {
   std::string listen;  // empty: the config's server.listen
   // Called once the socket listens, with the bound "HOST:PORT".
   std::function<void(const std::string&)> on_listening;
-  // Called with progress lines for the operator ("shutting down: ...").
-  std::function<void(const std::string&)> log;
 };
 
 // Errors: what stops the server from starting (pending migrations, a bad

@@ -73,7 +73,13 @@ class Reply {
     json_.EndArray();
     return *this;
   }
-  WebhookResponse Done(int status) { return {status, json_.End().Text(), ""}; }
+  WebhookResponse Done(int status, std::string outcome) {
+    WebhookResponse done;
+    done.status = status;
+    done.json = json_.End().Text();
+    done.outcome = std::move(outcome);
+    return done;
+  }
 
  private:
   CompactJsonWriter json_;
@@ -83,6 +89,7 @@ WebhookResponse Error(int status, const std::string& message) {
   WebhookResponse refused;
   refused.status = status;
   refused.error = message;
+  refused.outcome = "refused";
   return refused;
 }
 
@@ -215,18 +222,25 @@ WebhookResponse GithubWebhookHandler::Handle(const WebhookRequest& request) {
   if (!done.ok()) {
     return Error(503, "the delivery was not acted on and not recorded (redeliver it): " + done.message());
   }
-  if (duplicate) return Reply().Str("delivery", delivery).Str("result", "duplicate delivery ignored").Done(200);
-  queue_->StartClaimed();
-
-  if (request.event == "ping") return Reply().Str("result", "pong").Done(200);
-  if (request.event != "push") return Reply().Str("result", "event " + request.event + " ignored").Done(202);
-  if (push.branch.empty()) return Reply().Str("result", "not a branch: " + push.ref).Done(202);
-  return Reply()
-      .Str("branch", push.branch)
-      .List("queued", acted.queued)
-      .List("marked_branch_missing", acted.marked)
-      .Skipped("skipped", acted.skipped)
-      .Done(202);
+  WebhookResponse answer = [&] {
+    if (duplicate) {
+      return Reply().Str("delivery", delivery).Str("result", "duplicate delivery ignored").Done(200, "duplicate");
+    }
+    queue_->StartClaimed();
+    if (request.event == "ping") return Reply().Str("result", "pong").Done(200, "pong");
+    if (request.event != "push") return Reply().Str("result", "event " + request.event + " ignored").Done(202, "ignored");
+    if (push.branch.empty()) return Reply().Str("result", "not a branch: " + push.ref).Done(202, "ignored");
+    return Reply()
+        .Str("branch", push.branch)
+        .List("queued", acted.queued)
+        .List("marked_branch_missing", acted.marked)
+        .Skipped("skipped", acted.skipped)
+        .Done(202, "acted");
+  }();
+  answer.repository = push.repository.full_name;
+  answer.triggered = static_cast<int>(acted.queued.size());
+  answer.skipped = static_cast<int>(acted.skipped.size());
+  return answer;
 }
 
 Status GithubWebhookHandler::ActOnPush(const Push& push, Acted* acted) {

@@ -101,6 +101,13 @@ struct WebhookResponse {
   int status = 200;
   std::string json;   // a JSON object for the sender; empty for a refusal
   std::string error;  // a refusal (status 400, 401, 413 or 503): what is wrong
+  // For the server's log line of the delivery:
+  // "refused" (see `error`), "duplicate", "pong", "ignored" (another event,
+  // or a push to a tag), "acted" (a push to a branch).
+  std::string outcome;
+  std::string repository;  // the push's repository.full_name once checked; "" otherwise
+  int triggered = 0;       // projects whose sync it queued (or asked a running one for)
+  int skipped = 0;         // projects on the branch whose provider could not be asked
 };
 
 struct GithubWebhookOptions {

@@ -1,11 +1,13 @@
 #include "engine/workers/sync_workers.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <utility>
 
 #include "engine/auth/tenant_session.h"
+#include "engine/log/log.h"
 
 namespace tether::workers {
 
@@ -50,14 +52,15 @@ void SyncWorkers::Submit(Claimed claimed) {
   auto run = [this, claim = claimed.run](WorkerContext& context) {
     Result<db::Database*> worker_db = context.database();
     if (!worker_db.ok()) {
-      std::fprintf(stderr, "tether: error: run %lld of %s: %s\n", static_cast<long long>(claim.run_id),
-                   claim.project.name.c_str(), worker_db.status().message().c_str());
+      logging::LogError("run " + std::to_string(claim.run_id) + " of " + claim.project.name + ": " +
+                            worker_db.status().message(),
+                        {{"run_id", claim.run_id}, {"project", claim.project.name}});
       return;  // the lease expires; the next run marks this one interrupted
     }
     Status bound = auth::BindTenant(*worker_db, claim.project.tenant_id);
     if (!bound.ok()) {
-      std::fprintf(stderr, "tether: error: run %lld of %s: %s\n", static_cast<long long>(claim.run_id),
-                   claim.project.name.c_str(), bound.message().c_str());
+      logging::LogError("run " + std::to_string(claim.run_id) + " of " + claim.project.name + ": " + bound.message(),
+                        {{"run_id", claim.run_id}, {"project", claim.project.name}});
       context.ResetDatabase();
       return;
     }
@@ -69,18 +72,22 @@ void SyncWorkers::Submit(Claimed claimed) {
       ScheduleRetry(claim.project, std::max<int64_t>(result.status.retry_after_seconds(), 1), claim.trigger);
     }
     if (!result.status.ok()) {
-      std::fprintf(stderr, "tether: run %lld of %s %s: %s\n", static_cast<long long>(claim.run_id),
-                   claim.project.name.c_str(), result.outcome == sync::RunOutcome::kCancelled ? "cancelled" : "failed",
-                   result.status.message().c_str());
+      const char* outcome = result.outcome == sync::RunOutcome::kCancelled ? "cancelled" : "failed";
+      logging::Log(result.outcome == sync::RunOutcome::kCancelled ? logging::LogLevel::kInfo : logging::LogLevel::kError,
+                   "run " + std::to_string(claim.run_id) + " of " + claim.project.name + " " + outcome + ": " +
+                       result.status.message(),
+                   {{"run_id", claim.run_id}, {"project", claim.project.name}, {"trigger", claim.trigger},
+                    {"outcome", outcome}});
     } else {
       const db::SyncRun& done = result.run;
-      std::fprintf(stderr, "tether: run %lld of %s (%s): %s, %s, %lld added, %lld modified, %lld deleted, "
-                   "%lld renamed in %.0f ms\n",
-                   static_cast<long long>(claim.run_id), claim.project.name.c_str(), claim.trigger.c_str(),
-                   sync::ToString(result.outcome), sync::ToString(result.mode),
-                   static_cast<long long>(done.counts.added),
-                   static_cast<long long>(done.counts.modified), static_cast<long long>(done.counts.deleted),
-                   static_cast<long long>(done.counts.renamed), result.total_ms);
+      logging::LogInfo("run " + std::to_string(claim.run_id) + " of " + claim.project.name + " (" + claim.trigger +
+                           "): " + sync::ToString(result.outcome) + ", " + sync::ToString(result.mode) + ", " +
+                           std::to_string(done.counts.added) + " added, " + std::to_string(done.counts.modified) +
+                           " modified, " + std::to_string(done.counts.deleted) + " deleted, " +
+                           std::to_string(done.counts.renamed) + " renamed in " +
+                           std::to_string(std::llround(result.total_ms)) + " ms",
+                       {{"run_id", claim.run_id}, {"project", claim.project.name}, {"trigger", claim.trigger},
+                        {"outcome", sync::ToString(result.outcome)}, {"duration_ms", result.total_ms}});
     }
   };
   auto cancel = [this, claim = claimed.run](WorkerContext& context) {
@@ -89,9 +96,9 @@ void SyncWorkers::Submit(Claimed claimed) {
     Status abandoned =
         runner_->Abandon(*worker_db, claim, "the server shut down before the run started; nothing was done");
     if (!abandoned.ok()) {
-      std::fprintf(stderr, "tether: error: cannot abandon run %lld of %s: %s\n",
-                   static_cast<long long>(claim.run_id), claim.project.name.c_str(),
-                   abandoned.message().c_str());
+      logging::LogError("cannot abandon run " + std::to_string(claim.run_id) + " of " + claim.project.name + ": " +
+                            abandoned.message(),
+                        {{"run_id", claim.run_id}, {"project", claim.project.name}});
     }
   };
   pool_.Submit(std::move(claimed.ticket), std::move(run), std::move(cancel));

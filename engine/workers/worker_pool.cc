@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <exception>
 
+#include "engine/log/log.h"
+
 namespace tether::workers {
 
 Result<db::Database*> WorkerContext::database() {
@@ -100,9 +102,9 @@ void WorkerPool::WorkerLoop(int index) {
       try {
         run(context);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "tether: error: %s worker: a task threw: %s\n", name_.c_str(), e.what());
+        logging::LogError(name_ + " worker: a task threw: " + e.what());
       } catch (...) {
-        std::fprintf(stderr, "tether: error: %s worker: a task threw\n", name_.c_str());
+        logging::LogError(name_ + " worker: a task threw");
       }
     }
     std::lock_guard<std::mutex> lock(mutex_);

@@ -457,10 +457,10 @@ TEST_CASE("shell completion and the manual page come from the command definition
   CHECK(complete("tether pro") == "project");
   CHECK(complete("tether project a") == "add");
   CHECK(complete("tether --config x.json project add p --re") == "--repo");
-  CHECK(complete("tether migrate ''") == "status plan apply verify --help -h --dir --config --json --tenant --version");
+  CHECK(complete("tether migrate ''") == "status plan apply verify --help -h --dir --config --json --tenant --log-format --version");
   CHECK(complete("tether doc") == "docs doctor");
   CHECK(complete("tether doct") == "doctor");
-  CHECK(complete("tether docs ''") == "export --help -h --config --json --tenant --version");
+  CHECK(complete("tether docs ''") == "export --help -h --config --json --tenant --log-format --version");
 
   std::string zsh = Tether(dir.path() / "none.json", "completion zsh", &code, &err);
   CHECK(code == 0);

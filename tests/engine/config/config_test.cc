@@ -528,3 +528,17 @@ TEST_CASE("bad server settings are named with their pointer") {
   CHECK(Contains(ErrorOf(R"({"database": "sqlite:x", "server": {"workers": 2}})"),
                  "/server/workers: unknown property \"workers\""));
 }
+
+TEST_CASE("server.log_format is text or json, and anything else is refused naming the key") {
+  tether::Result<Config> json = Parse(R"({"database": "sqlite:x.db", "server": {"log_format": "json"}})");
+  REQUIRE(json.ok());
+  CHECK(json->server.log_format == tether::logging::LogFormat::kJson);
+  tether::Result<Config> plain = Parse(R"({"database": "sqlite:x.db"})");
+  REQUIRE(plain.ok());
+  CHECK(plain->server.log_format == tether::logging::LogFormat::kText);
+
+  const std::string message = ErrorOf(R"({"database": "sqlite:x.db", "server": {"log_format": "yaml"}})");
+  CHECK(Contains(message, "test.json: /server/log_format: must be one of \"text\", \"json\""));
+  const std::string typed = ErrorOf(R"({"database": "sqlite:x.db", "server": {"log_format": 1}})");
+  CHECK(Contains(typed, "/server/log_format"));
+}

@@ -62,10 +62,19 @@ std::filesystem::path ServeEnv::GateDir(const std::string& name, int files) {
   return gate;
 }
 
-ServeProcess::ServeProcess(const std::filesystem::path& config, const std::string& listen)
+ServeProcess::ServeProcess(const std::filesystem::path& config, const std::string& listen,
+                           const std::vector<std::string>& global_args)
     : stderr_file_(config.parent_path() / ("serve-stderr-" + std::to_string(::getpid()) + "-" +
                                            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
                                            ".txt")) {
+  // Built before the fork: the child only calls async-signal-safe functions.
+  std::vector<std::string> args = {"tether", "--config", config.string()};
+  args.insert(args.end(), global_args.begin(), global_args.end());
+  for (const char* arg : {"serve", "--listen"}) args.emplace_back(arg);
+  args.push_back(listen);
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   int out[2];
   REQUIRE(::pipe(out) == 0);
   pid_ = ::fork();
@@ -78,8 +87,7 @@ ServeProcess::ServeProcess(const std::filesystem::path& config, const std::strin
     if (err >= 0) ::dup2(err, STDERR_FILENO);
     int in = ::open("/dev/null", O_RDONLY);
     if (in >= 0) ::dup2(in, STDIN_FILENO);
-    ::execl(TETHER_BIN, "tether", "--config", config.c_str(), "serve", "--listen", listen.c_str(),
-            static_cast<char*>(nullptr));
+    ::execv(TETHER_BIN, argv.data());
     ::_exit(127);
   }
   ::close(out[1]);

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../cli/cli_harness.h"
 #include "http_client.h"
@@ -52,9 +53,11 @@ class ServeEnv {
 
 class ServeProcess {
  public:
-  // Starts `tether --config CONFIG serve --listen LISTEN` and waits until it
-  // listens.
-  explicit ServeProcess(const std::filesystem::path& config, const std::string& listen = "127.0.0.1:0");
+  // Starts `tether --config CONFIG [GLOBAL_ARGS...] serve --listen LISTEN`
+  // and waits until it listens. `global_args`: options before the command,
+  // e.g. {"--log-format", "json"}.
+  explicit ServeProcess(const std::filesystem::path& config, const std::string& listen = "127.0.0.1:0",
+                        const std::vector<std::string>& global_args = {});
   ~ServeProcess();  // SIGKILL when still running
 
   ServeProcess(const ServeProcess&) = delete;
