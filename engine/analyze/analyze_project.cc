@@ -8,6 +8,7 @@
 
 #include "engine/analyze/analysis_rules.h"
 #include "engine/analyze/analysis_sink.h"
+#include "engine/analyze/repository_run.h"
 #include "shared/clock.h"
 
 namespace tether::analyze {
@@ -304,7 +305,18 @@ std::vector<NamedAnalyzer> UsableAnalyzers(const plugin_host::PluginHost& plugin
     } else if (!keeps) {
       tally.error = "storage plugin \"" + storage + "\" keeps no analysis results (it is built for an SDK before 3.2)";
     } else {
-      usable.push_back({name, *analyzer});
+      NamedAnalyzer named;
+      named.name = name;
+      named.analyzer = *analyzer;
+      if (plugins.AnalyzerKnowsSteps(name)) {
+        named.analyses_blobs = named.analyzer->AnalysesBlobs();
+        named.step = named.analyzer->Repository();
+        if (named.step != nullptr && !plugins.StorageKeepsOutputs(storage)) {
+          named.step_unusable = "storage plugin \"" + storage +
+                                "\" keeps no repository outputs (it is built for an SDK before 3.3)";
+        }
+      }
+      usable.push_back(std::move(named));
       continue;
     }
     unusable->push_back(std::move(tally));
@@ -316,6 +328,7 @@ std::vector<db::AnalyzerTally> AnalyzeProject(Storage* storage, const ProjectRef
                                               const std::vector<NamedAnalyzer>& analyzers,
                                               const AnalyzeOptions& options) {
   std::vector<db::AnalyzerTally> tallies;
+  std::vector<AnalyzerKey> keys;  // for each tally; empty id when invalid
   for (const NamedAnalyzer& named : analyzers) {
     AnalyzerKey key = named.analyzer->Key();
     if (Status valid = CheckAnalyzerKey(key); !valid.ok()) {
@@ -323,10 +336,67 @@ std::vector<db::AnalyzerTally> AnalyzeProject(Storage* storage, const ProjectRef
       tally.analyzer = named.name;
       tally.error = valid.WithContext("analyzer plugin \"" + named.name + "\"").ToString();
       tallies.push_back(std::move(tally));
+      keys.emplace_back();
       continue;
     }
-    tallies.push_back(ProjectAnalysis(storage, project, named.analyzer, std::move(key), options).Run());
+    if (named.analyses_blobs) {
+      tallies.push_back(ProjectAnalysis(storage, project, named.analyzer, key, options).Run());
+    } else {
+      db::AnalyzerTally tally;
+      tally.analyzer = key.id;
+      tally.version = key.version;
+      tally.settings_hash = key.settings_hash;
+      tally.complete = true;  // no blob to analyse; its step says the rest
+      tallies.push_back(std::move(tally));
+    }
+    keys.push_back(std::move(key));
+    if (options.should_stop && options.should_stop()) return tallies;
+  }
+  for (size_t i = 0; i < tallies.size(); ++i) {
+    const NamedAnalyzer& named = analyzers[i];
+    db::AnalyzerTally& tally = tallies[i];
+    if (named.step == nullptr || keys[i].id.empty()) continue;
+    tally.has_step = true;
+    tally.complete = false;  // until the step has run
+    if (!named.step_unusable.empty()) {
+      tally.error = named.step_unusable;
+      continue;
+    }
+    if (!tally.error.empty()) continue;
     if (options.should_stop && options.should_stop()) break;
+    StepRun run;
+    run.storage = storage;
+    run.project = project;
+    run.project_name = options.project_name;
+    run.key = keys[i];
+    run.step = named.step;
+    std::string waits;
+    for (const std::string& id : named.step->Needs()) {
+      auto need = std::find_if(keys.begin(), keys.end(), [&](const AnalyzerKey& k) { return k.id == id; });
+      if (need == keys.end()) {
+        waits = "its repository step needs analyzer \"" + id + "\", which is not configured";
+        break;
+      }
+      const db::AnalyzerTally& needed = tallies[static_cast<size_t>(need - keys.begin())];
+      if (!needed.complete || !needed.error.empty()) {
+        waits = "its repository step waits for analyzer \"" + id + "\" to finish the project's files";
+        break;
+      }
+      run.needed[id] = *need;
+    }
+    if (!waits.empty()) {
+      tally.error = waits;
+      continue;
+    }
+    Result<StepTally> step = RunRepositoryStep(run);
+    if (!step.ok()) {
+      tally.error = step.status().ToString();
+      continue;
+    }
+    tally.step_changed = step->changed;
+    tally.step_written = step->written;
+    tally.step_removed = step->removed;
+    tally.complete = true;
   }
   return tallies;
 }

@@ -29,6 +29,7 @@
 #include "engine/db/run_store.h"
 #include "engine/plugin_host/plugin_host.h"
 #include "tether/analyzer.h"
+#include "tether/repository_step.h"
 #include "tether/storage.h"
 
 namespace tether::analyze {
@@ -54,12 +55,18 @@ struct AnalyzeOptions {
   // Blobs done so far of the total known (the total may grow as pages are
   // read). May be empty.
   std::function<void(int64_t done, int64_t total)> on_progress;
+  // The project's name, for repository steps.
+  std::string project_name;
 };
 
 // An analyzer as the config names it.
 struct NamedAnalyzer {
   std::string name;
   Analyzer* analyzer = nullptr;  // borrowed
+  bool analyses_blobs = true;    // Analyzer::AnalysesBlobs (ABI 3.3; true before)
+  RepositoryStep* step = nullptr;  // Analyzer::Repository (ABI 3.3), borrowed; may be null
+  // Why the step cannot run on this project's storage ("" when it can).
+  std::string step_unusable;
 };
 
 // The analyzers of `plugins` a project on the storage plugin `storage` can
@@ -69,7 +76,9 @@ struct NamedAnalyzer {
 std::vector<NamedAnalyzer> UsableAnalyzers(const plugin_host::PluginHost& plugins, const std::string& storage,
                                            std::vector<db::AnalyzerTally>* unusable);
 
-// One tally per analyzer, in the order given, named by its key's id.
+// One tally per analyzer, in the order given, named by its key's id: first
+// every analyzer's per-blob work, then the repository steps
+// (repository_run.h) of those whose needed analyzers left nothing to do.
 std::vector<db::AnalyzerTally> AnalyzeProject(Storage* storage, const ProjectRef& project,
                                               const std::vector<NamedAnalyzer>& analyzers,
                                               const AnalyzeOptions& options);

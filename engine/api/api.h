@@ -27,7 +27,6 @@
 #include "engine/auth/token_store.h"
 #include "engine/config/config.h"
 #include "engine/db/project_store.h"
-#include "engine/docs/docs_site.h"
 #include "engine/event_stream/event_hub.h"
 #include "engine/http/http_types.h"
 #include "engine/http/problem.h"
@@ -134,7 +133,14 @@ class Api : public RequestHandler {
   Result<db::Project> LoadProject(Call& call);
   // The caller's project, its storage and the key of the analyzer `name`
   // (api_analysis.cc).
-  Result<docs::SiteSource> AnalysisSource(Call& call, const std::string& name);
+  struct AnalysisSource {
+    Storage* storage = nullptr;  // borrowed
+    std::string storage_name;
+    ProjectRef project;
+    std::string project_name;
+    AnalyzerKey key;
+  };
+  Result<AnalysisSource> FindAnalysisSource(Call& call, const std::string& name);
   // Refuses query parameters other than `allowed`.
   static std::optional<Problem> CheckQuery(const Call& call, const std::vector<std::string>& allowed);
   // The integer query parameter `name` in [min, max], `fallback` when absent.

@@ -5,7 +5,7 @@
 #include "engine/api/api.h"
 #include "engine/common/json_writer.h"
 #include "engine/common/utf8.h"
-#include "engine/docs/docs_site.h"
+#include "engine/docs/docs_pages.h"
 #include "engine/views/json_views.h"
 #include "tether/storage.h"
 
@@ -33,7 +33,7 @@ std::optional<Problem> Api::TextParam(const Call& call, const std::string& name,
 
 // The caller's project, its storage and the key of the analyzer `name`,
 // for reading results; NotFound or Unavailable when one is missing.
-Result<docs::SiteSource> Api::AnalysisSource(Call& call, const std::string& name) {
+Result<Api::AnalysisSource> Api::FindAnalysisSource(Call& call, const std::string& name) {
   Result<db::Project> project = LoadProject(call);
   if (!project.ok()) return project.status();
   Result<Analyzer*> analyzer = plugins_->FindAnalyzer(name);
@@ -48,8 +48,9 @@ Result<docs::SiteSource> Api::AnalysisSource(Call& call, const std::string& name
   if (!plugins_->StorageKeepsAnalysis(project->storage)) {
     return Status::Unavailable("the project's storage \"" + project->storage + "\" keeps no analysis results");
   }
-  docs::SiteSource source;
+  AnalysisSource source;
   source.storage = *storage;
+  source.storage_name = project->storage;
   source.project = ProjectRef{project->id, project->tenant_id};
   source.project_name = project->name;
   source.key = (*analyzer)->Key();
@@ -74,7 +75,7 @@ HttpResponse Api::SearchSymbols(Call& call) {
   int64_t limit = kDefaultHits;
   if (std::optional<Problem> bad = IntParam(call, "limit", 1, kMaxHits, &limit)) return Fail(*bad);
   query.limit = static_cast<int>(limit);
-  Result<docs::SiteSource> source = AnalysisSource(call, analyzer);
+  Result<AnalysisSource> source = FindAnalysisSource(call, analyzer);
   if (!source.ok()) return Fail(source.status());
   query.key = source->key;
   Result<SymbolPage> page = source->storage->SearchSymbols(source->project, query);
@@ -90,7 +91,7 @@ HttpResponse Api::GetAnalysis(Call& call) {
   if (std::optional<Problem> bad = CheckQuery(call, {"analyzer"})) return Fail(*bad);
   std::string analyzer = "code";
   if (std::optional<Problem> bad = TextParam(call, "analyzer", 64, &analyzer)) return Fail(*bad);
-  Result<docs::SiteSource> source = AnalysisSource(call, analyzer);
+  Result<AnalysisSource> source = FindAnalysisSource(call, analyzer);
   if (!source.ok()) return Fail(source.status());
   Result<AnalysisResult> result = source->storage->GetAnalysis(source->project, source->key, call.params["path"]);
   if (!result.ok()) return Fail(result.status());
@@ -117,26 +118,32 @@ HttpResponse Api::GetAnalysis(Call& call) {
 
 HttpResponse Api::GetDocs(Call& call) {
   if (std::optional<Problem> bad = CheckQuery(call, {"analyzer"})) return Fail(*bad);
-  std::string analyzer = "code";
+  std::string analyzer = "docs";
   if (std::optional<Problem> bad = TextParam(call, "analyzer", 64, &analyzer)) return Fail(*bad);
-  Result<docs::SiteSource> source = AnalysisSource(call, analyzer);
+  Result<AnalysisSource> source = FindAnalysisSource(call, analyzer);
   if (!source.ok()) return Fail(source.status());
-  const docs::SiteSource& site = *source;
-  // A file's page when the path names a document, else a directory's index.
+  if (!plugins_->StorageKeepsOutputs(source->storage_name)) {
+    return Fail(Status::Unavailable("the project's storage \"" + source->storage_name +
+                                    "\" keeps no documentation (it is built for an SDK before 3.3)"));
+  }
+  // A file's page when the path names a file, else a directory's index.
   std::string path = call.params.count("path") != 0 ? call.params["path"] : std::string();
   while (!path.empty() && path.back() == '/') path.pop_back();
-  Result<docs::Page> page = Status::NotFound("");
-  if (!path.empty()) page = docs::BuildFilePage(site, path);
-  if (path.empty() || page.status().code() == StatusCode::kNotFound) page = docs::BuildIndexPage(site, path);
+  docs::PagesSource pages;
+  pages.storage = source->storage;
+  pages.project = source->project;
+  pages.analyzer_id = source->key.id;
+  Result<docs::Page> page = docs::ReadPageFor(pages, path);
   if (!page.ok()) {
     if (page.status().code() == StatusCode::kNotFound) {
-      return Fail(Status::NotFound("no file or folder \"" + path + "\" in project \"" + site.project_name + "\""));
+      return Fail(Status::NotFound("no documentation for \"" + path + "\" in project \"" + source->project_name +
+                                   "\" (no such file or folder, or " + source->key.id + " has not written it yet)"));
     }
     return Fail(page.status());
   }
   JsonWriter json;
   json.Begin().Str("path", path).Str("page", page->path).Str("title", page->title).Str("markdown", page->markdown)
-      .Str("html", docs::MarkdownHtml(page->markdown)).End();
+      .Str("html", docs::MarkdownHtml(page->markdown)).Str("updated_at", page->updated_at).End();
   return Json(200, json.Text());
 }
 

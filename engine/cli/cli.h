@@ -129,7 +129,7 @@ struct DocsExportOptions {
   std::string project;
   std::string dir;
   bool html = false;              // --html: an HTML file beside each page
-  std::string analyzer = "code";  // --analyzer: whose results the pages show
+  std::string analyzer = "docs";  // --analyzer: the documentation analyzer whose pages to write
 };
 int RunDocsExport(const Invocation& inv, const DocsExportOptions& options);
 

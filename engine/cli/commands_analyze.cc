@@ -127,6 +127,7 @@ int RunAnalyze(const Invocation& inv, const AnalyzeOptions& options) {
         analyze::UsableAnalyzers((*runtime)->plugins(), project.storage, &tallies);
     analyze::AnalyzeOptions run;
     run.owner = sync::NewLeaseOwner();
+    run.project_name = project.name;
     run.owner_is_gone = sync::LeaseOwnerIsGone;
     run.should_stop = [] { return StopToken().cancelled(); };
     if (terminal) {
@@ -205,13 +206,21 @@ int RunDocsExport(const Invocation& inv, const DocsExportOptions& options) {
   Result<AnalysisTarget> target = OpenAnalysisTarget(inv, options.project, options.analyzer);
   if (!target.ok()) return ReportError(inv, target.status());
   const db::Project& project = target->project;
-  docs::SiteSource source;
+  if (!target->runtime->plugins().StorageKeepsOutputs(project.storage)) {
+    return ReportError(inv, Status::InvalidArgument("storage plugin \"" + project.storage +
+                                                    "\" keeps no documentation (it is built for an SDK before 3.3)"));
+  }
+  docs::PagesSource source;
   source.storage = target->storage;
   source.project = ProjectRef{project.id, project.tenant_id};
-  source.project_name = project.name;
-  source.key = target->key;
-  Result<std::vector<docs::Page>> pages = docs::BuildSite(source);
+  source.analyzer_id = target->key.id;
+  Result<std::vector<docs::Page>> pages = docs::ReadSite(source);
   if (!pages.ok()) return ReportError(inv, pages.status());
+  if (pages->empty()) {
+    return ReportError(inv, Status::NotFound("project \"" + project.name + "\" has no documentation yet: " +
+                                             target->key.id + " writes it after a sync's analysis (tether analyze " +
+                                             project.name + ")"));
+  }
   Result<docs::ExportReport> report = docs::ExportSite(*pages, options.dir, options.html);
   if (!report.ok()) return ReportError(inv, report.status());
   if (inv.json) {

@@ -153,9 +153,14 @@ void WriteRun(JsonWriter& out, const sync::SyncResult& r) {
 
 void PrintAnalysis(const std::vector<db::AnalyzerTally>& tallies) {
   for (const db::AnalyzerTally& t : tallies) {
-    if (!t.error.empty() && t.analyzed + t.failed + t.skipped == 0) {
+    if (!t.error.empty() && t.analyzed + t.failed + t.skipped == 0 && t.step_written == 0) {
       std::fprintf(stderr, "tether: warning: analyzer %s: %s\n", t.analyzer.c_str(), ShownMessage(t.error).c_str());
       continue;
+    }
+    if (t.has_step && t.step_written + t.step_removed > 0) {
+      std::printf("  %s: %lld changed files, %lld outputs written, %lld removed\n", t.analyzer.c_str(),
+                  static_cast<long long>(t.step_changed), static_cast<long long>(t.step_written),
+                  static_cast<long long>(t.step_removed));
     }
     if (t.analyzed + t.reused + t.failed + t.skipped == 0) continue;
     std::printf("  %s: %lld analyzed, %lld reused, %lld failed, %lld skipped\n", t.analyzer.c_str(),

@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
   docs_export_cmd->add_option("name", docs_export.project, "Project name")->required();
   docs_export_cmd->add_option("dir", docs_export.dir, "Folder to write (new, empty, or an earlier export)")->required();
   docs_export_cmd->add_flag("--html", docs_export.html, "Also write each page as HTML");
-  docs_export_cmd->add_option("--analyzer", docs_export.analyzer, "The analyzer whose results to show (default: code)");
+  docs_export_cmd->add_option("--analyzer", docs_export.analyzer, "The analyzer whose pages to write (default: docs)");
   docs_export_cmd->callback([&] { code = cli::RunDocsExport(inv, docs_export); });
 
   cli::GcOptions gc;

@@ -402,10 +402,10 @@ std::string StarterConfig(const std::string& database_url) {
   const Defaults defaults;
   JsonWriter json;
   json.Begin().Str("database", database_url).BeginArray("plugins");
-  // The bundled plugins, the analyzer included: a new user's first sync
-  // is analysed and its symbols searchable.
+  // The bundled plugins, the analyzers included: a new user's first sync
+  // is analysed, its symbols searchable and its documentation written.
   const std::pair<const char*, const char*> bundled[] = {
-      {"local-git", "provider"}, {"sql-storage", "storage"}, {"code", "analyzer"}};
+      {"local-git", "provider"}, {"sql-storage", "storage"}, {"code", "analyzer"}, {"docs", "analyzer"}};
   for (const auto& [name, kind] : bundled) json.Begin().Str("name", name).Str("kind", kind).End();
   json.EndArray()
       .BeginObject("defaults")

@@ -88,6 +88,13 @@ std::string AnalysisTalliesJson(const std::vector<AnalyzerTally>& tallies) {
         .Str("version", t.version)
         .Str("settings_hash", t.settings_hash)
         .Bool("complete", t.complete);
+    if (t.has_step) {
+      json.BeginObject("repository")
+          .Int("changed", t.step_changed)
+          .Int("written", t.step_written)
+          .Int("removed", t.step_removed)
+          .End();
+    }
     if (!t.error.empty()) json.Str("error", t.error);
     json.End();
   }
@@ -122,6 +129,13 @@ std::vector<AnalyzerTally> ParseAnalysisTallies(const std::string& text) {
     t.settings_hash = text("settings_hash");
     auto complete = m.value.FindMember("complete");
     t.complete = complete != m.value.MemberEnd() && complete->value.IsBool() && complete->value.GetBool();
+    auto step = m.value.FindMember("repository");
+    if (step != m.value.MemberEnd() && step->value.IsObject()) {
+      t.has_step = true;
+      t.step_changed = count(step->value, "changed");
+      t.step_written = count(step->value, "written");
+      t.step_removed = count(step->value, "removed");
+    }
     tallies.push_back(std::move(t));
   }
   return tallies;

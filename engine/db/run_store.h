@@ -53,6 +53,12 @@ struct AnalyzerTally {
   std::string version;
   std::string settings_hash;
   bool complete = false;
+  // An analyzer with a repository step (repository_step.h): what its step
+  // did this run (files it was given as changed, outputs put and removed).
+  bool has_step = false;
+  int64_t step_changed = 0;
+  int64_t step_written = 0;
+  int64_t step_removed = 0;
 };
 
 // The tallies as the run record keeps them (sync_runs.analysis) and the

@@ -17,8 +17,9 @@ Status FileError(const std::string& what, const fs::path& path, const std::error
   return Status::Unavailable("cannot " + what + " " + path.string() + ": " + ec.message());
 }
 
-// OK for a relative site path of plain components (docs_site.h makes only
-// those; checked again because it decides where files go).
+// OK for a relative site path of plain components (the docs analyzer makes
+// only those; checked again because it decides where files go, and a
+// plugin made it).
 Status CheckSitePath(const std::string& path) {
   size_t start = 0;
   while (start <= path.size()) {
@@ -88,6 +89,9 @@ Result<ExportReport> ExportSite(const std::vector<Page>& pages, const fs::path& 
   std::vector<std::pair<std::string, std::string>> files;
   for (const Page& page : pages) {
     TETHER_RETURN_IF_ERROR(CheckSitePath(page.path));
+    if (page.path.size() < 4 || page.path.compare(page.path.size() - 3, 3, ".md") != 0) {
+      return Status::Internal("a documentation page would be written at \"" + page.path + "\", not a .md file");
+    }
     files.emplace_back(page.path, page.markdown);
     if (html) files.emplace_back(page.path.substr(0, page.path.size() - 3) + ".html", PageHtml(page));
   }

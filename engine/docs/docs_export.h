@@ -1,4 +1,4 @@
-// Writing a documentation site (docs_site.h) into a folder, touching only
+// Writing a documentation site (docs_pages.h) into a folder, touching only
 // what changed: a page whose text is the same as the file's is not
 // written (its modification time stays), a page that is gone is removed.
 // The folder keeps a manifest of what the export wrote (.tether-docs), and
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/docs/docs_site.h"
+#include "engine/docs/docs_pages.h"
 #include "tether/status.h"
 
 namespace tether::docs {

@@ -296,8 +296,20 @@ std::vector<std::string> PluginHost::AnalyzerNames() const {
 }
 
 bool PluginHost::StorageKeepsAnalysis(const std::string& name) const {
+  return BuiltFor(name, TETHER_PLUGIN_STORAGE, 2);
+}
+
+bool PluginHost::StorageKeepsOutputs(const std::string& name) const {
+  return BuiltFor(name, TETHER_PLUGIN_STORAGE, 3);
+}
+
+bool PluginHost::AnalyzerKnowsSteps(const std::string& name) const {
+  return BuiltFor(name, TETHER_PLUGIN_ANALYZER, 3);
+}
+
+bool PluginHost::BuiltFor(const std::string& name, uint32_t kind, uint32_t minor) const {
   for (const auto& loaded : loaded_) {
-    if (loaded->name == name) return loaded->kind == TETHER_PLUGIN_STORAGE && loaded->abi_minor >= 2;
+    if (loaded->name == name) return loaded->kind == kind && loaded->abi_minor >= minor;
   }
   return false;
 }

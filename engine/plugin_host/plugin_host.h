@@ -80,6 +80,13 @@ class PluginHost {
   // 3.2 or later: older ones lack those methods). False for anything else.
   bool StorageKeepsAnalysis(const std::string& name) const;
 
+  // Whether the loaded storage `name` keeps repository outputs and reads
+  // results in batches, and whether the loaded analyzer `name` may be
+  // asked for AnalysesBlobs and Repository (both built for ABI 3.3 or
+  // later). False for anything else.
+  bool StorageKeepsOutputs(const std::string& name) const;
+  bool AnalyzerKnowsSteps(const std::string& name) const;
+
   // Provider::CanonicalRepoUrl of the provider `name` (see provider.h), or
   // `repo_url` unchanged when the plugin was built before ABI 1.1 and so
   // does not have that method. Errors: as FindProvider, and the provider's.
@@ -99,6 +106,8 @@ class PluginHost {
   struct Loaded;
   Status LoadOne(const config::PluginConfig& config, PluginRecord* record);
   Result<Plugin*> Find(const std::string& name, uint32_t kind) const;
+  // Whether `name` is a loaded plugin of `kind` built for ABI 3.`minor` or later.
+  bool BuiltFor(const std::string& name, uint32_t kind, uint32_t minor) const;
 
   std::filesystem::path bundled_dir_;
   std::string database_url_;

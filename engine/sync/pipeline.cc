@@ -367,6 +367,7 @@ class RunState {
     if (analyzers.empty()) return Status::Ok();  // none configured: the phase has nothing to do
     analyze::AnalyzeOptions options;
     options.owner = NewLeaseOwner();
+    options.project_name = project_.name;
     options.owner_is_gone = LeaseOwnerIsGone;
     options.threads = options_.analyze_threads;
     options.time_limit_ms = options_.analyze_time_limit_ms;

@@ -11,6 +11,8 @@
 #include "shared/clock.h"
 #include "shared/row_values.h"
 #include "pg_array.h"
+#include "sql_list.h"
+#include "sql_transaction.h"
 #include "symbol_tokens.h"
 #include "tenant_binding.h"
 
@@ -35,28 +37,6 @@ AnalysisOutcome OutcomeFromState(const std::string& state) {
   if (state == "poison") return AnalysisOutcome::kPoison;
   return AnalysisOutcome::kAnalyzed;
 }
-
-// Rolls back a transaction that did not commit.
-class Transaction {
- public:
-  explicit Transaction(soci::session& session) : session_(session) {}
-  ~Transaction() {
-    if (done_) return;
-    try {
-      session_ << "ROLLBACK";
-    } catch (...) {
-      // The session is left to its owner; a broken one fails its next use.
-    }
-  }
-  void Commit() {
-    session_ << "COMMIT";
-    done_ = true;
-  }
-
- private:
-  soci::session& session_;
-  bool done_ = false;
-};
 
 }  // namespace
 
@@ -504,6 +484,75 @@ std::optional<AnalysisResult> AnalysisStore::Get(soci::session& session, const P
     found->symbols.push_back(std::move(s));
   }
   return found;
+}
+
+std::vector<AnalysisResult> AnalysisStore::GetMany(soci::session& session, const std::string& tenant,
+                                                   const AnalyzerKey& key,
+                                                   const std::vector<RepositoryFile>& files) const {
+  constexpr size_t kChunk = 500;  // blobs per statement
+  std::map<std::pair<std::string, std::string>, AnalysisResult> found;  // by (blob, language)
+  std::map<long long, AnalysisResult*> by_id;
+  std::set<std::string> blobs;
+  for (const RepositoryFile& f : files) blobs.insert(f.blob_id);
+  const std::string results_sql =
+      "SELECT id, blob_sha, language, state, reason, retry, data FROM analysis_results WHERE tenant_id = :t"
+      " AND analyzer = :a AND analyzer_version = :v AND settings_hash = :h AND state <> 'running' AND " +
+      SqlList::In(dialect_, "blob_sha", "blobs", "text");
+  for (auto it = blobs.begin(); it != blobs.end();) {
+    SqlList list(dialect_);
+    for (; it != blobs.end() && list.count() < kChunk; ++it) list.Add(*it);
+    std::string values = list.Take();
+    std::string t = tenant;
+    soci::rowset<soci::row> rows = (session.prepare << results_sql, soci::use(t), soci::use(key.id),
+                                    soci::use(key.version), soci::use(key.settings_hash), soci::use(values));
+    for (const soci::row& row : rows) {
+      AnalysisResult r;
+      r.blob_id = db::RowText(row, 1);
+      r.language = db::RowText(row, 2);
+      r.outcome = OutcomeFromState(db::RowText(row, 3));
+      r.reason = db::RowText(row, 4);
+      r.retry = db::RowInt(row, 5) != 0;
+      r.data = db::RowText(row, 6);
+      auto [slot, added] = found.emplace(std::make_pair(r.blob_id, r.language), std::move(r));
+      if (added && slot->second.outcome == AnalysisOutcome::kAnalyzed) by_id[db::RowInt(row, 0)] = &slot->second;
+    }
+  }
+  const std::string symbols_sql =
+      "SELECT result_id, name, kind, start_line, end_line, signature, parent, doc FROM analysis_symbols WHERE " +
+      SqlList::In(dialect_, "result_id", "ids", "bigint") + " ORDER BY result_id, ordinal";
+  for (auto it = by_id.begin(); it != by_id.end();) {
+    SqlList list(dialect_);
+    for (; it != by_id.end() && list.count() < kChunk; ++it) list.Add(it->first);
+    std::string values = list.Take();
+    soci::rowset<soci::row> rows = (session.prepare << symbols_sql, soci::use(values));
+    for (const soci::row& row : rows) {
+      Symbol s;
+      s.name = db::RowText(row, 1);
+      s.kind = db::RowText(row, 2);
+      s.start_line = static_cast<int32_t>(db::RowInt(row, 3));
+      s.end_line = static_cast<int32_t>(db::RowInt(row, 4));
+      s.signature = db::RowText(row, 5);
+      s.parent = db::RowText(row, 6);
+      s.doc = db::RowText(row, 7);
+      by_id.at(db::RowInt(row, 0))->symbols.push_back(std::move(s));
+    }
+  }
+  std::vector<AnalysisResult> out;
+  out.reserve(files.size());
+  for (const RepositoryFile& f : files) {
+    auto hit = found.find({f.blob_id, f.language});
+    if (hit != found.end()) {
+      out.push_back(hit->second);
+      continue;
+    }
+    AnalysisResult none;
+    none.blob_id = f.blob_id;
+    none.language = f.language;
+    none.outcome = AnalysisOutcome::kFailed;
+    none.reason = "no result";
+    out.push_back(std::move(none));
+  }
+  return out;
 }
 
 AnalysisCounts AnalysisStore::Count(soci::session& session, const ProjectRef& project,

@@ -42,6 +42,11 @@ class AnalysisStore {
   std::optional<AnalysisResult> Get(soci::session& session, const ProjectRef& project, const AnalyzerKey& key,
                                     const std::string& path) const;
 
+  // The final results under `key` of each file's (blob, language), in the
+  // order of `files` (Storage::GetAnalysisResults).
+  std::vector<AnalysisResult> GetMany(soci::session& session, const std::string& tenant, const AnalyzerKey& key,
+                                      const std::vector<RepositoryFile>& files) const;
+
   AnalysisCounts Count(soci::session& session, const ProjectRef& project, const AnalyzerKey& key) const;
 
   SymbolPage Search(soci::session& session, const ProjectRef& project, const SymbolQuery& query) const;

@@ -21,6 +21,7 @@
 #include "shared/row_values.h"
 #include "shared/sql_connect.h"
 #include "analysis_store.h"
+#include "repository_store.h"
 #include "pg_batch.h"
 #include "tenant_binding.h"
 #include "tether/plugin.h"
@@ -279,7 +280,7 @@ class SqlWriter : public StorageWriter {
 class SqlStorage : public Storage {
  public:
   SqlStorage(std::string url, Dialect dialect, std::unique_ptr<soci::session> reader)
-      : url_(std::move(url)), dialect_(dialect), reader_(std::move(reader)), analysis_(dialect) {}
+      : url_(std::move(url)), dialect_(dialect), reader_(std::move(reader)), analysis_(dialect), repository_(dialect) {}
 
   Result<CommitId> ReadCursor(const ProjectRef& project) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -405,6 +406,7 @@ class SqlStorage : public Storage {
       BindTenant(session, dialect_, project.tenant, /*local=*/true);
       session << "DELETE FROM documents WHERE project_id = :p", soci::use(id);
       session << "DELETE FROM storage_cursors WHERE project_id = :p", soci::use(id);
+      repository_.DeleteProject(session, id);
       session << "COMMIT";
     } catch (...) {
       Status failed = CurrentExceptionStatus("sql-storage: cannot forget project " + std::to_string(project.id));
@@ -515,6 +517,68 @@ class SqlStorage : public Storage {
     }
   }
 
+  Result<std::vector<AnalysisResult>> GetAnalysisResults(const ProjectRef& project, const AnalyzerKey& key,
+                                                         const std::vector<RepositoryFile>& files) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      return analysis_.GetMany(*reader_, project.tenant, key, files);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot read " + key.id + " results");
+    }
+  }
+
+  Result<RepositorySnapshot> ReadRepositorySnapshot(const ProjectRef& project,
+                                                    const std::string& analyzer_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      return repository_.ReadSnapshot(*reader_, project, analyzer_id);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot read what " + analyzer_id + " last ran on");
+    }
+  }
+
+  Status CommitRepositoryStep(const ProjectRef& project, const RepositoryCommit& commit) override {
+    TETHER_RETURN_IF_ERROR(RepositoryStore::Check(commit));
+    std::lock_guard<std::mutex> lock(writer_mutex_);
+    try {
+      TETHER_RETURN_IF_ERROR(OpenAnalysisWriter());
+      repository_.Commit(*analysis_writer_, project, commit);
+    } catch (...) {
+      Status failed = CurrentExceptionStatus("sql-storage: cannot store the outputs of " + commit.key.id);
+      analysis_writer_.reset();  // it may be broken; the next call opens another
+      return failed;
+    }
+    return Status::Ok();
+  }
+
+  Result<RepositoryOutputPage> ListRepositoryOutputs(const ProjectRef& project,
+                                                     const RepositoryOutputQuery& query) override {
+    if (query.limit < 1) return Status::InvalidArgument("sql-storage: a page holds at least one output");
+    std::lock_guard<std::mutex> lock(mutex_);
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      return repository_.List(*reader_, project, query);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot list the outputs of " + query.analyzer_id);
+    }
+  }
+
+  Result<StoredOutput> GetRepositoryOutput(const ProjectRef& project, const std::string& analyzer_id,
+                                           const std::string& name) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::optional<StoredOutput> found;
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      found = repository_.Get(*reader_, project, analyzer_id, name);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot read output \"" + name + "\" of " + analyzer_id);
+    }
+    if (!found) return Status::NotFound("no output \"" + name + "\" of " + analyzer_id + " in this project");
+    return *std::move(found);
+  }
+
  private:
   // The session analysis results are written on, opened at first use (and
   // again after a failure, which may have broken it). Under writer_mutex_.
@@ -531,6 +595,7 @@ class SqlStorage : public Storage {
   std::mutex mutex_;  // guards reader_
   std::unique_ptr<soci::session> reader_;
   AnalysisStore analysis_;
+  RepositoryStore repository_;
   std::mutex writer_mutex_;  // guards analysis_writer_
   std::unique_ptr<soci::session> analysis_writer_;
 };
@@ -548,6 +613,6 @@ Result<std::unique_ptr<Plugin>> CreateSqlStorage(const PluginContext& context) {
 }  // namespace
 }  // namespace tether::sql_storage
 
-TETHER_PLUGIN(TETHER_PLUGIN_STORAGE, "sql-storage", "0.2.0",
+TETHER_PLUGIN(TETHER_PLUGIN_STORAGE, "sql-storage", "0.3.0",
               "Documents, cursors and analysis results in the engine's SQLite or PostgreSQL database (SOCI)",
               tether::sql_storage::CreateSqlStorage)

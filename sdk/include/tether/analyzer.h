@@ -31,12 +31,15 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tether/plugin.h"
 #include "tether/status.h"
 #include "tether/types.h"
 
 namespace tether {
+
+class RepositoryStep;  // repository_step.h
 
 // Which results an analyzer can reuse. Each field is printable ASCII without
 // spaces, 1 to 64 bytes (settings_hash may be empty: no settings).
@@ -92,6 +95,36 @@ class AnalysisSink {
   virtual Status AddSymbol(const Symbol& symbol) = 0;
 };
 
+// What became of one (blob, language) under one key, as the storage keeps
+// it and repository steps read it.
+enum class AnalysisOutcome : int {
+  kAnalyzed = 0,  // the analyzer ran; data and symbols are its output
+  kFailed = 1,    // the analyzer returned an error (reason)
+  kSkipped = 2,   // not given to the analyzer, by a rule (reason names it)
+  kPoison = 3,    // never given again: attempts died with their process
+};
+
+// A final result for one (blob, language) under one key.
+struct AnalysisResult {
+  BlobId blob_id;
+  std::string language;
+  AnalysisOutcome outcome = AnalysisOutcome::kAnalyzed;
+  std::string reason;             // why it failed or was skipped; "" when analyzed
+  bool retry = false;             // kFailed: may be tried again on a later run
+  std::string data;               // kAnalyzed: the analyzer's JSON object
+  std::vector<Symbol> symbols;    // kAnalyzed
+};
+
+inline const char* AnalysisOutcomeName(AnalysisOutcome outcome) {
+  switch (outcome) {
+    case AnalysisOutcome::kAnalyzed: return "analyzed";
+    case AnalysisOutcome::kFailed: return "failed";
+    case AnalysisOutcome::kSkipped: return "skipped";
+    case AnalysisOutcome::kPoison: return "poison";
+  }
+  return "unknown";
+}
+
 class Analyzer : public Plugin {
  public:
   // The host reaches an analyzer through the descriptor's kind
@@ -104,6 +137,17 @@ class Analyzer : public Plugin {
 
   // Analyses one blob into `sink`. See the contract and errors above.
   virtual Status Analyze(const AnalysisInput& input, AnalysisSink* sink) = 0;
+
+  // ---- ABI 3.3 (the host calls these only on analyzers built for 3.3 or
+  // later; older ones analyse blobs and have no repository step) ----
+
+  // Whether Analyze has work: an analyzer made of a repository step alone
+  // says false, and the engine never calls its Analyze.
+  virtual bool AnalysesBlobs() const { return true; }
+
+  // The analyzer's repository step (repository_step.h), owned by the
+  // analyzer and living as long as it; nullptr when it has none.
+  virtual RepositoryStep* Repository() { return nullptr; }
 };
 
 }  // namespace tether

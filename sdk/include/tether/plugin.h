@@ -38,6 +38,10 @@
 //      and analysis results kept by the storage (the Storage methods after
 //      DeleteProject). The host calls those only on storages of minor >= 2;
 //      a project on an older storage is not analysed.
+// 3.3: repository steps (repository_step.h; Analyzer::AnalysesBlobs and
+//      Analyzer::Repository appended), and the Storage methods after
+//      CollectAnalysis that keep their outputs and read results in batches.
+//      The host calls those only on analyzers and storages of minor >= 3.
 //
 // The rules that keep the promise above (a plugin of an older minor loads in
 // a newer host):
@@ -51,7 +55,7 @@
 //   - Anything else (a changed signature, a new pure virtual in the middle,
 //     a field added to a struct such as StorageCounts) is a new major.
 #define TETHER_SDK_ABI_MAJOR 3
-#define TETHER_SDK_ABI_MINOR 2
+#define TETHER_SDK_ABI_MINOR 3
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
 // the standard library and its ABI. This tag says which one a binary used.

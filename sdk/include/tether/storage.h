@@ -21,6 +21,10 @@
 // its blob, and for a grace period after (CollectAnalysis), so a branch
 // switched back reuses it; a sync never drops one.
 //
+// Repository outputs (ABI 3.3): what an analyzer's repository step made for
+// one project (repository_step.h), and the files it made them from. They
+// belong to the project: DeleteProject forgets them.
+//
 // Thread safety: Storage methods may be called from several threads at once.
 // A StorageWriter is used by one thread at a time.
 //
@@ -41,6 +45,7 @@
 
 #include "tether/analyzer.h"
 #include "tether/plugin.h"
+#include "tether/repository_step.h"
 #include "tether/status.h"
 #include "tether/types.h"
 
@@ -139,26 +144,6 @@ struct AnalysisWorkPage {
   bool more = false;
 };
 
-enum class AnalysisOutcome : int {
-  kAnalyzed = 0,  // the analyzer ran; data and symbols are its output
-  kFailed = 1,    // the analyzer returned an error (reason)
-  kSkipped = 2,   // not given to the analyzer, by a rule (reason names it)
-  kPoison = 3,    // never given again: attempts died with their process
-};
-
-const char* AnalysisOutcomeName(AnalysisOutcome outcome);
-
-// A final result for one (blob, language) under one key.
-struct AnalysisResult {
-  BlobId blob_id;
-  std::string language;
-  AnalysisOutcome outcome = AnalysisOutcome::kAnalyzed;
-  std::string reason;             // why it failed or was skipped; "" when analyzed
-  bool retry = false;             // kFailed: may be tried again on a later run
-  std::string data;               // kAnalyzed: the analyzer's JSON object
-  std::vector<Symbol> symbols;    // kAnalyzed
-};
-
 // How a project's current blobs stand for one key.
 struct AnalysisCounts {
   int64_t analyzed = 0;
@@ -194,6 +179,46 @@ struct SymbolHit {
 struct SymbolPage {
   std::vector<SymbolHit> hits;
   bool more = false;  // more than `limit` matched
+};
+
+// ---- Repository outputs (ABI 3.3) ----
+
+// The files a repository step last completed on, under which key.
+struct RepositorySnapshot {
+  AnalyzerKey key;                    // id empty: the step never completed
+  std::vector<RepositoryFile> files;  // in byte order of their paths
+};
+
+// One completed run of a repository step, stored all at once.
+struct RepositoryCommit {
+  AnalyzerKey key;
+  // Everything stored for the step before (outputs and snapshot) goes
+  // first: a first run, or one under a new key.
+  bool replace_all = false;
+  std::vector<RepositoryOutput> puts;
+  std::vector<std::string> removes;
+  std::vector<FileChange> changes;  // applied to the snapshot
+};
+
+struct StoredOutput {
+  RepositoryOutput output;  // content only when asked for
+  std::string updated_at;   // when it was last put, UTC ISO-8601
+};
+
+// Which outputs ListRepositoryOutputs returns: the step `analyzer_id`'s
+// whose names start with `prefix` and sort after `after`, in byte order, at
+// most `limit` (1 or more).
+struct RepositoryOutputQuery {
+  std::string analyzer_id;
+  std::string prefix;
+  std::string after;
+  int limit = 100;
+  bool with_content = false;
+};
+
+struct RepositoryOutputPage {
+  std::vector<StoredOutput> outputs;
+  bool more = false;
 };
 
 // Receives stored entries one at a time.
@@ -294,17 +319,33 @@ class Storage : public Plugin {
   // while their blobs are. Returns how many results it removed.
   virtual Result<int64_t> CollectAnalysis(const std::string& tenant, const std::vector<AnalyzerKey>& active,
                                           int64_t grace_seconds) = 0;
-};
 
-inline const char* AnalysisOutcomeName(AnalysisOutcome outcome) {
-  switch (outcome) {
-    case AnalysisOutcome::kAnalyzed: return "analyzed";
-    case AnalysisOutcome::kFailed: return "failed";
-    case AnalysisOutcome::kSkipped: return "skipped";
-    case AnalysisOutcome::kPoison: return "poison";
-  }
-  return "unknown";
-}
+  // ---- Repository outputs and batch reads (ABI 3.3: the host calls these
+  // only on storages built for 3.3 or later) ----
+
+  // The final results under `key` for each (blob, language) of `files`, in
+  // the same order; a file whose blob has none comes back with outcome
+  // kFailed, reason "no result" and its blob and language.
+  virtual Result<std::vector<AnalysisResult>> GetAnalysisResults(const ProjectRef& project, const AnalyzerKey& key,
+                                                                 const std::vector<RepositoryFile>& files) = 0;
+
+  // What the repository step `analyzer_id` last completed on.
+  virtual Result<RepositorySnapshot> ReadRepositorySnapshot(const ProjectRef& project,
+                                                            const std::string& analyzer_id) = 0;
+
+  // Stores one run of the step `commit.key.id`: its outputs, removals and
+  // snapshot changes, and its key, in one transaction. InvalidArgument for
+  // an output outside the limits of RepositoryOutput; nothing is written
+  // then.
+  virtual Status CommitRepositoryStep(const ProjectRef& project, const RepositoryCommit& commit) = 0;
+
+  virtual Result<RepositoryOutputPage> ListRepositoryOutputs(const ProjectRef& project,
+                                                             const RepositoryOutputQuery& query) = 0;
+
+  // One output with its content. NotFound when there is none of that name.
+  virtual Result<StoredOutput> GetRepositoryOutput(const ProjectRef& project, const std::string& analyzer_id,
+                                                   const std::string& name) = 0;
+};
 
 }  // namespace tether
 

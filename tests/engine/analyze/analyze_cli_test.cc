@@ -75,6 +75,10 @@ struct World {
 
 int64_t Field(const rapidjson::Value& tally, const char* name) { return tally[name].GetInt64(); }
 
+// The bundled analyzers, as `tether init` configures them.
+constexpr char kCodeAndDocs[] =
+    ",{\"name\": \"code\", \"kind\": \"analyzer\"}, {\"name\": \"docs\", \"kind\": \"analyzer\"}";
+
 }  // namespace
 
 TEST_CASE("a first sync analyses every file once, and a rename and a second project cost no analyzer call") {
@@ -438,7 +442,7 @@ TEST_CASE("symbols of real code in ten languages are found through sync and sear
 TEST_CASE("docs export writes the site once, then rewrites exactly the pages a change touched") {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
-  TetherCli cli(dir.path(), "", ",{\"name\": \"code\", \"kind\": \"analyzer\"}");
+  TetherCli cli(dir.path(), "", kCodeAndDocs);
   repo.Write("README.md", "# Demo\n\nA demo project.\n");
   repo.Write("src/lib/parse.py", "def parse(text):\n    \"\"\"Parses text.\"\"\"\n    return text\n");
   repo.Write("src/lib/emit.py", "def emit(value):\n    return value\n");

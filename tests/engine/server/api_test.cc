@@ -706,7 +706,7 @@ TEST_CASE("malformed HTTP gets 400 and one keep-alive connection serves several 
 }
 
 TEST_CASE("symbols and a document's analysis are searched through the API, each tenant analysing its own") {
-  Served s("", "", R"({"name": "code", "kind": "analyzer"})");
+  Served s("", "", R"({"name": "code", "kind": "analyzer"}, {"name": "docs", "kind": "analyzer"})");
   const std::string alpha = s.env.Token("alpha-token", "alpha");
   const std::string beta = s.env.Token("beta-token", "beta");
   Repo repo(s.env.dir() / "repo");

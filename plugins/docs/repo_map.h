@@ -17,8 +17,8 @@
 //   shell       ./x.sh, x.sh beside the script
 // Anything else (a library, a system header, a computed path) names no
 // file of the project.
-#ifndef TETHER_ENGINE_DOCS_REPO_MAP_H_
-#define TETHER_ENGINE_DOCS_REPO_MAP_H_
+#ifndef TETHER_PLUGINS_DOCS_REPO_MAP_H_
+#define TETHER_PLUGINS_DOCS_REPO_MAP_H_
 
 #include <cstdint>
 #include <map>
@@ -69,4 +69,4 @@ std::vector<RankedFile> RankByImporters(const std::vector<FileImports>& files, c
 
 }  // namespace tether::docs
 
-#endif  // TETHER_ENGINE_DOCS_REPO_MAP_H_
+#endif  // TETHER_PLUGINS_DOCS_REPO_MAP_H_

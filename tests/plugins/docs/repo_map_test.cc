@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/docs/repo_map.h"
+#include "repo_map.h"
 
 using tether::docs::FileImports;
 using tether::docs::PathIndex;

@@ -1,4 +1,4 @@
-#include "engine/docs/repo_map.h"
+#include "repo_map.h"
 
 #include <algorithm>
 #include <optional>
