@@ -352,6 +352,10 @@ std::vector<db::AnalyzerTally> AnalyzeProject(Storage* storage, const ProjectRef
     keys.push_back(std::move(key));
     if (options.should_stop && options.should_stop()) return tallies;
   }
+  // Whether each analyzer's blobs are done, before any step runs (a step
+  // may need its own analyzer's results).
+  std::vector<bool> finished;
+  for (const db::AnalyzerTally& t : tallies) finished.push_back(t.complete && t.error.empty());
   for (size_t i = 0; i < tallies.size(); ++i) {
     const NamedAnalyzer& named = analyzers[i];
     db::AnalyzerTally& tally = tallies[i];
@@ -377,8 +381,7 @@ std::vector<db::AnalyzerTally> AnalyzeProject(Storage* storage, const ProjectRef
         waits = "its repository step needs analyzer \"" + id + "\", which is not configured";
         break;
       }
-      const db::AnalyzerTally& needed = tallies[static_cast<size_t>(need - keys.begin())];
-      if (!needed.complete || !needed.error.empty()) {
+      if (!finished[static_cast<size_t>(need - keys.begin())]) {
         waits = "its repository step waits for analyzer \"" + id + "\" to finish the project's files";
         break;
       }

@@ -29,7 +29,8 @@ void WriteProjectMembers(W& out, const db::Project& p, const std::string& cursor
 // phase that did not run) and their sum. The outcome and error are the caller's.
 // "analysis": what the analyze phase did per analyzer (db::AnalyzerTally),
 // {"code": {"analyzed": N, "reused": N, "failed": N, "skipped": N}}, with
-// "error" when one stopped early; {} when none ran.
+// "error" when one stopped early, and for one with a repository step
+// "repository": {"changed": N, "written": N, "removed": N}; {} when none ran.
 template <typename W>
 void WriteAnalysisMember(W& out, const std::vector<db::AnalyzerTally>& tallies) {
   out.BeginObject("analysis");
@@ -37,6 +38,10 @@ void WriteAnalysisMember(W& out, const std::vector<db::AnalyzerTally>& tallies) 
     out.BeginObject(t.analyzer.c_str()).Int("analyzed", t.analyzed).Int("reused", t.reused)
         .Int("failed", t.failed).Int("skipped", t.skipped).Str("version", t.version)
         .Bool("complete", t.complete);
+    if (t.has_step) {
+      out.BeginObject("repository").Int("changed", t.step_changed).Int("written", t.step_written)
+          .Int("removed", t.step_removed).End();
+    }
     if (!t.error.empty()) out.Str("error", t.error);
     out.End();
   }

@@ -562,3 +562,211 @@ TEST_CASE("a storage built for SDK 3.1 syncs with analyzers configured, and its 
   CHECK(new_run["runs"][0]["analysis"]["fixture"]["analyzed"].GetInt() == 1);
   CHECK(cli.Run("gc --grace 0").exit_code == 0);  // a 3.1 storage is not asked to collect either
 }
+
+namespace {
+
+// A config with the fixture analyzer and its repository step, and the file
+// each Update of the step writes a line to.
+struct StepWorld {
+  TempDir dir;
+  fs::path calls_file = dir.path() / "calls.txt";
+  fs::path steps_file = dir.path() / "steps.txt";
+  GitRepo repo{dir.path() / "repo"};
+  TetherCli cli;
+
+  explicit StepWorld(const std::string& version = "1")
+      : cli(dir.path(), "",
+            ",{\"name\": \"fixture-analyzer\", \"kind\": \"analyzer\", \"path\": \"" FIXTURE_ANALYZER
+            "\", \"settings\": {\"calls_file\": \"" +
+                calls_file.string() + "\", \"steps_file\": \"" + steps_file.string() + "\", \"version\": \"" +
+                version + "\"}}") {}
+
+  std::vector<std::string> Steps() const {
+    std::vector<std::string> lines;
+    std::ifstream in(steps_file);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+    return lines;
+  }
+
+  // `tether --json sync NAME` (extra arguments after it): the fixture's tally.
+  rapidjson::Value Sync(rapidjson::Document& doc, const std::string& args, int expected_exit = 0) {
+    int code = -1;
+    doc = cli.Json("sync " + args, &code);
+    REQUIRE(code == expected_exit);
+    const rapidjson::Value& run = doc["runs"][doc["runs"].Size() - 1];
+    REQUIRE(run["analysis"].HasMember("fixture"));
+    return rapidjson::Value(run["analysis"]["fixture"], doc.GetAllocator());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a repository step is given what changed since it last completed, and keeps its outputs") {
+  StepWorld w;
+  w.repo.Write("a.py", "def alpha\n");
+  w.repo.Write("src/b.py", "def beta\n");
+  w.repo.Commit("two files");
+  REQUIRE(w.cli.Run("project add p --repo " + ShellQuote(w.repo.url())).exit_code == 0);
+  rapidjson::Document d1;
+  rapidjson::Value first = w.Sync(d1, "p");
+  CHECK(first["complete"].GetBool());
+  REQUIRE(first.HasMember("repository"));
+  CHECK(first["repository"]["changed"].GetInt() == 2);
+  CHECK(first["repository"]["written"].GetInt() == 3);  // files, lines/a.py, lines/src/b.py
+  REQUIRE(w.Steps().size() == 1);
+  CHECK(w.Steps()[0] == "first=1 previous=none changes=added:a.py,added:src/b.py,");
+
+  SECTION("a noop sync does not run it") {
+    rapidjson::Document d2;
+    w.Sync(d2, "p");
+    CHECK(w.Steps().size() == 1);
+  }
+  SECTION("a one-file change, a rename, and the runs it missed") {
+    w.repo.Write("a.py", "def alpha\ndef alpha2\n");
+    w.repo.Commit("change a");
+    rapidjson::Document d2;
+    rapidjson::Value changed = w.Sync(d2, "p");
+    CHECK(changed["repository"]["changed"].GetInt() == 1);
+    REQUIRE(w.Steps().size() == 2);
+    // Its own output from the last run, read back.
+    CHECK(w.Steps()[1] == "first=0 previous=a.py;src/b.py changes=modified:a.py,");
+
+    w.repo.Move("src/b.py", "src/c.py");
+    w.repo.Commit("rename");
+    REQUIRE(w.cli.Run("sync p --no-analyze").exit_code == 0);
+    CHECK(w.Steps().size() == 2);
+    w.repo.Write("d.py", "def delta\n");
+    w.repo.Commit("add d");
+    rapidjson::Document d4;
+    rapidjson::Value caught_up = w.Sync(d4, "p");
+    CHECK(caught_up["analyzed"].GetInt() == 1);  // d.py; the renamed blob is reused
+    REQUIRE(w.Steps().size() == 3);
+    CHECK(w.Steps()[2] == "first=0 previous=a.py;src/b.py changes=added:d.py,deleted:src/b.py,added:src/c.py,");
+  }
+  SECTION("a new version of the analyzer it needs makes it a first run again") {
+    w.cli.Reconfigure("", ",{\"name\": \"fixture-analyzer\", \"kind\": \"analyzer\", \"path\": \"" FIXTURE_ANALYZER
+                          "\", \"settings\": {\"calls_file\": \"" + w.calls_file.string() +
+                          "\", \"steps_file\": \"" + w.steps_file.string() + "\", \"version\": \"2\"}}");
+    int code = -1;
+    rapidjson::Document d2 = w.cli.Json("sync p", &code);
+    REQUIRE(code == 0);
+    CHECK(d2["runs"][0]["analysis"]["fixture"]["analyzed"].GetInt() == 2);
+    REQUIRE(w.Steps().size() == 2);
+    CHECK(w.Steps()[1] == "first=1 previous=none changes=added:a.py,added:src/b.py,");
+  }
+}
+
+TEST_CASE("a repository step that fails, throws or puts a bad output stores nothing and is given the change again") {
+  StepWorld w;
+  w.repo.Write("a.py", "def alpha\n");
+  w.repo.Commit("one file");
+  REQUIRE(w.cli.Run("project add p --repo " + ShellQuote(w.repo.url())).exit_code == 0);
+  rapidjson::Document d1;
+  w.Sync(d1, "p");
+  REQUIRE(w.Steps().size() == 1);
+
+  const std::pair<const char*, const char*> faults[] = {
+      {"STEP-FAIL", "asked to fail"},
+      {"STEP-THROW", "threw: asked to throw"},
+      {"STEP-BAD-OUTPUT", "an output's name must be 1 to 4096 bytes of UTF-8 without NUL"},
+  };
+  for (const auto& [marker, message] : faults) {
+    INFO(marker);
+    const size_t before = w.Steps().size();
+    w.repo.Write("b.py", std::string("def beta\n# ") + marker + "\n");
+    w.repo.Commit(marker);
+    rapidjson::Document d2;
+    rapidjson::Value failed = w.Sync(d2, "p");
+    // The sync itself succeeded; the step's failure is in its tally.
+    CHECK(std::string(d2["runs"][0]["outcome"].GetString()) == "succeeded");
+    CHECK_FALSE(failed["complete"].GetBool());
+    REQUIRE(failed.HasMember("error"));
+    CHECK_THAT(std::string(failed["error"].GetString()), Catch::Contains(message));
+    REQUIRE(w.Steps().size() == before + 1);
+    CHECK(w.Steps().back() == "first=0 previous=a.py changes=added:b.py,");
+  }
+  // Fixed: the step is given everything since it last completed, and its
+  // previous output is the one from before the failures.
+  w.repo.Write("b.py", "def beta\n");
+  w.repo.Commit("fixed");
+  rapidjson::Document d3;
+  rapidjson::Value fixed = w.Sync(d3, "p");
+  CHECK(fixed["complete"].GetBool());
+  CHECK(w.Steps().back() == "first=0 previous=a.py changes=added:b.py,");
+  rapidjson::Document d4;
+  w.Sync(d4, "p");  // noop: complete, nothing to give it
+  w.repo.Remove("a.py");
+  w.repo.Commit("no a");
+  rapidjson::Document d5;
+  w.Sync(d5, "p");
+  CHECK(w.Steps().back() == "first=0 previous=a.py;b.py changes=deleted:a.py,");
+}
+
+TEST_CASE("an analyzer built for SDK 3.2 analyses blobs and is never asked for a repository step") {
+  StepWorld w;
+  TetherCli& old = w.cli;
+  old.Reconfigure("", ",{\"name\": \"fixture-analyzer\", \"kind\": \"analyzer\", \"path\": \"" FIXTURE_ANALYZER_32
+                      "\", \"settings\": {\"calls_file\": \"" + w.calls_file.string() +
+                      "\", \"steps_file\": \"" + w.steps_file.string() + "\"}}");
+  w.repo.Write("a.py", "def alpha\n");
+  w.repo.Commit("one file");
+  REQUIRE(old.Run("project add p --repo " + ShellQuote(w.repo.url())).exit_code == 0);
+  rapidjson::Document plugins = old.Json("plugins list");
+  for (const auto& p : plugins["plugins"].GetArray()) {
+    if (std::string(p["name"].GetString()) == "fixture-analyzer") CHECK(std::string(p["abi"].GetString()) == "3.2");
+  }
+  int code = -1;
+  rapidjson::Document synced = old.Json("sync p", &code);
+  REQUIRE(code == 0);
+  const rapidjson::Value& tally = synced["runs"][0]["analysis"]["fixture"];
+  CHECK(tally["analyzed"].GetInt() == 1);
+  CHECK(tally["complete"].GetBool());
+  CHECK_FALSE(tally.HasMember("repository"));
+  CHECK_FALSE(fs::exists(w.steps_file));
+}
+
+TEST_CASE("docs without the code analyzer says what it needs, and a rename moves the file's page") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  TetherCli cli(dir.path(), "", ",{\"name\": \"docs\", \"kind\": \"analyzer\"}");
+  repo.Write("src/a.py", "def alpha():\n    pass\n");
+  repo.Write("b.py", "import src.a\n");
+  repo.Commit("two files");
+  REQUIRE(cli.Run("project add p --repo " + ShellQuote(repo.url())).exit_code == 0);
+  int code = -1;
+  rapidjson::Document synced = cli.Json("sync p", &code);
+  REQUIRE(code == 0);
+  const rapidjson::Value& docs = synced["runs"][0]["analysis"]["docs"];
+  CHECK_FALSE(docs["complete"].GetBool());
+  CHECK_THAT(std::string(docs["error"].GetString()), Catch::Contains("needs analyzer \"code\", which is not configured"));
+
+  cli.Reconfigure("", kCodeAndDocs);
+  rapidjson::Document analysed = cli.Json("analyze p", &code);
+  REQUIRE(code == 0);
+  const rapidjson::Value& tallies = analysed["projects"][0]["analysis"];
+  CHECK(tallies["docs"]["complete"].GetBool());
+  CHECK(tallies["docs"]["repository"]["changed"].GetInt() == 2);
+  const fs::path site = dir.path() / "site";
+  REQUIRE(cli.Run("docs export p " + ShellQuote(site.string())).exit_code == 0);
+  CHECK(fs::exists(site / "src/a.py.md"));
+
+  repo.Move("src/a.py", "lib/a.py");
+  repo.Commit("move a");
+  rapidjson::Document moved = cli.Json("sync p", &code);
+  REQUIRE(code == 0);
+  const rapidjson::Value& run = moved["runs"][0]["analysis"];
+  CHECK(run["code"]["analyzed"].GetInt() == 0);  // the same blob: no analyzer call
+  CHECK(run["docs"]["repository"]["changed"].GetInt() == 2);
+  rapidjson::Document exported = cli.Json("docs export p " + ShellQuote(site.string()), &code);
+  REQUIRE(code == 0);
+  CHECK_FALSE(fs::exists(site / "src/a.py.md"));
+  CHECK_FALSE(fs::exists(site / "src/_index.md"));
+  CHECK(fs::exists(site / "lib/a.py.md"));
+  CHECK(fs::exists(site / "lib/_index.md"));
+  // b.py's import named src/a.py; it names no file now, and its page says so.
+  std::ifstream in(site / "b.py.md");
+  std::stringstream page;
+  page << in.rdbuf();
+  CHECK(page.str().find("- src.a\n") != std::string::npos);
+}

@@ -17,15 +17,19 @@ namespace tether::testing {
 TetherCli::TetherCli(const std::filesystem::path& dir, const std::string& defaults_json,
                      const std::string& plugins_json)
     : dir_(dir), config_(dir / "tether.json"), database_(dir) {
+  Reconfigure(defaults_json, plugins_json);
+  CliResult migrated = Run("migrate apply");
+  INFO(migrated.err);
+  REQUIRE(migrated.exit_code == 0);
+}
+
+void TetherCli::Reconfigure(const std::string& defaults_json, const std::string& plugins_json) {
   std::ofstream(config_) << "{\n  \"database\": \"" << database_.url() << "\",\n"
                             "  \"plugins\": [{\"name\": \"local-git\", \"kind\": \"provider\"},"
                             " {\"name\": \"sql-storage\", \"kind\": \"storage\"}"
                          << plugins_json << "]"
                          << (defaults_json.empty() ? "" : ",\n  \"defaults\": {" + defaults_json + "}")
                          << "\n}\n";
-  CliResult migrated = Run("migrate apply");
-  INFO(migrated.err);
-  REQUIRE(migrated.exit_code == 0);
 }
 
 CliResult TetherCli::Run(const std::string& args) const {

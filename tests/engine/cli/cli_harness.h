@@ -33,6 +33,10 @@ class TetherCli {
                      const std::string& plugins_json = "");
 
   // Runs `tether --config <config> <args>`; args is shell text.
+  // Writes the config again with other defaults and plugins, on the same
+  // database (an operator editing the config between runs).
+  void Reconfigure(const std::string& defaults_json, const std::string& plugins_json);
+
   CliResult Run(const std::string& args) const;
   // Runs with --json and parses stdout; fails the test when it is not JSON.
   rapidjson::Document Json(const std::string& args, int* exit_code = nullptr) const;

@@ -414,3 +414,35 @@ TEST_CASE("0009 adds the analysis tables and an empty analysis to every run, kee
   REQUIRE(db->Execute(insert, "result").ok());
   CHECK_FALSE(db->Execute(insert, "the same result again").ok());
 }
+
+TEST_CASE("0010 adds the repository outputs, one per name and analyzer of a project, gone with the project") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0010", "0010")).ok());
+  REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'default', 'now')",
+                      "project").ok());
+  const std::string w = std::to_string(CountOf(*db, "SELECT id FROM projects WHERE name = 'web'"));
+  REQUIRE(db->Execute("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, content, updated_commit,"
+                      " updated_at) VALUES (" + w + ", 'a.py', 'b1', 33188, 'file', 3, 'x=1', 'c1', 'now')",
+                      "document").ok());
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->size() == 1);
+  REQUIRE(applied->front() == "0010_repository_outputs.sql");
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents WHERE content = 'x=1'") == 1);
+  const std::string output =
+      "INSERT INTO analysis_outputs (tenant_id, project_id, analyzer, name, output_key, content, updated_at) VALUES"
+      " ('default', " + w + ", 'docs', 'pages/_index.md', 'k', '# web', 'now')";
+  REQUIRE(db->Execute(output, "output").ok());
+  CHECK_FALSE(db->Execute(output, "the same output again").ok());
+  REQUIRE(db->Execute("INSERT INTO analysis_step_files (tenant_id, project_id, analyzer, path, blob_sha, language)"
+                      " VALUES ('default', " + w + ", 'docs', 'a.py', 'b1', 'python')", "snapshot").ok());
+  REQUIRE(db->Execute("INSERT INTO analysis_steps (tenant_id, project_id, analyzer, analyzer_version, settings_hash,"
+                      " completed_at) VALUES ('default', " + w + ", 'docs', '1', '', 'now')", "step").ok());
+  REQUIRE(db->Execute("DELETE FROM projects WHERE id = " + w, "remove the project").ok());
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM analysis_outputs") == 0);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM analysis_step_files") == 0);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM analysis_steps") == 0);
+}
