@@ -30,4 +30,7 @@ echo
 echo "== tether symbols quickstart main --limit 10   (symbols found by the code analyzer)"
 "${tether[@]}" symbols quickstart main --limit 10 || true
 echo
-echo "The database is $work/tether.db; try: sqlite3 $work/tether.db 'SELECT path, size, language FROM documents LIMIT 10'"
+echo "== tether docs export quickstart $work/docs   (the documentation the docs analyzer keeps)"
+"${tether[@]}" docs export quickstart "$work/docs" || true
+echo
+echo "The documentation starts at $work/docs/_index.md; the database is $work/tether.db; try: sqlite3 $work/tether.db 'SELECT path, size, language FROM documents LIMIT 10'"

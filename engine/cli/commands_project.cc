@@ -3,12 +3,14 @@
 // (display.h).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
 
 #include "engine/views/json_views.h"
 #include "engine/projects/project_service.h"
+#include "engine/analyze/analyze_project.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
 #include "engine/cli/table.h"
@@ -166,13 +168,29 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
     Result<StorageCounts> c = (*storage)->Counts(ProjectRef{project->id, project->tenant_id});
     if (c.ok()) counts = *c;
   }
-  // How the project's current content stands with each analyzer.
+  // How the project's current content stands with each analyzer that
+  // analyses blobs; for one that is a repository step alone (docs), what
+  // the last run that ran it said.
   std::vector<std::pair<std::string, AnalysisCounts>> analysis;
+  std::vector<db::AnalyzerTally> steps;
   if (storage.ok() && s->runtime->plugins().StorageKeepsAnalysis(project->storage)) {
-    for (const std::string& analyzer_name : s->runtime->plugins().AnalyzerNames()) {
-      Result<Analyzer*> analyzer = s->runtime->plugins().FindAnalyzer(analyzer_name);
-      if (!analyzer.ok()) continue;
-      const AnalyzerKey key = (*analyzer)->Key();
+    std::vector<db::AnalyzerTally> unusable;
+    for (const analyze::NamedAnalyzer& named :
+         analyze::UsableAnalyzers(s->runtime->plugins(), project->storage, &unusable)) {
+      const AnalyzerKey key = named.analyzer->Key();
+      if (!named.analyses_blobs) {
+        db::AnalyzerTally last;
+        last.analyzer = key.id;
+        for (const db::SyncRun& r : *recent) {
+          auto it = std::find_if(r.analysis.begin(), r.analysis.end(),
+                                 [&](const db::AnalyzerTally& t) { return t.analyzer == key.id; });
+          if (it == r.analysis.end()) continue;
+          last = *it;
+          break;
+        }
+        steps.push_back(std::move(last));
+        continue;
+      }
       Result<AnalysisCounts> c = (*storage)->CountAnalysis(ProjectRef{project->id, project->tenant_id}, key);
       if (c.ok()) analysis.emplace_back(key.id, *c);
     }
@@ -185,6 +203,9 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
     for (const auto& [id, c] : analysis) {
       out.BeginObject(id.c_str()).Int("analyzed", c.analyzed).Int("failed", c.failed).Int("skipped", c.skipped)
           .Int("poison", c.poison).Int("pending", c.pending).End();
+    }
+    for (const db::AnalyzerTally& t : steps) {
+      out.BeginObject(t.analyzer.c_str()).Bool("complete", t.complete).StrOrNull("error", t.error).End();
     }
     out.End();
     out.BeginObject("documents").Int("count", counts.documents).Int("with_content", counts.with_content)
@@ -213,6 +234,11 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
                 static_cast<long long>(c.analyzed), static_cast<long long>(c.failed),
                 static_cast<long long>(c.skipped), static_cast<long long>(c.poison),
                 static_cast<long long>(c.pending));
+  }
+  for (const db::AnalyzerTally& t : steps) {
+    std::printf("analysis:    %s: %s\n", t.analyzer.c_str(),
+                t.complete ? "up to date with the last run"
+                           : ("not up to date" + (t.error.empty() ? std::string() : ": " + ShownMessage(t.error))).c_str());
   }
   if (recent->empty()) return kExitOk;
   std::printf("recent runs:\n");
