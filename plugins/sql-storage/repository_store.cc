@@ -8,6 +8,7 @@
 
 #include "shared/clock.h"
 #include "shared/row_values.h"
+#include "pg_array.h"
 #include "sql_transaction.h"
 #include "tenant_binding.h"
 
@@ -125,28 +126,33 @@ void RepositoryStore::Commit(soci::session& session, const ProjectRef& project,
     session << "DELETE FROM analysis_step_files WHERE project_id = :p AND analyzer = :a", soci::use(id),
         soci::use(analyzer);
   }
-  for (const std::string& removed : commit.removes) {
-    std::string name = removed;
-    session << "DELETE FROM analysis_outputs WHERE project_id = :p AND analyzer = :a AND name = :n", soci::use(id),
-        soci::use(analyzer), soci::use(name);
-  }
-  for (const RepositoryOutput& o : commit.puts) {
-    std::string name = o.name, key = o.key, content = o.content;
-    session << "INSERT INTO analysis_outputs (tenant_id, project_id, analyzer, name, output_key, content, updated_at)"
-               " VALUES (:t, :p, :a, :n, :k, :c, :u) ON CONFLICT (project_id, analyzer, name) DO UPDATE SET"
-               " output_key = excluded.output_key, content = excluded.content, updated_at = excluded.updated_at",
-        soci::use(tenant), soci::use(id), soci::use(analyzer), soci::use(name), soci::use(key), soci::use(content),
-        soci::use(now);
-  }
-  for (const FileChange& c : commit.changes) {
-    std::string path = c.path;
-    session << "DELETE FROM analysis_step_files WHERE project_id = :p AND analyzer = :a AND path = :path",
-        soci::use(id), soci::use(analyzer), soci::use(path);
-    if (c.kind == FileChangeKind::kDeleted) continue;
-    std::string blob = c.new_blob, language = c.language;
-    session << "INSERT INTO analysis_step_files (tenant_id, project_id, analyzer, path, blob_sha, language)"
-               " VALUES (:t, :p, :a, :path, :b, :l)",
-        soci::use(tenant), soci::use(id), soci::use(analyzer), soci::use(path), soci::use(blob), soci::use(language);
+  if (dialect_ == db::Dialect::kPostgres) {
+    CommitBatches(session, project, commit);
+  } else {
+    for (const std::string& removed : commit.removes) {
+      std::string name = removed;
+      session << "DELETE FROM analysis_outputs WHERE project_id = :p AND analyzer = :a AND name = :n", soci::use(id),
+          soci::use(analyzer), soci::use(name);
+    }
+    for (const RepositoryOutput& o : commit.puts) {
+      std::string name = o.name, key = o.key, content = o.content;
+      session << "INSERT INTO analysis_outputs (tenant_id, project_id, analyzer, name, output_key, content, updated_at)"
+                 " VALUES (:t, :p, :a, :n, :k, :c, :u) ON CONFLICT (project_id, analyzer, name) DO UPDATE SET"
+                 " output_key = excluded.output_key, content = excluded.content, updated_at = excluded.updated_at",
+          soci::use(tenant), soci::use(id), soci::use(analyzer), soci::use(name), soci::use(key), soci::use(content),
+          soci::use(now);
+    }
+    for (const FileChange& c : commit.changes) {
+      std::string path = c.path;
+      session << "DELETE FROM analysis_step_files WHERE project_id = :p AND analyzer = :a AND path = :path",
+          soci::use(id), soci::use(analyzer), soci::use(path);
+      if (c.kind == FileChangeKind::kDeleted) continue;
+      std::string blob = c.new_blob, language = c.language;
+      session << "INSERT INTO analysis_step_files (tenant_id, project_id, analyzer, path, blob_sha, language)"
+                 " VALUES (:t, :p, :a, :path, :b, :l)",
+          soci::use(tenant), soci::use(id), soci::use(analyzer), soci::use(path), soci::use(blob),
+          soci::use(language);
+    }
   }
   session << "INSERT INTO analysis_steps (tenant_id, project_id, analyzer, analyzer_version, settings_hash,"
              " completed_at) VALUES (:t, :p, :a, :v, :h, :u) ON CONFLICT (project_id, analyzer) DO UPDATE SET"
@@ -154,6 +160,58 @@ void RepositoryStore::Commit(soci::session& session, const ProjectRef& project,
              " completed_at = excluded.completed_at",
       soci::use(tenant), soci::use(id), soci::use(analyzer), soci::use(version), soci::use(settings), soci::use(now);
   transaction.Commit();
+}
+
+void RepositoryStore::CommitBatches(soci::session& session, const ProjectRef& project,
+                                    const RepositoryCommit& commit) const {
+  // Rows travel as arrays, a few MB of literal at a time: a round trip per
+  // batch instead of one per row.
+  constexpr size_t kBatchBytes = 8u << 20;
+  long long id = project.id;
+  std::string tenant = project.tenant, analyzer = commit.key.id, now = NowIso8601();
+  for (size_t i = 0; i < commit.removes.size();) {
+    ArrayLiteral names;
+    for (; i < commit.removes.size() && names.size() < kBatchBytes; ++i) names.Text(commit.removes[i]);
+    std::string list = names.Take();
+    session << "DELETE FROM analysis_outputs WHERE project_id = :p AND analyzer = :a"
+               " AND name = ANY(CAST(:names AS text[]))",
+        soci::use(id), soci::use(analyzer), soci::use(list);
+  }
+  for (size_t i = 0; i < commit.puts.size();) {
+    ArrayLiteral names, keys, contents;
+    for (; i < commit.puts.size() && names.size() + contents.size() < kBatchBytes; ++i) {
+      names.Text(commit.puts[i].name);
+      keys.Text(commit.puts[i].key);
+      contents.Text(commit.puts[i].content);
+    }
+    std::string n = names.Take(), k = keys.Take(), c = contents.Take();
+    session << "INSERT INTO analysis_outputs (tenant_id, project_id, analyzer, name, output_key, content, updated_at)"
+               " SELECT :t, :p, :a, u.name, u.k, u.c, :u FROM unnest(CAST(:names AS text[]), CAST(:keys AS text[]),"
+               " CAST(:contents AS text[])) AS u(name, k, c)"
+               " ON CONFLICT (project_id, analyzer, name) DO UPDATE SET output_key = excluded.output_key,"
+               " content = excluded.content, updated_at = excluded.updated_at",
+        soci::use(tenant), soci::use(id), soci::use(analyzer), soci::use(now), soci::use(n), soci::use(k),
+        soci::use(c);
+  }
+  for (size_t i = 0; i < commit.changes.size();) {
+    ArrayLiteral gone, paths, blobs, languages;
+    for (; i < commit.changes.size() && gone.size() + paths.size() < kBatchBytes; ++i) {
+      const FileChange& change = commit.changes[i];
+      gone.Text(change.path);
+      if (change.kind == FileChangeKind::kDeleted) continue;
+      paths.Text(change.path);
+      blobs.Text(change.new_blob);
+      languages.Text(change.language);
+    }
+    std::string g = gone.Take(), p = paths.Take(), b = blobs.Take(), l = languages.Take();
+    session << "DELETE FROM analysis_step_files WHERE project_id = :p AND analyzer = :a"
+               " AND path = ANY(CAST(:paths AS text[]))",
+        soci::use(id), soci::use(analyzer), soci::use(g);
+    session << "INSERT INTO analysis_step_files (tenant_id, project_id, analyzer, path, blob_sha, language)"
+               " SELECT :t, :p, :a, u.path, u.blob, u.lang FROM unnest(CAST(:paths AS text[]), CAST(:blobs AS text[]),"
+               " CAST(:langs AS text[])) AS u(path, blob, lang)",
+        soci::use(tenant), soci::use(id), soci::use(analyzer), soci::use(p), soci::use(b), soci::use(l);
+  }
 }
 
 RepositoryOutputPage RepositoryStore::List(soci::session& session, const ProjectRef& project,

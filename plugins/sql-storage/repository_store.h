@@ -47,6 +47,9 @@ class RepositoryStore {
   void DeleteProject(soci::session& session, long long project_id) const;
 
  private:
+  // Commit's rows on PostgreSQL, as arrays (inside its transaction).
+  void CommitBatches(soci::session& session, const ProjectRef& project, const RepositoryCommit& commit) const;
+
   db::Dialect dialect_;
 };
 
