@@ -97,9 +97,10 @@ plugin_host::PluginHost& Runtime::plugins() {
   return *plugins_;
 }
 
-std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner(bool analyze) {
+std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner(bool analyze, bool full) {
   sync::SyncOptions options;
   options.analyze = analyze;
+  options.full = full;
   options.analyze_max_bytes = config_.defaults.analysis_max_bytes;
   options.analyze_time_limit_ms = config_.defaults.analysis_time_limit_ms;
   options.analyze_threads = config_.defaults.analysis_threads;

@@ -50,8 +50,9 @@ class Runtime {
   // The one sync runner of the process (engine/sync/sync_runner.h): this
   // config's database, its plugins (loaded here if not yet) and its
   // defaults. The caller owns it; it borrows the plugins, so the Runtime
-  // must outlive it.
-  std::unique_ptr<sync::SyncRunner> NewSyncRunner(bool analyze = true);
+  // must outlive it. `full`: every run compares the whole tree with the
+  // stored rows (`tether sync --full`, sync::SyncOptions::full).
+  std::unique_ptr<sync::SyncRunner> NewSyncRunner(bool analyze = true, bool full = false);
 
   // The migrations shipped with the engine.
   static std::filesystem::path MigrationsRoot();

@@ -97,6 +97,7 @@ struct SyncOptions {
   // stop, and wait until it has, instead of syncing.
   bool cancel = false;
   bool no_analyze = false;  // --no-analyze: the copy only
+  bool full = false;        // --full: the whole tree against the stored rows (a repair)
 };
 int RunSync(const Invocation& inv, const SyncOptions& options);
 

@@ -339,8 +339,39 @@ int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const
   update.branch = branch;
   Status set = UpdateProject(inv, name, update);
   if (!set.ok()) return ReportError(inv, set);
-  if (inv.json) PrintJson(JsonWriter().Begin().Str("project", name).Str("branch", branch).End());
-  else std::printf("project %s now syncs branch %s\n", name.c_str(), Shown(branch).c_str());
+  // What the next sync will change: told, not required (the selection
+  // stands whatever the preview says).
+  Result<projects::BranchPreview> preview = Status::Unavailable("no session");
+  if (Result<Session> s = Open(inv); s.ok()) {
+    Result<db::Project> project = s->Get(name);
+    preview = project.ok() ? Projects(*s).PreviewBranch(*project, branch) : Result<projects::BranchPreview>(project.status());
+  }
+  if (inv.json) {
+    JsonWriter out;
+    out.Begin().Str("project", name).Str("branch", branch);
+    if (preview.ok()) {
+      out.BeginObject("next_sync").Str("head", preview->head).Int("files", preview->Files())
+          .Int("added", preview->added).Int("modified", preview->modified).Int("deleted", preview->deleted)
+          .Int("renamed", preview->renamed).End();
+    } else {
+      out.writer().Key("next_sync");
+      out.writer().Null();
+    }
+    PrintJson(out.End());
+    return kExitOk;
+  }
+  std::printf("project %s now syncs branch %s\n", name.c_str(), Shown(branch).c_str());
+  if (!preview.ok()) {
+    std::fprintf(stderr, "tether: cannot tell what the next sync will change: %s\n",
+                 ShownMessage(preview.status().message()).c_str());
+  } else if (preview->Files() == 0) {
+    std::printf("the next sync changes no file\n");
+  } else {
+    std::printf("the next sync changes %lld file%s (%lld added, %lld modified, %lld deleted, %lld renamed)\n",
+                static_cast<long long>(preview->Files()), preview->Files() == 1 ? "" : "s",
+                static_cast<long long>(preview->added), static_cast<long long>(preview->modified),
+                static_cast<long long>(preview->deleted), static_cast<long long>(preview->renamed));
+  }
   return kExitOk;
 }
 

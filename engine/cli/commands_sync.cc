@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -97,7 +98,20 @@ class ProgressReporter {
       return;
     }
     const auto* progress = std::get_if<sync::PhaseProgress>(&event.body);
-    if (progress == nullptr || progress->total <= 0) return;
+    if (progress == nullptr) return;
+    if (progress->total <= 0) {
+      // A phase that cannot know its total (the diff): how far it got.
+      if (progress->done <= 0) return;
+      const std::string line = "  " + std::string(sync::ToString(progress->phase)) + ": " +
+                               std::to_string(progress->done) + " files so far";
+      if (terminal_) {
+        Draw(line);
+      } else if (!last_count_line_ || std::chrono::steady_clock::now() - *last_count_line_ >= std::chrono::seconds(2)) {
+        last_count_line_ = std::chrono::steady_clock::now();
+        std::fprintf(stderr, "%s\n", line.c_str());
+      }
+      return;
+    }
     const int64_t done = progress->done, total = progress->total;
     const int percent = static_cast<int>(done * 100 / total);
     const double seconds =
@@ -133,6 +147,8 @@ class ProgressReporter {
   std::mutex mutex_;
   int last_decile_ = -1;
   bool drawn_ = false;
+  // When a log last got a line of a phase without a total.
+  std::optional<std::chrono::steady_clock::time_point> last_count_line_;
   std::chrono::steady_clock::time_point phase_started_ = std::chrono::steady_clock::now();
 };
 
@@ -380,7 +396,7 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   }
 
   ProgressReporter progress(!inv.json && isatty(STDERR_FILENO));
-  std::unique_ptr<sync::SyncRunner> runner = (*runtime)->NewSyncRunner(!options.no_analyze);
+  std::unique_ptr<sync::SyncRunner> runner = (*runtime)->NewSyncRunner(!options.no_analyze, options.full);
   runner->events().AddListener([&](const sync::Event& e) { progress.OnEvent(e); });
 
   std::vector<sync::SyncResult> results;

@@ -178,6 +178,9 @@ int main(int argc, char** argv) {
   sync_cmd->add_option("--trigger", sync.trigger, "Recorded as the run's trigger (cli, schedule, ...)");
   sync_cmd->add_flag("--no-analyze", sync.no_analyze,
                      "Sync the content only; analysis waits for the next sync or `tether analyze`");
+  sync_cmd->add_flag("--full", sync.full,
+                     "Compare the whole tree with what is stored, whatever the last synced commit (a repair); "
+                     "rows whose blob did not change are kept");
   sync_cmd->add_flag("--cancel", sync.cancel,
                      "Ask the sync running for each named project (in any process) to stop, and wait until it has");
   sync_cmd->callback([&] { code = cli::RunSync(inv, sync); });

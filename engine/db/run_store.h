@@ -76,7 +76,7 @@ struct SyncRun {
   std::string started_at;
   std::string finished_at;
   std::string outcome;      // running, succeeded, noop, failed, interrupted, cancelled
-  std::string mode;         // full, incremental, force_push, noop
+  std::string mode;         // full, incremental, force_push, branch_switch, noop
   std::string branch;
   std::string from_commit;
   std::string to_commit;

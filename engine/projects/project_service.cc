@@ -1,8 +1,10 @@
 #include "engine/projects/project_service.h"
 
 #include <memory>
+#include <vector>
 
 #include "engine/projects/branch_name.h"
+#include "engine/sync/tree_diff.h"
 #include "shared/clock.h"
 #include "tether/provider.h"
 #include "tether/storage.h"
@@ -51,6 +53,36 @@ Result<BranchList> ProjectService::Branches(const db::Project& project) {
   Result<std::unique_ptr<Repository>> repo = (*provider)->Open(project.repo_url);
   if (!repo.ok()) return repo.status();
   return (*repo)->ListBranches();
+}
+
+Result<BranchPreview> ProjectService::PreviewBranch(const db::Project& project, const std::string& branch) {
+  Result<Provider*> provider = plugins_->FindProvider(project.provider);
+  if (!provider.ok()) return provider.status();
+  Result<Storage*> storage = plugins_->FindStorage(project.storage);
+  if (!storage.ok()) return storage.status();
+  Result<std::unique_ptr<Repository>> repo = (*provider)->Open(project.repo_url);
+  if (!repo.ok()) return repo.status();
+  BranchPreview preview;
+  Result<CommitId> head = (*repo)->ResolveBranch(branch);
+  if (!head.ok()) return head.status();
+  preview.head = *head;
+  const ProjectRef ref{project.id, project.tenant_id};
+  Result<CommitId> cursor = (*storage)->ReadCursor(ref);
+  if (!cursor.ok()) return cursor.status();
+  if (*cursor == *head) return preview;
+  std::vector<Change> changes;
+  Result<sync::DiffBasis> basis =
+      sync::DiffToHead(repo->get(), *storage, ref, *cursor, *head, /*compare_stored=*/false, {}, &changes);
+  if (!basis.ok()) return basis.status();
+  for (const Change& c : changes) {
+    switch (c.kind) {
+      case ChangeKind::kAdded: ++preview.added; break;
+      case ChangeKind::kModified: ++preview.modified; break;
+      case ChangeKind::kDeleted: ++preview.deleted; break;
+      case ChangeKind::kRenamed: ++preview.renamed; break;
+    }
+  }
+  return preview;
 }
 
 Result<db::Project> ProjectService::Add(const AddProjectRequest& request, Refusal* refusal) {

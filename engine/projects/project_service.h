@@ -71,6 +71,16 @@ struct ProjectUpdate {
 // the repository and (up to ten of) the branches it has.
 Status RequireBranch(const BranchList& branches, const std::string& branch, const std::string& repo_url);
 
+// What the next sync would change if the project followed another branch.
+struct BranchPreview {
+  CommitId head;  // the branch's head now
+  int64_t added = 0;
+  int64_t modified = 0;
+  int64_t deleted = 0;
+  int64_t renamed = 0;
+  int64_t Files() const { return added + modified + deleted + renamed; }
+};
+
 class ProjectService {
  public:
   ProjectService(db::Database* db, const plugin_host::PluginHost* plugins, const config::Defaults* defaults)
@@ -90,6 +100,12 @@ class ProjectService {
   // nothing changed and `*refusal` (when given) says what was refused; a
   // refused branch's message says that the old selection stays.
   Status Update(const db::Project& project, const ProjectUpdate& update, Refusal* refusal = nullptr);
+
+  // The change the next sync would make if the project followed `branch`
+  // (an existing one): from what is stored to the branch's head, as the
+  // sync computes it (engine/sync/tree_diff.h). Errors: the provider's and
+  // the storage's.
+  Result<BranchPreview> PreviewBranch(const db::Project& project, const std::string& branch);
 
   // Removes the project: its storage forgets what it keeps for it
   // (documents, derived data, cursor), then the engine deletes its rows.

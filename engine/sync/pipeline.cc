@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -18,103 +19,12 @@
 #include "engine/sync/content_rules.h"
 #include "engine/sync/lease_owner.h"
 #include "engine/sync/stored_cursor.h"
+#include "engine/sync/tree_diff.h"
 #include "tether/provider.h"
 #include "tether/storage.h"
 
 namespace tether::sync {
 namespace {
-
-// Collects a diff's changes. The change set is held (metadata only, never
-// content) so that the write phase knows its total for progress, and so
-// that the diff phase is timed apart from the write phase. An incremental
-// diff holds O(changes) entries. Every sink checks for a cancel at each
-// item, and stops the provider with the cancel's status.
-class ChangeCollector : public ChangeSink {
- public:
-  ChangeCollector(std::vector<Change>* out, RunCancellation* cancel) : out_(out), cancel_(cancel) {}
-  Status OnChange(const Change& change) override {
-    TETHER_RETURN_IF_ERROR(cancel_->Check());
-    out_->push_back(change);
-    return Status::Ok();
-  }
-
- private:
-  std::vector<Change>* out_;
-  RunCancellation* cancel_;
-};
-
-class EntryCollector : public EntrySink {
- public:
-  EntryCollector(std::unordered_map<std::string, Entry>* out, RunCancellation* cancel) : out_(out), cancel_(cancel) {}
-  Status OnEntry(const Entry& entry) override {
-    TETHER_RETURN_IF_ERROR(cancel_->Check());
-    out_->emplace(entry.path, entry);
-    return Status::Ok();
-  }
-
- private:
-  std::unordered_map<std::string, Entry>* out_;
-  RunCancellation* cancel_;
-};
-
-// Force push: the new commit's whole tree against what is stored. Entries
-// whose blob and mode did not change produce no change at all, so their
-// rows (and embeddings) stay untouched.
-class StoredTreeComparer : public ChangeSink {
- public:
-  StoredTreeComparer(std::unordered_map<std::string, Entry> stored, std::vector<Change>* out,
-                     RunCancellation* cancel)
-      : stored_(std::move(stored)), out_(out), cancel_(cancel) {}
-
-  Status OnChange(const Change& change) override {
-    TETHER_RETURN_IF_ERROR(cancel_->Check());
-    const Entry& entry = change.entry;
-    auto it = stored_.find(entry.path);
-    if (it == stored_.end()) {
-      added_.push_back(change);
-      return Status::Ok();
-    }
-    bool same = it->second.blob_id == entry.blob_id && it->second.mode == entry.mode;
-    stored_.erase(it);
-    if (same) return Status::Ok();
-    Change modified = change;
-    modified.kind = ChangeKind::kModified;
-    out_->push_back(std::move(modified));
-    return Status::Ok();
-  }
-
-  // What is left: stored paths the new tree does not have. Those whose blob
-  // reappears under a new path become renames (their rows move).
-  void Finish() {
-    std::unordered_map<std::string, std::vector<std::string>> gone_by_blob;
-    for (const auto& [path, entry] : stored_) gone_by_blob[entry.blob_id].push_back(path);
-    for (Change& add : added_) {
-      auto it = gone_by_blob.find(add.entry.blob_id);
-      if (it != gone_by_blob.end() && !it->second.empty()) {
-        const Entry& old_entry = stored_.at(it->second.back());
-        if (SameContentKind(old_entry.kind, add.entry.kind)) {
-          add.kind = ChangeKind::kRenamed;
-          add.old_path = old_entry.path;
-          stored_.erase(old_entry.path);
-          it->second.pop_back();
-        }
-      }
-      out_->push_back(std::move(add));
-    }
-    for (auto& [path, entry] : stored_) {
-      Change deleted;
-      deleted.kind = ChangeKind::kDeleted;
-      deleted.entry = entry;
-      out_->push_back(std::move(deleted));
-    }
-  }
-
- private:
-  std::unordered_map<std::string, Entry> stored_;
-  std::vector<Change> added_;
-  std::vector<Change>* out_;
-  RunCancellation* cancel_;
-};
 
 // `primary` with a failure of the clean-up that followed it added to its
 // message; the code (and a rate limit's retry time) stay those of
@@ -243,35 +153,49 @@ class RunState {
   }
 
   // The provider's change set from the cursor to the branch head into
-  // `changes`; sets the run's mode.
+  // `changes` (tree_diff.h); sets the run's mode.
   Status DiffFromCursor(std::vector<Change>* changes) {
     Result<CommitId> cursor = storage_->ReadCursor(Ref());
     if (!cursor.ok()) return cursor.status();
     run_->from_commit = *cursor;
-    if (*cursor == run_->to_commit) {
+    if (*cursor == run_->to_commit && !options_.full) {
       SetMode(SyncMode::kNoop);
       return Status::Ok();
     }
-    if (cursor->empty()) {
-      SetMode(SyncMode::kFull);
-      ChangeCollector collector(changes, cancel_);
-      return repo_->Diff("", run_->to_commit, &collector);
+    DiffHooks hooks;
+    hooks.check = [this] { return cancel_->Check(); };
+    hooks.progress = [this](int64_t seen) {
+      if (diff_progress_.ElapsedMillis() < 100) return;
+      EmitEvent(PhaseProgress{Phase::kDiff, seen, 0});
+      diff_progress_ = Stopwatch();
+    };
+    const bool switched = !cursor->empty() && !options_.full && BranchSwitched(*cursor);
+    Result<DiffBasis> basis =
+        DiffToHead(repo_.get(), storage_, Ref(), *cursor, run_->to_commit, options_.full, hooks, changes);
+    if (!basis.ok()) return basis.status();
+    switch (*basis) {
+      case DiffBasis::kNothing: SetMode(SyncMode::kFull); break;
+      case DiffBasis::kAncestor: SetMode(switched ? SyncMode::kBranchSwitch : SyncMode::kIncremental); break;
+      case DiffBasis::kStoredRows:
+        SetMode(options_.full ? SyncMode::kFull : switched ? SyncMode::kBranchSwitch : SyncMode::kForcePush);
+        break;
     }
-    Result<bool> ancestor = repo_->IsAncestor(*cursor, run_->to_commit);
-    if (!ancestor.ok()) return ancestor.status();
-    if (*ancestor) {
-      SetMode(SyncMode::kIncremental);
-      ChangeCollector collector(changes, cancel_);
-      return repo_->Diff(*cursor, run_->to_commit, &collector);
-    }
-    SetMode(SyncMode::kForcePush);
-    std::unordered_map<std::string, Entry> stored;
-    EntryCollector entries(&stored, cancel_);
-    TETHER_RETURN_IF_ERROR(storage_->ListEntries(Ref(), &entries));
-    StoredTreeComparer comparer(std::move(stored), changes, cancel_);
-    TETHER_RETURN_IF_ERROR(repo_->Diff("", run_->to_commit, &comparer));
-    comparer.Finish();
     return Status::Ok();
+  }
+
+  // Whether the cursor was synced from another branch than the one the
+  // project follows now (a select-branch since): the last run that left
+  // the storage at the cursor names its branch.
+  bool BranchSwitched(const CommitId& cursor) {
+    Result<std::vector<db::SyncRun>> recent = db::RunStore(db_).List(project_.id, 50);
+    if (!recent.ok()) return false;
+    for (const db::SyncRun& r : *recent) {
+      if (r.id == run_->id || r.to_commit != cursor) continue;
+      std::optional<RunOutcome> outcome = ParseRunOutcome(r.outcome);
+      if (outcome != RunOutcome::kSucceeded && outcome != RunOutcome::kNoop) continue;
+      return !r.branch.empty() && r.branch != project_.branch;
+    }
+    return false;
   }
 
   Status Write() {
@@ -424,6 +348,7 @@ class RunState {
   ChangeSet changes_;
   bool branch_missing_ = false;
   SyncMode mode_ = SyncMode::kNone;
+  Stopwatch diff_progress_;  // since the last diff progress event
   RunCancellation* cancel_;
   Phase phase_ = Phase::kDiscover;  // the phase running, or about to
   bool in_phase_ = false;

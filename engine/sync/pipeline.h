@@ -8,6 +8,11 @@
 //   cursor not an ancestor        -> force push: the new tree is compared
 //                                    with the stored rows, and every row whose
 //                                    blob did not change is kept (mode "force_push")
+//   cursor synced from another    -> as the two above, named for what happened
+//   branch (select-branch)           (mode "branch_switch")
+//   `sync --full` (options.full)  -> a repair: the whole tree against the stored
+//                                    rows, whatever the cursor (mode "full"); rows
+//                                    whose blob did not change are kept
 //
 // A failed run never moves the cursor and never deletes a row: the storage
 // applies the change set and the new cursor in one transaction.
@@ -46,6 +51,9 @@ struct SyncOptions {
   // the write committed, on noop runs too: an analysis stopped earlier
   // resumes), and its limits (engine/analyze/analyze_project.h).
   bool analyze = true;
+  // Compare the whole tree with the stored rows whatever the cursor says
+  // (`tether sync --full`: a repair).
+  bool full = false;
   int64_t analyze_time_limit_ms = 30000;
   uint64_t analyze_max_bytes = 1048576;
   int analyze_threads = 0;

@@ -16,6 +16,7 @@ constexpr Names<SyncMode> kSyncModes[] = {
     {SyncMode::kFull, "full"},
     {SyncMode::kIncremental, "incremental"},
     {SyncMode::kForcePush, "force_push"},
+    {SyncMode::kBranchSwitch, "branch_switch"},
     {SyncMode::kNoop, "noop"},
 };
 

@@ -18,9 +18,13 @@ namespace tether::sync {
 // How a run brought the project to the branch head (sync_runs.mode).
 enum class SyncMode {
   kNone,         // ""           not decided: the run ended before its diff (stored as NULL)
-  kFull,         // "full"        no cursor: everything from nothing
+  kFull,         // "full"        no cursor: everything from nothing; or `sync --full`: the
+                 //               whole tree against the stored rows, whatever the cursor
   kIncremental,  // "incremental" the cursor is an ancestor of the head: cursor..head
   kForcePush,    // "force_push"  the cursor is not an ancestor: the tree against the stored rows
+  kBranchSwitch, // "branch_switch" the cursor was synced from another branch than the
+                 //               selected one: cursor..head when it is an ancestor, else
+                 //               the tree against the stored rows
   kNoop,         // "noop"        the cursor is the head: nothing to do
 };
 

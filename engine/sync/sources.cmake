@@ -10,4 +10,5 @@ target_sources(tether_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/run_states.cc
   ${CMAKE_CURRENT_LIST_DIR}/stored_cursor.cc
   ${CMAKE_CURRENT_LIST_DIR}/sync_event.cc
-  ${CMAKE_CURRENT_LIST_DIR}/sync_runner.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/sync_runner.cc
+  ${CMAKE_CURRENT_LIST_DIR}/tree_diff.cc)

@@ -42,14 +42,16 @@ void Metrics::RecordSync(const sync::SyncResult& result) {
   const db::SyncRun& run = result.run;
   // Provider calls as the engine sees them: opening the repository and
   // listing branches (discover), resolving the branch, the ancestry check
-  // of an incremental or force-push run, the diff, and one blob read per
+  // of an incremental, force-push or branch-switch run, the diff, and one blob read per
   // document written. Calls a provider makes on its own (pagination,
   // retries) are its business.
   uint64_t requests = 0;
   if (run.timings.discover_ms >= 0) requests += 2;
   if (run.timings.resolve_ms >= 0) requests += 1;
   if (run.timings.diff_ms >= 0) {
-    requests += (result.mode == sync::SyncMode::kIncremental || result.mode == sync::SyncMode::kForcePush) ? 2 : 1;
+    const bool ancestry = result.mode == sync::SyncMode::kIncremental || result.mode == sync::SyncMode::kForcePush ||
+                          result.mode == sync::SyncMode::kBranchSwitch;
+    requests += ancestry ? 2 : 1;
   }
   requests += static_cast<uint64_t>(run.counts.added + run.counts.modified + run.counts.renamed);
   const double seconds = result.total_ms / 1000.0;

@@ -408,6 +408,8 @@ async function onEvent(type, data) {
       if (data.total > 0) {
         setProgress(100 * data.done / data.total,
           `Run ${id}: ${data.phase}, ${data.done} of ${data.total} files`, 'events');
+      } else {
+        $('progress-text').textContent = `Run ${id}: ${data.phase}, ${data.done} files so far`;
       }
       break;
     case 'phase.failed':

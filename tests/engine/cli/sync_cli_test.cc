@@ -198,6 +198,95 @@ TEST_CASE("a force push compares the whole tree and reuses unchanged rows") {
   CHECK(run["files_renamed"].GetInt64() == 1);
 }
 
+TEST_CASE("a branch switch is reported as one, select-branch says what it will change, and back costs the same") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("shared.txt", "shared\n");
+  repo.Write("only-main.txt", "main\n");
+  repo.Commit("first");
+  repo.Git("checkout -q -b topic");
+  repo.Remove("only-main.txt");
+  repo.Write("only-topic.txt", "topic\n");
+  repo.Write("shared.txt", "shared, changed on topic\n");
+  repo.Commit("topic work");
+  repo.Git("checkout -q main");
+  repo.Write("main-later.txt", "later\n");
+  repo.Commit("main moves on");  // topic's head is no descendant of main's
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  EmbedEverything(cli);
+
+  rapidjson::Document selected = cli.Json("project select-branch p topic");
+  REQUIRE(selected["next_sync"].IsObject());
+  CHECK(selected["next_sync"]["added"].GetInt() == 1);     // only-topic.txt
+  CHECK(selected["next_sync"]["modified"].GetInt() == 1);  // shared.txt
+  CHECK(selected["next_sync"]["deleted"].GetInt() == 2);   // only-main.txt, main-later.txt
+  CHECK(selected["next_sync"]["files"].GetInt() == 4);
+  CliResult said = cli.Run("project select-branch p topic");
+  CHECK_THAT(said.out, Catch::Contains("the next sync changes 4 files (1 added, 1 modified, 2 deleted, 0 renamed)"));
+
+  int code = -1;
+  auto doc = cli.Json("sync p", &code);
+  REQUIRE(code == 0);
+  const auto& run = OnlyRun(doc);
+  CHECK(Str(run, "mode") == "branch_switch");
+  CHECK(run["files_added"].GetInt64() + run["files_modified"].GetInt64() + run["files_deleted"].GetInt64() == 4);
+  CHECK(Embedded(cli, "shared.txt") == 0);  // its content changed: re-derived
+
+  // Back to main: the same kind of run, and a sync after it is ordinary.
+  REQUIRE(cli.Run("project select-branch p main").exit_code == 0);
+  auto back = cli.Json("sync p", &code);
+  REQUIRE(code == 0);
+  CHECK(Str(OnlyRun(back), "mode") == "branch_switch");
+  repo.Write("main-later.txt", "later again\n");
+  repo.Commit("main again");
+  auto next = cli.Json("sync p", &code);
+  REQUIRE(code == 0);
+  CHECK(Str(OnlyRun(next), "mode") == "incremental");
+  CHECK(cli.Json("project select-branch p main")["next_sync"]["files"].GetInt() == 0);
+}
+
+TEST_CASE("sync --full compares the whole tree whatever the cursor, repairs what differs and keeps the rest") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("keep.txt", "keep\n");
+  repo.Write("a/b.txt", "b\n");
+  repo.Write("gone.txt", "gone\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  EmbedEverything(cli);
+  const std::string kept_updated = cli.Text("SELECT updated_at FROM documents WHERE path = 'keep.txt'");
+
+  // Damage the copy behind the cursor's back: a row lost, a row too many.
+  REQUIRE_OK(cli.db().Execute("DELETE FROM documents WHERE path = 'a/b.txt'", "lose a row"));
+  REQUIRE_OK(cli.db().Execute("UPDATE documents SET path = 'stray.txt' WHERE path = 'gone.txt'", "move a row"));
+  int code = -1;
+  auto noop = cli.Json("sync p", &code);
+  REQUIRE(code == 0);
+  CHECK(Str(OnlyRun(noop), "mode") == "noop");  // the cursor says nothing changed
+  CHECK(Docs(cli) == 2);
+
+  auto repaired = cli.Json("sync p --full", &code);
+  REQUIRE(code == 0);
+  const auto& run = OnlyRun(repaired);
+  CHECK(Str(run, "mode") == "full");
+  CHECK(Docs(cli) == 3);
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'stray.txt'") == 0);
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'a/b.txt'") == "b\n");
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'gone.txt'") == "gone\n");
+  // The row whose blob did not change was not touched, and keeps what was derived from it.
+  CHECK(cli.Text("SELECT updated_at FROM documents WHERE path = 'keep.txt'") == kept_updated);
+  CHECK(Embedded(cli, "keep.txt") == 1);
+  // Nothing to repair: a full run that changes nothing.
+  auto again = cli.Json("sync p --full", &code);
+  REQUIRE(code == 0);
+  CHECK(Str(OnlyRun(again), "mode") == "full");
+  CHECK(OnlyRun(again)["files_added"].GetInt64() + OnlyRun(again)["files_deleted"].GetInt64() == 0);
+}
+
 TEST_CASE("a deleted branch fails the run and deletes nothing") {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");

@@ -373,6 +373,30 @@ TEST_CASE("a write's progress reaches the stream while its transaction is still 
   }
 }
 
+TEST_CASE("a slow diff reports how far it got, so that the stream is never silent for long") {
+  Served s;
+  fs::path gate = s.AddGatedProject("slow");
+  std::ofstream(gate / "diff-delay-ms") << "30";  // 20 changes: about 600 ms of diff
+  auto stream = s.Stream("/api/v1/events?project=slow");
+  const int64_t run = s.Sync("slow");
+  REQUIRE(stream->WaitFor([&](const std::vector<SseEvent>& events) { return HasType(events, "run.finished"); }, 20));
+  REQUIRE(Eventually([&] { return s.Outcome(run) == "succeeded"; }));
+  std::vector<int64_t> done;
+  for (const SseEvent& e : stream->events()) {
+    if (e.type != "phase.progress" || e.id < 0 || e.data.find("\"phase\":\"diff\"") == std::string::npos) continue;
+    INFO(e.data);
+    CHECK(e.data.find("\"total\":0") != std::string::npos);  // a diff does not know its total
+    const size_t at = e.data.find("\"done\":");
+    REQUIRE(at != std::string::npos);
+    done.push_back(std::stoll(e.data.substr(at + 7)));
+  }
+  // At most one every 100 ms, so a few; each further than the last.
+  REQUIRE(done.size() >= 2);
+  CHECK(done.size() <= 7);
+  CHECK(std::is_sorted(done.begin(), done.end()));
+  CHECK(done.back() <= 20);
+}
+
 TEST_CASE("a slow event client is dropped while a sync completes and another client gets every event") {
   Served s(R"("sse_heartbeat_ms": 100, "sse_client_queue": 1024)");
   s.AddGitProject("web");
