@@ -87,6 +87,7 @@ HttpResponse Api::CreateProject(Call& call) {
   request.provider = OptionalString(body, "provider");
   request.storage = OptionalString(body, "storage");
   request.branch = OptionalString(body, "branch");
+  request.schedule = OptionalString(body, "schedule");
   request.tenant_id = call.token.tenant_id;
   // No working directory: a relative path means nothing to a client.
   request.working_directory.clear();
@@ -115,6 +116,10 @@ HttpResponse Api::UpdateProject(Call& call) {
   projects::ProjectUpdate update;
   if (body.HasMember("branch")) update.branch = OptionalString(body, "branch");
   if (body.HasMember("sync_enabled")) update.sync_enabled = body["sync_enabled"].GetBool();
+  if (body.HasMember("schedule")) {
+    const std::string schedule = OptionalString(body, "schedule");
+    update.schedule = schedule == "default" ? std::string() : schedule;  // "": the config's default
+  }
   projects::ProjectService service(call.db, plugins_, &config_->defaults);
   projects::Refusal refusal;
   Status updated = service.Update(*project, update, &refusal);

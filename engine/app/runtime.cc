@@ -101,6 +101,10 @@ std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner(bool analyze, bool full
   sync::SyncOptions options;
   options.analyze = analyze;
   options.full = full;
+  // The config was checked when it loaded: its schedule parses.
+  options.default_schedule = schedule::Effective(config_.defaults.schedule, schedule::Schedule());
+  options.schedule_limits.min_seconds = config_.defaults.schedule_min_interval_seconds;
+  options.schedule_limits.max_seconds = config_.defaults.schedule_max_interval_seconds;
   options.analyze_max_bytes = config_.defaults.analysis_max_bytes;
   options.analyze_time_limit_ms = config_.defaults.analysis_time_limit_ms;
   options.analyze_threads = config_.defaults.analysis_threads;

@@ -78,8 +78,20 @@ struct ProjectAddOptions {
   std::string storage;   // empty: the config's default storage
   std::string repo;
   std::string branch;    // empty: the repository's default branch
+  std::string every;     // --every: its own schedule, an interval
+  bool adaptive = false; // --adaptive: its own adaptive schedule
+  bool no_schedule = false;  // --no-schedule: never by itself
 };
 int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options);
+// project schedule NAME: exactly one of --every D, --adaptive, --off, --default.
+struct ScheduleOptions {
+  std::string name;
+  std::string every;
+  bool adaptive = false;
+  bool off = false;
+  bool follow_default = false;
+};
+int RunProjectSchedule(const Invocation& inv, const ScheduleOptions& options);
 int RunProjectList(const Invocation& inv);
 int RunProjectShow(const Invocation& inv, const std::string& name);
 // Asks for confirmation when stdin is a terminal, unless `yes`; says how

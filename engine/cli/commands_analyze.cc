@@ -6,13 +6,13 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <map>
 
 #include "engine/analyze/analyze_project.h"
 #include "engine/analyze/collect_unused.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
 #include "engine/cli/table.h"
+#include "engine/common/human_units.h"
 #include "engine/common/json_writer.h"
 #include "engine/docs/docs_export.h"
 #include "engine/db/project_store.h"
@@ -32,15 +32,11 @@ Result<AnalyzerKey> KeyOf(app::Runtime& runtime, const std::string& name) {
 
 // "7d", "12h", "30m", "45s", "0": a grace period in seconds.
 Result<int64_t> ParseGrace(const std::string& text) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  const std::string unit = text.substr(digits);
-  static const std::map<std::string, int64_t> kUnits = {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
-  auto it = kUnits.find(unit);
-  if (digits == 0 || digits > 9 || it == kUnits.end()) {
+  std::optional<int64_t> seconds = ParseSeconds(text);
+  if (!seconds) {
     return Status::InvalidArgument("--grace \"" + text + "\": give a number with s, m, h or d (\"7d\", \"12h\", \"0\")");
   }
-  return std::stoll(text.substr(0, digits)) * it->second;
+  return *seconds;
 }
 
 // What reading one project's analysis needs: the runtime (which owns the

@@ -12,6 +12,7 @@
 #include "engine/projects/project_service.h"
 #include "engine/analyze/analyze_project.h"
 #include "engine/cli/cli.h"
+#include "engine/schedule/schedule.h"
 #include "engine/cli/display.h"
 #include "engine/cli/table.h"
 #include "shared/clock.h"
@@ -85,6 +86,19 @@ void PrintProject(const Session& s, const db::Project& p) {
               p.last_synced_at.empty() ? "-"
                                        : (p.last_synced_at + " (" + HumanAgo(p.last_synced_at, NowUnixSeconds()) + ")").c_str());
   if (!p.last_error.empty()) std::printf("last error:  %s\n", ShownMessage(p.last_error).c_str());
+  const schedule::Schedule fallback =
+      schedule::Effective(s.runtime->config().defaults.schedule, schedule::Schedule());
+  const schedule::Schedule followed = schedule::Effective(p.schedule, fallback);
+  std::string when = schedule::Describe(followed) + (p.schedule.empty() ? " (the config's default)" : "");
+  if (followed.kind != schedule::ScheduleKind::kOff && p.sync_enabled) {
+    const int64_t now = NowUnixSeconds();
+    if (!p.next_sync_at || *p.next_sync_at <= now) {
+      when += "; due now (under tether serve)";
+    } else {
+      when += "; next in " + HumanDuration(static_cast<double>(*p.next_sync_at - now) * 1000.0);
+    }
+  }
+  std::printf("schedule:    %s\n", when.c_str());
 }
 
 }  // namespace
@@ -99,6 +113,12 @@ int RunProjectAdd(const Invocation& inv, const ProjectAddOptions& options) {
   request.repo = options.repo;
   request.branch = options.branch;
   request.tenant_id = s->tenant;
+  const int schedules = (options.every.empty() ? 0 : 1) + (options.adaptive ? 1 : 0) + (options.no_schedule ? 1 : 0);
+  if (schedules > 1) {
+    return ReportError(inv, Status::InvalidArgument("give at most one of --every, --adaptive and --no-schedule"));
+  }
+  request.schedule = !options.every.empty() ? options.every : options.adaptive ? "adaptive"
+                                                            : options.no_schedule ? "off" : "";
   // A relative --repo means this directory; the provider makes it absolute,
   // so that a run started anywhere else finds the same repository.
   std::error_code cwd_error;
@@ -181,6 +201,7 @@ int RunProjectShow(const Invocation& inv, const std::string& name) {
       if (!named.analyses_blobs) {
         db::AnalyzerTally last;
         last.analyzer = key.id;
+        last.error = "no run has brought it up to date yet";
         for (const db::SyncRun& r : *recent) {
           auto it = std::find_if(r.analysis.begin(), r.analysis.end(),
                                  [&](const db::AnalyzerTally& t) { return t.analyzer == key.id; });
@@ -372,6 +393,33 @@ int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const
                 static_cast<long long>(preview->added), static_cast<long long>(preview->modified),
                 static_cast<long long>(preview->deleted), static_cast<long long>(preview->renamed));
   }
+  return kExitOk;
+}
+
+int RunProjectSchedule(const Invocation& inv, const ScheduleOptions& options) {
+  const int given = (options.every.empty() ? 0 : 1) + (options.adaptive ? 1 : 0) + (options.off ? 1 : 0) +
+                    (options.follow_default ? 1 : 0);
+  if (given != 1) {
+    return ReportError(inv, Status::InvalidArgument("give exactly one of --every INTERVAL, --adaptive, --off and --default"));
+  }
+  projects::ProjectUpdate update;
+  update.schedule = !options.every.empty() ? options.every : options.adaptive ? "adaptive" : options.off ? "off" : "";
+  Status set = UpdateProject(inv, options.name, update);
+  if (!set.ok()) return ReportError(inv, set);
+  Result<Session> s = Open(inv);
+  if (!s.ok()) return ReportError(inv, s.status());
+  Result<db::Project> project = s->Get(options.name);
+  if (!project.ok()) return ReportError(inv, project.status());
+  const schedule::Schedule fallback =
+      schedule::Effective(s->runtime->config().defaults.schedule, schedule::Schedule());
+  const schedule::Schedule followed = schedule::Effective(project->schedule, fallback);
+  if (inv.json) {
+    PrintJson(JsonWriter().Begin().Str("project", options.name).StrOrNull("schedule", project->schedule)
+                  .Str("follows", schedule::StoredText(followed)).End());
+    return kExitOk;
+  }
+  std::printf("project %s syncs by itself: %s%s\n", options.name.c_str(), schedule::Describe(followed).c_str(),
+              project->schedule.empty() ? " (the config's default)" : "");
   return kExitOk;
 }
 

@@ -145,6 +145,9 @@ int main(int argc, char** argv) {
   add_cmd->add_option("--repo", add.repo, "Repository URL or path")->required();
   add_cmd->add_option("--branch", add.branch, "Branch to sync (default: the repository's default branch)");
   add_cmd->add_option("--storage", add.storage, "Storage plugin (default from the config)");
+  add_cmd->add_option("--every", add.every, "Sync by itself under `tether serve` every interval (\"5m\", \"1h\")");
+  add_cmd->add_flag("--adaptive", add.adaptive, "Sync by itself, more often while its branch moves");
+  add_cmd->add_flag("--no-schedule", add.no_schedule, "Never sync by itself, whatever the config's default");
   add_cmd->callback([&] { code = cli::RunProjectAdd(inv, add); });
 
   Sub(project, "list", "List projects")->callback([&] { code = cli::RunProjectList(inv); });
@@ -164,6 +167,17 @@ int main(int argc, char** argv) {
   select->add_option("name", name, "Project name")->required();
   select->add_option("branch", branch, "Branch name")->required();
   select->callback([&] { code = cli::RunProjectSelectBranch(inv, name, branch); });
+  cli::ScheduleOptions schedule;
+  CLI::App* schedule_cmd =
+      Sub(project, "schedule", "Choose when the project syncs by itself under `tether serve`");
+  schedule_cmd->add_option("name", schedule.name, "Project name")->required();
+  schedule_cmd->add_option("--every", schedule.every, "Every interval (\"90s\", \"5m\", \"1h\", \"1d\")");
+  schedule_cmd->add_flag("--adaptive", schedule.adaptive,
+                         "After half the time since its branch last moved (within the config's bounds)");
+  schedule_cmd->add_flag("--off", schedule.off, "Never by itself");
+  schedule_cmd->add_flag("--default", schedule.follow_default, "Follow the config's default schedule");
+  schedule_cmd->callback([&] { code = cli::RunProjectSchedule(inv, schedule); });
+
   CLI::App* enable = Sub(project, "enable", "Include the project in syncs");
   enable->add_option("name", name, "Project name")->required();
   enable->callback([&] { code = cli::RunProjectEnable(inv, name, true); });

@@ -82,4 +82,18 @@ std::string HumanAgo(const std::string& iso, int64_t now) {
   return Plural(ago / 86400, "day") + " ago";
 }
 
+std::optional<int64_t> ParseSeconds(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 9) return std::nullopt;
+  const std::string_view unit = text.substr(digits);
+  int64_t scale = 0;
+  if (unit.empty() || unit == "s") scale = 1;
+  else if (unit == "m") scale = 60;
+  else if (unit == "h") scale = 3600;
+  else if (unit == "d") scale = 86400;
+  else return std::nullopt;
+  return std::stoll(std::string(text.substr(0, digits))) * scale;
+}
+
 }  // namespace tether

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace tether {
 
@@ -23,6 +24,10 @@ std::string HumanBytes(int64_t bytes);
 // ("2026-11-25T02:40:01.112Z", "2026-11-25T02:40:01Z"); nullopt for any
 // other text.
 std::optional<int64_t> UnixSecondsFromIso8601(const std::string& text);
+
+// Seconds from digits and an optional unit, s, m, h or d ("90", "90s",
+// "5m", "2h", "7d"); nullopt for anything else or more than nine digits.
+std::optional<int64_t> ParseSeconds(std::string_view text);
 
 // How long before `now_unix_seconds` the ISO 8601 time `iso` was: "just
 // now", "42 s ago", "5 min ago", "3 h ago", "2 days ago"; a time in the

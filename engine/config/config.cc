@@ -1,4 +1,5 @@
 #include "engine/config/config.h"
+#include "engine/schedule/schedule.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -155,6 +156,11 @@ Defaults ReadDefaults(const rapidjson::Value& object) {
   if (time_limit != object.MemberEnd()) defaults.analysis_time_limit_ms = time_limit->value.GetInt64();
   auto threads = object.FindMember("analysis_threads");
   if (threads != object.MemberEnd()) defaults.analysis_threads = threads->value.GetInt();
+  defaults.schedule = StringMember(object, "schedule", defaults.schedule);
+  auto min_interval = object.FindMember("schedule_min_interval_seconds");
+  if (min_interval != object.MemberEnd()) defaults.schedule_min_interval_seconds = min_interval->value.GetInt64();
+  auto max_interval = object.FindMember("schedule_max_interval_seconds");
+  if (max_interval != object.MemberEnd()) defaults.schedule_max_interval_seconds = max_interval->value.GetInt64();
   return defaults;
 }
 
@@ -174,6 +180,7 @@ ServerConfig ReadServer(const rapidjson::Value& object) {
   server.sse_client_queue = IntMember(object, "sse_client_queue", server.sse_client_queue);
   server.events_retention_days = IntMember(object, "events_retention_days", server.events_retention_days);
   server.events_prune_seconds = IntMember(object, "events_prune_seconds", server.events_prune_seconds);
+  server.schedule_poll_ms = IntMember(object, "schedule_poll_ms", server.schedule_poll_ms);
   auto gc = object.FindMember("analysis_gc_seconds");
   if (gc != object.MemberEnd()) server.analysis_gc_seconds = gc->value.GetInt64();
   auto grace = object.FindMember("analysis_gc_grace_seconds");
@@ -319,6 +326,15 @@ Result<Config> Interpret(rapidjson::Document& document, const fs::path& base_dir
   TETHER_RETURN_IF_ERROR(CheckUniquePluginNames(config.plugins, expanded));
   TETHER_RETURN_IF_ERROR(CheckDefaultPlugin(document, config, "provider", expanded));
   TETHER_RETURN_IF_ERROR(CheckDefaultPlugin(document, config, "storage", expanded));
+  if (Result<schedule::Schedule> parsed = schedule::ParseSchedule(config.defaults.schedule); !parsed.ok()) {
+    return Status::InvalidArgument("/defaults/schedule: " + parsed.status().message());
+  }
+  if (config.defaults.schedule_max_interval_seconds < config.defaults.schedule_min_interval_seconds) {
+    return Status::InvalidArgument("/defaults/schedule_max_interval_seconds: " +
+                                   std::to_string(config.defaults.schedule_max_interval_seconds) +
+                                   " is shorter than schedule_min_interval_seconds (" +
+                                   std::to_string(config.defaults.schedule_min_interval_seconds) + ")");
+  }
   TETHER_RETURN_IF_ERROR(ResolvePaths(base_dir, &config));
   return config;
 }

@@ -68,6 +68,11 @@ struct Defaults {
   uint64_t analysis_max_bytes = 1048576; // bigger files are not analysed (skipped by rule)
   int64_t analysis_time_limit_ms = 30000;  // per file and analyzer
   int analysis_threads = 0;              // files analysed at once; 0: the machine's cores
+  // What a project without its own schedule follows (engine/schedule):
+  // "off", "adaptive" or an interval ("5m"); checked when the config loads.
+  std::string schedule = "off";
+  int64_t schedule_min_interval_seconds = 45;
+  int64_t schedule_max_interval_seconds = 28800;
 };
 
 // "server": `tether serve`.
@@ -82,6 +87,7 @@ struct ServerConfig {
   int events_retention_days = 30;         // events older are deleted; 0 keeps them
   int64_t events_max_rows = 0;            // at most this many events are kept; 0: no limit
   int events_prune_seconds = 300;         // how often retention runs (also at start)
+  int schedule_poll_ms = 1000;            // how often due schedules are looked for; 0: none run
   int64_t analysis_gc_seconds = 21600;    // how often analysis results are collected; 0: never
   int64_t analysis_gc_grace_seconds = 604800;  // unused results older than this go
   bool allow_unauthenticated_health = false;  // /healthz without a token from non-loopback peers

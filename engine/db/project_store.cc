@@ -10,7 +10,8 @@ namespace {
 
 const char kSelectProjects[] =
     "SELECT p.id, p.name, p.tenant_id, p.created_at, s.provider, s.storage, s.repo_url, s.branch,"
-    " s.sync_enabled, s.status, s.last_error, s.last_synced_at, s.resync_requested"
+    " s.sync_enabled, s.status, s.last_error, s.last_synced_at, s.resync_requested, s.schedule, s.next_sync_at,"
+    " s.head_changed_at"
     " FROM projects p JOIN project_syncs s ON s.project_id = p.id";
 
 Project FromRow(const soci::row& row) {
@@ -28,6 +29,9 @@ Project FromRow(const soci::row& row) {
   p.last_error = RowText(row, 10);
   p.last_synced_at = RowText(row, 11);
   p.resync_requested = RowInt(row, 12) != 0;
+  p.schedule = RowText(row, 13);
+  if (row.get_indicator(14) != soci::i_null) p.next_sync_at = RowInt(row, 14);
+  if (row.get_indicator(15) != soci::i_null) p.head_changed_at = RowInt(row, 15);
   return p;
 }
 
@@ -156,6 +160,62 @@ Status ProjectStore::SetBranch(int64_t project_id, const std::string& branch) {
 
 Status ProjectStore::SetEnabled(int64_t project_id, bool enabled) {
   return Update(project_id, "sync_enabled = CAST(:v AS INTEGER)", enabled ? "1" : "0");
+}
+
+Status ProjectStore::SetSchedule(int64_t project_id, const std::optional<std::string>& schedule,
+                                 std::optional<int64_t> next_sync_at) {
+  long long id = project_id, next = next_sync_at.value_or(0);
+  std::string text = schedule.value_or(""), now = NowIso8601();
+  soci::indicator text_ind = schedule ? soci::i_ok : soci::i_null;
+  soci::indicator next_ind = next_sync_at ? soci::i_ok : soci::i_null;
+  try {
+    db_->session() << "UPDATE project_syncs SET schedule = :s, next_sync_at = :n, updated_at = :now"
+                      " WHERE project_id = :id",
+        soci::use(text, text_ind), soci::use(next, next_ind), soci::use(now), soci::use(id);
+  } catch (...) {
+    return StatusFromCurrentException("cannot set the schedule of project " + std::to_string(project_id));
+  }
+  return Status::Ok();
+}
+
+Status ProjectStore::SetNextSync(int64_t project_id, std::optional<int64_t> next_sync_at,
+                                 std::optional<int64_t> head_changed_at) {
+  long long id = project_id, next = next_sync_at.value_or(0), changed = head_changed_at.value_or(0);
+  soci::indicator next_ind = next_sync_at ? soci::i_ok : soci::i_null;
+  try {
+    if (head_changed_at) {
+      db_->session() << "UPDATE project_syncs SET next_sync_at = :n, head_changed_at = :c WHERE project_id = :id",
+          soci::use(next, next_ind), soci::use(changed), soci::use(id);
+    } else {
+      db_->session() << "UPDATE project_syncs SET next_sync_at = :n WHERE project_id = :id",
+          soci::use(next, next_ind), soci::use(id);
+    }
+  } catch (...) {
+    return StatusFromCurrentException("cannot schedule project " + std::to_string(project_id));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<DueProject>> ProjectStore::ListDue(int64_t now, bool default_scheduled, int limit) {
+  std::vector<DueProject> due;
+  if (limit <= 0) return due;
+  long long at = now, n = limit;
+  int default_on = default_scheduled ? 1 : 0;
+  try {
+    soci::rowset<soci::row> rows =
+        (db_->session().prepare
+             << "SELECT p.id, p.tenant_id, p.name FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+                " WHERE s.sync_enabled = 1 AND s.repo_url <> ''"
+                " AND (s.schedule IS NULL AND :d = 1 OR s.schedule IS NOT NULL AND s.schedule <> 'off')"
+                " AND (s.next_sync_at IS NULL OR s.next_sync_at <= :now)"
+                " AND (s.lease_owner IS NULL OR s.lease_expires_at < :now2)"
+                " ORDER BY COALESCE(s.next_sync_at, 0), p.id LIMIT :n",
+         soci::use(default_on), soci::use(at), soci::use(at), soci::use(n));
+    for (const soci::row& row : rows) due.push_back({RowInt(row, 0), RowText(row, 1), RowText(row, 2)});
+  } catch (...) {
+    return StatusFromCurrentException("cannot list the projects whose scheduled sync is due");
+  }
+  return due;
 }
 
 Status ProjectStore::SetStatus(int64_t project_id, const std::string& status, const std::string& error) {

@@ -12,6 +12,7 @@
 #define TETHER_ENGINE_DB_PROJECT_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,19 @@ struct Project {
   // A sync was asked for while a run held the project, and that run has
   // not taken the request yet (it is still going, or its process died).
   bool resync_requested = false;
+  // Its schedule as stored (schedule::ParseSchedule reads it; "" follows
+  // the config's default), when its next scheduled sync is due and when a
+  // run last found its branch moved (unix seconds).
+  std::string schedule;
+  std::optional<int64_t> next_sync_at;
+  std::optional<int64_t> head_changed_at;
+};
+
+// A project whose scheduled sync is due.
+struct DueProject {
+  int64_t id = 0;
+  std::string tenant_id;
+  std::string name;
 };
 
 struct NewProject {
@@ -75,6 +89,20 @@ class ProjectStore {
   Status SetBranch(int64_t project_id, const std::string& branch);
   Status SetEnabled(int64_t project_id, bool enabled);
   Status SetStatus(int64_t project_id, const std::string& status, const std::string& error);
+  // Sets the project's own schedule (nullopt: the config's default) and
+  // when its next scheduled sync is due (nullopt: not scheduled).
+  Status SetSchedule(int64_t project_id, const std::optional<std::string>& schedule,
+                     std::optional<int64_t> next_sync_at);
+  // After a run: when the next scheduled sync is due, and (when given) when
+  // the branch was found moved.
+  Status SetNextSync(int64_t project_id, std::optional<int64_t> next_sync_at,
+                     std::optional<int64_t> head_changed_at);
+  // Enabled projects, of every tenant, whose scheduled sync is due at `now`
+  // and which no live lease holds, the longest due first, at most `limit`.
+  // A project without a schedule of its own is scheduled when
+  // `default_scheduled`; one never scheduled yet is due at once.
+  Result<std::vector<DueProject>> ListDue(int64_t now, bool default_scheduled, int limit);
+
   // Records a successful sync: status "synced", no error, last_synced_at now.
   Status MarkSynced(int64_t project_id);
 

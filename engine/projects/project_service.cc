@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/projects/branch_name.h"
+#include "engine/schedule/schedule.h"
 #include "engine/sync/tree_diff.h"
 #include "shared/clock.h"
 #include "tether/provider.h"
@@ -26,6 +27,7 @@ const char* ProjectFieldName(ProjectField field) {
     case ProjectField::kStorage: return "storage";
     case ProjectField::kRepo: return "repo";
     case ProjectField::kBranch: return "branch";
+    case ProjectField::kSchedule: return "schedule";
   }
   return "";
 }
@@ -88,6 +90,13 @@ Result<BranchPreview> ProjectService::PreviewBranch(const db::Project& project, 
 Result<db::Project> ProjectService::Add(const AddProjectRequest& request, Refusal* refusal) {
   SetField(refusal, ProjectField::kName, true);
   TETHER_RETURN_IF_ERROR(db::ValidateProjectName(request.name));
+  std::optional<std::string> schedule;
+  if (!request.schedule.empty()) {
+    SetField(refusal, ProjectField::kSchedule, true);
+    Result<schedule::Schedule> parsed = schedule::ParseSchedule(request.schedule);
+    if (!parsed.ok()) return parsed.status();
+    schedule = schedule::StoredText(*parsed);
+  }
   if (!request.branch.empty()) {
     SetField(refusal, ProjectField::kBranch, true);
     TETHER_RETURN_IF_ERROR(CheckBranchName(request.branch));
@@ -131,7 +140,16 @@ Result<db::Project> ProjectService::Add(const AddProjectRequest& request, Refusa
   project.repo_url = candidate.repo_url;
   project.branch = candidate.branch;
   db::ProjectStore store(db_);
-  Result<db::Project> added = store.Add(project);
+  Result<db::Project> added = Status::Internal("not added");
+  Status stored = db_->InTransaction([&]() -> Status {
+    added = store.Add(project);
+    if (!added.ok()) return added.status();
+    if (!schedule) return Status::Ok();
+    TETHER_RETURN_IF_ERROR(store.SetSchedule(added->id, schedule, std::nullopt));
+    added->schedule = *schedule;
+    return Status::Ok();
+  });
+  if (!stored.ok()) added = stored;
   if (added.ok()) SetField(refusal, ProjectField::kNone);
   return added;
 }
@@ -149,9 +167,18 @@ Status ProjectService::Update(const db::Project& project, const ProjectUpdate& u
     if (!has_branch.ok()) return has_branch.WithContext("branch left at \"" + project.branch + "\"");
     SetField(refusal, ProjectField::kNone);
   }
+  std::optional<std::string> schedule;
+  if (update.schedule.has_value() && !update.schedule->empty()) {
+    SetField(refusal, ProjectField::kSchedule, true);
+    Result<schedule::Schedule> parsed = schedule::ParseSchedule(*update.schedule);
+    if (!parsed.ok()) return parsed.status().WithContext("schedule left as it was");
+    schedule = schedule::StoredText(*parsed);
+    SetField(refusal, ProjectField::kNone);
+  }
   db::ProjectStore store(db_);
   return db_->InTransaction([&]() -> Status {
     if (update.branch.has_value()) TETHER_RETURN_IF_ERROR(store.SetBranch(project.id, *update.branch));
+    if (update.schedule.has_value()) TETHER_RETURN_IF_ERROR(store.SetSchedule(project.id, schedule, std::nullopt));
     if (update.sync_enabled.has_value()) {
       TETHER_RETURN_IF_ERROR(store.SetEnabled(project.id, *update.sync_enabled));
     }

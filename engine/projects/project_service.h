@@ -33,7 +33,7 @@ namespace tether::projects {
 
 // The input a refusal is about, so that a front end can point at it (a CLI
 // flag, a JSON field).
-enum class ProjectField { kNone, kName, kProvider, kStorage, kRepo, kBranch };
+enum class ProjectField { kNone, kName, kProvider, kStorage, kRepo, kBranch, kSchedule };
 
 // The JSON member name of `field` ("name", "repo", ...); "" for kNone.
 const char* ProjectFieldName(ProjectField field);
@@ -54,6 +54,7 @@ struct AddProjectRequest {
   std::string storage;   // empty: the config's default storage
   std::string repo;
   std::string branch;    // empty: the repository's default branch
+  std::string schedule;  // empty: the config's default (schedule::ParseSchedule reads the rest)
   // The absolute directory `repo` was typed in (the CLI's working
   // directory), against which the provider makes a relative path absolute;
   // empty when there is none (the HTTP API), and then a relative path is
@@ -65,6 +66,9 @@ struct AddProjectRequest {
 struct ProjectUpdate {
   std::optional<std::string> branch;
   std::optional<bool> sync_enabled;
+  // A schedule (schedule::ParseSchedule), or "" for the config's default;
+  // its next sync is then due at once.
+  std::optional<std::string> schedule;
 };
 
 // OK when `branch` is in `branches`; otherwise NotFound naming the branch,

@@ -1,7 +1,9 @@
 #include "engine/server/service.h"
 
 #include <condition_variable>
+#include <chrono>
 #include <csignal>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -12,6 +14,8 @@
 #include "engine/event_stream/event_hub.h"
 #include "engine/http/http_server.h"
 #include "engine/log/log.h"
+#include "engine/schedule/schedule.h"
+#include "engine/workers/scheduler.h"
 #include "engine/workers/sync_workers.h"
 #include "engine/workers/worker_pool.h"
 #include "engine/sync/run_recovery.h"
@@ -151,6 +155,12 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
                      (started.ok() ? std::string("starts now") : "could not start: " + started.message()),
                  {{"project", p.name}});
   }
+  // Syncs schedules say are due, on the workers' idle places.
+  const bool default_scheduled =
+      schedule::Effective(config.defaults.schedule, schedule::Schedule()).kind != schedule::ScheduleKind::kOff;
+  auto scheduler = std::make_unique<workers::Scheduler>(config.database_url, &syncs, config.server.sync_workers,
+                                                        default_scheduled,
+                                                        std::chrono::milliseconds(config.server.schedule_poll_ms));
   workers::WorkerPool api_workers("api", config.database_url, config.server.api_workers, kApiQueue);
   event_stream::EventHub event_hub(config.database_url, &runner->events(), &api_workers, EventHubOptionsFrom(config.server));
   Status hub_started = event_hub.Start();
@@ -173,6 +183,7 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   server.Run();  // returns once the last connection is answered and closed (event streams too)
   api_workers.Shutdown(workers::WorkerPool::ShutdownMode::kDrain);
   event_hub.Stop();
+  scheduler.reset();  // starts nothing more
   syncs.Shutdown();
   Status flushed = runner->Flush();
   if (!flushed.ok()) logging::LogError("some events were not recorded: " + flushed.message());

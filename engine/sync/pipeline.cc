@@ -529,9 +529,21 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim, const CancelToken* 
     if (!released.ok()) return released;
     return false;
   };
+  // The next scheduled sync counts from this run's end, whoever started it;
+  // not before a rate limit's retry time.
+  const int64_t ended_at = NowUnixSeconds();
+  const bool moved = result.outcome == RunOutcome::kSucceeded;
+  const std::optional<int64_t> head_changed = moved ? std::optional<int64_t>(ended_at) : project.head_changed_at;
+  std::optional<int64_t> next_sync =
+      schedule::NextDue(schedule::Effective(project.schedule, options_.default_schedule), options_.schedule_limits,
+                        ended_at, head_changed, schedule::RandomJitter());
+  if (next_sync && result.status.code() == StatusCode::kRateLimited) {
+    next_sync = std::max(*next_sync, ended_at + std::max<int64_t>(result.status.retry_after_seconds(), 1));
+  }
   bool resync = false;
   Status recorded = db_->InTransaction([&]() -> Status {
     TETHER_RETURN_IF_ERROR(runs.Finish(run));
+    TETHER_RETURN_IF_ERROR(projects.SetNextSync(project.id, next_sync, moved ? head_changed : std::nullopt));
     Result<bool> ended = end_lease();
     if (!ended.ok()) return ended.status();
     resync = *ended;

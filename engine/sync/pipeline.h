@@ -36,6 +36,7 @@
 #include "engine/db/project_store.h"
 #include "engine/db/run_store.h"
 #include "engine/plugin_host/plugin_host.h"
+#include "engine/schedule/schedule.h"
 #include "engine/sync/cancellation.h"
 #include "engine/sync/event_log.h"
 #include "engine/sync/run_states.h"
@@ -55,6 +56,11 @@ struct SyncOptions {
   // (`tether sync --full`: a repair).
   bool full = false;
   int64_t analyze_time_limit_ms = 30000;
+  // Schedules (engine/schedule): what a project without its own follows,
+  // and adaptive's bounds. Every run, whoever started it, sets when the
+  // project's next scheduled sync is due.
+  schedule::Schedule default_schedule;
+  schedule::Limits schedule_limits;
   uint64_t analyze_max_bytes = 1048576;
   int analyze_threads = 0;
 };

@@ -9,6 +9,7 @@
 #define TETHER_ENGINE_VIEWS_JSON_VIEWS_H_
 
 #include "engine/db/project_store.h"
+#include "shared/clock.h"
 #include "engine/db/run_store.h"
 #include "tether/storage.h"
 
@@ -22,7 +23,9 @@ void WriteProjectMembers(W& out, const db::Project& p, const std::string& cursor
       .Str("storage", p.storage).Str("repo", p.repo_url).Str("branch", p.branch)
       .Bool("sync_enabled", p.sync_enabled).Str("status", p.status)
       .StrOrNull("last_synced_commit", cursor).StrOrNull("last_synced_at", p.last_synced_at)
-      .StrOrNull("last_error", p.last_error).Str("created_at", p.created_at);
+      .StrOrNull("last_error", p.last_error).Str("created_at", p.created_at)
+      .StrOrNull("schedule", p.schedule)
+      .StrOrNull("next_sync_at", p.next_sync_at ? Iso8601FromUnixSeconds(*p.next_sync_at) : std::string());
 }
 
 // What a run did: mode, commits, file counts, phase timings (null for a

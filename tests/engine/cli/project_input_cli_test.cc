@@ -4,6 +4,7 @@
 // real git repositories, on SQLite and PostgreSQL.
 #include <catch2/catch.hpp>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -249,4 +250,53 @@ TEST_CASE("control characters from names, repositories and errors reach the term
   // Machine output keeps the bytes, JSON-escaped.
   CliResult json = cli.Run("--json project show old");
   CHECK_THAT(json.out, Catch::Contains("x\\u001B[31mred") || Catch::Contains("x\\u001b[31mred"));
+}
+
+TEST_CASE("a project's schedule is chosen at add or later, shown, and a bad one changes nothing") {
+  tether::testing::TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("x.txt", "x\n");
+  repo.Commit("first");
+  tether::testing::TetherCli cli(dir.path(), R"("schedule": "adaptive")");
+  const std::string url = ShellQuote(repo.url());
+  REQUIRE(cli.Run("project add timed --repo " + url + " --every 5m").exit_code == 0);
+  REQUIRE(cli.Run("project add plain --repo " + url).exit_code == 0);
+  rapidjson::Document timed = cli.Json("project show timed");
+  CHECK(std::string(timed["schedule"].GetString()) == "300s");
+  CHECK(timed["next_sync_at"].IsNull());  // due at once under tether serve
+  CHECK(cli.Json("project show plain")["schedule"].IsNull());  // the config's default
+  CHECK_THAT(cli.Run("project show timed").out, Catch::Contains("schedule:    every 5 min; due now"));
+  CHECK_THAT(cli.Run("project show plain").out, Catch::Contains("schedule:    adaptive (the config's default)"));
+
+  rapidjson::Document off = cli.Json("project schedule plain --off");
+  CHECK(std::string(off["schedule"].GetString()) == "off");
+  CHECK(std::string(off["follows"].GetString()) == "off");
+  CHECK_THAT(cli.Run("project schedule timed --default").out,
+             Catch::Contains("project timed syncs by itself: adaptive (the config's default)"));
+  CHECK(cli.Json("project show timed")["schedule"].IsNull());
+
+  // Bad input: refused by name, exit 2, nothing changed.
+  CliResult bad = cli.Run("project schedule plain --every soon");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("schedule \"soon\""));
+  CHECK(std::string(cli.Json("project show plain")["schedule"].GetString()) == "off");
+  CHECK(cli.Run("project schedule plain --off --adaptive").exit_code == 2);
+  CHECK(cli.Run("project schedule plain").exit_code == 2);
+  CliResult two = cli.Run("project add both --repo " + url + " --every 1h --no-schedule");
+  CHECK(two.exit_code == 2);
+  CliResult zero = cli.Run("project add zero --repo " + url + " --every 0s");
+  CHECK(zero.exit_code == 2);
+  CHECK_THAT(zero.err, Catch::Contains("schedule \"0s\""));
+  CHECK(cli.Count("SELECT COUNT(*) FROM projects") == 2);
+
+  // A run, whoever starts it, sets when the next scheduled one is due.
+  REQUIRE(cli.Run("project schedule timed --every 1h").exit_code == 0);
+  REQUIRE(cli.Run("sync timed").exit_code == 0);
+  const long long due = cli.Count("SELECT next_sync_at FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+                                  " WHERE p.name = 'timed'");
+  const long long now = static_cast<long long>(std::time(nullptr));
+  CHECK(due >= now + 3600 - 360 - 5);
+  CHECK(due <= now + 3600 + 360 + 5);
+  CHECK(cli.Count("SELECT COUNT(*) FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+                  " WHERE p.name = 'timed' AND head_changed_at IS NOT NULL") == 1);
 }

@@ -542,3 +542,30 @@ TEST_CASE("server.log_format is text or json, and anything else is refused namin
   const std::string typed = ErrorOf(R"({"database": "sqlite:x.db", "server": {"log_format": 1}})");
   CHECK(Contains(typed, "/server/log_format"));
 }
+
+TEST_CASE("defaults.schedule is off, adaptive or an interval, and a bad one is refused naming the key") {
+  tether::Result<Config> plain = Parse(R"({"database": "sqlite:x.db"})");
+  REQUIRE(plain.ok());
+  CHECK(plain->defaults.schedule == "off");
+  CHECK(plain->defaults.schedule_min_interval_seconds == 45);
+  CHECK(plain->defaults.schedule_max_interval_seconds == 28800);
+  CHECK(plain->server.schedule_poll_ms == 1000);
+  tether::Result<Config> every = Parse(
+      R"({"database": "sqlite:x.db", "defaults": {"schedule": "5m", "schedule_min_interval_seconds": 60},
+          "server": {"schedule_poll_ms": 0}})");
+  REQUIRE(every.ok());
+  CHECK(every->defaults.schedule == "5m");
+  CHECK(every->defaults.schedule_min_interval_seconds == 60);
+  CHECK(every->server.schedule_poll_ms == 0);
+  REQUIRE(Parse(R"({"database": "sqlite:x.db", "defaults": {"schedule": "adaptive"}})").ok());
+
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x.db", "defaults": {"schedule": "sometimes"}})"), "/defaults/schedule"));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x.db", "defaults": {"schedule": "0s"}})"),
+                 "/defaults/schedule: schedule \"0s\""));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x.db", "defaults": {"schedule": "400d"}})"), "/defaults/schedule"));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x.db", "defaults": {"schedule_min_interval_seconds": 600,
+                                                                    "schedule_max_interval_seconds": 60}})"),
+                 "/defaults/schedule_max_interval_seconds: 60 is shorter than schedule_min_interval_seconds (600)"));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x.db", "server": {"schedule_poll_ms": -1}})"),
+                 "/server/schedule_poll_ms"));
+}

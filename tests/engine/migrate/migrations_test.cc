@@ -429,7 +429,6 @@ TEST_CASE("0010 adds the repository outputs, one per name and analyzer of a proj
   auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
   INFO(applied.status().message());
   REQUIRE(applied.ok());
-  REQUIRE(applied->size() == 1);
   REQUIRE(applied->front() == "0010_repository_outputs.sql");
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents WHERE content = 'x=1'") == 1);
   const std::string output =
@@ -445,4 +444,23 @@ TEST_CASE("0010 adds the repository outputs, one per name and analyzer of a proj
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM analysis_outputs") == 0);
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM analysis_step_files") == 0);
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM analysis_steps") == 0);
+}
+
+TEST_CASE("0011 gives every project an empty schedule, keeping its sync settings") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0011", "0011")).ok());
+  REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'default', 'now')",
+                      "project").ok());
+  const std::string w = std::to_string(CountOf(*db, "SELECT id FROM projects WHERE name = 'web'"));
+  REQUIRE(db->Execute("INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch, updated_at)"
+                      " VALUES (" + w + ", 'local-git', 'sql-storage', '/srv/web', 'main', 'now')",
+                      "sync settings").ok());
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->front() == "0011_schedules.sql");
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM project_syncs WHERE branch = 'main' AND schedule IS NULL"
+                     " AND next_sync_at IS NULL AND head_changed_at IS NULL") == 1);
 }

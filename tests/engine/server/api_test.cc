@@ -4,8 +4,10 @@
 
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/db/project_store.h"
@@ -791,4 +793,50 @@ TEST_CASE("the server collects analysis results no document needs any more, and 
   // Within a few collections (marked unused, then removed), main.cc's result goes.
   CHECK(Eventually([&] { return s.Count("SELECT COUNT(*) FROM analysis_symbols WHERE name = 'main'") == 0; }, 10));
   CHECK(s.Count("SELECT COUNT(*) FROM analysis_symbols WHERE kind = 'heading'") == 1);  // README's stays
+}
+
+TEST_CASE("a project with a schedule syncs by itself, one without does not, and the schedule changes through the API") {
+  Served s(R"("schedule_poll_ms": 100)");
+  Repo repo(s.env.dir() / "repo");
+  HttpReply timed = s.Call("POST", "/api/v1/projects", repo.Body("timed", R"(, "schedule": "1s")"));
+  INFO(timed.body);
+  REQUIRE(timed.status == 201);
+  CHECK(Str(timed.Json(), "schedule") == "1s");
+  REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("manual")).status == 201);
+  HttpReply bad = s.Call("POST", "/api/v1/projects", repo.Body("bad", R"(, "schedule": "soon")"));
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.body, Catch::Contains("schedule"));
+  CHECK(s.Count("SELECT COUNT(*) FROM projects WHERE name = 'bad'") == 0);
+
+  auto scheduled_runs = [&](const std::string& project) {
+    return s.Count("SELECT COUNT(*) FROM sync_runs r JOIN projects p ON p.id = r.project_id WHERE p.name = '" +
+                   project + "' AND r.trigger = 'schedule' AND r.outcome IN ('succeeded', 'noop')");
+  };
+  // Synced without anyone asking, and a new commit is picked up the same way.
+  REQUIRE(Eventually([&] { return scheduled_runs("timed") >= 1; }, 20));
+  repo.git.Write("later.txt", "later\n");
+  const std::string head = repo.git.Commit("more");
+  CHECK(Eventually([&] {
+    return s.Text("SELECT c.commit_id FROM storage_cursors c JOIN projects p ON p.id = c.project_id"
+                  " WHERE p.name = 'timed'") == head;
+  }, 20));
+  rapidjson::Document shown = s.Get("/api/v1/projects/timed").Json();
+  CHECK(shown["next_sync_at"].IsString());
+  CHECK(s.Count("SELECT COUNT(*) FROM sync_runs r JOIN projects p ON p.id = r.project_id WHERE p.name = 'manual'") == 0);
+
+  // Off: no scheduled run starts any more (one already running may end).
+  HttpReply off = s.Call("PATCH", "/api/v1/projects/timed", R"({"schedule": "off"})");
+  INFO(off.body);
+  REQUIRE(off.status == 200);
+  CHECK(Str(off.Json(), "schedule") == "off");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const long long before = scheduled_runs("timed");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(scheduled_runs("timed") == before);
+  // "default": the config's default again (off here).
+  HttpReply back = s.Call("PATCH", "/api/v1/projects/timed", R"({"schedule": "default"})");
+  INFO(back.body);
+  REQUIRE(back.status == 200);
+  CHECK(back.Json()["schedule"].IsNull());
+  CHECK(s.Call("PATCH", "/api/v1/projects/timed", R"({"schedule": "0s"})").status == 400);
 }

@@ -1,0 +1,2 @@
+target_sources(tether_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/schedule.cc)
