@@ -110,6 +110,7 @@ struct SyncOptions {
   bool cancel = false;
   bool no_analyze = false;  // --no-analyze: the copy only
   bool full = false;        // --full: the whole tree against the stored rows (a repair)
+  int jobs = 1;             // -j/--jobs: projects synced at once
 };
 int RunSync(const Invocation& inv, const SyncOptions& options);
 

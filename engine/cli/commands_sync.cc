@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -395,26 +396,55 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
     }
   }
 
-  ProgressReporter progress(!inv.json && isatty(STDERR_FILENO));
+  const size_t jobs = std::min(static_cast<size_t>(std::max(1, options.jobs)), std::max<size_t>(names.size(), 1));
+  // One progress line only makes sense for one run at a time.
+  ProgressReporter progress(!inv.json && jobs == 1 && isatty(STDERR_FILENO));
   std::unique_ptr<sync::SyncRunner> runner = (*runtime)->NewSyncRunner(!options.no_analyze, options.full);
   runner->events().AddListener([&](const sync::Event& e) { progress.OnEvent(e); });
 
-  std::vector<sync::SyncResult> results;
-  size_t not_started = 0;
-  for (const auto& [tenant, name] : names) {
-    // After a signal nothing more starts.
-    if (g_cancel.cancelled()) {
-      ++not_started;
-      continue;
+  // Each project's runs, in the order the projects were named.
+  std::vector<std::vector<sync::SyncResult>> per_project(names.size());
+  std::atomic<size_t> next{0}, not_started_count{0};
+  std::mutex print_mutex;
+  auto work = [&](db::Database* conn) {
+    for (size_t i = next++; i < names.size(); i = next++) {
+      // After a signal nothing more starts.
+      if (g_cancel.cancelled()) {
+        ++not_started_count;
+        continue;
+      }
+      const auto& [project_tenant, name] = names[i];
+      // A sync asked for during a run (a webhook push while this one held
+      // the project) is run right after it, so that the push is not lost;
+      // this goes on only while new requests come during each run.
+      do {
+        per_project[i].push_back(runner->Run(conn, project_tenant, name, options.trigger, &g_cancel));
+        if (!inv.json) {
+          std::lock_guard<std::mutex> lock(print_mutex);
+          PrintRun(per_project[i].back());
+        }
+      } while (per_project[i].back().resync_requested && !g_cancel.cancelled());
     }
-    // A sync asked for during a run (a webhook push while this one held the
-    // project) is run right after it, so that the push is not lost; this
-    // goes on only while new requests come during each run.
-    do {
-      results.push_back(runner->Run(*db, tenant, name, options.trigger, &g_cancel));
-      if (!inv.json) PrintRun(results.back());
-    } while (results.back().resync_requested && !g_cancel.cancelled());
+  };
+  if (jobs == 1) {
+    work(*db);
+  } else {
+    // Every job on a connection of its own, opened before any starts.
+    std::vector<std::unique_ptr<db::Database>> connections;
+    for (size_t j = 0; j < jobs; ++j) {
+      Result<std::unique_ptr<db::Database>> opened = db::Database::Open((*runtime)->config().database_url);
+      if (!opened.ok()) return ReportError(inv, opened.status().WithContext("opening a connection for -j"));
+      connections.push_back(std::move(opened).value());
+    }
+    std::vector<std::thread> threads;
+    for (auto& connection : connections) threads.emplace_back(work, connection.get());
+    for (std::thread& t : threads) t.join();
   }
+  std::vector<sync::SyncResult> results;
+  for (std::vector<sync::SyncResult>& runs : per_project) {
+    for (sync::SyncResult& r : runs) results.push_back(std::move(r));
+  }
+  const size_t not_started = not_started_count;
   if (not_started > 0 && !inv.json) {
     std::fprintf(stderr, "tether: stopped %s: %zu project(s) not synced\n",
                  sync::DescribeCancelReason(g_cancel.reason()), not_started);

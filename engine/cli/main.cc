@@ -192,6 +192,8 @@ int main(int argc, char** argv) {
   sync_cmd->add_option("--trigger", sync.trigger, "Recorded as the run's trigger (cli, schedule, ...)");
   sync_cmd->add_flag("--no-analyze", sync.no_analyze,
                      "Sync the content only; analysis waits for the next sync or `tether analyze`");
+  sync_cmd->add_option("-j,--jobs", sync.jobs, "Projects synced at once, each on its own connection (1 to 64)")
+      ->check(CLI::Range(1, 64));
   sync_cmd->add_flag("--full", sync.full,
                      "Compare the whole tree with what is stored, whatever the last synced commit (a repair); "
                      "rows whose blob did not change are kept");

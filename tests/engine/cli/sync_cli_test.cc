@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -946,4 +947,32 @@ TEST_CASE("sync --cancel from a second process stops the run in the first, and o
   CliResult again = p.cli.Run("sync --cancel p");
   CHECK(again.exit_code == 1);
   CHECK(p.cli.Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'cancelled'") == 1);
+}
+
+TEST_CASE("sync --all -j runs projects at once, each on its own connection, and sums them up as one") {
+  TempDir dir;
+  TetherCli cli(dir.path());
+  cli.Reconfigure("", ",{\"name\": \"gated-provider\", \"kind\": \"provider\", \"path\": \"" GATED_PROVIDER_PATH
+                      "\", \"settings\": {\"root\": \"" + dir.path().string() + "\"}}");
+  // Three projects whose diffs take about half a second each.
+  for (const char* name : {"a", "b", "c"}) {
+    std::filesystem::create_directories(dir.path() / name);
+    std::ofstream(dir.path() / name / "files") << "10";
+    std::ofstream(dir.path() / name / "diff-delay-ms") << "50";
+    REQUIRE(cli.Run(std::string("project add ") + name + " --provider gated-provider --repo " + name).exit_code == 0);
+  }
+  int code = -1;
+  rapidjson::Document doc = cli.Json("sync --all -j 3", &code);
+  REQUIRE(code == 0);
+  REQUIRE(doc["runs"].Size() == 3);
+  CHECK(doc["summary"]["synced"].GetInt() == 3);
+  for (const auto& run : doc["runs"].GetArray()) CHECK(Str(run, "outcome") == "succeeded");
+  CHECK(Docs(cli) == 30);
+  // They ran at once: every run started before any other ended.
+  const std::string last_start = cli.Text("SELECT MAX(started_at) FROM sync_runs");
+  const std::string first_end = cli.Text("SELECT MIN(finished_at) FROM sync_runs");
+  CHECK(last_start < first_end);
+
+  CHECK(cli.Run("sync --all -j 0").exit_code == 2);
+  CHECK(cli.Run("sync --all -j 65").exit_code == 2);
 }
