@@ -196,6 +196,18 @@ Status ProjectStore::SetNextSync(int64_t project_id, std::optional<int64_t> next
   return Status::Ok();
 }
 
+namespace {
+
+// The filter ListDue and CountDue share; binds :d, :now, :now2.
+constexpr char kDueFilter[] =
+    " FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+    " WHERE s.sync_enabled = 1 AND s.repo_url <> ''"
+    " AND (s.schedule IS NULL AND :d = 1 OR s.schedule IS NOT NULL AND s.schedule <> 'off')"
+    " AND (s.next_sync_at IS NULL OR s.next_sync_at <= :now)"
+    " AND (s.lease_owner IS NULL OR s.lease_expires_at < :now2)";
+
+}  // namespace
+
 Result<std::vector<DueProject>> ProjectStore::ListDue(int64_t now, bool default_scheduled, int limit) {
   std::vector<DueProject> due;
   if (limit <= 0) return due;
@@ -203,19 +215,30 @@ Result<std::vector<DueProject>> ProjectStore::ListDue(int64_t now, bool default_
   int default_on = default_scheduled ? 1 : 0;
   try {
     soci::rowset<soci::row> rows =
-        (db_->session().prepare
-             << "SELECT p.id, p.tenant_id, p.name FROM project_syncs s JOIN projects p ON p.id = s.project_id"
-                " WHERE s.sync_enabled = 1 AND s.repo_url <> ''"
-                " AND (s.schedule IS NULL AND :d = 1 OR s.schedule IS NOT NULL AND s.schedule <> 'off')"
-                " AND (s.next_sync_at IS NULL OR s.next_sync_at <= :now)"
-                " AND (s.lease_owner IS NULL OR s.lease_expires_at < :now2)"
-                " ORDER BY COALESCE(s.next_sync_at, 0), p.id LIMIT :n",
+        (db_->session().prepare << std::string("SELECT p.id, p.tenant_id, p.name") + kDueFilter +
+                                       " ORDER BY COALESCE(s.next_sync_at, 0), p.id LIMIT :n",
          soci::use(default_on), soci::use(at), soci::use(at), soci::use(n));
     for (const soci::row& row : rows) due.push_back({RowInt(row, 0), RowText(row, 1), RowText(row, 2)});
   } catch (...) {
     return StatusFromCurrentException("cannot list the projects whose scheduled sync is due");
   }
   return due;
+}
+
+Result<std::pair<int64_t, std::optional<int64_t>>> ProjectStore::CountDue(int64_t now, bool default_scheduled) {
+  long long at = now, count = 0, earliest = 0;
+  int default_on = default_scheduled ? 1 : 0;
+  soci::indicator earliest_ind = soci::i_null;
+  try {
+    db_->session() << std::string("SELECT COUNT(*), MIN(COALESCE(s.next_sync_at, :now3))") + kDueFilter,
+        soci::use(at), soci::use(default_on), soci::use(at), soci::use(at), soci::into(count),
+        soci::into(earliest, earliest_ind);
+  } catch (...) {
+    return StatusFromCurrentException("cannot count the projects whose scheduled sync is due");
+  }
+  std::optional<int64_t> first;
+  if (count > 0 && earliest_ind != soci::i_null) first = earliest;
+  return std::make_pair(static_cast<int64_t>(count), first);
 }
 
 Status ProjectStore::SetStatus(int64_t project_id, const std::string& status, const std::string& error) {

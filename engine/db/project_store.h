@@ -102,6 +102,10 @@ class ProjectStore {
   // A project without a schedule of its own is scheduled when
   // `default_scheduled`; one never scheduled yet is due at once.
   Result<std::vector<DueProject>> ListDue(int64_t now, bool default_scheduled, int limit);
+  // How many projects ListDue would give without a limit, and the earliest
+  // due time among them (nullopt when none; a project never scheduled
+  // counts as due at `now`).
+  Result<std::pair<int64_t, std::optional<int64_t>>> CountDue(int64_t now, bool default_scheduled);
 
   // Records a successful sync: status "synced", no error, last_synced_at now.
   Status MarkSynced(int64_t project_id);

@@ -160,7 +160,8 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
       schedule::Effective(config.defaults.schedule, schedule::Schedule()).kind != schedule::ScheduleKind::kOff;
   auto scheduler = std::make_unique<workers::Scheduler>(config.database_url, &syncs, config.server.sync_workers,
                                                         default_scheduled,
-                                                        std::chrono::milliseconds(config.server.schedule_poll_ms));
+                                                        std::chrono::milliseconds(config.server.schedule_poll_ms),
+                                                        &metrics);
   workers::WorkerPool api_workers("api", config.database_url, config.server.api_workers, kApiQueue);
   event_stream::EventHub event_hub(config.database_url, &runner->events(), &api_workers, EventHubOptionsFrom(config.server));
   Status hub_started = event_hub.Start();

@@ -34,6 +34,11 @@ class Metrics {
   // An HTTP response: `route` is the route's template ("/api/v1/projects/{name}"),
   // or "unmatched".
   void RecordHttp(const std::string& route, int status);
+  // What the scheduler saw at its last look: projects due, and how long the
+  // one due longest has waited (0 when none).
+  void RecordScheduleQueue(int64_t due, int64_t lag_seconds);
+  // A sync the scheduler started.
+  void RecordScheduledStart();
 
   // The exposition text; `sse_clients` is the gauge's current value.
   std::string Render(int sse_clients) const;
@@ -51,6 +56,9 @@ class Metrics {
   uint64_t provider_requests_ = 0;
   uint64_t rate_limit_waits_ = 0;
   std::map<std::pair<std::string, int>, uint64_t> http_;
+  int64_t schedule_due_ = 0;
+  int64_t schedule_lag_seconds_ = 0;
+  uint64_t scheduled_starts_ = 0;
 };
 
 }  // namespace tether::workers

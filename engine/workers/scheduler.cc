@@ -1,5 +1,6 @@
 #include "engine/workers/scheduler.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -12,9 +13,10 @@
 namespace tether::workers {
 
 Scheduler::Scheduler(std::string database_url, SyncWorkers* workers, int sync_workers, bool default_scheduled,
-                     std::chrono::milliseconds poll)
+                     std::chrono::milliseconds poll, Metrics* metrics)
     : url_(std::move(database_url)),
       workers_(workers),
+      metrics_(metrics),
       sync_workers_(sync_workers),
       default_scheduled_(default_scheduled),
       poll_(poll) {
@@ -49,19 +51,29 @@ void Scheduler::Loop() {
 }
 
 int Scheduler::StartDue(db::Database* db) {
+  const int64_t now = NowUnixSeconds();
+  int started = 0;
+  if (metrics_ != nullptr) {
+    // What was due before this look started anything: the queue and its lag.
+    Result<std::pair<int64_t, std::optional<int64_t>>> waiting = db::ProjectStore(db).CountDue(now, default_scheduled_);
+    if (waiting.ok()) {
+      const int64_t lag = waiting->second ? std::max<int64_t>(0, now - *waiting->second) : 0;
+      metrics_->RecordScheduleQueue(waiting->first, lag);
+    }
+  }
   const int idle = sync_workers_ - workers_->running() - workers_->queued();
   if (idle <= 0) return 0;
-  Result<std::vector<db::DueProject>> due = db::ProjectStore(db).ListDue(NowUnixSeconds(), default_scheduled_, idle);
+  Result<std::vector<db::DueProject>> due = db::ProjectStore(db).ListDue(now, default_scheduled_, idle);
   if (!due.ok()) {
     logging::LogWarning("the scheduler cannot list the projects due (it tries again): " + due.status().ToString());
     return 0;
   }
-  int started = 0;
   for (const db::DueProject& p : *due) {
     Status bound = auth::BindTenant(db, p.tenant_id);
     Result<int64_t> run = bound.ok() ? workers_->Start(db, p.tenant_id, p.name, kTrigger) : Result<int64_t>(bound);
     if (run.ok()) {
       ++started;
+      if (metrics_ != nullptr) metrics_->RecordScheduledStart();
       continue;
     }
     // Busy (another run got there first) or no place left: the next poll

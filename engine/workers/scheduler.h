@@ -31,8 +31,9 @@ class Scheduler {
 
   // Polls every `poll` (none when zero); `default_scheduled`: whether the
   // config's default schedule is on (projects without their own follow it).
+  // `metrics` (may be null) gets what each look saw.
   Scheduler(std::string database_url, SyncWorkers* workers, int sync_workers, bool default_scheduled,
-            std::chrono::milliseconds poll);
+            std::chrono::milliseconds poll, Metrics* metrics = nullptr);
   ~Scheduler();  // stops the thread; runs it started go on in the workers
 
   Scheduler(const Scheduler&) = delete;
@@ -45,6 +46,7 @@ class Scheduler {
 
   const std::string url_;
   SyncWorkers* const workers_;
+  Metrics* const metrics_;
   const int sync_workers_;
   const bool default_scheduled_;
   const std::chrono::milliseconds poll_;

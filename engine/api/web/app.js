@@ -272,7 +272,24 @@ async function loadProjectFacts() {
     ['Repository', p.repo], ['Provider', p.provider], ['Storage', p.storage], ['Branch', p.branch],
     ['Status', p.status.replaceAll('_', ' ')], ['Syncing', p.sync_enabled ? 'enabled' : 'disabled'],
     ['Last synced commit', p.last_synced_commit || 'none'], ['Last synced', formatTime(p.last_synced_at)],
+    ['Schedule', scheduleText(p)],
   ]);
+}
+
+// The project's own schedule ("off", "adaptive", "<N>s") and when it is due
+// next; the config's default is the server's to know.
+function scheduleText(p) {
+  if (p.schedule === null) return 'the server\'s default';
+  const own = /^[0-9]+s$/.test(p.schedule) ? `every ${formatSeconds(Number.parseInt(p.schedule, 10))}` : p.schedule;
+  if (p.schedule === 'off' || !p.sync_enabled) return own;
+  return p.next_sync_at ? `${own}, next ${formatTime(p.next_sync_at)}` : `${own}, due now`;
+}
+
+function formatSeconds(s) {
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['min', 60]]) {
+    if (s % size === 0) return `${s / size} ${unit}`;
+  }
+  return `${s} s`;
 }
 
 async function loadBranches() {

@@ -822,6 +822,13 @@ TEST_CASE("a project with a schedule syncs by itself, one without does not, and 
   }, 20));
   rapidjson::Document shown = s.Get("/api/v1/projects/timed").Json();
   CHECK(shown["next_sync_at"].IsString());
+  // /metrics counts what the scheduler started, and shows its queue and lag.
+  HttpReply metrics = s.Get("/metrics");
+  REQUIRE(metrics.status == 200);
+  const size_t at = metrics.body.find("\ntether_scheduled_syncs_total ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoll(metrics.body.substr(at + 30)) >= 2);
+  CHECK_THAT(metrics.body, Catch::Contains("\ntether_schedule_due ") && Catch::Contains("\ntether_schedule_lag_seconds "));
   CHECK(s.Count("SELECT COUNT(*) FROM sync_runs r JOIN projects p ON p.id = r.project_id WHERE p.name = 'manual'") == 0);
 
   // Off: no scheduled run starts any more (one already running may end).
