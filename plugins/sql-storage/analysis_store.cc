@@ -38,6 +38,33 @@ AnalysisOutcome OutcomeFromState(const std::string& state) {
   return AnalysisOutcome::kAnalyzed;
 }
 
+// A result's row from its columns blob_sha, language, state, reason, retry,
+// data, from column `first` on.
+AnalysisResult ResultFromRow(const soci::row& row, size_t first) {
+  AnalysisResult r;
+  r.blob_id = db::RowText(row, first);
+  r.language = db::RowText(row, first + 1);
+  r.outcome = OutcomeFromState(db::RowText(row, first + 2));
+  r.reason = db::RowText(row, first + 3);
+  r.retry = db::RowInt(row, first + 4) != 0;
+  r.data = db::RowText(row, first + 5);
+  return r;
+}
+
+// A symbol from its columns name, kind, start_line, end_line, signature,
+// parent, doc, from column `first` on.
+Symbol SymbolFromRow(const soci::row& row, size_t first) {
+  Symbol s;
+  s.name = db::RowText(row, first);
+  s.kind = db::RowText(row, first + 1);
+  s.start_line = static_cast<int32_t>(db::RowInt(row, first + 2));
+  s.end_line = static_cast<int32_t>(db::RowInt(row, first + 3));
+  s.signature = db::RowText(row, first + 4);
+  s.parent = db::RowText(row, first + 5);
+  s.doc = db::RowText(row, first + 6);
+  return s;
+}
+
 }  // namespace
 
 void AnalysisStore::Begin(soci::session& session, const std::string& tenant) const {
@@ -456,15 +483,8 @@ std::optional<AnalysisResult> AnalysisStore::Get(soci::session& session, const P
          soci::use(tenant), soci::use(key.id), soci::use(key.version), soci::use(key.settings_hash), soci::use(id),
          soci::use(wanted));
     for (const soci::row& row : rows) {
-      AnalysisResult r;
       result_id = db::RowInt(row, 0);
-      r.blob_id = db::RowText(row, 1);
-      r.language = db::RowText(row, 2);
-      r.outcome = OutcomeFromState(db::RowText(row, 3));
-      r.reason = db::RowText(row, 4);
-      r.retry = db::RowInt(row, 5) != 0;
-      r.data = db::RowText(row, 6);
-      found = std::move(r);
+      found = ResultFromRow(row, 1);
     }
   }
   if (!found || found->outcome != AnalysisOutcome::kAnalyzed) return found;
@@ -472,17 +492,7 @@ std::optional<AnalysisResult> AnalysisStore::Get(soci::session& session, const P
       (session.prepare << "SELECT name, kind, start_line, end_line, signature, parent, doc FROM analysis_symbols"
                           " WHERE result_id = :id ORDER BY ordinal",
        soci::use(result_id));
-  for (const soci::row& row : symbols) {
-    Symbol s;
-    s.name = db::RowText(row, 0);
-    s.kind = db::RowText(row, 1);
-    s.start_line = static_cast<int32_t>(db::RowInt(row, 2));
-    s.end_line = static_cast<int32_t>(db::RowInt(row, 3));
-    s.signature = db::RowText(row, 4);
-    s.parent = db::RowText(row, 5);
-    s.doc = db::RowText(row, 6);
-    found->symbols.push_back(std::move(s));
-  }
+  for (const soci::row& row : symbols) found->symbols.push_back(SymbolFromRow(row, 0));
   return found;
 }
 
@@ -506,13 +516,7 @@ std::vector<AnalysisResult> AnalysisStore::GetMany(soci::session& session, const
     soci::rowset<soci::row> rows = (session.prepare << results_sql, soci::use(t), soci::use(key.id),
                                     soci::use(key.version), soci::use(key.settings_hash), soci::use(values));
     for (const soci::row& row : rows) {
-      AnalysisResult r;
-      r.blob_id = db::RowText(row, 1);
-      r.language = db::RowText(row, 2);
-      r.outcome = OutcomeFromState(db::RowText(row, 3));
-      r.reason = db::RowText(row, 4);
-      r.retry = db::RowInt(row, 5) != 0;
-      r.data = db::RowText(row, 6);
+      AnalysisResult r = ResultFromRow(row, 1);
       auto [slot, added] = found.emplace(std::make_pair(r.blob_id, r.language), std::move(r));
       if (added && slot->second.outcome == AnalysisOutcome::kAnalyzed) by_id[db::RowInt(row, 0)] = &slot->second;
     }
@@ -525,17 +529,7 @@ std::vector<AnalysisResult> AnalysisStore::GetMany(soci::session& session, const
     for (; it != by_id.end() && list.count() < kChunk; ++it) list.Add(it->first);
     std::string values = list.Take();
     soci::rowset<soci::row> rows = (session.prepare << symbols_sql, soci::use(values));
-    for (const soci::row& row : rows) {
-      Symbol s;
-      s.name = db::RowText(row, 1);
-      s.kind = db::RowText(row, 2);
-      s.start_line = static_cast<int32_t>(db::RowInt(row, 3));
-      s.end_line = static_cast<int32_t>(db::RowInt(row, 4));
-      s.signature = db::RowText(row, 5);
-      s.parent = db::RowText(row, 6);
-      s.doc = db::RowText(row, 7);
-      by_id.at(db::RowInt(row, 0))->symbols.push_back(std::move(s));
-    }
+    for (const soci::row& row : rows) by_id.at(db::RowInt(row, 0))->symbols.push_back(SymbolFromRow(row, 1));
   }
   std::vector<AnalysisResult> out;
   out.reserve(files.size());
@@ -606,13 +600,7 @@ SymbolPage AnalysisStore::Search(soci::session& session, const ProjectRef& proje
     SymbolHit hit;
     hit.path = db::RowText(row, 0);
     hit.language = db::RowText(row, 1);
-    hit.symbol.name = db::RowText(row, 2);
-    hit.symbol.kind = db::RowText(row, 3);
-    hit.symbol.start_line = static_cast<int32_t>(db::RowInt(row, 4));
-    hit.symbol.end_line = static_cast<int32_t>(db::RowInt(row, 5));
-    hit.symbol.signature = db::RowText(row, 6);
-    hit.symbol.parent = db::RowText(row, 7);
-    hit.symbol.doc = db::RowText(row, 8);
+    hit.symbol = SymbolFromRow(row, 2);
     hit.match = static_cast<int>(db::RowInt(row, 9));
     page.hits.push_back(std::move(hit));
   }
