@@ -399,13 +399,15 @@ TEST_CASE("the starter config round-trips through ParseConfig") {
   tether::Result<Config> result = Parse(text);
   REQUIRE(result.ok());
   CHECK(result->database_url == "postgresql://tether@db/tether");
-  REQUIRE(result->plugins.size() == 3);
+  REQUIRE(result->plugins.size() == 4);
   CHECK(result->plugins[0].name == "local-git");
   CHECK(result->plugins[0].kind == "provider");
   CHECK(result->plugins[1].name == "sql-storage");
   CHECK(result->plugins[1].kind == "storage");
   CHECK(result->plugins[2].name == "code");  // a new user's syncs are analysed
   CHECK(result->plugins[2].kind == "analyzer");
+  CHECK(result->plugins[3].name == "docs");  // and documented
+  CHECK(result->plugins[3].kind == "analyzer");
   const tether::config::Defaults defaults;
   CHECK(result->defaults.provider == defaults.provider);
   CHECK(result->defaults.storage == defaults.storage);
