@@ -66,6 +66,9 @@ const std::vector<Api::Route>& Api::Table() {
       {"GET", "/api/v1/projects/{name}/docs", Access::kToken, &Api::GetDocs},
       {"GET", "/api/v1/projects/{name}/docs/{path...}", Access::kToken, &Api::GetDocs},
       {"GET", "/api/v1/events", Access::kToken, &Api::StreamEvents},
+      {"POST", "/api/v1/admin/verify", Access::kAdmin, &Api::AdminVerify},
+      {"GET", "/api/v1/admin/verify", Access::kAdmin, &Api::LastVerifyReport},
+      {"POST", "/api/v1/admin/backfill", Access::kAdmin, &Api::AdminBackfill},
       {"GET", "/metrics", Access::kHealth, &Api::GetMetrics},
       {"POST", "/webhooks/github", Access::kWebhook, &Api::GithubWebhook},
       {"GET", "/", Access::kPublic, &Api::WebPage},
@@ -131,7 +134,7 @@ HttpResponse Api::Serve(const HttpRequest& request, WorkerContext& context, std:
   Call call(request);
   call.params = std::move(match.params);
 
-  const bool needs_token = route.access == Access::kToken ||
+  const bool needs_token = route.access == Access::kToken || route.access == Access::kAdmin ||
                            (route.access == Access::kHealth && !request.peer_is_loopback &&
                             !config_->server.allow_unauthenticated_health);
   if (needs_token || route.access != Access::kPublic) {
@@ -149,6 +152,10 @@ HttpResponse Api::Serve(const HttpRequest& request, WorkerContext& context, std:
     Result<auth::ApiToken> token = tokens.Authenticate(*secret);
     if (!token.ok()) return Fail(token.status());
     call.token = std::move(token).value();
+    if (route.access == Access::kAdmin && call.token.scope != auth::TokenScope::kAdmin) {
+      return Fail(ProblemType::kForbidden, "token \"" + call.token.name + "\" may not call " + route.pattern +
+                                               ": only admin tokens may (`tether token create --admin`)");
+    }
     Status bound = auth::BindTenant(call.db, call.token.tenant_id);
     if (!bound.ok()) return Fail(bound);
   }

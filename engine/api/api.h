@@ -9,7 +9,9 @@
 // Auth: routes other than /healthz, /api/v1/openapi.json and the web page
 // (/ and /assets/{file}, which asks its user for a token) need
 // "Authorization: Bearer <token>" with a live API token; the token's tenant
-// is the only one whose projects the request sees or changes. /healthz
+// is the only one whose projects the request sees or changes. The routes
+// under /api/v1/admin/ (verify, backfill: the whole database) need a token
+// with the admin scope; a tenant token gets 403. /healthz
 // answers loopback peers without a token (every peer when
 // `allow_unauthenticated_health`).
 //
@@ -88,8 +90,9 @@ class Api : public RequestHandler {
   // Kubernetes probe comes from the pod network), with the database.
   // kHealth: no token from loopback peers (or any, with
   // allow_unauthenticated_health). kWebhook: no token; the handler checks
-  // the sender's signature itself.
-  enum class Access { kToken, kPublic, kProbe, kHealth, kWebhook };
+  // the sender's signature itself. kAdmin: a token with the admin scope
+  // (403 for a tenant token).
+  enum class Access { kToken, kPublic, kProbe, kHealth, kWebhook, kAdmin };
   struct Route {
     const char* method;
     const char* pattern;
@@ -124,6 +127,9 @@ class Api : public RequestHandler {
   HttpResponse StreamEvents(Call& call);  // api_events.cc
   HttpResponse GetMetrics(Call& call);    // api_events.cc
   HttpResponse GithubWebhook(Call& call);
+  HttpResponse AdminVerify(Call& call);       // api_admin.cc
+  HttpResponse LastVerifyReport(Call& call);  // api_admin.cc
+  HttpResponse AdminBackfill(Call& call);     // api_admin.cc
   HttpResponse WebPage(Call& call);  // api_web.cc
   HttpResponse WebFile(Call& call);  // api_web.cc
 
@@ -149,6 +155,9 @@ class Api : public RequestHandler {
   // The text query parameter `name` into `*value` when present: UTF-8
   // without NUL, at most `max` bytes.
   static std::optional<Problem> TextParam(const Call& call, const std::string& name, size_t max, std::string* value);
+  // A connection of its own for the admin routes: the server's database
+  // URL, bound to no token's tenant.
+  Result<std::unique_ptr<db::Database>> AdminDatabase();
   static HttpResponse Json(int status, std::string body);
   static HttpResponse Fail(const Problem& problem) { return ProblemResponse(problem); }
   static HttpResponse Fail(const Status& status) { return ProblemResponse(ProblemFromStatus(status)); }

@@ -91,6 +91,7 @@ HttpResponse Api::GetStatus(Call& call) {
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
   JsonWriter json;
   json.Begin().Str("version", TETHER_VERSION).Str("tenant", call.token.tenant_id).Int("uptime_seconds", uptime);
+  json.BeginObject("token").Str("name", call.token.name).Str("scope", auth::TokenScopeName(call.token.scope)).End();
   json.BeginObject("projects").Int("total", total).BeginObject("by_status");
   for (const auto& [status, count] : by_status) json.Int(status.c_str(), count);
   json.End().End();

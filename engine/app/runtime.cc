@@ -61,6 +61,11 @@ Result<db::Database*> Runtime::database(bool require_migrated) {
 Result<std::unique_ptr<migrate::Migrator>> Runtime::NewMigrator(const std::vector<std::filesystem::path>& extra_roots) {
   Result<db::Database*> db = database(/*require_migrated=*/false);
   if (!db.ok()) return db.status();
+  return MigratorOn(*db, extra_roots);
+}
+
+Result<std::unique_ptr<migrate::Migrator>> Runtime::MigratorOn(db::Database* db,
+                                                               const std::vector<std::filesystem::path>& extra_roots) {
   std::vector<std::filesystem::path> roots = {MigrationsRoot()};
   roots.insert(roots.end(), extra_roots.begin(), extra_roots.end());
   for (const std::filesystem::path& root : extra_roots) {
@@ -81,11 +86,11 @@ Result<std::unique_ptr<migrate::Migrator>> Runtime::NewMigrator(const std::vecto
                          : ""));
     }
   }
-  Result<std::vector<migrate::Migration>> migrations = migrate::LoadMigrations(roots, (*db)->dialect());
+  Result<std::vector<migrate::Migration>> migrations = migrate::LoadMigrations(roots, db->dialect());
   if (!migrations.ok()) return migrations.status();
   Result<std::vector<migrate::ProtectedColumn>> protected_columns = migrate::LoadProtectedColumns(roots);
   if (!protected_columns.ok()) return protected_columns.status();
-  return std::make_unique<migrate::Migrator>(*db, std::move(migrations).value(), std::move(protected_columns).value());
+  return std::make_unique<migrate::Migrator>(db, std::move(migrations).value(), std::move(protected_columns).value());
 }
 
 plugin_host::PluginHost& Runtime::plugins() {

@@ -61,6 +61,10 @@ class Runtime {
   // out like migrations/: one folder per dialect, protected.json beside
   // them), on this runtime's database.
   Result<std::unique_ptr<migrate::Migrator>> NewMigrator(const std::vector<std::filesystem::path>& extra_roots = {});
+  // The same on `db` (borrowed; it must outlive the migrator), for callers
+  // with a connection of their own (the server's admin routes).
+  static Result<std::unique_ptr<migrate::Migrator>> MigratorOn(
+      db::Database* db, const std::vector<std::filesystem::path>& extra_roots = {});
 
  private:
   explicit Runtime(config::Config config) : config_(std::move(config)) {}

@@ -17,7 +17,7 @@ namespace {
 constexpr char kSecretPrefix[] = "tether_";
 constexpr size_t kSecretBytes = 32;
 
-const char kSelectTokens[] = "SELECT id, name, tenant_id, created_at, revoked_at FROM api_tokens";
+const char kSelectTokens[] = "SELECT id, name, tenant_id, created_at, revoked_at, scope FROM api_tokens";
 
 Result<std::string> RandomHex(size_t bytes) {
   std::string raw(bytes, '\0');
@@ -47,10 +47,19 @@ ApiToken TokenFromRow(const soci::row& row) {
   token.tenant_id = row.get<std::string>(2);
   token.created_at = row.get<std::string>(3);
   token.revoked_at = db::RowText(row, 4);
+  token.scope = db::RowText(row, 5) == "admin" ? TokenScope::kAdmin : TokenScope::kTenant;
   return token;
 }
 
 }  // namespace
+
+const char* TokenScopeName(TokenScope scope) {
+  switch (scope) {
+    case TokenScope::kTenant: return "tenant";
+    case TokenScope::kAdmin: return "admin";
+  }
+  return "tenant";
+}
 
 Status ValidateTokenLabel(const std::string& value, const std::string& what) {
   if (value.empty() || value.size() > 64) return Status::InvalidArgument(what + " must be 1 to 64 characters long");
@@ -67,7 +76,7 @@ Status ValidateTokenLabel(const std::string& value, const std::string& what) {
   return Status::Ok();
 }
 
-Result<NewToken> TokenStore::Create(const std::string& name, const std::string& tenant_id) {
+Result<NewToken> TokenStore::Create(const std::string& name, const std::string& tenant_id, TokenScope scope) {
   TETHER_RETURN_IF_ERROR(ValidateTokenLabel(name, "token name"));
   TETHER_RETURN_IF_ERROR(ValidateTokenLabel(tenant_id, "tenant"));
   Result<std::string> random = RandomHex(kSecretBytes);
@@ -76,6 +85,8 @@ Result<NewToken> TokenStore::Create(const std::string& name, const std::string& 
   made.secret = kSecretPrefix + *random;
   made.token.name = name;
   made.token.tenant_id = tenant_id;
+  made.token.scope = scope;
+  const std::string scope_name = TokenScopeName(scope);
   made.token.created_at = NowIso8601();
   const std::string hash = Sha256Hex(made.secret);
   Status status = db_->InTransaction([&]() -> Status {
@@ -84,9 +95,10 @@ Result<NewToken> TokenStore::Create(const std::string& name, const std::string& 
         soci::into(live);
     if (live > 0) return Status::Conflict("a token called \"" + name + "\" already exists; revoke it first");
     long long id = 0;
-    db_->session() << "INSERT INTO api_tokens (name, tenant_id, token_hash, created_at)"
-                      " VALUES (:n, :t, :h, :c) RETURNING id",
-        soci::use(name), soci::use(tenant_id), soci::use(hash), soci::use(made.token.created_at), soci::into(id);
+    db_->session() << "INSERT INTO api_tokens (name, tenant_id, token_hash, created_at, scope)"
+                      " VALUES (:n, :t, :h, :c, :s) RETURNING id",
+        soci::use(name), soci::use(tenant_id), soci::use(hash), soci::use(made.token.created_at),
+        soci::use(scope_name), soci::into(id);
     made.token.id = id;
     return Status::Ok();
   });

@@ -21,10 +21,18 @@
 
 namespace tether::auth {
 
+// What a token may do beyond its tenant's projects.
+enum class TokenScope {
+  kTenant,  // its tenant's projects only
+  kAdmin,   // also the operator routes (/api/v1/admin/...) on the whole database
+};
+const char* TokenScopeName(TokenScope scope);  // "tenant", "admin"
+
 struct ApiToken {
   int64_t id = 0;
   std::string name;
   std::string tenant_id;
+  TokenScope scope = TokenScope::kTenant;
   std::string created_at;
   std::string revoked_at;  // empty while the token is live
 };
@@ -42,7 +50,8 @@ class TokenStore {
  public:
   explicit TokenStore(db::Database* db) : db_(db) {}
 
-  Result<NewToken> Create(const std::string& name, const std::string& tenant_id);
+  Result<NewToken> Create(const std::string& name, const std::string& tenant_id,
+                          TokenScope scope = TokenScope::kTenant);
   // Every token, live and revoked, oldest first.
   Result<std::vector<ApiToken>> List();
   // Revokes the live token called `name`; it stops working at once.

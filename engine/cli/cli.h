@@ -161,6 +161,7 @@ int RunServe(const Invocation& inv, const ServeOptions& options);
 struct TokenCreateOptions {
   std::string name;
   std::string tenant = "default";
+  bool admin = false;  // --admin: the token may also call /api/v1/admin/...
 };
 int RunTokenCreate(const Invocation& inv, const TokenCreateOptions& options);
 int RunTokenList(const Invocation& inv);

@@ -200,9 +200,16 @@ int RunVerify(const Invocation& inv, bool deep) {
   if (!runtime.ok()) return ReportError(inv, runtime.status());
   Result<ops::IntegrityReport> report = ops::CheckIntegrity(runtime->get(), deep);
   if (!report.ok()) return ReportError(inv, report.status());
+  // Kept for the web page and GET /api/v1/admin/verify; a database that
+  // cannot take it (read-only) still gets its report printed.
+  Status recorded = ops::RecordIntegrityReport(*(*runtime)->database(), *report, "cli");
+  if (!recorded.ok()) {
+    std::fprintf(stderr, "tether: warning: the report was not recorded: %s\n", ShownMessage(recorded.message()).c_str());
+  }
   if (inv.json) {
     JsonWriter out;
-    out.Begin().Bool("ok", report->problems.empty()).StrOrNull("evidence_of", report->evidence_of);
+    out.Begin().Str("checked_at", report->checked_at).Bool("deep", report->deep).Bool("ok", report->problems.empty());
+    out.StrOrNull("evidence_of", report->evidence_of);
     out.BeginObject("table_rows");
     for (const auto& [table, rows] : report->table_rows) out.Int(table.c_str(), rows);
     out.End().BeginArray("problems");

@@ -23,18 +23,21 @@ int RunTokenCreate(const Invocation& inv, const TokenCreateOptions& options) {
   Result<db::Database*> db = OpenDatabase(inv, &runtime);
   if (!db.ok()) return ReportError(inv, db.status());
   auth::TokenStore tokens(*db);
-  Result<auth::NewToken> made = tokens.Create(options.name, options.tenant);
+  Result<auth::NewToken> made =
+      tokens.Create(options.name, options.tenant, options.admin ? auth::TokenScope::kAdmin : auth::TokenScope::kTenant);
   if (!made.ok()) {
     if (made.status().code() == StatusCode::kConflict) return ReportError(inv, made.status(), kExitUsage);
     return ReportError(inv, made.status());
   }
   if (inv.json) {
     PrintJson(JsonWriter().Begin().Int("id", made->token.id).Str("name", made->token.name)
-                  .Str("tenant", made->token.tenant_id).Str("token", made->secret).End());
+                  .Str("tenant", made->token.tenant_id).Str("scope", auth::TokenScopeName(made->token.scope))
+                  .Str("token", made->secret).End());
     return kExitOk;
   }
   std::printf("%s\n", made->secret.c_str());
-  std::fprintf(stderr, "created token %s for tenant %s; it is shown only this once\n", made->token.name.c_str(),
+  std::fprintf(stderr, "created %stoken %s for tenant %s; it is shown only this once\n",
+               made->token.scope == auth::TokenScope::kAdmin ? "admin " : "", made->token.name.c_str(),
                made->token.tenant_id.c_str());
   return kExitOk;
 }
@@ -51,17 +54,18 @@ int RunTokenList(const Invocation& inv) {
     out.Begin().BeginArray("tokens");
     for (const auth::ApiToken& t : *all) {
       out.writer().StartObject();
-      out.Int("id", t.id).Str("name", t.name).Str("tenant", t.tenant_id).Str("created_at", t.created_at)
+      out.Int("id", t.id).Str("name", t.name).Str("tenant", t.tenant_id).Str("scope", auth::TokenScopeName(t.scope))
+          .Str("created_at", t.created_at)
           .StrOrNull("revoked_at", t.revoked_at);
       out.writer().EndObject();
     }
     PrintJson(out.EndArray().End());
     return kExitOk;
   }
-  std::printf("%-24s %-16s %-26s %s\n", "NAME", "TENANT", "CREATED", "REVOKED");
+  std::printf("%-24s %-16s %-7s %-26s %s\n", "NAME", "TENANT", "SCOPE", "CREATED", "REVOKED");
   for (const auth::ApiToken& t : *all) {
-    std::printf("%-24s %-16s %-26s %s\n", t.name.c_str(), t.tenant_id.c_str(), t.created_at.c_str(),
-                t.revoked_at.empty() ? "-" : t.revoked_at.c_str());
+    std::printf("%-24s %-16s %-7s %-26s %s\n", t.name.c_str(), t.tenant_id.c_str(), auth::TokenScopeName(t.scope),
+                t.created_at.c_str(), t.revoked_at.empty() ? "-" : t.revoked_at.c_str());
   }
   return kExitOk;
 }

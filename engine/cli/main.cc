@@ -247,6 +247,9 @@ int main(int argc, char** argv) {
   CLI::App* token_create_cmd = Sub(token, "create", "Create a token and print it (shown only once)");
   token_create_cmd->add_option("--name", token_create.name, "Token name")->required();
   token_create_cmd->add_option("--tenant", token_create.tenant, "Tenant whose projects the token may use (default: default)");
+  token_create_cmd->add_flag("--admin", token_create.admin,
+                             "Also allow the operator routes (POST /api/v1/admin/verify, /api/v1/admin/backfill) "
+                             "on the whole database");
   token_create_cmd->callback([&] { code = cli::RunTokenCreate(inv, token_create); });
   Sub(token, "list", "List tokens (never their secrets)")->callback([&] { code = cli::RunTokenList(inv); });
   CLI::App* token_revoke = Sub(token, "revoke", "Revoke a token; it stops working at once");

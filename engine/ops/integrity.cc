@@ -4,7 +4,10 @@
 #include <map>
 
 #include "engine/db/project_store.h"
+#include "engine/common/json_writer.h"
 #include "engine/db/run_store.h"
+#include "engine/db/verify_report_store.h"
+#include "shared/clock.h"
 #include "engine/sync/content_rules.h"
 #include "engine/sync/stored_cursor.h"
 #include "tether/provider.h"
@@ -15,9 +18,10 @@ namespace {
 
 // Whether the project's repository still has `cursor`, its last synced
 // commit. Unknown (with a note) when the repository cannot be opened.
-void CheckCursor(app::Runtime* runtime, const db::Project& p, const CommitId& cursor, IntegrityReport* report) {
+void CheckCursor(const plugin_host::PluginHost& plugins, const db::Project& p, const CommitId& cursor,
+                 IntegrityReport* report) {
   if (cursor.empty()) return;
-  Result<Provider*> provider = runtime->plugins().FindProvider(p.provider);
+  Result<Provider*> provider = plugins.FindProvider(p.provider);
   if (!provider.ok()) {
     report->notes.push_back("project " + p.name + ": cursor not checked: " + provider.status().message());
     return;
@@ -34,7 +38,7 @@ void CheckCursor(app::Runtime* runtime, const db::Project& p, const CommitId& cu
     return;
   }
   std::string documents = "an unknown number of";
-  Result<Storage*> storage = runtime->plugins().FindStorage(p.storage);
+  Result<Storage*> storage = plugins.FindStorage(p.storage);
   if (storage.ok()) {
     Result<StorageCounts> counts = (*storage)->Counts(ProjectRef{p.id, p.tenant_id});
     if (counts.ok()) documents = std::to_string(counts->documents);
@@ -79,14 +83,15 @@ std::string ModeText(const Entry& entry) {
 }
 
 // Every stored row of `p` against the tree of its cursor commit.
-void CompareWithTree(app::Runtime* runtime, const db::Project& p, const CommitId& commit, IntegrityReport* report) {
+void CompareWithTree(const plugin_host::PluginHost& plugins, const db::Project& p, const CommitId& commit,
+                     IntegrityReport* report) {
   if (commit.empty()) return;
   auto note = [&](const std::string& why) {
     report->notes.push_back("project " + p.name + ": rows not compared with the tree: " + why);
   };
-  Result<Provider*> provider = runtime->plugins().FindProvider(p.provider);
+  Result<Provider*> provider = plugins.FindProvider(p.provider);
   if (!provider.ok()) return note(provider.status().message());
-  Result<Storage*> storage = runtime->plugins().FindStorage(p.storage);
+  Result<Storage*> storage = plugins.FindStorage(p.storage);
   if (!storage.ok()) return note(storage.status().message());
   Result<std::unique_ptr<Repository>> repo = (*provider)->Open(p.repo_url);
   if (!repo.ok()) return note(repo.status().message());
@@ -131,22 +136,28 @@ void CompareWithTree(app::Runtime* runtime, const db::Project& p, const CommitId
 Result<IntegrityReport> CheckIntegrity(app::Runtime* runtime, bool deep) {
   Result<db::Database*> db = runtime->database();
   if (!db.ok()) return db.status();
-  IntegrityReport report;
-  Result<std::vector<std::string>> tables = (*db)->TableNames();
+  return CheckIntegrity(*db, runtime->plugins(), deep);
+}
+
+Result<IntegrityReport> CheckIntegrity(db::Database* db, const plugin_host::PluginHost& plugins, bool deep) {
+    IntegrityReport report;
+  report.checked_at = NowIso8601();
+  report.deep = deep;
+  Result<std::vector<std::string>> tables = db->TableNames();
   if (!tables.ok()) return tables.status();
   for (const std::string& table : *tables) {
-    Result<int64_t> rows = (*db)->CountRows(table);
+    Result<int64_t> rows = db->CountRows(table);
     if (!rows.ok()) return rows.status();
     report.table_rows.emplace_back(table, *rows);
   }
-  db::ProjectStore projects(*db);
+  db::ProjectStore projects(db);
   Result<std::vector<std::pair<int64_t, std::string>>> orphans = projects.WithoutSyncSettings();
   if (!orphans.ok()) return orphans.status();
   for (const auto& orphan : *orphans) {
     report.problems.push_back("project " + orphan.second + " has no project_syncs row (run `tether backfill`)");
   }
 
-  Result<std::unique_ptr<migrate::Migrator>> migrator = runtime->NewMigrator();
+  Result<std::unique_ptr<migrate::Migrator>> migrator = app::Runtime::MigratorOn(db);
   if (!migrator.ok()) return migrator.status();
   Result<migrate::Migrator::VerifyReport> evidence = (*migrator)->Verify();
   if (!evidence.ok()) return evidence.status();
@@ -155,7 +166,7 @@ Result<IntegrityReport> CheckIntegrity(app::Runtime* runtime, bool deep) {
   // Syncs change documents legitimately; once one has written since the
   // evidence was taken, only what no sync changes is compared: that every
   // protected column is still there with its declared type.
-  Result<int64_t> succeeded = db::RunStore(*db).CountSucceededSince(evidence->against_applied_at);
+  Result<int64_t> succeeded = db::RunStore(db).CountSucceededSince(evidence->against_applied_at);
   if (!succeeded.ok()) return succeeded.status();
   const int64_t syncs_since = *succeeded;
   if (syncs_since > 0 && !evidence->against.empty()) {
@@ -170,13 +181,13 @@ Result<IntegrityReport> CheckIntegrity(app::Runtime* runtime, bool deep) {
   Result<std::vector<db::Project>> all = projects.List();
   if (!all.ok()) return all.status();
   for (const db::Project& p : *all) {
-    Result<CommitId> cursor = sync::StoredCursor(runtime->plugins(), p);
+    Result<CommitId> cursor = sync::StoredCursor(plugins, p);
     if (!cursor.ok()) {
       report.notes.push_back("project " + p.name + ": cursor not checked: " + cursor.status().message());
       continue;
     }
-    CheckCursor(runtime, p, *cursor, &report);
-    if (deep) CompareWithTree(runtime, p, *cursor, &report);
+    CheckCursor(plugins, p, *cursor, &report);
+    if (deep) CompareWithTree(plugins, p, *cursor, &report);
   }
   return report;
 }
@@ -184,10 +195,13 @@ Result<IntegrityReport> CheckIntegrity(app::Runtime* runtime, bool deep) {
 Result<std::vector<std::string>> Backfill(app::Runtime* runtime) {
   Result<db::Database*> db = runtime->database();
   if (!db.ok()) return db.status();
-  std::vector<std::string> changes;
-  const config::Defaults& defaults = runtime->config().defaults;
-  Status status = (*db)->InTransaction([&]() -> Status {
-    db::ProjectStore projects(*db);
+  return Backfill(*db, runtime->config().defaults);
+}
+
+Result<std::vector<std::string>> Backfill(db::Database* db, const config::Defaults& defaults) {
+    std::vector<std::string> changes;
+  Status status = db->InTransaction([&]() -> Status {
+    db::ProjectStore projects(db);
     Result<std::vector<std::pair<int64_t, std::string>>> missing = projects.WithoutSyncSettings();
     if (!missing.ok()) return missing.status();
     for (const auto& [id, name] : *missing) {
@@ -198,6 +212,25 @@ Result<std::vector<std::string>> Backfill(app::Runtime* runtime) {
   });
   if (!status.ok()) return status;
   return changes;
+}
+
+std::string IntegrityReportJson(const IntegrityReport& report) {
+  CompactJsonWriter out;
+  out.Begin().Str("checked_at", report.checked_at).Bool("deep", report.deep).Bool("ok", report.problems.empty());
+  out.StrOrNull("evidence_of", report.evidence_of).BeginObject("table_rows");
+  for (const auto& [table, rows] : report.table_rows) out.Int(table.c_str(), rows);
+  out.End().List("problems", report.problems).List("notes", report.notes);
+  return out.End().Text();
+}
+
+Status RecordIntegrityReport(db::Database* db, const IntegrityReport& report, const std::string& trigger) {
+  db::VerifyReportRow row;
+  row.created_at = report.checked_at;
+  row.trigger = trigger;
+  row.deep = report.deep;
+  row.ok = report.problems.empty();
+  row.report = IntegrityReportJson(report);
+  return db::VerifyReportStore(db).Record(&row);
 }
 
 }  // namespace tether::ops

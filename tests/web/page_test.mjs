@@ -10,7 +10,9 @@
 // text, never as markup); a reload keeps the token; without the stream, the
 // page polls the run instead; a failed run shows its error; a sync held in
 // its write moves the bar before the write commits, and "Sync now"
-// meanwhile gets the API's 409. A screenshot goes to
+// meanwhile gets the API's 409; the integrity section is hidden for a
+// tenant token, and an admin token sees the last verify report and runs
+// one. A screenshot goes to
 // $TETHER_WEB_ARTIFACTS/web-page.png.
 //
 // Environment: TETHER_BIN (the tether binary), TETHER_GATED_PROVIDER (the
@@ -422,6 +424,25 @@ async function run() {
   await expectText('#progress-text', new RegExp(`Run ${heldId} succeeded.*${HELD_FILES} added`), 'the held run');
   await page.locator(`#runs-body tr[data-run="${heldId}"]`).waitFor();
   log(`run ${heldId} showed progress while held in its write, a second sync got 409, then it succeeded`);
+
+  // The integrity section: hidden for a tenant token; an admin token shows
+  // the last verify report (here `tether verify`'s) and runs a new one.
+  assert.equal(await page.locator('#verify-section').isHidden(), true, 'no integrity section for a tenant token');
+  try {
+    tether('verify');
+  } catch {
+    // exit 1: it found problems; the report is recorded all the same
+  }
+  const adminToken = tether('token', 'create', '--name', 'web-admin', '--admin').trim();
+  await page.getByRole('button', { name: 'Change token' }).click();
+  await page.getByLabel('Token', { exact: true }).fill(adminToken);
+  await page.getByRole('button', { name: 'Use this token' }).click();
+  await page.locator('#verify-section').waitFor();
+  await expectText('#verify-summary', /^Last verify: /, 'the last verify report');
+  await expectText('#verify-facts', /Run bytether verify/, 'the report of `tether verify`');
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await expectText('#verify-facts', /Run bythe API/, 'a verify run from the page');
+  log(`integrity section: ${await text('#verify-summary')}`);
 
   // The page without its style sheet still reads in order (for a look).
   await page.route('**/assets/style.css', (route) => route.abort());

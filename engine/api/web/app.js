@@ -162,6 +162,7 @@ async function start() {
   setText('page-error', '');
   connectEvents();
   await loadProjects();
+  await loadVerifyReport();
   const wanted = decodeURIComponent(location.hash.slice(1));
   if (wanted && state.projects.some((p) => p.name === wanted)) await selectProject(wanted);
 }
@@ -703,6 +704,52 @@ async function searchSymbols(event) {
   }));
 }
 
+// ---- integrity (admin tokens) ----------------------------------------------
+
+// The last verify report, from GET /admin/verify, for an admin token (the
+// token's scope comes from GET /status); hidden for any other.
+async function loadVerifyReport() {
+  const status = await api('GET', '/status');
+  $('verify-section').hidden = true;
+  if (!status.token || status.token.scope !== 'admin') return;
+  let record = null;
+  try {
+    record = await api('GET', '/admin/verify');
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+  }
+  $('verify-section').hidden = false;
+  renderVerifyReport(record);
+}
+
+function renderVerifyReport(record) {
+  if (!record) {
+    setText('verify-summary', 'No verify report yet.');
+    factList('verify-facts', []);
+    $('verify-problems').replaceChildren();
+    $('verify-notes').replaceChildren();
+    return;
+  }
+  const report = record.report;
+  const problems = report.problems || [];
+  setText('verify-summary', problems.length === 0
+    ? 'Last verify: no problems found.'
+    : `Last verify: ${problems.length} problem${problems.length === 1 ? '' : 's'}.`, problems.length ? 'error' : 'ok');
+  factList('verify-facts', [
+    ['Checked', formatTime(report.checked_at)],
+    ['Run by', record.trigger === 'api' ? 'the API' : 'tether verify'],
+    ['Deep', report.deep ? 'yes' : 'no'],
+    ['Evidence of', report.evidence_of || 'none'],
+  ]);
+  $('verify-problems').replaceChildren(...problems.map((p) => el('li', {}, p)));
+  $('verify-notes').replaceChildren(...(report.notes || []).map((n) => el('li', {}, n)));
+}
+
+async function runVerify(deep) {
+  setText('verify-summary', deep ? 'Deep verify running…' : 'Verify running…');
+  renderVerifyReport(await api('POST', '/admin/verify', { deep }));
+}
+
 // ---- start -----------------------------------------------------------------
 
 function wire() {
@@ -715,6 +762,8 @@ function wire() {
   $('documents-first').addEventListener('click', guarded(() => loadDocuments(null)));
   $('symbols-form').addEventListener('submit', guarded(searchSymbols));
   $('documents-next').addEventListener('click', guarded(() => loadDocuments(state.nextCursor)));
+  $('verify-run').addEventListener('click', guarded(() => runVerify(false)));
+  $('verify-deep').addEventListener('click', guarded(() => runVerify(true)));
   setInterval(guarded(pollRun), POLL_MS);
 }
 

@@ -426,7 +426,8 @@ TEST_CASE("0010 adds the repository outputs, one per name and analyzer of a proj
   REQUIRE(db->Execute("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, content, updated_commit,"
                       " updated_at) VALUES (" + w + ", 'a.py', 'b1', 33188, 'file', 3, 'x=1', 'c1', 'now')",
                       "document").ok());
-  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  // Up to 0010 only: later migrations have tests of their own.
+  auto applied = ApplyFrom(*db, ShippedBefore(dir.path() / "to-0010", "0011"));
   INFO(applied.status().message());
   REQUIRE(applied.ok());
   REQUIRE(applied->front() == "0010_repository_outputs.sql");
@@ -463,4 +464,30 @@ TEST_CASE("0011 gives every project an empty schedule, keeping its sync settings
   REQUIRE(applied->front() == "0011_schedules.sql");
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM project_syncs WHERE branch = 'main' AND schedule IS NULL"
                      " AND next_sync_at IS NULL AND head_changed_at IS NULL") == 1);
+}
+
+TEST_CASE("0012 gives every API token the tenant scope and adds an empty verify_reports table") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0012", "0012")).ok());
+  REQUIRE(db->Execute("INSERT INTO api_tokens (name, tenant_id, token_hash, created_at) VALUES"
+                      " ('ci', 'acme', 'h1', 'now')",
+                      "token").ok());
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->size() == 1);
+  CHECK(applied->front() == "0012_admin_tokens_and_verify_reports.sql");
+  // The token made before keeps its tenant and may do what it did: no more.
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM api_tokens WHERE name = 'ci' AND tenant_id = 'acme' AND scope = 'tenant'") ==
+        1);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM verify_reports") == 0);
+  // Only the two scopes exist.
+  CHECK_FALSE(db->Execute("INSERT INTO api_tokens (name, tenant_id, token_hash, created_at, scope) VALUES"
+                          " ('x', 'acme', 'h2', 'now', 'root')",
+                          "another scope").ok());
+  CHECK(db->Execute("INSERT INTO api_tokens (name, tenant_id, token_hash, created_at, scope) VALUES"
+                    " ('ops', 'acme', 'h3', 'now', 'admin')",
+                    "admin").ok());
 }

@@ -77,7 +77,7 @@ TEST_CASE("the OpenAPI document is version 3 and every request body schema refus
       ++bodies;
     }
   }
-  CHECK(bodies == 4);  // create and change a project, start a sync, cancel a run
+  CHECK(bodies == 6);  // create and change a project, start a sync, cancel a run, verify, backfill
 }
 
 TEST_CASE("the router decodes parameters and tells wrong methods from unknown paths") {
