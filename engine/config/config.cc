@@ -181,6 +181,7 @@ ServerConfig ReadServer(const rapidjson::Value& object) {
   server.events_retention_days = IntMember(object, "events_retention_days", server.events_retention_days);
   server.events_prune_seconds = IntMember(object, "events_prune_seconds", server.events_prune_seconds);
   server.schedule_poll_ms = IntMember(object, "schedule_poll_ms", server.schedule_poll_ms);
+  server.shutdown_grace_seconds = IntMember(object, "shutdown_grace_seconds", server.shutdown_grace_seconds);
   auto gc = object.FindMember("analysis_gc_seconds");
   if (gc != object.MemberEnd()) server.analysis_gc_seconds = gc->value.GetInt64();
   auto grace = object.FindMember("analysis_gc_grace_seconds");

@@ -93,6 +93,9 @@ struct ServerConfig {
   bool allow_unauthenticated_health = false;  // /healthz without a token from non-loopback peers
   std::string github_webhook_secret;          // POST /webhooks/github; "" refuses every delivery. A secret.
   logging::LogFormat log_format = logging::LogFormat::kText;  // `tether serve`'s log lines; --log-format wins
+  // After SIGTERM or SIGINT, how long `tether serve` waits for its cancelled
+  // syncs (and the last responses) before it exits anyway, with code 1.
+  int shutdown_grace_seconds = 20;
 };
 
 struct Config {

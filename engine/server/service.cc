@@ -3,6 +3,8 @@
 #include <condition_variable>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -96,6 +98,44 @@ class AnalysisCollector {
   std::thread thread_;
 };
 
+// Ends the process if a shutdown takes longer than its grace: a sync stuck
+// in a provider call that does not return cannot hold a supervisor's stop.
+// Armed once (from the signal handler, on an event-loop thread); the
+// destructor disarms it and waits for its thread.
+class ShutdownWatchdog {
+ public:
+  ~ShutdownWatchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // `running` says how many syncs still run, for the last log line.
+  void Arm(std::chrono::seconds grace, std::function<int()> running) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (thread_.joinable() || done_) return;
+    thread_ = std::thread([this, grace, running = std::move(running)] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (wake_.wait_for(lock, grace, [this] { return done_; })) return;
+      logging::LogError("the shutdown took longer than " + std::to_string(grace.count()) + " s (" +
+                            std::to_string(running()) +
+                            " sync(s) still running); exiting now: their runs are recorded interrupted when the "
+                            "server starts again, and nothing they wrote was committed",
+                        {{"grace_seconds", static_cast<int64_t>(grace.count())}});
+      std::_Exit(1);
+    });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
 
 // The access log: one line per answered request.
@@ -172,9 +212,14 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   api.SetExpectedMigrations(runtime->checked_migrations());  // read once, by runtime->database() above
   http::HttpServer server(http, &api);
 
+  ShutdownWatchdog watchdog;
   server.HandleSignals([&](int signal_number) {
-    log(std::string(SignalName(signal_number)) + ": shutting down; " + std::to_string(syncs.running()) +
-        " sync(s) running will finish, " + std::to_string(syncs.queued()) + " queued will not start");
+    const int running = syncs.running();
+    log(std::string(SignalName(signal_number)) + ": shutting down; " + std::to_string(running) +
+        " sync(s) running are cancelled (their writes roll back), " + std::to_string(syncs.queued()) +
+        " queued will not start");
+    syncs.CancelAll(signal_number == SIGINT ? sync::CancelReason::kInterrupt : sync::CancelReason::kTerminate);
+    watchdog.Arm(std::chrono::seconds(config.server.shutdown_grace_seconds), [&syncs] { return syncs.running(); });
   });
   Result<std::string> bound = server.Listen();
   if (!bound.ok()) return bound.status();

@@ -2,9 +2,11 @@
 // (app::Runtime::NewSyncRunner) and starts the API worker pool, the sync
 // workers that run syncs through it and the HTTP server, and runs until SIGINT or
 // SIGTERM. Then it shuts down gracefully: no new connections, requests in
-// flight are answered, running syncs finish (their storage transactions
-// commit or roll back on their own, never cut), queued syncs are recorded as
-// interrupted, events are flushed; it returns OK.
+// flight are answered, running syncs are cancelled (each rolls back at its
+// next check and is recorded "cancelled", its lease released), queued syncs
+// are recorded as interrupted, events are flushed; it returns OK. Should
+// that take longer than server.shutdown_grace_seconds (a sync stuck in a
+// provider call), the process logs it and exits with code 1 at once.
 //
 // Beside the API it runs the event hub (GET /api/v1/events: the EventLog's
 // committed batches fanned out to Server-Sent Events streams, and the

@@ -29,6 +29,9 @@ Result<SyncWorkers::Claimed> SyncWorkers::Claim(db::Database* db, const std::str
 
 Result<SyncWorkers::Claimed> SyncWorkers::Claim(db::Database* db, const std::string& tenant_id,
                                                 const std::string& project_name, const std::string& trigger) {
+  if (stop_.cancelled()) {
+    return Status::Unavailable("the server is shutting down: no sync starts now; try again once it is back");
+  }
   std::optional<WorkerPool::Ticket> ticket = pool_.TryReserve();
   if (!ticket) {
     return Status::Unavailable("every sync worker is busy and the sync queue is full (or the server is "
@@ -64,7 +67,7 @@ void SyncWorkers::Submit(Claimed claimed) {
       context.ResetDatabase();
       return;
     }
-    sync::SyncResult result = runner_->RunClaimed(*worker_db, claim);
+    sync::SyncResult result = runner_->RunClaimed(*worker_db, claim, &stop_);
     if (metrics_ != nullptr) metrics_->RecordSync(result);
     if (result.resync_requested) {
       ScheduleRetry(claim.project, 0, kWebhookTrigger);
@@ -102,6 +105,16 @@ void SyncWorkers::Submit(Claimed claimed) {
     }
   };
   pool_.Submit(std::move(claimed.ticket), std::move(run), std::move(cancel));
+}
+
+void SyncWorkers::CancelAll(sync::CancelReason reason) {
+  stop_.Cancel(reason);
+  {
+    std::lock_guard<std::mutex> lock(retry_mutex_);
+    retry_stopping_ = true;
+    retries_.clear();
+  }
+  retry_wake_.notify_all();
 }
 
 void SyncWorkers::Shutdown() {

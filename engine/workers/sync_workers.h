@@ -5,9 +5,13 @@
 // project) and queues the run on a bounded pool of sync workers, each with
 // its own database connection, where the runner runs it.
 //
-// Shutdown lets running syncs finish (a storage transaction is never cut:
-// it commits or rolls back on its own) and abandons queued ones, recording
-// them as "interrupted" and releasing their leases.
+// CancelAll asks every running sync to stop (tether serve does on SIGTERM
+// and SIGINT): each rolls back at its next check (engine/sync/
+// cancellation.h) and is recorded "cancelled" with its lease released.
+// Shutdown waits for running syncs to end (cancelled or not: a storage
+// transaction is never cut, it commits or rolls back on its own) and
+// abandons queued ones, recording them as "interrupted" and releasing their
+// leases.
 //
 // Ownership: borrows the sync runner and the metrics (may be null; each
 // finished run is recorded there); both must outlive the workers.
@@ -28,6 +32,7 @@
 #include "engine/db/database.h"
 #include "engine/workers/metrics.h"
 #include "engine/workers/worker_pool.h"
+#include "engine/sync/cancellation.h"
 #include "engine/sync/sync_runner.h"
 #include "tether/status.h"
 
@@ -54,7 +59,7 @@ class SyncWorkers {
   // Claims a run of `project_name` using `db` (the caller's connection, in
   // the caller's transaction if one is open) and reserves its place.
   // Unavailable (nothing claimed) when every worker is busy and the queue is
-  // full, or when shutting down; otherwise the errors of SyncRunner::Claim.
+  // full, or when shutting down (after CancelAll); otherwise the errors of SyncRunner::Claim.
   // The run's trigger is `trigger`, or the workers' own.
   Result<Claimed> Claim(db::Database* db, const std::string& tenant_id, const std::string& project_name);
   Result<Claimed> Claim(db::Database* db, const std::string& tenant_id, const std::string& project_name,
@@ -65,6 +70,12 @@ class SyncWorkers {
   // (empty) the workers' own.
   Result<int64_t> Start(db::Database* db, const std::string& tenant_id, const std::string& project_name,
                         const std::string& trigger = "");
+
+  // Returns at once. From then on Claim answers Unavailable (nothing new
+  // starts: a schedule, a request or a webhook answered while the server
+  // drains gets 503), a run claimed before and still queued is cancelled at
+  // its first check, and retries are dropped.
+  void CancelAll(sync::CancelReason reason);
 
   void Shutdown();
 
@@ -91,6 +102,7 @@ class SyncWorkers {
   std::multimap<std::chrono::steady_clock::time_point, Retry> retries_;  // by due time
   std::thread retry_thread_;
 
+  sync::CancelToken stop_;  // set by CancelAll; every run checks it
   sync::SyncRunner* runner_;
   const std::string trigger_;
   Metrics* metrics_;

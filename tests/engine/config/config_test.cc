@@ -571,3 +571,14 @@ TEST_CASE("defaults.schedule is off, adaptive or an interval, and a bad one is r
   CHECK(Contains(ErrorOf(R"({"database": "sqlite:x.db", "server": {"schedule_poll_ms": -1}})"),
                  "/server/schedule_poll_ms"));
 }
+
+TEST_CASE("server.shutdown_grace_seconds is read and a value out of range is refused naming the key") {
+  tether::Result<Config> set = Parse(R"({"database": "sqlite:x.db", "server": {"shutdown_grace_seconds": 5}})");
+  REQUIRE(set.ok());
+  CHECK(set->server.shutdown_grace_seconds == 5);
+  tether::Result<Config> plain = Parse(R"({"database": "sqlite:x.db"})");
+  REQUIRE(plain.ok());
+  CHECK(plain->server.shutdown_grace_seconds == 20);
+  const std::string message = ErrorOf(R"({"database": "sqlite:x.db", "server": {"shutdown_grace_seconds": 0}})");
+  CHECK(Contains(message, "test.json: /server/shutdown_grace_seconds"));
+}

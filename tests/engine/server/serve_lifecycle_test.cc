@@ -1,9 +1,11 @@
 // tether serve's lifecycle around syncs: one run per project (409), a
-// bounded queue (503), and a graceful shutdown on SIGTERM that lets a sync
-// in the middle of its write transaction finish and exits 0. Syncs are held
+// bounded queue (503), and a graceful shutdown on SIGTERM that cancels a
+// sync in the middle of its write transaction (it rolls back) and exits 0,
+// or exits 1 once server.shutdown_grace_seconds have passed. Syncs are held
 // at a known point with the gated test provider (fixtures/gated_provider.cc).
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -189,38 +191,76 @@ TEST_CASE("a sync killed by SIGKILL holds no lease: the next sync takes it over 
   CHECK(server.Stop() == 0);
 }
 
-TEST_CASE("SIGTERM during a write transaction lets the sync finish and exits 0") {
+TEST_CASE("SIGTERM during a write cancels the sync: it rolls back, is recorded cancelled and the server exits 0") {
   ServeEnv env;
   ServeProcess server(env.config());
   Held h(env, server, env.Token("ci"));
+  fs::path gate = h.AddProject("p", 3000);
+  // Every blob read takes 2 ms (the delay applies before hold-after): a
+  // write of seconds, in one open transaction.
+  std::ofstream(gate / "hold-after") << 1000000;
+  std::ofstream(gate / "blob-delay-ms") << 2;
+  const int64_t run = h.StartSync("p");
+  REQUIRE(Eventually([&] { return Reached(gate, "read"); }));
+  ::usleep(300 * 1000);  // part of the files are written, not committed
+
+  const auto signalled = std::chrono::steady_clock::now();
+  server.Signal(SIGTERM);
+  CHECK(server.Wait(20) == 0);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - signalled);
+  WARN("SIGTERM to exit with a sync in its write: " << took.count() << " ms");
+  CHECK(took.count() < 5000);  // the 3000 files would take 6 s
+  CHECK(h.Outcome(run) == "cancelled");
+  CHECK_THAT(env.cli().Text("SELECT error FROM sync_runs WHERE id = " + std::to_string(run)),
+             Catch::Contains("cancelled by SIGTERM"));
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 0);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM storage_cursors") == 0);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NULL") == 1);
+  CHECK_THAT(server.Stderr(), Catch::Contains("SIGTERM: shutting down; 1 sync(s) running are cancelled"));
+
+  // The next server syncs it whole.
+  fs::remove(gate / "blob-delay-ms");
+  ServeProcess again(env.config());
+  Held h2(env, again, env.Token("ci2"));
+  const int64_t next = h2.StartSync("p");
+  REQUIRE(Eventually([&] { return h2.Outcome(next) != "running"; }));
+  CHECK(h2.Outcome(next) == "succeeded");
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 3000);
+  CHECK(again.Stop() == 0);
+}
+
+TEST_CASE("a sync that does not stop within shutdown_grace_seconds is left behind: exit 1 in time, interrupted at the next start") {
+  ServeEnv env(R"("shutdown_grace_seconds": 2)");
+  ServeProcess server(env.config());
+  Held h(env, server, env.Token("ci"));
   fs::path gate = h.AddProject("p", 50);
-  Hold(gate, "write");
+  Hold(gate, "write");  // a blob read that never returns, as a provider call stuck on the network
   const int64_t run = h.StartSync("p");
   REQUIRE(Eventually([&] { return Reached(gate, "write"); }));
 
+  const auto signalled = std::chrono::steady_clock::now();
   server.Signal(SIGTERM);
-  // The server waits for the sync: still there a while later, and taking no
-  // new connections.
+  ::usleep(500 * 1000);
+  // A second signal does not cut the grace short.
+  server.Signal(SIGTERM);
   ::usleep(500 * 1000);
   CHECK(server.Running());
-  CHECK_THROWS(server.client().Send("GET", "/healthz"));
-  CHECK(h.Outcome(run) == "running");
+  CHECK(server.Wait(20) == 1);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - signalled);
+  CHECK(took.count() >= 2000);
+  CHECK(took.count() < 6000);
+  CHECK_THAT(server.Stderr(), Catch::Contains("the shutdown took longer than 2 s (1 sync(s) still running)"));
   CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 0);
-  // A second signal does not cut the shutdown short either.
-  server.Signal(SIGTERM);
-  ::usleep(200 * 1000);
-  CHECK(server.Running());
 
   Release(gate, "write");
-  CHECK(server.Wait(60) == 0);
-  CHECK(h.Outcome(run) == "succeeded");
-  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 50);
-  CHECK(env.cli().Text("SELECT commit_id FROM storage_cursors") == std::string(40, 'a'));
+  ServeProcess next(env.config());
+  REQUIRE(Eventually([&] { return h.Outcome(run) != "running"; }));
+  CHECK(h.Outcome(run) == "interrupted");
   CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE lease_owner IS NULL") == 1);
-  CHECK_THAT(server.Stderr(), Catch::Contains("SIGTERM: shutting down; 1 sync(s) running will finish"));
+  CHECK(next.Stop() == 0);
 }
 
-TEST_CASE("SIGTERM abandons queued syncs and records them as interrupted") {
+TEST_CASE("SIGINT cancels the running sync and records queued ones as interrupted") {
   ServeEnv env(R"("sync_workers": 1, "sync_queue": 4)");
   ServeProcess server(env.config());
   Held h(env, server, env.Token("ci"));
@@ -236,10 +276,13 @@ TEST_CASE("SIGTERM abandons queued syncs and records them as interrupted") {
 
   server.Signal(SIGINT);
   ::usleep(300 * 1000);
-  CHECK(server.Running());
+  CHECK(server.Running());  // the first run waits in its provider's call
   Release(first_gate, "discover");
   CHECK(server.Wait(60) == 0);
-  CHECK(h.Outcome(first) == "succeeded");
+  // The running one is cancelled at its next check, the queued one never ran.
+  CHECK(h.Outcome(first) == "cancelled");
+  CHECK_THAT(env.cli().Text("SELECT error FROM sync_runs WHERE id = " + std::to_string(first)),
+             Catch::Contains("cancelled by SIGINT"));
   CHECK(h.Outcome(second) == "interrupted");
   CHECK_THAT(env.cli().Text("SELECT error FROM sync_runs WHERE id = " + std::to_string(second)),
              Catch::Contains("shut down before the run started"));
