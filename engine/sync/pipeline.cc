@@ -17,6 +17,7 @@
 #include "engine/sync/change_set.h"
 #include "engine/sync/change_writer.h"
 #include "engine/sync/content_rules.h"
+#include "engine/log/log.h"
 #include "engine/sync/lease_owner.h"
 #include "engine/sync/stored_cursor.h"
 #include "engine/sync/tree_diff.h"
@@ -424,9 +425,9 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::
   Result<db::RunStore::Ended> ended =
       runs.MarkInterrupted(claim.project.id, claim.run_id, StoredCursorOrEmpty(*plugins_, claim.project));
   if (!ended.ok()) {
-    std::fprintf(stderr, "tether: warning: project %s: earlier unfinished runs stay recorded as running until "
-                         "the next run: %s\n",
-                 project_name.c_str(), ended.status().ToString().c_str());
+    logging::LogWarning("project " + project_name + ": earlier unfinished runs stay recorded as running until " +
+                            "the next run: " + ended.status().ToString(),
+                        {{"project", project_name}});
   }
   return claim;
 }
