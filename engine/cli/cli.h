@@ -46,6 +46,8 @@ Result<std::string> TenantOf(const Invocation& inv, db::Database* db);
 // returns the exit code that fits the status (kExitUsage for bad input,
 // kExitBusy for a conflict, kExitFailed otherwise).
 int ReportError(const Invocation& inv, const Status& status);
+// The exit code ReportError(inv, status) returns.
+int ExitCodeFor(const Status& status);
 // The same with the exit code given (a name already taken is bad usage, 2,
 // although its status is a conflict).
 int ReportError(const Invocation& inv, const Status& status, int exit_code);

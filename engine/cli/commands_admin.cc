@@ -22,17 +22,19 @@
 
 namespace tether::cli {
 
-int ReportError(const Invocation& inv, const Status& status) {
+int ExitCodeFor(const Status& status) {
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound:
-      return ReportError(inv, status, kExitUsage);
+      return kExitUsage;
     case StatusCode::kConflict:
-      return ReportError(inv, status, kExitBusy);
+      return kExitBusy;
     default:
-      return ReportError(inv, status, kExitFailed);
+      return kExitFailed;
   }
 }
+
+int ReportError(const Invocation& inv, const Status& status) { return ReportError(inv, status, ExitCodeFor(status)); }
 
 int ReportError(const Invocation& inv, const Status& status, int exit_code) {
   std::fprintf(stderr, "tether: error: %s\n", ShownMessage(status.message()).c_str());

@@ -22,8 +22,12 @@ int RunServe(const Invocation& inv, const ServeOptions& options) {
     std::fflush(stdout);
   };
   Status served = server::RunService(runtime->get(), service);
-  if (!served.ok()) return ReportError(inv, served);
-  return kExitOk;
+  if (served.ok()) return kExitOk;
+  if (inv.json) return ReportError(inv, served);
+  // What stopped the start is a log line like the others (one JSON object
+  // with --log-format json), so that a log shipper reads it too.
+  logging::LogError(served.message(), {{"code", StatusCodeName(served.code())}});
+  return ExitCodeFor(served);
 }
 
 }  // namespace tether::cli

@@ -233,3 +233,15 @@ TEST_CASE("a --log-format other than text or json is refused before anything run
   CHECK(result.exit_code == 2);
   CHECK_THAT(result.err, Catch::Contains("--log-format") && Catch::Contains("text") && Catch::Contains("json"));
 }
+
+TEST_CASE("serve --log-format json says why it cannot start as a JSON line too") {
+  ServeEnv env;
+  tether::testing::CliResult result = env.cli().Run("--log-format json serve --listen nonsense");
+  CHECK(result.exit_code == 2);
+  INFO(result.err);
+  const std::vector<rapidjson::Document> lines = JsonLines(result.err);
+  REQUIRE(lines.size() == 1);
+  CHECK(Member(lines[0], "level") == "error");
+  CHECK_THAT(Member(lines[0], "msg"), Catch::Contains("must be HOST:PORT"));
+  CHECK(Member(lines[0], "code") == "invalid_argument");
+}
