@@ -1,6 +1,7 @@
 #include "analysis.h"
 
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,8 +18,9 @@ constexpr size_t kMaxDocBytes = 4096;
 constexpr size_t kMaxImportBytes = 512;
 constexpr size_t kMaxImports = 5000;
 // An ERROR node wider than this (a flat run of tokens the grammar could not
-// place, as in 100,000 '(') makes tree-sitter's query cursor quadratic and
-// deaf to any deadline: such a tree gets line counts, not symbols.
+// place, as in 100,000 '(') made tree-sitter's query cursor, which the
+// patterns once ran on, quadratic and deaf to any deadline: such a tree
+// gets line counts, not symbols (kept: the output does not change).
 constexpr uint32_t kMaxErrorChildren = 8192;
 
 struct ParserDeleter {
@@ -26,9 +28,6 @@ struct ParserDeleter {
 };
 struct TreeDeleter {
   void operator()(TSTree* tree) const { ts_tree_delete(tree); }
-};
-struct QueryCursorDeleter {
-  void operator()(TSQueryCursor* cursor) const { ts_query_cursor_delete(cursor); }
 };
 
 // A range of the source with the rows (0-based) it starts and ends on.
@@ -74,6 +73,29 @@ struct Candidate {
   TSNode parent{};
 };
 
+// A pattern's match, with where tree-sitter's query cursor would have
+// reported it: when entering the node of its last step (`finish_*`, in the
+// order of a walk over the tree), then by the depth of its root, outermost
+// first, then by pattern.
+struct Found {
+  uint32_t finish_start = 0;
+  uint32_t finish_depth = 0;
+  uint32_t root_depth = 0;
+  uint32_t pattern = 0;
+  bool definition = false;
+  Candidate candidate;
+  TSNode import{};
+  TSNode import_call{};
+};
+
+// A visible child of a node, as a pattern step looks at it.
+struct Child {
+  TSNode node;
+  TSSymbol symbol;
+  TSFieldId field;
+  bool named;
+};
+
 // What a walk over the whole tree collects.
 struct TreeFacts {
   std::vector<Span> comments;            // in source order
@@ -109,6 +131,23 @@ class Extractor {
   bool Opaque(TSNode node) const;
   void NoteWrapper(TSNode wrapper);
   Status Match(TSNode root, std::vector<Candidate>* candidates, std::vector<TSNode>* wrappers, Analysis* out);
+  // Pattern matching (Match's walk calls MatchPattern at each node a pattern
+  // starts with): the steps left to match at a level once the children of
+  // the node a step matched are matched.
+  struct Pending {
+    const std::vector<CompiledStep>* steps;
+    size_t next_step;
+    const std::vector<Child>* children;
+    size_t next_child;
+    uint32_t depth;
+    const Pending* up;
+  };
+  void MatchPattern(uint32_t index, TSNode root, uint32_t depth);
+  void MatchSteps(const std::vector<CompiledStep>& steps, size_t i, const std::vector<Child>& children, size_t from,
+                  uint32_t depth, const Pending* up);
+  void Enter(const CompiledStep& step, const CompiledStep& type, const Child& child, uint32_t depth,
+             const Pending& then);
+  void Emit();
   void FinishFacts(std::vector<TSNode>* wrappers);
   void AddImport(TSNode node, Analysis* out);
   bool ResolveDeclarator(const Candidate& candidate, std::string* name, std::string* kind,
@@ -125,6 +164,17 @@ class Extractor {
   std::string_view what_;
   TreeFacts facts_;
   std::unordered_set<std::string> seen_imports_;
+
+  // Match's state.
+  TSTreeCursor children_cursor_{};
+  bool children_cursor_made_ = false;
+  std::deque<std::vector<Child>> child_lists_;  // by depth of Enter calls
+  size_t entered_ = 0;
+  std::vector<std::pair<const CompiledStep*, TSNode>> captured_;
+  std::vector<std::pair<TSNode, uint32_t>> path_;  // the nodes matched so far, with their depths
+  uint32_t pattern_ = 0;
+  uint32_t root_depth_ = 0;
+  std::vector<Found> found_;
 };
 
 Status Extractor::Walk(TSNode root) {
@@ -201,7 +251,7 @@ Status Extractor::CountErrors(TSNode root) {
   }
 }
 
-// The facts the query captured, as Walk would have collected them: in
+// The facts Match collected, as Walk would have collected them: in
 // source order, without comments inside an attribute, wrappers outermost
 // first.
 void Extractor::FinishFacts(std::vector<TSNode>* wrappers) {
@@ -282,71 +332,204 @@ void Extractor::AddImport(TSNode node, Analysis* out) {
   out->imports.push_back(std::move(value));
 }
 
+// The symbol of ERROR nodes (the runtime's ts_builtin_sym_error, which its
+// public header does not declare).
+constexpr TSSymbol kErrorSymbol = static_cast<TSSymbol>(-1);
+
+// Whether `child` is the node `step` asks for, its children aside.
+bool Fits(const CompiledStep& step, const Child& child) {
+  if (step.symbol == 0) return child.named && child.symbol != kErrorSymbol;  // (_)
+  return child.symbol == step.symbol;
+}
+
+void Extractor::Emit() {
+  Found found;
+  found.finish_start = ts_node_start_byte(path_.back().first);
+  found.finish_depth = path_.back().second;
+  found.root_depth = root_depth_;
+  found.pattern = pattern_;
+  Candidate& candidate = found.candidate;
+  for (const auto& [step, node] : captured_) {
+    for (const Capture capture : step->captures) {
+      switch (capture) {
+        case Capture::kDefinition:
+          found.definition = true;
+          candidate.node = node;
+          candidate.kind = step->kind;
+          break;
+        case Capture::kScope:
+          found.definition = true;
+          candidate.scope = true;
+          candidate.node = node;
+          break;
+        case Capture::kName:
+        case Capture::kScopeName:
+          candidate.name = node;
+          break;
+        case Capture::kParent:
+          candidate.parent = node;
+          break;
+        case Capture::kImport:
+          found.import = node;
+          break;
+        case Capture::kImportCall:
+          found.import_call = node;
+          break;
+      }
+    }
+  }
+  found_.push_back(std::move(found));
+}
+
+// `child` matched `type` (`step` itself, or one of its alternatives): its
+// captures, then the children `type` asks for, then what `then` says is left.
+void Extractor::Enter(const CompiledStep& step, const CompiledStep& type, const Child& child, uint32_t depth,
+                      const Pending& then) {
+  const size_t captured = captured_.size();
+  if (!step.captures.empty()) captured_.emplace_back(&step, child.node);
+  if (&type != &step && !type.captures.empty()) captured_.emplace_back(&type, child.node);
+  path_.emplace_back(child.node, depth);
+  if (type.children.empty()) {
+    MatchSteps(*then.steps, then.next_step, *then.children, then.next_child, then.depth, then.up);
+  } else {
+    if (child_lists_.size() <= entered_) child_lists_.emplace_back();
+    std::vector<Child>& children = child_lists_[entered_];
+    children.clear();
+    ts_tree_cursor_reset(&children_cursor_, child.node);
+    if (ts_tree_cursor_goto_first_child(&children_cursor_)) {
+      do {
+        const TSNode node = ts_tree_cursor_current_node(&children_cursor_);
+        children.push_back(Child{node, ts_node_symbol(node), ts_tree_cursor_current_field_id(&children_cursor_),
+                                 ts_node_is_named(node)});
+      } while (ts_tree_cursor_goto_next_sibling(&children_cursor_));
+    }
+    ++entered_;
+    MatchSteps(type.children, 0, children, 0, depth + 1, &then);
+    --entered_;
+  }
+  path_.pop_back();
+  captured_.resize(captured);
+}
+
+// Matches steps[i...] to children[from...] in order, each step to a later
+// child than the one before, as the query cursor does: a step that splits
+// tries every child that fits, one that does not only the first; an
+// anchored step only the first named child.
+void Extractor::MatchSteps(const std::vector<CompiledStep>& steps, size_t i, const std::vector<Child>& children,
+                           size_t from, uint32_t depth, const Pending* up) {
+  if (i == steps.size()) {
+    if (up == nullptr) {
+      Emit();
+    } else {
+      MatchSteps(*up->steps, up->next_step, *up->children, up->next_child, up->depth, up->up);
+    }
+    return;
+  }
+  const CompiledStep& step = steps[i];
+  for (size_t p = from; p < children.size(); ++p) {
+    const Child& child = children[p];
+    bool matched = false;
+    if (step.field == 0 || child.field == step.field) {
+      const Pending then{&steps, i + 1, &children, p + 1, depth, up};
+      if (step.alternatives.empty()) {
+        if (Fits(step, child)) {
+          matched = true;
+          Enter(step, step, child, depth, then);
+        }
+      } else {
+        for (const CompiledStep& alternative : step.alternatives) {
+          if (!Fits(alternative, child)) continue;
+          matched = true;
+          Enter(step, alternative, child, depth, then);
+        }
+      }
+    }
+    if (step.anchored ? child.named : (matched && !step.splits)) break;
+  }
+}
+
+void Extractor::MatchPattern(uint32_t index, TSNode root, uint32_t depth) {
+  const CompiledStep& pattern = language_.patterns()[index];
+  pattern_ = index;
+  root_depth_ = depth;
+  if (!children_cursor_made_) {
+    children_cursor_ = ts_tree_cursor_new(root);
+    children_cursor_made_ = true;
+  }
+  // The root as the only child of nothing: Enter matches its children and
+  // then, with no steps left above it, emits.
+  const std::vector<Child> none;
+  const std::vector<CompiledStep> no_steps;
+  const Pending done{&no_steps, 0, &none, 0, depth, nullptr};
+  const Child child{root, ts_node_symbol(root), 0, true};
+  Enter(pattern, pattern, child, depth, done);
+}
+
+// One walk over the tree: the facts (comments, attributes, wrappers,
+// headings) and every pattern's matches, reported in the order of
+// tree-sitter's query cursor over the same query.
 Status Extractor::Match(TSNode root, std::vector<Candidate>* candidates, std::vector<TSNode>* wrappers,
                         Analysis* out) {
-  const TSQuery* query = language_.query();
-  if (ts_query_pattern_count(query) == 0) return Status::Ok();
-  std::unique_ptr<TSQueryCursor, QueryCursorDeleter> cursor(ts_query_cursor_new());
-  ts_query_cursor_exec(cursor.get(), query, root);
-  TSQueryMatch match;
-  uint64_t matches = 0;
-  while (ts_query_cursor_next_match(cursor.get(), &match)) {
-    if (++matches % 1024 == 0 && deadline_.Passed()) return TimedOut();
-    Candidate candidate;
-    bool definition = false;
-    TSNode import{};
-    TSNode import_call{};
-    for (uint16_t i = 0; i < match.capture_count; ++i) {
-      const TSQueryCapture& capture = match.captures[i];
-      switch (language_.role(capture.index)) {
-        case CompiledLanguage::Role::kDefinition:
-          definition = true;
-          candidate.node = capture.node;
-          candidate.kind = language_.kind(capture.index);
-          break;
-        case CompiledLanguage::Role::kScope:
-          definition = true;
-          candidate.scope = true;
-          candidate.node = capture.node;
-          break;
-        case CompiledLanguage::Role::kName:
-        case CompiledLanguage::Role::kScopeName:
-          candidate.name = capture.node;
-          break;
-        case CompiledLanguage::Role::kParent:
-          candidate.parent = capture.node;
-          break;
-        case CompiledLanguage::Role::kImport:
-          import = capture.node;
-          break;
-        case CompiledLanguage::Role::kImportCall:
-          import_call = capture.node;
-          break;
-        case CompiledLanguage::Role::kComment:
-          facts_.comments.push_back(SpanOf(capture.node));
-          break;
-        case CompiledLanguage::Role::kAttribute:
-          facts_.attributes.push_back(SpanOf(capture.node));
-          break;
-        case CompiledLanguage::Role::kWrapper:
-          wrappers->push_back(capture.node);
-          break;
-        case CompiledLanguage::Role::kHeading:
-          facts_.headings.push_back(capture.node);
-          break;
-        case CompiledLanguage::Role::kOther:
-          break;
+  TSTreeCursor cursor = ts_tree_cursor_new(root);
+  uint32_t depth = 0;
+  uint64_t visited = 0;
+  bool walking = true;
+  struct ChildrenCursorGuard {
+    Extractor* self;
+    ~ChildrenCursorGuard() {
+      if (self->children_cursor_made_) ts_tree_cursor_delete(&self->children_cursor_);
+      self->children_cursor_made_ = false;
+    }
+  } children_guard{this};
+  struct WalkCursorGuard {
+    TSTreeCursor* cursor;
+    ~WalkCursorGuard() { ts_tree_cursor_delete(cursor); }
+  } walk_guard{&cursor};
+  while (walking) {
+    if (++visited % 4096 == 0 && deadline_.Passed()) return TimedOut();
+    const TSNode node = ts_tree_cursor_current_node(&cursor);
+    const TSSymbol symbol = ts_node_symbol(node);
+    const uint8_t flags = language_.flags(symbol);
+    if (flags != 0) {
+      if (flags & CompiledLanguage::kCommentNode) facts_.comments.push_back(SpanOf(node));
+      if (flags & CompiledLanguage::kAttributeNode) facts_.attributes.push_back(SpanOf(node));
+      if (flags & CompiledLanguage::kWrapperNode) wrappers->push_back(node);
+      if (flags & CompiledLanguage::kHeadingNode) facts_.headings.push_back(node);
+      if (flags & CompiledLanguage::kPatternRoot) {
+        for (const uint16_t index : language_.patterns_at(symbol)) MatchPattern(index, node, depth);
       }
     }
-    if (!ts_node_is_null(import)) {
-      if (ts_node_is_null(import_call) || Contains(spec_.import_callees, Text(import_call))) {
-        AddImport(import, out);
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      ++depth;
+      continue;
+    }
+    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+      if (!ts_tree_cursor_goto_parent(&cursor)) {
+        walking = false;
+        break;
+      }
+      --depth;
+    }
+  }
+  std::stable_sort(found_.begin(), found_.end(), [](const Found& a, const Found& b) {
+    if (a.finish_start != b.finish_start) return a.finish_start < b.finish_start;
+    if (a.finish_depth != b.finish_depth) return a.finish_depth < b.finish_depth;
+    if (a.root_depth != b.root_depth) return a.root_depth < b.root_depth;
+    return a.pattern < b.pattern;
+  });
+  for (size_t i = 0; i < found_.size(); ++i) {
+    if (i % 1024 == 1023 && deadline_.Passed()) return TimedOut();
+    Found& found = found_[i];
+    if (!ts_node_is_null(found.import)) {
+      if (ts_node_is_null(found.import_call) || Contains(spec_.import_callees, Text(found.import_call))) {
+        AddImport(found.import, out);
       }
     }
-    if (definition) {
+    if (found.definition) {
+      Candidate& candidate = found.candidate;
       candidate.start = ts_node_start_byte(candidate.node);
       candidate.end = ts_node_end_byte(candidate.node);
-      candidate.pattern = match.pattern_index;
+      candidate.pattern = found.pattern;
       candidates->push_back(std::move(candidate));
     }
   }
@@ -559,9 +742,9 @@ void Extractor::Headings(Analysis* out) const {
 }
 
 Status Extractor::Run(TSNode root, Analysis* out) {
-  // One pass of the query finds the definitions, the imports and the facts
-  // (comments, attributes, wrappers, headings); only a tree too broken for
-  // the query is walked instead.
+  // One walk matching the patterns finds the definitions, the imports and
+  // the facts (comments, attributes, wrappers, headings); a tree too broken
+  // for symbols is walked for the facts only.
   TETHER_RETURN_IF_ERROR(CountErrors(root));
   const bool query = facts_.widest_error <= kMaxErrorChildren;
   std::vector<Candidate> candidates;

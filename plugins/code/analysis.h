@@ -1,7 +1,7 @@
 // One blob's analysis with one grammar: parse, line counts, symbols, imports.
 //
 // Thread safety: AnalyzeWithGrammar may run on many threads at once; each
-// call has its own parser, tree and query cursor, and only reads the
+// call has its own parser, tree and tree cursors, and only reads the
 // CompiledLanguage it is given.
 #ifndef TETHER_PLUGINS_CODE_ANALYSIS_H_
 #define TETHER_PLUGINS_CODE_ANALYSIS_H_

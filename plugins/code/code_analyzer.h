@@ -7,10 +7,11 @@
 // counts only. Parsing is tree-sitter's (languages.h says which grammars).
 //
 // Ownership: the host owns the object (a Plugin); the object owns the
-// compiled queries, built once when it is created.
+// compiled grammars (patterns resolved against each grammar), each built
+// once at its first use.
 // Thread safety: Key and Analyze may be called from any number of threads
-// at once: each Analyze call has its own parser, tree and query cursor, and
-// the compiled queries are only read.
+// at once: each Analyze call has its own parser, tree and tree cursors, and
+// the compiled grammars are only read.
 #ifndef TETHER_PLUGINS_CODE_CODE_ANALYZER_H_
 #define TETHER_PLUGINS_CODE_CODE_ANALYZER_H_
 
@@ -27,7 +28,7 @@ namespace tether {
 namespace code {
 
 // The plugin's version: part of every result's key. Change it whenever the
-// output for the same input may change (a grammar, a query, a rule).
+// output for the same input may change (a grammar, a pattern, a rule).
 inline constexpr char kCodeAnalyzerVersion[] = "1.1.0";
 
 // The most symbols one blob may have (the sink's own limit); past it the
@@ -36,9 +37,9 @@ inline constexpr size_t kMaxSymbols = 100000;
 
 class CodeAnalyzer : public Analyzer {
  public:
-  // InvalidArgument for bad settings. A grammar's query is compiled at its
-  // first use (most of the cost of the analyzer's start, which a process
-  // that analyses nothing, a noop sync, then does not pay).
+  // InvalidArgument for bad settings. A grammar's patterns are resolved at
+  // its first use (so that a process that analyses nothing, a noop sync,
+  // does not pay for it).
   static Result<std::unique_ptr<CodeAnalyzer>> Create(const std::string& plugin_name,
                                                       const std::string& settings_json);
 
@@ -46,8 +47,8 @@ class CodeAnalyzer : public Analyzer {
   Status Analyze(const AnalysisInput& input, AnalysisSink* sink) override;
 
  private:
-  // A grammar's query, compiled once at its first use, by whichever thread
-  // gets there first (the others wait).
+  // A grammar, compiled once at its first use, by whichever thread gets
+  // there first (the others wait).
   struct LazyGrammar {
     std::once_flag once;
     std::unique_ptr<CompiledLanguage> compiled;
@@ -56,8 +57,8 @@ class CodeAnalyzer : public Analyzer {
 
   explicit CodeAnalyzer(CodeSettings settings) : settings_(settings) {}
   // The compiled grammar `name`: NotFound for a name without a grammar;
-  // InvalidArgument when its query does not compile (the runtime cannot
-  // load its ABI, or the query is wrong).
+  // InvalidArgument when it does not compile (the runtime cannot load its
+  // ABI, or a pattern names a node type or field the grammar lacks).
   Result<const CompiledLanguage*> Grammar(const std::string& name) const;
 
   CodeSettings settings_;
