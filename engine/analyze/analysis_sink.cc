@@ -20,6 +20,8 @@ Status CheckText(std::string_view what, std::string_view text, size_t max) {
   return Status::Ok();
 }
 
+bool TextFits(std::string_view text, size_t max) { return text.size() <= max && IsValidUtf8(text); }
+
 }  // namespace
 
 Status ResultSink::SetData(std::string_view json_object) {
@@ -46,12 +48,16 @@ Status ResultSink::AddSymbol(const Symbol& symbol) {
     return Status::InvalidArgument("more than " + std::to_string(kMaxSymbols) + " symbols in one blob");
   }
   if (symbol.name.empty()) return Status::InvalidArgument("a symbol without a name");
+  // What a field is called in an error, built only for an error.
+  auto of = [&symbol](const char* field) { return std::string(field) + " \"" + symbol.name + "\""; };
   TETHER_RETURN_IF_ERROR(CheckText("symbol name", symbol.name, kMaxNameBytes));
-  TETHER_RETURN_IF_ERROR(CheckText("kind of symbol \"" + symbol.name + "\"", symbol.kind, kMaxKindBytes));
+  if (!TextFits(symbol.kind, kMaxKindBytes)) return CheckText(of("kind of symbol"), symbol.kind, kMaxKindBytes);
   if (symbol.kind.empty()) return Status::InvalidArgument("symbol \"" + symbol.name + "\" has no kind");
-  TETHER_RETURN_IF_ERROR(CheckText("signature of \"" + symbol.name + "\"", symbol.signature, kMaxSignatureBytes));
-  TETHER_RETURN_IF_ERROR(CheckText("parent of \"" + symbol.name + "\"", symbol.parent, kMaxNameBytes));
-  TETHER_RETURN_IF_ERROR(CheckText("doc of \"" + symbol.name + "\"", symbol.doc, kMaxDocBytes));
+  if (!TextFits(symbol.signature, kMaxSignatureBytes)) {
+    return CheckText(of("signature of"), symbol.signature, kMaxSignatureBytes);
+  }
+  if (!TextFits(symbol.parent, kMaxNameBytes)) return CheckText(of("parent of"), symbol.parent, kMaxNameBytes);
+  if (!TextFits(symbol.doc, kMaxDocBytes)) return CheckText(of("doc of"), symbol.doc, kMaxDocBytes);
   if (symbol.start_line < 1 || symbol.end_line < symbol.start_line) {
     return Status::InvalidArgument("symbol \"" + symbol.name + "\" has lines " + std::to_string(symbol.start_line) +
                                    " to " + std::to_string(symbol.end_line) +
