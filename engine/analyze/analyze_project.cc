@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <iterator>
 #include <set>
 #include <thread>
 
@@ -136,7 +137,7 @@ class ProjectAnalysis {
         break;
       }
     }
-    if (Status stored = storer_.Flush(); !stored.ok()) return Stop(stored);
+    if (Status stored = FlushAll(); !stored.ok()) return Stop(stored);
     // Nothing is left for this key: every blob has its final result, none
     // to retry, none another process is at.
     tally_.complete = !stopped && tally_.failed == 0 && busy_ == 0;
@@ -149,9 +150,9 @@ class ProjectAnalysis {
 
  private:
   db::AnalyzerTally Stop(const Status& status) {
-    // The error that stops the analysis is the one reported; a store still
-    // in flight only has to finish (its own error would say less).
-    (void)storer_.Flush();
+    // The error that stops the analysis is the one reported; results not yet
+    // stored only have to be (their store's own error would say less).
+    (void)FlushAll();
     tally_.error = status.ToString();
     return tally_;
   }
@@ -191,21 +192,39 @@ class ProjectAnalysis {
       (w.unfinished > 0 ? suspects : batch).push_back(&w);
     }
     done_ += static_cast<int64_t>(recorded.size());
-    TETHER_RETURN_IF_ERROR(storer_.Put(std::move(recorded)));
+    unstored_.insert(unstored_.end(), std::make_move_iterator(recorded.begin()),
+                     std::make_move_iterator(recorded.end()));
     TETHER_RETURN_IF_ERROR(AnalyseAndStore(batch));
     // One at a time, everything before it stored: should it crash again,
     // only its own mark is left.
     for (const AnalysisWork* w : suspects) {
-      TETHER_RETURN_IF_ERROR(storer_.Flush());
+      TETHER_RETURN_IF_ERROR(FlushAll());
       TETHER_RETURN_IF_ERROR(AnalyseAndStore({w}));
-      TETHER_RETURN_IF_ERROR(storer_.Flush());
+      TETHER_RETURN_IF_ERROR(FlushAll());
     }
     Progress();
     return Status::Ok();
   }
 
-  // Marks `work` started, analyses it on several threads, and starts storing
-  // the results (storer_ finishes it while the next page is analysed).
+  // Hands the results not yet stored to storer_.
+  Status StoreUnstored() {
+    if (unstored_.empty()) return Status::Ok();
+    std::vector<AnalysisResult> batch;
+    batch.swap(unstored_);
+    return storer_.Put(std::move(batch));
+  }
+
+  // Stores every result so far; the first error.
+  Status FlushAll() {
+    Status handed = StoreUnstored();
+    Status stored = storer_.Flush();
+    return stored.ok() ? handed : stored;
+  }
+
+  // Marks `work` started, starts storing the results before it (storer_
+  // writes them while this page is analysed: marking first, because the
+  // storage has one writer, and a mark would wait for the store), analyses
+  // it on several threads, and keeps its results in unstored_.
   Status AnalyseAndStore(const std::vector<const AnalysisWork*>& work) {
     if (work.empty()) return Status::Ok();
     std::vector<AnalysisWork> marks;
@@ -217,6 +236,7 @@ class ProjectAnalysis {
       marks.push_back(std::move(m));
     }
     TETHER_RETURN_IF_ERROR(storage_->MarkAnalysisStarted(project_, key_, marks, options_.owner));
+    TETHER_RETURN_IF_ERROR(StoreUnstored());
     std::vector<AnalysisResult> results(work.size());
     // The biggest blobs first, so that no thread is left alone with a big
     // one at the end of the page while the others wait.
@@ -240,7 +260,9 @@ class ProjectAnalysis {
       else ++tally_.failed;
     }
     done_ += static_cast<int64_t>(results.size());
-    return storer_.Put(std::move(results));
+    unstored_.insert(unstored_.end(), std::make_move_iterator(results.begin()),
+                     std::make_move_iterator(results.end()));
+    return Status::Ok();
   }
 
   AnalysisResult AnalyseOne(const AnalysisWork& w) {
@@ -278,6 +300,7 @@ class ProjectAnalysis {
   const AnalyzerKey key_;
   const AnalyzeOptions& options_;
   ResultStorer storer_;
+  std::vector<AnalysisResult> unstored_;  // analysed (or skipped), not yet handed to storer_
   db::AnalyzerTally tally_;
   int64_t done_ = 0;
   int64_t total_ = 0;
