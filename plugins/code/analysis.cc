@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "parse_memory.h"
 #include "text.h"
 
 namespace tether {
@@ -920,6 +921,8 @@ Status AnalyzeWithGrammar(const CompiledLanguage& language, std::string_view con
     return Status::InvalidArgument(std::string(what) + " is too large to parse (" +
                                    std::to_string(content.size()) + " bytes)");
   }
+  // The runtime's memory for this call: it goes after everything below.
+  ParseMemory memory;
   std::unique_ptr<TSParser, ParserDeleter> parser(ts_parser_new());
   if (!ts_parser_set_language(parser.get(), language.language())) {
     return Status::Internal(std::string("the tree-sitter runtime refused the ") + language.spec().grammar +
