@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -111,7 +113,9 @@ class ProjectAnalysis {
     std::set<BlobKey> seen;
     bool first_page = true;
     while (true) {
-      Result<AnalysisWorkPage> page = storage_->ListAnalysisWork(project_, key_, query);
+      Result<AnalysisWorkPage> page =
+          next_page_ ? std::move(*next_page_) : storage_->ListAnalysisWork(project_, key_, query);
+      next_page_.reset();
       if (!page.ok()) return Stop(page.status());
       if (first_page) {
         first_page = false;
@@ -129,7 +133,12 @@ class ProjectAnalysis {
         query.after_blob = page->work.back().blob_id;
         query.after_language = page->work.back().language;
       }
+      // The next page is listed while this one is analysed.
+      if (page->more) {
+        list_next_ = [this, query] { next_page_.emplace(storage_->ListAnalysisWork(project_, key_, query)); };
+      }
       Status done = RunPage(page->work);
+      list_next_ = nullptr;
       if (!done.ok()) return Stop(done);
       if (!page->more) break;
       if (options_.should_stop && options_.should_stop()) {
@@ -253,6 +262,11 @@ class ProjectAnalysis {
     threads = std::min(threads, work.size());
     std::vector<std::thread> pool;
     for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+    if (list_next_ && threads > 1) {
+      std::function<void()> list_next = std::move(list_next_);
+      list_next_ = nullptr;
+      list_next();
+    }
     worker();
     for (std::thread& t : pool) t.join();
     for (const AnalysisResult& r : results) {
@@ -301,6 +315,10 @@ class ProjectAnalysis {
   const AnalyzeOptions& options_;
   ResultStorer storer_;
   std::vector<AnalysisResult> unstored_;  // analysed (or skipped), not yet handed to storer_
+  // Lists the next page into next_page_: Run sets it, AnalyseAndStore calls
+  // it once the other threads are at the page.
+  std::function<void()> list_next_;
+  std::optional<Result<AnalysisWorkPage>> next_page_;
   db::AnalyzerTally tally_;
   int64_t done_ = 0;
   int64_t total_ = 0;
