@@ -8,6 +8,7 @@
 
 #include "parse_memory.h"
 #include "text.h"
+#include "tree_walk.h"
 
 namespace tether {
 namespace code {
@@ -471,10 +472,6 @@ void Extractor::MatchPattern(uint32_t index, TSNode root, uint32_t depth) {
 // tree-sitter's query cursor over the same query.
 Status Extractor::Match(TSNode root, std::vector<Candidate>* candidates, std::vector<TSNode>* wrappers,
                         Analysis* out) {
-  TSTreeCursor cursor = ts_tree_cursor_new(root);
-  uint32_t depth = 0;
-  uint64_t visited = 0;
-  bool walking = true;
   struct ChildrenCursorGuard {
     Extractor* self;
     ~ChildrenCursorGuard() {
@@ -482,35 +479,26 @@ Status Extractor::Match(TSNode root, std::vector<Candidate>* candidates, std::ve
       self->children_cursor_made_ = false;
     }
   } children_guard{this};
-  struct WalkCursorGuard {
-    TSTreeCursor* cursor;
-    ~WalkCursorGuard() { ts_tree_cursor_delete(cursor); }
-  } walk_guard{&cursor};
-  while (walking) {
-    if (++visited % 4096 == 0 && deadline_.Passed()) return TimedOut();
-    const TSNode node = ts_tree_cursor_current_node(&cursor);
-    const TSSymbol symbol = ts_node_symbol(node);
-    const uint8_t flags = language_.flags(symbol);
-    if (flags != 0) {
-      if (flags & CompiledLanguage::kCommentNode) facts_.comments.push_back(SpanOf(node));
-      if (flags & CompiledLanguage::kAttributeNode) facts_.attributes.push_back(SpanOf(node));
-      if (flags & CompiledLanguage::kWrapperNode) wrappers->push_back(node);
-      if (flags & CompiledLanguage::kHeadingNode) facts_.headings.push_back(node);
-      if (flags & CompiledLanguage::kPatternRoot) {
-        for (const uint16_t index : language_.patterns_at(symbol)) MatchPattern(index, node, depth);
-      }
+  struct Walk {
+    Extractor* self;
+    std::vector<TSNode>* wrappers;
+  } walk{this, wrappers};
+  auto visit = [](void* context, TSNode node, TSSymbol symbol, uint32_t depth) {
+    Walk& walk = *static_cast<Walk*>(context);
+    Extractor& self = *walk.self;
+    const uint8_t flags = self.language_.flags(symbol);
+    if (flags & CompiledLanguage::kCommentNode) self.facts_.comments.push_back(SpanOf(node));
+    if (flags & CompiledLanguage::kAttributeNode) self.facts_.attributes.push_back(SpanOf(node));
+    if (flags & CompiledLanguage::kWrapperNode) walk.wrappers->push_back(node);
+    if (flags & CompiledLanguage::kHeadingNode) self.facts_.headings.push_back(node);
+    if (flags & CompiledLanguage::kPatternRoot) {
+      for (const uint16_t index : self.language_.patterns_at(symbol)) self.MatchPattern(index, node, depth);
     }
-    if (ts_tree_cursor_goto_first_child(&cursor)) {
-      ++depth;
-      continue;
-    }
-    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
-      if (!ts_tree_cursor_goto_parent(&cursor)) {
-        walking = false;
-        break;
-      }
-      --depth;
-    }
+  };
+  auto go_on = [](void* context) { return !static_cast<Walk*>(context)->self->deadline_.Passed(); };
+  const std::vector<uint8_t>& wanted = language_.node_flags();
+  if (!tether_walk_tree(root, wanted.data(), static_cast<uint32_t>(wanted.size()), visit, go_on, &walk)) {
+    return TimedOut();
   }
   std::stable_sort(found_.begin(), found_.end(), [](const Found& a, const Found& b) {
     if (a.finish_start != b.finish_start) return a.finish_start < b.finish_start;

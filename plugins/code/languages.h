@@ -108,6 +108,8 @@ class CompiledLanguage {
     kPatternRoot = 16,  // the root of one or more patterns
   };
   uint8_t flags(TSSymbol symbol) const { return symbol < node_flags_.size() ? node_flags_[symbol] : 0; }
+  // flags() of every symbol, by symbol.
+  const std::vector<uint8_t>& node_flags() const { return node_flags_; }
   const std::vector<CompiledStep>& patterns() const { return patterns_; }
   // The indexes of the patterns whose root is a node of `symbol`, in order.
   const std::vector<uint16_t>& patterns_at(TSSymbol symbol) const { return patterns_by_root_[symbol]; }
