@@ -45,7 +45,7 @@ struct AnalyzeOptions {
   int threads = 0;                  // analyzer calls at once; 0: the machine's cores
   int64_t time_limit_ms = 30000;    // per blob
   uint64_t max_bytes = 1048576;     // bigger blobs are skipped by rule
-  int page_size = 64;               // blobs per page, mark and store
+  int page_size = 256;              // blobs per page, mark and store (defaults.analysis_page_size)
   // The (blob, language) pairs the run wrote: those that needed no
   // analysis count as reused. Empty for `tether analyze`.
   std::vector<std::pair<BlobId, std::string>> written;

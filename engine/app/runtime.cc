@@ -113,6 +113,7 @@ std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner(bool analyze, bool full
   options.analyze_max_bytes = config_.defaults.analysis_max_bytes;
   options.analyze_time_limit_ms = config_.defaults.analysis_time_limit_ms;
   options.analyze_threads = config_.defaults.analysis_threads;
+  options.analyze_page_size = config_.defaults.analysis_page_size;
   options.max_content_bytes = config_.defaults.max_content_bytes;
   options.lease_seconds = config_.defaults.lease_seconds;
   return std::make_unique<sync::SyncRunner>(config_.database_url, &plugins(), options);

@@ -124,6 +124,12 @@ int RunAnalyze(const Invocation& inv, const AnalyzeOptions& options) {
     analyze::AnalyzeOptions run;
     run.owner = sync::NewLeaseOwner();
     run.project_name = project.name;
+    // The config's limits, as a sync's analysis has them.
+    const config::Defaults& defaults = (*runtime)->config().defaults;
+    run.threads = defaults.analysis_threads;
+    run.time_limit_ms = defaults.analysis_time_limit_ms;
+    run.max_bytes = defaults.analysis_max_bytes;
+    run.page_size = defaults.analysis_page_size;
     run.owner_is_gone = sync::LeaseOwnerIsGone;
     run.should_stop = [] { return StopToken().cancelled(); };
     if (terminal) {

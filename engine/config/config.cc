@@ -156,6 +156,8 @@ Defaults ReadDefaults(const rapidjson::Value& object) {
   if (time_limit != object.MemberEnd()) defaults.analysis_time_limit_ms = time_limit->value.GetInt64();
   auto threads = object.FindMember("analysis_threads");
   if (threads != object.MemberEnd()) defaults.analysis_threads = threads->value.GetInt();
+  auto page = object.FindMember("analysis_page_size");
+  if (page != object.MemberEnd()) defaults.analysis_page_size = page->value.GetInt();
   defaults.schedule = StringMember(object, "schedule", defaults.schedule);
   auto min_interval = object.FindMember("schedule_min_interval_seconds");
   if (min_interval != object.MemberEnd()) defaults.schedule_min_interval_seconds = min_interval->value.GetInt64();

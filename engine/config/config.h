@@ -68,6 +68,7 @@ struct Defaults {
   uint64_t analysis_max_bytes = 1048576; // bigger files are not analysed (skipped by rule)
   int64_t analysis_time_limit_ms = 30000;  // per file and analyzer
   int analysis_threads = 0;              // files analysed at once; 0: the machine's cores
+  int analysis_page_size = 256;          // files read, marked and stored together
   // What a project without its own schedule follows (engine/schedule):
   // "off", "adaptive" or an interval ("5m"); checked when the config loads.
   std::string schedule = "off";

@@ -295,6 +295,7 @@ class RunState {
     options.project_name = project_.name;
     options.owner_is_gone = LeaseOwnerIsGone;
     options.threads = options_.analyze_threads;
+    options.page_size = options_.analyze_page_size;
     options.time_limit_ms = options_.analyze_time_limit_ms;
     options.max_bytes = options_.analyze_max_bytes;
     for (const PlannedChange& planned : changes_.changes()) {

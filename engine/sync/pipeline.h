@@ -63,6 +63,7 @@ struct SyncOptions {
   schedule::Limits schedule_limits;
   uint64_t analyze_max_bytes = 1048576;
   int analyze_threads = 0;
+  int analyze_page_size = 256;
 };
 
 // A run that holds its project's lease and has a run row (outcome

@@ -34,8 +34,9 @@ struct World {
   GitRepo repo{dir.path() / "repo"};
   TetherCli cli;
 
+  // Pages of 64: the tests that stop an analysis count on several pages.
   explicit World(const std::string& version = "1")
-      : cli(dir.path(), "",
+      : cli(dir.path(), "\"analysis_page_size\": 64",
             ",{\"name\": \"fixture-analyzer\", \"kind\": \"analyzer\", \"path\": \"" FIXTURE_ANALYZER
             "\", \"settings\": {\"calls_file\": \"" +
                 calls_file.string() + "\", \"version\": \"" + version + "\"}}") {}
