@@ -771,3 +771,15 @@ TEST_CASE("docs without the code analyzer says what it needs, and a rename moves
   page << in.rdbuf();
   CHECK(page.str().find("- src.a\n") != std::string::npos);
 }
+
+TEST_CASE("the bundled analyzers refuse a setting they do not know, by name, and the plugin check says so") {
+  TempDir dir;
+  TetherCli cli(dir.path(), "",
+                ",{\"name\": \"code\", \"kind\": \"analyzer\", \"settings\": {\"depth\": 1}}"
+                ",{\"name\": \"docs\", \"kind\": \"analyzer\", \"settings\": {\"pages\": \"all\"}}");
+  CliResult checked = cli.Run("plugins check");
+  CHECK(checked.exit_code != 0);
+  const std::string all = checked.out + checked.err;
+  CHECK_THAT(all, Catch::Contains("settings of plugin 'code' (code): unknown key \"depth\""));
+  CHECK_THAT(all, Catch::Contains("settings of plugin 'docs' (docs): unknown key \"pages\""));
+}
