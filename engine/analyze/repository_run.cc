@@ -12,10 +12,6 @@
 namespace tether::analyze {
 namespace {
 
-constexpr size_t kMaxName = 4096;
-constexpr size_t kMaxKey = 256;
-constexpr size_t kMaxContent = 16u << 20;
-
 // Every current file of the project (files and executables: a symlink's
 // blob is its target, a submodule's a commit), in byte order of paths.
 Result<std::vector<RepositoryFile>> CurrentFiles(Storage* storage, const ProjectRef& project) {
@@ -120,15 +116,15 @@ class View : public RepositoryView {
 class Sink : public RepositorySink {
  public:
   Status Put(const RepositoryOutput& output) override {
-    if (output.name.empty() || output.name.size() > kMaxName || !IsValidUtf8(output.name) ||
+    if (output.name.empty() || output.name.size() > kMaxOutputNameBytes || !IsValidUtf8(output.name) ||
         output.name.find('\0') != std::string::npos) {
       return Status::InvalidArgument("an output's name must be 1 to 4096 bytes of UTF-8 without NUL");
     }
-    if (output.key.size() > kMaxKey || !IsValidUtf8(output.key) || output.key.find('\0') != std::string::npos) {
+    if (output.key.size() > kMaxOutputKeyBytes || !IsValidUtf8(output.key) || output.key.find('\0') != std::string::npos) {
       return Status::InvalidArgument("the key of output \"" + output.name +
                                      "\" must be at most 256 bytes of UTF-8 without NUL");
     }
-    if (output.content.size() > kMaxContent || !IsValidUtf8(output.content) ||
+    if (output.content.size() > kMaxOutputContentBytes || !IsValidUtf8(output.content) ||
         output.content.find('\0') != std::string::npos) {
       return Status::InvalidArgument("the content of output \"" + output.name +
                                      "\" must be at most 16 MiB of UTF-8 without NUL");

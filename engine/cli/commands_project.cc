@@ -73,6 +73,11 @@ int64_t DerivedDocuments(const StorageCounts& counts, const std::string& name) {
   return 0;
 }
 
+// The schedule `p` follows: its own, or the config's default.
+schedule::Schedule Followed(const Session& s, const db::Project& p) {
+  return schedule::Effective(p.schedule, schedule::Effective(s.runtime->config().defaults.schedule, schedule::Schedule()));
+}
+
 void PrintProject(const Session& s, const db::Project& p) {
   const std::string cursor = Cursor(s, p);
   std::printf("name:        %s\n", p.name.c_str());
@@ -86,9 +91,7 @@ void PrintProject(const Session& s, const db::Project& p) {
               p.last_synced_at.empty() ? "-"
                                        : (p.last_synced_at + " (" + HumanAgo(p.last_synced_at, NowUnixSeconds()) + ")").c_str());
   if (!p.last_error.empty()) std::printf("last error:  %s\n", ShownMessage(p.last_error).c_str());
-  const schedule::Schedule fallback =
-      schedule::Effective(s.runtime->config().defaults.schedule, schedule::Schedule());
-  const schedule::Schedule followed = schedule::Effective(p.schedule, fallback);
+  const schedule::Schedule followed = Followed(s, p);
   std::string when = schedule::Describe(followed) + (p.schedule.empty() ? " (the config's default)" : "");
   if (followed.kind != schedule::ScheduleKind::kOff && p.sync_enabled) {
     const int64_t now = NowUnixSeconds();
@@ -344,13 +347,20 @@ int RunProjectBranches(const Invocation& inv, const std::string& name) {
 
 namespace {
 
-// Applies `update` to the project called `name`; reports what went wrong.
-Status UpdateProject(const Invocation& inv, const std::string& name, const projects::ProjectUpdate& update) {
+// Applies `update` to the project called `name` through `s`; the project
+// as it is afterwards, or what went wrong.
+Result<db::Project> UpdateProject(Session& s, const std::string& name, const projects::ProjectUpdate& update) {
+  Result<db::Project> project = s.Get(name);
+  if (!project.ok()) return project.status();
+  TETHER_RETURN_IF_ERROR(Projects(s).Update(*project, update));
+  return s.Get(name);
+}
+
+Result<db::Project> UpdateProject(const Invocation& inv, const std::string& name,
+                                  const projects::ProjectUpdate& update) {
   Result<Session> s = Open(inv);
   if (!s.ok()) return s.status();
-  Result<db::Project> project = s->Get(name);
-  if (!project.ok()) return project.status();
-  return Projects(*s).Update(*project, update);
+  return UpdateProject(*s, name, update);
 }
 
 }  // namespace
@@ -358,15 +368,13 @@ Status UpdateProject(const Invocation& inv, const std::string& name, const proje
 int RunProjectSelectBranch(const Invocation& inv, const std::string& name, const std::string& branch) {
   projects::ProjectUpdate update;
   update.branch = branch;
-  Status set = UpdateProject(inv, name, update);
-  if (!set.ok()) return ReportError(inv, set);
+  Result<Session> s = Open(inv);
+  if (!s.ok()) return ReportError(inv, s.status());
+  Result<db::Project> project = UpdateProject(*s, name, update);
+  if (!project.ok()) return ReportError(inv, project.status());
   // What the next sync will change: told, not required (the selection
   // stands whatever the preview says).
-  Result<projects::BranchPreview> preview = Status::Unavailable("no session");
-  if (Result<Session> s = Open(inv); s.ok()) {
-    Result<db::Project> project = s->Get(name);
-    preview = project.ok() ? Projects(*s).PreviewBranch(*project, branch) : Result<projects::BranchPreview>(project.status());
-  }
+  Result<projects::BranchPreview> preview = Projects(*s).PreviewBranch(*project, branch);
   if (inv.json) {
     JsonWriter out;
     out.Begin().Str("project", name).Str("branch", branch);
@@ -404,15 +412,11 @@ int RunProjectSchedule(const Invocation& inv, const ScheduleOptions& options) {
   }
   projects::ProjectUpdate update;
   update.schedule = !options.every.empty() ? options.every : options.adaptive ? "adaptive" : options.off ? "off" : "";
-  Status set = UpdateProject(inv, options.name, update);
-  if (!set.ok()) return ReportError(inv, set);
   Result<Session> s = Open(inv);
   if (!s.ok()) return ReportError(inv, s.status());
-  Result<db::Project> project = s->Get(options.name);
+  Result<db::Project> project = UpdateProject(*s, options.name, update);
   if (!project.ok()) return ReportError(inv, project.status());
-  const schedule::Schedule fallback =
-      schedule::Effective(s->runtime->config().defaults.schedule, schedule::Schedule());
-  const schedule::Schedule followed = schedule::Effective(project->schedule, fallback);
+  const schedule::Schedule followed = Followed(*s, *project);
   if (inv.json) {
     PrintJson(JsonWriter().Begin().Str("project", options.name).StrOrNull("schedule", project->schedule)
                   .Str("follows", schedule::StoredText(followed)).End());
@@ -426,8 +430,8 @@ int RunProjectSchedule(const Invocation& inv, const ScheduleOptions& options) {
 int RunProjectEnable(const Invocation& inv, const std::string& name, bool enabled) {
   projects::ProjectUpdate update;
   update.sync_enabled = enabled;
-  Status set = UpdateProject(inv, name, update);
-  if (!set.ok()) return ReportError(inv, set);
+  Result<db::Project> set = UpdateProject(inv, name, update);
+  if (!set.ok()) return ReportError(inv, set.status());
   if (inv.json) PrintJson(JsonWriter().Begin().Str("project", name).Bool("sync_enabled", enabled).End());
   else std::printf("project %s %s\n", name.c_str(), enabled ? "enabled" : "disabled");
   return kExitOk;

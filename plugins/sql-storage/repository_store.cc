@@ -15,10 +15,6 @@
 namespace tether::sql_storage {
 namespace {
 
-constexpr size_t kMaxName = 4096;
-constexpr size_t kMaxKey = 256;
-constexpr size_t kMaxContent = 16u << 20;
-
 // Valid UTF-8 (no overlong forms, surrogates or values past U+10FFFF),
 // without NUL: what both databases store as text.
 bool IsUtf8WithoutNul(const std::string& s) {
@@ -60,15 +56,15 @@ const char* ByteOrder(db::Dialect dialect) { return dialect == db::Dialect::kPos
 
 Status RepositoryStore::Check(const RepositoryCommit& commit) {
   for (const RepositoryOutput& o : commit.puts) {
-    if (o.name.empty() || o.name.size() > kMaxName || !IsUtf8WithoutNul(o.name)) {
+    if (o.name.empty() || o.name.size() > kMaxOutputNameBytes || !IsUtf8WithoutNul(o.name)) {
       return Status::InvalidArgument("sql-storage: output name of " + std::to_string(o.name.size()) +
                                      " bytes: it must be 1 to 4096 bytes of UTF-8 without NUL");
     }
-    if (o.key.size() > kMaxKey || !IsUtf8WithoutNul(o.key)) {
+    if (o.key.size() > kMaxOutputKeyBytes || !IsUtf8WithoutNul(o.key)) {
       return Status::InvalidArgument("sql-storage: the key of output \"" + o.name +
                                      "\" must be at most 256 bytes of UTF-8 without NUL");
     }
-    if (o.content.size() > kMaxContent || !IsUtf8WithoutNul(o.content)) {
+    if (o.content.size() > kMaxOutputContentBytes || !IsUtf8WithoutNul(o.content)) {
       return Status::InvalidArgument("sql-storage: the content of output \"" + o.name +
                                      "\" must be at most 16 MiB of UTF-8 without NUL");
     }

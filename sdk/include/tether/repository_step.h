@@ -30,6 +30,7 @@
 #ifndef TETHER_REPOSITORY_STEP_H_
 #define TETHER_REPOSITORY_STEP_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -62,11 +63,16 @@ struct FileChange {
   std::string language;  // the new language; the old one for kDeleted
 };
 
+// The limits of an output, in bytes; every text is UTF-8 without NUL.
+inline constexpr size_t kMaxOutputNameBytes = 4096;
+inline constexpr size_t kMaxOutputKeyBytes = 256;
+inline constexpr size_t kMaxOutputContentBytes = size_t{16} << 20;
+
 // One stored output. `key` and `content` are the step's own.
 struct RepositoryOutput {
-  std::string name;     // 1 to 4096 bytes of UTF-8, no NUL, e.g. "pages/src/_index.md"
-  std::string key;      // at most 256 bytes; "" allowed
-  std::string content;  // at most 16 MiB
+  std::string name;     // 1 to kMaxOutputNameBytes, e.g. "pages/src/_index.md"
+  std::string key;      // at most kMaxOutputKeyBytes; "" allowed
+  std::string content;  // at most kMaxOutputContentBytes (16 MiB)
 };
 
 // What Update sees. Owned by the engine.
