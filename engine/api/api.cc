@@ -69,6 +69,7 @@ const std::vector<Api::Route>& Api::Table() {
       {"POST", "/api/v1/admin/verify", Access::kAdmin, &Api::AdminVerify},
       {"GET", "/api/v1/admin/verify", Access::kAdmin, &Api::LastVerifyReport},
       {"POST", "/api/v1/admin/backfill", Access::kAdmin, &Api::AdminBackfill},
+      {"GET", "/api/v1/workers", Access::kAdmin, &Api::ListWorkers},
       {"GET", "/metrics", Access::kHealth, &Api::GetMetrics},
       {"POST", "/webhooks/github", Access::kWebhook, &Api::GithubWebhook},
       {"GET", "/", Access::kPublic, &Api::WebPage},

@@ -129,6 +129,7 @@ class Api : public RequestHandler {
   HttpResponse GithubWebhook(Call& call);
   HttpResponse AdminVerify(Call& call);       // api_admin.cc
   HttpResponse LastVerifyReport(Call& call);  // api_admin.cc
+  HttpResponse ListWorkers(Call& call);       // api_admin.cc
   HttpResponse AdminBackfill(Call& call);     // api_admin.cc
   HttpResponse WebPage(Call& call);  // api_web.cc
   HttpResponse WebFile(Call& call);  // api_web.cc

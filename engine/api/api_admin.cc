@@ -1,7 +1,8 @@
-// Api: the operator routes under /api/v1/admin/, for admin tokens only
-// (`tether token create --admin`): the checks of `tether verify` and the
+// Api: the operator routes, for admin tokens only (`tether token create
+// --admin`): under /api/v1/admin/, the checks of `tether verify` and the
 // fixes of `tether backfill` (engine/ops), for operators without a shell on
-// the host. Each runs on a connection of its own, opened with the server's
+// the host; and GET /api/v1/workers, the live workers (`tether workers`),
+// whose running projects span every tenant. Each runs on a connection of its own, opened with the server's
 // database URL and bound to no token's tenant, so that it sees the whole
 // database as `tether verify` would with the same config (on PostgreSQL:
 // what the server's role sees).
@@ -15,8 +16,10 @@
 #include "engine/api/json_body.h"
 #include "engine/common/json_writer.h"
 #include "engine/db/verify_report_store.h"
+#include "engine/db/worker_store.h"
 #include "engine/log/log.h"
 #include "engine/ops/integrity.h"
+#include "engine/views/json_views.h"
 
 namespace tether::api {
 namespace {
@@ -78,6 +81,20 @@ HttpResponse Api::LastVerifyReport(Call& call) {
                 "no verify report yet: run POST /api/v1/admin/verify, or `tether verify` on the host");
   }
   return Json(200, StoredReportJson(**last));
+}
+
+HttpResponse Api::ListWorkers(Call& call) {
+  if (std::optional<Problem> bad = CheckQuery(call, {})) return Fail(*bad);
+  Result<std::unique_ptr<db::Database>> db = AdminDatabase();
+  if (!db.ok()) return Fail(Status::Unavailable("cannot reach the database: " + db.status().message()));
+  // Live: beat within two lease timeouts (a beat comes every third of one).
+  Result<std::vector<db::WorkerInfo>> workers =
+      db::WorkerStore(db->get()).ListLive(2 * config_->workers.lease_timeout_seconds);
+  if (!workers.ok()) return Fail(workers.status());
+  JsonWriter json;
+  json.Begin().BeginArray("workers");
+  for (const db::WorkerInfo& w : *workers) views::WriteWorker(json, w);
+  return Json(200, json.EndArray().End().Text());
 }
 
 HttpResponse Api::AdminBackfill(Call& call) {

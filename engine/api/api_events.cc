@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "engine/api/api.h"
+#include "engine/db/worker_store.h"
 
 namespace tether::api {
 namespace {
@@ -68,6 +69,13 @@ HttpResponse Api::GetMetrics(Call& call) {
   response.status = 200;
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
   response.body = metrics_->Render(events_ != nullptr ? events_->clients() : 0);
+  // Every worker on this database, not only this server's syncs: what each
+  // counted at its last heartbeat. Left out when the database cannot say.
+  if (call.db != nullptr) {
+    Result<std::vector<db::WorkerInfo>> workers =
+        db::WorkerStore(call.db).ListLive(2 * config_->workers.lease_timeout_seconds);
+    if (workers.ok()) response.body += workers::Metrics::RenderWorkers(*workers);
+  }
   return response;
 }
 

@@ -166,7 +166,10 @@ HttpResponse Api::StartSync(Call& call) {
   if (!project.ok()) return Fail(project.status());
   rapidjson::Document body;
   if (std::optional<Problem> bad = ReadJsonBody(call.request, "SyncRequest", true, &body)) return Fail(*bad);
-  Result<int64_t> run_id = syncs_->Start(call.db, project->tenant_id, project->name);
+  // No place free here: any worker (this server's, or `tether worker`
+  // elsewhere) takes the request from the database; requests go before
+  // scheduled syncs.
+  Result<int64_t> run_id = syncs_->StartOrRequest(call.db, project->tenant_id, project->name);
   if (!run_id.ok()) {
     Problem problem = ProblemFromStatus(run_id.status());
     // A disabled project cannot be synced: a conflict with its state.
@@ -174,9 +177,17 @@ HttpResponse Api::StartSync(Call& call) {
     if (problem.type == ProblemType::kUnavailable) problem.retry_after_seconds = 5;
     return Fail(problem);
   }
+  if (*run_id == 0) {
+    JsonWriter json;
+    json.Begin().Null("run_id").Bool("queued", true).Str("project", project->name)
+        .Str("url", ProjectUrl(project->name)).End();
+    HttpResponse response = Json(202, json.Text());
+    response.headers.emplace_back("Location", ProjectUrl(project->name));
+    return response;
+  }
   const std::string url = ProjectUrl(project->name) + "/runs/" + std::to_string(*run_id);
   JsonWriter json;
-  json.Begin().Int("run_id", *run_id).Str("project", project->name).Str("url", url).End();
+  json.Begin().Int("run_id", *run_id).Bool("queued", false).Str("project", project->name).Str("url", url).End();
   HttpResponse response = Json(202, json.Text());
   response.headers.emplace_back("Location", url);
   return response;

@@ -30,6 +30,11 @@ class RunnerQueue : public webhooks::SyncQueue {
         claimed_.push_back(std::move(claimed).value());
         return Status::Ok();
       }
+      // No place free in this server: any worker takes it from the
+      // database, once the delivery's transaction commits.
+      if (claimed.status().code() == StatusCode::kUnavailable) {
+        return workers_->Request(db_, project.tenant_id, project.name, SyncWorkers::kWebhookTrigger);
+      }
       if (claimed.status().code() != StatusCode::kConflict) return claimed.status();
       Result<bool> requested = db::ProjectStore(db_).RequestResync(project.id);
       if (!requested.ok()) return requested.status();

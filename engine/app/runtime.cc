@@ -2,6 +2,7 @@
 
 #include "engine/common/paths.h"
 #include "engine/migrate/migrations.h"
+#include "engine/sync/lease_owner.h"
 #include "engine/sync/sync_runner.h"
 
 namespace tether::app {
@@ -9,6 +10,9 @@ namespace tether::app {
 Result<std::unique_ptr<Runtime>> Runtime::Load(const std::filesystem::path& config_path) {
   Result<config::Config> config = config::LoadConfig(config_path);
   if (!config.ok()) return config.status();
+  // Before any lease is taken: leases name this host, or the operator's id
+  // for it (`tether worker --host-id` sets it again after this).
+  if (!config->workers.host_id.empty()) sync::SetHostIdentity(config->workers.host_id);
   return std::unique_ptr<Runtime>(new Runtime(std::move(config).value()));
 }
 
@@ -102,8 +106,9 @@ plugin_host::PluginHost& Runtime::plugins() {
   return *plugins_;
 }
 
-std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner(bool analyze, bool full) {
+std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner(bool analyze, bool full, const std::string& worker_id) {
   sync::SyncOptions options;
+  options.worker_id = worker_id;
   options.analyze = analyze;
   options.full = full;
   // The config was checked when it loaded: its schedule parses.
@@ -116,7 +121,8 @@ std::unique_ptr<sync::SyncRunner> Runtime::NewSyncRunner(bool analyze, bool full
   options.analyze_page_size = config_.defaults.analysis_page_size;
   options.max_content_bytes = config_.defaults.max_content_bytes;
   options.lease_seconds = config_.defaults.lease_seconds;
-  return std::make_unique<sync::SyncRunner>(config_.database_url, &plugins(), options);
+  return std::make_unique<sync::SyncRunner>(config_.database_url, &plugins(), options,
+                                            config_.workers.lease_timeout_seconds);
 }
 
 }  // namespace tether::app

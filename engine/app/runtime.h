@@ -52,7 +52,10 @@ class Runtime {
   // defaults. The caller owns it; it borrows the plugins, so the Runtime
   // must outlive it. `full`: every run compares the whole tree with the
   // stored rows (`tether sync --full`, sync::SyncOptions::full).
-  std::unique_ptr<sync::SyncRunner> NewSyncRunner(bool analyze = true, bool full = false);
+  // `worker_id`: the runs are a registered worker's (sync::ThisWorkerId(),
+  // for `tether worker` and `tether serve`); its runner beats for it.
+  std::unique_ptr<sync::SyncRunner> NewSyncRunner(bool analyze = true, bool full = false,
+                                                  const std::string& worker_id = "");
 
   // The migrations shipped with the engine.
   static std::filesystem::path MigrationsRoot();

@@ -157,8 +157,17 @@ int RunStatus(const Invocation& inv);
 
 struct ServeOptions {
   std::string listen;  // --listen HOST:PORT; empty: the config's server.listen
+  int workers = -1;    // --workers N; -1: the config's server.sync_workers
 };
 int RunServe(const Invocation& inv, const ServeOptions& options);
+
+struct WorkerOptions {
+  int concurrency = 0;  // --concurrency N; 0: the config's server.sync_workers
+  std::string host_id;  // --host-id; empty: workers.host_id, else the host name
+};
+int RunWorker(const Invocation& inv, const WorkerOptions& options);
+// The live workers, with what each runs now.
+int RunWorkers(const Invocation& inv);
 
 struct TokenCreateOptions {
   std::string name;

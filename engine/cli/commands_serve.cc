@@ -16,6 +16,7 @@ int RunServe(const Invocation& inv, const ServeOptions& options) {
   logging::SetLogFormat(flag ? *flag : (*runtime)->config().server.log_format);
   server::ServiceOptions service;
   service.listen = options.listen;
+  if (options.workers >= 0) service.sync_workers = options.workers;
   // Scripts and tests read the bound address (port 0 picks one) from stdout.
   service.on_listening = [](const std::string& address) {
     std::printf("listening on %s\n", address.c_str());

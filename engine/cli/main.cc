@@ -239,7 +239,25 @@ int main(int argc, char** argv) {
   cli::ServeOptions serve;
   CLI::App* serve_cmd = Sub(&app, "serve", "Serve the HTTP API until SIGTERM or SIGINT");
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default from the config: 127.0.0.1:8080)");
+  serve_cmd->add_option("--workers", serve.workers,
+                        "Syncs this server runs at once (default from the config: server.sync_workers); 0: the API "
+                        "and the web page only, while `tether worker` processes run the syncs")
+      ->check(CLI::Range(0, 1024));
   serve_cmd->callback([&] { code = cli::RunServe(inv, serve); });
+
+  cli::WorkerOptions worker;
+  CLI::App* worker_cmd =
+      Sub(&app, "worker", "Run requested and scheduled syncs, from the database, until SIGTERM or SIGINT");
+  worker_cmd->add_option("--concurrency", worker.concurrency,
+                         "Syncs run at once (default from the config: server.sync_workers)")
+      ->check(CLI::Range(1, 1024));
+  worker_cmd->add_option("--host-id", worker.host_id,
+                         "The name this worker's leases give its machine (default: workers.host_id, else the host "
+                         "name); workers with different names treat each other as separate machines");
+  worker_cmd->callback([&] { code = cli::RunWorker(inv, worker); });
+
+  Sub(&app, "workers", "The live workers: host, pid, version, start, last heartbeat and the projects they run")
+      ->callback([&] { code = cli::RunWorkers(inv); });
 
   CLI::App* token = Sub(&app, "token", "API tokens for tether serve");
   token->require_subcommand(1);

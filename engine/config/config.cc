@@ -199,6 +199,22 @@ ServerConfig ReadServer(const rapidjson::Value& object) {
   return server;
 }
 
+WorkersConfig ReadWorkers(const rapidjson::Value& object) {
+  WorkersConfig workers;
+  auto timeout = object.FindMember("lease_timeout_seconds");
+  if (timeout != object.MemberEnd()) workers.lease_timeout_seconds = timeout->value.GetInt64();
+  workers.max_running_syncs = IntMember(object, "max_running_syncs", workers.max_running_syncs);
+  workers.poll_ms = IntMember(object, "poll_ms", workers.poll_ms);
+  workers.host_id = StringMember(object, "host_id", "");
+  auto limits = object.FindMember("provider_limits");
+  if (limits != object.MemberEnd()) {
+    for (const auto& limit : limits->value.GetObject()) {
+      workers.provider_limits.emplace_back(limit.name.GetString(), limit.value.GetInt());
+    }
+  }
+  return workers;
+}
+
 // `document` must have passed the schema.
 Config ReadConfig(const rapidjson::Document& document) {
   Config config;
@@ -213,6 +229,8 @@ Config ReadConfig(const rapidjson::Document& document) {
   if (defaults != document.MemberEnd()) config.defaults = ReadDefaults(defaults->value);
   auto server = document.FindMember("server");
   if (server != document.MemberEnd()) config.server = ReadServer(server->value);
+  auto workers = document.FindMember("workers");
+  if (workers != document.MemberEnd()) config.workers = ReadWorkers(workers->value);
   return config;
 }
 
@@ -242,6 +260,22 @@ Status CheckUniquePluginNames(const std::vector<PluginConfig>& plugins,
           expanded);
       return Status::InvalidArgument(later_at + ": duplicate plugin name " + shown +
                                      ": listed at " + first_at + " and " + later_at);
+    }
+  }
+  return Status::Ok();
+}
+
+// Each name of workers.provider_limits must be a listed plugin that may be a
+// provider: a limit on a name no project can use would limit nothing.
+Status CheckProviderLimits(const Config& config) {
+  for (const auto& [name, limit] : config.workers.provider_limits) {
+    bool listed = false;
+    for (const PluginConfig& plugin : config.plugins) {
+      if (plugin.name == name && (plugin.kind.empty() || plugin.kind == "provider")) listed = true;
+    }
+    if (!listed) {
+      return Status::InvalidArgument(ChildPointer("/workers/provider_limits", std::string_view(name)) + ": " +
+                                     Quote(name) + " is not a provider in /plugins; name a listed provider");
     }
   }
   return Status::Ok();
@@ -329,6 +363,7 @@ Result<Config> Interpret(rapidjson::Document& document, const fs::path& base_dir
   TETHER_RETURN_IF_ERROR(CheckUniquePluginNames(config.plugins, expanded));
   TETHER_RETURN_IF_ERROR(CheckDefaultPlugin(document, config, "provider", expanded));
   TETHER_RETURN_IF_ERROR(CheckDefaultPlugin(document, config, "storage", expanded));
+  TETHER_RETURN_IF_ERROR(CheckProviderLimits(config));
   if (Result<schedule::Schedule> parsed = schedule::ParseSchedule(config.defaults.schedule); !parsed.ok()) {
     return Status::InvalidArgument("/defaults/schedule: " + parsed.status().message());
   }

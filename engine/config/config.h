@@ -37,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/log/log.h"
@@ -99,6 +100,17 @@ struct ServerConfig {
   int shutdown_grace_seconds = 20;
 };
 
+// "workers": the processes that run syncs and the limits they share
+// through the database (engine/workers).
+struct WorkersConfig {
+  int64_t lease_timeout_seconds = 30;  // PostgreSQL: a lease not renewed for this long is taken over
+  int max_running_syncs = 0;           // over all workers; 0: no limit
+  // Provider plugin name -> at most this many worker-started syncs at once.
+  std::vector<std::pair<std::string, int>> provider_limits;
+  std::string host_id;  // "": the host name
+  int poll_ms = 1000;   // an idle worker's look for work
+};
+
 struct Config {
   // Absolute path of the file it came from; "" when parsed from a string.
   std::filesystem::path file;
@@ -110,6 +122,7 @@ struct Config {
   std::vector<PluginConfig> plugins;  // in file order; names are unique
   Defaults defaults;
   ServerConfig server;
+  WorkersConfig workers;
 };
 
 // The config file to use: `flag_value` (the --config flag) if non-empty, else

@@ -11,7 +11,8 @@ namespace {
 const char kSelectProjects[] =
     "SELECT p.id, p.name, p.tenant_id, p.created_at, s.provider, s.storage, s.repo_url, s.branch,"
     " s.sync_enabled, s.status, s.last_error, s.last_synced_at, s.resync_requested, s.schedule, s.next_sync_at,"
-    " s.head_changed_at"
+    " s.head_changed_at, CASE WHEN s.sync_requested_at IS NULL THEN 0 ELSE 1 END,"
+    " CASE WHEN s.lease_owner IS NULL THEN NULL ELSE s.lease_worker END"
     " FROM projects p JOIN project_syncs s ON s.project_id = p.id";
 
 Project FromRow(const soci::row& row) {
@@ -32,6 +33,8 @@ Project FromRow(const soci::row& row) {
   p.schedule = RowText(row, 13);
   if (row.get_indicator(14) != soci::i_null) p.next_sync_at = RowInt(row, 14);
   if (row.get_indicator(15) != soci::i_null) p.head_changed_at = RowInt(row, 15);
+  p.sync_requested = RowInt(row, 16) != 0;
+  p.lease_worker = RowText(row, 17);
   return p;
 }
 
@@ -198,7 +201,7 @@ Status ProjectStore::SetNextSync(int64_t project_id, std::optional<int64_t> next
 
 namespace {
 
-// The filter ListDue and CountDue share; binds :d, :now, :now2.
+// CountDue's filter: scheduled projects due and not held; binds :d, :now, :now2.
 constexpr char kDueFilter[] =
     " FROM project_syncs s JOIN projects p ON p.id = s.project_id"
     " WHERE s.sync_enabled = 1 AND s.repo_url <> ''"
@@ -206,23 +209,128 @@ constexpr char kDueFilter[] =
     " AND (s.next_sync_at IS NULL OR s.next_sync_at <= :now)"
     " AND (s.lease_owner IS NULL OR s.lease_expires_at < :now2)";
 
-}  // namespace
+// What waits for a worker: enabled, not held by a live lease, not waiting
+// for a rate limit's retry time, and asked for (a request, or a follow-up
+// left by a run whose process died), left running by a run whose lease
+// expired (its worker died or froze: the run never ended), or due by its
+// schedule. Binds, in order: now, now, default_scheduled, now.
+constexpr char kWaitingFilter[] =
+    " WHERE s.sync_enabled = 1 AND s.repo_url <> ''"
+    " AND (s.lease_owner IS NULL OR s.lease_expires_at < :now)"
+    " AND (s.status <> 'rate_limited' OR s.next_sync_at IS NULL OR s.next_sync_at <= :now2)"
+    " AND (s.sync_requested_at IS NOT NULL OR s.resync_requested <> 0 OR s.status = 'running'"
+    " OR (s.schedule IS NULL AND :d = 1 OR s.schedule IS NOT NULL AND s.schedule <> 'off')"
+    " AND (s.next_sync_at IS NULL OR s.next_sync_at <= :now3))";
 
-Result<std::vector<DueProject>> ProjectStore::ListDue(int64_t now, bool default_scheduled, int limit) {
-  std::vector<DueProject> due;
-  if (limit <= 0) return due;
-  long long at = now, n = limit;
-  int default_on = default_scheduled ? 1 : 0;
+// Live leases per provider plugin, and in all.
+Result<std::vector<std::pair<std::string, int64_t>>> RunningByProvider(soci::session& session, long long now) {
+  std::vector<std::pair<std::string, int64_t>> running;
   try {
     soci::rowset<soci::row> rows =
-        (db_->session().prepare << std::string("SELECT p.id, p.tenant_id, p.name") + kDueFilter +
-                                       " ORDER BY COALESCE(s.next_sync_at, 0), p.id LIMIT :n",
-         soci::use(default_on), soci::use(at), soci::use(at), soci::use(n));
-    for (const soci::row& row : rows) due.push_back({RowInt(row, 0), RowText(row, 1), RowText(row, 2)});
+        (session.prepare << "SELECT provider, COUNT(*) FROM project_syncs WHERE lease_owner IS NOT NULL"
+                            " AND lease_expires_at >= :now GROUP BY provider",
+         soci::use(now));
+    for (const soci::row& row : rows) running.emplace_back(RowText(row, 0), RowInt(row, 1));
   } catch (...) {
-    return StatusFromCurrentException("cannot list the projects whose scheduled sync is due");
+    return StatusFromCurrentException("cannot count the running syncs");
   }
-  return due;
+  return running;
+}
+
+}  // namespace
+
+Status ProjectStore::RequestSync(int64_t project_id, const std::string& trigger) {
+  long long id = project_id;
+  long long at = NowUnixMillis();
+  std::string by = trigger;
+  return db_->InTransaction([&]() -> Status {
+    try {
+      db_->session() << "UPDATE project_syncs SET sync_requested_at = :at, sync_requested_trigger = :t"
+                        " WHERE project_id = :id AND sync_requested_at IS NULL",
+          soci::use(at), soci::use(by), soci::use(id);
+      if (db_->dialect() == Dialect::kPostgres) {
+        db_->session() << std::string("SELECT pg_notify('") + kSyncChannel + "', '')";
+      }
+    } catch (...) {
+      return StatusFromCurrentException("cannot ask for a sync of the project");
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<NextWork>> ProjectStore::LockNextWork(const WorkFilter& filter) {
+  long long now = filter.now;
+  int default_on = filter.default_scheduled ? 1 : 0;
+  const bool postgres = db_->dialect() == Dialect::kPostgres;
+  const bool limited = filter.max_running > 0 || !filter.provider_limits.empty();
+  std::vector<std::string> full;  // providers at their limit
+  if (limited) {
+    // Counting and claiming must not interleave between workers: limits are
+    // checked under one lock (PostgreSQL: a transaction-scoped advisory
+    // lock; SQLite: the write lock the transaction holds).
+    if (postgres) TETHER_RETURN_IF_ERROR(db_->Execute("SELECT pg_advisory_xact_lock(7235631)", "cannot lock the limits"));
+    Result<std::vector<std::pair<std::string, int64_t>>> running = RunningByProvider(db_->session(), now);
+    if (!running.ok()) return running.status();
+    int64_t total = 0;
+    for (const auto& [provider, count] : *running) total += count;
+    if (filter.max_running > 0 && total >= filter.max_running) return std::optional<NextWork>();
+    for (const auto& [provider, limit] : filter.provider_limits) {
+      for (const auto& [name, count] : *running) {
+        if (name == provider && count >= limit) full.push_back(provider);
+      }
+    }
+  }
+  std::string sql =
+      "WITH busy AS (SELECT bp.tenant_id AS tenant_id, COUNT(*) AS n FROM project_syncs bs"
+      " JOIN projects bp ON bp.id = bs.project_id WHERE bs.lease_owner IS NOT NULL AND bs.lease_expires_at >= :nowb"
+      " GROUP BY bp.tenant_id)"
+      " SELECT p.id, p.tenant_id, p.name,"
+      " CASE WHEN s.sync_requested_at IS NOT NULL OR s.resync_requested <> 0 OR s.status = 'running' THEN 1"
+      " ELSE 0 END AS requested,"
+      " COALESCE(s.sync_requested_trigger, CASE WHEN s.resync_requested <> 0 THEN 'webhook' END,"
+      " (SELECT r.trigger FROM sync_runs r WHERE r.project_id = s.project_id AND r.outcome = 'running'"
+      " ORDER BY r.id DESC LIMIT 1), '')"
+      " FROM project_syncs s JOIN projects p ON p.id = s.project_id LEFT JOIN busy b ON b.tenant_id = p.tenant_id";
+  sql += kWaitingFilter;
+  for (size_t i = 0; i < full.size(); ++i) sql += " AND s.provider <> :full" + std::to_string(i);
+  sql += " ORDER BY requested DESC, COALESCE(b.n, 0), COALESCE(s.sync_requested_at, 0), COALESCE(s.next_sync_at, 0),"
+         " p.id LIMIT 1";
+  if (postgres) sql += " FOR UPDATE OF s SKIP LOCKED";
+  try {
+    soci::row row;
+    soci::statement st = (db_->session().prepare << sql);
+    st.exchange(soci::use(now));
+    st.exchange(soci::use(now));
+    st.exchange(soci::use(now));
+    st.exchange(soci::use(default_on));
+    st.exchange(soci::use(now));
+    for (std::string& provider : full) st.exchange(soci::use(provider));
+    st.exchange(soci::into(row));
+    st.define_and_bind();
+    st.execute(false);
+    if (!st.fetch()) return std::optional<NextWork>();
+    NextWork work;
+    work.id = RowInt(row, 0);
+    work.tenant_id = RowText(row, 1);
+    work.name = RowText(row, 2);
+    work.requested = RowInt(row, 3) != 0;
+    work.trigger = RowText(row, 4);
+    return std::optional<NextWork>(std::move(work));
+  } catch (...) {
+    return StatusFromCurrentException("cannot look for a project to sync");
+  }
+}
+
+Result<int64_t> ProjectStore::CountWaiting(const WorkFilter& filter) {
+  long long now = filter.now, count = 0;
+  int default_on = filter.default_scheduled ? 1 : 0;
+  try {
+    db_->session() << std::string("SELECT COUNT(*) FROM project_syncs s") + kWaitingFilter, soci::use(now),
+        soci::use(now), soci::use(default_on), soci::use(now), soci::into(count);
+  } catch (...) {
+    return StatusFromCurrentException("cannot count the projects waiting for a sync");
+  }
+  return static_cast<int64_t>(count);
 }
 
 Result<std::pair<int64_t, std::optional<int64_t>>> ProjectStore::CountDue(int64_t now, bool default_scheduled) {
@@ -296,22 +404,43 @@ Status ProjectStore::AddMissingSyncSettings(int64_t project_id, const std::strin
   return Status::Ok();
 }
 
-Result<bool> ProjectStore::TryAcquireLease(int64_t project_id, const std::string& owner,
-                                           int64_t ttl_seconds) {
+Result<LeaseGrant> ProjectStore::AcquireLease(int64_t project_id, const std::string& owner,
+                                               const std::string& worker, int64_t ttl_seconds,
+                                               const std::string& gone_owner) {
   long long id = project_id;
   long long now = NowUnixSeconds();
   long long expires = now + ttl_seconds;
+  LeaseGrant grant;
   try {
+    std::string holder;
+    soci::indicator holder_ind = soci::i_null;
+    long long epoch = 0, holder_expires = 0;
+    soci::indicator expires_ind = soci::i_null;
+    db_->session() << "SELECT lease_owner, lease_expires_at, lease_epoch FROM project_syncs WHERE project_id = :id",
+        soci::use(id), soci::into(holder, holder_ind), soci::into(holder_expires, expires_ind), soci::into(epoch);
+    if (!db_->session().got_data()) return Status::NotFound("the project has no sync settings");
+    const bool held = holder_ind == soci::i_ok;
+    if (held && holder != gone_owner && expires_ind == soci::i_ok && holder_expires >= now) return grant;
+    // The epoch compared as well: of two runs that read the same free lease,
+    // one wins; and a renewal since the read makes this one lose.
+    long long next = epoch + 1;
+    std::string gone = gone_owner;
     soci::statement st =
-        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x"
-                                   " WHERE project_id = :id AND (lease_owner IS NULL OR lease_owner = :o2"
-                                   " OR lease_expires_at < :now)",
-         soci::use(owner), soci::use(expires), soci::use(id), soci::use(owner), soci::use(now));
+        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_worker = :w,"
+                                   " lease_expires_at = :x, lease_epoch = :next"
+                                   " WHERE project_id = :id AND lease_epoch = :e AND (lease_owner IS NULL"
+                                   " OR lease_expires_at < :now OR lease_owner = :gone)",
+         soci::use(owner), soci::use(worker), soci::use(expires), soci::use(next), soci::use(id), soci::use(epoch),
+         soci::use(now), soci::use(gone));
     st.execute(true);
-    return st.get_affected_rows() == 1;
+    if (st.get_affected_rows() != 1) return grant;
+    grant.acquired = true;
+    grant.epoch = next;
+    if (held) grant.taken_from = holder;
   } catch (...) {
     return StatusFromCurrentException("cannot take the project's lease");
   }
+  return grant;
 }
 
 Result<std::string> ProjectStore::LiveLeaseOwner(int64_t project_id) {
@@ -330,19 +459,31 @@ Result<std::string> ProjectStore::LiveLeaseOwner(int64_t project_id) {
   return owner;
 }
 
-Result<bool> ProjectStore::TakeOverLease(int64_t project_id, const std::string& from_owner, const std::string& owner,
-                                         int64_t ttl_seconds) {
+Result<bool> ProjectStore::RenewLease(int64_t project_id, const std::string& owner, int64_t ttl_seconds) {
   long long id = project_id;
   long long expires = NowUnixSeconds() + ttl_seconds;
   try {
     soci::statement st =
-        (db_->session().prepare << "UPDATE project_syncs SET lease_owner = :o, lease_expires_at = :x"
-                                   " WHERE project_id = :id AND lease_owner = :from",
-         soci::use(owner), soci::use(expires), soci::use(id), soci::use(from_owner));
+        (db_->session().prepare << "UPDATE project_syncs SET lease_expires_at = :x WHERE project_id = :id"
+                                   " AND lease_owner = :o",
+         soci::use(expires), soci::use(id), soci::use(owner));
     st.execute(true);
     return st.get_affected_rows() == 1;
   } catch (...) {
-    return StatusFromCurrentException("cannot take over the project's lease");
+    return StatusFromCurrentException("cannot renew the project's lease");
+  }
+}
+
+Result<bool> ProjectStore::HoldsLease(int64_t project_id, const std::string& owner) {
+  long long id = project_id;
+  int held = 0;
+  try {
+    const std::string lock = db_->dialect() == Dialect::kPostgres ? " FOR UPDATE" : "";
+    db_->session() << "SELECT 1 FROM project_syncs WHERE project_id = :id AND lease_owner = :o" + lock,
+        soci::use(id), soci::use(owner), soci::into(held);
+    return db_->session().got_data() && held == 1;
+  } catch (...) {
+    return StatusFromCurrentException("cannot read the project's lease");
   }
 }
 
@@ -361,7 +502,9 @@ Status ProjectStore::ReleaseLease(int64_t project_id, const std::string& owner) 
 Status ProjectStore::TakeResyncRequest(int64_t project_id) {
   long long id = project_id;
   try {
-    db_->session() << "UPDATE project_syncs SET resync_requested = 0 WHERE project_id = :id AND resync_requested <> 0",
+    db_->session() << "UPDATE project_syncs SET resync_requested = 0, sync_requested_at = NULL,"
+                      " sync_requested_trigger = NULL WHERE project_id = :id"
+                      " AND (resync_requested <> 0 OR sync_requested_at IS NOT NULL)",
         soci::use(id);
   } catch (...) {
     return StatusFromCurrentException("cannot take the project's resync request");

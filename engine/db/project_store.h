@@ -46,6 +46,11 @@ struct Project {
   std::string schedule;
   std::optional<int64_t> next_sync_at;
   std::optional<int64_t> head_changed_at;
+  // A sync asked for that no run has taken yet (RequestSync).
+  bool sync_requested = false;
+  // The worker process (WorkerStore) whose run holds the lease; empty when
+  // none does, or a process that is not a registered worker (`tether sync`).
+  std::string lease_worker;
 };
 
 // A project whose scheduled sync is due.
@@ -53,6 +58,36 @@ struct DueProject {
   int64_t id = 0;
   std::string tenant_id;
   std::string name;
+};
+
+// What AcquireLease did.
+struct LeaseGrant {
+  bool acquired = false;
+  int64_t epoch = 0;  // the lease's epoch now, when acquired
+  // When acquired: the owner of a lease that was never released (it
+  // expired, or its process is gone), whose run may still be writing: its
+  // storage writes must be fenced off. Empty when the lease was free.
+  std::string taken_from;
+};
+
+// Which waiting project LockNextWork picks, and the limits every worker
+// shares through the database.
+struct WorkFilter {
+  int64_t now = 0;  // unix seconds
+  bool default_scheduled = false;  // projects without a schedule follow the config's default
+  // At most this many live leases over all projects (0: no limit).
+  int max_running = 0;
+  // At most this many live leases per provider plugin name.
+  std::vector<std::pair<std::string, int>> provider_limits;
+};
+
+// A project waiting for a run: asked for (a request), or due by its schedule.
+struct NextWork {
+  int64_t id = 0;
+  std::string tenant_id;
+  std::string name;
+  bool requested = false;
+  std::string trigger;  // the request's; "schedule" for a due one
 };
 
 struct NewProject {
@@ -117,23 +152,50 @@ class ProjectStore {
   // status needs_setup, no repository or branch, the given plugins.
   Status AddMissingSyncSettings(int64_t project_id, const std::string& provider, const std::string& storage);
 
-  // Takes the project's run lease for `owner` until now + `ttl_seconds`.
-  // Returns false (not an error) when another owner holds a live lease.
-  Result<bool> TryAcquireLease(int64_t project_id, const std::string& owner, int64_t ttl_seconds);
+  // Takes the project's run lease for `owner` (run by the worker process
+  // `worker`, may be empty) until now + `ttl_seconds`, raising its epoch.
+  // It is free when nobody holds it, when its holder let it expire (did not
+  // renew it in time), or when its holder is `gone_owner` (a process the
+  // caller knows is dead). Not acquired (not an error) when another owner
+  // holds a live lease.
+  Result<LeaseGrant> AcquireLease(int64_t project_id, const std::string& owner, const std::string& worker,
+                                  int64_t ttl_seconds, const std::string& gone_owner = "");
   // The owner of the project's live (unexpired) lease; empty when there is
   // none. A read, so that a run that is going on is told apart without
   // waiting for the write lock (which, on SQLite, that very run may hold for
   // as long as it writes).
   Result<std::string> LiveLeaseOwner(int64_t project_id);
-  // Takes the lease over from `from_owner` (whose process is gone) for
-  // `owner`; false (not an error) when `from_owner` no longer holds it.
-  Result<bool> TakeOverLease(int64_t project_id, const std::string& from_owner, const std::string& owner,
-                             int64_t ttl_seconds);
+  // Extends `owner`'s lease to now + `ttl_seconds`; false (not an error)
+  // when `owner` no longer holds it (it expired and another run took it).
+  Result<bool> RenewLease(int64_t project_id, const std::string& owner, int64_t ttl_seconds);
+  // Whether `owner` holds the project's lease, locking the row for the rest
+  // of the caller's transaction (PostgreSQL) so that nobody takes it over
+  // before that transaction ends.
+  Result<bool> HoldsLease(int64_t project_id, const std::string& owner);
   // Releases `owner`'s lease, leaving any resync request for the next run.
   Status ReleaseLease(int64_t project_id, const std::string& owner);
 
-  // Clears the project's resync request: called by a sync run that has just
-  // claimed the project, since it syncs to the branch head as it is now.
+  // Asks any worker for a sync of the project (recorded with `trigger`),
+  // and wakes waiting workers (PostgreSQL: NOTIFY tether_sync on commit).
+  // Requests made before a run claims the project make one run; the oldest
+  // request goes first. Changes nothing when one is already waiting.
+  Status RequestSync(int64_t project_id, const std::string& trigger);
+  // The next project a worker should run, its row locked for the caller's
+  // open transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so that other
+  // workers pass it by): enabled, no live lease, asked for or due, not
+  // waiting for a rate limit; requests first, then the tenant with the
+  // fewest live leases (so one tenant's thousands of projects cannot starve
+  // another's), then the longest due. nullopt when nothing waits or the
+  // limits are reached. The caller takes the lease in the same transaction.
+  Result<std::optional<NextWork>> LockNextWork(const WorkFilter& filter);
+  // How many projects wait for a worker (asked for or due, no live lease).
+  Result<int64_t> CountWaiting(const WorkFilter& filter);
+  // The name of the channel RequestSync notifies (PostgreSQL).
+  static constexpr char kSyncChannel[] = "tether_sync";
+
+  // Clears the project's resync and sync requests: called by a sync run that
+  // has just claimed the project, since it syncs to the branch head as it is
+  // now.
   Status TakeResyncRequest(int64_t project_id);
   // Asks the run that holds the project's live lease for one more run after
   // it; any number of requests during one run make one more run. False,

@@ -25,7 +25,7 @@ const char kSelectRuns[] =
     "SELECT id, project_id, trigger, started_at, finished_at, outcome, mode, branch,"
     " from_commit, to_commit, files_added, files_modified, files_deleted, files_renamed,"
     " files_skipped, bytes_read, discover_ms, resolve_ms, diff_ms, write_ms, analyze_ms,"
-    " finalize_ms, error, analysis FROM sync_runs";
+    " finalize_ms, error, analysis, worker FROM sync_runs";
 
 // One row of kSelectRuns.
 SyncRun RunFromRow(const soci::row& row) {
@@ -54,6 +54,7 @@ SyncRun RunFromRow(const soci::row& row) {
   r.timings.finalize_ms = RowDouble(row, 21, -1);
   r.error = RowText(row, 22);
   r.analysis = ParseAnalysisTallies(RowText(row, 23));
+  r.worker = RowText(row, 24);
   return r;
 }
 
@@ -141,13 +142,16 @@ std::vector<AnalyzerTally> ParseAnalysisTallies(const std::string& text) {
   return tallies;
 }
 
-Result<int64_t> RunStore::Begin(int64_t project_id, const std::string& trigger, const std::string& branch) {
+Result<int64_t> RunStore::Begin(int64_t project_id, const std::string& trigger, const std::string& branch,
+                                const std::string& worker) {
   long long id = 0, pid = project_id;
   std::string now = NowIso8601();
+  std::string by = worker;
+  soci::indicator by_ind = worker.empty() ? soci::i_null : soci::i_ok;
   try {
-    db_->session() << "INSERT INTO sync_runs (project_id, trigger, started_at, outcome, branch)"
-                      " VALUES (:p, :t, :s, 'running', :b) RETURNING id",
-        soci::use(pid), soci::use(trigger), soci::use(now), soci::use(branch), soci::into(id);
+    db_->session() << "INSERT INTO sync_runs (project_id, trigger, started_at, outcome, branch, worker)"
+                      " VALUES (:p, :t, :s, 'running', :b, :w) RETURNING id",
+        soci::use(pid), soci::use(trigger), soci::use(now), soci::use(branch), soci::use(by, by_ind), soci::into(id);
   } catch (...) {
     return StatusFromCurrentException("cannot record the run");
   }
@@ -175,7 +179,7 @@ Status RunStore::Finish(const SyncRun& run) {
                       " to_commit = :tc, files_added = :a, files_modified = :mo, files_deleted = :d,"
                       " files_renamed = :r, files_skipped = :sk, bytes_read = :by, discover_ms = :t1,"
                       " resolve_ms = :t2, diff_ms = :t3, write_ms = :t4, analyze_ms = :t5,"
-                      " finalize_ms = :t6, error = :e, analysis = :an WHERE id = :id",
+                      " finalize_ms = :t6, error = :e, analysis = :an WHERE id = :id AND outcome = 'running'",
         soci::use(now), soci::use(outcome), soci::use(mode, mode_i), soci::use(from, from_i),
         soci::use(to, to_i), soci::use(added), soci::use(modified), soci::use(deleted), soci::use(renamed),
         soci::use(skipped), soci::use(bytes), soci::use(discover, discover_i), soci::use(resolve, resolve_i),

@@ -73,6 +73,7 @@ struct SyncRun {
   int64_t id = 0;
   int64_t project_id = 0;
   std::string trigger;      // cli, schedule, api, webhook
+  std::string worker;       // the worker process that ran it (WorkerStore); empty when none
   std::string started_at;
   std::string finished_at;
   std::string outcome;      // running, succeeded, noop, failed, interrupted, cancelled
@@ -101,9 +102,13 @@ class RunStore {
  public:
   explicit RunStore(Database* db) : db_(db) {}
 
-  // Inserts a run in state "running" and returns its id.
-  Result<int64_t> Begin(int64_t project_id, const std::string& trigger, const std::string& branch);
-  // Writes the final state of `run` (matched by run.id).
+  // Inserts a run in state "running", by the worker process `worker` (may
+  // be empty), and returns its id.
+  Result<int64_t> Begin(int64_t project_id, const std::string& trigger, const std::string& branch,
+                        const std::string& worker = "");
+  // Writes the final state of `run` (matched by run.id), if it is still
+  // "running": a run another one already ended (interrupted, after taking
+  // its lease over) keeps that record.
   Status Finish(const SyncRun& run);
   // Records, before a run writes, the mode, commits and counts of the write
   // it is about to do (the run stays "running").

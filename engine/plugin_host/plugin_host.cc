@@ -303,6 +303,10 @@ bool PluginHost::StorageKeepsOutputs(const std::string& name) const {
   return BuiltFor(name, TETHER_PLUGIN_STORAGE, 3);
 }
 
+bool PluginHost::StorageFences(const std::string& name) const {
+  return BuiltFor(name, TETHER_PLUGIN_STORAGE, 4);
+}
+
 bool PluginHost::AnalyzerKnowsSteps(const std::string& name) const {
   return BuiltFor(name, TETHER_PLUGIN_ANALYZER, 3);
 }

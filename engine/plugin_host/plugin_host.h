@@ -86,6 +86,8 @@ class PluginHost {
   // later). False for anything else.
   bool StorageKeepsOutputs(const std::string& name) const;
   bool AnalyzerKnowsSteps(const std::string& name) const;
+  // Storage::Fence and BeginFencedWrite (ABI 3.4).
+  bool StorageFences(const std::string& name) const;
 
   // Provider::CanonicalRepoUrl of the provider `name` (see provider.h), or
   // `repo_url` unchanged when the plugin was built before ABI 1.1 and so

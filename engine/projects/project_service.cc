@@ -189,9 +189,9 @@ Status ProjectService::Update(const db::Project& project, const ProjectUpdate& u
 Status ProjectService::Remove(const db::Project& project, const std::string& who) {
   db::ProjectStore projects(db_);
   const std::string owner = "remove:" + who + ":" + NowIso8601();
-  Result<bool> leased = projects.TryAcquireLease(project.id, owner, 300);
+  Result<db::LeaseGrant> leased = projects.AcquireLease(project.id, owner, "", 300);
   if (!leased.ok()) return leased.status();
-  if (!*leased) {
+  if (!leased->acquired) {
     return Status::Conflict("project \"" + project.name + "\" is being synced; delete it when the run has finished");
   }
   Status removed = [&]() -> Status {

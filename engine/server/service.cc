@@ -17,9 +17,13 @@
 #include "engine/http/http_server.h"
 #include "engine/log/log.h"
 #include "engine/schedule/schedule.h"
+#include "engine/server/scheduling.h"
+#include "engine/server/shutdown_watchdog.h"
 #include "engine/workers/scheduler.h"
+#include "engine/workers/worker_registration.h"
 #include "engine/workers/sync_workers.h"
 #include "engine/workers/worker_pool.h"
+#include "engine/sync/lease_owner.h"
 #include "engine/sync/run_recovery.h"
 #include "engine/sync/sync_runner.h"
 
@@ -98,44 +102,6 @@ class AnalysisCollector {
   std::thread thread_;
 };
 
-// Ends the process if a shutdown takes longer than its grace: a sync stuck
-// in a provider call that does not return cannot hold a supervisor's stop.
-// Armed once (from the signal handler, on an event-loop thread); the
-// destructor disarms it and waits for its thread.
-class ShutdownWatchdog {
- public:
-  ~ShutdownWatchdog() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  // `running` says how many syncs still run, for the last log line.
-  void Arm(std::chrono::seconds grace, std::function<int()> running) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (thread_.joinable() || done_) return;
-    thread_ = std::thread([this, grace, running = std::move(running)] {
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (wake_.wait_for(lock, grace, [this] { return done_; })) return;
-      logging::LogError("the shutdown took longer than " + std::to_string(grace.count()) + " s (" +
-                            std::to_string(running()) +
-                            " sync(s) still running); exiting now: their runs are recorded interrupted when the "
-                            "server starts again, and nothing they wrote was committed",
-                        {{"grace_seconds", static_cast<int64_t>(grace.count())}});
-      std::_Exit(1);
-    });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool done_ = false;
-  std::thread thread_;
-};
-
 }  // namespace
 
 // The access log: one line per answered request.
@@ -178,30 +144,23 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
                         {{"project", name}});
   }
 
-  std::unique_ptr<sync::SyncRunner> runner = runtime->NewSyncRunner();
-  workers::Metrics metrics;
-  workers::SyncWorkers syncs(runner.get(), "api", config.server.sync_workers, config.server.sync_queue, &metrics);
-  // Syncs asked for during runs that never took the request (their process
-  // died, or the server stopped before a queued run started) run now.
-  Result<std::vector<db::Project>> projects = db::ProjectStore(*db).List();
-  if (!projects.ok()) return projects.status();
-  for (const db::Project& p : *projects) {
-    if (!p.resync_requested || !p.sync_enabled) continue;
-    Status started = auth::BindTenant(*db, p.tenant_id);
-    // Only a push asks for a resync (webhooks::SyncQueue): its run is the webhook's.
-    if (started.ok()) started = syncs.Start(*db, p.tenant_id, p.name, workers::SyncWorkers::kWebhookTrigger).status();
-    logging::Log(started.ok() ? logging::LogLevel::kInfo : logging::LogLevel::kWarning,
-                 "project " + p.name + ": a sync asked for during an earlier run " +
-                     (started.ok() ? std::string("starts now") : "could not start: " + started.message()),
-                 {{"project", p.name}});
+  const int sync_workers = options.sync_workers.value_or(config.server.sync_workers);
+  // A server that runs syncs is one of the workers (`tether workers`).
+  std::unique_ptr<sync::SyncRunner> runner =
+      runtime->NewSyncRunner(true, false, sync_workers > 0 ? sync::ThisWorkerId() : std::string());
+  std::unique_ptr<workers::WorkerRegistration> registration;
+  if (sync_workers > 0) {
+    Result<std::unique_ptr<workers::WorkerRegistration>> registered =
+        workers::WorkerRegistration::Start(*db, runner.get(), "serve", sync_workers, TETHER_VERSION);
+    if (!registered.ok()) return registered.status();
+    registration = std::move(registered).value();
   }
-  // Syncs schedules say are due, on the workers' idle places.
-  const bool default_scheduled =
-      schedule::Effective(config.defaults.schedule, schedule::Schedule()).kind != schedule::ScheduleKind::kOff;
-  auto scheduler = std::make_unique<workers::Scheduler>(config.database_url, &syncs, config.server.sync_workers,
-                                                        default_scheduled,
-                                                        std::chrono::milliseconds(config.server.schedule_poll_ms),
-                                                        &metrics);
+  workers::Metrics metrics;
+  workers::SyncWorkers syncs(runner.get(), "api", sync_workers, config.server.sync_queue, &metrics);
+  // Syncs asked for and due: requests left by runs whose process died, or
+  // made while no worker ran, are claimed like any other by the scheduler.
+  std::unique_ptr<workers::Scheduler> scheduler =
+      StartScheduler(runtime, &syncs, sync_workers, std::chrono::milliseconds(config.server.schedule_poll_ms), &metrics);
   workers::WorkerPool api_workers("api", config.database_url, config.server.api_workers, kApiQueue);
   event_stream::EventHub event_hub(config.database_url, &runner->events(), &api_workers, EventHubOptionsFrom(config.server));
   Status hub_started = event_hub.Start();
@@ -229,8 +188,10 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   server.Run();  // returns once the last connection is answered and closed (event streams too)
   api_workers.Shutdown(workers::WorkerPool::ShutdownMode::kDrain);
   event_hub.Stop();
+  syncs.OnRunEnd(nullptr);
   scheduler.reset();  // starts nothing more
   syncs.Shutdown();
+  registration.reset();
   Status flushed = runner->Flush();
   if (!flushed.ok()) logging::LogError("some events were not recorded: " + flushed.message());
   log("stopped");

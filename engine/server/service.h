@@ -23,6 +23,7 @@
 #define TETHER_ENGINE_SERVER_SERVICE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "engine/app/runtime.h"
@@ -32,6 +33,10 @@ namespace tether::server {
 
 struct ServiceOptions {
   std::string listen;  // empty: the config's server.listen
+  // Sync workers in this process (--workers); nullopt: the config's
+  // server.sync_workers. 0: the API and the page only, syncs asked for wait
+  // in the database for `tether worker` processes.
+  std::optional<int> sync_workers;
   // Called once the socket listens, with the bound "HOST:PORT".
   std::function<void(const std::string&)> on_listening;
 };

@@ -11,6 +11,8 @@ const char* DescribeCancelReason(CancelReason reason) {
     case CancelReason::kInterrupt: return "by SIGINT (Ctrl-C)";
     case CancelReason::kTerminate: return "by SIGTERM";
     case CancelReason::kRequest: return "on request (tether sync --cancel, or the API)";
+    case CancelReason::kLeaseLost:
+      return "because its lease expired (this process did not renew it in time) and another run took the project over";
     case CancelReason::kNone: break;
   }
   return "for no reason";
@@ -20,13 +22,18 @@ Status CancelledStatus(CancelReason reason) {
   return Status::Unavailable(std::string("cancelled ") + DescribeCancelReason(reason));
 }
 
-RunCancellation::RunCancellation(db::Database* db, int64_t run_id, const CancelToken* token)
-    : db_(db), run_id_(run_id), token_(token), last_poll_(std::chrono::steady_clock::now()) {}
+RunCancellation::RunCancellation(db::Database* db, int64_t run_id, const CancelToken* token,
+                                 const CancelToken* lease)
+    : db_(db), run_id_(run_id), token_(token), lease_(lease), last_poll_(std::chrono::steady_clock::now()) {}
 
 Status RunCancellation::Check(bool poll_now) {
   if (reason_ != CancelReason::kNone) return CancelledStatus(reason_);
   if (token_ != nullptr && token_->cancelled()) {
     reason_ = token_->reason();
+    return CancelledStatus(reason_);
+  }
+  if (lease_ != nullptr && lease_->cancelled()) {
+    reason_ = lease_->reason();
     return CancelledStatus(reason_);
   }
   const auto now = std::chrono::steady_clock::now();

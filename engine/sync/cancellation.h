@@ -45,6 +45,7 @@ enum class CancelReason : int {
   kInterrupt = 1,  // SIGINT (Ctrl-C) to `tether sync`
   kTerminate = 2,  // SIGTERM to `tether sync`
   kRequest = 3,    // a cancel request: `tether sync --cancel` or the API
+  kLeaseLost = 4,  // the run's lease expired and another run took it over
 };
 
 // How it reads after "cancelled" or "stopped": "by SIGINT (Ctrl-C)", "by
@@ -80,8 +81,9 @@ class RunCancellation {
   static constexpr std::chrono::milliseconds kPollInterval{50};
 
   // `db`: the run's connection (borrowed); `token` may be null (runs of the
-  // server stop on requests only).
-  RunCancellation(db::Database* db, int64_t run_id, const CancelToken* token);
+  // server stop on requests only); `lease` (may be null) is cancelled when
+  // the run's lease is lost (LeaseKeeper).
+  RunCancellation(db::Database* db, int64_t run_id, const CancelToken* token, const CancelToken* lease = nullptr);
 
   // OK while the run may go on; CancelledStatus once it must stop, and at
   // every call after that. `poll_now` reads the database whatever the
@@ -97,6 +99,7 @@ class RunCancellation {
   db::Database* db_;
   int64_t run_id_;
   const CancelToken* token_;
+  const CancelToken* lease_;
   CancelReason reason_ = CancelReason::kNone;
   std::chrono::steady_clock::time_point last_poll_;
 };

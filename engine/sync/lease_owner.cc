@@ -17,7 +17,13 @@
 namespace tether::sync {
 namespace {
 
+std::string& HostOverride() {
+  static std::string host;
+  return host;
+}
+
 std::string HostName() {
+  if (!HostOverride().empty()) return HostOverride();
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
   return host;
@@ -78,6 +84,15 @@ std::optional<ProcessFacts> ReadProcess(int64_t pid) {
 }
 
 }  // namespace
+
+void SetHostIdentity(const std::string& host) { HostOverride() = host; }
+
+std::string HostIdentity() { return HostName(); }
+
+std::string ThisWorkerId() {
+  static const std::string id = HostName() + ":" + std::to_string(getpid()) + ":" + std::to_string(NowUnixSeconds());
+  return id;
+}
 
 std::string NewLeaseOwner() {
   static std::atomic<uint64_t> counter{0};

@@ -9,13 +9,30 @@
 // can tell that the holder is gone (no such process, or a newer one that
 // reuses its pid), so that a new run takes the lease over at once.
 //
-// Thread safety: both functions may be called from any thread.
+// The host part is the machine's host name, or the identity the operator
+// set (`tether worker --host-id`, workers.host_id): processes given
+// different identities treat each other as separate machines, whose leases
+// are taken over only once they expire.
+//
+// Thread safety: every function may be called from any thread, once
+// SetHostIdentity (if called) has returned.
 #ifndef TETHER_ENGINE_SYNC_LEASE_OWNER_H_
 #define TETHER_ENGINE_SYNC_LEASE_OWNER_H_
 
 #include <string>
 
 namespace tether::sync {
+
+// Sets the host part of this process's owner names; call once, before any
+// lease is taken. Empty keeps the host name. InvalidArgument-free: a name
+// with ':' or whitespace is refused by the config and the CLI first.
+void SetHostIdentity(const std::string& host);
+// The host part of this process's owner names.
+std::string HostIdentity();
+
+// This process's id as a worker (db::WorkerStore): "HOST:PID:STARTED",
+// the same for every call.
+std::string ThisWorkerId();
 
 // A new owner name for this process, unique within it.
 std::string NewLeaseOwner();

@@ -43,9 +43,10 @@ Status AlsoFailed(const Status& primary, const std::string& cleanup, const Statu
 class RunState {
  public:
   RunState(db::Database* db, const plugin_host::PluginHost* plugins, EventLog* events,
-           const SyncOptions& options, db::Project project, db::SyncRun* run, RunCancellation* cancel)
+           const SyncOptions& options, db::Project project, int64_t lease_epoch, db::SyncRun* run,
+           RunCancellation* cancel)
       : db_(db), plugins_(plugins), events_(events), options_(options),
-        project_(std::move(project)), run_(run), cancel_(cancel) {}
+        project_(std::move(project)), lease_epoch_(lease_epoch), run_(run), cancel_(cancel) {}
 
   Status Execute() {
     TETHER_RETURN_IF_ERROR(RunPhase(Phase::kDiscover, &run_->timings.discover_ms, [&] { return Discover(); }));
@@ -206,7 +207,11 @@ class RunState {
     // success it was (RunStore::MarkInterrupted).
     run_->counts = changes_.counts();
     TETHER_RETURN_IF_ERROR(db::RunStore(db_).RecordPlan(*run_));
-    Result<std::unique_ptr<StorageWriter>> writer = storage_->BeginWrite(Ref(), run_->from_commit);
+    // Fenced by the lease's epoch when the storage can (ABI 3.4): a newer
+    // run that took the project over makes this commit fail.
+    Result<std::unique_ptr<StorageWriter>> writer =
+        plugins_->StorageFences(project_.storage) ? storage_->BeginFencedWrite(Ref(), run_->from_commit, lease_epoch_)
+                                                  : storage_->BeginWrite(Ref(), run_->from_commit);
     if (!writer.ok()) return writer.status();
     // A second reader pays off only for a large change set (a first sync).
     std::vector<Repository*> readers = {repo_.get()};
@@ -343,6 +348,7 @@ class RunState {
   EventLog* events_;
   const SyncOptions& options_;
   db::Project project_;
+  const int64_t lease_epoch_;
   db::SyncRun* run_;
   Provider* provider_ = nullptr;
   Storage* storage_ = nullptr;
@@ -363,25 +369,8 @@ SyncPipeline::SyncPipeline(db::Database* db, const plugin_host::PluginHost* plug
                            SyncOptions options)
     : db_(db), plugins_(plugins), events_(events), options_(std::move(options)) {}
 
-SyncResult SyncPipeline::Run(const std::string& tenant_id, const std::string& project_name,
-                             const CancelToken* cancel) {
-  Stopwatch total;
-  Result<ClaimedRun> claim = Claim(tenant_id, project_name);
-  if (!claim.ok()) {
-    SyncResult result;
-    result.project = project_name;
-    result.status = claim.status();
-    result.outcome = claim.status().code() == StatusCode::kConflict ? RunOutcome::kBusy : RunOutcome::kFailed;
-    return result;
-  }
-  SyncResult result = RunClaimed(*claim, cancel);
-  result.total_ms = total.ElapsedMillisExact();
-  return result;
-}
-
 Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::string& project_name) {
   db::ProjectStore projects(db_);
-  db::RunStore runs(db_);
   Result<db::Project> project = projects.Get(tenant_id, project_name);
   if (!project.ok()) return project.status();
   if (!project->sync_enabled) {
@@ -389,47 +378,92 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::
                                    "\" is disabled; enable it with `tether project enable " +
                                    project_name + "`");
   }
-  ClaimedRun claim;
-  claim.lease_owner = NewLeaseOwner();
-  claim.trigger = options_.trigger;
   const Status running = Status::Conflict("project \"" + project_name + "\" is already being synced by another run");
   Result<std::string> holder = projects.LiveLeaseOwner(project->id);
   if (!holder.ok()) return holder.status();
-  Result<bool> leased = false;
-  if (holder->empty()) {
-    leased = projects.TryAcquireLease(project->id, claim.lease_owner, options_.lease_seconds);
-  } else if (LeaseOwnerIsGone(*holder)) {
-    // The process that held it crashed or was killed: its run will never
-    // end (it is marked interrupted below), so its lease need not expire.
-    leased = projects.TakeOverLease(project->id, *holder, claim.lease_owner, options_.lease_seconds);
+  // A live lease of a process that crashed or was killed (on this host): its
+  // run will never end (it is marked interrupted), so its lease need not
+  // expire.
+  const std::string gone = !holder->empty() && LeaseOwnerIsGone(*holder) ? *holder : std::string();
+  if (!holder->empty() && gone.empty()) return running;
+  ClaimedRun claim;
+  claim.lease_owner = NewLeaseOwner();
+  claim.trigger = options_.trigger;
+  Result<db::LeaseGrant> grant =
+      projects.AcquireLease(project->id, claim.lease_owner, options_.worker_id, options_.lease_seconds, gone);
+  if (!grant.ok()) return grant.status();
+  if (!grant->acquired) return running;
+  return Begin(std::move(project).value(), std::move(claim), *grant);
+}
+
+Result<std::optional<ClaimedRun>> SyncPipeline::ClaimNext(const db::WorkFilter& filter) {
+  db::ProjectStore projects(db_);
+  ClaimedRun claim;
+  claim.lease_owner = NewLeaseOwner();
+  std::optional<db::NextWork> work;
+  db::LeaseGrant grant;
+  // The row stays locked from the pick to the lease: no other worker takes
+  // it meanwhile (PostgreSQL skips it; SQLite holds its write lock).
+  Status picked = db_->InTransaction([&]() -> Status {
+    Result<std::optional<db::NextWork>> next = projects.LockNextWork(filter);
+    if (!next.ok()) return next.status();
+    work = std::move(next).value();
+    if (!work) return Status::Ok();
+    Result<db::LeaseGrant> granted =
+        projects.AcquireLease(work->id, claim.lease_owner, options_.worker_id, options_.lease_seconds);
+    if (!granted.ok()) return granted.status();
+    grant = *granted;
+    return Status::Ok();
+  });
+  if (!picked.ok()) return picked;
+  if (!work || !grant.acquired) return std::optional<ClaimedRun>();
+  claim.trigger = work->requested ? (work->trigger.empty() ? std::string("api") : work->trigger) : "schedule";
+  Result<db::Project> project = projects.GetById(work->id);
+  if (!project.ok()) {
+    return AlsoFailed(project.status(), "releasing the lease (it is held until it expires)",
+                      projects.ReleaseLease(work->id, claim.lease_owner));
   }
-  if (!leased.ok()) return leased.status();
-  if (!*leased) return running;
+  Result<ClaimedRun> begun = Begin(std::move(project).value(), std::move(claim), grant);
+  if (!begun.ok()) return begun.status();
+  return std::optional<ClaimedRun>(std::move(begun).value());
+}
+
+Result<ClaimedRun> SyncPipeline::Begin(db::Project project, ClaimedRun claim, const db::LeaseGrant& grant) {
+  db::ProjectStore projects(db_);
+  db::RunStore runs(db_);
+  claim.lease_epoch = grant.epoch;
+  claim.took_over = !grant.taken_from.empty();
+  auto give_back = [&](const Status& failed) {
+    return AlsoFailed(failed, "releasing the lease (it is held until it expires)",
+                      projects.ReleaseLease(project.id, claim.lease_owner));
+  };
+  // A lease that was never released: its run may still be writing (its
+  // process stalled rather than died). From here on the storage refuses
+  // that write, and this run's read of the cursor comes after it.
+  if (!grant.taken_from.empty()) {
+    Status fenced = FenceOlderWrites(*plugins_, project, grant.epoch);
+    if (!fenced.ok()) return give_back(fenced.WithContext("fencing off the run whose lease was taken over"));
+  }
   // This run syncs to the branch head as it is now: a request made before
   // it is answered by it.
-  Status taken = projects.TakeResyncRequest(project->id);
-  if (!taken.ok()) {
-    return AlsoFailed(taken, "releasing the lease (it is held until it expires)",
-                      projects.ReleaseLease(project->id, claim.lease_owner));
-  }
-  Result<int64_t> run_id = runs.Begin(project->id, options_.trigger, project->branch);
-  if (!run_id.ok()) {
-    return AlsoFailed(run_id.status(), "releasing the lease (it is held until it expires)",
-                      projects.ReleaseLease(project->id, claim.lease_owner));
-  }
-  claim.run_id = *run_id;
-  claim.project = std::move(project).value();
-  // Earlier runs of the project left "running" by a process that died are
-  // closed now: recovered as succeeded when the storage has their planned
-  // commit. Should that fail, this run goes on (it does not depend on them)
-  // and the next claim closes them; the failure is reported.
+  Status taken = projects.TakeResyncRequest(project.id);
+  if (!taken.ok()) return give_back(taken);
+  // Earlier runs of the project left "running" by a process that died (or
+  // whose lease was taken over) are closed first, so that no two runs'
+  // records overlap: recovered as succeeded when the storage has their
+  // planned commit. Should that fail, this run goes on (it does not depend
+  // on them) and the next claim closes them; the failure is reported.
   Result<db::RunStore::Ended> ended =
-      runs.MarkInterrupted(claim.project.id, claim.run_id, StoredCursorOrEmpty(*plugins_, claim.project));
+      runs.MarkInterrupted(project.id, 0, StoredCursorOrEmpty(*plugins_, project));
   if (!ended.ok()) {
-    logging::LogWarning("project " + project_name + ": earlier unfinished runs stay recorded as running until " +
+    logging::LogWarning("project " + project.name + ": earlier unfinished runs stay recorded as running until " +
                             "the next run: " + ended.status().ToString(),
-                        {{"project", project_name}});
+                        {{"project", project.name}});
   }
+  Result<int64_t> run_id = runs.Begin(project.id, claim.trigger, project.branch, options_.worker_id);
+  if (!run_id.ok()) return give_back(run_id.status());
+  claim.run_id = *run_id;
+  claim.project = std::move(project);
   return claim;
 }
 
@@ -451,7 +485,8 @@ Status SyncPipeline::Abandon(const ClaimedRun& claim, const std::string& reason)
   return released.ok() ? recorded : released;
 }
 
-SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim, const CancelToken* cancel) {
+SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim, const CancelToken* cancel,
+                                    const CancelToken* lease_lost) {
   Stopwatch total;
   SyncResult result;
   const db::Project& project = claim.project;
@@ -465,23 +500,21 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim, const CancelToken* 
   run.trigger = claim.trigger;
   run.branch = project.branch;
 
-  RunCancellation cancellation(db_, claim.run_id, cancel);
-  RunState state(db_, plugins_, events_, options_, project, &run, &cancellation);
+  RunCancellation cancellation(db_, claim.run_id, cancel, lease_lost);
+  RunState state(db_, plugins_, events_, options_, project, claim.lease_epoch, &run, &cancellation);
   state.EmitEvent(RunStarted{project.name, project.branch, claim.trigger});
   // A run whose project cannot even be marked running does not start: the
   // database is failing, and the finalize below says so.
   result.status = projects.SetStatus(project.id, ToString(ProjectStatus::kRunning), "");
   if (result.status.ok()) result.status = state.Execute();
 
-  // finalize
+  // finalize: what the project's row will say.
   Stopwatch finalize;
+  bool mark_synced = false;
+  std::string status, last_error;
   if (result.status.ok()) {
     result.outcome = state.mode() == SyncMode::kNoop ? RunOutcome::kNoop : RunOutcome::kSucceeded;
-    // The change is committed whatever happens now; a project status that
-    // cannot be recorded fails the result (not the run), like a run record
-    // that cannot be written (below).
-    Status marked = projects.MarkSynced(project.id);
-    if (!marked.ok()) result.status = marked.WithContext("the run succeeded");
+    mark_synced = true;
   } else if (cancellation.cancelled()) {
     result.outcome = RunOutcome::kCancelled;
     run.counts = db::RunCounts();  // nothing of the change was written
@@ -491,77 +524,80 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim, const CancelToken* 
     // Nothing changed, so the project is as it was before the run: its
     // status and error back (a "running" left by a process that died reads
     // as recovery records it).
-    std::string status = project.status, last_error = project.last_error;
+    status = project.status;
+    last_error = project.last_error;
     if (ParseProjectStatus(status) == ProjectStatus::kRunning) {
       status = ToString(ProjectStatus::kFailed);
       last_error = "its last run was interrupted: the process running it stopped before it finished";
     }
-    result.status = AlsoFailed(result.status, "recording the project's status",
-                               projects.SetStatus(project.id, status, last_error));
   } else {
     result.outcome = RunOutcome::kFailed;
     run.counts = db::RunCounts();  // nothing of the change was written
     run.error = result.status.ToString();
-    ProjectStatus status = state.branch_missing() ? ProjectStatus::kBranchMissing : ProjectStatus::kFailed;
-    std::string last_error = run.error;
+    status = ToString(state.branch_missing() ? ProjectStatus::kBranchMissing : ProjectStatus::kFailed);
+    last_error = run.error;
     if (result.status.code() == StatusCode::kRateLimited) {
       // What an operator (and a scheduler) needs: until when to wait, from
       // the status's retry time (never from its message, which is for
       // people).
-      status = ProjectStatus::kRateLimited;
+      status = ToString(ProjectStatus::kRateLimited);
       last_error = "rate limited until " +
                    Iso8601FromUnixSeconds(NowUnixSeconds() +
                                           std::max<int64_t>(result.status.retry_after_seconds(), 1)) +
                    ": " + result.status.message();
     }
-    result.status = AlsoFailed(result.status, "recording the project's status",
-                               projects.SetStatus(project.id, ToString(status), last_error));
   }
   result.mode = state.mode();
   run.outcome = ToString(result.outcome);
   run.timings.finalize_ms = finalize.ElapsedMillisExact();
-  // The outcome and the free lease become visible together: whoever sees the
-  // run finished can start the next one at once.
   // A cancelled run leaves a resync request for the next run (it would
   // otherwise start again at once, which is not what its canceller asked).
   const bool cancelled = result.outcome == RunOutcome::kCancelled;
-  auto end_lease = [&]() -> Result<bool> {
-    if (!cancelled) return projects.EndLease(project.id, claim.lease_owner);
-    Status released = projects.ReleaseLease(project.id, claim.lease_owner);
-    if (!released.ok()) return released;
-    return false;
-  };
   // The next scheduled sync counts from this run's end, whoever started it;
-  // not before a rate limit's retry time.
+  // a rate-limited project waits for its retry time whatever its schedule.
   const int64_t ended_at = NowUnixSeconds();
   const bool moved = result.outcome == RunOutcome::kSucceeded;
   const std::optional<int64_t> head_changed = moved ? std::optional<int64_t>(ended_at) : project.head_changed_at;
   std::optional<int64_t> next_sync =
       schedule::NextDue(schedule::Effective(project.schedule, options_.default_schedule), options_.schedule_limits,
                         ended_at, head_changed, schedule::RandomJitter());
-  if (next_sync && result.status.code() == StatusCode::kRateLimited) {
-    next_sync = std::max(*next_sync, ended_at + std::max<int64_t>(result.status.retry_after_seconds(), 1));
+  if (result.status.code() == StatusCode::kRateLimited) {
+    next_sync = std::max(next_sync.value_or(0), ended_at + std::max<int64_t>(result.status.retry_after_seconds(), 1));
   }
-  bool resync = false;
-  Status recorded = db_->InTransaction([&]() -> Status {
+  // The outcome, the project's row and the free lease become visible
+  // together (whoever sees the run finished can start the next one at
+  // once), and only while this run still holds the lease: a run whose lease
+  // was taken over records nothing (the run that took it recorded this one
+  // interrupted).
+  bool resync = false, lease_held = true;
+  auto record = [&]() -> Status {
+    Result<bool> held = projects.HoldsLease(project.id, claim.lease_owner);
+    if (!held.ok()) return held.status();
+    lease_held = *held;
+    if (!lease_held) return Status::Ok();
     TETHER_RETURN_IF_ERROR(runs.Finish(run));
+    TETHER_RETURN_IF_ERROR(mark_synced ? projects.MarkSynced(project.id)
+                                       : projects.SetStatus(project.id, status, last_error));
     TETHER_RETURN_IF_ERROR(projects.SetNextSync(project.id, next_sync, moved ? head_changed : std::nullopt));
-    Result<bool> ended = end_lease();
+    if (cancelled) return projects.ReleaseLease(project.id, claim.lease_owner);
+    Result<bool> ended = projects.EndLease(project.id, claim.lease_owner);
     if (!ended.ok()) return ended.status();
     resync = *ended;
     return Status::Ok();
-  });
-  if (!recorded.ok()) {
+  };
+  Status recorded = db_->InTransaction(record);
+  if (!recorded.ok() && lease_held) {
     // The lease must not outlive the run even when its record failed.
-    Result<bool> ended = end_lease();
-    if (ended.ok()) {
-      resync = *ended;
-    } else {
-      recorded = AlsoFailed(recorded, "releasing the lease (it is held until it expires)", ended.status());
-    }
+    Status released = projects.ReleaseLease(project.id, claim.lease_owner);
+    recorded = AlsoFailed(recorded, "releasing the lease (it is held until it expires)", released);
+  }
+  if (recorded.ok() && !lease_held) {
+    recorded = Status::Conflict("the project was taken over by another run (this run's lease expired); that run "
+                               "recorded this one interrupted, and any write of this one was refused");
   }
   runs.ForgetCancelRequest(run.id);
   result.resync_requested = resync;
+  result.lease_lost = !lease_held;
   result.total_ms = total.ElapsedMillisExact();
   RunFinished finished;
   finished.project = project.name;
@@ -574,7 +610,7 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim, const CancelToken* 
   finished.skipped = run.counts.skipped;
   finished.total_ms = result.total_ms;
   finished.error = run.error;
-  state.EmitEvent(std::move(finished));
+  if (lease_held) state.EmitEvent(std::move(finished));
   if (result.status.ok()) {
     if (!recorded.ok()) result.status = recorded.WithContext("the run succeeded, but recording it failed");
   } else {

@@ -30,6 +30,7 @@
 #define TETHER_ENGINE_SYNC_PIPELINE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "engine/db/database.h"
@@ -47,7 +48,13 @@ namespace tether::sync {
 struct SyncOptions {
   std::string trigger = "cli";
   uint64_t max_content_bytes = 1048576;
+  // How long a claim holds the project's lease without renewal: the
+  // runner sets the lease timeout when a LeaseKeeper renews its leases
+  // (PostgreSQL), lease_seconds otherwise.
   int64_t lease_seconds = 3600;
+  // The worker process running the syncs (WorkerStore), recorded on each
+  // lease and run; empty for a process that is not a registered worker.
+  std::string worker_id;
   // The analyze phase: whether it runs (every configured analyzer, after
   // the write committed, on noop runs too: an analysis stopped earlier
   // resumes), and its limits (engine/analyze/analyze_project.h).
@@ -72,6 +79,12 @@ struct SyncOptions {
 struct ClaimedRun {
   db::Project project;
   std::string lease_owner;
+  // The lease's epoch: the storage refuses a write made under it once a
+  // newer run of the project fenced it (Storage::Fence).
+  int64_t lease_epoch = 0;
+  // The lease was taken over from a holder that never released it (it let
+  // it expire, or its process died); its writes were fenced off.
+  bool took_over = false;
   int64_t run_id = 0;
   std::string trigger;
 };
@@ -88,6 +101,10 @@ struct SyncResult {
   // A sync of the project was asked for while this run held it (a webhook
   // push): whoever ran it runs the project once more.
   bool resync_requested = false;
+  // The run's lease was taken over before it ended (it stopped renewing it
+  // in time): the run that took it recorded this one, and the storage
+  // refused this one's commit if it came that far.
+  bool lease_lost = false;
 };
 
 class SyncPipeline {
@@ -96,13 +113,6 @@ class SyncPipeline {
   SyncPipeline(db::Database* db, const plugin_host::PluginHost* plugins, EventLog* events,
                SyncOptions options);
 
-  // Syncs the project called `project_name` in tenant `tenant_id`. Never
-  // throws. Conflict when another run holds the project's lease (nothing
-  // was done). `cancel` (may be null; borrowed for the call) stops the run
-  // when set, as a cancel request for it does (outcome kCancelled).
-  SyncResult Run(const std::string& tenant_id, const std::string& project_name,
-                 const CancelToken* cancel = nullptr);
-
   // Run in two steps, for callers that answer before the sync is done (the
   // HTTP API returns the run id at once): Claim takes the lease and records
   // the run; RunClaimed executes it. The two may use different pipelines
@@ -110,7 +120,14 @@ class SyncPipeline {
   // NotFound (unknown project), InvalidArgument (disabled project) or
   // Conflict (another run holds the lease), and then changes nothing.
   Result<ClaimedRun> Claim(const std::string& tenant_id, const std::string& project_name);
-  SyncResult RunClaimed(const ClaimedRun& claim, const CancelToken* cancel = nullptr);
+  // Claims the project that waits longest for a worker (a requested sync
+  // first, then a due schedule; ProjectStore::LockNextWork says which and
+  // keeps the limits), recorded with the request's trigger ("schedule" for
+  // a due one). nullopt when nothing waits.
+  Result<std::optional<ClaimedRun>> ClaimNext(const db::WorkFilter& filter);
+  // `lease_lost` (may be null) stops the run when set, like `cancel`.
+  SyncResult RunClaimed(const ClaimedRun& claim, const CancelToken* cancel = nullptr,
+                        const CancelToken* lease_lost = nullptr);
 
   // Gives up a claimed run that never executed: the run is recorded as
   // "interrupted" with `reason` and the lease is released. Nothing else
@@ -118,6 +135,10 @@ class SyncPipeline {
   Status Abandon(const ClaimedRun& claim, const std::string& reason);
 
  private:
+  // What follows a taken lease: requests answered, the run recorded, older
+  // writes fenced off (a lease taken over), earlier runs closed.
+  Result<ClaimedRun> Begin(db::Project project, ClaimedRun claim, const db::LeaseGrant& grant);
+
   db::Database* db_;
   const plugin_host::PluginHost* plugins_;
   EventLog* events_;

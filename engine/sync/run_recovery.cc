@@ -22,10 +22,18 @@ Result<std::vector<std::string>> RecoverAbandonedRuns(db::Database* db, const pl
     const std::string recovery = NewLeaseOwner();
     // Taken over first, so that a run claiming the project meanwhile is
     // never undone: whoever holds the lease decides.
-    Result<bool> taken = holder->empty() ? projects.TryAcquireLease(project.id, recovery, 60)
-                                         : projects.TakeOverLease(project.id, *holder, recovery, 60);
+    Result<db::LeaseGrant> taken = projects.AcquireLease(project.id, recovery, "", 60, *holder);
     if (!taken.ok()) return taken.status();
-    if (!*taken) continue;
+    if (!taken->acquired) continue;
+    // A lease never released: fence off any write its run may still make.
+    if (!taken->taken_from.empty()) {
+      Status fenced = FenceOlderWrites(plugins, project, taken->epoch);
+      if (!fenced.ok()) {
+        Status released = projects.ReleaseLease(project.id, recovery);
+        if (!released.ok()) return released;
+        return fenced.WithContext("project " + project.name + ": fencing off its interrupted run");
+      }
+    }
     // Empty when the storage cannot say: every run is then interrupted.
     const CommitId cursor = StoredCursorOrEmpty(plugins, project);
     Status done = db->InTransaction([&]() -> Status {

@@ -4,6 +4,7 @@ target_sources(tether_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/change_writer.cc
   ${CMAKE_CURRENT_LIST_DIR}/content_rules.cc
   ${CMAKE_CURRENT_LIST_DIR}/event_log.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lease_keeper.cc
   ${CMAKE_CURRENT_LIST_DIR}/lease_owner.cc
   ${CMAKE_CURRENT_LIST_DIR}/pipeline.cc
   ${CMAKE_CURRENT_LIST_DIR}/run_recovery.cc

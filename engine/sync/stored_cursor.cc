@@ -15,4 +15,11 @@ CommitId StoredCursorOrEmpty(const plugin_host::PluginHost& plugins, const db::P
   return cursor.ok() ? *cursor : CommitId();
 }
 
+Status FenceOlderWrites(const plugin_host::PluginHost& plugins, const db::Project& project, int64_t epoch) {
+  Result<Storage*> storage = plugins.FindStorage(project.storage);
+  if (!storage.ok()) return storage.status();
+  if (!plugins.StorageFences(project.storage)) return Status::Ok();
+  return (*storage)->Fence(ProjectRef{project.id, project.tenant_id}, epoch);
+}
+
 }  // namespace tether::sync

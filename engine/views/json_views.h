@@ -11,6 +11,7 @@
 #include "engine/db/project_store.h"
 #include "shared/clock.h"
 #include "engine/db/run_store.h"
+#include "engine/db/worker_store.h"
 #include "tether/storage.h"
 
 namespace tether::views {
@@ -25,7 +26,8 @@ void WriteProjectMembers(W& out, const db::Project& p, const std::string& cursor
       .StrOrNull("last_synced_commit", cursor).StrOrNull("last_synced_at", p.last_synced_at)
       .StrOrNull("last_error", p.last_error).Str("created_at", p.created_at)
       .StrOrNull("schedule", p.schedule)
-      .StrOrNull("next_sync_at", p.next_sync_at ? Iso8601FromUnixSeconds(*p.next_sync_at) : std::string());
+      .StrOrNull("next_sync_at", p.next_sync_at ? Iso8601FromUnixSeconds(*p.next_sync_at) : std::string())
+      .Bool("sync_requested", p.sync_requested).StrOrNull("worker", p.lease_worker);
 }
 
 // What a run did: mode, commits, file counts, phase timings (null for a
@@ -66,7 +68,7 @@ void WriteSymbolHit(W& out, const SymbolHit& hit) {
 
 template <typename W>
 void WriteRunResultMembers(W& out, const db::SyncRun& run) {
-  out.StrOrNull("mode", run.mode).StrOrNull("branch", run.branch)
+  out.StrOrNull("mode", run.mode).StrOrNull("branch", run.branch).StrOrNull("worker", run.worker)
       .StrOrNull("from_commit", run.from_commit).StrOrNull("to_commit", run.to_commit)
       .Int("files_added", run.counts.added).Int("files_modified", run.counts.modified)
       .Int("files_deleted", run.counts.deleted).Int("files_renamed", run.counts.renamed)
@@ -77,6 +79,18 @@ void WriteRunResultMembers(W& out, const db::SyncRun& run) {
       .NumOrNull("finalize", run.timings.finalize_ms).End();
   out.NumOrNull("duration_ms", run.DurationMs());
   WriteAnalysisMember(out, run.analysis);
+}
+
+// One live worker (db::WorkerInfo) as an array element: the same for
+// `tether workers --json` and GET /api/v1/workers.
+template <typename W>
+void WriteWorker(W& out, const db::WorkerInfo& w) {
+  out.writer().StartObject();
+  out.Str("id", w.id).Str("host", w.host).Int("pid", w.pid).Str("version", w.version).Str("kind", w.kind)
+      .Int("concurrency", w.concurrency).Str("started_at", Iso8601FromUnixSeconds(w.started_at))
+      .Str("heartbeat_at", Iso8601FromUnixSeconds(w.heartbeat_at)).List("projects", w.projects)
+      .Int("runs", w.runs).Int("takeovers", w.takeovers).Int("fenced", w.fenced);
+  out.writer().EndObject();
 }
 
 }  // namespace tether::views

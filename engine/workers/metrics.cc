@@ -75,10 +75,11 @@ void Metrics::RecordHttp(const std::string& route, int status) {
   ++http_[{route, status}];
 }
 
-void Metrics::RecordScheduleQueue(int64_t due, int64_t lag_seconds) {
+void Metrics::RecordScheduleQueue(int64_t due, int64_t lag_seconds, int64_t waiting) {
   std::lock_guard<std::mutex> lock(mutex_);
   schedule_due_ = due;
   schedule_lag_seconds_ = lag_seconds;
+  queue_depth_ = waiting;
 }
 
 void Metrics::RecordScheduledStart() {
@@ -129,6 +130,9 @@ std::string Metrics::Render(int sse_clients) const {
   out += "tether_schedule_lag_seconds " + std::to_string(schedule_lag_seconds_) + "\n";
   Header(&out, "tether_scheduled_syncs_total", "counter", "Syncs the scheduler started.");
   out += "tether_scheduled_syncs_total " + std::to_string(scheduled_starts_) + "\n";
+  Header(&out, "tether_sync_queue_depth", "gauge",
+         "Projects waiting for a worker (a sync asked for, or a schedule due) at the scheduler's last look.");
+  out += "tether_sync_queue_depth " + std::to_string(queue_depth_) + "\n";
   Header(&out, "tether_sse_clients", "gauge", "Connected event streams (GET /api/v1/events).");
   out += "tether_sse_clients " + std::to_string(sse_clients) + "\n";
   Header(&out, "tether_http_requests_total", "counter", "HTTP responses by route template and status.");
@@ -136,6 +140,34 @@ std::string Metrics::Render(int sse_clients) const {
     out += "tether_http_requests_total{route=\"" + Label(key.first) + "\",status=\"" + std::to_string(key.second) +
            "\"} " + std::to_string(count) + "\n";
   }
+  return out;
+}
+
+std::string Metrics::RenderWorkers(const std::vector<db::WorkerInfo>& workers) {
+  std::string out;
+  struct Counter {
+    const char* name;
+    const char* help;
+    int64_t db::WorkerInfo::*value;
+  };
+  const Counter counters[] = {
+      {"tether_worker_syncs_total", "Runs each live worker finished, as of its last heartbeat.", &db::WorkerInfo::runs},
+      {"tether_lease_takeovers_total",
+       "Leases each live worker took over from a holder that let them expire (or whose process died).",
+       &db::WorkerInfo::takeovers},
+      {"tether_fenced_runs_total",
+       "Runs of each live worker that lost their lease: any commit of theirs was refused by the storage's fence.",
+       &db::WorkerInfo::fenced},
+  };
+  for (const Counter& counter : counters) {
+    Header(&out, counter.name, "counter", counter.help);
+    for (const db::WorkerInfo& w : workers) {
+      out += std::string(counter.name) + "{worker=\"" + Label(w.id) + "\",kind=\"" + Label(w.kind) +
+             "\"} " + std::to_string(w.*(counter.value)) + "\n";
+    }
+  }
+  Header(&out, "tether_workers", "gauge", "Live workers: processes that run syncs on this database.");
+  out += "tether_workers " + std::to_string(workers.size()) + "\n";
   return out;
 }
 

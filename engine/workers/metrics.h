@@ -21,8 +21,10 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 #include <utility>
 
+#include "engine/db/worker_store.h"
 #include "engine/sync/pipeline.h"
 
 namespace tether::workers {
@@ -34,14 +36,18 @@ class Metrics {
   // An HTTP response: `route` is the route's template ("/api/v1/projects/{name}"),
   // or "unmatched".
   void RecordHttp(const std::string& route, int status);
-  // What the scheduler saw at its last look: projects due, and how long the
-  // one due longest has waited (0 when none).
-  void RecordScheduleQueue(int64_t due, int64_t lag_seconds);
+  // What the scheduler saw at its last look: projects due, how long the
+  // one due longest has waited (0 when none), and every project waiting for
+  // a worker (requested or due; the queue's depth).
+  void RecordScheduleQueue(int64_t due, int64_t lag_seconds, int64_t waiting);
   // A sync the scheduler started.
   void RecordScheduledStart();
 
   // The exposition text; `sse_clients` is the gauge's current value.
   std::string Render(int sse_clients) const;
+  // The live workers' counters (db::WorkerStore, every process that runs
+  // syncs on this database, as of its last heartbeat), labelled by worker.
+  static std::string RenderWorkers(const std::vector<db::WorkerInfo>& workers);
 
   // Upper bounds of the duration histogram's buckets, in seconds.
   static constexpr std::array<double, 10> kDurationBuckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -58,6 +64,7 @@ class Metrics {
   std::map<std::pair<std::string, int>, uint64_t> http_;
   int64_t schedule_due_ = 0;
   int64_t schedule_lag_seconds_ = 0;
+  int64_t queue_depth_ = 0;
   uint64_t scheduled_starts_ = 0;
 };
 

@@ -5,20 +5,26 @@
 #include <utility>
 #include <vector>
 
-#include "engine/auth/tenant_session.h"
-#include "engine/db/project_store.h"
 #include "engine/log/log.h"
 #include "shared/clock.h"
+#include "shared/sql_notify.h"
 
 namespace tether::workers {
+namespace {
 
-Scheduler::Scheduler(std::string database_url, SyncWorkers* workers, int sync_workers, bool default_scheduled,
+// How long one wait on the notification socket lasts at most, so that a
+// stop is seen soon.
+constexpr std::chrono::milliseconds kListenSlice{200};
+
+}  // namespace
+
+Scheduler::Scheduler(std::string database_url, SyncWorkers* workers, int sync_workers, db::WorkFilter filter,
                      std::chrono::milliseconds poll, Metrics* metrics)
     : url_(std::move(database_url)),
       workers_(workers),
       metrics_(metrics),
       sync_workers_(sync_workers),
-      default_scheduled_(default_scheduled),
+      filter_(std::move(filter)),
       poll_(poll) {
   if (poll_.count() > 0 && sync_workers_ > 0) thread_ = std::thread([this] { Loop(); });
 }
@@ -32,11 +38,23 @@ Scheduler::~Scheduler() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Scheduler::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+void Scheduler::RecoverEvery(std::chrono::seconds every, std::function<void(db::Database*)> recover) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  recover_every_ = every;
+  recover_ = std::move(recover);
+}
+
 void Scheduler::Loop() {
   std::unique_ptr<db::Database> db;
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!wake_.wait_for(lock, poll_, [this] { return stop_; })) {
-    lock.unlock();
+  do {
     if (!db) {
       Result<std::unique_ptr<db::Database>> opened = db::Database::Open(url_);
       if (opened.ok()) {
@@ -45,47 +63,84 @@ void Scheduler::Loop() {
         logging::LogWarning("the scheduler cannot open the database (it tries again): " + opened.status().ToString());
       }
     }
-    if (db) StartDue(db.get());
-    lock.lock();
+    std::function<void(db::Database*)> recover;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const auto now = std::chrono::steady_clock::now();
+      if (recover_ && now - recovered_ >= recover_every_) {
+        recover = recover_;
+        recovered_ = now;
+      }
+    }
+    if (db && recover) recover(db.get());
+    if (db && StartWaiting(db.get()) < 0) db.reset();  // the connection may be what failed
+  } while (WaitForWork(db.get()));
+}
+
+bool Scheduler::WaitForWork(db::Database* db) {
+  std::unique_ptr<db::SqlNotifications>& listener = listener_;
+  const auto until = std::chrono::steady_clock::now() + poll_;
+  if (db != nullptr && db->dialect() == db::Dialect::kPostgres && !listener) {
+    Result<std::unique_ptr<db::SqlNotifications>> opened =
+        db::SqlNotifications::Listen(url_, db::ProjectStore::kSyncChannel);
+    if (opened.ok()) listener = std::move(opened).value();
+  }
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (stop_) {
+        listener.reset();
+        return false;
+      }
+      if (woken_) {
+        woken_ = false;
+        return true;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= until) return true;
+      if (!listener) {
+        wake_.wait_until(lock, until);
+        continue;
+      }
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    Result<bool> notified = listener->Wait(std::clamp(left, std::chrono::milliseconds(1), kListenSlice));
+    if (!notified.ok()) {
+      listener.reset();  // opened again at the next wait; the poll goes on meanwhile
+      continue;
+    }
+    if (*notified) return true;
   }
 }
 
-int Scheduler::StartDue(db::Database* db) {
+int Scheduler::StartWaiting(db::Database* db) {
   const int64_t now = NowUnixSeconds();
+  filter_.now = now;
   int started = 0;
+  db::ProjectStore projects(db);
   if (metrics_ != nullptr) {
-    // What was due before this look started anything: the queue and its lag.
-    Result<std::pair<int64_t, std::optional<int64_t>>> waiting = db::ProjectStore(db).CountDue(now, default_scheduled_);
-    if (waiting.ok()) {
-      const int64_t lag = waiting->second ? std::max<int64_t>(0, now - *waiting->second) : 0;
-      metrics_->RecordScheduleQueue(waiting->first, lag);
+    // What was waiting before this look started anything: the queue, and
+    // how late the longest due schedule is.
+    Result<std::pair<int64_t, std::optional<int64_t>>> due = projects.CountDue(now, filter_.default_scheduled);
+    Result<int64_t> waiting = projects.CountWaiting(filter_);
+    if (due.ok() && waiting.ok()) {
+      const int64_t lag = due->second ? std::max<int64_t>(0, now - *due->second) : 0;
+      metrics_->RecordScheduleQueue(due->first, lag, *waiting);
     }
   }
-  const int idle = sync_workers_ - workers_->running() - workers_->queued();
-  if (idle <= 0) return 0;
-  Result<std::vector<db::DueProject>> due = db::ProjectStore(db).ListDue(now, default_scheduled_, idle);
-  if (!due.ok()) {
-    logging::LogWarning("the scheduler cannot list the projects due (it tries again): " + due.status().ToString());
-    return 0;
-  }
-  for (const db::DueProject& p : *due) {
-    Status bound = auth::BindTenant(db, p.tenant_id);
-    Result<int64_t> run = bound.ok() ? workers_->Start(db, p.tenant_id, p.name, kTrigger) : Result<int64_t>(bound);
-    if (run.ok()) {
-      ++started;
-      if (metrics_ != nullptr) metrics_->RecordScheduledStart();
-      continue;
+  while (sync_workers_ - workers_->running() - workers_->queued() > 0) {
+    Result<std::optional<SyncWorkers::Claimed>> claimed = workers_->ClaimNext(db, filter_);
+    if (!claimed.ok()) {
+      // A full pool or a stop: nothing more this time. Anything else the
+      // log says; the next look tries again.
+      if (claimed.status().code() == StatusCode::kUnavailable) break;
+      logging::LogWarning("the scheduler cannot start a sync (it tries again): " + claimed.status().ToString());
+      return -1;
     }
-    // Busy (another run got there first) or no place left: the next poll
-    // sees it again, or the run that holds it sets its next time.
-    if (run.status().code() == StatusCode::kConflict) continue;
-    if (run.status().code() == StatusCode::kUnavailable) break;
-    // Anything else would come back at every poll: the project waits a
-    // minute, and the log says why once a minute at most.
-    logging::LogWarning("project " + p.name + ": its scheduled sync could not start (tried again in a minute): " +
-                            run.status().ToString(),
-                        {{"project", p.name}});
-    (void)db::ProjectStore(db).SetNextSync(p.id, NowUnixSeconds() + 60, std::nullopt);
+    if (!claimed->has_value()) break;
+    if (metrics_ != nullptr && (*claimed)->run.trigger == kTrigger) metrics_->RecordScheduledStart();
+    workers_->Submit(std::move(**claimed));
+    ++started;
   }
   return started;
 }

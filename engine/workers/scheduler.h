@@ -1,58 +1,85 @@
-// Scheduler: the server's thread that starts the syncs schedules say are
-// due (engine/schedule). Every poll it asks the database for enabled
-// projects whose next scheduled sync is due and that no run holds
-// (ProjectStore::ListDue) and starts them on the sync workers with trigger
-// "schedule" -- only as many as there are idle workers, so that a sync a
-// person, the API or a webhook asks for always finds a place first. When a
-// run ends (whoever started it) the pipeline sets the project's next due
-// time, so the scheduler keeps no state of its own: a restarted server, or
-// another one on the same database, goes on where it was.
+// Scheduler: the thread that gives a process's idle sync workers their
+// work from the database: syncs asked for (by a person, the API or a
+// webhook: ProjectStore::RequestSync) first, then syncs their schedules
+// say are due (engine/schedule). Each claim picks and leases one project in
+// one transaction (ProjectStore::LockNextWork: PostgreSQL's FOR UPDATE SKIP
+// LOCKED, so that any number of processes on any number of machines share
+// one queue, and the limits every worker shares), and only as many as
+// there are idle workers. It looks every `poll`, and on PostgreSQL also at
+// once when a sync is asked for (LISTEN/NOTIFY). When a run ends (whoever
+// started it) the pipeline sets the project's next due time, so the
+// scheduler keeps no state of its own: a restarted process, or another one
+// on the same database, goes on where it was.
 //
-// Ownership: borrows the sync workers, which must outlive it. Thread
-// safety: constructed and destroyed on one thread; it runs on its own, with
-// its own database connection.
+// `tether serve` runs one beside its sync workers; `tether worker` is one
+// with its workers and nothing else.
+//
+// Ownership: borrows the sync workers and the metrics, which must outlive
+// it. Thread safety: constructed and destroyed on one thread; it runs on
+// its own, with its own database connections.
 #ifndef TETHER_ENGINE_WORKERS_SCHEDULER_H_
 #define TETHER_ENGINE_WORKERS_SCHEDULER_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "engine/db/project_store.h"
+#include "shared/sql_notify.h"
 #include "engine/workers/sync_workers.h"
 
 namespace tether::workers {
 
 class Scheduler {
  public:
-  // The trigger recorded on the runs it starts (sync_runs.trigger).
+  // The trigger recorded on the runs schedules start (sync_runs.trigger).
   static constexpr char kTrigger[] = "schedule";
 
-  // Polls every `poll` (none when zero); `default_scheduled`: whether the
-  // config's default schedule is on (projects without their own follow it).
+  // Looks every `poll` (none at all when zero) for work matching `filter`
+  // (its `now` is set at each look) for up to `sync_workers` runs at once.
   // `metrics` (may be null) gets what each look saw.
-  Scheduler(std::string database_url, SyncWorkers* workers, int sync_workers, bool default_scheduled,
+  Scheduler(std::string database_url, SyncWorkers* workers, int sync_workers, db::WorkFilter filter,
             std::chrono::milliseconds poll, Metrics* metrics = nullptr);
   ~Scheduler();  // stops the thread; runs it started go on in the workers
 
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
+  // Look now (a run ended and a place is free).
+  void Wake();
+
+  // Runs `recover` on the scheduler's connection every `every`: the
+  // recovery of runs whose process died on this host (sync::
+  // RecoverAbandonedRuns), whose leases would otherwise hold their
+  // projects until they expire.
+  void RecoverEvery(std::chrono::seconds every, std::function<void(db::Database*)> recover);
+
  private:
   void Loop();
-  // Starts what is due; the number started.
-  int StartDue(db::Database* db);
+  // Starts what waits, on the idle workers; the number started.
+  int StartWaiting(db::Database* db);
+  // Waits for the next look: `poll_`, a notification or Wake(); false once stopping.
+  bool WaitForWork(db::Database* db);
 
   const std::string url_;
   SyncWorkers* const workers_;
   Metrics* const metrics_;
   const int sync_workers_;
-  const bool default_scheduled_;
+  db::WorkFilter filter_;
   const std::chrono::milliseconds poll_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
+  bool woken_ = false;
+  std::unique_ptr<db::SqlNotifications> listener_;  // the loop's (PostgreSQL)
+  std::chrono::seconds recover_every_{0};            // under mutex_
+  std::function<void(db::Database*)> recover_;       // under mutex_
+  std::chrono::steady_clock::time_point recovered_;  // the loop's
   std::thread thread_;
 };
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/auth/tenant_session.h"
+#include "engine/db/project_store.h"
 #include "engine/log/log.h"
 
 namespace tether::workers {
@@ -16,6 +17,7 @@ SyncWorkers::SyncWorkers(sync::SyncRunner* runner, std::string trigger, int work
     : runner_(runner),
       trigger_(std::move(trigger)),
       metrics_(metrics),
+      workers_(workers),
       pool_("sync", runner->database_url(), workers, queue_capacity) {
   retry_thread_ = std::thread([this] { RetryLoop(); });
 }
@@ -32,7 +34,8 @@ Result<SyncWorkers::Claimed> SyncWorkers::Claim(db::Database* db, const std::str
   if (stop_.cancelled()) {
     return Status::Unavailable("the server is shutting down: no sync starts now; try again once it is back");
   }
-  std::optional<WorkerPool::Ticket> ticket = pool_.TryReserve();
+  // No workers: no place would ever run it.
+  std::optional<WorkerPool::Ticket> ticket = workers_ > 0 ? pool_.TryReserve() : std::nullopt;
   if (!ticket) {
     return Status::Unavailable("every sync worker is busy and the sync queue is full (or the server is "
                                "shutting down); try again later");
@@ -42,6 +45,16 @@ Result<SyncWorkers::Claimed> SyncWorkers::Claim(db::Database* db, const std::str
   return Claimed{std::move(*ticket), std::move(claim).value()};
 }
 
+Result<std::optional<SyncWorkers::Claimed>> SyncWorkers::ClaimNext(db::Database* db, const db::WorkFilter& filter) {
+  if (stop_.cancelled()) return Status::Unavailable("shutting down: no sync starts now");
+  std::optional<WorkerPool::Ticket> ticket = workers_ > 0 ? pool_.TryReserve() : std::nullopt;
+  if (!ticket) return Status::Unavailable("every sync worker is busy");
+  Result<std::optional<sync::ClaimedRun>> claim = runner_->ClaimNext(db, filter);
+  if (!claim.ok()) return claim.status();
+  if (!claim->has_value()) return std::optional<Claimed>();  // the ticket gives its place back
+  return std::optional<Claimed>(Claimed{std::move(*ticket), std::move(**claim)});
+}
+
 Result<int64_t> SyncWorkers::Start(db::Database* db, const std::string& tenant_id, const std::string& project_name,
                                    const std::string& trigger) {
   Result<Claimed> claimed = Claim(db, tenant_id, project_name, trigger.empty() ? trigger_ : trigger);
@@ -49,6 +62,40 @@ Result<int64_t> SyncWorkers::Start(db::Database* db, const std::string& tenant_i
   const int64_t run_id = claimed->run.run_id;
   Submit(std::move(claimed).value());
   return run_id;
+}
+
+Result<int64_t> SyncWorkers::StartOrRequest(db::Database* db, const std::string& tenant_id,
+                                            const std::string& project_name, const std::string& trigger) {
+  Result<int64_t> started = Start(db, tenant_id, project_name, trigger);
+  if (started.ok() || started.status().code() != StatusCode::kUnavailable) return started;
+  TETHER_RETURN_IF_ERROR(Request(db, tenant_id, project_name, trigger));
+  return 0;
+}
+
+Status SyncWorkers::Request(db::Database* db, const std::string& tenant_id, const std::string& project_name,
+                            const std::string& trigger) {
+  db::ProjectStore projects(db);
+  Result<db::Project> project = projects.Get(tenant_id, project_name);
+  if (!project.ok()) return project.status();
+  if (!project->sync_enabled) {
+    return Status::InvalidArgument("project \"" + project_name + "\" is disabled; enable it with `tether project enable " +
+                                   project_name + "`");
+  }
+  return projects.RequestSync(project->id, trigger.empty() ? trigger_ : trigger);
+}
+
+void SyncWorkers::HandBack(db::Database* db, const sync::ClaimedRun& claim) {
+  Status asked = db::ProjectStore(db).RequestSync(claim.project.id, claim.trigger);
+  logging::Log(asked.ok() ? logging::LogLevel::kInfo : logging::LogLevel::kError,
+               "project " + claim.project.name + ": " +
+                   (asked.ok() ? std::string("handed back: another worker runs it") :
+                                 "cannot hand it back (its schedule or the next request runs it): " + asked.message()),
+               {{"project", claim.project.name}, {"run_id", claim.run_id}});
+}
+
+void SyncWorkers::OnRunEnd(std::function<void()> hook) {
+  std::lock_guard<std::mutex> lock(hook_mutex_);
+  on_run_end_ = std::move(hook);
 }
 
 void SyncWorkers::Submit(Claimed claimed) {
@@ -69,6 +116,13 @@ void SyncWorkers::Submit(Claimed claimed) {
     }
     sync::SyncResult result = runner_->RunClaimed(*worker_db, claim, &stop_);
     if (metrics_ != nullptr) metrics_->RecordSync(result);
+    if (hand_back_ && result.outcome == sync::RunOutcome::kCancelled && stop_.cancelled()) {
+      HandBack(*worker_db, claim);
+    }
+    {
+      std::lock_guard<std::mutex> lock(hook_mutex_);
+      if (on_run_end_) on_run_end_();
+    }
     if (result.resync_requested) {
       ScheduleRetry(claim.project, 0, kWebhookTrigger);
     } else if (result.status.code() == StatusCode::kRateLimited) {
@@ -103,6 +157,7 @@ void SyncWorkers::Submit(Claimed claimed) {
                             abandoned.message(),
                         {{"run_id", claim.run_id}, {"project", claim.project.name}});
     }
+    if (hand_back_) HandBack(*worker_db, claim);
   };
   pool_.Submit(std::move(claimed.ticket), std::move(run), std::move(cancel));
 }

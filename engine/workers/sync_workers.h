@@ -22,9 +22,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -66,16 +68,44 @@ class SyncWorkers {
                         const std::string& trigger);
   // Queues a claimed run (once the transaction of its claim committed).
   void Submit(Claimed claimed);
+  // Claims the project that waits longest (SyncRunner::ClaimNext) and
+  // reserves its place: nullopt when nothing waits; Unavailable (nothing
+  // claimed) when every worker is busy and the queue is full, or when
+  // shutting down.
+  Result<std::optional<Claimed>> ClaimNext(db::Database* db, const db::WorkFilter& filter);
   // Claim + Submit; returns the run id. The run's trigger is `trigger`, or
-  // (empty) the workers' own.
+  // (empty) the workers' own. See also StartOrRequest.
   Result<int64_t> Start(db::Database* db, const std::string& tenant_id, const std::string& project_name,
                         const std::string& trigger = "");
+
+  // Start, or, when no worker of this process can take the run now (every
+  // one busy, none configured, or shutting down), a request any worker
+  // takes (ProjectStore::RequestSync; on PostgreSQL any process's, woken at
+  // once): then 0. Errors as Claim's, but never Unavailable for a full pool.
+  Result<int64_t> StartOrRequest(db::Database* db, const std::string& tenant_id, const std::string& project_name,
+                                 const std::string& trigger = "");
+  // The request half of StartOrRequest, for a caller whose Claim answered
+  // Unavailable: asks for a run of the project (enabled: InvalidArgument
+  // otherwise, as Claim).
+  Status Request(db::Database* db, const std::string& tenant_id, const std::string& project_name,
+                 const std::string& trigger = "");
 
   // Returns at once. From then on Claim answers Unavailable (nothing new
   // starts: a schedule, a request or a webhook answered while the server
   // drains gets 503), a run claimed before and still queued is cancelled at
   // its first check, and retries are dropped.
   void CancelAll(sync::CancelReason reason);
+
+  // Called (on the worker's thread) after each run ends: the scheduler's
+  // Wake, so that a free place is filled at once. Set it to null before
+  // what it calls goes away.
+  void OnRunEnd(std::function<void()> hook);
+
+  // From now on a run stopped by CancelAll (rolled back) or never started
+  // because of it is asked for again in the database (RequestSync, with its
+  // trigger), so that another worker takes it at once: `tether worker`
+  // hands its work back when it stops. Call before the first run.
+  void HandBackOnStop() { hand_back_ = true; }
 
   void Shutdown();
 
@@ -91,6 +121,8 @@ class SyncWorkers {
   // project is gone, disabled or already running by then; tried again
   // shortly when the pool is full.
   void ScheduleRetry(const db::Project& project, int64_t after_seconds, const std::string& trigger);
+  // Asks for the claim's project again (HandBackOnStop).
+  void HandBack(db::Database* db, const sync::ClaimedRun& claim);
   void RetryLoop();
 
   std::mutex retry_mutex_;
@@ -102,10 +134,14 @@ class SyncWorkers {
   std::multimap<std::chrono::steady_clock::time_point, Retry> retries_;  // by due time
   std::thread retry_thread_;
 
+  bool hand_back_ = false;
+  std::mutex hook_mutex_;
+  std::function<void()> on_run_end_;  // under hook_mutex_
   sync::CancelToken stop_;  // set by CancelAll; every run checks it
   sync::SyncRunner* runner_;
   const std::string trigger_;
   Metrics* metrics_;
+  const int workers_;  // 0: this process runs no syncs (serve --workers 0)
   WorkerPool pool_;
 };
 

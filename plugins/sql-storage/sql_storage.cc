@@ -1,12 +1,15 @@
 // sql-storage: the Storage interface on the tables `documents`,
-// `storage_cursors`, `analysis_results` and `analysis_symbols` of the
+// `storage_cursors`, `storage_fences`, `analysis_results`, `analysis_symbols`
+// and the repository steps' tables of the
 // engine's database, through SOCI. They are this plugin's: the engine reads
 // them only through the Storage interface.
 //
 // Every StorageWriter is one transaction on its own session: the change set
 // and the new cursor commit together or not at all. Statements are prepared
 // once per writer and executed per change, so a write costs one execution
-// per changed file, and nothing for unchanged ones.
+// per changed file, and nothing for unchanged ones. A fenced write
+// (BeginFencedWrite) reads `storage_fences` at its commit and is refused
+// when a newer lease epoch was fenced since it began.
 #include <iterator>
 #include <memory>
 #include <mutex>
@@ -108,8 +111,11 @@ StoredDocument RowToDocument(const soci::row& row) {
 // deletes go in batches (PgBatch). Renames run one at a time on both.
 class SqlWriter : public StorageWriter {
  public:
-  SqlWriter(std::unique_ptr<soci::session> session, Dialect dialect, long long project_id)
-      : session_(std::move(session)), dialect_(dialect), project_id_(project_id), now_(NowIso8601()) {}
+  // `epoch`: the lease epoch the write is made under (BeginFencedWrite);
+  // negative: not fenced (BeginWrite).
+  SqlWriter(std::unique_ptr<soci::session> session, Dialect dialect, long long project_id, long long epoch)
+      : session_(std::move(session)), dialect_(dialect), project_id_(project_id), epoch_(epoch),
+        now_(NowIso8601()) {}
 
   ~SqlWriter() override {
     if (!open_) return;
@@ -181,6 +187,20 @@ class SqlWriter : public StorageWriter {
     if (!open_) return Status::Internal("sql-storage: writer already finished");
     try {
       if (batch_) batch_->Flush();
+      if (epoch_ >= 0) {
+        // Read under a share lock (PostgreSQL): a Fence arriving now waits
+        // for this commit, and one that came first is seen here.
+        long long fenced = 0;
+        soci::indicator fenced_ind = soci::i_null;
+        *session_ << std::string("SELECT epoch FROM storage_fences WHERE project_id = :p") +
+                         (dialect_ == Dialect::kPostgres ? " FOR SHARE" : ""),
+            soci::use(project_id_), soci::into(fenced, fenced_ind);
+        if (session_->got_data() && fenced_ind == soci::i_ok && fenced > epoch_) {
+          return Status::Conflict("sql-storage: the project was taken over by a newer run (lease epoch " +
+                                  std::to_string(fenced) + ", this write's " + std::to_string(epoch_) +
+                                  "); nothing of this write was committed");
+        }
+      }
       std::string cursor = new_cursor;
       *session_ << "UPDATE storage_cursors SET commit_id = :c, updated_at = :t WHERE project_id = :id",
           soci::use(cursor), soci::use(now_), soci::use(project_id_);
@@ -265,6 +285,7 @@ class SqlWriter : public StorageWriter {
   std::unique_ptr<soci::session> session_;
   Dialect dialect_;
   long long project_id_;
+  long long epoch_;
   bool open_ = false;
   bool first_write_ = false;  // PostgreSQL: the project has no rows yet
   std::string commit_;
@@ -316,11 +337,33 @@ class SqlStorage : public Storage {
 
   Result<std::unique_ptr<StorageWriter>> BeginWrite(const ProjectRef& project,
                                                     const CommitId& expected_cursor) override {
-    Result<std::unique_ptr<soci::session>> session = OpenSession(url_);
-    if (!session.ok()) return session.status();
-    auto writer = std::make_unique<SqlWriter>(std::move(session).value(), dialect_, project.id);
-    TETHER_RETURN_IF_ERROR(writer->Begin(project.tenant, expected_cursor));
-    return std::unique_ptr<StorageWriter>(std::move(writer));
+    return Begin(project, expected_cursor, -1);
+  }
+
+  Result<std::unique_ptr<StorageWriter>> BeginFencedWrite(const ProjectRef& project, const CommitId& expected_cursor,
+                                                          int64_t epoch) override {
+    if (epoch < 0) return Status::InvalidArgument("sql-storage: a lease epoch is 0 or more, not " + std::to_string(epoch));
+    return Begin(project, expected_cursor, epoch);
+  }
+
+  Status Fence(const ProjectRef& project, int64_t epoch) override {
+    std::lock_guard<std::mutex> lock(writer_mutex_);
+    long long id = project.id, at = epoch;
+    try {
+      TETHER_RETURN_IF_ERROR(OpenAnalysisWriter());
+      BindTenant(*analysis_writer_, dialect_, project.tenant, /*local=*/false);
+      // Its own table: a write in progress locks the cursor row, never this
+      // one (but for the instant of its commit).
+      *analysis_writer_ << "INSERT INTO storage_fences (project_id, epoch) VALUES (:p, :e)"
+                           " ON CONFLICT (project_id) DO UPDATE SET epoch = excluded.epoch"
+                           " WHERE storage_fences.epoch < excluded.epoch",
+          soci::use(id), soci::use(at);
+    } catch (...) {
+      Status failed = CurrentExceptionStatus("sql-storage: cannot fence the project's older writes");
+      analysis_writer_.reset();  // it may be broken; the next call opens another
+      return failed;
+    }
+    return Status::Ok();
   }
 
   Result<StorageCounts> Counts(const ProjectRef& project) override {
@@ -406,6 +449,7 @@ class SqlStorage : public Storage {
       BindTenant(session, dialect_, project.tenant, /*local=*/true);
       session << "DELETE FROM documents WHERE project_id = :p", soci::use(id);
       session << "DELETE FROM storage_cursors WHERE project_id = :p", soci::use(id);
+      session << "DELETE FROM storage_fences WHERE project_id = :p", soci::use(id);
       repository_.DeleteProject(session, id);
       session << "COMMIT";
     } catch (...) {
@@ -580,8 +624,18 @@ class SqlStorage : public Storage {
   }
 
  private:
-  // The session analysis results are written on, opened at first use (and
-  // again after a failure, which may have broken it). Under writer_mutex_.
+  Result<std::unique_ptr<StorageWriter>> Begin(const ProjectRef& project, const CommitId& expected_cursor,
+                                               int64_t epoch) {
+    Result<std::unique_ptr<soci::session>> session = OpenSession(url_);
+    if (!session.ok()) return session.status();
+    auto writer = std::make_unique<SqlWriter>(std::move(session).value(), dialect_, project.id, epoch);
+    TETHER_RETURN_IF_ERROR(writer->Begin(project.tenant, expected_cursor));
+    return std::unique_ptr<StorageWriter>(std::move(writer));
+  }
+
+  // The session analysis results and fences are written on, opened at
+  // first use (and again after a failure, which may have broken it). Under
+  // writer_mutex_.
   Status OpenAnalysisWriter() {
     if (analysis_writer_) return Status::Ok();
     Result<std::unique_ptr<soci::session>> opened = OpenSession(url_);

@@ -32,4 +32,9 @@ int64_t NowUnixSeconds() {
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+int64_t NowUnixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace tether

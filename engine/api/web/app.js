@@ -274,6 +274,7 @@ async function loadProjectFacts() {
     ['Status', p.status.replaceAll('_', ' ')], ['Syncing', p.sync_enabled ? 'enabled' : 'disabled'],
     ['Last synced commit', p.last_synced_commit || 'none'], ['Last synced', formatTime(p.last_synced_at)],
     ['Schedule', scheduleText(p)],
+    ['Worker', p.worker ? `${p.worker} runs it now` : (p.sync_requested ? 'a sync is queued for the first free worker' : 'none running')],
   ]);
 }
 
@@ -343,6 +344,12 @@ async function syncNow() {
   button.disabled = true;
   try {
     const accepted = await api('POST', `${projectPath(name)}/sync`);
+    if (accepted.queued) {
+      // No worker of this server was free (or it runs none): the request
+      // waits in the database, and the first free worker starts it.
+      setText('sync-message', 'Sync queued: the first free worker starts it.', 'ok');
+      return;
+    }
     setText('sync-message', `Run ${accepted.run_id} started.`, 'ok');
     // The stream may have told of this run already (even of its end).
     if (!state.run || state.run.id !== accepted.run_id) {

@@ -42,6 +42,9 @@
 //      Analyzer::Repository appended), and the Storage methods after
 //      CollectAnalysis that keep their outputs and read results in batches.
 //      The host calls those only on analyzers and storages of minor >= 3.
+// 3.4: fencing: Storage::Fence and Storage::BeginFencedWrite appended. On
+//      older storages the host begins unfenced writes (the cursor check
+//      still refuses a second write of one commit).
 //
 // The rules that keep the promise above (a plugin of an older minor loads in
 // a newer host):
@@ -55,7 +58,7 @@
 //   - Anything else (a changed signature, a new pure virtual in the middle,
 //     a field added to a struct such as StorageCounts) is a new major.
 #define TETHER_SDK_ABI_MAJOR 3
-#define TETHER_SDK_ABI_MINOR 3
+#define TETHER_SDK_ABI_MINOR 4
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
 // the standard library and its ABI. This tag says which one a binary used.

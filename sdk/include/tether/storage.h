@@ -345,6 +345,29 @@ class Storage : public Plugin {
   // One output with its content. NotFound when there is none of that name.
   virtual Result<StoredOutput> GetRepositoryOutput(const ProjectRef& project, const std::string& analyzer_id,
                                                    const std::string& name) = 0;
+
+  // ---- Fencing (ABI 3.4: the host calls these only on storages built for
+  // 3.4 or later; on older ones it calls BeginWrite) ----
+  //
+  // A project's runs hold a lease with an epoch that grows with every run
+  // that takes it. When a run takes over a lease its holder never released
+  // (the holder's process stopped answering: paused, cut off, dead), the
+  // holder may still be in the middle of a write; the new run calls Fence
+  // before it reads the cursor, and from then on the storage refuses to
+  // commit any write begun under an older epoch.
+
+  // Records `epoch` as the project's newest (an older one changes nothing).
+  // Must not wait for a write transaction of the project to end (the
+  // writer may be stalled for good): a write committing at the same time
+  // commits either before the fence (and the caller then reads its cursor)
+  // or is refused.
+  virtual Status Fence(const ProjectRef& project, int64_t epoch) = 0;
+
+  // BeginWrite for a run holding the lease at `epoch`: its Commit fails
+  // with Conflict, writing nothing, when a newer epoch was fenced since.
+  virtual Result<std::unique_ptr<StorageWriter>> BeginFencedWrite(const ProjectRef& project,
+                                                                  const CommitId& expected_cursor,
+                                                                  int64_t epoch) = 0;
 };
 
 }  // namespace tether

@@ -14,6 +14,8 @@ std::string NowIso8601();
 
 // Seconds since the Unix epoch.
 int64_t NowUnixSeconds();
+// Milliseconds since the Unix epoch.
+int64_t NowUnixMillis();
 
 // `unix_seconds` as UTC ISO-8601: "2026-11-25T01:02:03Z".
 std::string Iso8601FromUnixSeconds(int64_t unix_seconds);

@@ -582,3 +582,34 @@ TEST_CASE("server.shutdown_grace_seconds is read and a value out of range is ref
   const std::string message = ErrorOf(R"({"database": "sqlite:x.db", "server": {"shutdown_grace_seconds": 0}})");
   CHECK(Contains(message, "test.json: /server/shutdown_grace_seconds"));
 }
+
+TEST_CASE("workers: lease timeout, limits and host id are read; a limit on an unknown provider is refused naming it") {
+  tether::Result<Config> plain = Parse(R"({"database": "sqlite:x.db"})");
+  REQUIRE(plain.ok());
+  CHECK(plain->workers.lease_timeout_seconds == 30);
+  CHECK(plain->workers.max_running_syncs == 0);
+  CHECK(plain->workers.provider_limits.empty());
+  CHECK(plain->workers.host_id.empty());
+  tether::Result<Config> set = Parse(
+      R"({"database": "sqlite:x.db", "plugins": [{"name": "local-git"}, {"name": "github", "kind": "provider"}],)"
+      R"( "workers": {"lease_timeout_seconds": 10, "max_running_syncs": 8, "provider_limits": {"github": 4},)"
+      R"( "host_id": "rack-2.node_7", "poll_ms": 250}})");
+  INFO(set.status().message());
+  REQUIRE(set.ok());
+  CHECK(set->workers.lease_timeout_seconds == 10);
+  CHECK(set->workers.max_running_syncs == 8);
+  REQUIRE(set->workers.provider_limits.size() == 1);
+  CHECK(set->workers.provider_limits[0] == std::make_pair(std::string("github"), 4));
+  CHECK(set->workers.host_id == "rack-2.node_7");
+  CHECK(set->workers.poll_ms == 250);
+
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x.db", "plugins": [{"name": "local-git"}],)"
+                         R"( "workers": {"provider_limits": {"gitlab": 2}}})"),
+                 "test.json: /workers/provider_limits/gitlab: \"gitlab\" is not a provider in /plugins"));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x.db", "workers": {"lease_timeout_seconds": 1}})"),
+                 "test.json: /workers/lease_timeout_seconds"));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x.db", "workers": {"host_id": "a:b"}})"),
+                 "test.json: /workers/host_id"));
+  CHECK(Contains(ErrorOf(R"({"database": "sqlite:x.db", "workers": {"provider_limits": {"github": 0}}})"),
+                 "/workers/provider_limits/github"));
+}

@@ -477,7 +477,6 @@ TEST_CASE("0012 gives every API token the tenant scope and adds an empty verify_
   auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
   INFO(applied.status().message());
   REQUIRE(applied.ok());
-  REQUIRE(applied->size() == 1);
   CHECK(applied->front() == "0012_admin_tokens_and_verify_reports.sql");
   // The token made before keeps its tenant and may do what it did: no more.
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM api_tokens WHERE name = 'ci' AND tenant_id = 'acme' AND scope = 'tenant'") ==
@@ -490,4 +489,37 @@ TEST_CASE("0012 gives every API token the tenant scope and adds an empty verify_
   CHECK(db->Execute("INSERT INTO api_tokens (name, tenant_id, token_hash, created_at, scope) VALUES"
                     " ('ops', 'acme', 'h3', 'now', 'admin')",
                     "admin").ok());
+}
+
+TEST_CASE("0013 keeps every project's lease and schedule, at epoch 0 with no request, and adds empty workers and fences") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0013", "0013")).ok());
+  REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'default', 'now')",
+                      "project").ok());
+  const std::string w = std::to_string(CountOf(*db, "SELECT id FROM projects WHERE name = 'web'"));
+  REQUIRE(db->Execute("INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch, updated_at,"
+                      " lease_owner, lease_expires_at, schedule, next_sync_at) VALUES (" + w +
+                          ", 'local-git', 'sql-storage', '/srv/web', 'main', 'now', 'h:1:1:1', 99, '300s', 1234)",
+                      "sync settings").ok());
+  REQUIRE(db->Execute("INSERT INTO sync_runs (project_id, trigger, started_at, outcome) VALUES (" + w +
+                          ", 'cli', 'now', 'succeeded')",
+                      "run").ok());
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->front() == "0013_workers.sql");
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM project_syncs WHERE lease_owner = 'h:1:1:1' AND lease_expires_at = 99"
+                     " AND lease_epoch = 0 AND lease_worker IS NULL AND sync_requested_at IS NULL"
+                     " AND schedule = '300s' AND next_sync_at = 1234") == 1);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM sync_runs WHERE worker IS NULL AND outcome = 'succeeded'") == 1);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM workers") == 0);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM storage_fences") == 0);
+  // A fence belongs to its project: gone with it.
+  REQUIRE(db->Execute("INSERT INTO storage_fences (project_id, epoch) VALUES (" + w + ", 3)", "fence").ok());
+  REQUIRE(db->Execute("DELETE FROM project_syncs WHERE project_id = " + w, "settings").ok());
+  REQUIRE(db->Execute("DELETE FROM sync_runs WHERE project_id = " + w, "runs").ok());
+  REQUIRE(db->Execute("DELETE FROM projects WHERE id = " + w, "project").ok());
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM storage_fences") == 0);
 }

@@ -30,7 +30,7 @@ std::string JsonString(const std::string& text) {
 }  // namespace
 
 ServeEnv::ServeEnv(const std::string& server_json, const std::string& local_git_settings,
-                   const std::string& more_plugins_json) {
+                   const std::string& more_plugins_json, const std::string& workers_json) {
   cli_ = std::make_unique<TetherCli>(dir_.path());
   // The CLI harness wrote and migrated a config; add the test provider and
   // the server settings.
@@ -42,7 +42,8 @@ ServeEnv::ServeEnv(const std::string& server_json, const std::string& local_git_
                                 << JsonString(GATED_PROVIDER_PATH) << ", \"settings\": {\"root\": "
                                 << JsonString(dir_.path().string()) << "}}"
                                 << (more_plugins_json.empty() ? "" : ", " + more_plugins_json) << "],\n"
-                                << "  \"server\": {" << server_json << "}\n}\n";
+                                << "  \"server\": {" << server_json << "},\n"
+                                << "  \"workers\": {" << workers_json << "}\n}\n";
 }
 
 std::string ServeEnv::Token(const std::string& name, const std::string& tenant) {
@@ -62,18 +63,15 @@ std::filesystem::path ServeEnv::GateDir(const std::string& name, int files) {
   return gate;
 }
 
-ServeProcess::ServeProcess(const std::filesystem::path& config, const std::string& listen,
-                           const std::vector<std::string>& global_args)
-    : stderr_file_(config.parent_path() / ("serve-stderr-" + std::to_string(::getpid()) + "-" +
-                                           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
-                                           ".txt")) {
+ReadyProcess::ReadyProcess(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                             const std::string& ready_prefix)
+    : stderr_file_(dir / ("tether-stderr-" + std::to_string(::getpid()) + "-" +
+                          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".txt")) {
   // Built before the fork: the child only calls async-signal-safe functions.
-  std::vector<std::string> args = {"tether", "--config", config.string()};
-  args.insert(args.end(), global_args.begin(), global_args.end());
-  for (const char* arg : {"serve", "--listen"}) args.emplace_back(arg);
-  args.push_back(listen);
+  std::vector<std::string> all = {"tether"};
+  all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
+  for (std::string& arg : all) argv.push_back(arg.data());
   argv.push_back(nullptr);
   int out[2];
   REQUIRE(::pipe(out) == 0);
@@ -92,12 +90,12 @@ ServeProcess::ServeProcess(const std::filesystem::path& config, const std::strin
   }
   ::close(out[1]);
   std::string line;
-  bool listening = false;
-  for (int waited_ms = 0; waited_ms < 30000 && !listening;) {
+  bool ready = false;
+  for (int waited_ms = 0; waited_ms < 30000 && !ready;) {
     pollfd fd{out[0], POLLIN, 0};
-    int ready = ::poll(&fd, 1, 100);
+    int polled = ::poll(&fd, 1, 100);
     waited_ms += 100;
-    if (ready <= 0) continue;
+    if (polled <= 0) continue;
     char c;
     ssize_t n = ::read(out[0], &c, 1);
     if (n <= 0) break;  // the process closed stdout: it exited
@@ -105,28 +103,66 @@ ServeProcess::ServeProcess(const std::filesystem::path& config, const std::strin
       line.push_back(c);
       continue;
     }
-    const std::string prefix = "listening on ";
-    const size_t colon = line.rfind(':');
-    if (line.rfind(prefix, 0) == 0 && colon != std::string::npos) {
-      host_ = line.substr(prefix.size(), colon - prefix.size());
-      port_ = std::stoi(line.substr(colon + 1));
-      listening = true;
+    if (line.rfind(ready_prefix, 0) == 0) {
+      ready_line_ = line;
+      ready = true;
     }
     line.clear();
   }
   ::close(out[0]);  // nothing else is read from stdout; later writes go nowhere
-  INFO("tether serve did not start; stderr: " << Stderr());
-  REQUIRE(listening);
+  INFO("tether " << args.back() << " did not start; stderr: " << Stderr());
+  REQUIRE(ready);
 }
 
-ServeProcess::~ServeProcess() {
+ReadyProcess::~ReadyProcess() {
   if (pid_ > 0 && exit_code_ < 0 && Running()) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
 }
 
-bool ServeProcess::Running() {
+namespace {
+
+std::vector<std::string> ServeArgs(const std::filesystem::path& config, const std::string& listen,
+                                   const std::vector<std::string>& global_args,
+                                   const std::vector<std::string>& serve_args) {
+  std::vector<std::string> args = {"--config", config.string()};
+  args.insert(args.end(), global_args.begin(), global_args.end());
+  for (const char* arg : {"serve", "--listen"}) args.emplace_back(arg);
+  args.push_back(listen);
+  args.insert(args.end(), serve_args.begin(), serve_args.end());
+  return args;
+}
+
+std::vector<std::string> WorkerArgs(const std::filesystem::path& config, const std::vector<std::string>& more) {
+  std::vector<std::string> args = {"--config", config.string(), "worker"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+}  // namespace
+
+ServeProcess::ServeProcess(const std::filesystem::path& config, const std::string& listen,
+                           const std::vector<std::string>& global_args, const std::vector<std::string>& serve_args)
+    : ReadyProcess(ServeArgs(config, listen, global_args, serve_args), config.parent_path(), "listening on ") {
+  const std::string& line = ready_line();
+  const std::string prefix = "listening on ";
+  const size_t colon = line.rfind(':');
+  REQUIRE(colon != std::string::npos);
+  host_ = line.substr(prefix.size(), colon - prefix.size());
+  port_ = std::stoi(line.substr(colon + 1));
+}
+
+WorkerProcess::WorkerProcess(const std::filesystem::path& config, const std::vector<std::string>& args)
+    : ReadyProcess(WorkerArgs(config, args), config.parent_path(), "worker ") {
+  // "worker ID started"
+  const std::string& line = ready_line();
+  const size_t end = line.rfind(" started");
+  REQUIRE(end != std::string::npos);
+  id_ = line.substr(7, end - 7);
+}
+
+bool ReadyProcess::Running() {
   if (exit_code_ >= 0) return false;
   int status = 0;
   pid_t done = ::waitpid(pid_, &status, WNOHANG);
@@ -135,7 +171,7 @@ bool ServeProcess::Running() {
   return false;
 }
 
-int ServeProcess::Wait(int timeout_seconds) {
+int ReadyProcess::Wait(int timeout_seconds) {
   for (int i = 0; i < timeout_seconds * 100; ++i) {
     if (!Running()) return exit_code_;
     ::usleep(10000);
@@ -147,13 +183,13 @@ int ServeProcess::Wait(int timeout_seconds) {
   return -1;
 }
 
-int ServeProcess::Stop(int signal_number, int timeout_seconds) {
+int ReadyProcess::Stop(int signal_number, int timeout_seconds) {
   if (!Running()) return exit_code_;
   ::kill(pid_, signal_number);
   return Wait(timeout_seconds);
 }
 
-std::string ServeProcess::Stderr() const {
+std::string ReadyProcess::Stderr() const {
   std::ifstream in(stderr_file_);
   std::stringstream text;
   text << in.rdbuf();

@@ -32,8 +32,9 @@ class ServeEnv {
   // "settings" object, e.g. R"({"allowed_roots": ["/srv/git"]})";
   // `more_plugins_json`: further elements of the "plugins" array, e.g.
   // R"({"name": "folder", "path": "/x/libfolder.so"})".
+  // `workers_json`: members of the config's "workers" object.
   explicit ServeEnv(const std::string& server_json = "", const std::string& local_git_settings = "",
-                    const std::string& more_plugins_json = "");
+                    const std::string& more_plugins_json = "", const std::string& workers_json = "");
 
   const std::filesystem::path& dir() const { return dir_.path(); }
   TetherCli& cli() { return *cli_; }
@@ -51,21 +52,23 @@ class ServeEnv {
   std::unique_ptr<TetherCli> cli_;
 };
 
-class ServeProcess {
+// A tether process a test started; killed with SIGKILL if the test ends
+// while it still runs.
+class ReadyProcess {
  public:
-  // Starts `tether --config CONFIG [GLOBAL_ARGS...] serve --listen LISTEN`
-  // and waits until it listens. `global_args`: options before the command,
-  // e.g. {"--log-format", "json"}.
-  explicit ServeProcess(const std::filesystem::path& config, const std::string& listen = "127.0.0.1:0",
-                        const std::vector<std::string>& global_args = {});
-  ~ServeProcess();  // SIGKILL when still running
+  // Starts `tether ARGS...` (stdout read until a line starting with
+  // `ready_prefix` comes, for at most 30 s; REQUIREd) with stderr in a file
+  // under `dir`.
+  ReadyProcess(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                const std::string& ready_prefix);
+  ~ReadyProcess();  // SIGKILL when still running
 
-  ServeProcess(const ServeProcess&) = delete;
-  ServeProcess& operator=(const ServeProcess&) = delete;
+  ReadyProcess(const ReadyProcess&) = delete;
+  ReadyProcess& operator=(const ReadyProcess&) = delete;
 
-  int port() const { return port_; }
-  const std::string& host() const { return host_; }
-  HttpClient client() const { return HttpClient(host_, port_); }
+  pid_t pid() const { return pid_; }
+  // The stdout line that said it was ready.
+  const std::string& ready_line() const { return ready_line_; }
   bool Running();
   // Sends `signal_number` and waits for the exit (at most `timeout_seconds`,
   // then SIGKILL). Returns the exit code, 128 + signal when killed, -1 on
@@ -80,9 +83,38 @@ class ServeProcess {
  private:
   pid_t pid_ = -1;
   int exit_code_ = -1;
+  std::string ready_line_;
+  std::filesystem::path stderr_file_;
+};
+
+class ServeProcess : public ReadyProcess {
+ public:
+  // Starts `tether --config CONFIG [GLOBAL_ARGS...] serve --listen LISTEN
+  // [SERVE_ARGS...]` and waits until it listens. `global_args`: options
+  // before the command, e.g. {"--log-format", "json"}; `serve_args`: after
+  // it, e.g. {"--workers", "0"}.
+  explicit ServeProcess(const std::filesystem::path& config, const std::string& listen = "127.0.0.1:0",
+                        const std::vector<std::string>& global_args = {},
+                        const std::vector<std::string>& serve_args = {});
+
+  int port() const { return port_; }
+  const std::string& host() const { return host_; }
+  HttpClient client() const { return HttpClient(host_, port_); }
+
+ private:
   std::string host_;
   int port_ = 0;
-  std::filesystem::path stderr_file_;
+};
+
+// `tether --config CONFIG worker [ARGS...]`, once it said it started.
+class WorkerProcess : public ReadyProcess {
+ public:
+  explicit WorkerProcess(const std::filesystem::path& config, const std::vector<std::string>& args = {});
+  // Its worker id ("HOST:PID:STARTED").
+  const std::string& id() const { return id_; }
+
+ private:
+  std::string id_;
 };
 
 // A non-loopback IPv4 address of this machine; "" when it has none.

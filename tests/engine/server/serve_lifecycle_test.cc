@@ -1,6 +1,6 @@
 // tether serve's lifecycle around syncs: one run per project (409), a
-// bounded queue (503), and a graceful shutdown on SIGTERM that cancels a
-// sync in the middle of its write transaction (it rolls back) and exits 0,
+// sync that finds no free worker waiting in the database, and a graceful
+// shutdown on SIGTERM that cancels a sync in the middle of its write transaction (it rolls back) and exits 0,
 // or exits 1 once server.shutdown_grace_seconds have passed. Syncs are held
 // at a known point with the gated test provider (fixtures/gated_provider.cc).
 #include <catch2/catch.hpp>
@@ -291,7 +291,7 @@ TEST_CASE("SIGINT cancels the running sync and records queued ones as interrupte
                         " WHERE p.name = 'second'") == 0);
 }
 
-TEST_CASE("a full sync queue answers 503 and claims nothing") {
+TEST_CASE("a sync asked for while every sync worker is busy waits in the database, and runs when one is free") {
   ServeEnv env(R"("sync_workers": 1, "sync_queue": 0)");
   ServeProcess server(env.config());
   Held h(env, server, env.Token("ci"));
@@ -300,14 +300,26 @@ TEST_CASE("a full sync queue answers 503 and claims nothing") {
   Hold(gate, "discover");
   h.StartSync("first");
   REQUIRE(Eventually([&] { return Reached(gate, "discover"); }));
-  HttpReply full = h.Call("POST", "/api/v1/projects/second/sync");
-  CHECK(full.status == 503);
-  CHECK(full.Header("retry-after") == "5");
+  HttpReply queued = h.Call("POST", "/api/v1/projects/second/sync");
+  INFO(queued.body);
+  CHECK(queued.status == 202);
+  CHECK(queued.Json()["queued"].GetBool());
+  CHECK(queued.Json()["run_id"].IsNull());
+  // Asking again while it waits changes nothing: one request, one run.
+  CHECK(h.Call("POST", "/api/v1/projects/second/sync").status == 202);
   CHECK(env.cli().Count("SELECT COUNT(*) FROM sync_runs r JOIN projects p ON p.id = r.project_id"
                         " WHERE p.name = 'second'") == 0);
   CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs s JOIN projects p ON p.id = s.project_id"
-                        " WHERE p.name = 'second' AND s.lease_owner IS NULL") == 1);
+                        " WHERE p.name = 'second' AND s.lease_owner IS NULL AND s.sync_requested_at IS NOT NULL") == 1);
   Release(gate, "discover");
+  REQUIRE(Eventually([&] {
+    return env.cli().Count("SELECT COUNT(*) FROM sync_runs r JOIN projects p ON p.id = r.project_id"
+                           " WHERE p.name = 'second' AND r.outcome = 'succeeded'") == 1;
+  }));
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM sync_runs r JOIN projects p ON p.id = r.project_id"
+                        " WHERE p.name = 'second'") == 1);
+  CHECK(env.cli().Text("SELECT r.trigger FROM sync_runs r JOIN projects p ON p.id = r.project_id"
+                       " WHERE p.name = 'second'") == "api");
   CHECK(server.Stop() == 0);
 }
 

@@ -1,0 +1,74 @@
+#include "shared/sql_notify.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+
+#include <cerrno>
+
+#include "shared/sql_connect.h"
+
+namespace tether::db {
+namespace {
+
+PGconn* Connection(soci::session& session) {
+  // SOCI's backend library exports no type information: its name says.
+  if (session.get_backend() == nullptr || session.get_backend_name() != "postgresql") return nullptr;
+  return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
+}
+
+// Takes every notification that has arrived; true when there was one.
+bool TakeNotifications(PGconn* conn) {
+  bool any = false;
+  while (PGnotify* notification = PQnotifies(conn)) {
+    PQfreemem(notification);
+    any = true;
+  }
+  return any;
+}
+
+}  // namespace
+
+SqlNotifications::SqlNotifications(std::unique_ptr<soci::session> session) : session_(std::move(session)) {}
+
+SqlNotifications::~SqlNotifications() = default;
+
+Result<std::unique_ptr<SqlNotifications>> SqlNotifications::Listen(const std::string& url,
+                                                                    const std::string& channel) {
+  Result<Dialect> dialect = DialectOfUrl(url);
+  if (!dialect.ok()) return dialect.status();
+  if (*dialect != Dialect::kPostgres) return Status::InvalidArgument("notifications need a PostgreSQL database");
+  for (char c : channel) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok || channel.size() > 63) return Status::InvalidArgument("bad notification channel \"" + channel + "\"");
+  }
+  Result<std::unique_ptr<soci::session>> session = OpenSociSession(url, 0);
+  if (!session.ok()) return session.status();
+  if (Connection(**session) == nullptr) return Status::Internal("not a PostgreSQL session");
+  try {
+    **session << "LISTEN " + channel;
+  } catch (...) {
+    return StatusFromCurrentException("cannot listen for notifications on " + channel);
+  }
+  return std::unique_ptr<SqlNotifications>(new SqlNotifications(std::move(session).value()));
+}
+
+Result<bool> SqlNotifications::Wait(std::chrono::milliseconds timeout) {
+  PGconn* conn = Connection(*session_);
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    return Status::Unavailable("the notification connection is closed");
+  }
+  if (TakeNotifications(conn)) return true;
+  pollfd socket{PQsocket(conn), POLLIN, 0};
+  if (socket.fd < 0) return Status::Unavailable("the notification connection has no socket");
+  const int ready = poll(&socket, 1, static_cast<int>(timeout.count()));
+  if (ready < 0 && errno != EINTR) return Status::Unavailable("cannot wait for notifications");
+  if (ready <= 0) return false;
+  if (PQconsumeInput(conn) == 0) {
+    return Status::Unavailable(std::string("the notification connection broke: ") + PQerrorMessage(conn));
+  }
+  return TakeNotifications(conn);
+}
+
+}  // namespace tether::db

@@ -1,0 +1,154 @@
+// tether worker and tether serve --workers 0 end to end, on SQLite and
+// PostgreSQL: syncs asked for wait in the database until a worker takes
+// them, requests go before schedules, a stopping worker hands its run back
+// to another, `tether workers` and GET /api/v1/workers list the live ones.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "serve_harness.h"
+
+using tether::testing::Eventually;
+using tether::testing::HttpReply;
+using tether::testing::ServeEnv;
+using tether::testing::ServeProcess;
+using tether::testing::WorkerProcess;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool Reached(const fs::path& gate, const std::string& where) { return fs::exists(gate / ("in-" + where)); }
+
+// An API-only server (`--workers 0`) and its token.
+struct ApiOnly {
+  explicit ApiOnly(ServeEnv& env)
+      : env(env), server(env.config(), "127.0.0.1:0", {}, {"--workers", "0"}), token(env.Token("ops")) {}
+
+  HttpReply Call(const std::string& method, const std::string& target, const std::string& body = "") {
+    return server.client().Send(method, target, body, {{"Authorization", "Bearer " + token}});
+  }
+  fs::path AddProject(const std::string& name, const std::string& schedule = "off", int files = 5) {
+    fs::path gate = env.GateDir("gate-" + name, files);
+    HttpReply added = Call("POST", "/api/v1/projects",
+                           "{\"name\": \"" + name + "\", \"repo\": \"" + gate.string() +
+                               "\", \"provider\": \"gated-provider\", \"schedule\": \"" + schedule + "\"}");
+    INFO(added.body);
+    REQUIRE(added.status == 201);
+    return gate;
+  }
+  // Asks for a sync: with no worker in the server it is queued.
+  void RequestSync(const std::string& name) {
+    HttpReply accepted = Call("POST", "/api/v1/projects/" + name + "/sync");
+    INFO(accepted.body);
+    REQUIRE(accepted.status == 202);
+    REQUIRE(accepted.Json()["queued"].GetBool());
+    REQUIRE(accepted.Json()["run_id"].IsNull());
+  }
+  long long Runs(const std::string& where) {
+    return env.cli().Count("SELECT COUNT(*) FROM sync_runs r JOIN projects p ON p.id = r.project_id WHERE " + where);
+  }
+
+  ServeEnv& env;
+  ServeProcess server;
+  std::string token;
+};
+
+}  // namespace
+
+TEST_CASE("serve --workers 0 queues a requested sync in the database, and a tether worker runs it") {
+  ServeEnv env;
+  ApiOnly api(env);
+  api.AddProject("queued");
+  api.RequestSync("queued");
+  HttpReply project = api.Call("GET", "/api/v1/projects/queued");
+  CHECK(project.Json()["sync_requested"].GetBool());
+  CHECK(project.Json()["worker"].IsNull());
+  // Nothing in the server runs it.
+  ::usleep(1500 * 1000);
+  CHECK(api.Runs("p.name = 'queued'") == 0);
+
+  WorkerProcess worker(env.config(), {"--concurrency", "1"});
+  REQUIRE(Eventually([&] { return api.Runs("p.name = 'queued' AND r.outcome = 'succeeded'") == 1; }));
+  CHECK(env.cli().Text("SELECT r.trigger FROM sync_runs r") == "api");
+  CHECK(env.cli().Text("SELECT r.worker FROM sync_runs r") == worker.id());
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 5);
+  project = api.Call("GET", "/api/v1/projects/queued");
+  CHECK_FALSE(project.Json()["sync_requested"].GetBool());
+  HttpReply runs = api.Call("GET", "/api/v1/projects/queued/runs");
+  REQUIRE(runs.Json()["runs"].Size() == 1);
+  CHECK(std::string(runs.Json()["runs"][0]["worker"].GetString()) == worker.id());
+  CHECK(worker.Stop(SIGTERM) == 0);
+  CHECK_THAT(worker.Stderr(), Catch::Contains("stopped"));
+}
+
+TEST_CASE("a worker runs requested syncs before scheduled ones") {
+  ServeEnv env;
+  ApiOnly api(env);
+  // Due at once (never scheduled yet), but only scheduled.
+  api.AddProject("scheduled", "1h");
+  api.AddProject("asked");
+  api.RequestSync("asked");
+  WorkerProcess worker(env.config(), {"--concurrency", "1"});
+  REQUIRE(Eventually([&] { return api.Runs("r.outcome = 'succeeded'") == 2; }));
+  // One at a time: the request first, then the schedule.
+  CHECK(env.cli().Text("SELECT p.name FROM sync_runs r JOIN projects p ON p.id = r.project_id ORDER BY r.id LIMIT 1") ==
+        "asked");
+  CHECK(api.Runs("p.name = 'asked' AND r.trigger = 'api'") == 1);
+  CHECK(api.Runs("p.name = 'scheduled' AND r.trigger = 'schedule'") == 1);
+  CHECK(worker.Stop(SIGTERM) == 0);
+}
+
+TEST_CASE("tether workers lists a live worker with the project it runs, and SIGTERM hands the run to another worker") {
+  ServeEnv env;
+  ApiOnly api(env);
+  // Made first: on SQLite the held write keeps every other writer out.
+  tether::testing::CliResult made = env.cli().Run("token create --name root --admin");
+  REQUIRE(made.exit_code == 0);
+  const std::string secret = made.out.substr(0, made.out.find('\n'));
+  fs::path gate = api.AddProject("held", "off", 3000);
+  // Every blob read takes 2 ms: a write of seconds, in one open transaction.
+  std::ofstream(gate / "hold-after") << 1000000;
+  std::ofstream(gate / "blob-delay-ms") << 2;
+  api.RequestSync("held");
+  auto first = std::make_unique<WorkerProcess>(env.config(), std::vector<std::string>{"--concurrency", "2"});
+  REQUIRE(Eventually([&] { return Reached(gate, "read"); }));
+
+  rapidjson::Document listed = env.cli().Json("workers");
+  REQUIRE(listed["workers"].Size() == 1);
+  const rapidjson::Value& live = listed["workers"][0];
+  CHECK(std::string(live["id"].GetString()) == first->id());
+  CHECK(std::string(live["kind"].GetString()) == "worker");
+  CHECK(live["concurrency"].GetInt() == 2);
+  CHECK(live["pid"].GetInt64() == first->pid());
+  REQUIRE(live["projects"].Size() == 1);
+  CHECK(std::string(live["projects"][0].GetString()) == "default/held");
+  // The same through the API, for admin tokens only (api.token is a tenant's).
+  HttpReply refused = api.Call("GET", "/api/v1/workers");
+  CHECK(refused.status == 403);
+  HttpReply workers = api.server.client().Send("GET", "/api/v1/workers", "", {{"Authorization", "Bearer " + secret}});
+  INFO(workers.body);
+  CHECK(workers.status == 200);
+  CHECK_THAT(workers.body, Catch::Contains("default/held"));
+  HttpReply project = api.Call("GET", "/api/v1/projects/held");
+  CHECK(std::string(project.Json()["worker"].GetString()) == first->id());
+
+  // Stopping: the write rolls back, the project is asked for again.
+  CHECK(first->Stop(SIGTERM, 30) == 0);
+  CHECK_THAT(first->Stderr(), Catch::Contains("handed back"));
+  CHECK(api.Runs("r.outcome = 'cancelled'") == 1);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 0);
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM project_syncs WHERE sync_requested_at IS NOT NULL") == 1);
+  CHECK(env.cli().Json("workers")["workers"].Size() == 0);
+
+  fs::remove(gate / "blob-delay-ms");
+  WorkerProcess second(env.config(), {"--concurrency", "1"});
+  REQUIRE(Eventually([&] { return api.Runs("r.outcome = 'succeeded'") == 1; }));
+  CHECK(env.cli().Text("SELECT worker FROM sync_runs WHERE outcome = 'succeeded'") == second.id());
+  CHECK(env.cli().Text("SELECT trigger FROM sync_runs WHERE outcome = 'succeeded'") == "api");
+  CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 3000);
+  CHECK(second.Stop(SIGTERM) == 0);
+}

@@ -1,0 +1,227 @@
+// The database as the workers' queue and the storage's fence, on SQLite and
+// PostgreSQL: which project a worker claims next (requests first, tenants
+// in turn, the limits), leases taken over once expired with a new epoch,
+// and a write begun under an older epoch refused at its commit.
+#include <catch2/catch.hpp>
+
+#include <soci/soci.h>
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "engine/app/runtime.h"
+#include "engine/cli/cli_harness.h"
+#include "engine/db/project_store.h"
+#include "support/git_repo.h"
+#include "support/status_checks.h"
+#include "tether/storage.h"
+
+using tether::db::ProjectStore;
+using tether::db::WorkFilter;
+using tether::testing::GitRepo;
+using tether::testing::TempDir;
+using tether::testing::TetherCli;
+
+namespace {
+
+struct World {
+  World() : cli(dir.path()), repo(dir.path() / "repo") {
+    repo.Write("a.txt", "one\n");
+    repo.Commit("first");
+  }
+  // Adds a project on the test repository, in `tenant`; returns its id.
+  int64_t Add(const std::string& name, const std::string& tenant = "default", const std::string& schedule = "") {
+    std::string args = "--tenant " + tenant + " project add " + name + " --repo " + repo.path().string();
+    if (!schedule.empty()) args += " --every " + schedule;
+    tether::testing::CliResult added = cli.Run(args);
+    INFO(added.err);
+    REQUIRE(added.exit_code == 0);
+    return cli.Count("SELECT p.id FROM projects p WHERE p.name = '" + name + "' AND p.tenant_id = '" + tenant + "'");
+  }
+  std::unique_ptr<tether::db::Database> Connect() {
+    auto opened = tether::db::Database::Open(cli.db_url());
+    REQUIRE(opened.ok());
+    return std::move(opened).value();
+  }
+
+  TempDir dir;
+  TetherCli cli;
+  GitRepo repo;
+};
+
+WorkFilter Now() {
+  WorkFilter filter;
+  filter.now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+  return filter;
+}
+
+// Picks and leases the next project and takes its request, as a worker
+// does; 0 when none.
+int64_t ClaimNext(tether::db::Database* db, const WorkFilter& filter, const std::string& owner) {
+  int64_t id = 0;
+  REQUIRE_OK(db->InTransaction([&]() -> tether::Status {
+    ProjectStore projects(db);
+    auto next = projects.LockNextWork(filter);
+    if (!next.ok()) return next.status();
+    if (!*next) return tether::Status::Ok();
+    auto grant = projects.AcquireLease((*next)->id, owner, "w", 60);
+    if (!grant.ok()) return grant.status();
+    if (!grant->acquired) return tether::Status::Ok();
+    id = (*next)->id;
+    return projects.TakeResyncRequest(id);  // as a run that claims it does
+  }));
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("work queue: a requested sync goes before a due schedule, and nothing else waits") {
+  World w;
+  const int64_t scheduled = w.Add("scheduled", "default", "5m");
+  const int64_t asked = w.Add("asked");
+  w.Add("idle");  // no schedule, no request: never claimed
+  auto db = w.Connect();
+  ProjectStore projects(db.get());
+  REQUIRE_OK(projects.RequestSync(asked, "api"));
+  WorkFilter filter = Now();
+  auto waiting = projects.CountWaiting(filter);
+  REQUIRE(waiting.ok());
+  CHECK(*waiting == 2);
+  CHECK(ClaimNext(db.get(), filter, "o1") == asked);
+  CHECK(ClaimNext(db.get(), filter, "o2") == scheduled);
+  CHECK(ClaimNext(db.get(), filter, "o3") == 0);
+}
+
+TEST_CASE("work queue: tenants take turns, and the limits hold") {
+  World w;
+  const int64_t a1 = w.Add("a1", "acme"), a2 = w.Add("a2", "acme"), a3 = w.Add("a3", "acme");
+  const int64_t b1 = w.Add("b1", "beta");
+  auto db = w.Connect();
+  ProjectStore projects(db.get());
+  for (int64_t id : {a1, a2, a3, b1}) REQUIRE_OK(projects.RequestSync(id, "api"));
+  WorkFilter filter = Now();
+  // acme's requests are older, but once acme runs one, beta goes next.
+  CHECK(ClaimNext(db.get(), filter, "o1") == a1);
+  CHECK(ClaimNext(db.get(), filter, "o2") == b1);
+  SECTION("a global limit") {
+    filter.max_running = 2;
+    CHECK(ClaimNext(db.get(), filter, "o3") == 0);
+    REQUIRE_OK(projects.ReleaseLease(a1, "o1"));
+    CHECK(ClaimNext(db.get(), filter, "o3") == a2);
+  }
+  SECTION("a provider limit") {
+    filter.provider_limits = {{"local-git", 2}};
+    CHECK(ClaimNext(db.get(), filter, "o3") == 0);
+    filter.provider_limits = {{"local-git", 3}, {"github", 1}};
+    CHECK(ClaimNext(db.get(), filter, "o3") == a2);
+  }
+}
+
+TEST_CASE("work queue: a live lease is passed by, an expired one taken over with a newer epoch") {
+  World w;
+  const int64_t id = w.Add("p");
+  auto db = w.Connect();
+  ProjectStore projects(db.get());
+  auto first = projects.AcquireLease(id, "first", "w1", 60);
+  REQUIRE(first.ok());
+  REQUIRE(first->acquired);
+  CHECK(first->taken_from.empty());
+  auto refused = projects.AcquireLease(id, "second", "w2", 60);
+  REQUIRE(refused.ok());
+  CHECK_FALSE(refused->acquired);
+  // Expired: not renewed in time.
+  REQUIRE_OK(db->Execute("UPDATE project_syncs SET lease_expires_at = 1 WHERE project_id = " + std::to_string(id),
+                         "expire"));
+  auto renewed = projects.RenewLease(id, "first", 60);
+  REQUIRE(renewed.ok());
+  CHECK(*renewed);  // its holder may still renew while nobody took it
+  REQUIRE_OK(db->Execute("UPDATE project_syncs SET lease_expires_at = 1 WHERE project_id = " + std::to_string(id),
+                         "expire"));
+  auto taken = projects.AcquireLease(id, "second", "w2", 60);
+  REQUIRE(taken.ok());
+  REQUIRE(taken->acquired);
+  CHECK(taken->epoch == first->epoch + 1);
+  CHECK(taken->taken_from == "first");
+  renewed = projects.RenewLease(id, "first", 60);
+  REQUIRE(renewed.ok());
+  CHECK_FALSE(*renewed);  // the old holder learns it lost the lease
+}
+
+TEST_CASE("work queue: on PostgreSQL a row another worker is claiming is skipped, not waited for") {
+  World w;
+  if (!w.cli.postgres()) return;  // SQLite has one writer: the claim waits for the write lock instead
+  const int64_t first = w.Add("first"), second = w.Add("second");
+  auto db1 = w.Connect();
+  auto db2 = w.Connect();
+  REQUIRE_OK(ProjectStore(db1.get()).RequestSync(first, "api"));
+  REQUIRE_OK(ProjectStore(db1.get()).RequestSync(second, "api"));
+  WorkFilter filter = Now();
+  // Worker 1 has picked `first` and not committed yet.
+  REQUIRE_OK(db1->Execute("BEGIN", "begin"));
+  auto picked = ProjectStore(db1.get()).LockNextWork(filter);
+  REQUIRE(picked.ok());
+  REQUIRE(*picked);
+  CHECK((*picked)->id == first);
+  // Worker 2 gets the next one at once.
+  auto other = std::async(std::launch::async, [&] { return ClaimNext(db2.get(), filter, "o2"); });
+  REQUIRE(other.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(other.get() == second);
+  REQUIRE_OK(db1->Execute("ROLLBACK", "rollback"));
+}
+
+TEST_CASE("fence: a write begun under an older lease epoch is refused at its commit, and changes nothing") {
+  World w;
+  const int64_t id = w.Add("p");
+  REQUIRE(w.cli.Run("sync p").exit_code == 0);
+  const long long documents = w.cli.Count("SELECT COUNT(*) FROM documents");
+  const std::string cursor = w.cli.Text("SELECT commit_id FROM storage_cursors");
+  auto runtime = tether::app::Runtime::Load(w.cli.config());
+  REQUIRE(runtime.ok());
+  auto storage = (*runtime)->plugins().FindStorage("sql-storage");
+  REQUIRE(storage.ok());
+  REQUIRE((*runtime)->plugins().StorageFences("sql-storage"));
+  const tether::ProjectRef ref{id, "default"};
+  tether::Change change;
+  change.kind = tether::ChangeKind::kAdded;
+  change.entry.path = "stale.txt";
+  change.entry.blob_id = std::string(40, 'a');
+  change.entry.mode = 0100644;
+  tether::Document document;
+  document.size = 5;
+  document.has_content = true;
+  document.content = "stale";
+
+  auto writer = (*storage)->BeginFencedWrite(ref, cursor, 1);
+  REQUIRE(writer.ok());
+  REQUIRE_OK((*writer)->Apply(change, &document, std::string(40, 'b')));
+  if (w.cli.postgres()) {
+    // Fenced while the write is open: the fence does not wait for it.
+    auto fenced = std::async(std::launch::async, [&] { return (*storage)->Fence(ref, 2); });
+    REQUIRE(fenced.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    REQUIRE_OK(fenced.get());
+    tether::Status committed = (*writer)->Commit(std::string(40, 'b'));
+    CHECK(committed.code() == tether::StatusCode::kConflict);
+    CHECK_THAT(committed.message(), Catch::Contains("taken over by a newer run"));
+  } else {
+    // SQLite's one writer: the fence comes between two writes.
+    writer->reset();
+    REQUIRE_OK((*storage)->Fence(ref, 2));
+    auto stale = (*storage)->BeginFencedWrite(ref, cursor, 1);
+    REQUIRE(stale.ok());
+    REQUIRE_OK((*stale)->Apply(change, &document, std::string(40, 'b')));
+    CHECK((*stale)->Commit(std::string(40, 'b')).code() == tether::StatusCode::kConflict);
+  }
+  writer->reset();
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM documents") == documents);
+  CHECK(w.cli.Text("SELECT commit_id FROM storage_cursors") == cursor);
+  // An older fence changes nothing; the newer epoch writes.
+  REQUIRE_OK((*storage)->Fence(ref, 1));
+  auto current = (*storage)->BeginFencedWrite(ref, cursor, 2);
+  REQUIRE(current.ok());
+  REQUIRE_OK((*current)->Apply(change, &document, std::string(40, 'b')));
+  REQUIRE_OK((*current)->Commit(std::string(40, 'b')));
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM documents") == documents + 1);
+}
