@@ -4,7 +4,7 @@
 # runtime and grammars with `npm ci`, and the web page's browser test its one
 # npm package; postgresql: the tests start a throwaway cluster of their own;
 # openssl: the fake GitHub checks App JWTs with it; chromium: the browser
-# test).
+# test; python3-yaml: the samples' test reads the Kubernetes manifests).
 # Does nothing when everything is already there; needs root (or sudo) otherwise.
 #   install-deps.sh           everything, for building and running every test
 #   install-deps.sh --build   only what building and running Tether needs
@@ -20,7 +20,7 @@ packages=(
 build_only=0
 [ "${1:-}" = "--build" ] && build_only=1
 [ "${1:-}" = "--fuzz" ] && { build_only=1; packages+=(clang-14 libclang-rt-14-dev); }
-[ $build_only -eq 0 ] && packages+=(postgresql openssl chromium)
+[ $build_only -eq 0 ] && packages+=(postgresql openssl chromium python3-yaml)
 
 missing=()
 for p in "${packages[@]}"; do
