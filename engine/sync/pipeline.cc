@@ -114,17 +114,22 @@ class RunState {
     Result<std::unique_ptr<Repository>> repo = provider_->Open(project_.repo_url);
     if (!repo.ok()) return repo.status();
     repo_ = std::move(repo).value();
+    // The selected branch is looked up directly: its cost does not grow
+    // with the number of refs (a mirror of a GitHub repository holds tens
+    // of thousands, refs/pull/* mostly). Only a branch that is not found
+    // is worth a list, which tells a missing branch from a repository the
+    // provider cannot list.
+    Result<CommitId> head = repo_->ResolveBranch(project_.branch);
+    if (head.ok()) return Status::Ok();
+    if (head.status().code() != StatusCode::kNotFound) return head.status();
     Result<BranchList> branches = repo_->ListBranches();
     if (!branches.ok()) return branches.status();
     for (const Branch& branch : branches->branches) {
-      if (branch.name == project_.branch) return Status::Ok();
+      if (branch.name == project_.branch) return Status::Ok();  // created since: the branch is there
     }
-    // Not listed. The provider may know more (GitHub names the branch a
-    // renamed one became), so ask it for the branch itself.
+    // The provider's message may say more (GitHub names the branch a
+    // renamed one became).
     std::string why = "no longer exists in " + project_.repo_url;
-    Result<CommitId> head = repo_->ResolveBranch(project_.branch);
-    if (head.ok()) return Status::Ok();  // listed late: the branch is there
-    if (head.status().code() != StatusCode::kNotFound) return head.status();
     if (!head.status().message().empty()) why = head.status().message();
     branch_missing_ = true;
     return Status::NotFound("branch \"" + project_.branch + "\": " + why +

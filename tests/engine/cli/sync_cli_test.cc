@@ -314,6 +314,43 @@ TEST_CASE("a deleted branch fails the run and deletes nothing") {
   CHECK(cli.Count("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'failed' AND error LIKE '%feature/deep/topic%'") == 1);
 }
 
+TEST_CASE("a broken branch the project does not follow does not stop its sync, and a missing one is still named") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("x.txt", "x\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  // A branch whose commit is gone (an object deleted behind git's back): it
+  // cannot be listed with its head, so `project branches` fails...
+  const std::filesystem::path git_dir = repo.path() / ".git";
+  std::ofstream(git_dir / "refs" / "heads" / "dangling") << std::string(40, '1') << "\n";
+  CHECK(cli.Run("project branches p").exit_code != 0);
+  // ...but the project's branch is resolved by itself: the sync goes on.
+  repo.Write("y.txt", "y\n");
+  const std::string head = repo.Commit("second");
+  CliResult synced = cli.Run("sync p");
+  INFO(synced.err);
+  REQUIRE(synced.exit_code == 0);
+  CHECK(Docs(cli) == 2);
+  CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == head);
+
+  // The followed branch gone: still branch_missing, nothing deleted, even
+  // though the other branch cannot be listed (that error is the one said).
+  repo.Git("checkout -q -b other");
+  repo.Git("branch -D main");
+  CliResult failed = cli.Run("sync p");
+  CHECK(failed.exit_code != 0);
+  CHECK(Docs(cli) == 2);
+  CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == head);
+  std::filesystem::remove(git_dir / "refs" / "heads" / "dangling");
+  failed = cli.Run("sync p");
+  CHECK(failed.exit_code == 1);
+  CHECK_THAT(failed.err, Catch::Contains("branch \"main\"") && Catch::Contains("nothing was deleted"));
+  CHECK(cli.Text("SELECT status FROM project_syncs") == "branch_missing");
+  CHECK(Docs(cli) == 2);
+}
+
 TEST_CASE("branches are listed with slashes and selecting a missing one is refused") {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
