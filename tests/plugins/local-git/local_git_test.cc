@@ -909,6 +909,59 @@ TEST_CASE("IsAncestor follows history and survives a force push") {
   CHECK(malformed.status().code() == StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("IsAncestor is exact whatever the commit dates say") {
+  TempDir tmp;
+  GitRepo repo(tmp.path() / "repo");
+  repo.Write("a.txt", "1\n");
+  repo.Commit("first");
+  const std::string tree = repo.Git("rev-parse HEAD^{tree}");
+  // Commits written by hand, so that their committer dates are what the
+  // test says (days since 2020-01-01).
+  int written = 0;
+  auto commit = [&](const std::vector<std::string>& parents, int day) {
+    const std::string file = (tmp.path() / ("commit" + std::to_string(++written))).string();
+    std::ofstream out(file, std::ios::binary);
+    out << "tree " << tree << "\n";
+    for (const std::string& parent : parents) out << "parent " << parent << "\n";
+    const std::string when = std::to_string(1577836800 + day * 86400) + " +0000";
+    out << "author T <t@t.invalid> " << when << "\ncommitter T <t@t.invalid> " << when << "\n\nc" << written
+        << "\n";
+    out.close();
+    return repo.Git("hash-object -t commit -w " + ShellQuote(file));
+  };
+  std::unique_ptr<Repository> opened = OpenOrFail(repo.url());
+  auto is_ancestor = [&](const std::string& ancestor, const std::string& descendant) {
+    auto result = opened->IsAncestor(ancestor, descendant);
+    INFO(result.status().ToString());
+    REQUIRE(result.ok());
+    return *result;
+  };
+
+  // A long line with a side branch merged into it: found by walking back.
+  const std::string root = commit({}, 10);
+  std::vector<std::string> line = {root};
+  for (int day = 11; day < 60; ++day) line.push_back(commit({line.back()}, day));
+  const std::string side = commit({line[20]}, 25);
+  const std::string merged = commit({line.back(), side}, 61);
+  CHECK(is_ancestor(root, merged));
+  CHECK(is_ancestor(line[30], merged));
+  CHECK(is_ancestor(side, merged));
+  CHECK_FALSE(is_ancestor(merged, root));
+  CHECK_FALSE(is_ancestor(side, line.back()));  // older and unreachable: the whole history is walked
+
+  // Dates that lie: children dated days before their parent. The walk by
+  // date stops early; the answer is still exact.
+  const std::string late = commit({merged}, 100);
+  const std::string early = commit({late}, 3);
+  const std::string earlier = commit({early}, 2);
+  CHECK(is_ancestor(late, earlier));
+  CHECK(is_ancestor(root, earlier));
+  // Newer than the commit asked about, and not in its history.
+  const std::string unrelated = commit({root}, 200);
+  CHECK_FALSE(is_ancestor(unrelated, earlier));
+  CHECK_FALSE(is_ancestor(unrelated, merged));
+}
+
 TEST_CASE("Diff of an unknown commit is NotFound naming the id") {
   TempDir tmp;
   GitRepo repo(tmp.path() / "repo");

@@ -34,7 +34,12 @@ class GitObjectReader {
       : repo_(repo), odb_(odb), name_(std::move(name)) {}
 
   // Repository::IsAncestor: NotFound when `commit` is not in the repository;
-  // false when `ancestor` is unknown or not a commit.
+  // false when `ancestor` is unknown or not a commit. Walks back from
+  // `commit` newest first and stops at `ancestor`, so that its cost follows
+  // the commits since `ancestor`; only when the dates disagree (a commit
+  // dated more than a day before `ancestor` reached first, or no ancestor
+  // at all) does it ask libgit2's merge base, whose cost follows the shape
+  // of the whole history.
   Result<bool> IsAncestor(const CommitId& ancestor, const CommitId& commit);
 
   // Repository::Diff through DiffTrees (tree_diff.h).
