@@ -1,11 +1,14 @@
 #include "engine/sync/change_writer.h"
 
+#include <algorithm>
 #include <atomic>
-#include <optional>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <utility>
 
-#include "engine/common/bounded_queue.h"
 #include "engine/sync/content_rules.h"
 
 namespace tether::sync {
@@ -15,8 +18,8 @@ namespace {
 // file, keeps the threads from waking each other 100,000 times.
 constexpr size_t kBatchChanges = 64;
 constexpr size_t kBatchBytes = 1u << 20;
-// Read-ahead per reader, in bytes of content.
-constexpr size_t kReadAheadBytes = 8u << 20;
+// Read-ahead, in bytes of content waiting for the writer.
+constexpr size_t kReadAheadBytes = 16u << 20;
 
 }  // namespace
 
@@ -26,9 +29,13 @@ struct ChangeWriter::Prepared {
   Document document;
 };
 
-ChangeWriter::ChangeWriter(std::vector<Repository*> readers, uint64_t max_content_bytes,
-                           ChangeWriterHooks hooks)
-    : readers_(std::move(readers)), max_content_bytes_(max_content_bytes), hooks_(std::move(hooks)) {}
+ChangeWriter::ChangeWriter(Repository* reader, OpenReader open_reader, size_t max_readers,
+                           uint64_t max_content_bytes, ChangeWriterHooks hooks)
+    : first_reader_(reader),
+      open_reader_(std::move(open_reader)),
+      max_readers_(std::max<size_t>(1, max_readers)),
+      max_content_bytes_(max_content_bytes),
+      hooks_(std::move(hooks)) {}
 
 ChangeWriter::Prepared ChangeWriter::Prepare(Repository* repo, const PlannedChange& planned) const {
   Prepared prepared;
@@ -54,78 +61,177 @@ ChangeWriter::Prepared ChangeWriter::Prepare(Repository* repo, const PlannedChan
   return prepared;
 }
 
+// What the readers hand the writer: the parts of each batch, in batch
+// order, under one lock. A batch is claimed by one reader and sent in parts
+// (at kBatchBytes of content); the writer applies batch after batch. Read
+// ahead is bounded in bytes, except for the batch the writer waits for, so
+// that the reader of that batch never waits for the others.
+struct ChangeWriter::Handoff {
+  struct Slot {
+    std::deque<std::vector<Prepared>> parts;
+    bool complete = false;
+  };
+  std::mutex mutex;
+  std::condition_variable parts_ready;   // the writer waits on it
+  std::condition_variable space_freed;   // readers wait on it
+  std::map<size_t, Slot> slots;          // by batch number
+  size_t writing = 0;                    // the batch the writer is at
+  size_t buffered_bytes = 0;
+  size_t readers_running = 0;
+  bool stopping = false;
+};
+
 Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, StorageWriter* writer,
                          int64_t* bytes_read) {
   const std::vector<PlannedChange>& changes = change_set.changes();
-  using Batch = std::vector<Prepared>;
-  const size_t n = readers_.size();
-  std::vector<std::unique_ptr<BoundedQueue<Batch>>> queues;
-  for (size_t r = 0; r < n; ++r) queues.push_back(std::make_unique<BoundedQueue<Batch>>(kReadAheadBytes));
-
-  // Batch b is changes [b * kBatchChanges, (b + 1) * kBatchChanges); reader
-  // r prepares batches r, r + n, r + 2n, ... into its own queue, sending a
-  // batch in parts when its content passes kBatchBytes. The writer takes
-  // batch b from queue b % n, part after part until the batch is complete.
-  // Set when the writer stops early: readers stop before their next read
-  // rather than at the end of their batch.
-  std::atomic<bool> stopping{false};
+  const size_t batches = (changes.size() + kBatchChanges - 1) / kBatchChanges;
+  Handoff handoff;
+  std::atomic<size_t> next_batch{0};        // the next batch a reader claims
+  std::atomic<uint64_t> content_read{0};    // bytes of content read so far, by every reader
+  std::vector<std::unique_ptr<Repository>> opened;  // readers opened here; outlive their threads
+  opened.reserve(max_readers_);
   std::vector<std::thread> threads;
-  for (size_t r = 0; r < n; ++r) {
-    threads.emplace_back([&, r] {
-      BoundedQueue<Batch>& queue = *queues[r];
-      for (size_t start = r * kBatchChanges; start < changes.size(); start += n * kBatchChanges) {
-        size_t end = std::min(changes.size(), start + kBatchChanges);
-        Batch batch;
-        size_t bytes = 0;
-        for (size_t i = start; i < end; ++i) {
-          if (stopping.load(std::memory_order_relaxed)) return;
-          batch.push_back(Prepare(readers_[r], changes[i]));
-          bytes += batch.back().document.content.size();
-          bool failed = !batch.back().status.ok();
-          if (bytes >= kBatchBytes || failed || i + 1 == end) {
-            if (!queue.Push(std::move(batch), bytes + 1)) return;  // the writer stopped
-            if (failed) return;
-            batch = Batch();
-            bytes = 0;
-          }
-        }
-      }
-      queue.Close();
-    });
-  }
 
+  // One reader: claims batches until none is left, sends each in parts.
+  auto read = [&](Repository* repo) {
+    bool quit = false;
+    while (true) {
+      const size_t b = next_batch.fetch_add(1);
+      if (b >= batches) break;
+      const size_t end = std::min(changes.size(), (b + 1) * kBatchChanges);
+      std::vector<Prepared> part;
+      size_t bytes = 0;
+      for (size_t i = b * kBatchChanges; i < end; ++i) {
+        {
+          std::lock_guard<std::mutex> lock(handoff.mutex);
+          quit = handoff.stopping;
+        }
+        if (quit) break;
+        part.push_back(Prepare(repo, changes[i]));
+        const Document& document = part.back().document;
+        bytes += document.content.size();
+        // What was inflated: the text kept, or a binary blob read whole.
+        content_read.fetch_add(document.is_binary ? document.size : document.content.size(),
+                               std::memory_order_relaxed);
+        const bool failed = !part.back().status.ok();
+        if (bytes < kBatchBytes && !failed && i + 1 != end) continue;
+        std::unique_lock<std::mutex> lock(handoff.mutex);
+        handoff.space_freed.wait(lock, [&] {
+          return handoff.stopping || b == handoff.writing || handoff.buffered_bytes < kReadAheadBytes;
+        });
+        if (handoff.stopping) {
+          quit = true;
+          break;
+        }
+        Handoff::Slot& slot = handoff.slots[b];
+        slot.parts.push_back(std::move(part));
+        slot.complete = i + 1 == end || failed;
+        handoff.buffered_bytes += bytes;
+        handoff.parts_ready.notify_all();
+        // This reader stops; the writer returns the read's error when it
+        // gets there, the other readers go on until it does.
+        if (failed) quit = true;
+        if (quit) break;
+        part.clear();
+        bytes = 0;
+      }
+      if (quit) break;
+      std::lock_guard<std::mutex> lock(handoff.mutex);
+      if (handoff.stopping) break;
+    }
+    std::lock_guard<std::mutex> lock(handoff.mutex);
+    --handoff.readers_running;
+    handoff.parts_ready.notify_all();
+  };
+  auto start_reader = [&](Repository* repo, bool open_first) {
+    {
+      std::lock_guard<std::mutex> lock(handoff.mutex);
+      ++handoff.readers_running;
+    }
+    Repository* slot_repo = repo;
+    if (open_first) {
+      opened.push_back(nullptr);
+      std::unique_ptr<Repository>* mine = &opened.back();
+      threads.emplace_back([&, mine] {
+        // Opened on its own thread: the writer does not wait for it. A
+        // reader that cannot open leaves the batches to the others.
+        Result<std::unique_ptr<Repository>> repository = open_reader_();
+        if (repository.ok()) {
+          *mine = std::move(repository).value();
+          read(mine->get());
+          return;
+        }
+        std::lock_guard<std::mutex> lock(handoff.mutex);
+        --handoff.readers_running;
+        handoff.parts_ready.notify_all();
+      });
+      return;
+    }
+    threads.emplace_back([&, slot_repo] { read(slot_repo); });
+  };
   auto stop = [&] {
-    stopping = true;
-    for (auto& queue : queues) queue->Close();
+    {
+      std::lock_guard<std::mutex> lock(handoff.mutex);
+      handoff.stopping = true;
+    }
+    handoff.space_freed.notify_all();
     for (std::thread& t : threads) t.join();
   };
+
+  start_reader(first_reader_, /*open_first=*/false);
+  size_t readers = 1;
   auto check_cancel = [&] { return hooks_.check_cancel ? hooks_.check_cancel() : Status::Ok(); };
   const int64_t total = static_cast<int64_t>(changes.size());
   int64_t done = 0;
-  for (size_t start = 0, turn = 0; start < changes.size(); start += kBatchChanges, ++turn) {
-    size_t end = std::min(changes.size(), start + kBatchChanges);
-    BoundedQueue<Batch>& queue = *queues[turn % n];
-    size_t i = start;
-    while (i < end) {  // the parts of this turn's batch
-      std::optional<Batch> batch;
-      for (bool waiting = true; waiting;) {
-        Status go_on = check_cancel();
-        if (!go_on.ok()) {
-          stop();
-          return go_on;
-        }
-        if (hooks_.check_cancel) {
-          batch = queue.PopFor(kWaitSlice, &waiting);
-        } else {
-          batch = queue.Pop();
-          waiting = false;
-        }
+  size_t i = 0;  // the next change to apply
+  for (size_t b = 0; b < batches; ++b) {
+    while (true) {  // the parts of batch b
+      // Another reader once the content read so far says the change set is
+      // large: kReaderBytes per reader running, while batches are left.
+      if (readers < max_readers_ && open_reader_ &&
+          content_read.load(std::memory_order_relaxed) >= readers * kReaderBytes &&
+          next_batch.load() < batches) {
+        start_reader(nullptr, /*open_first=*/true);
+        ++readers;
       }
-      if (!batch) {
-        stop();
-        return Status::Internal("a blob reader stopped early");
+      std::vector<Prepared> part;
+      bool last_part = false;
+      {
+        std::unique_lock<std::mutex> lock(handoff.mutex);
+        while (true) {
+          auto it = handoff.slots.find(b);
+          if (it != handoff.slots.end() && !it->second.parts.empty()) {
+            part = std::move(it->second.parts.front());
+            it->second.parts.pop_front();
+            last_part = it->second.complete && it->second.parts.empty();
+            if (last_part) handoff.slots.erase(it);
+            break;
+          }
+          if (handoff.readers_running == 0) {
+            lock.unlock();
+            stop();
+            return Status::Internal("a blob reader stopped early");
+          }
+          if (hooks_.check_cancel) {
+            handoff.parts_ready.wait_for(lock, kWaitSlice);
+            lock.unlock();
+            Status go_on = check_cancel();
+            if (!go_on.ok()) {
+              stop();
+              return go_on;
+            }
+            lock.lock();
+          } else {
+            handoff.parts_ready.wait(lock);
+          }
+        }
+        size_t bytes = 0;
+        for (const Prepared& prepared : part) bytes += prepared.document.content.size();
+        handoff.buffered_bytes -= bytes;
+        if (last_part) handoff.writing = b + 1;
       }
-      for (Prepared& prepared : *batch) {
+      handoff.space_freed.notify_all();
+      for (Prepared& prepared : part) {
         const PlannedChange& planned = changes[i++];
         const Change& change = planned.change;
         Status go_on = check_cancel();
@@ -150,6 +256,7 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
         ++done;
         if (hooks_.on_progress) hooks_.on_progress(done, total);
       }
+      if (last_part) break;
     }
   }
   stop();

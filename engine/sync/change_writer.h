@@ -6,10 +6,14 @@
 //
 // Reading (inflating git objects) and writing (the database) each take about
 // half the time of a first sync, so blobs are read ahead on reader threads,
-// each with its own Repository, while the calling thread writes. Readers
-// take the change set in batches, round-robin; the writer takes the batches
-// back in the same order, so changes are applied in change-set order. The
-// read-ahead is bounded in bytes.
+// each with its own Repository, while the calling thread writes. One reader
+// starts with the given repository; another is opened (on its own thread)
+// each time the content read so far passes kReaderBytes per reader running,
+// up to max_readers: the readers follow the bytes to read, which the change
+// set does not tell beforehand (a 10-file change reads with one, a change
+// of 900 files and 25 MB with two). Readers claim the change set in
+// batches; the writer takes the batches back in order, so changes are
+// applied in change-set order. The read-ahead is bounded in bytes.
 //
 // Thread safety: Run is called once, from one thread. The repositories are
 // used only by their reader thread while Run runs. Events may be emitted
@@ -46,9 +50,16 @@ struct ChangeWriterHooks {
 
 class ChangeWriter {
  public:
-  // `readers` must hold at least one repository; all of them open on the
-  // same repository. Everything is borrowed and must outlive Run.
-  ChangeWriter(std::vector<Repository*> readers, uint64_t max_content_bytes, ChangeWriterHooks hooks);
+  // Opens another Repository on the same repository, for another reader.
+  using OpenReader = std::function<Result<std::unique_ptr<Repository>>()>;
+
+  // `reader` (borrowed, must outlive Run) reads first; `open_reader` (may be
+  // empty: one reader) opens the others, at most `max_readers` in all.
+  ChangeWriter(Repository* reader, OpenReader open_reader, size_t max_readers, uint64_t max_content_bytes,
+               ChangeWriterHooks hooks);
+
+  // Content read per reader running before another one starts.
+  static constexpr uint64_t kReaderBytes = 1u << 20;
 
   // How long the writing thread waits for the next blobs between two
   // checks of hooks.check_cancel.
@@ -62,9 +73,12 @@ class ChangeWriter {
 
  private:
   struct Prepared;
+  struct Handoff;
   Prepared Prepare(Repository* repo, const PlannedChange& planned) const;
 
-  std::vector<Repository*> readers_;
+  Repository* first_reader_;
+  OpenReader open_reader_;
+  size_t max_readers_;
   uint64_t max_content_bytes_;
   ChangeWriterHooks hooks_;
 };

@@ -218,16 +218,10 @@ class RunState {
         plugins_->StorageFences(project_.storage) ? storage_->BeginFencedWrite(Ref(), run_->from_commit, lease_epoch_)
                                                   : storage_->BeginWrite(Ref(), run_->from_commit);
     if (!writer.ok()) return writer.status();
-    // A second reader pays off only for a large change set (a first sync).
-    std::vector<Repository*> readers = {repo_.get()};
-    std::unique_ptr<Repository> second;
-    if (changes_.size() >= kParallelReadThreshold && std::thread::hardware_concurrency() > 1) {
-      Result<std::unique_ptr<Repository>> opened = provider_->Open(project_.repo_url);
-      if (opened.ok()) {
-        second = std::move(opened).value();
-        readers.push_back(second.get());
-      }
-    }
+    // Another reader is opened once the content read says the change set
+    // is large enough to pay for it (ChangeWriter::kReaderBytes).
+    const size_t max_readers = std::thread::hardware_concurrency() > 1 ? kMaxReaders : 1;
+    ChangeWriter::OpenReader open_reader = [this] { return provider_->Open(project_.repo_url); };
     // "0 of N" first: a progress bar knows its total before a file is written.
     EmitEvent(PhaseProgress{Phase::kWrite, 0, static_cast<int64_t>(changes_.size())});
     Stopwatch since_progress;
@@ -241,7 +235,8 @@ class RunState {
       since_progress = Stopwatch();
     };
     hooks.check_cancel = [this] { return cancel_->Check(); };
-    ChangeWriter change_writer(std::move(readers), options_.max_content_bytes, std::move(hooks));
+    ChangeWriter change_writer(repo_.get(), std::move(open_reader), max_readers, options_.max_content_bytes,
+                               std::move(hooks));
     // On any error, a cancel included, the writer is destroyed on return
     // without Commit: nothing of the change is kept, the cursor stays.
     TETHER_RETURN_IF_ERROR(change_writer.Run(changes_, run_->to_commit, writer->get(), &run_->counts.bytes_read));
@@ -346,7 +341,9 @@ class RunState {
     run_->mode = ToString(mode);
   }
 
-  static constexpr size_t kParallelReadThreshold = 1024;
+  // Blob readers at most, as many as a first sync used before readers
+  // followed the bytes read: the writing thread needs a core too.
+  static constexpr size_t kMaxReaders = 2;
 
   db::Database* db_;
   const plugin_host::PluginHost* plugins_;

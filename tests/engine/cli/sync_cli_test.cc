@@ -351,6 +351,42 @@ TEST_CASE("a broken branch the project does not follow does not stop its sync, a
   CHECK(Docs(cli) == 2);
 }
 
+TEST_CASE("a change set of many bytes is read by more than one reader and stored in order, row for row") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("keep.txt", "kept\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  // 300 files of 12 KiB of text: 3.5 MiB, past the first reader's share,
+  // in fewer changes than the old threshold for a second reader (1,024).
+  std::string expected_total;
+  for (int i = 0; i < 300; ++i) {
+    std::string body;
+    for (int line = 0; body.size() < 12 * 1024; ++line) {
+      body += "file " + std::to_string(i) + " line " + std::to_string(line) + "\n";
+    }
+    repo.Write("d" + std::to_string(i % 7) + "/f" + std::to_string(i) + ".txt", body);
+  }
+  repo.Commit("many bytes");
+  int code = 0;
+  auto run = cli.Json("sync p --no-analyze", &code);
+  REQUIRE(code == 0);
+  CHECK(Str(OnlyRun(run), "mode") == "incremental");
+  CHECK(OnlyRun(run)["files_added"].GetInt64() == 300);
+  CHECK(Docs(cli) == 301);
+  // Every row holds its own file's bytes.
+  for (int i : {0, 1, 63, 64, 65, 127, 128, 199, 250, 299}) {
+    const std::string path = "d" + std::to_string(i % 7) + "/f" + std::to_string(i) + ".txt";
+    const std::string stored = cli.Text("SELECT content FROM documents WHERE path = '" + path + "'");
+    CHECK(stored.rfind("file " + std::to_string(i) + " line 0\n", 0) == 0);
+    CHECK(stored.size() >= 12 * 1024);
+    CHECK(repo.Git("hash-object " + ShellQuote((repo.path() / path).string())) ==
+          cli.Text("SELECT blob_sha FROM documents WHERE path = '" + path + "'"));
+  }
+}
+
 TEST_CASE("branches are listed with slashes and selecting a missing one is refused") {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
