@@ -37,9 +37,10 @@ class Runtime {
   // unless AllowCreatingDatabase was called.
   Result<db::Database*> database(bool require_migrated = true);
 
-  // The shipped migrations database(require_migrated) found applied (read
-  // once, there); empty before that check.
-  const std::vector<migrate::Migration>& checked_migrations() const { return checked_migrations_; }
+  // The shipped migrations database(require_migrated) found applied, read
+  // once (there, or here when that check needed no file); empty before
+  // that check.
+  const std::vector<migrate::Migration>& checked_migrations();
 
   // For the commands that create the database (`init`, `migrate apply`).
   void AllowCreatingDatabase() { may_create_database_ = true; }
@@ -75,6 +76,7 @@ class Runtime {
   config::Config config_;
   std::unique_ptr<db::Database> database_;
   bool migrations_checked_ = false;
+  bool migrations_loaded_ = false;  // checked_migrations_ read
   std::vector<migrate::Migration> checked_migrations_;
   bool may_create_database_ = false;
   std::unique_ptr<plugin_host::PluginHost> plugins_;

@@ -262,6 +262,42 @@ Result<std::map<std::string, AppliedRow>> ReadHistory(Database* db) {
 
 }  // namespace
 
+Result<bool> HistoryMatchesFiles(Database* db, const std::vector<std::filesystem::path>& roots) {
+  std::map<std::string, std::string> files;  // canonical version -> file name
+  for (const std::filesystem::path& root : roots) {
+    const std::filesystem::path dir = root / DialectName(db->dialect());
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) continue;
+    for (const auto& item : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string name = item.path().filename().string();
+      if (item.path().extension() != ".sql") continue;
+      const size_t underscore = name.find('_');
+      // Anything LoadMigrations would refuse is its to report.
+      if (underscore == std::string::npos || underscore < 4 ||
+          name.find_first_not_of("0123456789") != underscore) {
+        return false;
+      }
+      if (!files.emplace(CanonicalVersion(name.substr(0, underscore)), name).second) return false;
+    }
+    if (ec) return false;
+  }
+  Result<bool> exists = HistoryTableExists(db);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return false;
+  size_t applied = 0;
+  try {
+    soci::rowset<soci::row> rows = (db->session().prepare << "SELECT version, name FROM schema_migrations");
+    for (const soci::row& row : rows) {
+      auto it = files.find(CanonicalVersion(row.get<std::string>(0)));
+      if (it == files.end() || it->second != row.get<std::string>(1)) return false;
+      ++applied;
+    }
+  } catch (...) {
+    return StatusFromCurrentException("cannot read schema_migrations");
+  }
+  return applied == files.size();
+}
+
 Result<std::vector<MigrationState>> Migrator::Status() {
   Result<bool> exists = HistoryTableExists(db_);
   if (!exists.ok()) return exists.status();

@@ -50,6 +50,17 @@ struct MigrationState {
 Result<std::vector<Migration>> LoadMigrations(const std::vector<std::filesystem::path>& roots,
                                               db::Dialect dialect);
 
+// Whether the database's history (schema_migrations) lists exactly the
+// migration files of its dialect in `roots`, by version and file name: the
+// check of every command that uses the database, made without reading or
+// hashing a file (a directory listing and one query). False, not an error,
+// when anything differs or there is no history yet: the caller then makes
+// the full check (Migrator::Status). A file edited after it was applied is
+// seen only by that full check, which `tether migrate status`, `migrate
+// apply` and `tether doctor` make; a migration run keeps every check it
+// has.
+Result<bool> HistoryMatchesFiles(db::Database* db, const std::vector<std::filesystem::path>& roots);
+
 class Migrator {
  public:
   // `db` must outlive the Migrator. Each migration is checked against the

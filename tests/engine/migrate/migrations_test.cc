@@ -159,6 +159,46 @@ TEST_CASE("an applied migration whose file changed stops everything") {
   CHECK_FALSE((*states)[1].applied);
 }
 
+TEST_CASE("a command's schema check compares versions and names, and leaves the files to a migration run") {
+  TempDir dir;
+  fs::path root = dir.path() / "m";
+  WriteMigration(root, "0001_a.sql", "CREATE TABLE a (x INTEGER);\n");
+  WriteMigration(root, "0002_b.sql", "CREATE TABLE b (x INTEGER);\n");
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  auto matches = [&] {
+    auto result = tether::migrate::HistoryMatchesFiles(db.get(), {root});
+    INFO(result.status().ToString());
+    REQUIRE(result.ok());
+    return *result;
+  };
+  CHECK_FALSE(matches());  // no history yet: the full check says what is pending
+  REQUIRE(ApplyFrom(*db, root).ok());
+  CHECK(matches());
+
+  // A new file is pending; a file gone or renamed is not the applied one.
+  WriteMigration(root, "0003_c.sql", "CREATE TABLE c (x INTEGER);\n");
+  CHECK_FALSE(matches());
+  fs::remove(root / (TestingPostgres() ? "postgres" : "sqlite") / "0003_c.sql");
+  CHECK(matches());
+  fs::rename(root / (TestingPostgres() ? "postgres" : "sqlite") / "0002_b.sql",
+             root / (TestingPostgres() ? "postgres" : "sqlite") / "0002_bee.sql");
+  CHECK_FALSE(matches());
+  fs::rename(root / (TestingPostgres() ? "postgres" : "sqlite") / "0002_bee.sql",
+             root / (TestingPostgres() ? "postgres" : "sqlite") / "0002_b.sql");
+  fs::remove(root / (TestingPostgres() ? "postgres" : "sqlite") / "0001_a.sql");
+  CHECK_FALSE(matches());
+
+  // An applied file edited since is not read here (nothing is); the full
+  // check of a migration run still stops on it.
+  WriteMigration(root, "0001_a.sql", "CREATE TABLE a (x INTEGER, y TEXT);\n");
+  CHECK(matches());
+  auto applied = ApplyFrom(*db, root);
+  REQUIRE_FALSE(applied.ok());
+  CHECK(applied.status().code() == tether::StatusCode::kDataLoss);
+  CHECK_THAT(applied.status().message(), Catch::Contains("0001_a.sql"));
+}
+
 TEST_CASE("badly named and duplicate migration files are refused") {
   TempDir dir;
   WriteFile(dir.path() / "bad" / "sqlite" / "1_too_short.sql", "SELECT 1;");
