@@ -72,7 +72,11 @@ Result<std::unique_ptr<Plugin>> CreateLocalGitProvider(const PluginContext& cont
   if (!settings.ok()) return settings.status();
   std::optional<AllowedRoots> roots;
   if (settings->allowed_roots) roots.emplace(*settings->allowed_roots);
-  git_common::EnsureLibgit2Initialized();
+  // libgit2 is initialised by the first Open (LocalGitRepository::Open),
+  // not here: its init parses the system's CA bundle whatever the
+  // repository (git_handles.h), which a process that loads the plugin and
+  // opens no repository (tether analyze, a server with nothing to sync)
+  // need not pay.
   return std::unique_ptr<Plugin>(new LocalGitProvider(std::move(roots)));
 }
 

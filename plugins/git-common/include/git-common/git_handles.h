@@ -24,6 +24,14 @@ namespace git_common {
 // Calls git_libgit2_init() exactly once per process. libgit2 is never shut
 // down: plugins stay loaded for the life of the process, and other threads
 // may still hold repositories while the host exits.
+//
+// libgit2 1.5's git_libgit2_init sets up every subsystem, TLS included: with
+// the mbedTLS build Debian 12 ships, it parses the system's CA bundle
+// (/etc/ssl/certs/ca-certificates.crt), 7-12 ms measured, even for a local
+// repository. No option or environment variable skips or defers that part
+// (GIT_OPT_SET_SSL_CERT_LOCATIONS loads certificates again, after the
+// init), so a provider that may not need libgit2 calls this only when it
+// does.
 void EnsureLibgit2Initialized();
 
 // Frees a libgit2 object with its own free function.
