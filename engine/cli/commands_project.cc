@@ -96,12 +96,17 @@ void PrintProject(const Session& s, const db::Project& p) {
   if (followed.kind != schedule::ScheduleKind::kOff && p.sync_enabled) {
     const int64_t now = NowUnixSeconds();
     if (!p.next_sync_at || *p.next_sync_at <= now) {
-      when += "; due now (under tether serve)";
+      when += "; due now (for the first free worker)";
     } else {
       when += "; next in " + HumanDuration(static_cast<double>(*p.next_sync_at - now) * 1000.0);
     }
   }
   std::printf("schedule:    %s\n", when.c_str());
+  if (!p.lease_worker.empty()) {
+    std::printf("running on:  worker %s\n", Shown(p.lease_worker).c_str());
+  } else if (p.sync_requested) {
+    std::printf("running on:  - (a sync is asked for: the first free worker runs it)\n");
+  }
 }
 
 }  // namespace

@@ -67,7 +67,11 @@ Result<int64_t> SyncWorkers::Start(db::Database* db, const std::string& tenant_i
 Result<int64_t> SyncWorkers::StartOrRequest(db::Database* db, const std::string& tenant_id,
                                             const std::string& project_name, const std::string& trigger) {
   Result<int64_t> started = Start(db, tenant_id, project_name, trigger);
-  if (started.ok() || started.status().code() != StatusCode::kUnavailable) return started;
+  if (started.ok()) return started;
+  // Unavailable: no place here. Conflict: a run holds the project; the
+  // request makes one run after it, however many come meanwhile.
+  const StatusCode code = started.status().code();
+  if (code != StatusCode::kUnavailable && code != StatusCode::kConflict) return started;
   TETHER_RETURN_IF_ERROR(Request(db, tenant_id, project_name, trigger));
   return 0;
 }

@@ -345,9 +345,10 @@ async function syncNow() {
   try {
     const accepted = await api('POST', `${projectPath(name)}/sync`);
     if (accepted.queued) {
-      // No worker of this server was free (or it runs none): the request
-      // waits in the database, and the first free worker starts it.
-      setText('sync-message', 'Sync queued: the first free worker starts it.', 'ok');
+      // A run holds the project (one more follows it), or no worker of this
+      // server was free (or it runs none): the request waits in the
+      // database, and the first free worker starts it.
+      setText('sync-message', 'Sync queued: it starts once the project and a worker are free.', 'ok');
       return;
     }
     setText('sync-message', `Run ${accepted.run_id} started.`, 'ok');
@@ -361,8 +362,6 @@ async function syncNow() {
     if (!(error instanceof ApiError) || error.status === 401) throw error;
     if (error.status === 409 && /disabled/i.test(error.message)) {
       setText('sync-message', `Not started: syncing is disabled for this project. ${error.message}`, 'error');
-    } else if (error.status === 409) {
-      setText('sync-message', `Already running: ${error.message}`, 'error');
     } else {
       setText('sync-message', `Not started: ${error.message}`, 'error');
     }

@@ -30,7 +30,8 @@ std::string JsonString(const std::string& text) {
 }  // namespace
 
 ServeEnv::ServeEnv(const std::string& server_json, const std::string& local_git_settings,
-                   const std::string& more_plugins_json, const std::string& workers_json) {
+                   const std::string& more_plugins_json, const std::string& workers_json,
+                   const std::string& defaults_json) {
   cli_ = std::make_unique<TetherCli>(dir_.path());
   // The CLI harness wrote and migrated a config; add the test provider and
   // the server settings.
@@ -43,7 +44,8 @@ ServeEnv::ServeEnv(const std::string& server_json, const std::string& local_git_
                                 << JsonString(dir_.path().string()) << "}}"
                                 << (more_plugins_json.empty() ? "" : ", " + more_plugins_json) << "],\n"
                                 << "  \"server\": {" << server_json << "},\n"
-                                << "  \"workers\": {" << workers_json << "}\n}\n";
+                                << "  \"workers\": {" << workers_json << "},\n"
+                                << "  \"defaults\": {" << defaults_json << "}\n}\n";
 }
 
 std::string ServeEnv::Token(const std::string& name, const std::string& tenant) {

@@ -32,9 +32,11 @@ class ServeEnv {
   // "settings" object, e.g. R"({"allowed_roots": ["/srv/git"]})";
   // `more_plugins_json`: further elements of the "plugins" array, e.g.
   // R"({"name": "folder", "path": "/x/libfolder.so"})".
-  // `workers_json`: members of the config's "workers" object.
+  // `workers_json`, `defaults_json`: members of the config's "workers" and
+  // "defaults" objects.
   explicit ServeEnv(const std::string& server_json = "", const std::string& local_git_settings = "",
-                    const std::string& more_plugins_json = "", const std::string& workers_json = "");
+                    const std::string& more_plugins_json = "", const std::string& workers_json = "",
+                    const std::string& defaults_json = "");
 
   const std::filesystem::path& dir() const { return dir_.path(); }
   TetherCli& cli() { return *cli_; }

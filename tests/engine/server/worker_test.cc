@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "serve_harness.h"
 
@@ -151,4 +152,100 @@ TEST_CASE("tether workers lists a live worker with the project it runs, and SIGT
   CHECK(env.cli().Text("SELECT trigger FROM sync_runs WHERE outcome = 'succeeded'") == "api");
   CHECK(env.cli().Count("SELECT COUNT(*) FROM documents") == 3000);
   CHECK(second.Stop(SIGTERM) == 0);
+}
+
+namespace {
+
+// The scheduled runs of `name` so far: when each started and finished
+// (seconds, as the database's clock wrote them) and whether it moved.
+struct TimedRun {
+  double started = 0, finished = 0;
+  std::string outcome;
+};
+
+std::vector<TimedRun> ScheduledRuns(ServeEnv& env, const std::string& name) {
+  std::vector<TimedRun> runs;
+  const long long count = env.cli().Count(
+      "SELECT COUNT(*) FROM sync_runs r JOIN projects p ON p.id = r.project_id WHERE p.name = '" + name +
+      "' AND r.trigger = 'schedule' AND r.finished_at IS NOT NULL");
+  for (long long k = 0; k < count; ++k) {
+    const std::string row = " FROM sync_runs r JOIN projects p ON p.id = r.project_id WHERE p.name = '" + name +
+                            "' AND r.trigger = 'schedule' AND r.finished_at IS NOT NULL ORDER BY r.id LIMIT 1 OFFSET " +
+                            std::to_string(k);
+    TimedRun run;
+    // "2026-12-03T14:02:55.248Z": seconds within the day are enough here.
+    auto seconds = [](const std::string& iso) {
+      return std::stod(iso.substr(11, 2)) * 3600 + std::stod(iso.substr(14, 2)) * 60 + std::stod(iso.substr(17, 6));
+    };
+    run.started = seconds(env.cli().Text("SELECT r.started_at" + row));
+    run.finished = seconds(env.cli().Text("SELECT r.finished_at" + row));
+    run.outcome = env.cli().Text("SELECT r.outcome" + row);
+    runs.push_back(run);
+  }
+  return runs;
+}
+
+}  // namespace
+
+TEST_CASE("a fixed interval fires on time, within its spread, on a worker") {
+  ServeEnv env("", "", "", R"("poll_ms": 100)");
+  tether::testing::GitRepo repo(env.dir() / "repo");
+  repo.Write("a.txt", "a\n");
+  repo.Commit("first");
+  REQUIRE(env.cli().Run("project add timed --repo " + repo.path().string() + " --every 2s").exit_code == 0);
+  WorkerProcess worker(env.config(), {"--concurrency", "1"});
+  REQUIRE(Eventually([&] { return ScheduledRuns(env, "timed").size() >= 5; }, 30));
+  CHECK(worker.Stop(SIGTERM) == 0);
+  const std::vector<TimedRun> runs = ScheduledRuns(env, "timed");
+  for (size_t k = 1; k < runs.size(); ++k) {
+    // Due 2 s after the last run ended, spread by 10% either way; times are
+    // stored in whole seconds (up to 1 s early or late) and looked for
+    // every 100 ms.
+    const double gap = runs[k].started - runs[k - 1].finished;
+    INFO("run " << k << " started " << gap << " s after the one before ended");
+    CHECK(gap >= 0.8);
+    CHECK(gap <= 3.5);
+  }
+}
+
+TEST_CASE("an adaptive schedule waits longer while a branch is idle, and short again after a push") {
+  ServeEnv env("", "", "", R"("poll_ms": 100)",
+               R"("schedule_min_interval_seconds": 1, "schedule_max_interval_seconds": 6)");
+  tether::testing::GitRepo repo(env.dir() / "repo");
+  repo.Write("a.txt", "a\n");
+  repo.Commit("first");
+  REQUIRE(env.cli().Run("project add idle --repo " + repo.path().string() + " --adaptive").exit_code == 0);
+  WorkerProcess worker(env.config(), {"--concurrency", "1"});
+  // The first run moves the branch; the noop runs after it wait half the
+  // idle time each: 1, 1, 1.5, 2.25, ... seconds, up to 6.
+  REQUIRE(Eventually([&] { return ScheduledRuns(env, "idle").size() >= 6; }, 40));
+  std::vector<TimedRun> runs = ScheduledRuns(env, "idle");
+  CHECK(runs.front().outcome == "succeeded");
+  const double early = runs[2].started - runs[1].finished;
+  const double late = runs[5].started - runs[4].finished;
+  INFO("waits: " << early << " s early on, " << late << " s later");
+  CHECK(late > early + 0.5);
+  // A push: the run that finds it moves the branch, and the wait after it
+  // is the minimum again.
+  repo.Write("b.txt", "b\n");
+  repo.Commit("push");
+  const size_t before = runs.size();
+  REQUIRE(Eventually(
+      [&] {
+        runs = ScheduledRuns(env, "idle");
+        for (size_t k = before; k + 1 < runs.size(); ++k) {
+          if (runs[k].outcome == "succeeded") return true;
+        }
+        return false;
+      },
+      30));
+  for (size_t k = before; k + 1 < runs.size(); ++k) {
+    if (runs[k].outcome != "succeeded") continue;
+    const double wait = runs[k + 1].started - runs[k].finished;
+    INFO("wait after the push: " << wait << " s");
+    CHECK(wait < late);
+    CHECK(wait <= 2.5);
+    break;
+  }
+  CHECK(worker.Stop(SIGTERM) == 0);
 }
