@@ -1,10 +1,16 @@
 // Api: the event stream (GET /api/v1/events, Server-Sent Events) and the
 // metrics (GET /metrics).
+#include <algorithm>
 #include <cerrno>
+#include <optional>
+#include <utility>
 #include <cstdlib>
 
 #include "engine/api/api.h"
+#include "engine/db/project_store.h"
 #include "engine/db/worker_store.h"
+#include "engine/schedule/schedule.h"
+#include "shared/clock.h"
 
 namespace tether::api {
 namespace {
@@ -68,6 +74,21 @@ HttpResponse Api::GetMetrics(Call& call) {
   HttpResponse response;
   response.status = 200;
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  if (call.db != nullptr) {
+    // The queue as it is now, whichever process runs the syncs (a server
+    // with --workers 0 runs no scheduler of its own to look).
+    db::ProjectStore projects(call.db);
+    db::WorkFilter filter;
+    filter.now = NowUnixSeconds();
+    filter.default_scheduled =
+        schedule::Effective(config_->defaults.schedule, schedule::Schedule()).kind != schedule::ScheduleKind::kOff;
+    Result<std::pair<int64_t, std::optional<int64_t>>> due = projects.CountDue(filter.now, filter.default_scheduled);
+    Result<int64_t> waiting = projects.CountWaiting(filter);
+    if (due.ok() && waiting.ok()) {
+      const int64_t lag = due->second ? std::max<int64_t>(0, filter.now - *due->second) : 0;
+      metrics_->RecordScheduleQueue(due->first, lag, *waiting);
+    }
+  }
   response.body = metrics_->Render(events_ != nullptr ? events_->clients() : 0);
   // Every worker on this database, not only this server's syncs: what each
   // counted at its last heartbeat. Left out when the database cannot say.

@@ -131,7 +131,7 @@ std::string Metrics::Render(int sse_clients) const {
   Header(&out, "tether_scheduled_syncs_total", "counter", "Syncs the scheduler started.");
   out += "tether_scheduled_syncs_total " + std::to_string(scheduled_starts_) + "\n";
   Header(&out, "tether_sync_queue_depth", "gauge",
-         "Projects waiting for a worker (a sync asked for, or a schedule due) at the scheduler's last look.");
+         "Projects waiting for a worker (a sync asked for, or a schedule due), when scraped.");
   out += "tether_sync_queue_depth " + std::to_string(queue_depth_) + "\n";
   Header(&out, "tether_sse_clients", "gauge", "Connected event streams (GET /api/v1/events).");
   out += "tether_sse_clients " + std::to_string(sse_clients) + "\n";

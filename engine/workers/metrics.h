@@ -36,9 +36,9 @@ class Metrics {
   // An HTTP response: `route` is the route's template ("/api/v1/projects/{name}"),
   // or "unmatched".
   void RecordHttp(const std::string& route, int status);
-  // What the scheduler saw at its last look: projects due, how long the
-  // one due longest has waited (0 when none), and every project waiting for
-  // a worker (requested or due; the queue's depth).
+  // What the queue holds, at the scheduler's last look or a scrape:
+  // projects due, how long the one due longest has waited (0 when none),
+  // and every project waiting for a worker (requested or due).
   void RecordScheduleQueue(int64_t due, int64_t lag_seconds, int64_t waiting);
   // A sync the scheduler started.
   void RecordScheduledStart();

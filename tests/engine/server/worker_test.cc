@@ -61,16 +61,19 @@ struct ApiOnly {
 }  // namespace
 
 TEST_CASE("serve --workers 0 queues a requested sync in the database, and a tether worker runs it") {
-  ServeEnv env;
+  // Beats every second: the worker's counters reach /metrics soon.
+  ServeEnv env("", "", "", R"("lease_timeout_seconds": 3)");
   ApiOnly api(env);
   api.AddProject("queued");
   api.RequestSync("queued");
   HttpReply project = api.Call("GET", "/api/v1/projects/queued");
   CHECK(project.Json()["sync_requested"].GetBool());
   CHECK(project.Json()["worker"].IsNull());
-  // Nothing in the server runs it.
+  // Nothing in the server runs it; /metrics shows it waiting.
   ::usleep(1500 * 1000);
   CHECK(api.Runs("p.name = 'queued'") == 0);
+  CHECK_THAT(api.server.client().Send("GET", "/metrics").body,
+             Catch::Contains("\ntether_sync_queue_depth 1\n") && Catch::Contains("\ntether_workers 0\n"));
 
   WorkerProcess worker(env.config(), {"--concurrency", "1"});
   REQUIRE(Eventually([&] { return api.Runs("p.name = 'queued' AND r.outcome = 'succeeded'") == 1; }));
@@ -82,6 +85,9 @@ TEST_CASE("serve --workers 0 queues a requested sync in the database, and a teth
   HttpReply runs = api.Call("GET", "/api/v1/projects/queued/runs");
   REQUIRE(runs.Json()["runs"].Size() == 1);
   CHECK(std::string(runs.Json()["runs"][0]["worker"].GetString()) == worker.id());
+  const std::string counted = "\ntether_worker_syncs_total{worker=\"" + worker.id() + "\",kind=\"worker\"} 1\n";
+  CHECK(Eventually([&] { return api.server.client().Send("GET", "/metrics").body.find(counted) != std::string::npos; }, 10));
+  CHECK_THAT(api.server.client().Send("GET", "/metrics").body, Catch::Contains("\ntether_sync_queue_depth 0\n"));
   CHECK(worker.Stop(SIGTERM) == 0);
   CHECK_THAT(worker.Stderr(), Catch::Contains("stopped"));
 }
