@@ -53,13 +53,6 @@ struct Project {
   std::string lease_worker;
 };
 
-// A project whose scheduled sync is due.
-struct DueProject {
-  int64_t id = 0;
-  std::string tenant_id;
-  std::string name;
-};
-
 // What AcquireLease did.
 struct LeaseGrant {
   bool acquired = false;
@@ -132,14 +125,11 @@ class ProjectStore {
   // the branch was found moved.
   Status SetNextSync(int64_t project_id, std::optional<int64_t> next_sync_at,
                      std::optional<int64_t> head_changed_at);
-  // Enabled projects, of every tenant, whose scheduled sync is due at `now`
-  // and which no live lease holds, the longest due first, at most `limit`.
-  // A project without a schedule of its own is scheduled when
-  // `default_scheduled`; one never scheduled yet is due at once.
-  Result<std::vector<DueProject>> ListDue(int64_t now, bool default_scheduled, int limit);
-  // How many projects ListDue would give without a limit, and the earliest
-  // due time among them (nullopt when none; a project never scheduled
-  // counts as due at `now`).
+  // How many enabled projects, of every tenant, no live lease holds and
+  // whose scheduled sync is due at `now` (a project without a schedule of
+  // its own is scheduled when `default_scheduled`), and the earliest due
+  // time among them (nullopt when none; a project never scheduled counts as
+  // due at `now`).
   Result<std::pair<int64_t, std::optional<int64_t>>> CountDue(int64_t now, bool default_scheduled);
 
   // Records a successful sync: status "synced", no error, last_synced_at now.

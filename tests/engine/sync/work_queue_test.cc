@@ -225,3 +225,22 @@ TEST_CASE("fence: a write begun under an older lease epoch is refused at its com
   REQUIRE_OK((*current)->Commit(std::string(40, 'b')));
   CHECK(w.cli.Count("SELECT COUNT(*) FROM documents") == documents + 1);
 }
+
+TEST_CASE("work queue: a rate-limited project waits for its retry time, even when asked for") {
+  World w;
+  const int64_t id = w.Add("limited");
+  auto db = w.Connect();
+  ProjectStore projects(db.get());
+  WorkFilter filter = Now();
+  // Its last run was rate limited until a minute from now.
+  REQUIRE_OK(projects.SetStatus(id, "rate_limited", "rate limited until later"));
+  REQUIRE_OK(projects.SetNextSync(id, filter.now + 60, std::nullopt));
+  REQUIRE_OK(projects.RequestSync(id, "api"));
+  CHECK(ClaimNext(db.get(), filter, "o1") == 0);
+  auto waiting = projects.CountWaiting(filter);
+  REQUIRE(waiting.ok());
+  CHECK(*waiting == 0);
+  // Once the retry time has come, any worker takes it.
+  filter.now += 61;
+  CHECK(ClaimNext(db.get(), filter, "o1") == id);
+}
