@@ -118,16 +118,24 @@ int Scheduler::StartWaiting(db::Database* db) {
   filter_.now = now;
   int started = 0;
   db::ProjectStore projects(db);
+  if (sync_workers_ - workers_->running() - workers_->queued() <= 0) return 0;
+  // A read first: a claim is a write transaction (on SQLite it waits for
+  // the one write lock), not worth taking when nothing waits.
+  Result<int64_t> waiting = projects.CountWaiting(filter_);
+  if (!waiting.ok()) {
+    logging::LogWarning("the scheduler cannot read the queue (it tries again): " + waiting.status().ToString());
+    return -1;
+  }
   if (metrics_ != nullptr) {
     // What was waiting before this look started anything: the queue, and
     // how late the longest due schedule is.
     Result<std::pair<int64_t, std::optional<int64_t>>> due = projects.CountDue(now, filter_.default_scheduled);
-    Result<int64_t> waiting = projects.CountWaiting(filter_);
-    if (due.ok() && waiting.ok()) {
+    if (due.ok()) {
       const int64_t lag = due->second ? std::max<int64_t>(0, now - *due->second) : 0;
       metrics_->RecordScheduleQueue(due->first, lag, *waiting);
     }
   }
+  if (*waiting == 0) return 0;
   while (sync_workers_ - workers_->running() - workers_->queued() > 0) {
     Result<std::optional<SyncWorkers::Claimed>> claimed = workers_->ClaimNext(db, filter_);
     if (!claimed.ok()) {
