@@ -255,3 +255,16 @@ TEST_CASE("an adaptive schedule waits longer while a branch is idle, and short a
   }
   CHECK(worker.Stop(SIGTERM) == 0);
 }
+
+TEST_CASE("on PostgreSQL a request wakes an idle worker at once (LISTEN/NOTIFY), without waiting for its poll") {
+  // A worker that would look only every ten minutes by itself.
+  ServeEnv env("", "", "", R"("poll_ms": 600000)");
+  if (!env.cli().postgres()) return;  // SQLite has no notifications: workers poll
+  ApiOnly api(env);
+  api.AddProject("woken");
+  WorkerProcess worker(env.config(), {"--concurrency", "1"});
+  ::usleep(500 * 1000);  // its first look is over: it waits
+  api.RequestSync("woken");
+  CHECK(Eventually([&] { return api.Runs("p.name = 'woken' AND r.outcome = 'succeeded'") == 1; }, 10));
+  CHECK(worker.Stop(SIGTERM) == 0);
+}
