@@ -99,6 +99,10 @@ void LeaseKeeper::Round() {
       continue;
     }
     if (*renewed) continue;
+    // Not renewed: taken over, or released by its run's end a moment ago
+    // (before the run dropped it here). Only another holder means lost.
+    Result<std::string> holder = projects.LiveLeaseOwner(lease.project_id);
+    if (!holder.ok() || holder->empty() || *holder == owner) continue;
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = held_.find(owner);
     if (it == held_.end()) continue;  // dropped meanwhile: its run ended and released it

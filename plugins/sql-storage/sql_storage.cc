@@ -628,6 +628,22 @@ class SqlStorage : public Storage {
                                                int64_t epoch) {
     Result<std::unique_ptr<soci::session>> session = OpenSession(url_);
     if (!session.ok()) return session.status();
+    if (epoch >= 0) {
+      // The fence row exists, committed, before the write begins: its
+      // commit then locks it (FOR SHARE), so that a Fence racing the commit
+      // waits for it or is seen by it. Without a row there would be nothing
+      // to lock, and a first Fence could slip in between the commit's check
+      // and its COMMIT. Outside the write's transaction, so that a Fence
+      // never waits for a write in progress.
+      try {
+        long long id = project.id;
+        BindTenant(**session, dialect_, project.tenant, /*local=*/false);
+        **session << "INSERT INTO storage_fences (project_id, epoch) VALUES (:p, 0) ON CONFLICT (project_id) DO NOTHING",
+            soci::use(id);
+      } catch (...) {
+        return CurrentExceptionStatus("sql-storage: cannot prepare the project's fence");
+      }
+    }
     auto writer = std::make_unique<SqlWriter>(std::move(session).value(), dialect_, project.id, epoch);
     TETHER_RETURN_IF_ERROR(writer->Begin(project.tenant, expected_cursor));
     return std::unique_ptr<StorageWriter>(std::move(writer));
