@@ -1,6 +1,10 @@
 #include "engine/workers/scheduler.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -26,6 +30,8 @@ Scheduler::Scheduler(std::string database_url, SyncWorkers* workers, int sync_wo
       sync_workers_(sync_workers),
       filter_(std::move(filter)),
       poll_(poll) {
+  // Non-blocking: the listener's wait reads it empty.
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (poll_.count() > 0 && sync_workers_ > 0) thread_ = std::thread([this] { Loop(); });
 }
 
@@ -35,7 +41,16 @@ Scheduler::~Scheduler() {
     stop_ = true;
   }
   wake_.notify_all();
+  Interrupt();
   if (thread_.joinable()) thread_.join();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void Scheduler::Interrupt() {
+  if (wake_fd_ < 0) return;
+  const uint64_t one = 1;
+  // A full counter (never, in practice) still leaves it readable.
+  [[maybe_unused]] const ssize_t written = write(wake_fd_, &one, sizeof(one));
 }
 
 void Scheduler::Wake() {
@@ -44,6 +59,8 @@ void Scheduler::Wake() {
     woken_ = true;
   }
   wake_.notify_all();
+  // The loop may be waiting on the notification socket, not on wake_.
+  Interrupt();
 }
 
 void Scheduler::RecoverEvery(std::chrono::seconds every, std::function<void(db::Database*)> recover) {
@@ -104,7 +121,8 @@ bool Scheduler::WaitForWork(db::Database* db) {
       }
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-    Result<bool> notified = listener->Wait(std::clamp(left, std::chrono::milliseconds(1), kListenSlice));
+    Result<bool> notified =
+        listener->Wait(std::clamp(left, std::chrono::milliseconds(1), kListenSlice), wake_fd_);
     if (!notified.ok()) {
       listener.reset();  // opened again at the next wait; the poll goes on meanwhile
       continue;

@@ -65,6 +65,8 @@ class Scheduler {
   int StartWaiting(db::Database* db);
   // Waits for the next look: `poll_`, a notification or Wake(); false once stopping.
   bool WaitForWork(db::Database* db);
+  // Ends a wait on the notification socket (Wake, the destructor).
+  void Interrupt();
 
   const std::string url_;
   SyncWorkers* const workers_;
@@ -77,6 +79,7 @@ class Scheduler {
   bool stop_ = false;
   bool woken_ = false;
   std::unique_ptr<db::SqlNotifications> listener_;  // the loop's (PostgreSQL)
+  int wake_fd_ = -1;  // an eventfd Wake() writes to: it ends a wait on the listener at once
   std::chrono::seconds recover_every_{0};            // under mutex_
   std::function<void(db::Database*)> recover_;       // under mutex_
   std::chrono::steady_clock::time_point recovered_;  // the loop's

@@ -19,6 +19,12 @@ SyncWorkers::SyncWorkers(sync::SyncRunner* runner, std::string trigger, int work
       metrics_(metrics),
       workers_(workers),
       pool_("sync", runner->database_url(), workers, queue_capacity) {
+  // After the run's place was given back: a scheduler woken by the hook
+  // must find it free, or it waits for its next poll.
+  pool_.OnTaskDone([this] {
+    std::lock_guard<std::mutex> lock(hook_mutex_);
+    if (on_run_end_) on_run_end_();
+  });
   retry_thread_ = std::thread([this] { RetryLoop(); });
 }
 
@@ -122,10 +128,6 @@ void SyncWorkers::Submit(Claimed claimed) {
     if (metrics_ != nullptr) metrics_->RecordSync(result);
     if (hand_back_ && result.outcome == sync::RunOutcome::kCancelled && stop_.cancelled()) {
       HandBack(*worker_db, claim);
-    }
-    {
-      std::lock_guard<std::mutex> lock(hook_mutex_);
-      if (on_run_end_) on_run_end_();
     }
     if (result.resync_requested) {
       ScheduleRetry(claim.project, 0, kWebhookTrigger);

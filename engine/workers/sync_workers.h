@@ -98,9 +98,10 @@ class SyncWorkers {
   // its first check, and retries are dropped.
   void CancelAll(sync::CancelReason reason);
 
-  // Called (on the worker's thread) after each run ends: the scheduler's
-  // Wake, so that a free place is filled at once. Set it to null before
-  // what it calls goes away.
+  // Called (on the worker's thread) after each run ends and its place in
+  // the pool is free again (also after a queued run a stop cancelled): the
+  // scheduler's Wake, so that the free place is filled at once. Set it to
+  // null before what it calls goes away.
   void OnRunEnd(std::function<void()> hook);
 
   // From now on a run stopped by CancelAll (rolled back) or never started

@@ -55,6 +55,11 @@ bool WorkerPool::TrySubmit(Task task) {
   return true;
 }
 
+void WorkerPool::OnTaskDone(std::function<void()> done) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  on_done_ = std::move(done);
+}
+
 void WorkerPool::Shutdown(ShutdownMode mode) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -107,9 +112,14 @@ void WorkerPool::WorkerLoop(int index) {
         logging::LogError(name_ + " worker: a task threw");
       }
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    --running_;
-    --reserved_;
+    std::function<void()> done;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      --running_;
+      --reserved_;
+      done = on_done_;
+    }
+    if (done) done();
   }
 }
 

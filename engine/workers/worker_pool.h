@@ -86,6 +86,10 @@ class WorkerPool {
   // TryReserve + Submit; false when the pool is full or shutting down.
   bool TrySubmit(Task task);
 
+  // Called on the worker's thread after each task (or its cancel) ended and
+  // its place was given back, so that whoever it wakes finds the place free.
+  void OnTaskDone(std::function<void()> done);
+
   void Shutdown(ShutdownMode mode);
 
   int running() const;
@@ -105,6 +109,7 @@ class WorkerPool {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Item> queue_;
+  std::function<void()> on_done_;  // under mutex_
   int reserved_ = 0;  // places taken: reserved, queued or running
   int running_ = 0;
   bool stopping_ = false;

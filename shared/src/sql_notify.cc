@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <unistd.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
@@ -54,17 +55,23 @@ Result<std::unique_ptr<SqlNotifications>> SqlNotifications::Listen(const std::st
   return std::unique_ptr<SqlNotifications>(new SqlNotifications(std::move(session).value()));
 }
 
-Result<bool> SqlNotifications::Wait(std::chrono::milliseconds timeout) {
+Result<bool> SqlNotifications::Wait(std::chrono::milliseconds timeout, int interrupt_fd) {
   PGconn* conn = Connection(*session_);
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     return Status::Unavailable("the notification connection is closed");
   }
   if (TakeNotifications(conn)) return true;
-  pollfd socket{PQsocket(conn), POLLIN, 0};
-  if (socket.fd < 0) return Status::Unavailable("the notification connection has no socket");
-  const int ready = poll(&socket, 1, static_cast<int>(timeout.count()));
+  pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {interrupt_fd, POLLIN, 0}};
+  if (fds[0].fd < 0) return Status::Unavailable("the notification connection has no socket");
+  const int ready = poll(fds, interrupt_fd >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
   if (ready < 0 && errno != EINTR) return Status::Unavailable("cannot wait for notifications");
   if (ready <= 0) return false;
+  if (interrupt_fd >= 0 && (fds[1].revents & POLLIN) != 0) {
+    char drained[64];
+    while (read(interrupt_fd, drained, sizeof(drained)) > 0) {
+    }
+    if ((fds[0].revents & POLLIN) == 0) return false;
+  }
   if (PQconsumeInput(conn) == 0) {
     return Status::Unavailable(std::string("the notification connection broke: ") + PQerrorMessage(conn));
   }

@@ -32,8 +32,10 @@ class SqlNotifications {
   SqlNotifications& operator=(const SqlNotifications&) = delete;
 
   // Waits until a notification arrives (true, every pending one taken) or
-  // `timeout` passes (false).
-  Result<bool> Wait(std::chrono::milliseconds timeout);
+  // `timeout` passes (false). When `interrupt_fd` (an eventfd, or the read
+  // end of a pipe) is given, its becoming readable ends the wait too
+  // (false): what was written to it is read, so that it can be used again.
+  Result<bool> Wait(std::chrono::milliseconds timeout, int interrupt_fd = -1);
 
  private:
   explicit SqlNotifications(std::unique_ptr<soci::session> session);

@@ -12,6 +12,11 @@
 #include "engine/api/openapi.h"
 #include "engine/http/router.h"
 #include "engine/http/url.h"
+#include "engine/workers/worker_pool.h"
+
+#include <atomic>
+#include <chrono>
+#include <future>
 
 using tether::api::Api;
 using tether::api::OpenApiDocument;
@@ -132,4 +137,24 @@ TEST_CASE("listen addresses are parsed with clear errors") {
   CHECK_THAT(tether::http::ParseListenAddress("127.0.0.1:65536").status().message(),
              Catch::Contains("from 0 to 65535"));
   CHECK_THAT(tether::http::ParseListenAddress("127.0.0.1").status().message(), Catch::Contains("HOST:PORT"));
+}
+
+TEST_CASE("a worker pool calls its done hook after the task's place is free") {
+  // The sync workers wake the scheduler from this hook: a place still taken
+  // then sent it back to waiting, and the free place stood idle until its
+  // next poll.
+  tether::workers::WorkerPool pool("test", "sqlite::memory:", 1, 0);
+  std::promise<bool> reserved_in_hook;
+  std::atomic<int> calls{0};
+  pool.OnTaskDone([&] {
+    if (calls++ == 0) reserved_in_hook.set_value(pool.TryReserve().has_value());
+  });
+  auto ticket = pool.TryReserve();
+  REQUIRE(ticket.has_value());
+  CHECK_FALSE(pool.TryReserve().has_value());  // one place, taken
+  pool.Submit(std::move(*ticket), [](tether::workers::WorkerContext&) {});
+  auto done = reserved_in_hook.get_future();
+  REQUIRE(done.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(done.get());
+  pool.Shutdown(tether::workers::WorkerPool::ShutdownMode::kDrain);
 }
