@@ -6,7 +6,7 @@
 #   pg_cluster.sh stop DIR    stops the server and removes DIR
 # When run as root, the server runs as the "postgres" system user. Tests run
 # without fsync; PG_CLUSTER_DURABLE=1 keeps PostgreSQL's durable defaults
-# (for benchmarks).
+# (for benchmarks); PG_CLUSTER_OPTIONS adds server options ("-c name=value ...").
 set -euo pipefail
 action="$1"; dir="$2"
 
@@ -32,6 +32,7 @@ case "$action" in
       || { cat "$dir/initdb.log" >&2; exit 1; }
     options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200"
     if [ "${PG_CLUSTER_DURABLE:-0}" != "1" ]; then options="$options -c fsync=off -c synchronous_commit=off"; fi
+    if [ -n "${PG_CLUSTER_OPTIONS:-}" ]; then options="$options $PG_CLUSTER_OPTIONS"; fi
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$options" \
       start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "$port" >"$dir/port"
