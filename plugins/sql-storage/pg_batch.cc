@@ -1,12 +1,11 @@
 #include "pg_batch.h"
 
-#include <libpq-fe.h>
-
 #include <stdexcept>
 
 #include <soci/postgresql/soci-postgresql.h>
 
 #include "pg_array.h"
+#include "shared/libpq.h"
 
 namespace tether::sql_storage {
 namespace {
@@ -115,8 +114,8 @@ void AppendCopyField(std::string* out, const std::string* value) {
   }
 }
 
-[[noreturn]] void ThrowCopyError(PGconn* conn, const std::string& what) {
-  std::string message = PQerrorMessage(conn);
+[[noreturn]] void ThrowCopyError(const db::LibPq& pq, PGconn* conn, const std::string& what) {
+  std::string message = pq.error_message(conn);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   throw std::runtime_error(what + ": " + message);
 }
@@ -124,6 +123,11 @@ void AppendCopyField(std::string* out, const std::string* value) {
 }  // namespace
 
 void PgBatch::CopyUpserts() {
+  // Loaded already: the session this batch writes on is PostgreSQL's.
+  Result<const db::LibPq*> loaded = db::LoadLibPq();
+  if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
+  const db::LibPq& pq = **loaded;
+  // The cast and the member need no symbol of SOCI's backend.
   PGconn* conn = static_cast<soci::postgresql_session_backend*>(session_->get_backend())->conn_;
   std::string data;
   const std::string project = std::to_string(project_id_);
@@ -140,23 +144,23 @@ void PgBatch::CopyUpserts() {
     }
     data.push_back('\n');
   }
-  PGresult* started = PQexec(conn,
+  PGresult* started = pq.exec(conn,
                              "COPY documents (project_id, path, blob_sha, mode, kind, size, is_binary, content,"
                              " language, updated_commit, updated_at) FROM STDIN");
-  bool copying = PQresultStatus(started) == PGRES_COPY_IN;
-  PQclear(started);
-  if (!copying) ThrowCopyError(conn, "cannot start COPY into documents");
-  if (PQputCopyData(conn, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(conn, nullptr) != 1) {
-    ThrowCopyError(conn, "cannot send rows to COPY");
+  bool copying = pq.result_status(started) == PGRES_COPY_IN;
+  pq.clear(started);
+  if (!copying) ThrowCopyError(pq, conn, "cannot start COPY into documents");
+  if (pq.put_copy_data(conn, data.data(), static_cast<int>(data.size())) != 1 || pq.put_copy_end(conn, nullptr) != 1) {
+    ThrowCopyError(pq, conn, "cannot send rows to COPY");
   }
   bool failed = false;
   std::string error;
-  while (PGresult* result = PQgetResult(conn)) {
-    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+  while (PGresult* result = pq.get_result(conn)) {
+    if (pq.result_status(result) != PGRES_COMMAND_OK) {
       failed = true;
-      error = PQresultErrorMessage(result);
+      error = pq.result_error_message(result);
     }
-    PQclear(result);
+    pq.clear(result);
   }
   if (failed) {
     while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();

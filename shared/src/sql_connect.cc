@@ -1,12 +1,11 @@
 #include "shared/sql_connect.h"
 
-#include <libpq-fe.h>
-
 #include <exception>
 
-#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+
+#include "shared/libpq.h"
 
 namespace tether::db {
 namespace {
@@ -17,11 +16,13 @@ bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefi
 // breaks URIs; a keyword=value string goes through as it is. libpq's own
 // parser reads the URI (percent-encoding, query options and all).
 Result<std::string> PostgresConninfo(const std::string& url) {
+  Result<const LibPq*> pq = LoadLibPq();
+  if (!pq.ok()) return pq.status();
   char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  PQconninfoOption* options = (*pq)->conninfo_parse(url.c_str(), &error);
   if (options == nullptr) {
     std::string message = error != nullptr ? error : "cannot parse";
-    PQfreemem(error);
+    if (error != nullptr) (*pq)->freemem(error);
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
     return Status::InvalidArgument("database URL \"" + RedactUrl(url) + "\": " + message);
   }
@@ -35,7 +36,7 @@ Result<std::string> PostgresConninfo(const std::string& url) {
     }
     conninfo += std::string(conninfo.empty() ? "" : " ") + o->keyword + "='" + value + "'";
   }
-  PQconninfoFree(options);
+  (*pq)->conninfo_free(options);
   return conninfo;
 }
 
@@ -94,7 +95,9 @@ Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, i
     }
     Result<std::string> conninfo = PostgresConninfo(url);
     if (!conninfo.ok()) return conninfo.status();
-    session->open(*soci::factory_postgresql(), *conninfo);
+    // SOCI loads its PostgreSQL backend by name, at the first such session
+    // of the process (shared/libpq.h).
+    session->open("postgresql", *conninfo);
     // NOTICEs ("relation already exists, skipping") would go to stderr.
     *session << "SET client_min_messages = WARNING";
   } catch (...) {

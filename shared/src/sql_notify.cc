@@ -1,6 +1,5 @@
 #include "shared/sql_notify.h"
 
-#include <libpq-fe.h>
 #include <poll.h>
 #include <unistd.h>
 #include <soci/postgresql/soci-postgresql.h>
@@ -8,22 +7,24 @@
 
 #include <cerrno>
 
+#include "shared/libpq.h"
 #include "shared/sql_connect.h"
 
 namespace tether::db {
 namespace {
 
 PGconn* Connection(soci::session& session) {
-  // SOCI's backend library exports no type information: its name says.
+  // SOCI's backend library exports no type information: its name says. The
+  // cast and the member need no symbol of the backend (loaded at run time).
   if (session.get_backend() == nullptr || session.get_backend_name() != "postgresql") return nullptr;
   return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
 }
 
 // Takes every notification that has arrived; true when there was one.
-bool TakeNotifications(PGconn* conn) {
+bool TakeNotifications(const LibPq& pq, PGconn* conn) {
   bool any = false;
-  while (PGnotify* notification = PQnotifies(conn)) {
-    PQfreemem(notification);
+  while (PGnotify* notification = pq.notifies(conn)) {
+    pq.freemem(notification);
     any = true;
   }
   return any;
@@ -56,12 +57,15 @@ Result<std::unique_ptr<SqlNotifications>> SqlNotifications::Listen(const std::st
 }
 
 Result<bool> SqlNotifications::Wait(std::chrono::milliseconds timeout, int interrupt_fd) {
+  Result<const LibPq*> loaded = LoadLibPq();
+  if (!loaded.ok()) return loaded.status();
+  const LibPq& pq = **loaded;
   PGconn* conn = Connection(*session_);
-  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+  if (conn == nullptr || pq.status(conn) != CONNECTION_OK) {
     return Status::Unavailable("the notification connection is closed");
   }
-  if (TakeNotifications(conn)) return true;
-  pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {interrupt_fd, POLLIN, 0}};
+  if (TakeNotifications(pq, conn)) return true;
+  pollfd fds[2] = {{pq.socket(conn), POLLIN, 0}, {interrupt_fd, POLLIN, 0}};
   if (fds[0].fd < 0) return Status::Unavailable("the notification connection has no socket");
   const int ready = poll(fds, interrupt_fd >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
   if (ready < 0 && errno != EINTR) return Status::Unavailable("cannot wait for notifications");
@@ -72,10 +76,10 @@ Result<bool> SqlNotifications::Wait(std::chrono::milliseconds timeout, int inter
     }
     if ((fds[0].revents & POLLIN) == 0) return false;
   }
-  if (PQconsumeInput(conn) == 0) {
-    return Status::Unavailable(std::string("the notification connection broke: ") + PQerrorMessage(conn));
+  if (pq.consume_input(conn) == 0) {
+    return Status::Unavailable(std::string("the notification connection broke: ") + pq.error_message(conn));
   }
-  return TakeNotifications(conn);
+  return TakeNotifications(pq, conn);
 }
 
 }  // namespace tether::db

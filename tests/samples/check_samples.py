@@ -847,6 +847,24 @@ def check_dockerfile_libraries(samples, build_dir):
     needed = {}  # package -> sonames
     build_root = os.path.realpath(build_dir)
     libraries = {}  # path -> (binary, soname)
+    # What tether loads at run time (dlopen: libpq and SOCI's PostgreSQL
+    # backend, for a postgresql:// database) is in no ldd output: the build
+    # lists it, and each is checked with what it links.
+    listed = os.path.join(build_dir, "share", "tether", "runtime-libraries.txt")
+    if not os.path.exists(listed):
+        fail("%s is missing: the build lists the libraries tether loads at run time there" % listed)
+    else:
+        with open(listed) as f:
+            sonames = [line.strip() for line in f if line.strip()]
+        cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout \
+            if shutil.which("ldconfig") else ""
+        for soname in sonames:
+            m = re.search(r"^\s*%s \(libc6,x86-64\) => (\S+)$" % re.escape(soname), cache, re.M)
+            if not m:
+                fail("tether loads %s at run time, which is not installed on this machine" % soname)
+                continue
+            libraries.setdefault(m.group(1), ("tether (dlopen)", soname))
+            binaries.append(m.group(1))
     for binary in binaries:
         result = subprocess.run(["ldd", binary], capture_output=True, text=True)
         if result.returncode != 0:

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -753,6 +754,25 @@ TEST_CASE("a run whose process dies after its write committed is recorded as the
   CHECK(cli.Count("SELECT files_deleted FROM sync_runs WHERE id = " + dead) == 1);
   CHECK_THAT(cli.Text("SELECT error FROM sync_runs WHERE id = " + dead), Catch::Contains("after the write committed"));
   CHECK(Docs(cli) == 2);
+}
+
+TEST_CASE("a sync loads libpq only for a PostgreSQL database") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("x.txt", "x\n");
+  repo.Commit("first");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  // The dynamic loader names every library it loads, linked or dlopen'ed.
+  ::setenv("LD_DEBUG", "files", 1);
+  CliResult synced = cli.Run("sync p");
+  ::unsetenv("LD_DEBUG");
+  REQUIRE(synced.exit_code == 0);
+  const bool libpq = synced.err.find("file=libpq.so") != std::string::npos;
+  const bool backend = synced.err.find("file=libsoci_postgresql.so") != std::string::npos;
+  CHECK(libpq == cli.postgres());
+  CHECK(backend == cli.postgres());
+  CHECK(cli.Count("SELECT COUNT(*) FROM documents") == 1);
 }
 
 TEST_CASE("events record every phase of a run") {
