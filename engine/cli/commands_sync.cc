@@ -69,6 +69,11 @@ void CatchStopSignals() {
 
 namespace {
 
+// How long the event log's writer gathers events before it writes them: well
+// under the event stream's poll of other processes' events (1 s), so a
+// server following this sync sees no difference.
+constexpr std::chrono::milliseconds kEventBatchDelay{200};
+
 // Shows a run's progress on stderr, from its events. On a terminal: one
 // line redrawn in place, naming each phase as it starts, and for the write
 // a bar with files per second and the time left; cleared when the run
@@ -400,6 +405,11 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
   // One progress line only makes sense for one run at a time.
   ProgressReporter progress(!inv.json && jobs == 1 && isatty(STDERR_FILENO));
   std::unique_ptr<sync::SyncRunner> runner = (*runtime)->NewSyncRunner(!options.no_analyze, options.full);
+  // Events are written in batches of kEventBatchDelay, and those of a run
+  // shorter than that at the end, on this connection (EventLog): a no-op
+  // sync opens no connection for them and its transactions never wait for
+  // theirs.
+  runner->events().SetBatchDelay(kEventBatchDelay);
   runner->events().AddListener([&](const sync::Event& e) { progress.OnEvent(e); });
 
   // Each project's runs, in the order the projects were named.
@@ -449,7 +459,7 @@ int RunSync(const Invocation& inv, const SyncOptions& options) {
     std::fprintf(stderr, "tether: stopped %s: %zu project(s) not synced\n",
                  sync::DescribeCancelReason(g_cancel.reason()), not_started);
   }
-  Status flushed = runner->Flush();
+  Status flushed = runner->Flush(*db);
   if (!flushed.ok()) std::fprintf(stderr, "tether: warning: %s\n", ShownMessage(flushed.message()).c_str());
 
   const Summary summary = Summarize(results, disabled);

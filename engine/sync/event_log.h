@@ -15,13 +15,22 @@
 // JSON it stored, in id order, on the writer thread (this is what the SSE stream follows: an id a
 // client may resume from is an id in the table).
 //
-// Thread safety: Emit, AddListener, AddPersistedListener and Flush may be
-// called from any thread. Listeners are called one at a time, under a lock
+// A process that runs one short sync and exits (the CLI) gives the writer a
+// batch delay (SetBatchDelay): it writes a batch that long after its first
+// event, and Flush(db) at the end writes whatever is still queued on the
+// caller's own connection. A no-op sync then never opens the writer's
+// connection nor competes with the run's transactions for SQLite's lock;
+// a long one has its events written every delay, as one transaction each.
+//
+// Thread safety: Emit, AddListener, AddPersistedListener, SetBatchDelay
+// and Flush may be called from any thread. Listeners are called one at a time, under a lock
 // of the log's: they must be quick (a listener holds up the sync that emits,
 // a persisted listener the next batch) and must not call back into the log.
 #ifndef TETHER_ENGINE_SYNC_EVENT_LOG_H_
 #define TETHER_ENGINE_SYNC_EVENT_LOG_H_
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -34,6 +43,10 @@
 
 #include "engine/sync/sync_event.h"
 #include "tether/status.h"
+
+namespace tether::db {
+class Database;
+}  // namespace tether::db
 
 namespace tether::sync {
 
@@ -77,21 +90,41 @@ class EventLog {
   void AddPersistedListener(PersistedListener listener);
   void Emit(Event event);
 
-  // Waits until every event emitted so far is persisted. Returns the first
-  // error the writer met (events it could not write are dropped after it
-  // retried for `kGiveUpSeconds`).
-  Status Flush();
+  // How long the writer waits after the first event of a batch before it
+  // writes the batch (0, the default: at once). Flush and the destructor do
+  // not wait for it.
+  void SetBatchDelay(std::chrono::milliseconds delay);
+
+  // Waits until every event emitted so far is persisted. With `db` (a
+  // connection of the caller's, in no transaction), what the writer has not
+  // taken yet is written on it, on this thread. Returns the first error met
+  // (events that could not be written are dropped after retrying for
+  // `kGiveUpSeconds`).
+  Status Flush(db::Database* db = nullptr);
+
+  // How many connections the writer thread opened (tests).
+  int writer_connections() const;
 
   static constexpr int kGiveUpSeconds = 120;
 
  private:
   void WriterLoop();
+  // Writes `batch` on `*db` (opening it on the URL when null), retrying
+  // while the database is busy, then hands it to the persisted listeners.
+  // Called under persist_mutex_.
+  Status Persist(std::deque<Event> batch, std::unique_ptr<db::Database>* owned, db::Database* db);
+  // Records what Persist returned for `count` events. Under mutex_.
+  void Persisted(const Status& status, size_t count);
 
   std::string database_url_;
   std::mutex listeners_mutex_;
   std::vector<Listener> listeners_;
   std::vector<PersistedListener> persisted_listeners_;  // guarded by listeners_mutex_
 
+  // Held while a batch is taken from the queue and written: batches are
+  // written one at a time, in seq order, by the writer or a Flush(db).
+  // Taken before mutex_.
+  std::mutex persist_mutex_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable drained_;
@@ -100,6 +133,9 @@ class EventLog {
   uint64_t emitted_ = 0;    // queued for the writer
   uint64_t persisted_ = 0;
   bool stopping_ = false;
+  int flushing_ = 0;  // Flush calls waiting: the writer writes at once
+  std::chrono::milliseconds batch_delay_{0};
+  std::atomic<int> writer_connections_{0};
   Status first_error_;
   std::thread writer_;
 };

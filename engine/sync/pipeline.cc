@@ -446,10 +446,6 @@ Result<ClaimedRun> SyncPipeline::Begin(db::Project project, ClaimedRun claim, co
     Status fenced = FenceOlderWrites(*plugins_, project, grant.epoch);
     if (!fenced.ok()) return give_back(fenced.WithContext("fencing off the run whose lease was taken over"));
   }
-  // This run syncs to the branch head as it is now: a request made before
-  // it is answered by it.
-  Status taken = projects.TakeResyncRequest(project.id);
-  if (!taken.ok()) return give_back(taken);
   // Earlier runs of the project left "running" by a process that died (or
   // whose lease was taken over) are closed first, so that no two runs'
   // records overlap: recovered as succeeded when the storage has their
@@ -462,8 +458,15 @@ Result<ClaimedRun> SyncPipeline::Begin(db::Project project, ClaimedRun claim, co
                             "the next run: " + ended.status().ToString(),
                         {{"project", project.name}});
   }
-  Result<int64_t> run_id = runs.Begin(project.id, claim.trigger, project.branch, options_.worker_id);
-  if (!run_id.ok()) return give_back(run_id.status());
+  // This run syncs to the branch head as it is now: a request made before
+  // it is answered by it. Taken with the run's record, in one transaction.
+  Result<int64_t> run_id = Status::Internal("no run recorded");
+  Status begun = db_->InTransaction([&]() -> Status {
+    TETHER_RETURN_IF_ERROR(projects.TakeResyncRequest(project.id));
+    run_id = runs.Begin(project.id, claim.trigger, project.branch, options_.worker_id);
+    return run_id.status();
+  });
+  if (!begun.ok()) return give_back(begun);
   claim.run_id = *run_id;
   claim.project = std::move(project);
   return claim;

@@ -68,8 +68,9 @@ class SyncRunner {
   SyncResult RunClaimed(db::Database* db, const ClaimedRun& claim, const CancelToken* cancel = nullptr);
   Status Abandon(db::Database* db, const ClaimedRun& claim, const std::string& reason);
 
-  // Waits until the events of every run so far are persisted (EventLog::Flush).
-  Status Flush() { return events_.Flush(); }
+  // Waits until the events of every run so far are persisted (EventLog::Flush;
+  // with `db`, what is still queued is written on it).
+  Status Flush(db::Database* db = nullptr) { return events_.Flush(db); }
 
   // The keeper of this runner's leases; null when they are not renewed
   // (SQLite). A worker adds its heartbeat to it.

@@ -300,11 +300,12 @@ class SqlWriter : public StorageWriter {
 
 class SqlStorage : public Storage {
  public:
-  SqlStorage(std::string url, Dialect dialect, std::unique_ptr<soci::session> reader)
-      : url_(std::move(url)), dialect_(dialect), reader_(std::move(reader)), analysis_(dialect), repository_(dialect) {}
+  SqlStorage(std::string url, Dialect dialect)
+      : url_(std::move(url)), dialect_(dialect), analysis_(dialect), repository_(dialect) {}
 
   Result<CommitId> ReadCursor(const ProjectRef& project) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
       return ReadCursorOn(*reader_, project.id, false);
@@ -315,6 +316,7 @@ class SqlStorage : public Storage {
 
   Status ListEntries(const ProjectRef& project, EntrySink* sink) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     long long id = project.id;
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
@@ -368,6 +370,7 @@ class SqlStorage : public Storage {
 
   Result<StorageCounts> Counts(const ProjectRef& project) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     long long id = project.id;
     StorageCounts counts;
     try {
@@ -395,6 +398,7 @@ class SqlStorage : public Storage {
   Result<DocumentPage> ListDocuments(const ProjectRef& project, const DocumentQuery& query) override {
     if (query.limit < 1) return Status::InvalidArgument("sql-storage: a page holds at least one document");
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     long long id = project.id, fetch = static_cast<long long>(query.limit) + 1;  // one more: is there a next page?
     std::string after = query.after, prefix = query.path_prefix;
     DocumentPage page;
@@ -420,6 +424,7 @@ class SqlStorage : public Storage {
 
   Result<StoredDocument> GetDocument(const ProjectRef& project, const std::string& path) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     long long id = project.id;
     std::string wanted = path;
     try {
@@ -468,6 +473,7 @@ class SqlStorage : public Storage {
                                             const AnalysisWorkQuery& query) override {
     if (query.limit < 1) return Status::InvalidArgument("sql-storage: a page holds at least one blob");
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
       return analysis_.ListWork(*reader_, project, key, query);
@@ -513,6 +519,7 @@ class SqlStorage : public Storage {
   Result<AnalysisResult> GetAnalysis(const ProjectRef& project, const AnalyzerKey& key,
                                      const std::string& path) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     std::optional<AnalysisResult> found;
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
@@ -526,6 +533,7 @@ class SqlStorage : public Storage {
 
   Result<AnalysisCounts> CountAnalysis(const ProjectRef& project, const AnalyzerKey& key) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
       return analysis_.Count(*reader_, project, key);
@@ -539,6 +547,7 @@ class SqlStorage : public Storage {
       return Status::InvalidArgument("sql-storage: a symbol search returns 1 to 1000 hits");
     }
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
       return analysis_.Search(*reader_, project, query);
@@ -564,6 +573,7 @@ class SqlStorage : public Storage {
   Result<std::vector<AnalysisResult>> GetAnalysisResults(const ProjectRef& project, const AnalyzerKey& key,
                                                          const std::vector<RepositoryFile>& files) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
       return analysis_.GetMany(*reader_, project.tenant, key, files);
@@ -575,6 +585,7 @@ class SqlStorage : public Storage {
   Result<RepositorySnapshot> ReadRepositorySnapshot(const ProjectRef& project,
                                                     const std::string& analyzer_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
       return repository_.ReadSnapshot(*reader_, project, analyzer_id);
@@ -601,6 +612,7 @@ class SqlStorage : public Storage {
                                                      const RepositoryOutputQuery& query) override {
     if (query.limit < 1) return Status::InvalidArgument("sql-storage: a page holds at least one output");
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
       return repository_.List(*reader_, project, query);
@@ -612,6 +624,7 @@ class SqlStorage : public Storage {
   Result<StoredOutput> GetRepositoryOutput(const ProjectRef& project, const std::string& analyzer_id,
                                            const std::string& name) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
     std::optional<StoredOutput> found;
     try {
       BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
@@ -649,6 +662,17 @@ class SqlStorage : public Storage {
     return std::unique_ptr<StorageWriter>(std::move(writer));
   }
 
+  // The session reads go through, opened at the first read: a process that
+  // loads the plugin and reads nothing (most commands) opens no connection.
+  // Under mutex_.
+  Status OpenReader() {
+    if (reader_) return Status::Ok();
+    Result<std::unique_ptr<soci::session>> opened = OpenSession(url_);
+    if (!opened.ok()) return opened.status();
+    reader_ = std::move(opened).value();
+    return Status::Ok();
+  }
+
   // The session analysis results and fences are written on, opened at
   // first use (and again after a failure, which may have broken it). Under
   // writer_mutex_.
@@ -663,7 +687,7 @@ class SqlStorage : public Storage {
   std::string url_;
   Dialect dialect_;
   std::mutex mutex_;  // guards reader_
-  std::unique_ptr<soci::session> reader_;
+  std::unique_ptr<soci::session> reader_;  // opened by OpenReader
   AnalysisStore analysis_;
   RepositoryStore repository_;
   std::mutex writer_mutex_;  // guards analysis_writer_
@@ -674,10 +698,8 @@ Result<std::unique_ptr<Plugin>> CreateSqlStorage(const PluginContext& context) {
   if (context.database_url.empty()) return Status::InvalidArgument("sql-storage: no database URL");
   Result<Dialect> dialect = db::DialectOfUrl(context.database_url);
   if (!dialect.ok()) return dialect.status();
-  Result<std::unique_ptr<soci::session>> reader = OpenSession(context.database_url);
-  if (!reader.ok()) return reader.status();
-  return std::unique_ptr<Plugin>(
-      std::make_unique<SqlStorage>(context.database_url, *dialect, std::move(reader).value()));
+  // No connection yet: each of the storage's sessions opens at its first use.
+  return std::unique_ptr<Plugin>(std::make_unique<SqlStorage>(context.database_url, *dialect));
 }
 
 }  // namespace
