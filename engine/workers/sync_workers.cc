@@ -75,9 +75,13 @@ Result<int64_t> SyncWorkers::StartOrRequest(db::Database* db, const std::string&
   Result<int64_t> started = Start(db, tenant_id, project_name, trigger);
   if (started.ok()) return started;
   // Unavailable: no place here. Conflict: a run holds the project; the
-  // request makes one run after it, however many come meanwhile.
+  // request makes one run after it, however many come meanwhile -- on
+  // PostgreSQL. SQLite's one write lock may be the running write's for
+  // minutes: a request would wait for it, so the caller is told at once
+  // (409) instead.
   const StatusCode code = started.status().code();
-  if (code != StatusCode::kUnavailable && code != StatusCode::kConflict) return started;
+  const bool follow_up = code == StatusCode::kConflict && db->dialect() == db::Dialect::kPostgres;
+  if (code != StatusCode::kUnavailable && !follow_up) return started;
   TETHER_RETURN_IF_ERROR(Request(db, tenant_id, project_name, trigger));
   return 0;
 }

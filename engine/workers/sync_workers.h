@@ -79,11 +79,13 @@ class SyncWorkers {
                         const std::string& trigger = "");
 
   // Start, or, when no worker of this process can take the run now (every
-  // one busy, none configured, or shutting down) or another run holds the
-  // project (one run follows it, however many ask meanwhile), a request any
+  // one busy, none configured, or shutting down) or, on PostgreSQL,
+  // another run holds the project (one run follows it, however many ask
+  // meanwhile; on SQLite that is Conflict, as its write lock is the running
+  // write's), a request any
   // worker takes (ProjectStore::RequestSync; on PostgreSQL any process's,
   // woken at once): then 0. Errors as Claim's, but never Unavailable for a
-  // full pool nor Conflict for a running project.
+  // full pool.
   Result<int64_t> StartOrRequest(db::Database* db, const std::string& tenant_id, const std::string& project_name,
                                  const std::string& trigger = "");
   // The request half of StartOrRequest, for a caller whose Claim answered

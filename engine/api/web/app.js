@@ -345,9 +345,9 @@ async function syncNow() {
   try {
     const accepted = await api('POST', `${projectPath(name)}/sync`);
     if (accepted.queued) {
-      // A run holds the project (one more follows it), or no worker of this
-      // server was free (or it runs none): the request waits in the
-      // database, and the first free worker starts it.
+      // A run holds the project (one more follows it; PostgreSQL), or no
+      // worker of this server was free (or it runs none): the request waits
+      // in the database, and the first free worker starts it.
       setText('sync-message', 'Sync queued: it starts once the project and a worker are free.', 'ok');
       return;
     }
@@ -362,6 +362,8 @@ async function syncNow() {
     if (!(error instanceof ApiError) || error.status === 401) throw error;
     if (error.status === 409 && /disabled/i.test(error.message)) {
       setText('sync-message', `Not started: syncing is disabled for this project. ${error.message}`, 'error');
+    } else if (error.status === 409) {
+      setText('sync-message', `Already running: ${error.message}`, 'error');
     } else {
       setText('sync-message', `Not started: ${error.message}`, 'error');
     }
