@@ -9,7 +9,7 @@
 #include "engine/api/api.h"
 #include "engine/db/project_store.h"
 #include "engine/db/worker_store.h"
-#include "engine/schedule/schedule.h"
+#include "engine/workers/scheduler.h"
 #include "shared/clock.h"
 
 namespace tether::api {
@@ -74,22 +74,21 @@ HttpResponse Api::GetMetrics(Call& call) {
   HttpResponse response;
   response.status = 200;
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  std::string queue;  // left out when the database cannot say
   if (call.db != nullptr) {
     // The queue as it is now, whichever process runs the syncs (a server
     // with --workers 0 runs no scheduler of its own to look).
     db::ProjectStore projects(call.db);
-    db::WorkFilter filter;
+    db::WorkFilter filter = workers::WorkFilterFrom(*config_);
     filter.now = NowUnixSeconds();
-    filter.default_scheduled =
-        schedule::Effective(config_->defaults.schedule, schedule::Schedule()).kind != schedule::ScheduleKind::kOff;
     Result<std::pair<int64_t, std::optional<int64_t>>> due = projects.CountDue(filter.now, filter.default_scheduled);
     Result<int64_t> waiting = projects.CountWaiting(filter);
     if (due.ok() && waiting.ok()) {
       const int64_t lag = due->second ? std::max<int64_t>(0, filter.now - *due->second) : 0;
-      metrics_->RecordScheduleQueue(due->first, lag, *waiting);
+      queue = workers::Metrics::RenderQueue(due->first, lag, *waiting);
     }
   }
-  response.body = metrics_->Render(events_ != nullptr ? events_->clients() : 0);
+  response.body = metrics_->Render(events_ != nullptr ? events_->clients() : 0) + queue;
   // Every worker on this database, not only this server's syncs: what each
   // counted at its last heartbeat. Left out when the database cannot say.
   if (call.db != nullptr) {

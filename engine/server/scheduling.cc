@@ -5,7 +5,6 @@
 
 #include "engine/db/project_store.h"
 #include "engine/log/log.h"
-#include "engine/schedule/schedule.h"
 #include "engine/sync/run_recovery.h"
 
 namespace tether::server {
@@ -14,12 +13,8 @@ std::unique_ptr<workers::Scheduler> StartScheduler(app::Runtime* runtime, worker
                                                    int sync_workers, std::chrono::milliseconds poll,
                                                    workers::Metrics* metrics) {
   const config::Config& config = runtime->config();
-  db::WorkFilter filter;
-  filter.default_scheduled =
-      schedule::Effective(config.defaults.schedule, schedule::Schedule()).kind != schedule::ScheduleKind::kOff;
-  filter.max_running = config.workers.max_running_syncs;
-  filter.provider_limits = config.workers.provider_limits;
-  auto scheduler = std::make_unique<workers::Scheduler>(config.database_url, syncs, sync_workers, filter, poll, metrics);
+  auto scheduler = std::make_unique<workers::Scheduler>(config.database_url, syncs, sync_workers,
+                                                        workers::WorkFilterFrom(config), poll, metrics);
   workers::Scheduler* wake = scheduler.get();
   syncs->OnRunEnd([wake] { wake->Wake(); });
   // On SQLite (one machine, leases of defaults.lease_seconds) a process

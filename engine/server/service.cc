@@ -3,20 +3,15 @@
 #include <condition_variable>
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include "engine/analyze/collect_unused.h"
-#include "engine/auth/tenant_session.h"
-#include "engine/db/project_store.h"
 #include "engine/api/api.h"
 #include "engine/event_stream/event_hub.h"
 #include "engine/http/http_server.h"
 #include "engine/log/log.h"
-#include "engine/schedule/schedule.h"
 #include "engine/server/scheduling.h"
 #include "engine/server/shutdown_watchdog.h"
 #include "engine/workers/scheduler.h"

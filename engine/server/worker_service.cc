@@ -5,11 +5,10 @@
 
 #include <chrono>
 #include <memory>
-#include <thread>
+#include <string>
+#include <vector>
 
-#include "engine/db/project_store.h"
 #include "engine/log/log.h"
-#include "engine/schedule/schedule.h"
 #include "engine/server/scheduling.h"
 #include "engine/server/shutdown_watchdog.h"
 #include "engine/sync/lease_owner.h"

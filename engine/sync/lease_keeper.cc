@@ -54,11 +54,6 @@ void LeaseKeeper::SetHeartbeat(std::function<Status(db::Database*)> beat) {
   wake_.notify_all();  // the first beat at once
 }
 
-int64_t LeaseKeeper::lost() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return lost_;
-}
-
 void LeaseKeeper::Loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stop_) {
@@ -108,7 +103,6 @@ void LeaseKeeper::Round() {
     if (it == held_.end()) continue;  // dropped meanwhile: its run ended and released it
     it->second.lost->Cancel(CancelReason::kLeaseLost);
     held_.erase(it);
-    ++lost_;
     logging::LogWarning("the lease of project " + std::to_string(lease.project_id) +
                             " expired and another run took it over; this run stops",
                         {{"project_id", lease.project_id}, {"lease_owner", owner}});

@@ -57,9 +57,6 @@ class LeaseKeeper {
   // next round calls it again).
   void SetHeartbeat(std::function<Status(db::Database*)> beat);
 
-  // Leases this keeper found taken over since it started.
-  int64_t lost() const;
-
  private:
   void Loop();
   void Round();
@@ -79,7 +76,6 @@ class LeaseKeeper {
   bool stop_ = false;
   std::map<std::string, Held> held_;  // by owner
   std::function<Status(db::Database*)> beat_;
-  int64_t lost_ = 0;
   std::unique_ptr<db::Database> db_;  // the loop's only
   std::thread thread_;
 };

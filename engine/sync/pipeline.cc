@@ -367,6 +367,11 @@ class RunState {
 
 }  // namespace
 
+Status ProjectDisabled(const std::string& project_name) {
+  return Status::InvalidArgument("project \"" + project_name + "\" is disabled; enable it with `tether project enable " +
+                                 project_name + "`");
+}
+
 SyncPipeline::SyncPipeline(db::Database* db, const plugin_host::PluginHost* plugins, EventLog* events,
                            SyncOptions options)
     : db_(db), plugins_(plugins), events_(events), options_(std::move(options)) {}
@@ -375,11 +380,7 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::
   db::ProjectStore projects(db_);
   Result<db::Project> project = projects.Get(tenant_id, project_name);
   if (!project.ok()) return project.status();
-  if (!project->sync_enabled) {
-    return Status::InvalidArgument("project \"" + project_name +
-                                   "\" is disabled; enable it with `tether project enable " +
-                                   project_name + "`");
-  }
+  if (!project->sync_enabled) return ProjectDisabled(project_name);
   const Status running = Status::Conflict("project \"" + project_name + "\" is already being synced by another run");
   Result<std::string> holder = projects.LiveLeaseOwner(project->id);
   if (!holder.ok()) return holder.status();

@@ -107,6 +107,10 @@ struct SyncResult {
   bool lease_lost = false;
 };
 
+// InvalidArgument for a sync of the disabled project `project_name`,
+// saying how to enable it: what every way of starting one answers.
+Status ProjectDisabled(const std::string& project_name);
+
 class SyncPipeline {
  public:
   // Borrows everything; all must outlive the pipeline.

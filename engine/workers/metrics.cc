@@ -75,13 +75,6 @@ void Metrics::RecordHttp(const std::string& route, int status) {
   ++http_[{route, status}];
 }
 
-void Metrics::RecordScheduleQueue(int64_t due, int64_t lag_seconds, int64_t waiting) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  schedule_due_ = due;
-  schedule_lag_seconds_ = lag_seconds;
-  queue_depth_ = waiting;
-}
-
 void Metrics::RecordScheduledStart() {
   std::lock_guard<std::mutex> lock(mutex_);
   ++scheduled_starts_;
@@ -123,16 +116,8 @@ std::string Metrics::Render(int sse_clients) const {
   out += "tether_provider_requests_total " + std::to_string(provider_requests_) + "\n";
   Header(&out, "tether_rate_limit_waits_total", "counter", "Syncs that ended rate limited by their provider.");
   out += "tether_rate_limit_waits_total " + std::to_string(rate_limit_waits_) + "\n";
-  Header(&out, "tether_schedule_due", "gauge", "Projects whose scheduled sync is due and not started (the queue).");
-  out += "tether_schedule_due " + std::to_string(schedule_due_) + "\n";
-  Header(&out, "tether_schedule_lag_seconds", "gauge",
-         "How long the project due longest has waited past its time (scheduling lag).");
-  out += "tether_schedule_lag_seconds " + std::to_string(schedule_lag_seconds_) + "\n";
   Header(&out, "tether_scheduled_syncs_total", "counter", "Syncs the scheduler started.");
   out += "tether_scheduled_syncs_total " + std::to_string(scheduled_starts_) + "\n";
-  Header(&out, "tether_sync_queue_depth", "gauge",
-         "Projects waiting for a worker (a sync asked for, or a schedule due), when scraped.");
-  out += "tether_sync_queue_depth " + std::to_string(queue_depth_) + "\n";
   Header(&out, "tether_sse_clients", "gauge", "Connected event streams (GET /api/v1/events).");
   out += "tether_sse_clients " + std::to_string(sse_clients) + "\n";
   Header(&out, "tether_http_requests_total", "counter", "HTTP responses by route template and status.");
@@ -140,6 +125,19 @@ std::string Metrics::Render(int sse_clients) const {
     out += "tether_http_requests_total{route=\"" + Label(key.first) + "\",status=\"" + std::to_string(key.second) +
            "\"} " + std::to_string(count) + "\n";
   }
+  return out;
+}
+
+std::string Metrics::RenderQueue(int64_t due, int64_t lag_seconds, int64_t waiting) {
+  std::string out;
+  Header(&out, "tether_schedule_due", "gauge", "Projects whose scheduled sync is due and not started, when scraped.");
+  out += "tether_schedule_due " + std::to_string(due) + "\n";
+  Header(&out, "tether_schedule_lag_seconds", "gauge",
+         "How long the project due longest has waited past its time (scheduling lag), when scraped.");
+  out += "tether_schedule_lag_seconds " + std::to_string(lag_seconds) + "\n";
+  Header(&out, "tether_sync_queue_depth", "gauge",
+         "Projects waiting for a worker (a sync asked for, or a schedule due), when scraped.");
+  out += "tether_sync_queue_depth " + std::to_string(waiting) + "\n";
   return out;
 }
 

@@ -36,10 +36,6 @@ class Metrics {
   // An HTTP response: `route` is the route's template ("/api/v1/projects/{name}"),
   // or "unmatched".
   void RecordHttp(const std::string& route, int status);
-  // What the queue holds, at the scheduler's last look or a scrape:
-  // projects due, how long the one due longest has waited (0 when none),
-  // and every project waiting for a worker (requested or due).
-  void RecordScheduleQueue(int64_t due, int64_t lag_seconds, int64_t waiting);
   // A sync the scheduler started.
   void RecordScheduledStart();
 
@@ -48,6 +44,10 @@ class Metrics {
   // The live workers' counters (db::WorkerStore, every process that runs
   // syncs on this database, as of its last heartbeat), labelled by worker.
   static std::string RenderWorkers(const std::vector<db::WorkerInfo>& workers);
+  // The queue as the database holds it now, for every worker on it:
+  // projects due, how long the one due longest has waited (0 when none),
+  // and every project waiting for a worker (requested or due).
+  static std::string RenderQueue(int64_t due, int64_t lag_seconds, int64_t waiting);
 
   // Upper bounds of the duration histogram's buckets, in seconds.
   static constexpr std::array<double, 10> kDurationBuckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -62,9 +62,6 @@ class Metrics {
   uint64_t provider_requests_ = 0;
   uint64_t rate_limit_waits_ = 0;
   std::map<std::pair<std::string, int>, uint64_t> http_;
-  int64_t schedule_due_ = 0;
-  int64_t schedule_lag_seconds_ = 0;
-  int64_t queue_depth_ = 0;
   uint64_t scheduled_starts_ = 0;
 };
 

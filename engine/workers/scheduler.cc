@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/log/log.h"
+#include "engine/schedule/schedule.h"
 #include "shared/clock.h"
 #include "shared/sql_notify.h"
 
@@ -21,6 +22,15 @@ namespace {
 constexpr std::chrono::milliseconds kListenSlice{200};
 
 }  // namespace
+
+db::WorkFilter WorkFilterFrom(const config::Config& config) {
+  db::WorkFilter filter;
+  filter.default_scheduled =
+      schedule::Effective(config.defaults.schedule, schedule::Schedule()).kind != schedule::ScheduleKind::kOff;
+  filter.max_running = config.workers.max_running_syncs;
+  filter.provider_limits = config.workers.provider_limits;
+  return filter;
+}
 
 Scheduler::Scheduler(std::string database_url, SyncWorkers* workers, int sync_workers, db::WorkFilter filter,
                      std::chrono::milliseconds poll, Metrics* metrics)
@@ -95,18 +105,17 @@ void Scheduler::Loop() {
 }
 
 bool Scheduler::WaitForWork(db::Database* db) {
-  std::unique_ptr<db::SqlNotifications>& listener = listener_;
   const auto until = std::chrono::steady_clock::now() + poll_;
-  if (db != nullptr && db->dialect() == db::Dialect::kPostgres && !listener) {
+  if (db != nullptr && db->dialect() == db::Dialect::kPostgres && !listener_) {
     Result<std::unique_ptr<db::SqlNotifications>> opened =
         db::SqlNotifications::Listen(url_, db::ProjectStore::kSyncChannel);
-    if (opened.ok()) listener = std::move(opened).value();
+    if (opened.ok()) listener_ = std::move(opened).value();
   }
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       if (stop_) {
-        listener.reset();
+        listener_.reset();
         return false;
       }
       if (woken_) {
@@ -115,16 +124,16 @@ bool Scheduler::WaitForWork(db::Database* db) {
       }
       const auto now = std::chrono::steady_clock::now();
       if (now >= until) return true;
-      if (!listener) {
+      if (!listener_) {
         wake_.wait_until(lock, until);
         continue;
       }
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
     Result<bool> notified =
-        listener->Wait(std::clamp(left, std::chrono::milliseconds(1), kListenSlice), wake_fd_);
+        listener_->Wait(std::clamp(left, std::chrono::milliseconds(1), kListenSlice), wake_fd_);
     if (!notified.ok()) {
-      listener.reset();  // opened again at the next wait; the poll goes on meanwhile
+      listener_.reset();  // opened again at the next wait; the poll goes on meanwhile
       continue;
     }
     if (*notified) return true;
@@ -132,26 +141,15 @@ bool Scheduler::WaitForWork(db::Database* db) {
 }
 
 int Scheduler::StartWaiting(db::Database* db) {
-  const int64_t now = NowUnixSeconds();
-  filter_.now = now;
+  filter_.now = NowUnixSeconds();
   int started = 0;
-  db::ProjectStore projects(db);
   if (sync_workers_ - workers_->running() - workers_->queued() <= 0) return 0;
   // A read first: a claim is a write transaction (on SQLite it waits for
   // the one write lock), not worth taking when nothing waits.
-  Result<int64_t> waiting = projects.CountWaiting(filter_);
+  Result<int64_t> waiting = db::ProjectStore(db).CountWaiting(filter_);
   if (!waiting.ok()) {
     logging::LogWarning("the scheduler cannot read the queue (it tries again): " + waiting.status().ToString());
     return -1;
-  }
-  if (metrics_ != nullptr) {
-    // What was waiting before this look started anything: the queue, and
-    // how late the longest due schedule is.
-    Result<std::pair<int64_t, std::optional<int64_t>>> due = projects.CountDue(now, filter_.default_scheduled);
-    if (due.ok()) {
-      const int64_t lag = due->second ? std::max<int64_t>(0, now - *due->second) : 0;
-      metrics_->RecordScheduleQueue(due->first, lag, *waiting);
-    }
   }
   if (*waiting == 0) return 0;
   while (sync_workers_ - workers_->running() - workers_->queued() > 0) {

@@ -29,11 +29,17 @@
 #include <string>
 #include <thread>
 
+#include "engine/config/config.h"
 #include "engine/db/project_store.h"
 #include "shared/sql_notify.h"
 #include "engine/workers/sync_workers.h"
 
 namespace tether::workers {
+
+// What the config says every worker's claims follow: whether projects
+// without a schedule of their own are scheduled (defaults.schedule), and
+// the limits of the workers section. `now` is left to the caller.
+db::WorkFilter WorkFilterFrom(const config::Config& config);
 
 class Scheduler {
  public:
@@ -42,7 +48,7 @@ class Scheduler {
 
   // Looks every `poll` (none at all when zero) for work matching `filter`
   // (its `now` is set at each look) for up to `sync_workers` runs at once.
-  // `metrics` (may be null) gets what each look saw.
+  // `metrics` (may be null) counts the scheduled syncs it starts.
   Scheduler(std::string database_url, SyncWorkers* workers, int sync_workers, db::WorkFilter filter,
             std::chrono::milliseconds poll, Metrics* metrics = nullptr);
   ~Scheduler();  // stops the thread; runs it started go on in the workers

@@ -91,10 +91,7 @@ Status SyncWorkers::Request(db::Database* db, const std::string& tenant_id, cons
   db::ProjectStore projects(db);
   Result<db::Project> project = projects.Get(tenant_id, project_name);
   if (!project.ok()) return project.status();
-  if (!project->sync_enabled) {
-    return Status::InvalidArgument("project \"" + project_name + "\" is disabled; enable it with `tether project enable " +
-                                   project_name + "`");
-  }
+  if (!project->sync_enabled) return sync::ProjectDisabled(project_name);
   return projects.RequestSync(project->id, trigger.empty() ? trigger_ : trigger);
 }
 

@@ -641,18 +641,23 @@ class SqlStorage : public Storage {
                                                int64_t epoch) {
     Result<std::unique_ptr<soci::session>> session = OpenSession(url_);
     if (!session.ok()) return session.status();
-    if (epoch >= 0) {
+    if (epoch >= 0 && dialect_ == Dialect::kPostgres) {
       // The fence row exists, committed, before the write begins: its
       // commit then locks it (FOR SHARE), so that a Fence racing the commit
       // waits for it or is seen by it. Without a row there would be nothing
       // to lock, and a first Fence could slip in between the commit's check
       // and its COMMIT. Outside the write's transaction, so that a Fence
-      // never waits for a write in progress.
+      // never waits for a write in progress. (On SQLite a Fence is a write:
+      // it waits for the one write lock the whole write holds.)
       try {
         long long id = project.id;
+        int exists = 0;
         BindTenant(**session, dialect_, project.tenant, /*local=*/false);
-        **session << "INSERT INTO storage_fences (project_id, epoch) VALUES (:p, 0) ON CONFLICT (project_id) DO NOTHING",
-            soci::use(id);
+        **session << "SELECT COUNT(*) FROM storage_fences WHERE project_id = :p", soci::use(id), soci::into(exists);
+        if (exists == 0) {
+          **session << "INSERT INTO storage_fences (project_id, epoch) VALUES (:p, 0) ON CONFLICT (project_id) DO NOTHING",
+              soci::use(id);
+        }
       } catch (...) {
         return CurrentExceptionStatus("sql-storage: cannot prepare the project's fence");
       }
