@@ -880,6 +880,8 @@ def check_dockerfile_libraries(samples, build_dir):
                 continue
             if under(os.path.realpath(path), build_root):
                 continue  # built here, shipped in the image with the binary
+            if re.match(r"lib(asan|ubsan|lsan|tsan)\.so", soname):
+                continue  # a sanitizer build's runtime; the image builds without sanitizers
             libraries.setdefault(path, (os.path.basename(binary), soname))
     owners = dpkg_owners(libraries)
     for path, (binary, soname) in sorted(libraries.items()):
