@@ -124,6 +124,7 @@ class Api : public RequestHandler {
   HttpResponse SearchSymbols(Call& call);
   HttpResponse GetAnalysis(Call& call);
   HttpResponse GetDocs(Call& call);
+  HttpResponse Search(Call& call);  // api_search.cc
   HttpResponse StreamEvents(Call& call);  // api_events.cc
   HttpResponse GetMetrics(Call& call);    // api_events.cc
   HttpResponse GithubWebhook(Call& call);

@@ -141,6 +141,17 @@ struct SymbolsOptions {
 };
 int RunSymbols(const Invocation& inv, const SymbolsOptions& options);
 
+struct SearchOptions {
+  std::string project;
+  std::string query;
+  std::string mode = "text";      // --mode: text, symbol or semantic
+  int limit = 20;                 // --limit
+  std::string path;               // --path: a path prefix
+  bool case_sensitive = false;    // --case-sensitive
+  std::string analyzer = "code";  // --analyzer: whose symbols, in symbol mode
+};
+int RunSearch(const Invocation& inv, const SearchOptions& options);
+
 struct DocsExportOptions {
   std::string project;
   std::string dir;

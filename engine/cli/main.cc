@@ -217,6 +217,19 @@ int main(int argc, char** argv) {
   symbols_cmd->add_option("--limit", symbols.limit, "At most this many matches (1-1000, default 50)");
   symbols_cmd->callback([&] { code = cli::RunSymbols(inv, symbols); });
 
+  cli::SearchOptions search;
+  CLI::App* search_cmd =
+      Sub(&app, "search", "Search a project's synced code: its text (default) or its symbols' names");
+  search_cmd->add_option("name", search.project, "Project name")->required();
+  search_cmd->add_option("query", search.query, "What to search for; text mode takes it literally, 3 characters or more")
+      ->required();
+  search_cmd->add_option("--mode", search.mode, "text (default), symbol, or semantic (needs an embeddings analyzer)");
+  search_cmd->add_option("--limit", search.limit, "At most this many hits (1-1000, default 20)");
+  search_cmd->add_option("--path", search.path, "Only under this path prefix");
+  search_cmd->add_flag("--case-sensitive", search.case_sensitive, "Text mode: A-Z and a-z differ (default: they do not)");
+  search_cmd->add_option("--analyzer", search.analyzer, "Symbol mode: the analyzer whose symbols to search (default: code)");
+  search_cmd->callback([&] { code = cli::RunSearch(inv, search); });
+
   cli::DocsExportOptions docs_export;
   CLI::App* docs_cmd = Sub(&app, "docs", "The documentation written from a project's analysis");
   docs_cmd->require_subcommand(1);

@@ -307,6 +307,10 @@ bool PluginHost::StorageFences(const std::string& name) const {
   return BuiltFor(name, TETHER_PLUGIN_STORAGE, 4);
 }
 
+bool PluginHost::StorageSearchesText(const std::string& name) const {
+  return BuiltFor(name, TETHER_PLUGIN_STORAGE, 5);
+}
+
 bool PluginHost::AnalyzerKnowsSteps(const std::string& name) const {
   return BuiltFor(name, TETHER_PLUGIN_ANALYZER, 3);
 }

@@ -88,6 +88,8 @@ class PluginHost {
   bool AnalyzerKnowsSteps(const std::string& name) const;
   // Storage::Fence and BeginFencedWrite (ABI 3.4).
   bool StorageFences(const std::string& name) const;
+  // Storage::SearchText (ABI 3.5).
+  bool StorageSearchesText(const std::string& name) const;
 
   // Provider::CanonicalRepoUrl of the provider `name` (see provider.h), or
   // `repo_url` unchanged when the plugin was built before ABI 1.1 and so

@@ -1,6 +1,7 @@
 // sql-storage: the Storage interface on the tables `documents`,
-// `storage_cursors`, `storage_fences`, `analysis_results`, `analysis_symbols`
-// and the repository steps' tables of the
+// `storage_cursors`, `storage_fences`, `analysis_results`, `analysis_symbols`,
+// the repository steps' tables and the text index `documents_text` (SQLite;
+// a pg_trgm index of documents on PostgreSQL) of the
 // engine's database, through SOCI. They are this plugin's: the engine reads
 // them only through the Storage interface.
 //
@@ -26,6 +27,7 @@
 #include "analysis_store.h"
 #include "repository_store.h"
 #include "pg_batch.h"
+#include "text_search.h"
 #include "tenant_binding.h"
 #include "tether/plugin.h"
 #include "tether/storage.h"
@@ -301,7 +303,7 @@ class SqlWriter : public StorageWriter {
 class SqlStorage : public Storage {
  public:
   SqlStorage(std::string url, Dialect dialect)
-      : url_(std::move(url)), dialect_(dialect), analysis_(dialect), repository_(dialect) {}
+      : url_(std::move(url)), dialect_(dialect), analysis_(dialect), repository_(dialect), text_(dialect) {}
 
   Result<CommitId> ReadCursor(const ProjectRef& project) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -636,6 +638,19 @@ class SqlStorage : public Storage {
     return *std::move(found);
   }
 
+  Result<TextPage> SearchText(const ProjectRef& project, const TextQuery& query) override {
+    Status checked = CheckTextQuery(query);
+    if (!checked.ok()) return Status::InvalidArgument("sql-storage: " + checked.message());
+    std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
+    try {
+      BindTenant(*reader_, dialect_, project.tenant, /*local=*/false);
+      return text_.Search(*reader_, project, query);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot search the documents' text");
+    }
+  }
+
  private:
   Result<std::unique_ptr<StorageWriter>> Begin(const ProjectRef& project, const CommitId& expected_cursor,
                                                int64_t epoch) {
@@ -695,6 +710,7 @@ class SqlStorage : public Storage {
   std::unique_ptr<soci::session> reader_;  // opened by OpenReader
   AnalysisStore analysis_;
   RepositoryStore repository_;
+  TextSearch text_;
   std::mutex writer_mutex_;  // guards analysis_writer_
   std::unique_ptr<soci::session> analysis_writer_;
 };
@@ -710,6 +726,6 @@ Result<std::unique_ptr<Plugin>> CreateSqlStorage(const PluginContext& context) {
 }  // namespace
 }  // namespace tether::sql_storage
 
-TETHER_PLUGIN(TETHER_PLUGIN_STORAGE, "sql-storage", "0.3.0",
+TETHER_PLUGIN(TETHER_PLUGIN_STORAGE, "sql-storage", "0.4.0",
               "Documents, cursors and analysis results in the engine's SQLite or PostgreSQL database (SOCI)",
               tether::sql_storage::CreateSqlStorage)

@@ -45,6 +45,9 @@
 // 3.4: fencing: Storage::Fence and Storage::BeginFencedWrite appended. On
 //      older storages the host begins unfenced writes (the cursor check
 //      still refuses a second write of one commit).
+// 3.5: search: Storage::SearchText (TextQuery, TextHit, TextPage) appended.
+//      The host calls it only on storages of minor >= 5; a text search of
+//      a project on an older storage is refused, naming the storage.
 //
 // The rules that keep the promise above (a plugin of an older minor loads in
 // a newer host):
@@ -58,7 +61,7 @@
 //   - Anything else (a changed signature, a new pure virtual in the middle,
 //     a field added to a struct such as StorageCounts) is a new major.
 #define TETHER_SDK_ABI_MAJOR 3
-#define TETHER_SDK_ABI_MINOR 4
+#define TETHER_SDK_ABI_MINOR 5
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
 // the standard library and its ABI. This tag says which one a binary used.

@@ -38,6 +38,7 @@
 #ifndef TETHER_STORAGE_H_
 #define TETHER_STORAGE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -221,6 +222,52 @@ struct RepositoryOutputPage {
   bool more = false;
 };
 
+// ---- Search (ABI 3.5) ----
+
+// Text search over a project's current documents (SearchText): every
+// occurrence of `text` in their stored content, taken literally (no
+// operators, no wildcards: '*', '%', '_', '"', '\\' are themselves).
+// `text` is valid UTF-8 without NUL, of at least kTextQueryMinChars
+// characters (code points; an index of 3-character sequences answers it
+// without reading every document) and at most kTextQueryMaxBytes bytes.
+// Case-insensitive unless `case_sensitive`: ASCII letters fold (A-Z match
+// a-z), and every other character matches only itself, so both databases
+// answer alike.
+// Only documents whose path starts with `path_prefix` when it is not empty.
+constexpr int kTextQueryMinChars = 3;
+constexpr size_t kTextQueryMaxBytes = 1024;
+// A snippet holds at most this many bytes, cut at a character boundary.
+constexpr size_t kTextSnippetMaxBytes = 400;
+
+struct TextQuery {
+  std::string text;
+  bool case_sensitive = false;
+  std::string path_prefix;
+  int limit = 50;  // 1 to 1000 hits
+};
+
+// One occurrence (several on one line count as one hit): the lines it
+// spans, 1-based (a query with a newline spans more than one), and those
+// lines as a snippet (without their line ends; when longer than
+// kTextSnippetMaxBytes, a window around the match), valid UTF-8.
+struct TextHit {
+  std::string path;
+  std::string language;  // the document's; empty when unknown
+  int64_t start_line = 0;
+  int64_t end_line = 0;
+  int64_t matches = 0;   // occurrences starting on start_line
+  std::string snippet;
+};
+
+// Hits in order of their paths, then by line.
+struct TextPage {
+  std::vector<TextHit> hits;
+  bool more = false;  // more than `limit` hits
+  // The project's cursor when it was searched: the commit every hit is of
+  // (empty when the project never synced).
+  CommitId commit;
+};
+
 // Receives stored entries one at a time.
 class EntrySink {
  public:
@@ -368,6 +415,17 @@ class Storage : public Plugin {
   virtual Result<std::unique_ptr<StorageWriter>> BeginFencedWrite(const ProjectRef& project,
                                                                   const CommitId& expected_cursor,
                                                                   int64_t epoch) = 0;
+
+  // ---- Search (ABI 3.5: the host calls these only on storages built for
+  // 3.5 or later) ----
+
+  // The occurrences of `query.text` in the content of the project's current
+  // documents (see TextQuery): only rows of the project as its last commit
+  // left them, never of another branch, commit or project. Without reading
+  // every document: a storage answers from an index. InvalidArgument (and
+  // nothing searched) for a text outside TextQuery's rules or a limit
+  // outside 1 to 1000, naming what is wrong.
+  virtual Result<TextPage> SearchText(const ProjectRef& project, const TextQuery& query) = 0;
 };
 
 }  // namespace tether

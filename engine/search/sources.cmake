@@ -1,0 +1,1 @@
+target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/search.cc)
