@@ -563,3 +563,56 @@ TEST_CASE("0013 keeps every project's lease and schedule, at epoch 0 with no req
   REQUIRE(db->Execute("DELETE FROM projects WHERE id = " + w, "project").ok());
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM storage_fences") == 0);
 }
+
+TEST_CASE("0014 indexes the content of every document there is for text search, keeps every row, and the index follows writes") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0014", "0014")).ok());
+  REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'default', 'now')",
+                      "project").ok());
+  const std::string w = std::to_string(CountOf(*db, "SELECT id FROM projects WHERE name = 'web'"));
+  const std::string columns =
+      "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, content, updated_commit, updated_at) VALUES (";
+  REQUIRE(db->Execute(columns + w + ", 'a.c', 'b1', 33188, 'file', 20, 'int Needle_One = 1;', 'c1', 'now')", "a").ok());
+  REQUIRE(db->Execute(columns + w + ", 'b.c', 'b2', 33188, 'file', 20, 'no match here', 'c1', 'now')", "b").ok());
+  REQUIRE(db->Execute(columns + w + ", 'bin', 'b3', 33188, 'file', 20, NULL, 'c1', 'now')", "binary").ok());
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->front() == "0014_text_search.sql");
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents") == 3);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents WHERE content = 'int Needle_One = 1;'") == 1);
+
+  // How many documents the index says hold `text` (case folded).
+  const bool sqlite = db->dialect() == Dialect::kSqlite;
+  const auto indexed = [&](const std::string& text) {
+    return CountOf(*db, sqlite ? "SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"" + text + "\"'"
+                               : "SELECT COUNT(*) FROM documents WHERE content ILIKE '%" + text + "%'");
+  };
+  if (!sqlite) {
+    CHECK(CountOf(*db, "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'documents_content_trgm'") == 1);
+    CHECK(CountOf(*db, "SELECT COUNT(*) FROM pg_extension WHERE extname = 'pg_trgm'") == 1);
+  }
+  // The rows there were are found by their content.
+  CHECK(indexed("needle_one") == 1);
+  CHECK(indexed("match here") == 1);
+  // Writes after it: a changed content, a rename, a removal, a new row.
+  REQUIRE(db->Execute("UPDATE documents SET content = 'int Needle_Two = 2;' WHERE path = 'a.c'", "change").ok());
+  CHECK(indexed("needle_one") == 0);
+  CHECK(indexed("needle_two") == 1);
+  REQUIRE(db->Execute("UPDATE documents SET path = 'moved.c' WHERE path = 'a.c'", "rename").ok());
+  CHECK(indexed("needle_two") == 1);
+  REQUIRE(db->Execute("DELETE FROM documents WHERE path = 'b.c'", "remove").ok());
+  CHECK(indexed("match here") == 0);
+  REQUIRE(db->Execute(columns + w + ", 'c.c', 'b4', 33188, 'file', 9, 'new match', 'c2', 'now')", "new").ok());
+  CHECK(indexed("new match") == 1);
+  // A project removed takes its documents out of the index.
+  REQUIRE(db->Execute("DELETE FROM projects WHERE id = " + w, "project").ok());
+  CHECK(indexed("needle_two") == 0);
+  CHECK(indexed("new match") == 0);
+  if (sqlite) {
+    REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
+                        "the index agrees with documents").ok());
+  }
+}
