@@ -143,3 +143,41 @@ TEST_CASE("a provider built for SDK 3.0 loads, syncs, and a push does not call w
   CHECK_THAT(serve.Stderr(), !Catch::Contains("the host called a 3.1 method"));
   CHECK(serve.Stop() == 0);
 }
+
+// SDK 3.5 appended Storage::SearchText: a storage built for 3.4 syncs in
+// this host, and a text search of its project is refused, naming the
+// storage, without calling the method its vtable lacks (the 3.4 build has
+// a virtual in that slot that says so on stderr and aborts).
+TEST_CASE("a storage built for SDK 3.4 syncs, and text search refuses its projects without calling what 3.4 lacks") {
+  ServeEnv env("", "", "{\"name\": \"memory-3.4\", \"kind\": \"storage\", \"path\": \"" MEMORY_34_PLUGIN "\"}");
+  rapidjson::Document listed = env.cli().Json("plugins list");
+  bool loaded = false;
+  for (const auto& p : listed["plugins"].GetArray()) {
+    if (std::string(p["name"].GetString()) != "memory-3.4") continue;
+    loaded = std::string(p["state"].GetString()) == "loaded" && std::string(p["abi"].GetString()) == "3.4";
+  }
+  CHECK(loaded);
+  tether::testing::GitRepo repo(env.dir() / "repo");
+  repo.Write("a.txt", "a line to search for\n");
+  repo.Commit("first");
+  REQUIRE(env.cli().Run("project add old --storage memory-3.4 --repo " + ShellQuote(repo.path().string())).exit_code == 0);
+  // The CLI syncs and searches in one process: the storage keeps what it
+  // synced in that process's memory only, so each command starts empty.
+  auto synced = env.cli().Run("sync old");
+  INFO(synced.out << synced.err);
+  REQUIRE(synced.exit_code == 0);
+  auto searched = env.cli().Run("search old \"line to search\"");
+  CHECK(searched.exit_code == 1);
+  CHECK_THAT(searched.err, Catch::Contains("storage \"memory-3.4\" cannot search text: it is built for an SDK before 3.5"));
+  CHECK_THAT(searched.err, !Catch::Contains("the host called a 3.5 method"));
+
+  ServeProcess serve(env.config());
+  const std::string token = env.Token("ops");
+  HttpReply reply = serve.client().Send("GET", "/api/v1/search?project=old&q=line", "", {{"Authorization", "Bearer " + token}});
+  INFO(reply.body);
+  CHECK(reply.status == 503);
+  CHECK_THAT(reply.body, Catch::Contains("memory-3.4"));
+  CHECK(serve.Running());
+  CHECK_THAT(serve.Stderr(), !Catch::Contains("the host called a 3.5 method"));
+  CHECK(serve.Stop() == 0);
+}
