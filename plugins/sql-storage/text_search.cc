@@ -102,7 +102,6 @@ std::string FtsPhrase(const std::string& text) {
 struct Candidate {
   long long id = 0;
   std::string path;
-  std::string language;
 };
 
 }  // namespace
@@ -185,11 +184,12 @@ TextPage TextSearch::Search(soci::session& session, const ProjectRef& project, c
       Candidate candidate;
       candidate.id = db::RowInt(row, 0);
       candidate.path = db::RowText(row, 1);
-      candidate.language = db::RowText(row, 2);
       candidates.push_back(std::move(candidate));
     }
   };
-  const std::string columns = "SELECT d.id, d.path, COALESCE(d.language, '')";
+  // Columns stored before content only: on SQLite a later one (language)
+  // would walk the content's overflow pages of every candidate.
+  const std::string columns = "SELECT d.id, d.path";
   const std::string path_filter = " AND substr(d.path, 1, length(CAST(:x AS TEXT))) = CAST(:y AS TEXT)";
   if (postgres) {
     // pg_trgm answers LIKE and ILIKE from its index; ILIKE folds more than
@@ -202,29 +202,26 @@ TextPage TextSearch::Search(soci::session& session, const ProjectRef& project, c
          soci::use(id), soci::use(pattern), soci::use(prefix), soci::use(prefix));
     collect(rows);
   } else {
-    // The trigram table folds case; a case-sensitive search narrows its
-    // candidates with instr (bytes as they are) before they are read again.
-    std::string match = FtsPhrase(query.text), text = query.text;
-    const std::string sql = columns + " FROM documents_text t JOIN documents d ON d.id = t.rowid"
-                                      " WHERE documents_text MATCH :m AND d.project_id = :p" + path_filter;
-    if (query.case_sensitive) {
-      soci::rowset<soci::row> rows = (session.prepare << sql + " AND instr(d.content, :q) > 0 ORDER BY d.path",
-                                      soci::use(match), soci::use(id), soci::use(prefix), soci::use(prefix),
-                                      soci::use(text));
-      collect(rows);
-    } else {
-      soci::rowset<soci::row> rows = (session.prepare << sql + " ORDER BY d.path", soci::use(match), soci::use(id),
-                                      soci::use(prefix), soci::use(prefix));
-      collect(rows);
-    }
+    // The trigram table folds case: a case-sensitive search's candidates
+    // are checked as they are read, until the page is full. CROSS JOIN
+    // keeps the index first: SQLite would otherwise walk the project's
+    // documents and run the MATCH once per row.
+    std::string match = FtsPhrase(query.text);
+    soci::rowset<soci::row> rows =
+        (session.prepare << columns + " FROM documents_text t CROSS JOIN documents d ON d.id = t.rowid"
+                                      " WHERE documents_text MATCH :m AND d.project_id = :p" +
+                                path_filter + " ORDER BY d.path",
+         soci::use(match), soci::use(id), soci::use(prefix), soci::use(prefix));
+    collect(rows);
   }
 
   const size_t wanted = static_cast<size_t>(query.limit) + 1;  // one more: is there a next page?
   long long document_id = 0;
-  std::string content;
+  std::string content, language;
   soci::indicator content_ind = soci::i_null;
-  soci::statement read = (session.prepare << "SELECT content FROM documents WHERE id = :id", soci::use(document_id),
-                          soci::into(content, content_ind));
+  soci::statement read =
+      (session.prepare << "SELECT content, COALESCE(language, '') FROM documents WHERE id = :id",
+       soci::use(document_id), soci::into(content, content_ind), soci::into(language));
   for (const Candidate& candidate : candidates) {
     if (page.hits.size() >= wanted) break;
     document_id = candidate.id;
@@ -232,7 +229,7 @@ TextPage TextSearch::Search(soci::session& session, const ProjectRef& project, c
     if (!read.execute(true) || content_ind != soci::i_ok) continue;
     for (TextHit& hit : FindInContent(content, query, wanted - page.hits.size())) {
       hit.path = candidate.path;
-      hit.language = candidate.language;
+      hit.language = language;
       page.hits.push_back(std::move(hit));
     }
   }
