@@ -139,7 +139,7 @@ def main() -> int:
             return (time.perf_counter() - begun) * 1000, body
 
         print(f"repository: {repo} ({branch}), database: {database.split(':')[0]}")
-        print(f"synced: {documents.get('documents', '?')} files, {documents.get('with_content', '?')} with text,"
+        print(f"synced: {documents.get('count', '?')} files, {documents.get('with_content', '?')} with text,"
               f" {documents.get('total_bytes', 0) / 1e6:.1f} MB, in {sync_s:.1f} s")
         print(f"{'query':<26} {'hits':>5} {'more':>5} {'p50 ms':>8} {'p99 ms':>8}")
         everything: list[float] = []
