@@ -89,10 +89,16 @@ TEST_CASE("chaos: workers killed and frozen at random lose nothing and write not
   };
   std::vector<Frozen> frozen;
 
-  const double chaos_until = NowSeconds() + 30;
+  // At least 30 s and at least kMinFaults faults: one loop makes the commits
+  // and the faults, so on a slow machine (a sanitizer build under load:
+  // five commits of 40 files can take seconds) time alone would leave too
+  // few faults to prove anything. The cap only stops a machine that can
+  // inject none.
+  constexpr size_t kMinFaults = 5;
+  const double chaos_until = NowSeconds() + 30, chaos_cap = NowSeconds() + 240;
   double next_fault = NowSeconds() + 2;
   int commits = 0;
-  while (NowSeconds() < chaos_until) {
+  while ((NowSeconds() < chaos_until || events.size() < kMinFaults) && NowSeconds() < chaos_cap) {
     // Commits to five repositories, each asked for at once; each changes
     // 40 files, so that a run spends a while in its write.
     for (int k = 0; k < 5; ++k) {
@@ -250,6 +256,6 @@ TEST_CASE("chaos: workers killed and frozen at random lose nothing and write not
   WARN(commits << " commits, " << events.size() << " faults, " << interrupted << " runs interrupted, "
                 << fenced.size() << " runs that lost their lease, " << takeovers << " takeovers counted by workers, "
                 << env.cli().Count("SELECT COUNT(*) FROM sync_runs") << " runs");
-  CHECK(events.size() >= 5);
+  CHECK(events.size() >= kMinFaults);
   CHECK(interrupted >= 1);
 }
