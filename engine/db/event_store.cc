@@ -2,30 +2,72 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
+
 #include "shared/clock.h"
 #include "shared/row_values.h"
 
 namespace tether::db {
 
+namespace {
+
+// Rows per INSERT statement (five values each).
+constexpr size_t kRowsPerInsert = 200;
+
+}  // namespace
+
 Result<std::vector<int64_t>> EventStore::Insert(const std::vector<NewEvent>& events) {
   std::vector<int64_t> ids;
   Status status = db_->InTransaction([&]() -> Status {
     ids.clear();
-    std::string bound;  // the tenant the transaction runs as, once set
-    for (const NewEvent& e : events) {
-      if (db_->dialect() == Dialect::kPostgres && !e.tenant.empty() && e.tenant != bound) {
+    // A run of events of one tenant (and at most kRowsPerInsert) at a time,
+    // in one statement: that tenant is set once for them on PostgreSQL.
+    for (size_t first = 0; first < events.size();) {
+      const std::string& tenant = events[first].tenant;
+      size_t end = first + 1;
+      while (end < events.size() && end - first < kRowsPerInsert && events[end].tenant == tenant) ++end;
+      if (db_->dialect() == Dialect::kPostgres && !tenant.empty()) {
         std::string previous;
-        db_->session() << "SELECT set_config('tether.tenant', :t, true)", soci::use(e.tenant), soci::into(previous);
-        bound = e.tenant;
+        db_->session() << "SELECT set_config('tether.tenant', :t, true)", soci::use(tenant), soci::into(previous);
       }
-      long long project = e.project_id, run = e.run_id, id = 0;
-      soci::indicator project_ind = e.project_id > 0 ? soci::i_ok : soci::i_null;
-      soci::indicator run_ind = e.run_id > 0 ? soci::i_ok : soci::i_null;
-      db_->session() << "INSERT INTO events (project_id, run_id, type, payload, created_at)"
-                        " VALUES (:p, :r, :t, :j, :c) RETURNING id",
-          soci::use(project, project_ind), soci::use(run, run_ind), soci::use(e.type), soci::use(e.payload),
-          soci::use(e.created_at), soci::into(id);
-      ids.push_back(static_cast<int64_t>(id));
+      const size_t n = end - first;
+      std::vector<long long> projects(n), runs(n);
+      std::vector<soci::indicator> project_ind(n), run_ind(n);
+      std::string sql = "INSERT INTO events (project_id, run_id, type, payload, created_at) VALUES ";
+      for (size_t i = 0; i < n; ++i) {
+        const NewEvent& e = events[first + i];
+        projects[i] = e.project_id;
+        runs[i] = e.run_id;
+        project_ind[i] = e.project_id > 0 ? soci::i_ok : soci::i_null;
+        run_ind[i] = e.run_id > 0 ? soci::i_ok : soci::i_null;
+        const std::string k = std::to_string(i);
+        sql += (i == 0 ? "" : ", ") + ("(:p" + k + ", :r" + k + ", :t" + k + ", :j" + k + ", :c" + k + ")");
+      }
+      sql += " RETURNING id";
+      soci::statement st = (db_->session().prepare << sql);
+      for (size_t i = 0; i < n; ++i) {
+        const NewEvent& e = events[first + i];
+        st.exchange(soci::use(projects[i], project_ind[i]));
+        st.exchange(soci::use(runs[i], run_ind[i]));
+        st.exchange(soci::use(e.type));
+        st.exchange(soci::use(e.payload));
+        st.exchange(soci::use(e.created_at));
+      }
+      long long id = 0;
+      st.exchange(soci::into(id));
+      st.define_and_bind();
+      st.execute(false);
+      std::vector<int64_t> block;
+      while (st.fetch()) block.push_back(static_cast<int64_t>(id));
+      if (block.size() != n) {
+        return Status::Internal("inserting " + std::to_string(n) + " events returned " + std::to_string(block.size()) +
+                                " ids");
+      }
+      // The rows take their ids in the order they are listed: whatever
+      // order RETURNING gives them in, the smallest is the first row's.
+      std::sort(block.begin(), block.end());
+      ids.insert(ids.end(), block.begin(), block.end());
+      first = end;
     }
     return Status::Ok();
   });

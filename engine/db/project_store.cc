@@ -2,6 +2,9 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
+#include <map>
+
 #include "shared/clock.h"
 #include "shared/row_values.h"
 
@@ -104,10 +107,10 @@ Result<Project> ProjectStore::Add(const NewProject& project) {
     long long id = 0;
     db_->session() << "INSERT INTO projects (name, tenant_id, created_at) VALUES (:n, :t, :c) RETURNING id",
         soci::use(project.name), soci::use(tenant), soci::use(now), soci::into(id);
-    db_->session() << "INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch,"
+    db_->session() << "INSERT INTO project_syncs (project_id, tenant_id, provider, storage, repo_url, branch,"
                       " sync_enabled, status, updated_at)"
-                      " VALUES (:id, :p, :s, :u, :b, 1, 'never_synced', :now)",
-        soci::use(id), soci::use(project.provider), soci::use(project.storage),
+                      " VALUES (:id, :t, :p, :s, :u, :b, 1, 'never_synced', :now)",
+        soci::use(id), soci::use(tenant), soci::use(project.provider), soci::use(project.storage),
         soci::use(project.repo_url), soci::use(project.branch), soci::use(now);
     return Status::Ok();
   });
@@ -258,67 +261,234 @@ Status ProjectStore::RequestSync(int64_t project_id, const std::string& trigger)
   });
 }
 
-Result<std::optional<NextWork>> ProjectStore::LockNextWork(const WorkFilter& filter) {
-  long long now = filter.now;
-  int default_on = filter.default_scheduled ? 1 : 0;
+namespace {
+
+// A project's columns as FromRow reads them, from projects p and project_syncs s.
+constexpr char kProjectColumns[] =
+    "p.id, p.name, p.tenant_id, p.created_at, s.provider, s.storage, s.repo_url, s.branch,"
+    " s.sync_enabled, s.status, s.last_error, s.last_synced_at, s.resync_requested, s.schedule, s.next_sync_at,"
+    " s.head_changed_at, CASE WHEN s.sync_requested_at IS NULL THEN 0 ELSE 1 END,"
+    " CASE WHEN s.lease_owner IS NULL THEN NULL ELSE s.lease_worker END";
+
+// The conditions every waiting project meets whatever made it wait: enabled,
+// with a repository, no live lease (a lease left expired is taken over), and
+// no provider at its limit. `now` as a literal, the providers as :full0...
+// Each use of it names its placeholders apart (`tag`): SOCI binds one value
+// per placeholder in the order they appear.
+std::string WaitingBase(const std::string& now, size_t full_providers, char tag) {
+  std::string sql = " AND s.sync_enabled = 1 AND s.repo_url <> '' AND (s.lease_owner IS NULL OR s.lease_expires_at < " +
+                    now + ")";
+  for (size_t i = 0; i < full_providers; ++i) sql += std::string(" AND s.provider <> :full") + tag + std::to_string(i);
+  return sql;
+}
+
+// PostgreSQL: each tenant's first waiting projects, found from the indexes
+// of migration 0015 (one skip scan lists the tenants; per tenant, a few
+// rows of each index, in order), never every waiting project. Columns: id,
+// requested, requested_at, due_at, turn (the tenant's live leases plus the
+// project's place among its tenant's candidates: what the tenant's count
+// would be once the projects before it were claimed, so that a batch takes
+// tenants in turn as one claim after another would).
+std::string PostgresCandidates(const std::string& now, bool default_scheduled, int per_tenant, size_t full) {
+  char tag = 'a';
+  auto base = [&] { return WaitingBase(now, full, tag++); };
+  const std::string limit = " LIMIT " + std::to_string(per_tenant) + ")";
+  // Not asked for: a schedule made it wait (whatever its status says).
+  const std::string unasked = " AND s.sync_requested_at IS NULL AND s.resync_requested = 0 AND s.status <> 'running'";
+  std::string scheduled = "s.schedule IS NOT NULL AND s.schedule <> 'off'";
+  std::string due;
+  for (const std::string& kind : {scheduled, std::string("s.schedule IS NULL")}) {
+    if (kind != scheduled && !default_scheduled) break;
+    // Never synced (due at once), then by due time.
+    due += " UNION ALL (SELECT s.project_id, 0, 0, 0 FROM project_syncs s WHERE s.tenant_id = t.tenant_id"
+           " AND s.next_sync_at IS NULL AND " + kind + unasked + base() + " ORDER BY s.project_id" + limit;
+    due += " UNION ALL (SELECT s.project_id, 0, 0, s.next_sync_at FROM project_syncs s WHERE s.tenant_id = t.tenant_id"
+           " AND s.next_sync_at <= " + now + " AND " + kind + unasked + base() +
+           " ORDER BY s.next_sync_at, s.project_id" + limit;
+  }
+  const std::string not_rate_limited =
+      " AND (s.status <> 'rate_limited' OR s.next_sync_at IS NULL OR s.next_sync_at <= " + now + ")";
+  return "tenants AS ((SELECT tenant_id FROM project_syncs ORDER BY tenant_id LIMIT 1) UNION ALL"
+         " SELECT (SELECT s.tenant_id FROM project_syncs s WHERE s.tenant_id > t.tenant_id ORDER BY s.tenant_id"
+         " LIMIT 1) FROM tenants t WHERE t.tenant_id IS NOT NULL),"
+         " busy AS (SELECT tenant_id, COUNT(*) AS n FROM project_syncs WHERE lease_owner IS NOT NULL"
+         " AND lease_expires_at >= " + now + " GROUP BY tenant_id),"
+         " cand AS (SELECT c.id, c.requested, c.requested_at, c.due_at, COALESCE(b.n, 0) + ROW_NUMBER() OVER"
+         " (PARTITION BY t.tenant_id ORDER BY c.requested DESC, c.requested_at, c.due_at, c.id) AS turn"
+         " FROM tenants t LEFT JOIN busy b ON b.tenant_id = t.tenant_id CROSS JOIN LATERAL ("
+         // Asked for, oldest first.
+         "(SELECT s.project_id AS id, 1 AS requested, s.sync_requested_at AS requested_at,"
+         " COALESCE(s.next_sync_at, 0) AS due_at FROM project_syncs s WHERE s.tenant_id = t.tenant_id"
+         " AND s.sync_requested_at IS NOT NULL" + base() + not_rate_limited +
+         " ORDER BY s.sync_requested_at, s.project_id" + limit +
+         // A follow-up left by a run whose process died, or a run left running.
+         " UNION ALL (SELECT s.project_id, 1, 0, COALESCE(s.next_sync_at, 0) FROM project_syncs s"
+         " WHERE s.tenant_id = t.tenant_id AND (s.resync_requested <> 0 OR s.status = 'running')"
+         " AND s.sync_requested_at IS NULL" + base() + not_rate_limited +
+         " ORDER BY COALESCE(s.next_sync_at, 0), s.project_id" + limit + due +
+         ") c WHERE t.tenant_id IS NOT NULL)";
+}
+
+// Whether a project waits, on top of WaitingBase: not waiting for a rate
+// limit's retry time, and asked for (or left running by a dead process) or
+// due by its schedule.
+std::string WaitingNow(const std::string& now, bool default_scheduled) {
+  return " AND (s.status <> 'rate_limited' OR s.next_sync_at IS NULL OR s.next_sync_at <= " + now + ")"
+         " AND (s.sync_requested_at IS NOT NULL OR s.resync_requested <> 0 OR s.status = 'running'"
+         " OR (s.schedule IS NULL AND " + std::string(default_scheduled ? "1" : "0") + " = 1"
+         " OR s.schedule IS NOT NULL AND s.schedule <> 'off')"
+         " AND (s.next_sync_at IS NULL OR s.next_sync_at <= " + now + "))";
+}
+
+// SQLite (one writer, one host): every waiting project, ordered. The same
+// columns as PostgresCandidates.
+std::string SqliteCandidates(const std::string& now, bool default_scheduled, size_t full) {
+  return "busy AS (SELECT tenant_id, COUNT(*) AS n FROM project_syncs WHERE lease_owner IS NOT NULL"
+         " AND lease_expires_at >= " + now + " GROUP BY tenant_id),"
+         " waiting AS (SELECT s.project_id AS id, s.tenant_id AS tenant_id,"
+         " CASE WHEN s.sync_requested_at IS NOT NULL OR s.resync_requested <> 0 OR s.status = 'running' THEN 1"
+         " ELSE 0 END AS requested, COALESCE(s.sync_requested_at, 0) AS requested_at,"
+         " COALESCE(s.next_sync_at, 0) AS due_at FROM project_syncs s WHERE 1 = 1" + WaitingBase(now, full, 'a') +
+         WaitingNow(now, default_scheduled) + "),"
+         " cand AS (SELECT w.id, w.requested, w.requested_at, w.due_at, COALESCE(b.n, 0) + ROW_NUMBER() OVER"
+         " (PARTITION BY w.tenant_id ORDER BY w.requested DESC, w.requested_at, w.due_at, w.id) AS turn"
+         " FROM waiting w LEFT JOIN busy b ON b.tenant_id = w.tenant_id)";
+}
+
+}  // namespace
+
+Result<std::vector<NextWork>> ProjectStore::LockWork(const WorkFilter& filter, int limit) {
+  std::vector<NextWork> picked;
   const bool postgres = db_->dialect() == Dialect::kPostgres;
   const bool limited = filter.max_running > 0 || !filter.provider_limits.empty();
   std::vector<std::string> full;  // providers at their limit
+  std::map<std::string, int64_t> room;  // what the limited providers may still start
   if (limited) {
     // Counting and claiming must not interleave between workers: limits are
     // checked under one lock (PostgreSQL: a transaction-scoped advisory
     // lock; SQLite: the write lock the transaction holds).
     if (postgres) TETHER_RETURN_IF_ERROR(db_->Execute("SELECT pg_advisory_xact_lock(7235631)", "cannot lock the limits"));
-    Result<std::vector<std::pair<std::string, int64_t>>> running = RunningByProvider(db_->session(), now);
+    Result<std::vector<std::pair<std::string, int64_t>>> running = RunningByProvider(db_->session(), filter.now);
     if (!running.ok()) return running.status();
     int64_t total = 0;
     for (const auto& [provider, count] : *running) total += count;
-    if (filter.max_running > 0 && total >= filter.max_running) return std::optional<NextWork>();
-    for (const auto& [provider, limit] : filter.provider_limits) {
-      for (const auto& [name, count] : *running) {
-        if (name == provider && count >= limit) full.push_back(provider);
+    if (filter.max_running > 0) limit = static_cast<int>(std::min<int64_t>(limit, filter.max_running - total));
+    for (const auto& [provider, most] : filter.provider_limits) {
+      int64_t count = 0;
+      for (const auto& [name, n] : *running) {
+        if (name == provider) count = n;
       }
+      if (count >= most) full.push_back(provider);
+      room[provider] = most - count;
     }
   }
-  std::string sql =
-      "WITH busy AS (SELECT bp.tenant_id AS tenant_id, COUNT(*) AS n FROM project_syncs bs"
-      " JOIN projects bp ON bp.id = bs.project_id WHERE bs.lease_owner IS NOT NULL AND bs.lease_expires_at >= :nowb"
-      " GROUP BY bp.tenant_id)"
-      " SELECT p.id, p.tenant_id, p.name,"
+  if (limit <= 0) return picked;
+  const std::string now = std::to_string(filter.now);
+  const std::string order = " ORDER BY c.requested DESC, c.turn, c.requested_at, c.due_at, c.id";
+  const std::string columns =
+      std::string(" SELECT ") + kProjectColumns + ", s.lease_epoch, s.lease_owner,"
       " CASE WHEN s.sync_requested_at IS NOT NULL OR s.resync_requested <> 0 OR s.status = 'running' THEN 1"
-      " ELSE 0 END AS requested,"
+      " ELSE 0 END,"
       " COALESCE(s.sync_requested_trigger, CASE WHEN s.resync_requested <> 0 THEN 'webhook' END,"
       " (SELECT r.trigger FROM sync_runs r WHERE r.project_id = s.project_id AND r.outcome = 'running'"
-      " ORDER BY r.id DESC LIMIT 1), '')"
-      " FROM project_syncs s JOIN projects p ON p.id = s.project_id LEFT JOIN busy b ON b.tenant_id = p.tenant_id";
-  sql += kWaitingFilter;
-  for (size_t i = 0; i < full.size(); ++i) sql += " AND s.provider <> :full" + std::to_string(i);
-  sql += " ORDER BY requested DESC, COALESCE(b.n, 0), COALESCE(s.sync_requested_at, 0), COALESCE(s.next_sync_at, 0),"
-         " p.id LIMIT 1";
-  if (postgres) sql += " FOR UPDATE OF s SKIP LOCKED";
+      " ORDER BY r.id DESC LIMIT 1), ''),"
+      " CASE WHEN EXISTS (SELECT 1 FROM sync_runs r WHERE r.project_id = s.project_id AND r.outcome = 'running')"
+      " THEN 1 ELSE 0 END";
+  std::string sql;
   try {
+    if (postgres) {
+      // Two statements: the candidates in order, read without a lock; then
+      // the first of them still waiting (a worker may have run one since),
+      // locked. The lock reads each row
+      // as it is when the statement starts, so a project another worker
+      // claimed since the first read is passed by without being locked (a
+      // row locked and found changed would stay locked until this
+      // transaction ends, holding up the end of the run that claimed it).
+      std::vector<std::string> ids;
+      sql = "WITH RECURSIVE " + PostgresCandidates(now, filter.default_scheduled, limit + 16, full.size()) +
+            " SELECT c.id FROM cand c" + order + " LIMIT " + std::to_string(limit + 16);
+      soci::row candidate;
+      soci::statement st = (db_->session().prepare << sql);
+      // Bound once per place they appear: in every branch.
+      const size_t uses = 4 + (filter.default_scheduled ? 2 : 0);
+      for (size_t i = 0; i < uses; ++i) {
+        for (std::string& provider : full) st.exchange(soci::use(provider));
+      }
+      st.exchange(soci::into(candidate));
+      st.define_and_bind();
+      st.execute(false);
+      while (st.fetch()) ids.push_back(std::to_string(RowInt(candidate, 0)));
+      if (ids.empty()) return picked;
+      std::string list;
+      for (const std::string& id : ids) list += (list.empty() ? "" : ",") + id;
+      sql = columns + " FROM unnest(ARRAY[" + list + "]::BIGINT[]) WITH ORDINALITY AS c(id, place)"
+            " JOIN project_syncs s ON s.project_id = c.id JOIN projects p ON p.id = s.project_id"
+            " WHERE 1 = 1" + WaitingBase(now, 0, 'z') + WaitingNow(now, filter.default_scheduled) +
+            " ORDER BY c.place LIMIT " + std::to_string(limit) + " FOR UPDATE OF s SKIP LOCKED";
+    } else {
+      sql = "WITH " + SqliteCandidates(now, filter.default_scheduled, full.size()) + columns +
+            " FROM cand c JOIN project_syncs s ON s.project_id = c.id JOIN projects p ON p.id = s.project_id" + order +
+            " LIMIT " + std::to_string(limit);
+    }
     soci::row row;
     soci::statement st = (db_->session().prepare << sql);
-    st.exchange(soci::use(now));
-    st.exchange(soci::use(now));
-    st.exchange(soci::use(now));
-    st.exchange(soci::use(default_on));
-    st.exchange(soci::use(now));
-    for (std::string& provider : full) st.exchange(soci::use(provider));
+    if (!postgres) {
+      for (std::string& provider : full) st.exchange(soci::use(provider));
+    }
     st.exchange(soci::into(row));
     st.define_and_bind();
     st.execute(false);
-    if (!st.fetch()) return std::optional<NextWork>();
-    NextWork work;
-    work.id = RowInt(row, 0);
-    work.tenant_id = RowText(row, 1);
-    work.name = RowText(row, 2);
-    work.requested = RowInt(row, 3) != 0;
-    work.trigger = RowText(row, 4);
-    return std::optional<NextWork>(std::move(work));
+    while (st.fetch()) {
+      NextWork work;
+      work.project = FromRow(row);
+      work.lease_epoch = RowInt(row, 18);
+      work.lease_owner = RowText(row, 19);
+      work.requested = RowInt(row, 20) != 0;
+      work.trigger = RowText(row, 21);
+      work.unfinished_runs = RowInt(row, 22) != 0;
+      // A batch stays within what each limited provider may still start.
+      auto left = room.find(work.project.provider);
+      if (left != room.end()) {
+        if (left->second <= 0) continue;
+        --left->second;
+      }
+      picked.push_back(std::move(work));
+    }
   } catch (...) {
     return StatusFromCurrentException("cannot look for a project to sync");
   }
+  return picked;
+}
+
+Result<LeaseGrant> ProjectStore::LeaseWork(const NextWork& work, const std::string& owner, const std::string& worker,
+                                           int64_t ttl_seconds, bool start) {
+  long long id = work.project.id;
+  long long now = NowUnixSeconds();
+  long long expires = now + ttl_seconds;
+  long long epoch = work.lease_epoch, next = work.lease_epoch + 1;
+  LeaseGrant grant;
+  try {
+    // The epoch compared, as AcquireLease does: a lease renewed or taken
+    // since LockWork read the row is not taken.
+    soci::statement st =
+        (db_->session().prepare << std::string("UPDATE project_syncs SET lease_owner = :o, lease_worker = :w,"
+                                               " lease_expires_at = :x, lease_epoch = :next") +
+                                       (start ? ", resync_requested = 0, sync_requested_at = NULL,"
+                                                " sync_requested_trigger = NULL, status = 'running'"
+                                              : "") +
+                                       " WHERE project_id = :id AND lease_epoch = :e AND (lease_owner IS NULL"
+                                       " OR lease_expires_at < :now)",
+         soci::use(owner), soci::use(worker), soci::use(expires), soci::use(next), soci::use(id), soci::use(epoch),
+         soci::use(now));
+    st.execute(true);
+    if (st.get_affected_rows() != 1) return grant;
+  } catch (...) {
+    return StatusFromCurrentException("cannot take the project's lease");
+  }
+  grant.acquired = true;
+  grant.epoch = next;
+  grant.taken_from = work.lease_owner;
+  return grant;
 }
 
 Result<int64_t> ProjectStore::CountWaiting(const WorkFilter& filter) {
@@ -395,9 +565,10 @@ Status ProjectStore::AddMissingSyncSettings(int64_t project_id, const std::strin
   long long id = project_id;
   std::string now = NowIso8601();
   try {
-    db_->session() << "INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch,"
-                      " sync_enabled, status, updated_at) VALUES (:id, :p, :s, '', '', 0, 'needs_setup', :t)",
-        soci::use(id), soci::use(provider), soci::use(storage), soci::use(now);
+    db_->session() << "INSERT INTO project_syncs (project_id, tenant_id, provider, storage, repo_url, branch,"
+                      " sync_enabled, status, updated_at) SELECT p.id, p.tenant_id, :p, :s, '', '', 0, 'needs_setup', :t"
+                      " FROM projects p WHERE p.id = :id",
+        soci::use(provider), soci::use(storage), soci::use(now), soci::use(id);
   } catch (...) {
     return StatusFromCurrentException("cannot add the project's sync settings");
   }
@@ -474,17 +645,50 @@ Result<bool> ProjectStore::RenewLease(int64_t project_id, const std::string& own
   }
 }
 
-Result<bool> ProjectStore::HoldsLease(int64_t project_id, const std::string& owner) {
+Result<std::optional<bool>> ProjectStore::LockOwnLease(int64_t project_id, const std::string& owner) {
   long long id = project_id;
-  int held = 0;
+  int resync = 0;
   try {
     const std::string lock = db_->dialect() == Dialect::kPostgres ? " FOR UPDATE" : "";
-    db_->session() << "SELECT 1 FROM project_syncs WHERE project_id = :id AND lease_owner = :o" + lock,
-        soci::use(id), soci::use(owner), soci::into(held);
-    return db_->session().got_data() && held == 1;
+    db_->session() << "SELECT resync_requested FROM project_syncs WHERE project_id = :id AND lease_owner = :o" + lock,
+        soci::use(id), soci::use(owner), soci::into(resync);
+    if (!db_->session().got_data()) return std::optional<bool>();
   } catch (...) {
     return StatusFromCurrentException("cannot read the project's lease");
   }
+  return std::optional<bool>(resync != 0);
+}
+
+Status ProjectStore::EndRun(int64_t project_id, const std::string& owner, const RunEnd& end) {
+  long long id = project_id;
+  std::string now = NowIso8601();
+  std::string status = end.status, error = end.error;
+  soci::indicator error_ind = error.empty() ? soci::i_null : soci::i_ok;
+  long long next = end.next_sync_at.value_or(0), changed = end.head_changed_at.value_or(0);
+  soci::indicator next_ind = end.next_sync_at ? soci::i_ok : soci::i_null;
+  std::string sql = "UPDATE project_syncs SET status = :s, last_error = :e, updated_at = :now, next_sync_at = :n,"
+                    " lease_owner = NULL, lease_expires_at = NULL";
+  if (end.synced) sql += ", last_synced_at = :now2";
+  if (end.head_changed_at) sql += ", head_changed_at = :c";
+  if (!end.keep_resync) sql += ", resync_requested = 0";
+  sql += " WHERE project_id = :id AND lease_owner = :o";
+  try {
+    soci::statement st = (db_->session().prepare << sql);
+    st.exchange(soci::use(status));
+    st.exchange(soci::use(error, error_ind));
+    st.exchange(soci::use(now));
+    st.exchange(soci::use(next, next_ind));
+    if (end.synced) st.exchange(soci::use(now));
+    if (end.head_changed_at) st.exchange(soci::use(changed));
+    st.exchange(soci::use(id));
+    std::string holder = owner;
+    st.exchange(soci::use(holder));
+    st.define_and_bind();
+    st.execute(true);
+  } catch (...) {
+    return StatusFromCurrentException("cannot record the end of the project's run");
+  }
+  return Status::Ok();
 }
 
 Status ProjectStore::ReleaseLease(int64_t project_id, const std::string& owner) {
@@ -525,22 +729,6 @@ Result<bool> ProjectStore::RequestResync(int64_t project_id) {
   } catch (...) {
     return StatusFromCurrentException("cannot ask for another sync of the project");
   }
-}
-
-Result<bool> ProjectStore::EndLease(int64_t project_id, const std::string& owner) {
-  long long id = project_id;
-  int requested = 0;
-  Status ended = db_->InTransaction([&]() -> Status {
-    std::string lock = db_->dialect() == Dialect::kPostgres ? " FOR UPDATE" : "";
-    db_->session() << "SELECT resync_requested FROM project_syncs WHERE project_id = :id AND lease_owner = :o" + lock,
-        soci::use(id), soci::use(owner), soci::into(requested);
-    db_->session() << "UPDATE project_syncs SET lease_owner = NULL, lease_expires_at = NULL, resync_requested = 0"
-                      " WHERE project_id = :id AND lease_owner = :o",
-        soci::use(id), soci::use(owner);
-    return Status::Ok();
-  });
-  if (!ended.ok()) return ended.WithContext("cannot release the project's lease");
-  return requested != 0;
 }
 
 }  // namespace tether::db

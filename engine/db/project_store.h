@@ -63,7 +63,7 @@ struct LeaseGrant {
   std::string taken_from;
 };
 
-// Which waiting project LockNextWork picks, and the limits every worker
+// Which waiting projects LockWork picks, and the limits every worker
 // shares through the database.
 struct WorkFilter {
   int64_t now = 0;  // unix seconds
@@ -74,13 +74,28 @@ struct WorkFilter {
   std::vector<std::pair<std::string, int>> provider_limits;
 };
 
-// A project waiting for a run: asked for (a request), or due by its schedule.
+// A project waiting for a run: asked for (a request), or due by its
+// schedule; its row locked by LockWork.
 struct NextWork {
-  int64_t id = 0;
-  std::string tenant_id;
-  std::string name;
+  Project project;  // as it is before the claim
   bool requested = false;
   std::string trigger;  // the request's; "schedule" for a due one
+  int64_t lease_epoch = 0;
+  // The owner of a lease left to expire (its process died or froze): its
+  // run may still be writing. Empty when the lease is free.
+  std::string lease_owner;
+  // Runs of the project still recorded running (of a process that died).
+  bool unfinished_runs = false;
+};
+
+// What the end of a run leaves in its project's row (ProjectStore::EndRun).
+struct RunEnd {
+  std::string status;
+  std::string error;  // the project's last error; empty: none
+  bool synced = false;  // last_synced_at becomes now
+  std::optional<int64_t> next_sync_at;  // when its next scheduled sync is due (nullopt: not scheduled)
+  std::optional<int64_t> head_changed_at;  // recorded when given
+  bool keep_resync = false;  // a resync request stays for the next run (a cancelled run)
 };
 
 struct NewProject {
@@ -158,10 +173,16 @@ class ProjectStore {
   // Extends `owner`'s lease to now + `ttl_seconds`; false (not an error)
   // when `owner` no longer holds it (it expired and another run took it).
   Result<bool> RenewLease(int64_t project_id, const std::string& owner, int64_t ttl_seconds);
-  // Whether `owner` holds the project's lease, locking the row for the rest
-  // of the caller's transaction (PostgreSQL) so that nobody takes it over
-  // before that transaction ends.
-  Result<bool> HoldsLease(int64_t project_id, const std::string& owner);
+  // Whether `owner` holds the project's lease (nullopt when not), and then
+  // whether another sync was asked for during its run (RequestResync);
+  // locks the row for the rest of the caller's transaction (PostgreSQL) so
+  // that nobody takes the lease over before that transaction ends.
+  Result<std::optional<bool>> LockOwnLease(int64_t project_id, const std::string& owner);
+  // The end of `owner`'s run in one statement: the project's status, error
+  // and next due time, and its lease released (with any resync request
+  // taken unless `end.keep_resync`). Changes nothing when `owner` does not
+  // hold the lease.
+  Status EndRun(int64_t project_id, const std::string& owner, const RunEnd& end);
   // Releases `owner`'s lease, leaving any resync request for the next run.
   Status ReleaseLease(int64_t project_id, const std::string& owner);
 
@@ -170,14 +191,26 @@ class ProjectStore {
   // Requests made before a run claims the project make one run; the oldest
   // request goes first. Changes nothing when one is already waiting.
   Status RequestSync(int64_t project_id, const std::string& trigger);
-  // The next project a worker should run, its row locked for the caller's
-  // open transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so that other
-  // workers pass it by): enabled, no live lease, asked for or due, not
-  // waiting for a rate limit; requests first, then the tenant with the
-  // fewest live leases (so one tenant's thousands of projects cannot starve
-  // another's), then the longest due. nullopt when nothing waits or the
-  // limits are reached. The caller takes the lease in the same transaction.
-  Result<std::optional<NextWork>> LockNextWork(const WorkFilter& filter);
+  // The next projects a worker should run, at most `limit`, their rows
+  // locked for the caller's open transaction (PostgreSQL: FOR UPDATE SKIP
+  // LOCKED, so that other workers pass them by): enabled, no live lease,
+  // asked for or due, not waiting for a rate limit; requests first (oldest
+  // first), then the tenant with the fewest live leases (so one tenant's
+  // thousands of projects cannot starve another's; in a batch, each pick
+  // counts for its tenant as a claim would), then the longest due. On
+  // PostgreSQL each tenant's first few candidates come from indexes
+  // (migration 0015): a claim reads a few index rows per tenant, never
+  // every waiting project.
+  // Empty when nothing waits or the limits are reached (a batch stays within
+  // them). The caller leases them (LeaseWork) in the same transaction.
+  Result<std::vector<NextWork>> LockWork(const WorkFilter& filter, int limit);
+  // Takes the lease of a project LockWork returned for `owner` (as
+  // AcquireLease: a new epoch; taken_from is the expired lease's owner),
+  // and with `start` what a run does as it begins too: its sync and resync
+  // requests taken (TakeResyncRequest) and its status made "running", in
+  // one statement. Not acquired when its epoch moved since.
+  Result<LeaseGrant> LeaseWork(const NextWork& work, const std::string& owner, const std::string& worker,
+                               int64_t ttl_seconds, bool start);
   // How many projects wait for a worker (asked for or due, no live lease).
   Result<int64_t> CountWaiting(const WorkFilter& filter);
   // The name of the channel RequestSync notifies (PostgreSQL).
@@ -192,11 +225,6 @@ class ProjectStore {
   // changing nothing, when no live lease is held (the caller may claim the
   // project itself: nobody would see the request).
   Result<bool> RequestResync(int64_t project_id);
-  // Releases `owner`'s lease and takes the project's resync request, in one
-  // transaction (so that a request is seen either here or, after the lease
-  // is gone, by its maker): true when a run was asked for during this one.
-  // The caller then runs the project again.
-  Result<bool> EndLease(int64_t project_id, const std::string& owner);
 
  private:
   Status Update(int64_t project_id, const std::string& set_clause, const std::string& value);

@@ -19,6 +19,15 @@
 #include "engine/workers/worker_registration.h"
 
 namespace tether::server {
+namespace {
+
+// How long the event log's writer gathers events before it writes them, as
+// `tether sync` does: a worker serves no event stream of its own, and the
+// server's stream reads other processes' events every second; meanwhile a
+// busy worker writes the events of many runs in one transaction.
+constexpr std::chrono::milliseconds kEventBatchDelay{200};
+
+}  // namespace
 
 Status RunWorkerService(app::Runtime* runtime, const WorkerServiceOptions& options) {
   // The signals are taken by sigwait below, never by a thread in the middle
@@ -44,6 +53,7 @@ Status RunWorkerService(app::Runtime* runtime, const WorkerServiceOptions& optio
   }
 
   std::unique_ptr<sync::SyncRunner> runner = runtime->NewSyncRunner(true, false, sync::ThisWorkerId());
+  runner->events().SetBatchDelay(kEventBatchDelay);
   Result<std::unique_ptr<workers::WorkerRegistration>> registration =
       workers::WorkerRegistration::Start(*db, runner.get(), "worker", concurrency, TETHER_VERSION);
   if (!registration.ok()) return registration.status();

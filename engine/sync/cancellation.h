@@ -15,7 +15,8 @@
 // ending its diff); between the changes its write applies and while it
 // waits for blobs (ChangeWriter); and once more just before the storage
 // commits. The token is read at every check (an atomic load), the database
-// at most every kPollInterval and at every phase and before the commit. A
+// at most every kPollInterval, and before the first phase and the commit
+// whatever the interval. A
 // run that sees a request stops: its StorageWriter is destroyed without
 // Commit (nothing of the write is kept, the cursor stays), and the run is
 // recorded "cancelled" with its lease released in the same transaction. A

@@ -83,14 +83,17 @@ class RunState {
   }
 
  private:
-  // Runs one phase, unless a cancel came: checked before the phase (the
-  // database too, whatever the poll interval), except once the write has
-  // committed, when the run can only end as it would have.
+  // Runs one phase, unless a cancel came: checked before the phase, except
+  // once the write has committed, when the run can only end as it would
+  // have. The database is read before the first phase whatever the poll
+  // interval (a request may have come while the run waited for a worker),
+  // before the others once the interval has passed: a no-op run's phases
+  // take a few milliseconds in all.
   template <typename Fn>
   Status RunPhase(Phase phase, double* elapsed_ms, Fn&& fn) {
     phase_ = phase;
     in_phase_ = false;
-    if (!committed_) TETHER_RETURN_IF_ERROR(cancel_->Check(/*poll_now=*/true));
+    if (!committed_) TETHER_RETURN_IF_ERROR(cancel_->Check(/*poll_now=*/phase == Phase::kDiscover));
     in_phase_ = true;
     EmitEvent(PhaseStarted{phase});
     Stopwatch watch;
@@ -399,36 +402,61 @@ Result<ClaimedRun> SyncPipeline::Claim(const std::string& tenant_id, const std::
   return Begin(std::move(project).value(), std::move(claim), *grant);
 }
 
-Result<std::optional<ClaimedRun>> SyncPipeline::ClaimNext(const db::WorkFilter& filter) {
+Result<std::vector<ClaimedRun>> SyncPipeline::ClaimWork(const db::WorkFilter& filter, int limit) {
   db::ProjectStore projects(db_);
-  ClaimedRun claim;
-  claim.lease_owner = NewLeaseOwner();
-  std::optional<db::NextWork> work;
-  db::LeaseGrant grant;
-  // The row stays locked from the pick to the lease: no other worker takes
-  // it meanwhile (PostgreSQL skips it; SQLite holds its write lock).
+  db::RunStore runs(db_);
+  std::vector<ClaimedRun> claimed;
+  // Leased here, but fenced and closed by Begin after the transaction.
+  std::vector<std::pair<db::NextWork, ClaimedRun>> taken_over;
+  std::vector<db::LeaseGrant> grants;
+  // The rows stay locked from the pick to the lease: no other worker takes
+  // them meanwhile (PostgreSQL skips them; SQLite holds its write lock).
   Status picked = db_->InTransaction([&]() -> Status {
-    Result<std::optional<db::NextWork>> next = projects.LockNextWork(filter);
-    if (!next.ok()) return next.status();
-    work = std::move(next).value();
-    if (!work) return Status::Ok();
-    Result<db::LeaseGrant> granted =
-        projects.AcquireLease(work->id, claim.lease_owner, options_.worker_id, options_.lease_seconds);
-    if (!granted.ok()) return granted.status();
-    grant = *granted;
+    claimed.clear();
+    taken_over.clear();
+    grants.clear();
+    Result<std::vector<db::NextWork>> work = projects.LockWork(filter, limit);
+    if (!work.ok()) return work.status();
+    for (db::NextWork& next : *work) {
+      ClaimedRun claim;
+      claim.lease_owner = NewLeaseOwner();
+      claim.trigger = next.requested ? (next.trigger.empty() ? std::string("api") : next.trigger) : "schedule";
+      // The common case, a free lease and no run left behind, is claimed
+      // whole here: requests taken and the project marked running with the
+      // lease, the run recorded.
+      const bool whole = next.lease_owner.empty() && !next.unfinished_runs;
+      Result<db::LeaseGrant> grant =
+          projects.LeaseWork(next, claim.lease_owner, options_.worker_id, options_.lease_seconds, whole);
+      if (!grant.ok()) return grant.status();
+      if (!grant->acquired) continue;
+      if (!whole) {
+        grants.push_back(*grant);
+        taken_over.emplace_back(std::move(next), std::move(claim));
+        continue;
+      }
+      Result<int64_t> run_id = runs.Begin(next.project.id, claim.trigger, next.project.branch, options_.worker_id);
+      if (!run_id.ok()) return run_id.status();
+      claim.run_id = *run_id;
+      claim.lease_epoch = grant->epoch;
+      claim.marked_running = true;
+      claim.project = std::move(next.project);
+      claimed.push_back(std::move(claim));
+    }
     return Status::Ok();
   });
   if (!picked.ok()) return picked;
-  if (!work || !grant.acquired) return std::optional<ClaimedRun>();
-  claim.trigger = work->requested ? (work->trigger.empty() ? std::string("api") : work->trigger) : "schedule";
-  Result<db::Project> project = projects.GetById(work->id);
-  if (!project.ok()) {
-    return AlsoFailed(project.status(), "releasing the lease (it is held until it expires)",
-                      projects.ReleaseLease(work->id, claim.lease_owner));
+  for (size_t i = 0; i < taken_over.size(); ++i) {
+    Result<ClaimedRun> begun =
+        Begin(std::move(taken_over[i].first.project), std::move(taken_over[i].second), grants[i]);
+    // The claims made stand (their leases and runs are recorded): they run;
+    // this one's lease was given back by Begin, or expires.
+    if (!begun.ok()) {
+      logging::LogWarning("cannot start a claimed sync (another worker takes it): " + begun.status().ToString());
+      continue;
+    }
+    claimed.push_back(std::move(begun).value());
   }
-  Result<ClaimedRun> begun = Begin(std::move(project).value(), std::move(claim), grant);
-  if (!begun.ok()) return begun.status();
-  return std::optional<ClaimedRun>(std::move(begun).value());
+  return claimed;
 }
 
 Result<ClaimedRun> SyncPipeline::Begin(db::Project project, ClaimedRun claim, const db::LeaseGrant& grant) {
@@ -481,9 +509,13 @@ Status SyncPipeline::Abandon(const ClaimedRun& claim, const std::string& reason)
   run.project_id = claim.project.id;
   run.outcome = ToString(RunOutcome::kInterrupted);
   run.error = reason;
-  // As in RunClaimed: the outcome and the free lease become visible together.
+  // As in RunClaimed: the outcome and the free lease become visible
+  // together; a project the claim marked running is as it was before.
   Status recorded = db_->InTransaction([&]() -> Status {
     TETHER_RETURN_IF_ERROR(runs.Finish(run));
+    if (claim.marked_running) {
+      TETHER_RETURN_IF_ERROR(projects.SetStatus(claim.project.id, claim.project.status, claim.project.last_error));
+    }
     return projects.ReleaseLease(claim.project.id, claim.lease_owner);
   });
   if (recorded.ok()) return recorded;
@@ -511,7 +543,8 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim, const CancelToken* 
   state.EmitEvent(RunStarted{project.name, project.branch, claim.trigger});
   // A run whose project cannot even be marked running does not start: the
   // database is failing, and the finalize below says so.
-  result.status = projects.SetStatus(project.id, ToString(ProjectStatus::kRunning), "");
+  result.status =
+      claim.marked_running ? Status::Ok() : projects.SetStatus(project.id, ToString(ProjectStatus::kRunning), "");
   if (result.status.ok()) result.status = state.Execute();
 
   // finalize: what the project's row will say.
@@ -576,19 +609,21 @@ SyncResult SyncPipeline::RunClaimed(const ClaimedRun& claim, const CancelToken* 
   // was taken over records nothing (the run that took it recorded this one
   // interrupted).
   bool resync = false, lease_held = true;
+  db::RunEnd end;
+  end.status = mark_synced ? ToString(ProjectStatus::kSynced) : status;
+  end.error = mark_synced ? std::string() : last_error;
+  end.synced = mark_synced;
+  end.next_sync_at = next_sync;
+  if (moved) end.head_changed_at = head_changed;
+  end.keep_resync = cancelled;
   auto record = [&]() -> Status {
-    Result<bool> held = projects.HoldsLease(project.id, claim.lease_owner);
+    Result<std::optional<bool>> held = projects.LockOwnLease(project.id, claim.lease_owner);
     if (!held.ok()) return held.status();
-    lease_held = *held;
+    lease_held = held->has_value();
     if (!lease_held) return Status::Ok();
     TETHER_RETURN_IF_ERROR(runs.Finish(run));
-    TETHER_RETURN_IF_ERROR(mark_synced ? projects.MarkSynced(project.id)
-                                       : projects.SetStatus(project.id, status, last_error));
-    TETHER_RETURN_IF_ERROR(projects.SetNextSync(project.id, next_sync, moved ? head_changed : std::nullopt));
-    if (cancelled) return projects.ReleaseLease(project.id, claim.lease_owner);
-    Result<bool> ended = projects.EndLease(project.id, claim.lease_owner);
-    if (!ended.ok()) return ended.status();
-    resync = *ended;
+    TETHER_RETURN_IF_ERROR(projects.EndRun(project.id, claim.lease_owner, end));
+    resync = !cancelled && **held;
     return Status::Ok();
   };
   Status recorded = db_->InTransaction(record);

@@ -87,6 +87,9 @@ struct ClaimedRun {
   bool took_over = false;
   int64_t run_id = 0;
   std::string trigger;
+  // The project's status was made "running" with the claim (ClaimWork);
+  // otherwise the run does so as it starts. `project` is as it was before.
+  bool marked_running = false;
 };
 
 struct SyncResult {
@@ -124,11 +127,14 @@ class SyncPipeline {
   // NotFound (unknown project), InvalidArgument (disabled project) or
   // Conflict (another run holds the lease), and then changes nothing.
   Result<ClaimedRun> Claim(const std::string& tenant_id, const std::string& project_name);
-  // Claims the project that waits longest for a worker (a requested sync
-  // first, then a due schedule; ProjectStore::LockNextWork says which and
-  // keeps the limits), recorded with the request's trigger ("schedule" for
-  // a due one). nullopt when nothing waits.
-  Result<std::optional<ClaimedRun>> ClaimNext(const db::WorkFilter& filter);
+  // Claims up to `limit` of the projects that wait longest for a worker (a
+  // requested sync first, then a due schedule; ProjectStore::LockWork says
+  // which and keeps the limits), each recorded with its request's trigger
+  // ("schedule" for a due one). Empty when nothing waits. Picks, leases,
+  // requests taken and run records in one transaction; a project whose
+  // lease is taken over or whose earlier runs are left running goes
+  // through Begin after it (fenced, closed) as Claim's do.
+  Result<std::vector<ClaimedRun>> ClaimWork(const db::WorkFilter& filter, int limit);
   // `lease_lost` (may be null) stops the run when set, like `cancel`.
   SyncResult RunClaimed(const ClaimedRun& claim, const CancelToken* cancel = nullptr,
                         const CancelToken* lease_lost = nullptr);

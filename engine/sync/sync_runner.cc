@@ -54,11 +54,11 @@ Result<ClaimedRun> SyncRunner::Claim(db::Database* db, const std::string& tenant
   return Kept(Pipeline(db, trigger).Claim(tenant_id, project_name));
 }
 
-Result<std::optional<ClaimedRun>> SyncRunner::ClaimNext(db::Database* db, const db::WorkFilter& filter) {
-  Result<std::optional<ClaimedRun>> next = Pipeline(db, "").ClaimNext(filter);
-  if (!next.ok() || !next->has_value()) return next;
-  Result<ClaimedRun> kept = Kept(std::move(**next));
-  return std::optional<ClaimedRun>(std::move(kept).value());
+Result<std::vector<ClaimedRun>> SyncRunner::ClaimWork(db::Database* db, const db::WorkFilter& filter, int limit) {
+  Result<std::vector<ClaimedRun>> claimed = Pipeline(db, "").ClaimWork(filter, limit);
+  if (!claimed.ok()) return claimed;
+  for (ClaimedRun& claim : *claimed) claim = Kept(std::move(claim)).value();
+  return claimed;
 }
 
 SyncResult SyncRunner::RunClaimed(db::Database* db, const ClaimedRun& claim, const CancelToken* cancel) {

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "engine/sync/event_log.h"
 #include "engine/sync/lease_keeper.h"
@@ -63,8 +64,8 @@ class SyncRunner {
   // use different connections on different threads.
   Result<ClaimedRun> Claim(db::Database* db, const std::string& tenant_id, const std::string& project_name,
                            const std::string& trigger);
-  // The next waiting project (SyncPipeline::ClaimNext); nullopt when none.
-  Result<std::optional<ClaimedRun>> ClaimNext(db::Database* db, const db::WorkFilter& filter);
+  // Up to `limit` waiting projects (SyncPipeline::ClaimWork); empty when none.
+  Result<std::vector<ClaimedRun>> ClaimWork(db::Database* db, const db::WorkFilter& filter, int limit);
   SyncResult RunClaimed(db::Database* db, const ClaimedRun& claim, const CancelToken* cancel = nullptr);
   Status Abandon(db::Database* db, const ClaimedRun& claim, const std::string& reason);
 

@@ -143,17 +143,23 @@ bool Scheduler::WaitForWork(db::Database* db) {
 int Scheduler::StartWaiting(db::Database* db) {
   filter_.now = NowUnixSeconds();
   int started = 0;
-  if (sync_workers_ - workers_->running() - workers_->queued() <= 0) return 0;
-  // A read first: a claim is a write transaction (on SQLite it waits for
-  // the one write lock), not worth taking when nothing waits.
-  Result<int64_t> waiting = db::ProjectStore(db).CountWaiting(filter_);
-  if (!waiting.ok()) {
-    logging::LogWarning("the scheduler cannot read the queue (it tries again): " + waiting.status().ToString());
-    return -1;
+  auto idle = [&] { return sync_workers_ - workers_->running() - workers_->queued(); };
+  if (idle() <= 0) return 0;
+  // On SQLite a read first: a claim is a write transaction there (it waits
+  // for the one write lock), not worth taking when nothing waits. On
+  // PostgreSQL a claim that finds nothing is as cheap as the count.
+  if (db->dialect() != db::Dialect::kPostgres) {
+    Result<int64_t> waiting = db::ProjectStore(db).CountWaiting(filter_);
+    if (!waiting.ok()) {
+      logging::LogWarning("the scheduler cannot read the queue (it tries again): " + waiting.status().ToString());
+      return -1;
+    }
+    if (*waiting == 0) return 0;
   }
-  if (*waiting == 0) return 0;
-  while (sync_workers_ - workers_->running() - workers_->queued() > 0) {
-    Result<std::optional<SyncWorkers::Claimed>> claimed = workers_->ClaimNext(db, filter_);
+  // Every idle place at once, in one claim; again while places are left
+  // (a run ended meanwhile) and the queue filled every one asked for.
+  for (int places = idle(); places > 0; places = idle()) {
+    Result<std::vector<SyncWorkers::Claimed>> claimed = workers_->ClaimWaiting(db, filter_, places);
     if (!claimed.ok()) {
       // A full pool or a stop: nothing more this time. Anything else the
       // log says; the next look tries again.
@@ -161,10 +167,13 @@ int Scheduler::StartWaiting(db::Database* db) {
       logging::LogWarning("the scheduler cannot start a sync (it tries again): " + claimed.status().ToString());
       return -1;
     }
-    if (!claimed->has_value()) break;
-    if (metrics_ != nullptr && (*claimed)->run.trigger == kTrigger) metrics_->RecordScheduledStart();
-    workers_->Submit(std::move(**claimed));
-    ++started;
+    const int got = static_cast<int>(claimed->size());
+    for (SyncWorkers::Claimed& claim : *claimed) {
+      if (metrics_ != nullptr && claim.run.trigger == kTrigger) metrics_->RecordScheduledStart();
+      workers_->Submit(std::move(claim));
+    }
+    started += got;
+    if (got < places) break;
   }
   return started;
 }

@@ -1,11 +1,12 @@
 // Scheduler: the thread that gives a process's idle sync workers their
 // work from the database: syncs asked for (by a person, the API or a
 // webhook: ProjectStore::RequestSync) first, then syncs their schedules
-// say are due (engine/schedule). Each claim picks and leases one project in
-// one transaction (ProjectStore::LockNextWork: PostgreSQL's FOR UPDATE SKIP
-// LOCKED, so that any number of processes on any number of machines share
-// one queue, and the limits every worker shares), and only as many as
-// there are idle workers. It looks every `poll`, and on PostgreSQL also at
+// say are due (engine/schedule). One claim fills every idle worker at once:
+// it picks, leases and records as many projects as there are idle workers
+// in one transaction (SyncPipeline::ClaimWork, ProjectStore::LockWork:
+// PostgreSQL's FOR UPDATE SKIP LOCKED, so that any number of processes on
+// any number of machines share one queue, and the limits every worker
+// shares). It looks every `poll`, and on PostgreSQL also at
 // once when a sync is asked for (LISTEN/NOTIFY). When a run ends (whoever
 // started it) the pipeline sets the project's next due time, so the
 // scheduler keeps no state of its own: a restarted process, or another one

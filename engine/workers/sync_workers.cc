@@ -51,14 +51,22 @@ Result<SyncWorkers::Claimed> SyncWorkers::Claim(db::Database* db, const std::str
   return Claimed{std::move(*ticket), std::move(claim).value()};
 }
 
-Result<std::optional<SyncWorkers::Claimed>> SyncWorkers::ClaimNext(db::Database* db, const db::WorkFilter& filter) {
+Result<std::vector<SyncWorkers::Claimed>> SyncWorkers::ClaimWaiting(db::Database* db, const db::WorkFilter& filter,
+                                                                   int most) {
   if (stop_.cancelled()) return Status::Unavailable("shutting down: no sync starts now");
-  std::optional<WorkerPool::Ticket> ticket = workers_ > 0 ? pool_.TryReserve() : std::nullopt;
-  if (!ticket) return Status::Unavailable("every sync worker is busy");
-  Result<std::optional<sync::ClaimedRun>> claim = runner_->ClaimNext(db, filter);
-  if (!claim.ok()) return claim.status();
-  if (!claim->has_value()) return std::optional<Claimed>();  // the ticket gives its place back
-  return std::optional<Claimed>(Claimed{std::move(*ticket), std::move(**claim)});
+  std::vector<WorkerPool::Ticket> tickets;
+  while (workers_ > 0 && static_cast<int>(tickets.size()) < most) {
+    std::optional<WorkerPool::Ticket> ticket = pool_.TryReserve();
+    if (!ticket) break;
+    tickets.push_back(std::move(*ticket));
+  }
+  if (tickets.empty()) return Status::Unavailable("every sync worker is busy");
+  Result<std::vector<sync::ClaimedRun>> claims = runner_->ClaimWork(db, filter, static_cast<int>(tickets.size()));
+  if (!claims.ok()) return claims.status();
+  std::vector<Claimed> claimed;
+  // At most one claim per ticket; the tickets left over give their places back.
+  for (size_t i = 0; i < claims->size(); ++i) claimed.push_back(Claimed{std::move(tickets[i]), std::move((*claims)[i])});
+  return claimed;
 }
 
 Result<int64_t> SyncWorkers::Start(db::Database* db, const std::string& tenant_id, const std::string& project_name,

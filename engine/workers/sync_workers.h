@@ -30,6 +30,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "engine/db/database.h"
 #include "engine/workers/metrics.h"
@@ -68,11 +69,11 @@ class SyncWorkers {
                         const std::string& trigger);
   // Queues a claimed run (once the transaction of its claim committed).
   void Submit(Claimed claimed);
-  // Claims the project that waits longest (SyncRunner::ClaimNext) and
-  // reserves its place: nullopt when nothing waits; Unavailable (nothing
-  // claimed) when every worker is busy and the queue is full, or when
-  // shutting down.
-  Result<std::optional<Claimed>> ClaimNext(db::Database* db, const db::WorkFilter& filter);
+  // Claims up to `most` of the projects that wait longest, as many as there
+  // are free places (SyncRunner::ClaimWork: one transaction), and reserves
+  // their places: empty when nothing waits; Unavailable (nothing claimed)
+  // when every worker is busy and the queue is full, or when shutting down.
+  Result<std::vector<Claimed>> ClaimWaiting(db::Database* db, const db::WorkFilter& filter, int most);
   // Claim + Submit; returns the run id. The run's trigger is `trigger`, or
   // (empty) the workers' own. See also StartOrRequest.
   Result<int64_t> Start(db::Database* db, const std::string& tenant_id, const std::string& project_name,

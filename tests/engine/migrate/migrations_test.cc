@@ -616,3 +616,34 @@ TEST_CASE("0014 indexes the content of every document there is for text search, 
                         "the index agrees with documents").ok());
   }
 }
+
+TEST_CASE("0015 gives every project's sync settings its project's tenant, which a new row must have") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0015", "0015")).ok());
+  for (const std::string tenant : {"acme", "beta"}) {
+    REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', '" + tenant + "', 'now')",
+                        "project").ok());
+    const std::string id = std::to_string(
+        CountOf(*db, "SELECT id FROM projects WHERE name = 'web' AND tenant_id = '" + tenant + "'"));
+    REQUIRE(db->Execute("INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch, updated_at,"
+                        " sync_requested_at) VALUES (" + id + ", 'local-git', 'sql-storage', '/srv/web', 'main', 'now', 5)",
+                        "sync settings").ok());
+  }
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->front() == "0015_work_queue_indexes.sql");
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM project_syncs s JOIN projects p ON p.id = s.project_id"
+                     " WHERE s.tenant_id = p.tenant_id AND s.sync_requested_at = 5") == 2);
+  if (database.dialect() == tether::db::Dialect::kPostgres) {
+    // A row without its tenant would never be claimed: PostgreSQL refuses it.
+    REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('api', 'acme', 'now')",
+                        "project").ok());
+    const std::string id = std::to_string(CountOf(*db, "SELECT id FROM projects WHERE name = 'api'"));
+    CHECK_FALSE(db->Execute("INSERT INTO project_syncs (project_id, provider, storage, repo_url, branch, updated_at)"
+                            " VALUES (" + id + ", 'local-git', 'sql-storage', '/srv/api', 'main', 'now')",
+                            "sync settings without a tenant").ok());
+  }
+}

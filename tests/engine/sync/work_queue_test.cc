@@ -10,6 +10,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/app/runtime.h"
 #include "engine/cli/cli_harness.h"
@@ -58,22 +59,31 @@ WorkFilter Now() {
   return filter;
 }
 
-// Picks and leases the next project and takes its request, as a worker
-// does; 0 when none.
-int64_t ClaimNext(tether::db::Database* db, const WorkFilter& filter, const std::string& owner) {
-  int64_t id = 0;
+// Picks and leases up to `limit` projects and takes their requests, as a
+// worker does, with the owner `owner` (in a batch, `owner` and its place);
+// their ids in the order picked.
+std::vector<int64_t> ClaimBatch(tether::db::Database* db, const WorkFilter& filter, const std::string& owner,
+                                int limit) {
+  std::vector<int64_t> ids;
   REQUIRE_OK(db->InTransaction([&]() -> tether::Status {
     ProjectStore projects(db);
-    auto next = projects.LockNextWork(filter);
+    auto next = projects.LockWork(filter, limit);
     if (!next.ok()) return next.status();
-    if (!*next) return tether::Status::Ok();
-    auto grant = projects.AcquireLease((*next)->id, owner, "w", 60);
-    if (!grant.ok()) return grant.status();
-    if (!grant->acquired) return tether::Status::Ok();
-    id = (*next)->id;
-    return projects.TakeResyncRequest(id);  // as a run that claims it does
+    for (const tether::db::NextWork& work : *next) {
+      auto grant = projects.LeaseWork(work, limit == 1 ? owner : owner + std::to_string(ids.size()), "w", 60, true);
+      if (!grant.ok()) return grant.status();
+      if (grant->acquired) ids.push_back(work.project.id);
+    }
+    return tether::Status::Ok();
   }));
-  return id;
+  return ids;
+}
+
+// The next project claimed as ClaimBatch does; 0 when none.
+int64_t ClaimNext(tether::db::Database* db, const WorkFilter& filter, const std::string& owner) {
+  std::vector<int64_t> ids = ClaimBatch(db, filter, owner, 1);
+  REQUIRE(ids.size() <= 1);
+  return ids.empty() ? 0 : ids.front();
 }
 
 }  // namespace
@@ -109,7 +119,11 @@ TEST_CASE("work queue: tenants take turns, and the limits hold") {
   SECTION("a global limit") {
     filter.max_running = 2;
     CHECK(ClaimNext(db.get(), filter, "o3") == 0);
-    REQUIRE_OK(projects.ReleaseLease(a1, "o1"));
+    // a1's run ends.
+    tether::db::RunEnd end;
+    end.status = "synced";
+    end.synced = true;
+    REQUIRE_OK(projects.EndRun(a1, "o1", end));
     CHECK(ClaimNext(db.get(), filter, "o3") == a2);
   }
   SECTION("a provider limit") {
@@ -118,6 +132,32 @@ TEST_CASE("work queue: tenants take turns, and the limits hold") {
     filter.provider_limits = {{"local-git", 3}, {"github", 1}};
     CHECK(ClaimNext(db.get(), filter, "o3") == a2);
   }
+  SECTION("a batch stays within the limits") {
+    filter.max_running = 3;
+    CHECK(ClaimBatch(db.get(), filter, "o3-", 4) == std::vector<int64_t>{a2});
+    filter.max_running = 0;
+    filter.provider_limits = {{"local-git", 4}};
+    CHECK(ClaimBatch(db.get(), filter, "o4-", 4) == std::vector<int64_t>{a3});
+  }
+}
+
+TEST_CASE("work queue: one claim for several places takes tenants in turn, as claims one by one would") {
+  World w;
+  const int64_t a1 = w.Add("a1", "acme"), a2 = w.Add("a2", "acme"), a3 = w.Add("a3", "acme");
+  const int64_t b1 = w.Add("b1", "beta"), b2 = w.Add("b2", "beta");
+  const int64_t c1 = w.Add("c1", "core", "5m");  // due by its schedule: after every request
+  auto db = w.Connect();
+  ProjectStore projects(db.get());
+  for (int64_t id : {a1, a2, a3, b1, b2}) REQUIRE_OK(projects.RequestSync(id, "api"));
+  WorkFilter filter = Now();
+  // beta already runs one (a lease of a run by hand): acme goes first, then
+  // they alternate, oldest request first within each.
+  REQUIRE(projects.AcquireLease(b2, "by-hand", "", 60)->acquired);
+  CHECK(ClaimBatch(db.get(), filter, "o", 3) == std::vector<int64_t>{a1, a2, b1});
+  CHECK(ClaimBatch(db.get(), filter, "p", 5) == std::vector<int64_t>{a3, c1});
+  CHECK(ClaimBatch(db.get(), filter, "q", 5).empty());
+  // Each claimed request was taken with its lease; b2's stays for its next run.
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM project_syncs WHERE sync_requested_at IS NOT NULL") == 1);
 }
 
 TEST_CASE("work queue: a live lease is passed by, an expired one taken over with a newer epoch") {
@@ -161,10 +201,10 @@ TEST_CASE("work queue: on PostgreSQL a row another worker is claiming is skipped
   WorkFilter filter = Now();
   // Worker 1 has picked `first` and not committed yet.
   REQUIRE_OK(db1->Execute("BEGIN", "begin"));
-  auto picked = ProjectStore(db1.get()).LockNextWork(filter);
+  auto picked = ProjectStore(db1.get()).LockWork(filter, 1);
   REQUIRE(picked.ok());
-  REQUIRE(*picked);
-  CHECK((*picked)->id == first);
+  REQUIRE(picked->size() == 1);
+  CHECK(picked->front().project.id == first);
   // Worker 2 gets the next one at once.
   auto other = std::async(std::launch::async, [&] { return ClaimNext(db2.get(), filter, "o2"); });
   REQUIRE(other.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
