@@ -55,7 +55,7 @@ endfunction()
 # Sets `out_var` to one line "<file>:<line>: <statement text>" per engine
 # line outside a // comment that names one after FROM, INTO, UPDATE, JOIN
 # or TABLE.
-set(TETHER_STORAGE_TABLES documents storage_cursors analysis_results analysis_symbols analysis_outputs analysis_steps analysis_step_files storage_fences documents_text)
+set(TETHER_STORAGE_TABLES documents storage_cursors analysis_results analysis_symbols analysis_outputs analysis_steps analysis_step_files storage_fences documents_text analysis_vectors)
 function(tether_storage_table_violations out_var)
   list(JOIN TETHER_STORAGE_TABLES "|" tables)
   set(violations "")

@@ -349,6 +349,7 @@ std::vector<NamedAnalyzer> UsableAnalyzers(const plugin_host::PluginHost& plugin
       NamedAnalyzer named;
       named.name = name;
       named.analyzer = *analyzer;
+      named.storage_keeps_vectors = plugins.StorageKeepsVectors(storage);
       if (plugins.AnalyzerKnowsSteps(name)) {
         named.analyses_blobs = named.analyzer->AnalysesBlobs();
         named.step = named.analyzer->Repository();
@@ -411,6 +412,7 @@ std::vector<db::AnalyzerTally> AnalyzeProject(Storage* storage, const ProjectRef
     if (options.should_stop && options.should_stop()) break;
     StepRun run;
     run.storage = storage;
+    run.storage_keeps_vectors = named.storage_keeps_vectors;
     run.project = project;
     run.project_name = options.project_name;
     run.key = keys[i];

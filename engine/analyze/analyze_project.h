@@ -67,6 +67,7 @@ struct NamedAnalyzer {
   RepositoryStep* step = nullptr;  // Analyzer::Repository (ABI 3.3), borrowed; may be null
   // Why the step cannot run on this project's storage ("" when it can).
   std::string step_unusable;
+  bool storage_keeps_vectors = false;  // the storage is built for ABI 3.5 or later
 };
 
 // The analyzers of `plugins` a project on the storage plugin `storage` can

@@ -105,7 +105,23 @@ class View : public RepositoryView {
     return std::move(document->content);
   }
 
+  Result<std::vector<std::string>> MissingVectors(const std::string& space,
+                                                  const std::vector<std::string>& hashes) const override {
+    TETHER_RETURN_IF_ERROR(KeepsVectors());
+    return run_.storage->MissingVectors(run_.project.tenant, space, hashes);
+  }
+
+  Status PutVectors(const std::string& space, const std::vector<StoredVector>& vectors) const override {
+    TETHER_RETURN_IF_ERROR(KeepsVectors());
+    return run_.storage->PutVectors(run_.project.tenant, space, vectors);
+  }
+
  private:
+  Status KeepsVectors() const {
+    if (run_.storage_keeps_vectors) return Status::Ok();
+    return Status::InvalidArgument("the project's storage keeps no vectors (it was built before SDK 3.5)");
+  }
+
   const StepRun& run_;
   std::vector<RepositoryFile> files_;
   std::vector<FileChange> changes_;

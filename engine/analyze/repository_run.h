@@ -28,6 +28,7 @@ namespace tether::analyze {
 
 struct StepRun {
   Storage* storage = nullptr;  // borrowed; keeps repository outputs (ABI 3.3)
+  bool storage_keeps_vectors = false;  // built for ABI 3.5
   ProjectRef project;
   std::string project_name;
   AnalyzerKey key;              // the step's analyzer's

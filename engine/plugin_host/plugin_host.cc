@@ -311,6 +311,14 @@ bool PluginHost::StorageSearchesText(const std::string& name) const {
   return BuiltFor(name, TETHER_PLUGIN_STORAGE, 5);
 }
 
+bool PluginHost::StorageKeepsVectors(const std::string& name) const {
+  return BuiltFor(name, TETHER_PLUGIN_STORAGE, 5);
+}
+
+bool PluginHost::AnalyzerKnowsEmbeddings(const std::string& name) const {
+  return BuiltFor(name, TETHER_PLUGIN_ANALYZER, 5);
+}
+
 bool PluginHost::AnalyzerKnowsSteps(const std::string& name) const {
   return BuiltFor(name, TETHER_PLUGIN_ANALYZER, 3);
 }

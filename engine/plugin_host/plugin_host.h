@@ -90,6 +90,10 @@ class PluginHost {
   bool StorageFences(const std::string& name) const;
   // Storage::SearchText (ABI 3.5).
   bool StorageSearchesText(const std::string& name) const;
+  // Storage::MissingVectors, PutVectors and GetVectors, and
+  // Analyzer::Embeddings (ABI 3.5).
+  bool StorageKeepsVectors(const std::string& name) const;
+  bool AnalyzerKnowsEmbeddings(const std::string& name) const;
 
   // Provider::CanonicalRepoUrl of the provider `name` (see provider.h), or
   // `repo_url` unchanged when the plugin was built before ABI 1.1 and so

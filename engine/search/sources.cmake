@@ -1,1 +1,3 @@
-target_sources(tether_engine PRIVATE ${CMAKE_CURRENT_LIST_DIR}/search.cc)
+target_sources(tether_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/search.cc
+  ${CMAKE_CURRENT_LIST_DIR}/semantic_search.cc)

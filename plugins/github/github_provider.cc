@@ -15,7 +15,7 @@
 
 #include "git-common/git_handles.h"
 #include "github_repository.h"
-#include "http_client.h"
+#include "shared/http_client.h"
 #include "repo_name.h"
 #include "settings.h"
 #include "tether/plugin.h"

@@ -20,7 +20,7 @@
 #include <mutex>
 #include <string>
 
-#include "http_client.h"
+#include "shared/http_client.h"
 #include "tether/status.h"
 
 namespace tether {

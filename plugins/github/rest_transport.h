@@ -20,7 +20,7 @@
 #include <random>
 #include <string>
 
-#include "http_client.h"
+#include "shared/http_client.h"
 #include "rate_limit.h"
 #include "settings.h"
 #include "tether/status.h"

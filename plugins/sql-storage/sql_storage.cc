@@ -26,6 +26,7 @@
 #include "shared/sql_connect.h"
 #include "analysis_store.h"
 #include "repository_store.h"
+#include "vector_store.h"
 #include "pg_batch.h"
 #include "text_search.h"
 #include "tenant_binding.h"
@@ -304,6 +305,7 @@ class SqlStorage : public Storage {
  public:
   SqlStorage(std::string url, Dialect dialect)
       : url_(std::move(url)), dialect_(dialect), analysis_(dialect), repository_(dialect), text_(dialect) {}
+      : url_(std::move(url)), dialect_(dialect), analysis_(dialect), repository_(dialect), vectors_(dialect) {}
 
   Result<CommitId> ReadCursor(const ProjectRef& project) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -648,6 +650,48 @@ class SqlStorage : public Storage {
       return text_.Search(*reader_, project, query);
     } catch (...) {
       return CurrentExceptionStatus("sql-storage: cannot search the documents' text");
+  Result<std::vector<std::string>> MissingVectors(const std::string& tenant, const std::string& space,
+                                                  const std::vector<std::string>& hashes) override {
+    TETHER_RETURN_IF_ERROR(VectorStore::CheckSpace(space));
+    TETHER_RETURN_IF_ERROR(VectorStore::CheckHashes(hashes));
+    if (hashes.empty()) return std::vector<std::string>();
+    std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
+    try {
+      BindTenant(*reader_, dialect_, tenant, /*local=*/false);
+      return vectors_.Missing(*reader_, tenant, space, hashes);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot look up vectors of space " + space);
+    }
+  }
+
+  Status PutVectors(const std::string& tenant, const std::string& space,
+                    const std::vector<StoredVector>& vectors) override {
+    TETHER_RETURN_IF_ERROR(VectorStore::CheckSpace(space));
+    TETHER_RETURN_IF_ERROR(VectorStore::CheckVectors(vectors));
+    std::lock_guard<std::mutex> lock(writer_mutex_);
+    try {
+      TETHER_RETURN_IF_ERROR(OpenAnalysisWriter());
+      return vectors_.Put(*analysis_writer_, tenant, space, vectors);
+    } catch (...) {
+      Status failed = CurrentExceptionStatus("sql-storage: cannot store vectors of space " + space);
+      analysis_writer_.reset();  // it may be broken; the next call opens another
+      return failed;
+    }
+  }
+
+  Result<std::vector<StoredVector>> GetVectors(const std::string& tenant, const std::string& space,
+                                               const std::vector<std::string>& hashes) override {
+    TETHER_RETURN_IF_ERROR(VectorStore::CheckSpace(space));
+    TETHER_RETURN_IF_ERROR(VectorStore::CheckHashes(hashes));
+    if (hashes.empty()) return std::vector<StoredVector>();
+    std::lock_guard<std::mutex> lock(mutex_);
+    TETHER_RETURN_IF_ERROR(OpenReader());
+    try {
+      BindTenant(*reader_, dialect_, tenant, /*local=*/false);
+      return vectors_.Get(*reader_, tenant, space, hashes);
+    } catch (...) {
+      return CurrentExceptionStatus("sql-storage: cannot read vectors of space " + space);
     }
   }
 
@@ -711,6 +755,7 @@ class SqlStorage : public Storage {
   AnalysisStore analysis_;
   RepositoryStore repository_;
   TextSearch text_;
+  VectorStore vectors_;
   std::mutex writer_mutex_;  // guards analysis_writer_
   std::unique_ptr<soci::session> analysis_writer_;
 };

@@ -41,6 +41,26 @@ namespace tether {
 
 class RepositoryStep;  // repository_step.h
 
+// Turns texts into vectors (ABI 3.5): a model behind a service, or one
+// computed in process. Thread safety: Space is called from any thread;
+// Embed from several threads at once.
+class Embedder {
+ public:
+  virtual ~Embedder() = default;
+
+  // The vector space this embedder's vectors live in: the model and the
+  // number of dimensions, as one printable ASCII word of 1 to 128 bytes
+  // (e.g. "openai/text-embedding-3-small/1536"). Vectors of two spaces are
+  // never compared; the same for the life of the object.
+  virtual std::string Space() const = 0;
+
+  // One vector per text, in order, each with the space's dimensions.
+  // Unavailable when the service could not be reached or kept refusing (a
+  // later call may work); InvalidArgument when it refused one of the texts
+  // for good (too long for the model); messages never hold a credential.
+  virtual Result<std::vector<std::vector<float>>> Embed(const std::vector<std::string>& texts) = 0;
+};
+
 // Which results an analyzer can reuse. Each field is printable ASCII without
 // spaces, 1 to 64 bytes (settings_hash may be empty: no settings).
 struct AnalyzerKey {
@@ -148,6 +168,14 @@ class Analyzer : public Plugin {
   // The analyzer's repository step (repository_step.h), owned by the
   // analyzer and living as long as it; nullptr when it has none.
   virtual RepositoryStep* Repository() { return nullptr; }
+
+  // ---- ABI 3.5 (the host calls this only on analyzers built for 3.5 or
+  // later) ----
+
+  // The model an analyzer that stores vectors (an embeddings analyzer)
+  // embeds with, so that a search embeds its query the same way; owned by
+  // the analyzer and living as long as it; nullptr when it has none.
+  virtual Embedder* Embeddings() { return nullptr; }
 };
 
 }  // namespace tether

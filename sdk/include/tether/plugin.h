@@ -45,9 +45,14 @@
 // 3.4: fencing: Storage::Fence and Storage::BeginFencedWrite appended. On
 //      older storages the host begins unfenced writes (the cursor check
 //      still refuses a second write of one commit).
-// 3.5: search: Storage::SearchText (TextQuery, TextHit, TextPage) appended.
-//      The host calls it only on storages of minor >= 5; a text search of
-//      a project on an older storage is refused, naming the storage.
+// 3.5: search and vectors: Storage::SearchText (TextQuery, TextHit,
+//      TextPage); Embedder and Analyzer::Embeddings (analyzer.h), the
+//      RepositoryView's MissingVectors and PutVectors (repository_step.h),
+//      and the Storage methods after SearchText that keep vectors. The host
+//      calls those only on analyzers and storages of minor >= 5: a text
+//      search of a project on an older storage is refused, naming the
+//      storage, and a step whose storage is older gets InvalidArgument from
+//      the view.
 //
 // The rules that keep the promise above (a plugin of an older minor loads in
 // a newer host):

@@ -42,6 +42,13 @@
 
 namespace tether {
 
+// One vector of a text (ABI 3.5): `hash` is the SHA-256 of the text's UTF-8
+// bytes in lower-case hex (64 digits), `values` the vector.
+struct StoredVector {
+  std::string hash;
+  std::vector<float> values;
+};
+
 // One current file of the project (symlinks and submodules are not files).
 struct RepositoryFile {
   std::string path;
@@ -114,6 +121,22 @@ class RepositoryView {
   // itself (a README). NotFound when there is no such file or it has no
   // stored text (binary, over the size limit).
   virtual Result<std::string> Content(const std::string& path) const = 0;
+
+  // ---- ABI 3.5 (a step built for 3.5 or later may call these) ----
+  //
+  // Vectors of texts (storage.h, "Vectors"), kept by content for the
+  // project's tenant. Unlike outputs they are stored at once, not with the
+  // step's run: a step that stops halfway keeps every vector it stored, so
+  // its next run embeds only what is still missing. InvalidArgument when the
+  // project's storage keeps no vectors (built before 3.5).
+
+  // Those of `hashes` (see StoredVector) that have no vector in `space`, in
+  // the order given.
+  virtual Result<std::vector<std::string>> MissingVectors(const std::string& space,
+                                                          const std::vector<std::string>& hashes) const = 0;
+
+  // Stores `vectors` in `space`, durably before it returns.
+  virtual Status PutVectors(const std::string& space, const std::vector<StoredVector>& vectors) const = 0;
 };
 
 // Where Update puts what it makes. Owned by the engine. Nothing is stored

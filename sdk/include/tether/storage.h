@@ -426,6 +426,36 @@ class Storage : public Plugin {
   // nothing searched) for a text outside TextQuery's rules or a limit
   // outside 1 to 1000, naming what is wrong.
   virtual Result<TextPage> SearchText(const ProjectRef& project, const TextQuery& query) = 0;
+
+  // ---- Vectors (ABI 3.5: the host calls these only on storages built for
+  // 3.5 or later) ----
+  //
+  // Vectors of texts an embedder made (analyzer.h, Embedder), keyed by the
+  // space and the text's hash (StoredVector, repository_step.h): facts
+  // about bytes like analysis results, shared by every project of one
+  // tenant and never by two. A stored vector never changes (one text has
+  // one vector in a space) and is kept across syncs, branch switches and
+  // migrations. Which texts a project's files hold is the embeddings
+  // step's output; the storage only keeps the vectors.
+  //
+  // `space`: printable ASCII without spaces, 1 to 128 bytes. Errors:
+  // InvalidArgument for a space or hash outside that form, a vector that
+  // is empty, holds a value that is not finite, or has other dimensions
+  // than the space's vectors stored before (nothing is written then).
+
+  // Those of `hashes` without a vector in `space`, in the order given.
+  virtual Result<std::vector<std::string>> MissingVectors(const std::string& tenant, const std::string& space,
+                                                          const std::vector<std::string>& hashes) = 0;
+
+  // Stores `vectors` in one transaction, durably before it returns; a hash
+  // already stored keeps its vector.
+  virtual Status PutVectors(const std::string& tenant, const std::string& space,
+                            const std::vector<StoredVector>& vectors) = 0;
+
+  // The stored vectors of `hashes` in `space`, in the order given; a hash
+  // without one is left out.
+  virtual Result<std::vector<StoredVector>> GetVectors(const std::string& tenant, const std::string& space,
+                                                       const std::vector<std::string>& hashes) = 0;
 };
 
 }  // namespace tether

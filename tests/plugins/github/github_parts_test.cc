@@ -5,7 +5,7 @@
 #include <string>
 
 #include "app_jwt.h"
-#include "http_client.h"
+#include "shared/http_client.h"
 #include "http_url.h"
 #include "link_header.h"
 #include "rate_limit.h"
@@ -17,7 +17,7 @@ namespace {
 using tether::StatusCode;
 using tether::github::ClassifyRateLimit;
 using tether::github::FindLink;
-using tether::github::HttpResponse;
+using tether::HttpResponse;
 using tether::github::RateLimitGate;
 using tether::github::RateLimitVerdict;
 

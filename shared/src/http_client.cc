@@ -1,4 +1,4 @@
-#include "http_client.h"
+#include "shared/http_client.h"
 
 #include <curl/curl.h>
 
@@ -7,7 +7,6 @@
 #include <mutex>
 
 namespace tether {
-namespace github {
 namespace {
 
 std::string Trim(const std::string& text) {
@@ -169,5 +168,4 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   return response;
 }
 
-}  // namespace github
 }  // namespace tether

@@ -1,9 +1,10 @@
 // HttpClient: one HTTP request at a time through a libcurl easy handle,
-// reused so that consecutive requests (the pages of a listing) share a
-// keep-alive connection.
+// reused so that consecutive requests (the pages of a listing, batches of
+// embeddings) share a keep-alive connection. The github provider's REST
+// layer and the embeddings analyzer's model clients use it.
 //
-// It sends exactly what it is given and never follows redirects: the REST
-// layer decides what a 301 means and where a credential may go.
+// It sends exactly what it is given and never follows redirects: the
+// caller decides what a 301 means and where a credential may go.
 //
 // Ownership: owns its curl handle. Thread safety: one thread at a time;
 // separate clients may be used concurrently (InitCurl must have run).
@@ -12,8 +13,8 @@
 // transport failures (refused connection, timeout, reset, a body over the
 // size limit) are Unavailable naming the method and URL and curl's reason.
 // URLs handed to Send never carry credentials, so messages never do either.
-#ifndef TETHER_PLUGINS_GITHUB_HTTP_CLIENT_H_
-#define TETHER_PLUGINS_GITHUB_HTTP_CLIENT_H_
+#ifndef TETHER_SHARED_HTTP_CLIENT_H_
+#define TETHER_SHARED_HTTP_CLIENT_H_
 
 #include <cstdint>
 #include <memory>
@@ -24,7 +25,6 @@
 #include "tether/status.h"
 
 namespace tether {
-namespace github {
 
 // curl_global_init, once per process; call before the first HttpClient.
 void InitCurl();
@@ -67,7 +67,6 @@ class HttpClient {
   const int64_t request_timeout_ms_;
 };
 
-}  // namespace github
 }  // namespace tether
 
-#endif  // TETHER_PLUGINS_GITHUB_HTTP_CLIENT_H_
+#endif  // TETHER_SHARED_HTTP_CLIENT_H_
