@@ -108,6 +108,7 @@ Result<SemanticPage> SemanticSearch(Storage* storage, const ProjectRef& project,
   Result<std::vector<std::vector<float>>> embedded = embedder->Embed({query.text});
   if (!embedded.ok()) return embedded.status().WithContext("embedding the query");
   if (embedded->size() != 1) return Status::Internal("the embedder returned no vector for the query");
+  if (embedded->front().empty()) return Status::InvalidArgument("the embedding model refused the query");
   const std::vector<float>& q = embedded->front();
   const double q_norm = Norm(q);
 

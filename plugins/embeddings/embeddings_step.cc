@@ -76,28 +76,20 @@ class Queue {
     std::vector<std::string> texts;
     for (const Text& t : batch) texts.push_back(t.text);
     Result<std::vector<std::vector<float>>> vectors = embedder_->Embed(texts);
-    if (vectors.ok()) return Store(batch, *vectors);
-    if (vectors.status().code() != StatusCode::kInvalidArgument) return vectors.status();
-    // One of them is refused for good: each on its own, to keep the rest.
-    for (Text& t : batch) {
-      Result<std::vector<std::vector<float>>> one = embedder_->Embed({t.text});
-      if (one.ok()) {
-        TETHER_RETURN_IF_ERROR(Store({t}, *one));
-        continue;
-      }
-      if (one.status().code() != StatusCode::kInvalidArgument) return one.status();
-      for (const std::string& path : where_[t.hash]) refused_files_.insert(path);
-    }
-    return Status::Ok();
-  }
-
-  Status Store(const std::vector<Text>& batch, std::vector<std::vector<float>>& vectors) {
-    if (vectors.size() != batch.size()) {
-      return Status::Internal("the embedder returned " + std::to_string(vectors.size()) + " vectors for " +
+    if (!vectors.ok()) return vectors.status();
+    if (vectors->size() != batch.size()) {
+      return Status::Internal("the embedder returned " + std::to_string(vectors->size()) + " vectors for " +
                               std::to_string(batch.size()) + " texts");
     }
     std::vector<StoredVector> stored;
-    for (size_t i = 0; i < batch.size(); ++i) stored.push_back({batch[i].hash, std::move(vectors[i])});
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if ((*vectors)[i].empty()) {  // refused for good
+        for (const std::string& path : where_[batch[i].hash]) refused_files_.insert(path);
+        continue;
+      }
+      stored.push_back({batch[i].hash, std::move((*vectors)[i])});
+    }
+    if (stored.empty()) return Status::Ok();
     return view_.PutVectors(space_, stored);
   }
 

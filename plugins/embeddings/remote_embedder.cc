@@ -133,8 +133,8 @@ Status RemoteEmbedder::EmbedBatch(Batch* batch, size_t first, size_t count, std:
       TETHER_RETURN_IF_ERROR(EmbedBatch(batch, first, half, out));
       return EmbedBatch(batch, first + half, count - half, out);
     } else if (response->status == 413 || response->status == 400) {
-      return Status::InvalidArgument(provider + " refused text " + std::to_string(first + 1) + " (HTTP " +
-                                     std::to_string(response->status) + ")");
+      (*out)[first].clear();  // refused for good: no vector
+      return Status::Ok();
     } else if (response->status == 401 || response->status == 403) {
       const std::string refused = provider + " refused the key" +
                                       (settings_.api_key_env.empty() ? std::string(" (no api_key_env is set)")

@@ -9,7 +9,7 @@
 // answer's Retry-After (at most 60 s) or a backoff that doubles from
 // 500 ms; then Unavailable. A 413 (batch too large) or a 400 for a batch of
 // several texts splits it in halves, so that one text the model refuses
-// fails alone: InvalidArgument naming it by position. 401 is
+// fails alone, and gets an empty vector. 401 is
 // Unauthenticated and 403 PermissionDenied, naming the variable the key
 // came from. The key is sent
 // as a bearer token and is in no message.

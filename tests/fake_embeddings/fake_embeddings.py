@@ -29,7 +29,7 @@ replaces the one before):
 Control: GET /_fake/counts -> {"inputs": N, "requests": N, "by_text":
 {sha256: count}, "batches": [sizes], "statuses": {"200": N, ..},
 "authorization": [the last request's header, "" when absent]};
-POST /_fake/reset clears counts and faults.
+POST /_fake/reset clears counts and faults; POST /_fake/exit stops it.
 
 Prints "READY <port>" on stdout once it listens; stops on SIGTERM, and
 within 0.2 s when its parent (or --parent-pid) dies. Standard library only.
@@ -113,6 +113,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with s.lock:
                 s.reset()
             return self.answer(200, {})
+        if self.path == "/_fake/exit":
+            self.answer(200, {})
+            self.wfile.flush()
+            os._exit(0)
         if self.path == "/_fake/faults":
             with s.lock:
                 s.faults.update(json.loads(raw or b"{}"))
@@ -173,6 +177,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.answer(200, vectors)
 
 
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that went away (a test killed it)
+        super().handle_error(request, client_address)
+
+
 def watch_parent(pid):
     while True:
         time.sleep(0.2)
@@ -187,8 +200,7 @@ def main():
     parser.add_argument("--parent-pid", type=int, default=0)
     args = parser.parse_args()
     Handler.state = State(args.dimensions)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), Handler)
     signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
     threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
     print("READY %d" % server.server_address[1], flush=True)

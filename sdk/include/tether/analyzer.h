@@ -54,10 +54,12 @@ class Embedder {
   // never compared; the same for the life of the object.
   virtual std::string Space() const = 0;
 
-  // One vector per text, in order, each with the space's dimensions.
-  // Unavailable when the service could not be reached or kept refusing (a
-  // later call may work); InvalidArgument when it refused one of the texts
-  // for good (too long for the model); messages never hold a credential.
+  // One vector per text, in order, each with the space's dimensions, but
+  // an empty one for a text the model refused for good (too long for it):
+  // the others are kept. Unavailable when the service could not be reached
+  // or kept failing (a later call may work); Unauthenticated or
+  // PermissionDenied when it refused the credentials. Messages never hold a
+  // credential.
   virtual Result<std::vector<std::vector<float>>> Embed(const std::vector<std::string>& texts) = 0;
 };
 
