@@ -30,6 +30,9 @@ echo
 echo "== tether symbols quickstart main --limit 10   (symbols found by the code analyzer)"
 "${tether[@]}" symbols quickstart main --limit 10 || true
 echo
+echo "== tether search quickstart 'parse the config file' --mode semantic --limit 5   (by meaning: the embeddings analyzer's built-in embedder)"
+"${tether[@]}" search quickstart "parse the config file" --mode semantic --limit 5 || true
+echo
 echo "== tether docs export quickstart $work/docs   (the documentation the docs analyzer keeps)"
 "${tether[@]}" docs export quickstart "$work/docs" || true
 echo

@@ -457,10 +457,18 @@ std::string StarterConfig(const std::string& database_url) {
   JsonWriter json;
   json.Begin().Str("database", database_url).BeginArray("plugins");
   // The bundled plugins, the analyzers included: a new user's first sync
-  // is analysed, its symbols searchable and its documentation written.
+  // is analysed, its symbols searchable, its documentation written and its
+  // chunks embedded by the built-in lexical embedder (no service needed).
   const std::pair<const char*, const char*> bundled[] = {
       {"local-git", "provider"}, {"sql-storage", "storage"}, {"code", "analyzer"}, {"docs", "analyzer"}};
   for (const auto& [name, kind] : bundled) json.Begin().Str("name", name).Str("kind", kind).End();
+  json.Begin()
+      .Str("name", "embeddings")
+      .Str("kind", "analyzer")
+      .BeginObject("settings")
+      .Str("provider", "hashing")
+      .End()
+      .End();
   json.EndArray()
       .BeginObject("defaults")
       .Str("provider", defaults.provider)

@@ -2,6 +2,7 @@
 
 #include "engine/common/utf8.h"
 #include "engine/db/project_store.h"
+#include "engine/search/semantic_search.h"
 #include "tether/storage.h"
 
 namespace tether::search {
@@ -69,6 +70,51 @@ Status TextSearch(const plugin_host::PluginHost& plugins, Storage* storage, cons
   return Status::Ok();
 }
 
+// The embedder of the first configured analyzer that has one (the
+// embeddings analyzer).
+Result<Embedder*> FindEmbedder(const plugin_host::PluginHost& plugins) {
+  for (const std::string& name : plugins.AnalyzerNames()) {
+    if (!plugins.AnalyzerKnowsEmbeddings(name)) continue;
+    Result<Analyzer*> analyzer = plugins.FindAnalyzer(name);
+    if (!analyzer.ok()) continue;
+    if (Embedder* embedder = (*analyzer)->Embeddings()) return embedder;
+  }
+  return Status::InvalidArgument("semantic search needs the embeddings analyzer, which is not configured "
+                          "(a plugin {\"name\": \"embeddings\", \"kind\": \"analyzer\", \"settings\": "
+                          "{\"provider\": \"hashing\"}} needs no service); search with mode text or symbol");
+}
+
+Status SemanticSearch(const plugin_host::PluginHost& plugins, Storage* storage, const db::Project& project,
+                      const SearchRequest& request, SearchResults* results) {
+  Result<Embedder*> embedder = FindEmbedder(plugins);
+  if (!embedder.ok()) return embedder.status();
+  if (!plugins.StorageKeepsOutputs(project.storage) || !plugins.StorageKeepsVectors(project.storage)) {
+    return Status::Unavailable("the project's storage \"" + project.storage +
+                               "\" keeps no vectors: it is built for an SDK before 3.5");
+  }
+  const ProjectRef ref{project.id, project.tenant_id};
+  Result<CommitId> cursor = storage->ReadCursor(ref);
+  if (!cursor.ok()) return cursor.status();
+  results->commit = *cursor;
+  SemanticQuery query;
+  query.text = request.query;
+  query.path_prefix = request.path_prefix;
+  query.limit = request.limit;
+  Result<SemanticPage> page = search::SemanticSearch(storage, ref, *embedder, query);
+  if (!page.ok()) return page.status();
+  results->more = page->chunks > static_cast<int64_t>(page->hits.size());
+  for (SemanticHit& hit : page->hits) {
+    SearchHit out;
+    out.path = std::move(hit.path);
+    out.start_line = hit.start_line;
+    out.end_line = hit.end_line;
+    out.score = hit.score;
+    out.snippet = std::move(hit.snippet);
+    results->hits.push_back(std::move(out));
+  }
+  return Status::Ok();
+}
+
 Status SymbolSearch(const plugin_host::PluginHost& plugins, Storage* storage, const db::Project& project,
                     const SearchRequest& request, SearchResults* results) {
   Result<Analyzer*> analyzer = plugins.FindAnalyzer(request.analyzer);
@@ -118,10 +164,6 @@ const char* SearchModeName(SearchMode mode) {
 }
 
 std::optional<SearchInputError> CheckSearchRequest(const SearchRequest& request) {
-  if (request.mode == SearchMode::kSemantic) {
-    return SearchInputError{"mode", "semantic search needs the embeddings analyzer, which is not configured; "
-                                    "search with mode text or symbol"};
-  }
   if (request.query.empty()) return SearchInputError{"query", "give the text to search for"};
   if (std::optional<std::string> bad = BadText(request.query, kTextQueryMaxBytes)) {
     return SearchInputError{"query", "the search text " + *bad};
@@ -161,9 +203,12 @@ Result<SearchResults> Search(const plugin_host::PluginHost& plugins, db::Databas
   results.project = project->name;
   results.branch = project->branch;
   results.mode = request.mode;
-  const Status searched = request.mode == SearchMode::kSymbol
-                              ? SymbolSearch(plugins, *storage, *project, request, &results)
-                              : TextSearch(plugins, *storage, *project, request, &results);
+  Status searched;
+  switch (request.mode) {
+    case SearchMode::kText: searched = TextSearch(plugins, *storage, *project, request, &results); break;
+    case SearchMode::kSymbol: searched = SymbolSearch(plugins, *storage, *project, request, &results); break;
+    case SearchMode::kSemantic: searched = SemanticSearch(plugins, *storage, *project, request, &results); break;
+  }
   if (!searched.ok()) return searched;
   return results;
 }

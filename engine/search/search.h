@@ -6,7 +6,8 @@
 //             content, literally (Storage::SearchText, SDK 3.5)
 //   symbol    symbols whose name matches (Storage::SearchSymbols, an
 //             analyzer's results: "code" unless another is named)
-//   semantic  not yet: refused by CheckSearchRequest, naming what it needs
+//   semantic  the chunks whose vectors are nearest the query's, embedded by
+//             the embeddings analyzer's model (semantic_search.h)
 //
 // Results are of the project's current documents only, as its storage
 // holds them after its last sync: never of another branch, an older commit
@@ -58,8 +59,7 @@ struct SearchInputError {
 
 // The request's own rules, before anything is looked up: a query for the
 // mode (text: UTF-8 without NUL of 3 characters to 1024 bytes, as
-// Storage::SearchText takes it), a limit in range, a path that is text,
-// and no semantic mode yet.
+// Storage::SearchText takes it), a limit in range and a path that is text.
 std::optional<SearchInputError> CheckSearchRequest(const SearchRequest& request);
 
 // One hit, the same shape in every mode: the lines it spans (1-based), a
@@ -87,7 +87,8 @@ struct SearchResults {
 };
 
 // Searches the project `request.project` of `tenant`. Errors: InvalidArgument
-// for a request CheckSearchRequest refuses; NotFound for an unknown project
+// for a request CheckSearchRequest refuses, and for semantic mode without an
+// embeddings analyzer configured; NotFound for an unknown project
 // or analyzer; Unavailable when the project's storage is not loaded or
 // cannot answer the mode (built for an SDK before it); the storage's own.
 Result<SearchResults> Search(const plugin_host::PluginHost& plugins, db::Database* db, const std::string& tenant,

@@ -148,7 +148,8 @@ Status EmbeddingsStep::Update(const RepositoryView& view, RepositorySink* sink) 
       Result<std::string> text = view.Content(file.path);
       if (!text.ok()) {
         if (text.status().code() != StatusCode::kNotFound) return text.status();
-        TETHER_RETURN_IF_ERROR(sink->Remove(ChunksOutput(file.path)));  // binary, or too big to store
+        // Binary, or too big to store: no chunks (a list from before goes).
+        if (!view.first_run()) TETHER_RETURN_IF_ERROR(sink->Remove(ChunksOutput(file.path)));
         continue;
       }
       static const std::vector<Symbol> kNone;

@@ -304,8 +304,12 @@ class SqlWriter : public StorageWriter {
 class SqlStorage : public Storage {
  public:
   SqlStorage(std::string url, Dialect dialect)
-      : url_(std::move(url)), dialect_(dialect), analysis_(dialect), repository_(dialect), text_(dialect) {}
-      : url_(std::move(url)), dialect_(dialect), analysis_(dialect), repository_(dialect), vectors_(dialect) {}
+      : url_(std::move(url)),
+        dialect_(dialect),
+        analysis_(dialect),
+        repository_(dialect),
+        text_(dialect),
+        vectors_(dialect) {}
 
   Result<CommitId> ReadCursor(const ProjectRef& project) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -650,6 +654,9 @@ class SqlStorage : public Storage {
       return text_.Search(*reader_, project, query);
     } catch (...) {
       return CurrentExceptionStatus("sql-storage: cannot search the documents' text");
+    }
+  }
+
   Result<std::vector<std::string>> MissingVectors(const std::string& tenant, const std::string& space,
                                                   const std::vector<std::string>& hashes) override {
     TETHER_RETURN_IF_ERROR(VectorStore::CheckSpace(space));

@@ -399,7 +399,7 @@ TEST_CASE("the starter config round-trips through ParseConfig") {
   tether::Result<Config> result = Parse(text);
   REQUIRE(result.ok());
   CHECK(result->database_url == "postgresql://tether@db/tether");
-  REQUIRE(result->plugins.size() == 4);
+  REQUIRE(result->plugins.size() == 5);
   CHECK(result->plugins[0].name == "local-git");
   CHECK(result->plugins[0].kind == "provider");
   CHECK(result->plugins[1].name == "sql-storage");
@@ -408,6 +408,8 @@ TEST_CASE("the starter config round-trips through ParseConfig") {
   CHECK(result->plugins[2].kind == "analyzer");
   CHECK(result->plugins[3].name == "docs");  // and documented
   CHECK(result->plugins[3].kind == "analyzer");
+  CHECK(result->plugins[4].name == "embeddings");  // and searchable by meaning, with no service
+  CHECK(Contains(result->plugins[4].settings_json, "\"hashing\""));
   const tether::config::Defaults defaults;
   CHECK(result->defaults.provider == defaults.provider);
   CHECK(result->defaults.storage == defaults.storage);

@@ -222,7 +222,12 @@ TEST_CASE("hostile search queries are taken literally or refused naming the para
   refused("/api/v1/search?project=web&q=" + std::string(10000, 'a'), "q", "at most 1024");
   refused("/api/v1/search?project=web", "q", "search for");
   refused("/api/v1/search?q=abc", "project", "required");
-  refused("/api/v1/search?project=web&q=abc&mode=semantic", "mode", "embeddings analyzer");
+  // Semantic search without the embeddings analyzer configured: refused,
+  // saying what to configure.
+  HttpReply semantic_reply = s.server->client().Send("GET", "/api/v1/search?project=web&q=abc&mode=semantic", "",
+                                                     {{"Authorization", "Bearer " + s.token}});
+  CHECK(semantic_reply.status == 400);
+  CHECK_THAT(Str(semantic_reply.Json(), "detail"), Catch::Contains("embeddings analyzer"));
   refused("/api/v1/search?project=web&q=abc&mode=fuzzy", "mode", "text, symbol or semantic");
   refused("/api/v1/search?project=web&q=abc&case_sensitive=maybe", "case_sensitive", "true or false");
   refused("/api/v1/search?project=web&q=abc&limit=0", "limit", "");

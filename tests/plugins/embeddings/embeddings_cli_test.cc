@@ -242,3 +242,71 @@ TEST_CASE("Ollama and text-embeddings-inference are spoken too") {
           std::string(provider) + (std::string(provider) == "tei" ? "/fake-model/8" : "/fake-model/8"));
   }
 }
+
+TEST_CASE("semantic search with the built-in embedder finds a function from its words, never from another branch") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  const std::string plugins =
+      ",{\"name\": \"code\", \"kind\": \"analyzer\"}, {\"name\": \"embeddings\", \"kind\": \"analyzer\","
+      " \"settings\": {\"provider\": \"hashing\"}}";
+  TetherCli cli(dir.path(), "", plugins);
+  repo.Write("src/json_reader.py",
+             "def parse_json_document(text):\n    \"\"\"Parse a JSON document into objects.\"\"\"\n"
+             "    return json_decoder.decode(text)\n\n\n"
+             "def render_window(screen):\n    screen.blit(screen.pixels)\n    return screen\n");
+  repo.Write("src/network.py", "def open_socket(host, port):\n    return socket.connect(host, port)\n");
+  repo.Commit("first");
+  REQUIRE(cli.Run("project add app --repo " + ShellQuote(repo.url())).exit_code == 0);
+  REQUIRE(cli.Run("sync app").exit_code == 0);
+
+  int code = -1;
+  rapidjson::Document found = cli.Json("search app 'parse a json document' --mode semantic --limit 3", &code);
+  REQUIRE(code == 0);
+  REQUIRE(found["hits"].Size() >= 1);
+  const rapidjson::Value& best = found["hits"][0];
+  CHECK(std::string(best["path"].GetString()) == "src/json_reader.py");
+  CHECK(best["start_line"].GetInt() == 1);
+  CHECK_THAT(best["snippet"].GetString(), Catch::Contains("def parse_json_document"));
+  CHECK(best["score"].GetDouble() > 0.3);
+  CHECK(std::string(found["mode"].GetString()) == "semantic");
+  CHECK(std::string(found["commit"].GetString()).size() == 40);
+  rapidjson::Document sockets = cli.Json("search app 'connect a socket to a host' --mode semantic --limit 1");
+  REQUIRE(sockets["hits"].Size() == 1);
+  CHECK(std::string(sockets["hits"][0]["path"].GetString()) == "src/network.py");
+
+  // Another branch without the reader: never found there, found again back.
+  repo.Git("checkout -q -b slim");
+  repo.Remove("src/json_reader.py");
+  repo.Commit("no reader");
+  repo.Git("checkout -q main");
+  REQUIRE(cli.Run("project select-branch app slim").exit_code == 0);
+  REQUIRE(cli.Run("sync app").exit_code == 0);
+  rapidjson::Document slim = cli.Json("search app 'parse a json document' --mode semantic --limit 10");
+  for (const auto& hit : slim["hits"].GetArray()) CHECK(std::string(hit["path"].GetString()) != "src/json_reader.py");
+  REQUIRE(cli.Run("project select-branch app main").exit_code == 0);
+  REQUIRE(cli.Run("sync app").exit_code == 0);
+  rapidjson::Document back = cli.Json("search app 'parse a json document' --mode semantic --limit 1");
+  REQUIRE(back["hits"].Size() == 1);
+  CHECK(std::string(back["hits"][0]["path"].GetString()) == "src/json_reader.py");
+
+  // Another model (here: other dimensions) builds its vectors beside the
+  // old ones; until it has, search says so; then it uses the new ones.
+  const long long old_vectors = cli.Count("SELECT COUNT(*) FROM analysis_vectors");
+  cli.Reconfigure("", ",{\"name\": \"code\", \"kind\": \"analyzer\"}, {\"name\": \"embeddings\", \"kind\": \"analyzer\","
+                      " \"settings\": {\"provider\": \"hashing\", \"dimensions\": 64}}");
+  CliResult waiting = cli.Run("search app 'parse a json document' --mode semantic");
+  CHECK(waiting.exit_code != 0);
+  CHECK_THAT(waiting.err, Catch::Contains("hashing/v1/256") && Catch::Contains("hashing/v1/64"));
+  REQUIRE(cli.Run("analyze app").exit_code == 0);
+  CHECK(cli.Count("SELECT COUNT(*) FROM analysis_vectors WHERE space = 'hashing/v1/256'") == old_vectors);
+  CHECK(cli.Count("SELECT COUNT(*) FROM analysis_vectors WHERE space = 'hashing/v1/64'") > 0);
+  rapidjson::Document moved = cli.Json("search app 'parse a json document' --mode semantic --limit 1");
+  REQUIRE(moved["hits"].Size() == 1);
+  CHECK(std::string(moved["hits"][0]["path"].GetString()) == "src/json_reader.py");
+
+  // Without the analyzer: a clear refusal, exit 2.
+  cli.Reconfigure("", "");
+  CliResult unconfigured = cli.Run("search app 'parse' --mode semantic");
+  CHECK(unconfigured.exit_code == 2);
+  CHECK_THAT(unconfigured.err, Catch::Contains("embeddings analyzer"));
+}
