@@ -54,6 +54,10 @@ std::string Snippet(const std::string& text, int32_t start, int32_t end) {
     stop = newline == std::string::npos ? text.size() : newline + 1;
   }
   std::string piece = text.substr(at, std::min(stop - at, kSnippetBytes));
+  if (stop - at > kSnippetBytes) {
+    const size_t last_line_end = piece.rfind('\n');
+    if (last_line_end != std::string::npos && last_line_end > 0) piece.resize(last_line_end);  // whole lines
+  }
   while (!piece.empty() && !IsValidUtf8(piece)) piece.pop_back();
   while (!piece.empty() && (piece.back() == '\n' || piece.back() == '\r')) piece.pop_back();
   return piece;

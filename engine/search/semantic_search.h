@@ -32,7 +32,7 @@ struct SemanticHit {
   int32_t start_line = 0;  // 1-based, inclusive
   int32_t end_line = 0;
   double score = 0;        // cosine similarity, -1 to 1
-  std::string snippet;     // the chunk's first lines, at most ~400 bytes
+  std::string snippet;     // the chunk's first whole lines, at most 400 bytes
 };
 
 struct SemanticPage {
