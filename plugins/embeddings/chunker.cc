@@ -73,20 +73,22 @@ class Splitter {
   std::vector<size_t> starts_;  // where each line starts, and the end
 };
 
-bool EndsGroup(std::string_view unit) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : unit) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return (h >> 7) % 4 == 0;
-}
+bool EndsGroup(std::string_view unit) { return (Fnv1a64(unit) >> 7) % 4 == 0; }
 
 bool Blank(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
 }  // namespace
+
+uint64_t Fnv1a64(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
 
 std::string Sha256Hex(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];

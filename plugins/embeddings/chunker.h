@@ -35,6 +35,10 @@ std::vector<Chunk> ChunkText(std::string_view text, const std::vector<Symbol>& s
 
 std::string Sha256Hex(std::string_view text);
 
+// FNV-1a, 64 bits: a fast hash where no adversary matters (where a group of
+// small units ends, which dimension a word of the lexical embedder takes).
+uint64_t Fnv1a64(std::string_view text);
+
 }  // namespace tether::embeddings
 
 #endif  // TETHER_PLUGINS_EMBEDDINGS_CHUNKER_H_

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <map>
 
+#include "chunker.h"
+
 namespace tether::embeddings {
 namespace {
 
@@ -53,15 +55,6 @@ std::vector<std::string> SubTokens(const std::string& word) {
   return parts;
 }
 
-uint64_t Fnv1a(const std::string& text) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 }  // namespace
 
 std::vector<float> HashingEmbedder::EmbedOne(const std::string& text) const {
@@ -88,7 +81,7 @@ std::vector<float> HashingEmbedder::EmbedOne(const std::string& text) const {
   }
   std::vector<float> v(static_cast<size_t>(dimensions_), 0.0f);
   for (const auto& [feature, count] : counts) {
-    const uint64_t h = Fnv1a(feature);
+    const uint64_t h = Fnv1a64(feature);
     const size_t at = static_cast<size_t>(h % static_cast<uint64_t>(dimensions_));
     const float weight = 1.0f + static_cast<float>(std::log(static_cast<double>(count)));
     v[at] += (h >> 63) ? -weight : weight;

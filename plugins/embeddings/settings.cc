@@ -4,6 +4,7 @@
 
 #include <rapidjson/document.h>
 
+#include "chunker.h"
 #include "shared/plugin_settings.h"
 
 namespace tether::embeddings {
@@ -132,22 +133,9 @@ std::string SpaceOf(const Settings& s) {
 }
 
 std::string SettingsHash(const Settings& s) {
-  // Printable, no spaces, at most 64 bytes: a short FNV-1a of what shapes
-  // the outputs.
-  const std::string shaped = SpaceOf(s) + "|" + std::to_string(s.max_chunk_chars);
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : shaped) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char out[17];
-  static const char kHex[] = "0123456789abcdef";
-  for (int i = 15; i >= 0; --i) {
-    out[i] = kHex[h & 15];
-    h >>= 4;
-  }
-  out[16] = '\0';
-  return out;
+  // Printable, no spaces, at most 64 bytes: a digest of what shapes the
+  // outputs.
+  return Sha256Hex(SpaceOf(s) + "|" + std::to_string(s.max_chunk_chars)).substr(0, 16);
 }
 
 }  // namespace tether::embeddings

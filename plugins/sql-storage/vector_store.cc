@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include <openssl/evp.h>
+
 #include "pg_array.h"
 #include "shared/clock.h"
 #include "shared/row_values.h"
@@ -20,9 +22,7 @@ namespace {
 constexpr size_t kBatch = 500;
 constexpr size_t kMaxSpaceBytes = 128;
 
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// The values as float32 little-endian bytes, in base64.
+// The values as float32 little-endian bytes, in base64 (OpenSSL's).
 std::string Encode(const std::vector<float>& values) {
   std::string bytes(values.size() * 4, '\0');
   for (size_t i = 0; i < values.size(); ++i) {
@@ -30,50 +30,23 @@ std::string Encode(const std::vector<float>& values) {
     std::memcpy(&bits, &values[i], 4);
     for (int b = 0; b < 4; ++b) bytes[i * 4 + b] = static_cast<char>((bits >> (8 * b)) & 0xff);
   }
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (i + 1 < bytes.size()) n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
-    out += kBase64[(n >> 18) & 63];
-    out += kBase64[(n >> 12) & 63];
-    out += i + 1 < bytes.size() ? kBase64[(n >> 6) & 63] : '=';
-    out += i + 2 < bytes.size() ? kBase64[n & 63] : '=';
-  }
+  std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(written));
   return out;
 }
 
 // The inverse of Encode; false for text Encode could not have written.
 bool Decode(const std::string& text, int dimensions, std::vector<float>* values) {
-  static const auto* table = [] {
-    auto* t = new int8_t[256];
-    std::memset(t, -1, 256);
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kBase64[i])] = static_cast<int8_t>(i);
-    return t;
-  }();
-  if (dimensions < 1 || text.size() % 4 != 0) return false;
-  std::string bytes;
-  bytes.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    uint32_t n = 0;
-    int pad = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = text[i + k];
-      if (c == '=' && i + 4 == text.size() && k >= 2) {
-        ++pad;
-        n <<= 6;
-        continue;
-      }
-      int8_t v = table[static_cast<unsigned char>(c)];
-      if (v < 0 || pad > 0) return false;
-      n = (n << 6) | static_cast<uint32_t>(v);
-    }
-    bytes += static_cast<char>((n >> 16) & 0xff);
-    if (pad < 2) bytes += static_cast<char>((n >> 8) & 0xff);
-    if (pad < 1) bytes += static_cast<char>(n & 0xff);
+  const size_t expected = static_cast<size_t>(dimensions) * 4;
+  if (dimensions < 1 || text.size() != (expected + 2) / 3 * 4) return false;
+  std::string bytes(text.size() / 4 * 3, '\0');
+  // EVP_DecodeBlock counts the bytes the padding stands for too.
+  if (EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()), reinterpret_cast<const unsigned char*>(text.data()),
+                      static_cast<int>(text.size())) != static_cast<int>(bytes.size())) {
+    return false;
   }
-  if (bytes.size() != static_cast<size_t>(dimensions) * 4) return false;
   values->resize(static_cast<size_t>(dimensions));
   for (size_t i = 0; i < values->size(); ++i) {
     uint32_t bits = 0;
