@@ -15,7 +15,9 @@ embedding service of the tests (tests/fake_embeddings, OpenAI-compatible,
      the analyzers add under 5 ms);
   3. starts `tether serve` and times GET /api/v1/search?mode=semantic for a
      few descriptions, p50 and p99 (target p99 under 50 ms), with the number
-     of chunks compared.
+     of chunks compared; the server reads a project's vectors into memory at
+     its first search (timed apart, "cold") and again only after they
+     change. --max-chunk-chars 300 cuts git.git into over 100,000 chunks.
 
 A report, not a test: exit 0 when the report was printed, even with MISS
 lines; 1 when something could not run; 2 on bad usage. Python 3 standard
@@ -68,6 +70,8 @@ def main() -> int:
     parser.add_argument("--tether", default=str(root / "build" / "bin" / "tether"))
     parser.add_argument("--repo", default=None, help="a git repository (default: git.git's mirror, else this one)")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--max-chunk-chars", type=int, default=1500,
+                        help="the analyzer's max_chunk_chars (smaller: more chunks to search)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     tether = Path(args.tether)
@@ -91,7 +95,7 @@ def main() -> int:
         analyzers = [{"name": "code", "kind": "analyzer"},
                      {"name": "embeddings", "kind": "analyzer",
                       "settings": {"provider": "openai", "url": fake_url, "model": "bench", "dimensions": 256,
-                                   "batch_size": BATCH}}]
+                                   "batch_size": BATCH, "max_chunk_chars": args.max_chunk_chars}}]
         config = work / "tether.json"
 
         def write_config(with_analyzers: bool) -> None:
@@ -138,20 +142,27 @@ def main() -> int:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise BenchError("tether serve did not answer /healthz within 30 s")
                 time.sleep(0.1)
-        chunks = int(run(["sqlite3", str(work / "tether.db"),
-                          "SELECT COUNT(*) FROM analysis_vectors"], work).strip() or 0)
-        times = []
-        for q in QUERIES:
+        vectors = int(run(["sqlite3", str(work / "tether.db"),
+                           "SELECT COUNT(*) FROM analysis_vectors"], work).strip() or 0)
+
+        def search(q: str) -> tuple[float, dict]:
             params = urllib.parse.urlencode({"project": PROJECT, "q": q, "mode": "semantic", "limit": 10})
             request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/search?{params}",
                                              headers={"Authorization": f"Bearer {token}"})
+            begun = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=120) as reply:
+                body = json.loads(reply.read())
+            return (time.perf_counter() - begun) * 1000, body
+
+        cold_ms, first = search(QUERIES[0])
+        times = []
+        for q in QUERIES:
             for _ in range(args.rounds):
-                begun = time.perf_counter()
-                with urllib.request.urlopen(request, timeout=60) as reply:
-                    json.loads(reply.read())
-                times.append((time.perf_counter() - begun) * 1000)
+                times.append(search(q)[0])
         p50, p99 = percentile(times, 50), percentile(times, 99)
-        print(f"semantic search over {chunks} vectors: p50 {p50:.1f} ms, p99 {p99:.1f} ms, target p99 <="
+        chunks = first.get("compared", "?")
+        print(f"semantic search over {chunks} chunks ({vectors} distinct vectors): first search {cold_ms:.0f} ms"
+              f" (reads them into memory); then p50 {p50:.1f} ms, p99 {p99:.1f} ms, target p99 <="
               f" {TARGET_P99_MS:.0f} ms: {'PASS' if p99 <= TARGET_P99_MS else 'MISS'} ({len(times)} requests)")
         return 0
     except (BenchError, subprocess.CalledProcessError) as error:

@@ -41,6 +41,7 @@ Api::Api(const config::Config* config, const plugin_host::PluginHost* plugins, S
       events_(events),
       metrics_(metrics),
       router_(Routes()),
+      semantic_cache_(static_cast<size_t>(config->server.search_cache_mb) << 20),
       started_(std::chrono::steady_clock::now()) {}
 
 const std::vector<Api::Route>& Api::Table() {

@@ -35,6 +35,7 @@
 #include "engine/http/router.h"
 #include "engine/migrate/migrations.h"
 #include "engine/plugin_host/plugin_host.h"
+#include "engine/search/semantic_index.h"
 #include "engine/workers/metrics.h"
 #include "engine/workers/sync_workers.h"
 #include "engine/workers/worker_pool.h"
@@ -175,6 +176,8 @@ class Api : public RequestHandler {
   EventHub* events_;
   Metrics* metrics_;
   Router router_;
+  // GET /api/v1/search's vectors in memory, within server.search_cache_mb.
+  search::SemanticIndexCache semantic_cache_;
   const std::chrono::steady_clock::time_point started_;
 };
 

@@ -89,6 +89,14 @@ HttpResponse Api::GetMetrics(Call& call) {
     }
   }
   response.body = metrics_->Render(events_ != nullptr ? events_->clients() : 0) + queue;
+  response.body +=
+      "# HELP tether_semantic_index_builds_total Projects' vectors read from the database into semantic search's "
+      "memory (once, then after each change)\n"
+      "# TYPE tether_semantic_index_builds_total counter\n"
+      "tether_semantic_index_builds_total " + std::to_string(semantic_cache_.builds()) + "\n"
+      "# HELP tether_semantic_index_bytes Memory semantic search's vectors hold (server.search_cache_mb bounds it)\n"
+      "# TYPE tether_semantic_index_bytes gauge\n"
+      "tether_semantic_index_bytes " + std::to_string(semantic_cache_.bytes()) + "\n";
   // Every worker on this database, not only this server's syncs: what each
   // counted at its last heartbeat. Left out when the database cannot say.
   if (call.db != nullptr) {

@@ -55,7 +55,7 @@ HttpResponse Api::Search(Call& call) {
   if (std::optional<search::SearchInputError> bad = search::CheckSearchRequest(request)) {
     return Fail(InvalidParameter(ParameterOf(bad->field), bad->message));
   }
-  Result<search::SearchResults> results = search::Search(*plugins_, call.db, call.token.tenant_id, request);
+  Result<search::SearchResults> results = search::Search(*plugins_, call.db, call.token.tenant_id, request, &semantic_cache_);
   if (!results.ok()) return Fail(results.status());
   JsonWriter json;
   json.Begin();

@@ -188,6 +188,8 @@ ServerConfig ReadServer(const rapidjson::Value& object) {
   if (gc != object.MemberEnd()) server.analysis_gc_seconds = gc->value.GetInt64();
   auto grace = object.FindMember("analysis_gc_grace_seconds");
   if (grace != object.MemberEnd()) server.analysis_gc_grace_seconds = grace->value.GetInt64();
+  auto cache = object.FindMember("search_cache_mb");
+  if (cache != object.MemberEnd()) server.search_cache_mb = cache->value.GetInt64();
   auto max_rows = object.FindMember("events_max_rows");
   if (max_rows != object.MemberEnd()) server.events_max_rows = max_rows->value.GetInt64();
   auto health = object.FindMember("allow_unauthenticated_health");

@@ -98,6 +98,8 @@ struct ServerConfig {
   // After SIGTERM or SIGINT, how long `tether serve` waits for its cancelled
   // syncs (and the last responses) before it exits anyway, with code 1.
   int shutdown_grace_seconds = 20;
+  // Semantic search's vectors kept in memory (engine/search/semantic_index.h).
+  int64_t search_cache_mb = 1024;
 };
 
 // "workers": the processes that run syncs and the limits they share

@@ -85,7 +85,7 @@ Result<Embedder*> FindEmbedder(const plugin_host::PluginHost& plugins) {
 }
 
 Status SemanticSearch(const plugin_host::PluginHost& plugins, Storage* storage, const db::Project& project,
-                      const SearchRequest& request, SearchResults* results) {
+                      const SearchRequest& request, SemanticIndexCache* cache, SearchResults* results) {
   Result<Embedder*> embedder = FindEmbedder(plugins);
   if (!embedder.ok()) return embedder.status();
   if (!plugins.StorageKeepsOutputs(project.storage) || !plugins.StorageKeepsVectors(project.storage)) {
@@ -100,9 +100,10 @@ Status SemanticSearch(const plugin_host::PluginHost& plugins, Storage* storage, 
   query.text = request.query;
   query.path_prefix = request.path_prefix;
   query.limit = request.limit;
-  Result<SemanticPage> page = search::SemanticSearch(storage, ref, *embedder, query);
+  Result<SemanticPage> page = search::SemanticSearch(storage, ref, *embedder, query, cache);
   if (!page.ok()) return page.status();
   results->more = page->chunks > static_cast<int64_t>(page->hits.size());
+  results->compared = page->chunks;
   for (SemanticHit& hit : page->hits) {
     SearchHit out;
     out.path = std::move(hit.path);
@@ -188,7 +189,7 @@ std::optional<SearchInputError> CheckSearchRequest(const SearchRequest& request)
 }
 
 Result<SearchResults> Search(const plugin_host::PluginHost& plugins, db::Database* db, const std::string& tenant,
-                             const SearchRequest& request) {
+                             const SearchRequest& request, SemanticIndexCache* semantic_cache) {
   if (std::optional<SearchInputError> bad = CheckSearchRequest(request)) {
     return Status::InvalidArgument(bad->message);
   }
@@ -207,7 +208,7 @@ Result<SearchResults> Search(const plugin_host::PluginHost& plugins, db::Databas
   switch (request.mode) {
     case SearchMode::kText: searched = TextSearch(plugins, *storage, *project, request, &results); break;
     case SearchMode::kSymbol: searched = SymbolSearch(plugins, *storage, *project, request, &results); break;
-    case SearchMode::kSemantic: searched = SemanticSearch(plugins, *storage, *project, request, &results); break;
+    case SearchMode::kSemantic: searched = SemanticSearch(plugins, *storage, *project, request, semantic_cache, &results); break;
   }
   if (!searched.ok()) return searched;
   return results;
@@ -225,6 +226,7 @@ void WriteSearchResults(JsonWriter& out, const SearchResults& results) {
     out.writer().EndObject();
   }
   out.EndArray().Bool("more", results.more);
+  if (results.mode == SearchMode::kSemantic) out.Int("compared", results.compared);
 }
 
 }  // namespace tether::search

@@ -31,6 +31,8 @@
 
 namespace tether::search {
 
+class SemanticIndexCache;
+
 enum class SearchMode { kText, kSymbol, kSemantic };
 
 // "text", "symbol", "semantic"; nullopt for anything else.
@@ -84,6 +86,7 @@ struct SearchResults {
   SearchMode mode = SearchMode::kText;
   std::vector<SearchHit> hits;  // text: in path and line order; symbol: best first
   bool more = false;            // more than `limit` matched
+  int64_t compared = 0;         // semantic: the chunks compared with the query
 };
 
 // Searches the project `request.project` of `tenant`. Errors: InvalidArgument
@@ -91,12 +94,15 @@ struct SearchResults {
 // embeddings analyzer configured; NotFound for an unknown project
 // or analyzer; Unavailable when the project's storage is not loaded or
 // cannot answer the mode (built for an SDK before it); the storage's own.
+// A server passes its `semantic_cache` (semantic_index.h), which keeps the
+// vectors of projects it searched in memory; null reads them each time.
 Result<SearchResults> Search(const plugin_host::PluginHost& plugins, db::Database* db, const std::string& tenant,
-                             const SearchRequest& request);
+                             const SearchRequest& request, SemanticIndexCache* semantic_cache = nullptr);
 
 // The results as the members of the object `out` is in: project, branch,
 // commit, mode, hits [{path, language, start_line, end_line, score, snippet,
-// symbol, kind}], more. The CLI's --json and the API's body.
+// symbol, kind}], more, and in semantic mode compared. The CLI's --json and
+// the API's body.
 void WriteSearchResults(JsonWriter& out, const SearchResults& results);
 
 }  // namespace tether::search

@@ -4,7 +4,7 @@
 // (shared/embedding_outputs.h), best first. Only chunks of the current
 // documents count: a chunk list whose blob is no longer the file's (the
 // step has not run since the sync) is left out, so a result never comes
-// from another branch or an older commit.
+// from another branch or an older commit (semantic_index.h).
 //
 // Thread safety: a function; the storage and embedder are called as their
 // interfaces allow.
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/search/semantic_index.h"
 #include "tether/analyzer.h"
 #include "tether/status.h"
 #include "tether/storage.h"
@@ -37,18 +38,20 @@ struct SemanticHit {
 
 struct SemanticPage {
   std::string space;        // the vectors' space
-  int64_t chunks = 0;       // chunks compared
+  int64_t chunks = 0;       // chunks compared (those with a vector, under the path)
   std::vector<SemanticHit> hits;
 };
 
 // The storage must keep outputs and vectors (ABI 3.5); `embedder` is the
-// embeddings analyzer's. Errors: InvalidArgument for a bad query;
+// embeddings analyzer's. With a `cache` the project's vectors are read from
+// the storage only when they changed since its last search (a server's);
+// without one, every call reads them (a CLI process searches once). Errors: InvalidArgument for a bad query;
 // NotFound when the project has no vectors yet (no embeddings step
 // completed); Unavailable when its vectors are in another space than the
 // embedder's (the model changed: the next analysis builds them); the
 // embedder's and the storage's.
 Result<SemanticPage> SemanticSearch(Storage* storage, const ProjectRef& project, Embedder* embedder,
-                                    const SemanticQuery& query);
+                                    const SemanticQuery& query, SemanticIndexCache* cache = nullptr);
 
 }  // namespace tether::search
 

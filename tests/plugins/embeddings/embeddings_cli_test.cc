@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <set>
 #include <string>
 #include <thread>
 
 #include <rapidjson/document.h>
 
 #include "engine/cli/cli_harness.h"
+#include "engine/server/serve_harness.h"
 #include "shared/http_client.h"
 
 using tether::testing::CliResult;
@@ -309,4 +311,72 @@ TEST_CASE("semantic search with the built-in embedder finds a function from its 
   CliResult unconfigured = cli.Run("search app 'parse' --mode semantic");
   CHECK(unconfigured.exit_code == 2);
   CHECK_THAT(unconfigured.err, Catch::Contains("embeddings analyzer"));
+}
+
+namespace {
+
+// GET /api/v1/search in semantic mode: the paths of every hit.
+std::set<std::string> SemanticPaths(const tether::testing::ServeProcess& server, const std::string& token) {
+  tether::testing::HttpReply reply = server.client().Send(
+      "GET", "/api/v1/search?project=app&q=step%20value&mode=semantic&limit=1000", "",
+      {{"Authorization", "Bearer " + token}});
+  INFO(reply.body);
+  REQUIRE(reply.status == 200);
+  rapidjson::Document body = reply.Json();
+  std::set<std::string> paths;
+  for (const auto& hit : body["hits"].GetArray()) paths.insert(hit["path"].GetString());
+  return paths;
+}
+
+int64_t MetricValue(const tether::testing::ServeProcess& server, const std::string& name) {
+  tether::testing::HttpReply reply = server.client().Send("GET", "/metrics");
+  REQUIRE(reply.status == 200);
+  const size_t at = reply.body.find("\n" + name + " ");
+  REQUIRE(at != std::string::npos);
+  return std::atoll(reply.body.c_str() + at + name.size() + 2);
+}
+
+}  // namespace
+
+TEST_CASE("the server's semantic search reads a project's vectors once, and again after a sync or an analysis") {
+  World w("openai", ", \"max_tries\": 1");
+  w.repo.Write("app.py", Functions(6));
+  w.repo.Commit("first");
+  REQUIRE(w.cli.Run("project add app --repo " + ShellQuote(w.repo.url())).exit_code == 0);
+  w.Sync();
+  CliResult made = w.cli.Run("token create --name search");
+  REQUIRE(made.exit_code == 0);
+  const std::string token = made.out.substr(0, made.out.find_last_not_of("\r\n") + 1);
+  tether::testing::ServeProcess server(w.cli.config(), "127.0.0.1:0", {}, {"--workers", "0"});
+
+  // Searched twice, read once.
+  CHECK(SemanticPaths(server, token) == std::set<std::string>{"app.py"});
+  CHECK(SemanticPaths(server, token) == std::set<std::string>{"app.py"});
+  CHECK(MetricValue(server, "tether_semantic_index_builds_total") == 1);
+  CHECK(MetricValue(server, "tether_semantic_index_bytes") > 0);
+
+  // A sync by another process: the next search sees its file.
+  w.repo.Write("more.py", Functions(3));
+  w.repo.Commit("more");
+  w.Sync();
+  CHECK(SemanticPaths(server, token) == std::set<std::string>{"app.py", "more.py"});
+  CHECK(MetricValue(server, "tether_semantic_index_builds_total") == 2);
+
+  // A sync whose embedding fails stores the file but no vectors for it:
+  // search leaves it out (and still finds the rest) until an analysis
+  // makes them.
+  w.fake.Faults(R"({"status": 500, "times": 1000})");
+  w.repo.Write("late.py", Functions(4));
+  w.repo.Commit("late");
+  (void)w.cli.Run("sync app");
+  w.fake.Faults(R"({"status": null, "times": 0})");
+  CHECK(w.cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'late.py'") == 1);
+  CHECK(SemanticPaths(server, token) == std::set<std::string>{"app.py", "more.py"});
+  CliResult analysed = w.cli.Run("analyze app");
+  INFO(analysed.out << analysed.err);
+  REQUIRE(analysed.exit_code == 0);
+  CHECK(SemanticPaths(server, token) == std::set<std::string>{"app.py", "more.py", "late.py"});
+  const int64_t builds = MetricValue(server, "tether_semantic_index_builds_total");
+  CHECK(SemanticPaths(server, token).size() == 3);
+  CHECK(MetricValue(server, "tether_semantic_index_builds_total") == builds);
 }
