@@ -6,6 +6,8 @@
 # code that loads the backend and libpq at run time) and the sonames to load,
 # SOCI_postgresql_SONAME and SOCI_LIBPQ_SONAME (e.g. libsoci_postgresql.so.4.0
 # and libpq.so.5, read from the libraries found).
+include(TetherSoname)
+
 find_path(SOCI_INCLUDE_DIR soci/soci.h)
 find_library(SOCI_CORE_LIBRARY NAMES soci_core)
 set(_soci_required SOCI_INCLUDE_DIR SOCI_CORE_LIBRARY)
@@ -62,26 +64,12 @@ if(SOCI_FOUND AND NOT TARGET SOCI::core)
   endforeach()
 endif()
 
-# A library's SONAME (what the dynamic loader looks for), from its file.
-function(_soci_soname library out)
-  get_filename_component(_real "${library}" REALPATH)
-  set(_soname "")
-  if(CMAKE_OBJDUMP)
-    execute_process(COMMAND "${CMAKE_OBJDUMP}" -p "${_real}" OUTPUT_VARIABLE _dump ERROR_QUIET)
-    string(REGEX MATCH "SONAME +([^ \n]+)" _match "${_dump}")
-    set(_soname "${CMAKE_MATCH_1}")
-  endif()
-  if(NOT _soname)
-    get_filename_component(_soname "${_real}" NAME)
-  endif()
-  set(${out} "${_soname}" PARENT_SCOPE)
-endfunction()
 
 if(SOCI_FOUND AND SOCI_postgresql_FOUND AND NOT TARGET SOCI::postgresql_headers)
   add_library(SOCI::postgresql_headers INTERFACE IMPORTED)
   set_target_properties(SOCI::postgresql_headers PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${SOCI_INCLUDE_DIR};${SOCI_LIBPQ_INCLUDE_DIR}")
-  _soci_soname("${SOCI_postgresql_LIBRARY}" SOCI_postgresql_SONAME)
-  _soci_soname("${SOCI_LIBPQ_LIBRARY}" SOCI_LIBPQ_SONAME)
+  tether_soname("${SOCI_postgresql_LIBRARY}" SOCI_postgresql_SONAME)
+  tether_soname("${SOCI_LIBPQ_LIBRARY}" SOCI_LIBPQ_SONAME)
 endif()
 mark_as_advanced(SOCI_INCLUDE_DIR SOCI_CORE_LIBRARY)

@@ -73,9 +73,7 @@ struct RemoteEmbedder::Batch {
       : client(10000, static_cast<int64_t>(timeout_seconds) * 1000), texts(t) {}
 };
 
-RemoteEmbedder::RemoteEmbedder(Settings settings) : settings_(std::move(settings)), endpoint_(EndpointOf(settings_)) {
-  InitCurl();
-}
+RemoteEmbedder::RemoteEmbedder(Settings settings) : settings_(std::move(settings)), endpoint_(EndpointOf(settings_)) {}
 
 Result<std::vector<std::vector<float>>> RemoteEmbedder::Embed(const std::vector<std::string>& texts) {
   std::vector<std::vector<float>> out(texts.size());

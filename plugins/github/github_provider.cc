@@ -50,7 +50,6 @@ Result<std::unique_ptr<Plugin>> CreateGitHubProvider(const PluginContext& contex
   Result<GitHubSettings> settings = ParseSettings(context.settings_json, context.name);
   if (!settings.ok()) return settings.status();
   git_common::EnsureLibgit2Initialized();
-  InitCurl();
   Result<std::shared_ptr<ProviderShared>> shared = MakeProviderShared(std::move(settings).value());
   if (!shared.ok()) return shared.status();
   return std::unique_ptr<Plugin>(new GitHubProvider(std::move(shared).value()));

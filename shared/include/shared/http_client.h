@@ -6,12 +6,17 @@
 // It sends exactly what it is given and never follows redirects: the
 // caller decides what a 301 means and where a credential may go.
 //
+// libcurl is loaded at the first request any client sends (dlopen, by the
+// soname the build found, listed in share/tether/runtime-libraries.txt): a
+// process that never sends loads neither it nor its twenty-odd libraries.
+//
 // Ownership: owns its curl handle. Thread safety: one thread at a time;
-// separate clients may be used concurrently (InitCurl must have run).
+// separate clients may be used concurrently.
 //
 // Errors: a request that got an HTTP answer succeeds whatever its status;
 // transport failures (refused connection, timeout, reset, a body over the
-// size limit) are Unavailable naming the method and URL and curl's reason.
+// size limit) are Unavailable naming the method and URL and curl's reason,
+// as is a libcurl that cannot be loaded.
 // URLs handed to Send never carry credentials, so messages never do either.
 #ifndef TETHER_SHARED_HTTP_CLIENT_H_
 #define TETHER_SHARED_HTTP_CLIENT_H_
@@ -25,9 +30,6 @@
 #include "tether/status.h"
 
 namespace tether {
-
-// curl_global_init, once per process; call before the first HttpClient.
-void InitCurl();
 
 struct HttpResponse {
   long status = 0;

@@ -37,7 +37,6 @@ constexpr char kKeyEnv[] = "TETHER_TEST_EMBEDDINGS_KEY";
 class FakeService {
  public:
   FakeService() {
-    tether::InitCurl();
     const std::string command = "exec python3 " + ShellQuote(FAKE_EMBEDDINGS) + " --dimensions 8 --parent-pid " +
                                 std::to_string(getpid());
     out_ = popen(command.c_str(), "r");
