@@ -4,6 +4,10 @@
 #include <cmath>
 #include <unordered_map>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "shared/embedding_outputs.h"
 
 namespace tether::search {
@@ -26,7 +30,7 @@ class CurrentFiles : public EntrySink {
 
 // Eight sums side by side, so the compiler may keep them in vector
 // registers: a float reduction is not reordered otherwise.
-float Dot(const float* a, const float* b, size_t n) {
+float DotPortable(const float* a, const float* b, size_t n) {
   float sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -35,6 +39,42 @@ float Dot(const float* a, const float* b, size_t n) {
   float total = ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
   for (; i < n; ++i) total += a[i] * b[i];
   return total;
+}
+
+#if defined(__x86_64__)
+// The same with AVX2 and FMA, eight floats an instruction, for the
+// processors that have them (checked at run time: the build targets any
+// x86-64).
+__attribute__((target("avx2,fma"))) float DotAvx2(const float* a, const float* b, size_t n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+  }
+  for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+  s0 = _mm256_add_ps(s0, s1);
+  __m128 sum = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+  sum = _mm_hadd_ps(sum, sum);
+  sum = _mm_hadd_ps(sum, sum);
+  float total = _mm_cvtss_f32(sum);
+  for (; i < n; ++i) total += a[i] * b[i];
+  return total;
+}
+#endif
+
+using DotFn = float (*)(const float*, const float*, size_t);
+
+DotFn PickDot() {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &DotAvx2;
+#endif
+  return &DotPortable;
+}
+
+float Dot(const float* a, const float* b, size_t n) {
+  static const DotFn dot = PickDot();
+  return dot(a, b, n);
 }
 
 // `values` scaled to norm 1 (all zeros stay zeros).
