@@ -319,6 +319,10 @@ bool PluginHost::AnalyzerKnowsEmbeddings(const std::string& name) const {
   return BuiltFor(name, TETHER_PLUGIN_ANALYZER, 5);
 }
 
+bool PluginHost::AnalyzerEmbedsInOtherSpaces(const std::string& name) const {
+  return BuiltFor(name, TETHER_PLUGIN_ANALYZER, 6);
+}
+
 bool PluginHost::AnalyzerKnowsSteps(const std::string& name) const {
   return BuiltFor(name, TETHER_PLUGIN_ANALYZER, 3);
 }

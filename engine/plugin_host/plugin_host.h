@@ -94,6 +94,8 @@ class PluginHost {
   // Analyzer::Embeddings (ABI 3.5).
   bool StorageKeepsVectors(const std::string& name) const;
   bool AnalyzerKnowsEmbeddings(const std::string& name) const;
+  // Analyzer::EmbeddingsIn (ABI 3.6).
+  bool AnalyzerEmbedsInOtherSpaces(const std::string& name) const;
 
   // Provider::CanonicalRepoUrl of the provider `name` (see provider.h), or
   // `repo_url` unchanged when the plugin was built before ABI 1.1 and so

@@ -3,12 +3,14 @@
 #include "engine/common/utf8.h"
 #include "engine/db/project_store.h"
 #include "engine/search/semantic_search.h"
+#include "shared/embedding_outputs.h"
 #include "tether/storage.h"
 
 namespace tether::search {
 namespace {
 
 constexpr size_t kMaxPathBytes = 4096;
+constexpr char kEmbeddingsAnalyzer[] = "embeddings";
 
 // How many characters the valid UTF-8 `text` holds.
 size_t Characters(std::string_view text) {
@@ -70,14 +72,20 @@ Status TextSearch(const plugin_host::PluginHost& plugins, Storage* storage, cons
   return Status::Ok();
 }
 
-// The embedder of the first configured analyzer that has one (the
-// embeddings analyzer).
-Result<Embedder*> FindEmbedder(const plugin_host::PluginHost& plugins) {
+// The first configured analyzer that has an embedder (the embeddings
+// analyzer), and that embedder.
+struct Embeddings {
+  std::string analyzer_name;
+  Analyzer* analyzer = nullptr;
+  Embedder* embedder = nullptr;
+};
+
+Result<Embeddings> FindEmbeddings(const plugin_host::PluginHost& plugins) {
   for (const std::string& name : plugins.AnalyzerNames()) {
     if (!plugins.AnalyzerKnowsEmbeddings(name)) continue;
     Result<Analyzer*> analyzer = plugins.FindAnalyzer(name);
     if (!analyzer.ok()) continue;
-    if (Embedder* embedder = (*analyzer)->Embeddings()) return embedder;
+    if (Embedder* embedder = (*analyzer)->Embeddings()) return Embeddings{name, *analyzer, embedder};
   }
   return Status::InvalidArgument("semantic search needs the embeddings analyzer, which is not configured "
                           "(a plugin {\"name\": \"embeddings\", \"kind\": \"analyzer\", \"settings\": "
@@ -86,8 +94,8 @@ Result<Embedder*> FindEmbedder(const plugin_host::PluginHost& plugins) {
 
 Status SemanticSearch(const plugin_host::PluginHost& plugins, Storage* storage, const db::Project& project,
                       const SearchRequest& request, SemanticIndexCache* cache, SearchResults* results) {
-  Result<Embedder*> embedder = FindEmbedder(plugins);
-  if (!embedder.ok()) return embedder.status();
+  Result<Embeddings> model = FindEmbeddings(plugins);
+  if (!model.ok()) return model.status();
   if (!plugins.StorageKeepsOutputs(project.storage) || !plugins.StorageKeepsVectors(project.storage)) {
     return Status::Unavailable("the project's storage \"" + project.storage +
                                "\" keeps no vectors: it is built for an SDK before 3.5");
@@ -100,8 +108,27 @@ Status SemanticSearch(const plugin_host::PluginHost& plugins, Storage* storage, 
   query.text = request.query;
   query.path_prefix = request.path_prefix;
   query.limit = request.limit;
-  Result<SemanticPage> page = search::SemanticSearch(storage, ref, *embedder, query, cache);
+  // The project's vectors stay in the old space after a change of model
+  // until the step has made them all in the new one, then move at once:
+  // the query is embedded in whichever space they are in (ABI 3.6), read
+  // again if they moved in between.
+  Result<SemanticPage> page = Status::Internal("not searched");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Embedder* embedder = model->embedder;
+    Result<StoredOutput> stored =
+        storage->GetRepositoryOutput(ref, kEmbeddingsAnalyzer, std::string(embeddings::kSpaceOutput));
+    if (stored.ok() && stored->output.content != embedder->Space() &&
+        plugins.AnalyzerEmbedsInOtherSpaces(model->analyzer_name)) {
+      if (Embedder* earlier = model->analyzer->EmbeddingsIn(stored->output.content)) embedder = earlier;
+    }
+    page = search::SemanticSearch(storage, ref, embedder, query, cache);
+    if (page.ok() || page.status().code() != StatusCode::kUnavailable || !stored.ok()) break;
+    Result<StoredOutput> now =
+        storage->GetRepositoryOutput(ref, kEmbeddingsAnalyzer, std::string(embeddings::kSpaceOutput));
+    if (!now.ok() || now->output.content == stored->output.content) break;
+  }
   if (!page.ok()) return page.status();
+  results->space = page->space;
   results->more = page->chunks > static_cast<int64_t>(page->hits.size());
   results->compared = page->chunks;
   for (SemanticHit& hit : page->hits) {
@@ -226,7 +253,7 @@ void WriteSearchResults(JsonWriter& out, const SearchResults& results) {
     out.writer().EndObject();
   }
   out.EndArray().Bool("more", results.more);
-  if (results.mode == SearchMode::kSemantic) out.Int("compared", results.compared);
+  if (results.mode == SearchMode::kSemantic) out.Int("compared", results.compared).Str("space", results.space);
 }
 
 }  // namespace tether::search

@@ -87,6 +87,7 @@ struct SearchResults {
   std::vector<SearchHit> hits;  // text: in path and line order; symbol: best first
   bool more = false;            // more than `limit` matched
   int64_t compared = 0;         // semantic: the chunks compared with the query
+  std::string space;            // semantic: the vectors' space (model and dimensions)
 };
 
 // Searches the project `request.project` of `tenant`. Errors: InvalidArgument
@@ -101,8 +102,8 @@ Result<SearchResults> Search(const plugin_host::PluginHost& plugins, db::Databas
 
 // The results as the members of the object `out` is in: project, branch,
 // commit, mode, hits [{path, language, start_line, end_line, score, snippet,
-// symbol, kind}], more, and in semantic mode compared. The CLI's --json and
-// the API's body.
+// symbol, kind}], more, and in semantic mode compared and space. The CLI's
+// --json and the API's body.
 void WriteSearchResults(JsonWriter& out, const SearchResults& results);
 
 }  // namespace tether::search

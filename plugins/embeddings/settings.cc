@@ -132,6 +132,25 @@ std::string SpaceOf(const Settings& s) {
   return std::string(ProviderName(s.provider)) + "/" + s.model + "/" + std::to_string(s.dimensions);
 }
 
+std::optional<Settings> SettingsForSpace(const Settings& current, const std::string& space) {
+  // PROVIDER/MODEL/DIMENSIONS; a model's name may hold slashes itself.
+  const size_t first = space.find('/'), last = space.rfind('/');
+  if (first == std::string::npos || last == first) return std::nullopt;
+  if (space.compare(0, first, ProviderName(current.provider)) != 0) return std::nullopt;
+  const std::string digits = space.substr(last + 1);
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  Settings other = current;
+  other.dimensions = std::stoi(digits);
+  if (current.provider != ProviderKind::kHashing) other.model = space.substr(first + 1, last - first - 1);
+  if (other.dimensions < 1 || other.dimensions > 65536 || other.model.empty() != current.model.empty()) {
+    return std::nullopt;
+  }
+  if (SpaceOf(other) != space) return std::nullopt;  // e.g. another version of the lexical embedder
+  return other;
+}
+
 std::string SettingsHash(const Settings& s) {
   // Printable, no spaces, at most 64 bytes: a digest of what shapes the
   // outputs.

@@ -16,6 +16,7 @@
 #define TETHER_PLUGINS_EMBEDDINGS_SETTINGS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "tether/status.h"
@@ -45,6 +46,12 @@ Result<Settings> ParseSettings(const std::string& plugin_name, const std::string
 
 // The vector space of `settings`: provider, model and dimensions.
 std::string SpaceOf(const Settings& settings);
+
+// The settings that embed in `space`, another space of the same provider
+// (and so the same service and key): `current` with the model and the
+// dimensions `space` names. nullopt when `space` is not of that provider or
+// not a space at all.
+std::optional<Settings> SettingsForSpace(const Settings& current, const std::string& space);
 
 // A digest of what shapes the stored outputs (the space, the chunk size).
 std::string SettingsHash(const Settings& settings);

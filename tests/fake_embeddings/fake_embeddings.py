@@ -27,7 +27,8 @@ replaces the one before):
   {"hang_after": N}    once N inputs were embedded, requests hang (until
                        reset); for killing a client mid-batch
 Control: GET /_fake/counts -> {"inputs": N, "requests": N, "by_text":
-{sha256: count}, "batches": [sizes], "statuses": {"200": N, ..},
+{sha256: count}, "by_model": {model: inputs}, "batches": [sizes],
+"statuses": {"200": N, ..},
 "authorization": [the last request's header, "" when absent]};
 POST /_fake/reset clears counts and faults; POST /_fake/exit stops it.
 
@@ -57,6 +58,7 @@ class State:
         self.inputs = 0
         self.requests = 0
         self.by_text = {}
+        self.by_model = {}
         self.batches = []
         self.statuses = {}
         self.faults = {}
@@ -100,6 +102,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             s = self.state
             with s.lock:
                 body = {"inputs": s.inputs, "requests": s.requests, "by_text": dict(s.by_text),
+                        "by_model": dict(s.by_model),
                         "batches": list(s.batches), "statuses": dict(s.statuses),
                         "authorization": list(s.authorization)}
             return self.answer(200, body)
@@ -164,6 +167,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with s.lock:
             s.inputs += len(texts)
             s.batches.append(len(texts))
+            model = request.get("model", "")
+            s.by_model[model] = s.by_model.get(model, 0) + len(texts)
             for t in texts:
                 h = hashlib.sha256(t.encode("utf-8")).hexdigest()
                 s.by_text[h] = s.by_text.get(h, 0) + 1

@@ -178,6 +178,20 @@ class Analyzer : public Plugin {
   // embeds with, so that a search embeds its query the same way; owned by
   // the analyzer and living as long as it; nullptr when it has none.
   virtual Embedder* Embeddings() { return nullptr; }
+
+  // ---- ABI 3.6 (the host calls this only on analyzers built for 3.6 or
+  // later) ----
+
+  // An embedder for `space`, another space this analyzer's vectors were
+  // made in that it can still embed a query in (the same service, another
+  // model or number of dimensions): after a model change, search keeps
+  // using a project's vectors of the old space until those of the new one
+  // cover it. Owned by the analyzer and living as long as it; nullptr when
+  // it cannot. Called from any thread.
+  virtual Embedder* EmbeddingsIn(const std::string& space) {
+    (void)space;
+    return nullptr;
+  }
 };
 
 }  // namespace tether

@@ -53,6 +53,11 @@
 //      search of a project on an older storage is refused, naming the
 //      storage, and a step whose storage is older gets InvalidArgument from
 //      the view.
+// 3.6: Analyzer::EmbeddingsIn: an embedder for an earlier space, so that a
+//      semantic search keeps using a project's vectors of the old model
+//      until the new model's cover it. The host calls it only on analyzers
+//      of minor >= 6; with an older one, such a search is refused until
+//      then, naming both spaces.
 //
 // The rules that keep the promise above (a plugin of an older minor loads in
 // a newer host):
@@ -66,7 +71,7 @@
 //   - Anything else (a changed signature, a new pure virtual in the middle,
 //     a field added to a struct such as StorageCounts) is a new major.
 #define TETHER_SDK_ABI_MAJOR 3
-#define TETHER_SDK_ABI_MINOR 5
+#define TETHER_SDK_ABI_MINOR 6
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
 // the standard library and its ABI. This tag says which one a binary used.

@@ -291,17 +291,22 @@ TEST_CASE("semantic search with the built-in embedder finds a function from its 
   CHECK(std::string(back["hits"][0]["path"].GetString()) == "src/json_reader.py");
 
   // Another model (here: other dimensions) builds its vectors beside the
-  // old ones; until it has, search says so; then it uses the new ones.
+  // old ones; until it has, search keeps using the old ones; then the new.
   const long long old_vectors = cli.Count("SELECT COUNT(*) FROM analysis_vectors");
+  CHECK(std::string(back["space"].GetString()) == "hashing/v1/256");
   cli.Reconfigure("", ",{\"name\": \"code\", \"kind\": \"analyzer\"}, {\"name\": \"embeddings\", \"kind\": \"analyzer\","
                       " \"settings\": {\"provider\": \"hashing\", \"dimensions\": 64}}");
-  CliResult waiting = cli.Run("search app 'parse a json document' --mode semantic");
-  CHECK(waiting.exit_code != 0);
-  CHECK_THAT(waiting.err, Catch::Contains("hashing/v1/256") && Catch::Contains("hashing/v1/64"));
+  int waiting_code = -1;
+  rapidjson::Document waiting = cli.Json("search app 'parse a json document' --mode semantic --limit 1", &waiting_code);
+  REQUIRE(waiting_code == 0);
+  CHECK(std::string(waiting["space"].GetString()) == "hashing/v1/256");
+  REQUIRE(waiting["hits"].Size() == 1);
+  CHECK(std::string(waiting["hits"][0]["path"].GetString()) == "src/json_reader.py");
   REQUIRE(cli.Run("analyze app").exit_code == 0);
   CHECK(cli.Count("SELECT COUNT(*) FROM analysis_vectors WHERE space = 'hashing/v1/256'") == old_vectors);
   CHECK(cli.Count("SELECT COUNT(*) FROM analysis_vectors WHERE space = 'hashing/v1/64'") > 0);
   rapidjson::Document moved = cli.Json("search app 'parse a json document' --mode semantic --limit 1");
+  CHECK(std::string(moved["space"].GetString()) == "hashing/v1/64");
   REQUIRE(moved["hits"].Size() == 1);
   CHECK(std::string(moved["hits"][0]["path"].GetString()) == "src/json_reader.py");
 
@@ -379,4 +384,51 @@ TEST_CASE("the server's semantic search reads a project's vectors once, and agai
   const int64_t builds = MetricValue(server, "tether_semantic_index_builds_total");
   CHECK(SemanticPaths(server, token).size() == 3);
   CHECK(MetricValue(server, "tether_semantic_index_builds_total") == builds);
+}
+
+TEST_CASE("after a change of model, search embeds its query with the old model until the new one's vectors cover the project") {
+  World w;
+  w.repo.Write("app.py", Functions(8));
+  w.repo.Commit("first");
+  REQUIRE(w.cli.Run("project add app --repo " + ShellQuote(w.repo.url())).exit_code == 0);
+  w.Sync();
+  auto plugins = [&](const std::string& settings) {
+    return ",{\"name\": \"code\", \"kind\": \"analyzer\"}, {\"name\": \"embeddings\", \"kind\": \"analyzer\","
+           " \"settings\": " + settings + "}";
+  };
+  auto by_model = [&](const char* model) -> int64_t {
+    rapidjson::Document counts = w.fake.Counts();
+    return counts["by_model"].HasMember(model) ? counts["by_model"][model].GetInt64() : 0;
+  };
+  const int64_t texts = by_model("fake-model");
+  REQUIRE(texts > 0);
+
+  // The same service with another model: the project's vectors are still
+  // the old model's, and so is the query's.
+  w.cli.Reconfigure("", plugins("{\"provider\": \"openai\", \"url\": \"" + w.fake.url() +
+                                "\", \"model\": \"next-model\", \"dimensions\": 8, \"batch_size\": 4}"));
+  int code = -1;
+  rapidjson::Document before = w.cli.Json("search app 'step value' --mode semantic --limit 3", &code);
+  REQUIRE(code == 0);
+  CHECK(std::string(before["space"].GetString()) == "openai/fake-model/8");
+  CHECK(before["hits"].Size() == 3);
+  CHECK(by_model("fake-model") == texts + 1);
+  CHECK(by_model("next-model") == 0);
+
+  // A model the analyzer cannot reach any more (another provider): refused,
+  // naming both spaces.
+  w.cli.Reconfigure("", plugins("{\"provider\": \"hashing\"}"));
+  CliResult refused = w.cli.Run("search app 'step value' --mode semantic");
+  CHECK(refused.exit_code != 0);
+  CHECK_THAT(refused.err, Catch::Contains("openai/fake-model/8") && Catch::Contains("hashing/v1/256"));
+
+  // Once the new model's vectors cover the project, search moves to them.
+  w.cli.Reconfigure("", plugins("{\"provider\": \"openai\", \"url\": \"" + w.fake.url() +
+                                "\", \"model\": \"next-model\", \"dimensions\": 8, \"batch_size\": 4}"));
+  w.Sync();
+  CHECK(by_model("next-model") == texts);
+  rapidjson::Document after = w.cli.Json("search app 'step value' --mode semantic --limit 3");
+  CHECK(std::string(after["space"].GetString()) == "openai/next-model/8");
+  CHECK(by_model("next-model") == texts + 1);
+  CHECK(by_model("fake-model") == texts + 1);
 }

@@ -9,6 +9,7 @@
 
 #include "chunker.h"
 #include "hashing_embedder.h"
+#include "settings.h"
 
 using tether::Symbol;
 using tether::embeddings::Chunk;
@@ -171,4 +172,32 @@ TEST_CASE("the hashing embedder: the same text gives the same unit vector, and s
   CHECK(dot(query, a) > dot(query, other) + 0.2);
   // No words at all: a zero vector, not NaN.
   for (float f : embedder.EmbedOne("(){};;")) CHECK(f == 0.0f);
+}
+
+TEST_CASE("an earlier space of the same provider is embedded with its own model and dimensions, any other is not") {
+  tether::Result<tether::embeddings::Settings> remote = tether::embeddings::ParseSettings(
+      "embeddings", R"({"provider": "tei", "url": "http://127.0.0.1:9/", "model": "new", "dimensions": 384})");
+  REQUIRE(remote.ok());
+  using tether::embeddings::SettingsForSpace;
+  using tether::embeddings::SpaceOf;
+  std::optional<tether::embeddings::Settings> old = SettingsForSpace(*remote, "tei/BAAI/bge-small-en-v1.5/512");
+  REQUIRE(old.has_value());
+  CHECK(old->model == "BAAI/bge-small-en-v1.5");  // a model's name may hold slashes
+  CHECK(old->dimensions == 512);
+  CHECK(old->url == remote->url);
+  CHECK(SpaceOf(*old) == "tei/BAAI/bge-small-en-v1.5/512");
+  for (const char* other : {"openai/new/384", "hashing/v1/384", "tei/new", "tei//384", "tei/new/0", "tei/new/99999999",
+                            "tei/new/38a", "", "tei"}) {
+    INFO(other);
+    CHECK_FALSE(SettingsForSpace(*remote, other).has_value());
+  }
+
+  tether::Result<tether::embeddings::Settings> hashing =
+      tether::embeddings::ParseSettings("embeddings", R"({"provider": "hashing", "dimensions": 64})");
+  REQUIRE(hashing.ok());
+  std::optional<tether::embeddings::Settings> wide = SettingsForSpace(*hashing, "hashing/v1/256");
+  REQUIRE(wide.has_value());
+  CHECK(wide->dimensions == 256);
+  CHECK_FALSE(SettingsForSpace(*hashing, "hashing/v2/256").has_value());
+  CHECK_FALSE(SettingsForSpace(*hashing, "tei/new/256").has_value());
 }
