@@ -102,7 +102,7 @@ Status CheckSpace(const std::string& stored, const std::string& wanted) {
 }  // namespace
 
 Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Build(Storage* storage, const ProjectRef& project,
-                                                            const std::string& space) {
+                                                            const std::string& space, const SemanticIndex* previous) {
   Result<StoredOutput> stored_space = ReadSpace(storage, project);
   if (!stored_space.ok()) return stored_space.status();
   TETHER_RETURN_IF_ERROR(CheckSpace(stored_space->output.content, space));
@@ -145,13 +145,26 @@ Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Build(Storage* storage, co
     outputs.after = listed->outputs.back().output.name;
   }
 
-  // Each distinct text's vector once, as a row.
-  std::unordered_map<std::string, uint32_t> rows;
+  // Each distinct text's vector once, as a row: copied from the previous
+  // index when it had the text (a vector never changes), else read.
+  std::unordered_map<std::string, uint32_t>& rows = index->row_of_;
   std::vector<std::string> hashes;
-  for (const Pending& p : pending) {
-    if (rows.emplace(p.hash, UINT32_MAX).second) hashes.push_back(p.hash);  // no vector yet
-  }
   uint32_t next_row = 0;
+  const bool reuse = previous != nullptr && previous->space_ == space && previous->dimensions_ > 0;
+  if (reuse) index->dimensions_ = previous->dimensions_;
+  for (const Pending& p : pending) {
+    if (!rows.emplace(p.hash, UINT32_MAX).second) continue;
+    if (reuse) {
+      auto known = previous->row_of_.find(p.hash);
+      if (known != previous->row_of_.end()) {
+        const float* row = previous->rows_.data() + size_t{known->second} * previous->dimensions_;
+        index->rows_.insert(index->rows_.end(), row, row + previous->dimensions_);
+        rows[p.hash] = next_row++;
+        continue;
+      }
+    }
+    hashes.push_back(p.hash);  // to read
+  }
   for (size_t first = 0; first < hashes.size(); first += kVectorsPerRead) {
     std::vector<std::string> some(hashes.begin() + static_cast<long>(first),
                                   hashes.begin() + static_cast<long>(std::min(hashes.size(), first + kVectorsPerRead)));
@@ -166,6 +179,7 @@ Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Build(Storage* storage, co
       rows[v.hash] = next_row++;
     }
   }
+  for (auto it = rows.begin(); it != rows.end();) it = it->second == UINT32_MAX ? rows.erase(it) : std::next(it);
   index->chunks_.reserve(pending.size());
   for (Pending& p : pending) {
     const uint32_t row = rows[p.hash];
@@ -184,6 +198,8 @@ Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Build(Storage* storage, co
 size_t SemanticIndex::Bytes() const {
   size_t bytes = sizeof(*this) + rows_.capacity() * sizeof(float) + chunks_.capacity() * sizeof(IndexedChunk);
   for (const std::string& p : paths_) bytes += sizeof(std::string) + p.capacity();
+  // A hash table node: the key, the row, the next pointer and the bucket.
+  bytes += row_of_.size() * (sizeof(std::string) + 64 + sizeof(uint32_t) + 2 * sizeof(void*));
   return bytes;
 }
 
@@ -254,6 +270,7 @@ Result<std::shared_ptr<const SemanticIndex>> SemanticIndexCache::Get(Storage* st
   TETHER_RETURN_IF_ERROR(CheckSpace(stored_space->output.content, space));
   const std::string version = *cursor + "\n" + stored_space->output.content + "\n" + stored_space->updated_at;
   auto same_project = [&](const Entry& e) { return e.tenant == project.tenant && e.project_id == project.id; };
+  std::shared_ptr<const SemanticIndex> previous;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto found = std::find_if(entries_.begin(), entries_.end(), same_project);
@@ -261,8 +278,9 @@ Result<std::shared_ptr<const SemanticIndex>> SemanticIndexCache::Get(Storage* st
       entries_.splice(entries_.begin(), entries_, found);
       return entries_.front().index;
     }
+    if (found != entries_.end()) previous = found->index;
   }
-  Result<std::unique_ptr<SemanticIndex>> built = SemanticIndex::Build(storage, project, space);
+  Result<std::unique_ptr<SemanticIndex>> built = SemanticIndex::Build(storage, project, space, previous.get());
   if (!built.ok()) return built.status();
   std::shared_ptr<const SemanticIndex> index(std::move(*built));
   std::lock_guard<std::mutex> lock(mu_);

@@ -8,7 +8,9 @@
 // never changes afterwards. SemanticIndexCache keeps the indexes of
 // recently searched projects within a memory budget and knows when one is
 // stale: it is keyed by the project's cursor and by when the embeddings
-// step last stored its outputs, which every completed step run rewrites.
+// step last stored its outputs, which every completed step run rewrites. A
+// stale index is rebuilt from the chunk lists with the vectors it already
+// has: only new texts' vectors are read.
 //
 // Thread safety: a SemanticIndex is immutable, so Nearest may be called
 // from any number of threads at once. SemanticIndexCache is thread safe; an
@@ -23,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tether/status.h"
@@ -52,8 +55,13 @@ class SemanticIndex {
   // when the step never stored a space; Unavailable when its space is not
   // `space` (the model changed and the step has not yet covered the
   // project); the storage's errors.
+  // `previous`, when not null, is an earlier index of the project: the
+  // vectors of texts it has are copied from it instead of read (a text's
+  // vector in a space never changes), so a rebuild after a sync reads only
+  // the new texts' vectors.
   static Result<std::unique_ptr<SemanticIndex>> Build(Storage* storage, const ProjectRef& project,
-                                                      const std::string& space);
+                                                      const std::string& space,
+                                                      const SemanticIndex* previous = nullptr);
 
   const std::string& space() const { return space_; }
   size_t dimensions() const { return dimensions_; }
@@ -78,6 +86,7 @@ class SemanticIndex {
   std::vector<std::string> paths_;
   std::vector<IndexedChunk> chunks_;
   std::vector<float> rows_;  // rows_.size() / dimensions_ vectors of norm 1 (or 0)
+  std::unordered_map<std::string, uint32_t> row_of_;  // a text's hash -> its row
 };
 
 class SemanticIndexCache {
