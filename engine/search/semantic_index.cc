@@ -151,7 +151,10 @@ Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Build(Storage* storage, co
   std::vector<std::string> hashes;
   uint32_t next_row = 0;
   const bool reuse = previous != nullptr && previous->space_ == space && previous->dimensions_ > 0;
-  if (reuse) index->dimensions_ = previous->dimensions_;
+  if (reuse) {
+    index->dimensions_ = previous->dimensions_;
+    index->rows_.reserve(pending.size() * index->dimensions_);  // at most one row a chunk
+  }
   for (const Pending& p : pending) {
     if (!rows.emplace(p.hash, UINT32_MAX).second) continue;
     if (reuse) {
@@ -172,7 +175,10 @@ Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Build(Storage* storage, co
     if (!vectors.ok()) return vectors.status();
     for (StoredVector& v : *vectors) {
       if (v.values.empty()) continue;  // the model refused this text
-      if (index->dimensions_ == 0) index->dimensions_ = v.values.size();
+      if (index->dimensions_ == 0) {
+        index->dimensions_ = v.values.size();
+        index->rows_.reserve(rows.size() * index->dimensions_);  // one row a distinct text at most
+      }
       if (v.values.size() != index->dimensions_) continue;
       Normalise(&v.values);
       index->rows_.insert(index->rows_.end(), v.values.begin(), v.values.end());
