@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# A plugin author's path: install the SDK, build samples/plugin-template out
-# of tree with find_package(TetherSDK), load it and sync with it.
+# A plugin author's path: install the SDK, build samples/plugin-template (a
+# provider) and samples/analyzer-template out of tree with
+# find_package(TetherSDK 3.x), load them and sync with them; an SDK of
+# another major is refused by find_package.
 # Usage: plugin_template_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src="$1"; build="$2"
@@ -33,4 +35,42 @@ if [ "$content" != "hello from world" ]; then
   echo "expected the plugin's file in the database, got: '$content'" >&2
   exit 1
 fi
-echo "out-of-tree plugin built against the installed SDK, loaded and synced"
+
+# The analyzer template: built the same way, it analyses what the provider
+# synced (a TODO in hello.txt would be found; the greeting has none).
+cmake -S "$src/samples/analyzer-template" -B "$work/analyzer" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$work/analyzer" >/dev/null
+analyzer="$work/analyzer/libtodo-analyzer.so"
+test -f "$analyzer"
+mkdir -p "$work/repo"
+git -C "$work/repo" init -q -b main
+printf 'int main() {\n  // TODO: say hello\n  return 0;  // FIXME exit code\n}\n' > "$work/repo/main.c"
+git -C "$work/repo" add main.c
+git -C "$work/repo" -c user.name=t -c user.email=t@example.com commit -q -m first
+cat > "$work/tether.json" <<JSON
+{"database": "sqlite:tether.db",
+ "plugins": [{"name": "local-git", "kind": "provider"}, {"name": "sql-storage", "kind": "storage"},
+             {"name": "todo-analyzer", "kind": "analyzer", "path": "$analyzer"}]}
+JSON
+"${tether[@]}" plugins check | grep -q "todo-analyzer .*loaded"
+"${tether[@]}" project add todos --provider local-git --repo "$work/repo" >/dev/null
+"${tether[@]}" sync todos >/dev/null
+found="$("${tether[@]}" symbols todos TODO --analyzer todo-analyzer)"
+echo "$found" | grep -q "main.c" || { echo "tether symbols did not find the analyzer's TODO: $found" >&2; exit 1; }
+found="$("${tether[@]}" symbols todos FIXME --analyzer todo-analyzer)"
+echo "$found" | grep -q "main.c:3" || { echo "tether symbols did not find the FIXME on line 3: $found" >&2; exit 1; }
+
+# Another major than the installed SDK's is refused before anything builds.
+mkdir -p "$work/newer"
+cat > "$work/newer/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(newer LANGUAGES CXX)
+find_package(TetherSDK 99.0 REQUIRED)
+CMAKE
+if cmake -S "$work/newer" -B "$work/newer/build" -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/newer.log" 2>&1; then
+  echo "find_package(TetherSDK 99.0) was accepted" >&2
+  exit 1
+fi
+grep -q "TetherSDK" "$work/newer.log"
+echo "out-of-tree provider and analyzer built against the installed SDK, loaded and synced"
