@@ -145,28 +145,44 @@ Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Build(Storage* storage, co
     outputs.after = listed->outputs.back().output.name;
   }
 
-  // Each distinct text's vector once, as a row: copied from the previous
-  // index when it had the text (a vector never changes), else read.
+  // Each distinct text's vector once, as a row: the previous index's when
+  // it had the text (a text's vector never changes), shared with it; read
+  // otherwise, into a block of this build's own.
   std::unordered_map<std::string, uint32_t>& rows = index->row_of_;
+  for (const Pending& p : pending) rows.emplace(p.hash, UINT32_MAX);  // no vector yet
   std::vector<std::string> hashes;
-  uint32_t next_row = 0;
   const bool reuse = previous != nullptr && previous->space_ == space && previous->dimensions_ > 0;
+  size_t kept = 0;
   if (reuse) {
-    index->dimensions_ = previous->dimensions_;
-    index->rows_.reserve(pending.size() * index->dimensions_);  // at most one row a chunk
-  }
-  for (const Pending& p : pending) {
-    if (!rows.emplace(p.hash, UINT32_MAX).second) continue;
-    if (reuse) {
-      auto known = previous->row_of_.find(p.hash);
-      if (known != previous->row_of_.end()) {
-        const float* row = previous->rows_.data() + size_t{known->second} * previous->dimensions_;
-        index->rows_.insert(index->rows_.end(), row, row + previous->dimensions_);
-        rows[p.hash] = next_row++;
-        continue;
-      }
+    for (auto& [hash, row] : rows) {
+      auto known = previous->row_of_.find(hash);
+      if (known == previous->row_of_.end()) continue;
+      row = known->second;
+      ++kept;
     }
-    hashes.push_back(p.hash);  // to read
+  }
+  const bool share = reuse && previous->blocks_.size() < 4 && kept * 3 >= size_t{previous->row_count_} * 2;
+  if (share) {
+    index->dimensions_ = previous->dimensions_;
+    index->blocks_ = previous->blocks_;
+    index->block_first_ = previous->block_first_;
+    index->row_count_ = previous->row_count_;
+  }
+  auto fresh = std::make_shared<Block>();
+  const uint32_t fresh_first = index->row_count_;
+  uint32_t next_row = fresh_first;
+  for (auto& [hash, row] : rows) {
+    if (row == UINT32_MAX) {
+      hashes.push_back(hash);
+    } else if (!share) {  // compacting: the live rows of the previous index, copied
+      if (fresh->empty()) {
+        index->dimensions_ = previous->dimensions_;
+        fresh->reserve(rows.size() * index->dimensions_);
+      }
+      const float* values = previous->Row(row);
+      fresh->insert(fresh->end(), values, values + index->dimensions_);
+      row = next_row++;
+    }
   }
   for (size_t first = 0; first < hashes.size(); first += kVectorsPerRead) {
     std::vector<std::string> some(hashes.begin() + static_cast<long>(first),
@@ -175,34 +191,44 @@ Result<std::unique_ptr<SemanticIndex>> SemanticIndex::Build(Storage* storage, co
     if (!vectors.ok()) return vectors.status();
     for (StoredVector& v : *vectors) {
       if (v.values.empty()) continue;  // the model refused this text
-      if (index->dimensions_ == 0) {
-        index->dimensions_ = v.values.size();
-        index->rows_.reserve(rows.size() * index->dimensions_);  // one row a distinct text at most
-      }
+      if (index->dimensions_ == 0) index->dimensions_ = v.values.size();
       if (v.values.size() != index->dimensions_) continue;
+      if (fresh->empty()) fresh->reserve((hashes.size() - first) * index->dimensions_);
       Normalise(&v.values);
-      index->rows_.insert(index->rows_.end(), v.values.begin(), v.values.end());
+      fresh->insert(fresh->end(), v.values.begin(), v.values.end());
       rows[v.hash] = next_row++;
     }
   }
   for (auto it = rows.begin(); it != rows.end();) it = it->second == UINT32_MAX ? rows.erase(it) : std::next(it);
+  if (!fresh->empty()) {
+    fresh->shrink_to_fit();
+    index->blocks_.push_back(std::move(fresh));
+    index->block_first_.push_back(fresh_first);
+    index->row_count_ = next_row;
+  }
   index->chunks_.reserve(pending.size());
   for (Pending& p : pending) {
-    const uint32_t row = rows[p.hash];
-    if (row == UINT32_MAX) continue;
-    p.chunk.row = row;
+    auto row = rows.find(p.hash);
+    if (row == rows.end()) continue;  // no vector: the model refused the text, or it is still pending
+    p.chunk.row = row->second;
     index->chunks_.push_back(p.chunk);
   }
   std::stable_sort(index->chunks_.begin(), index->chunks_.end(), [](const IndexedChunk& a, const IndexedChunk& b) {
     if (a.path != b.path) return a.path < b.path;
     return a.start_line < b.start_line;
   });
-  index->rows_.shrink_to_fit();
   return index;
 }
 
+const float* SemanticIndex::Row(uint32_t row) const {
+  size_t block = blocks_.size() - 1;
+  while (block > 0 && block_first_[block] > row) --block;
+  return blocks_[block]->data() + size_t{row - block_first_[block]} * dimensions_;
+}
+
 size_t SemanticIndex::Bytes() const {
-  size_t bytes = sizeof(*this) + rows_.capacity() * sizeof(float) + chunks_.capacity() * sizeof(IndexedChunk);
+  size_t bytes = sizeof(*this) + chunks_.capacity() * sizeof(IndexedChunk);
+  for (const auto& block : blocks_) bytes += block->capacity() * sizeof(float);
   for (const std::string& p : paths_) bytes += sizeof(std::string) + p.capacity();
   // A hash table node: the key, the row, the next pointer and the bucket.
   bytes += row_of_.size() * (sizeof(std::string) + 64 + sizeof(uint32_t) + 2 * sizeof(void*));
@@ -235,13 +261,18 @@ std::vector<NearChunk> SemanticIndex::Nearest(const std::vector<float>& query, c
   // several chunks); each chunk's own row under a prefix.
   std::vector<float> scores(count);
   if (count == chunks_.size()) {
-    const size_t row_count = rows_.size() / dimensions_;
-    std::vector<float> row_scores(row_count);
-    for (size_t r = 0; r < row_count; ++r) row_scores[r] = Dot(q.data(), rows_.data() + r * dimensions_, dimensions_);
+    std::vector<float> row_scores(row_count_);
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      const float* values = blocks_[b]->data();
+      const size_t in_block = blocks_[b]->size() / dimensions_;
+      for (size_t r = 0; r < in_block; ++r) {
+        row_scores[block_first_[b] + r] = Dot(q.data(), values + r * dimensions_, dimensions_);
+      }
+    }
     for (size_t i = 0; i < count; ++i) scores[i] = row_scores[chunks_[i].row];
   } else {
     for (size_t i = 0; i < count; ++i) {
-      scores[i] = Dot(q.data(), rows_.data() + size_t{chunks_[first + i].row} * dimensions_, dimensions_);
+      scores[i] = Dot(q.data(), Row(chunks_[first + i].row), dimensions_);
     }
   }
 

@@ -85,8 +85,20 @@ class SemanticIndex {
   size_t dimensions_ = 0;
   std::vector<std::string> paths_;
   std::vector<IndexedChunk> chunks_;
-  std::vector<float> rows_;  // rows_.size() / dimensions_ vectors of norm 1 (or 0)
-  std::unordered_map<std::string, uint32_t> row_of_;  // a text's hash -> its row
+  // The rows (vectors of norm 1, or 0), dimensions_ floats each, in blocks
+  // that never change once made: a rebuild after a sync shares its
+  // predecessor's blocks and adds one for the new texts' vectors, instead
+  // of copying every row. Row r is in the block whose first row
+  // (block_first_) is the last one <= r. Rows no chunk refers to any more
+  // stay in a shared block until a rebuild copies the live ones into one
+  // (when they are a third of the rows, or the blocks more than four).
+  using Block = std::vector<float>;
+  std::vector<std::shared_ptr<const Block>> blocks_;
+  std::vector<uint32_t> block_first_;
+  uint32_t row_count_ = 0;
+  std::unordered_map<std::string, uint32_t> row_of_;  // a live text's hash -> its row
+
+  const float* Row(uint32_t row) const;
 };
 
 class SemanticIndexCache {
