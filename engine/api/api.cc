@@ -67,6 +67,7 @@ const std::vector<Api::Route>& Api::Table() {
       {"GET", "/api/v1/projects/{name}/docs", Access::kToken, &Api::GetDocs},
       {"GET", "/api/v1/projects/{name}/docs/{path...}", Access::kToken, &Api::GetDocs},
       {"GET", "/api/v1/search", Access::kToken, &Api::Search},
+      {"POST", "/mcp", Access::kToken, &Api::Mcp},
       {"GET", "/api/v1/events", Access::kToken, &Api::StreamEvents},
       {"POST", "/api/v1/admin/verify", Access::kAdmin, &Api::AdminVerify},
       {"GET", "/api/v1/admin/verify", Access::kAdmin, &Api::LastVerifyReport},

@@ -73,6 +73,11 @@ class Api : public RequestHandler {
   // shipped ones, read once at start). Call before serving.
   void SetExpectedMigrations(std::vector<migrate::Migration> migrations) { migrations_ = std::move(migrations); }
 
+  // The host the server listens on: a loopback one makes POST /mcp refuse
+  // requests whose Host header names another (DNS rebinding). Call before
+  // serving; without it Host headers are not checked.
+  void SetListenHost(const std::string& host);
+
   // Every route, in matching order.
   static std::vector<RouteSpec> Routes();
 
@@ -126,6 +131,7 @@ class Api : public RequestHandler {
   HttpResponse GetAnalysis(Call& call);
   HttpResponse GetDocs(Call& call);
   HttpResponse Search(Call& call);  // api_search.cc
+  HttpResponse Mcp(Call& call);     // api_mcp.cc
   HttpResponse StreamEvents(Call& call);  // api_events.cc
   HttpResponse GetMetrics(Call& call);    // api_events.cc
   HttpResponse GithubWebhook(Call& call);
@@ -169,6 +175,7 @@ class Api : public RequestHandler {
   // The migrations this server was built with, for /readyz; empty: not
   // checked.
   std::vector<migrate::Migration> migrations_;
+  bool mcp_loopback_only_ = false;  // SetListenHost
   const config::Config* config_;
   const plugin_host::PluginHost* plugins_;
   SyncWorkers* syncs_;

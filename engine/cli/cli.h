@@ -152,6 +152,9 @@ struct SearchOptions {
 };
 int RunSearch(const Invocation& inv, const SearchOptions& options);
 
+// The MCP server on stdin/stdout until stdin ends (engine/mcp).
+int RunMcp(const Invocation& inv);
+
 struct DocsExportOptions {
   std::string project;
   std::string dir;

@@ -230,6 +230,11 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--analyzer", search.analyzer, "Symbol mode: the analyzer whose symbols to search (default: code)");
   search_cmd->callback([&] { code = cli::RunSearch(inv, search); });
 
+  Sub(&app, "mcp",
+      "Serve the Model Context Protocol on stdin/stdout for an agent: search, symbols, files and docs of the "
+      "tenant's projects (--tenant; default: the connection's)")
+      ->callback([&] { code = cli::RunMcp(inv); });
+
   cli::DocsExportOptions docs_export;
   CLI::App* docs_cmd = Sub(&app, "docs", "The documentation written from a project's analysis");
   docs_cmd->require_subcommand(1);

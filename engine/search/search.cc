@@ -241,7 +241,10 @@ Result<SearchResults> Search(const plugin_host::PluginHost& plugins, db::Databas
   return results;
 }
 
-void WriteSearchResults(JsonWriter& out, const SearchResults& results) {
+namespace {
+
+template <typename W>
+void WriteResults(W& out, const SearchResults& results) {
   out.Str("project", results.project).Str("branch", results.branch).StrOrNull("commit", results.commit)
       .Str("mode", SearchModeName(results.mode));
   out.BeginArray("hits");
@@ -255,5 +258,10 @@ void WriteSearchResults(JsonWriter& out, const SearchResults& results) {
   out.EndArray().Bool("more", results.more);
   if (results.mode == SearchMode::kSemantic) out.Int("compared", results.compared).Str("space", results.space);
 }
+
+}  // namespace
+
+void WriteSearchResults(JsonWriter& out, const SearchResults& results) { WriteResults(out, results); }
+void WriteSearchResults(CompactJsonWriter& out, const SearchResults& results) { WriteResults(out, results); }
 
 }  // namespace tether::search

@@ -103,8 +103,10 @@ Result<SearchResults> Search(const plugin_host::PluginHost& plugins, db::Databas
 // The results as the members of the object `out` is in: project, branch,
 // commit, mode, hits [{path, language, start_line, end_line, score, snippet,
 // symbol, kind}], more, and in semantic mode compared and space. The CLI's
-// --json and the API's body.
+// --json and the API's body (pretty), and the MCP search tool's result
+// (compact, engine/mcp).
 void WriteSearchResults(JsonWriter& out, const SearchResults& results);
+void WriteSearchResults(CompactJsonWriter& out, const SearchResults& results);
 
 }  // namespace tether::search
 
