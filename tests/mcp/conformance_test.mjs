@@ -17,11 +17,12 @@
 //
 // Environment: see world.mjs. Exits 0 when every applicable scenario passed.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { World, log, main } from './world.mjs';
 
 const SUITE = path.join(path.dirname(fileURLToPath(import.meta.url)),
@@ -124,8 +125,9 @@ await main('mcp conformance test', 240000, world, async () => {
     let output = '';
     let exitCode = 0;
     try {
-      output = execFileSync('node', [SUITE, 'server', '--url', `${proxy}/mcp`, '--scenario', name, '-o', dir],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
+      // Asynchronously: the proxy answers on this process's event loop.
+      ({ stdout: output } = await promisify(execFile)('node',
+        [SUITE, 'server', '--url', `${proxy}/mcp`, '--scenario', name, '-o', dir], { timeout: 60000 }));
     } catch (error) {
       exitCode = error.status ?? 1;
       output = `${error.stdout ?? ''}${error.stderr ?? ''}`;

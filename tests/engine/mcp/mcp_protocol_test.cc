@@ -69,7 +69,7 @@ TEST_CASE("initialize agrees on the client's version when spoken, else the newes
         -32602);
 }
 
-TEST_CASE("before initialize only ping is answered; notifications and responses are never answered") {
+TEST_CASE("before initialize only ping is answered, and notifications and responses never are") {
   Session session("1");
   CHECK(ErrorCode(session.Handle(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})", kNoContext)) == -32600);
   CHECK(session.Handle(R"({"jsonrpc":"2.0","id":"p","method":"ping"})", kNoContext).text ==
@@ -139,7 +139,7 @@ TEST_CASE("tools/list gives schemas that parse, with outputSchema and title from
   }
 }
 
-TEST_CASE("tools/call: an unknown tool or bad params is -32602; bad arguments are tool errors naming them") {
+TEST_CASE("tools/call: an unknown tool or bad params is -32602, bad arguments are tool errors naming them") {
   Session session = Session::Stateless("1", "2025-11-25");
   CHECK(ErrorCode(session.Handle(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"rm"}})",
                                  kNoContext)) == -32602);
