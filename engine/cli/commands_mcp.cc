@@ -4,6 +4,7 @@
 // connection's ("default" on SQLite).
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 
 #include "engine/cli/cli.h"
@@ -16,6 +17,9 @@ int RunMcp(const Invocation& inv) {
   // stdout is the protocol's alone: what anything else prints there (a
   // plugin, a library) goes to stderr instead.
   std::fflush(stdout);
+  // A client that goes away ends the conversation with a write error, not
+  // with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   const int protocol_fd = dup(STDOUT_FILENO);
   std::FILE* protocol = protocol_fd < 0 ? nullptr : fdopen(protocol_fd, "w");
   if (protocol == nullptr || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
