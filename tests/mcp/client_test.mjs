@@ -17,6 +17,7 @@
 // Environment: see world.mjs. Exits 0 when every check passed.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import readline from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -337,6 +338,19 @@ async function checkHttp(where) {
   assert.equal((await post(base, token, ping, { Origin: 'null' })).status, 403);
   assert.equal((await post(base, token, ping, { Origin: base })).status, 200);
   assert.equal((await post(base, token, ping, { Origin: 'http://localhost:3000' })).status, 200);
+  // A server on loopback answers only loopback Host names (fetch cannot set Host).
+  const withHost = (host) => new Promise((resolve, reject) => {
+    const url = new URL(`${base}/mcp`);
+    const request = http.request({
+      host: url.hostname, port: url.port, path: '/mcp', method: 'POST',
+      headers: { Host: host, 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    }, (response) => { response.resume(); resolve(response.statusCode); });
+    request.on('error', reject);
+    request.end(JSON.stringify(ping));
+  });
+  assert.equal(await withHost('evil.example'), 403);
+  assert.equal(await withHost(`localhost:${new URL(base).port}`), 200);
+  assert.equal(await withHost('[::1]'), 200);
   // Media types and versions.
   assert.equal((await post(base, token, JSON.stringify(ping), { 'Content-Type': 'text/plain' })).status, 415);
   assert.equal((await post(base, token, ping, { Accept: 'text/html' })).status, 406);
@@ -370,7 +384,7 @@ async function checkHttp(where) {
     assert.equal(reply.headers.get('mcp-session-id'), null);
   }
   assert.equal((await post(base, token, initialize('2099-01-01'))).json.result.protocolVersion, LATEST_PROTOCOL_VERSION);
-  log('http: 401, 405, Origin 403, 415, 406, version 400, parse error 400, 202, batches by version, negotiation');
+  log('http: 401, 405, Origin and Host 403, 415, 406, version 400, parse error 400, 202, batches by version, negotiation');
 }
 
 await main(`mcp client test (${TRANSPORT}${PG_DIR ? ', PostgreSQL' : ''})`, 240000, world, async () => {
