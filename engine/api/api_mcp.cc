@@ -109,6 +109,7 @@ HttpResponse Api::Mcp(Call& call) {
   context.plugins = plugins_;
   context.db = call.db;
   context.tenant = call.token.tenant_id;
+  context.semantic_cache = &semantic_cache_;
   mcp::Session session = mcp::Session::Stateless(TETHER_VERSION, version);
   mcp::Reply reply = session.Handle(request.body, context);
   HttpResponse response;

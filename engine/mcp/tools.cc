@@ -64,7 +64,8 @@ const ToolSpec kTools[] = {
      R"j( "path": {"type": "string"}, "language": {"type": ["string", "null"]}, "start_line": {"type": "integer"},)j"
      R"j( "end_line": {"type": "integer"}, "score": {"type": "number"}, "snippet": {"type": "string"},)j"
      R"j( "symbol": {"type": "string"}, "kind": {"type": "string"}}, "required": ["path", "start_line", "end_line"]}},)j"
-     R"j( "more": {"type": "boolean", "description": "More hits matched than the limit"}},)j"
+     R"j( "more": {"type": "boolean", "description": "More hits matched than the limit"},)j"
+     R"j( "compared": {"type": "integer", "description": "Semantic mode: the chunks compared with the query"}},)j"
      R"j( "required": ["project", "branch", "commit", "hits", "more"]})j"},
     {"symbols", "Symbols",
      "The symbols the code analyzer found: with file, that file's outline (every function, class, ... with its "
@@ -361,7 +362,8 @@ ToolResult Search(const rapidjson::Value& args, const ToolContext& context) {
   }
   Result<Opened> opened = Open(context, request.project);  // the project's own message when it is unknown
   if (!opened.ok()) return Error(opened.status());
-  Result<search::SearchResults> results = search::Search(*context.plugins, context.db, context.tenant, request);
+  Result<search::SearchResults> results = search::Search(*context.plugins, context.db, context.tenant, request,
+                                                         context.semantic_cache);
   if (!results.ok()) return Error(results.status());
   CompactJsonWriter out;
   out.Begin();

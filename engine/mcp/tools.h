@@ -28,6 +28,7 @@
 #include "engine/common/json_writer.h"
 #include "engine/db/database.h"
 #include "engine/plugin_host/plugin_host.h"
+#include "engine/search/search.h"
 
 namespace tether::mcp {
 
@@ -36,6 +37,9 @@ struct ToolContext {
   const plugin_host::PluginHost* plugins = nullptr;
   db::Database* db = nullptr;  // bound to `tenant` where the database binds tenants
   std::string tenant;          // the only tenant whose projects are seen
+  // `tether serve`'s cache of semantic indexes (thread safe), or null: each
+  // semantic search reads the project's vectors (`tether mcp`).
+  search::SemanticIndexCache* semantic_cache = nullptr;
 };
 
 // The most read_file returns in one call; a longer file or range ends at
