@@ -76,7 +76,7 @@ const ToolSpec kTools[] = {
      R"j( "name": {"type": "string", "description": "A name to look for, e.g. parse"},)j"
      R"j( "kind": {"type": "string", "description": "With name: only this kind (function, method, class, ...)"},)j"
      R"j( "path": {"type": "string", "description": "With name: only under this path prefix"},)j"
-     R"j( "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}},)j"
+     R"j( "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "At most this many (default: 50 by name, 1000 of a file)"}},)j"
      R"j( "required": ["project"], "additionalProperties": false})j",
      R"j({"type": "object", "properties": {)j" TETHER_MCP_WHERE R"j(,)j"
      R"j( "file": {"type": ["string", "null"]}, "symbols": {"type": "array", "items": {"type": "object", "properties": {)j"
@@ -389,6 +389,7 @@ ToolResult Symbols(const rapidjson::Value& args, const ToolContext& context) {
   if (Bad bad = GetString(args, "path", false, kMaxPathBytes, &path)) return Error(*bad);
   if (Bad bad = GetInt(args, "limit", 1, 1000, &limit)) return Error(*bad);
   const bool by_file = args.HasMember("file");
+  if (by_file && !args.HasMember("limit")) limit = 1000;  // a file's whole outline
   if (by_file == !name.empty()) {
     return Error(by_file ? "give argument \"file\" (a file's outline) or \"name\" (symbols by name), not both"
                          : "give argument \"file\" (a file's outline) or \"name\" (symbols by name, e.g. parse)");
