@@ -88,7 +88,9 @@ HttpResponse Api::Mcp(Call& call) {
                          "or [::1]");
   }
   const std::string* type = request.Header("content-type");
-  if (type == nullptr || Lower(type->substr(0, type->find(';'))).find("application/json") != 0) {
+  std::string media = type == nullptr ? std::string() : Lower(type->substr(0, type->find(';')));
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  if (media != "application/json") {
     return RpcError(415, "Unsupported Media Type: send the message as Content-Type: application/json");
   }
   const std::string* accept = request.Header("accept");
