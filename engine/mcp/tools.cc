@@ -473,7 +473,8 @@ Slice Lines(std::string_view content, int64_t first, int64_t last) {
         // One line longer than the cap: its start, cut at a character.
         size_t cut = at;
         while (cut < next) {
-          const size_t length = Utf8SequenceLength(content.substr(cut));
+          // Stored text is UTF-8; a byte that is not starts no sequence but is stepped over.
+          const size_t length = std::max<size_t>(Utf8SequenceLength(content.substr(cut)), 1);
           if (cut - at + length > kReadMaxBytes) break;
           cut += length;
         }

@@ -143,6 +143,9 @@ async function checkTools(client, where) {
   const rest = await call(client, 'read_file', { project: 'demo', path: 'big/big.txt', start_line: big.next_start_line }, where);
   assert.equal(rest.truncated, false);
   assert.equal(big.content + rest.content, BIG, 'the two reads make the file');
+  const line = await call(client, 'read_file', { project: 'demo', path: 'big/one-line.txt' }, where);
+  assert.deepEqual([line.truncated, line.end_line, line.next_start_line], [true, 1, null]);
+  assert.equal(line.content, 'é'.repeat(128 * 1024), 'a line over the cap is cut at a character');
   log(`read_file: a range, a whole file, and ${BIG.length} bytes in two reads`);
 
   // list_files: paged with a cursor.
@@ -158,7 +161,7 @@ async function checkTools(client, where) {
   assert.deepEqual(listed, SRC_FILES);
   assert.equal(pages, 2);
   const all = await call(client, 'list_files', { project: 'demo' }, where);
-  assert.equal(all.files.length, 6);
+  assert.equal(all.files.length, 7);
   assert.equal(all.next_cursor, null);
 
   // docs: a file's page and the project's.

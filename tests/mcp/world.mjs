@@ -109,6 +109,7 @@ export class World {
                      '    key, _, value = line.partition("=")\n    return key.strip(), value.strip()\n',
       'src/nested/deep.h': '#pragma once\nint deep_function(int x);\n',
       'big/big.txt': BIG,
+      'big/one-line.txt': `${'é'.repeat(150000)}\n`,  // 300,000 bytes on one line
     });
     this.otherRepo = this.repository('other', { 'secret.txt': `${OTHER_SECRET}\n` });
     this.tether('project', 'add', 'demo', '--repo', this.demoRepo);
