@@ -163,8 +163,8 @@ Status RunService(app::Runtime* runtime, const ServiceOptions& options) {
   AnalysisCollector collector(config.database_url, &plugins, std::chrono::seconds(config.server.analysis_gc_seconds),
                               config.server.analysis_gc_grace_seconds);
   api::Api api(&config, &plugins, &syncs, &api_workers, &event_hub, &metrics);
-  api.SetExpectedMigrations(runtime->checked_migrations());
-  api.SetListenHost(address->host);  // read once, by runtime->database() above
+  api.SetExpectedMigrations(runtime->checked_migrations());  // read once, by runtime->database() above
+  api.SetListenHost(address->host);  // POST /mcp's Host check on a loopback address
   http::HttpServer server(http, &api);
 
   ShutdownWatchdog watchdog;
