@@ -65,7 +65,8 @@ const ToolSpec kTools[] = {
      R"j( "end_line": {"type": "integer"}, "score": {"type": "number"}, "snippet": {"type": "string"},)j"
      R"j( "symbol": {"type": "string"}, "kind": {"type": "string"}}, "required": ["path", "start_line", "end_line"]}},)j"
      R"j( "more": {"type": "boolean", "description": "More hits matched than the limit"},)j"
-     R"j( "compared": {"type": "integer", "description": "Semantic mode: the chunks compared with the query"}},)j"
+     R"j( "compared": {"type": "integer", "description": "Semantic mode: the chunks compared with the query"},)j"
+     R"j( "space": {"type": "string", "description": "Semantic mode: the embedding space (model) searched"}},)j"
      R"j( "required": ["project", "branch", "commit", "hits", "more"]})j"},
     {"symbols", "Symbols",
      "The symbols the code analyzer found: with file, that file's outline (every function, class, ... with its "
