@@ -1,19 +1,26 @@
 // The web page end to end in a real browser: Debian's chromium, headless,
 // driven by playwright-core, against the real `tether serve` on a free
-// loopback port with a fresh SQLite database and a real git repository.
+// loopback port with a fresh database (SQLite, or PostgreSQL with
+// TETHER_TEST_PG_DIR) and real git repositories.
 //
 // In the browser: a wrong token is refused and the right one accepted; an
 // invalid project shows the API's error next to the field it names; a
-// project is added, a branch picked from the selector and saved; "Sync now"
-// drives the progress bar to 100% from the event stream and the run appears
-// in the history; documents are paged and opened (their content shown as
-// text, never as markup); a reload keeps the token; without the stream, the
-// page polls the run instead; a failed run shows its error; a sync held in
-// its write moves the bar before the write commits, and "Sync now"
-// meanwhile gets the API's 409; the integrity section is hidden for a
-// tenant token, and an admin token sees the last verify report and runs
-// one. A screenshot goes to
-// $TETHER_WEB_ARTIFACTS/web-page.png.
+// project is added, a branch picked and saved; "Sync now" drives the
+// progress bar to 100% from the event stream and the run appears in the
+// history with its duration, bytes read and when it started. Then the code
+// browser: the file tree and its filter, a file with line numbers, the
+// `code` analyzer's outline (a click lands on the symbol's line) and the
+// docs page; a large file rendered a part at a time; a binary file named as
+// such; hostile paths and content shown as text, never run; search in the
+// three modes, each result opening the file at its lines; the file's
+// address opened directly and after a reload. Then the actions: syncing
+// disabled and enabled again; without the stream the page polls; a failed
+// run's bar drawn as failed; a sync held in its write moves the bar while
+// "Sync now" is disabled; a sync cancelled from the page; a project removed
+// after a confirmation (and kept when the dialog says no); the integrity
+// section for an admin token. Every view at 420 px is no wider than the
+// screen. Screenshots of each view, desktop and phone, go to
+// $TETHER_WEB_ARTIFACTS (desktop-*.png, phone-*.png).
 //
 // Environment: TETHER_BIN (the tether binary), TETHER_GATED_PROVIDER (the
 // gated test provider, tests/engine/server/fixtures), TETHER_WEB_ARTIFACTS
@@ -33,9 +40,12 @@ const TETHER = process.env.TETHER_BIN;
 const ARTIFACTS = process.env.TETHER_WEB_ARTIFACTS || process.cwd();
 const CHROMIUM = process.env.TETHER_CHROMIUM || '/usr/bin/chromium';
 const DEADLINE_MS = 240000;
-const FILES = 300;  // in src/ on main; the release branch adds docs/
+const FILES = 300;        // in src/ on main; the release branch adds docs/
+const BIG_LINES = 5000;   // big/lines.txt: more than the page renders at once (2,000)
 const HELD_FILES = 200;   // the gated provider's commit
 const HELD_AFTER = 130;   // blobs it reads before it holds the write (2 ms each)
+const PHONE = { width: 420, height: 900 };
+const DESKTOP = { width: 1280, height: 1000 };
 const GATED_PROVIDER = process.env.TETHER_GATED_PROVIDER;
 const PG_DIR = process.env.TETHER_TEST_PG_DIR || '';
 
@@ -72,9 +82,73 @@ function write(root, relative, text) {
   fs.writeFileSync(file, text);
 }
 
-// main: README.md and FILES files under src/; release/1.0 adds RELEASE.md
-// (markup that must be shown as text), a path that needs escaping in a URL,
-// and 20 notes.
+// The code the browser reads: Python and JavaScript (so the `code` analyzer
+// has outlines and the docs analyzer pages), a large file, a binary one,
+// and hostile names and content.
+const PYTHON = `"""Tokens and JSON documents for the web page test."""
+import json
+
+
+class Tokenizer:
+    """Splits source text into tokens."""
+
+    def __init__(self, text):
+        self.text = text
+        self.position = 0
+
+    def next_token(self):
+        """Returns the next word of the text, or None at its end."""
+        rest = self.text[self.position:].lstrip()
+        if not rest:
+            return None
+        word = rest.split()[0]
+        self.position = self.text.index(word, self.position) + len(word)
+        return word
+
+
+def parse_json_document(text):
+    """Parse a JSON document into a dictionary of values."""
+    return json.loads(text)
+${'\n# padding line\n'.repeat(30)}
+def count_words(text):
+    """Counts the words of a text with a Tokenizer."""
+    tokenizer = Tokenizer(text)
+    count = 0
+    while tokenizer.next_token() is not None:
+        count += 1
+    return count
+`;
+const HOSTILE_TEXT = '<img src=x onerror="window.__injected = 2"><script>window.__injected = 3</script>';
+const JAVASCRIPT = `// Renders rows for a table: TETHER_MARKER_42 marks this line.
+export function renderRows(rows) {
+  return rows.map((row) => \`<tr><td>\${row}</td></tr>\`).join('');
+}
+
+// Never shown as markup: ${HOSTILE_TEXT}
+export class Table {
+  constructor(rows) {
+    this.rows = rows;
+  }
+
+  html() {
+    return renderRows(this.rows);
+  }
+}
+`;
+const HOSTILE_PATH = 'hostile/<img src=x onerror=window.__injected=4>.md';
+
+// The line (1-based) of `text` that holds `needle`.
+function lineOf(text, needle) {
+  const index = text.split('\n').findIndex((line) => line.includes(needle));
+  assert.ok(index >= 0, `${needle} is in the text`);
+  return index + 1;
+}
+
+// main: README.md, FILES files under src/, code under lib/ and web/, a
+// large file, a binary one and a hostile name; release/1.0 adds RELEASE.md
+// (markup that must be shown as text), a path that needs escaping in a
+// URL, and 20 notes.
+const MAIN_FILES = 1 + FILES + 5;
 function makeRepository() {
   const repo = path.join(work, 'repo');
   fs.mkdirSync(repo);
@@ -83,6 +157,12 @@ function makeRepository() {
   for (let i = 0; i < FILES; ++i) {
     write(repo, `src/mod${i % 10}/file${String(i).padStart(3, '0')}.txt`, `file ${i}\n${'line\n'.repeat(i % 7)}`);
   }
+  write(repo, 'lib/tokenizer.py', PYTHON);
+  write(repo, 'web/render.js', JAVASCRIPT);
+  write(repo, 'big/lines.txt', Array.from({ length: BIG_LINES }, (_, i) => `big line ${i + 1}\n`).join(''));
+  fs.mkdirSync(path.join(repo, 'assets'));
+  fs.writeFileSync(path.join(repo, 'assets/logo.bin'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 0xff, 0, 1, 2]));
+  write(repo, HOSTILE_PATH, `# Hostile\n\n${HOSTILE_TEXT}\n`);
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'initial');
   git(repo, 'checkout', '-q', '-b', 'release/1.0');
@@ -146,7 +226,7 @@ async function launchBrowser() {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 1000 },
+    viewport: DESKTOP,
   });
 }
 
@@ -175,12 +255,71 @@ async function syncNow(what) {
   return lastStarted;
 }
 
+// Screenshots: the view as it is now, on the desktop.
+async function shot(name) {
+  const file = path.join(ARTIFACTS, `desktop-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+// The view at phone width: nothing wider than the screen, and its
+// screenshot; then back to the desktop.
+async function phone(name) {
+  await page.setViewportSize(PHONE);
+  await page.waitForTimeout(100);
+  const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.body.scrollWidth]);
+  await page.screenshot({ path: path.join(ARTIFACTS, `phone-${name}.png`), fullPage: true });
+  const wide = widths[0] > PHONE.width ? await page.evaluate((limit) => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > limit + 1 && e.getClientRects().length > 0)
+    .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`), PHONE.width) : [];
+  assert.ok(widths[0] <= PHONE.width, `${name} at ${PHONE.width} px is ${widths[0]} px wide: ${wide.join(', ')}`);
+  await page.setViewportSize(DESKTOP);
+}
+
+async function goTo(hash) {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+}
+
+// The page's own address for a file at lines, as a person would paste it.
+function fileUrl(base, project, file, from, to) {
+  const encoded = file.split('/').map(encodeURIComponent).join('/');
+  return `${base}/#/p/${encodeURIComponent(project)}/file/${encoded}${from ? `?L=${from}${to ? `-${to}` : ''}` : ''}`;
+}
+
+// Lines the page marks in the open file, as [first, last].
+async function markedLines() {
+  return page.evaluate(() => {
+    const marked = [...document.querySelectorAll('#code .line[data-hit]')].map((l) => Number(l.dataset.line));
+    return marked.length ? [marked[0], marked[marked.length - 1]] : [];
+  });
+}
+
+// True when line `n` of the open file is inside the code box's visible part.
+async function lineVisible(n) {
+  return page.evaluate((line) => {
+    const node = document.getElementById(`L${line}`);
+    const box = document.getElementById('code');
+    if (!node) return false;
+    const a = node.getBoundingClientRect();
+    const b = box.getBoundingClientRect();
+    return a.top >= b.top - 1 && a.bottom <= b.bottom + 1 && a.top >= 0 && a.bottom <= window.innerHeight;
+  }, n);
+}
+
+async function search(q, mode) {
+  await page.getByLabel('Search the code').fill(q);
+  await page.getByLabel(mode === 'text' ? 'Text' : mode === 'symbol' ? 'Symbol' : 'Semantic', { exact: true }).check();
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expectText('#search-message', /result|Nothing found|No search/, `the ${mode} search for ${q}`);
+}
+
 // ---- the checks ------------------------------------------------------------
 
 async function run() {
   assert.ok(TETHER && fs.existsSync(TETHER), 'set TETHER_BIN to the tether binary');
   assert.ok(GATED_PROVIDER && fs.existsSync(GATED_PROVIDER), 'set TETHER_GATED_PROVIDER to the test provider');
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (scripts/install-deps.sh)`);
+  const started = Date.now();
   const repo = makeRepository();
   if (PG_DIR) {
     tether('init', '--database', makePostgresDatabase());
@@ -188,9 +327,12 @@ async function run() {
   } else {
     tether('init');
   }
-  // The gated test provider, for a sync the test holds in its write.
+  // The gated test provider, for syncs the test holds; the analyzers the
+  // code browser shows (tether init configures them: checked here).
   const configFile = path.join(work, 'tether.json');
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  const analyzers = config.plugins.filter((p) => p.kind === 'analyzer').map((p) => p.name);
+  for (const wanted of ['code', 'docs', 'embeddings']) assert.ok(analyzers.includes(wanted), `${wanted} configured`);
   config.plugins.push({ name: 'gated-provider', kind: 'provider', path: GATED_PROVIDER });
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
   const token = tether('token', 'create', '--name', 'web-test').trim();
@@ -204,8 +346,9 @@ async function run() {
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   // The browser logs each error status it receives; the ones this test
-  // provokes (a wrong token, bad bodies, the 409) are expected.
-  const provoked = /^Failed to load resource: the server responded with a status of (400|401|409|422) /;
+  // provokes (a wrong token, bad bodies, the 409, a binary file's missing
+  // docs) are expected.
+  const provoked = /^Failed to load resource: the server responded with a status of (400|401|404|409|422) /;
   page.on('console', (message) => {
     if (message.type() === 'error' && !provoked.test(message.text())) {
       problems.push(`console error: ${message.text()}`);
@@ -221,6 +364,7 @@ async function run() {
   assert.equal(loaded.status(), 200);
   await page.getByLabel('Token', { exact: true }).waitFor();
   assert.equal(await page.locator('#app').isHidden(), true, 'the app waits for a token');
+  await phone('token');
 
   // A wrong token is refused, the right one accepted; the stream goes live.
   await page.getByLabel('Token', { exact: true }).fill('tether_not-a-token');
@@ -244,16 +388,14 @@ async function run() {
   await page.getByRole('button', { name: 'Add project' }).click();
   await expectText('#add-repo-error', /\S/, 'a repository that does not exist');
   assert.equal(await text('#add-name-error'), '', 'the name is fine now');
-  log(`field errors shown: ${await text('#add-repo-error')}`);
 
-  // Add the project for real.
+  // Add the project for real: the page opens it.
   await page.getByLabel('Repository', { exact: true }).fill(repo);
   await page.getByLabel(/Provider/).fill('local-git');
   await page.getByRole('button', { name: 'Add project' }).click();
-  await page.locator('#projects-body tr[data-project="demo"]').waitFor();
-  await page.locator('#project-section').waitFor();
-  await expectText('#project-heading', /demo/, 'the new project is open');
-  await expectText('#projects-body tr[data-project="demo"]', /never synced/, 'the new project\'s status');
+  await expectText('#project-heading', /^demo$/, 'the new project is open');
+  assert.equal(new URL(page.url()).hash, '#/p/demo', 'the project has an address');
+  await expectText('#project-facts', /Statusnever synced/, 'the new project\'s status');
 
   // Pick the release branch from the selector and save it.
   await page.locator('#branch-select option[value="release/1.0"]').waitFor({ state: 'attached' });
@@ -262,29 +404,40 @@ async function run() {
   await page.getByLabel('Branch', { exact: true }).selectOption('release/1.0');
   await page.getByRole('button', { name: 'Save branch' }).click();
   await expectText('#branch-error', /release\/1\.0 selected/, 'the saved branch');
-  await expectText('#projects-body tr[data-project="demo"]', /release\/1\.0/, 'the list shows the branch');
-  log('branch release/1.0 selected');
+  await expectText('#project-facts', /Branchrelease\/1\.0/, 'the facts show the branch');
 
-  // Sync now: the bar follows the events to 100% and the run is listed.
+  // Sync now: the bar follows the events to 100%, "Sync now" is disabled
+  // while the run is active, and the run is listed with its duration, the
+  // bytes it read and how long ago it started.
   await page.evaluate(() => {
     window.__progress = [];
+    window.__syncDisabled = false;
     const bar = document.getElementById('progress');
-    new MutationObserver(() => window.__progress.push([bar.value, bar.dataset.source]))
-      .observe(bar, { attributes: true, attributeFilter: ['value', 'data-source'] });
+    new MutationObserver(() => {
+      window.__progress.push([bar.value, bar.dataset.source]);
+      if (!bar.dataset.outcome && bar.dataset.source === 'events') {
+        window.__syncDisabled ||= document.getElementById('sync-now').disabled;
+      }
+    }).observe(bar, { attributes: true, attributeFilter: ['value', 'data-source'] });
   });
   const runId = await syncNow('the accepted sync');
-  await page.locator(`#progress[data-outcome][data-run="${runId}"]`).waitFor({ state: 'attached', timeout: 60000 });
+  await page.locator(`#progress[data-outcome][data-run="${runId}"]`).waitFor({ state: 'attached', timeout: 90000 });
   assert.equal(await page.locator('#progress').getAttribute('data-outcome'), 'succeeded');
   assert.equal(await page.locator('#progress').evaluate((bar) => bar.value), 100);
   assert.equal(await page.locator('#progress').getAttribute('data-source'), 'events', 'driven by the stream');
-  await expectText('#progress-text', new RegExp(`Run ${runId} succeeded.*${FILES + 23} added`), 'the outcome');
+  const added = MAIN_FILES + 22;
+  await expectText('#progress-text', new RegExp(`Run ${runId} succeeded.*${added} added`), 'the outcome');
   const seen = await page.evaluate(() => window.__progress);
   assert.ok(seen.some(([, source]) => source === 'events'), `progress from events: ${JSON.stringify(seen)}`);
-  const runRow = page.locator(`#runs-body tr[data-run="${runId}"]`);
-  await runRow.waitFor();
-  await expectText(`#runs-body tr[data-run="${runId}"]`, /succeeded/, 'the run in the history');
-  await expectText(`#runs-body tr[data-run="${runId}"] .timings`, /write \d/, 'the run\'s phase timings');
-  await expectText('#projects-body tr[data-project="demo"]', /synced/, 'the project\'s status after the sync');
+  assert.equal(await page.evaluate(() => window.__syncDisabled), true, '"Sync now" disabled while the run was active');
+  const firstRow = `#runs-body tr[data-run="${runId}"]`;
+  await page.locator(firstRow).waitFor();
+  await expectText(firstRow, /succeeded/, 'the run in the history');
+  await expectText(`${firstRow} .timings`, /write \d/, 'the run\'s phase timings');
+  await expectText(`${firstRow} td.duration`, /^\d+(\.\d+)? (ms|s)$|^\d+ min \d+ s$/, 'the run\'s duration');
+  await expectText(`${firstRow} td.bytes`, /^\d+(\.\d)? (KiB|MiB)$/, 'the bytes read, in a size for people');
+  await expectText(`${firstRow} time`, /^(just now|\d+ s ago|1 min ago)$/, 'when it started, relative');
+  assert.equal(await page.locator('#sync-now').isEnabled(), true, '"Sync now" enabled again');
   log(`run ${runId} reached 100% (${seen.length} progress updates) and is in the history`);
 
   // A second real sync has nothing new: it still ends at 100%.
@@ -293,59 +446,178 @@ async function run() {
   await page.locator(`#progress[data-outcome="noop"][data-run="${secondId}"]`).waitFor({ state: 'attached' });
   await page.locator(`#runs-body tr[data-run="${secondId}"]`).waitFor();
   assert.equal(await page.locator('#runs-body tr').count(), 2);
+  await shot('overview');
+  await phone('overview');
 
-  // Documents: paged, opened by a click, content shown as text.
-  await page.locator('#documents-list li').first().waitFor();
-  assert.equal(await page.locator('#documents-list li').count(), 50, 'a full first page');
-  const firstPage = await page.locator('#documents-list button').first().textContent();
-  await page.getByRole('button', { name: 'Next page' }).click();
-  await page.waitForFunction((first) => document.querySelector('#documents-list button')?.textContent !== first,
-    firstPage);
-  await page.getByRole('button', { name: 'First page' }).click();
-  await page.locator('#documents-list button[data-path="RELEASE.md"]').click();
-  await expectText('#document-title', /^RELEASE\.md$/, 'the opened document');
-  await expectText('#document-content', /<img src=x onerror="window.__injected = 1"><b>not bold<\/b>/,
-    'the content as text');
-  assert.equal(await page.evaluate(() => window.__injected), undefined, 'document content ran as markup');
-  assert.equal(await page.locator('#document-view img, #document-view b').count(), 0);
-  await page.locator('#documents-list button[data-path="docs/a b&c.md"]').click();
-  await expectText('#document-content', /a path with a space and an ampersand/, 'a path that needs escaping');
-  // Beside a document, its documentation, written from the code analyzer's
-  // results (tether init enables it): the README's heading as a symbol.
-  await page.locator('#documents-list button[data-path="README.md"]').click();
-  await expectText('#document-docs-body h3', /^Demo$/, "the README's documentation page");
-  await expectText('#document-docs-body', /heading, lines? 1/, 'the symbol with its kind and lines');
-  await page.locator('#documents-list button[data-path="RELEASE.md"]').click();
-  await expectText('#document-title', /^RELEASE\.md$/, 'the document for the screenshot');
-  await expectText('#document-docs-body', /RELEASE\.md/, "the opened document's documentation");
-  assert.equal(await page.locator('#document-view img, #document-view b').count(), 0);
-  log('documents paged and opened, with their documentation');
+  // ---- the code browser ----------------------------------------------------
+  await page.getByRole('link', { name: 'Code', exact: true }).click();
+  await expectText('#tree-status', new RegExp(`^${added} files\\.$`), 'the tree counts every file');
+  // Folders open on a click; their files are links.
+  await page.locator('#tree details[data-folder="src"] > summary').click();
+  await page.locator('#tree details[data-folder="src/mod3"] > summary').click();
+  await page.locator('#tree a[data-path="src/mod3/file003.txt"]').waitFor();
+  // The filter narrows the tree to matching paths.
+  await page.getByLabel('Filter files').fill('tokenizer');
+  await expectText('#tree-status', /^1 file match\.$/, 'the filter');
+  assert.deepEqual(await page.locator('#tree a').evaluateAll((links) => links.map((a) => a.textContent)),
+    ['lib/tokenizer.py']);
+  await page.getByLabel('Filter files').fill('note-1');
+  await expectText('#tree-status', /^10 files match\.$/, 'the filter finds docs/note-10 … 19');
+  await page.getByLabel('Filter files').fill('.PY');
+  await expectText('#tree-status', /^1 file match\.$/, 'the filter ignores case');
+  await page.locator('#tree a[data-path="lib/tokenizer.py"]').click();
+  await expectText('#file-title', /^lib\/tokenizer\.py$/, 'the file opened from the tree');
+  assert.equal(new URL(page.url()).hash, '#/p/demo/file/lib/tokenizer.py');
 
-  // Symbol search: a heading of the README found by a prefix of its name,
-  // case-insensitively; a click opens its file.
-  await page.locator('#symbols-query').fill('dem');
-  await page.getByRole('button', { name: 'Search' }).click();
-  await expectText('#symbols-message', /^1 match\.$/, 'the symbol search');
-  await expectText('#symbols-list li', /Demo heading, README\.md:1/, 'the hit with its kind and place');
-  await page.locator('#symbols-list button[data-path="README.md"]').click();
-  await expectText('#document-title', /^README\.md$/, 'the file a symbol was found in');
-  await page.locator('#symbols-query').fill('no_such_symbol_anywhere');
-  await page.getByRole('button', { name: 'Search' }).click();
-  await expectText('#symbols-message', /No symbol matches/, 'a search without hits');
-  await page.locator('#documents-list button[data-path="RELEASE.md"]').click();
-  await expectText('#document-title', /^RELEASE\.md$/, 'the document for the screenshot');
-  log('symbols searched');
+  // Line numbers beside every line, the text as it is.
+  const pyLines = PYTHON.split('\n').length - 1;
+  await expectText('#file-note', new RegExp(`^${pyLines} lines\\.$`), 'the line count');
+  assert.equal(await page.locator('#code .line').count(), pyLines);
+  assert.equal(await text('#L1 .ln'), '1');
+  assert.equal(await text(`#L${pyLines} .ln`), String(pyLines));
+  assert.equal(await text(`#L${lineOf(PYTHON, 'class Tokenizer')} .lc`), 'class Tokenizer:');
 
-  const screenshot = path.join(ARTIFACTS, 'web-page.png');
-  await page.screenshot({ path: screenshot, fullPage: true });
-  log(`screenshot: ${screenshot}`);
+  // The outline: the code analyzer's symbols, methods inside their class.
+  await page.locator('#outline a').first().waitFor();
+  const outline = await page.locator('#outline li').evaluateAll((items) => items.map((li) => li.textContent));
+  for (const name of ['Tokenizer', 'next_token', 'parse_json_document', 'count_words']) {
+    assert.ok(outline.some((entry) => entry.startsWith(name)), `${name} in the outline: ${JSON.stringify(outline)}`);
+  }
+  assert.equal(await page.locator('#outline li.level-1 a', { hasText: 'next_token' }).count(), 1, 'a method indented');
+  // A click on an entry lands at its line, marked and in view.
+  const countLine = lineOf(PYTHON, 'def count_words');
+  await page.locator('#outline a', { hasText: 'count_words' }).click();
+  await page.waitForFunction((n) => document.querySelector(`#L${n}`)?.hasAttribute('data-hit'), countLine);
+  const marked = await markedLines();
+  assert.equal(marked[0], countLine, `the outline entry's first line is marked: ${marked}`);
+  assert.ok(marked[1] >= lineOf(PYTHON, 'return count'), `the whole function is marked: ${marked}`);
+  assert.ok(await lineVisible(countLine), 'the symbol\'s line is scrolled into view');
+  assert.match(new URL(page.url()).hash, new RegExp(`^#/p/demo/file/lib/tokenizer\\.py\\?L=${countLine}-\\d+$`));
+  // The documentation page of the file, beside it.
+  await expectText('#file-docs-body', /parse_json_document/, 'the file\'s documentation');
+  await expectText('#file-docs-body', /Parse a JSON document into a dictionary of values/, 'the doc comment');
+  await shot('file');
+  await phone('file');
+  log(`file view: ${pyLines} lines, outline of ${outline.length}, line ${countLine} reached from the outline`);
 
-  // A reload remembers the token and the open project.
+  // A line number marks its line in the address.
+  await page.locator('#L3 .ln').click();
+  await page.waitForFunction(() => location.hash.endsWith('?L=3'));
+  assert.deepEqual(await markedLines(), [3, 3]);
+
+  // A large file: the first 2,000 lines, then more on request; an address
+  // beyond them renders up to the line it names.
+  await page.getByLabel('Filter files').fill('big/');
+  await page.locator('#tree a[data-path="big/lines.txt"]').click();
+  await expectText('#file-note', new RegExp(`^${BIG_LINES} lines; the first 2000 shown\\.$`), 'a large file in parts');
+  assert.equal(await page.locator('#code .line').count(), 2000);
+  await page.getByRole('button', { name: /^Show more lines/ }).click();
+  assert.equal(await page.locator('#code .line').count(), 4000);
+  await goTo('#/p/demo/file/big/lines.txt?L=4500-4502');
+  await page.waitForFunction(() => document.querySelector('#L4500')?.hasAttribute('data-hit'));
+  assert.deepEqual(await markedLines(), [4500, 4502]);
+  assert.equal(await text('#L4500 .lc'), 'big line 4500');
+  assert.ok(await lineVisible(4500), 'line 4500 in view');
+
+  // A binary file is said to be one.
+  await page.getByLabel('Filter files').fill('logo');
+  await page.locator('#tree a[data-path="assets/logo.bin"]').click();
+  await expectText('#file-note', /^Binary file \(12 bytes\): not shown\.$/, 'a binary file');
+  assert.equal(await page.locator('#code').isHidden(), true);
+
+  // Hostile names and content are text: nothing runs, no element is made.
+  await page.getByLabel('Filter files').fill('onerror');
+  await expectText('#tree-status', /^1 file match\.$/, 'the hostile path found by its name');
+  await page.locator('#tree a').first().click();
+  await expectText('#file-title', /^hostile\/<img src=x onerror=window\.__injected=4>\.md$/, 'the hostile path as text');
+  await expectText('#code', /<script>window\.__injected = 3<\/script>/, 'hostile content as text');
+  await page.getByLabel('Filter files').fill('render');
+  await page.locator('#tree a[data-path="web/render.js"]').click();
+  await expectText(`#L${lineOf(JAVASCRIPT, 'Never shown')} .lc`, /onerror=/, 'hostile JavaScript as text');
+  await page.locator('#outline a', { hasText: 'renderRows' }).waitFor();
+  assert.equal(await page.evaluate(() => window.__injected), undefined, 'repository content ran');
+  assert.equal(await page.locator('#app img, #app script, #app b').count(), 0, 'repository content made elements');
+  await page.getByLabel('Filter files').fill('');
+  await expectText('#tree-status', new RegExp(`^${added} files\\.$`), 'the whole tree again');
+  assert.equal(await page.locator('#tree a[aria-current="page"]').getAttribute('data-path'), 'web/render.js',
+    'the open file marked in the tree, its folder opened');
+  await shot('tree');
+  await phone('tree');
+
+  // The address of a file at lines opens it directly, and again after a reload.
+  const markerLine = lineOf(JAVASCRIPT, 'TETHER_MARKER_42');
+  const parseLine = lineOf(PYTHON, 'def parse_json_document');
+  await page.goto(fileUrl(base, 'demo', 'lib/tokenizer.py', parseLine, parseLine + 2));
+  await page.waitForFunction((n) => document.querySelector(`#L${n}`)?.hasAttribute('data-hit'), parseLine);
+  assert.deepEqual(await markedLines(), [parseLine, parseLine + 2]);
   await page.reload();
-  await page.locator('#app').waitFor();
-  assert.equal(await page.locator('#token-section').isHidden(), true, 'the token is remembered');
-  await expectText('#project-heading', /demo/, 'the open project after a reload');
-  await page.locator(`#runs-body tr[data-run="${secondId}"]`).waitFor();
+  await page.waitForFunction((n) => document.querySelector(`#L${n}`)?.hasAttribute('data-hit'), parseLine);
+  assert.ok(await lineVisible(parseLine), 'the marked line in view after a reload');
+  await expectText('#L' + parseLine + ' .lc', /def parse_json_document/, 'the line the address names');
+  log('a file\'s address opens it at its lines, also after a reload');
+
+  // ---- search: three modes, results open at their lines -------------------
+  await page.getByRole('link', { name: 'Search', exact: true }).click();
+  await search('TETHER_MARKER_42', 'text');
+  await expectText('#search-message', /^1 result \(text\)/, 'the text search');
+  await expectText('#search-results', new RegExp(`web/render\\.js:${markerLine}`), 'the text hit\'s place');
+  await expectText('#search-results .snippet', /TETHER_MARKER_42 marks this line/, 'the text hit\'s snippet');
+  await shot('search-text');
+  await phone('search-text');
+  await page.locator('#search-results a').first().click();
+  await page.waitForFunction((n) => document.querySelector(`#L${n}`)?.hasAttribute('data-hit'), markerLine);
+  await expectText('#file-title', /^web\/render\.js$/, 'the text hit\'s file');
+  assert.deepEqual(await markedLines(), [markerLine, markerLine]);
+  // Back to the search: the results are still there.
+  await page.goBack();
+  await expectText('#search-message', /^1 result \(text\)/, 'the search after going back');
+  assert.equal(await page.getByLabel('Search the code').inputValue(), 'TETHER_MARKER_42');
+
+  await search('tokeniz', 'symbol');
+  await expectText('#search-results', /Tokenizer \(class\)/, 'the symbol hit');
+  const classLine = lineOf(PYTHON, 'class Tokenizer');
+  await expectText('#search-results', new RegExp(`lib/tokenizer\\.py:${classLine}-\\d+`), 'the symbol\'s lines');
+  await shot('search-symbol');
+  await page.locator('#search-results a', { hasText: 'Tokenizer (class)' }).click();
+  await page.waitForFunction((n) => document.querySelector(`#L${n}`)?.hasAttribute('data-hit'), classLine);
+  const classMarked = await markedLines();
+  assert.ok(classMarked[1] >= lineOf(PYTHON, 'return word'), `the class's lines: ${classMarked}`);
+  await page.goBack();
+
+  await search('parse a json document into a dictionary', 'semantic');
+  await expectText('#search-results li:first-child', /lib\/tokenizer\.py:\d+/, 'the nearest chunk is the Python file');
+  const top = await page.locator('#search-results li:first-child a').getAttribute('href');
+  const range = /\?L=(\d+)(?:-(\d+))?$/.exec(top);
+  assert.ok(range && Number(range[1]) <= parseLine && parseLine <= Number(range[2] || range[1]),
+    `the top chunk holds parse_json_document (line ${parseLine}): ${top}`);
+  await expectText('#search-results li:first-child', /score 0\.\d{3}/, 'the semantic score');
+  await shot('search-semantic');
+  await phone('search-semantic');
+  await page.locator('#search-results li:first-child a').click();
+  await page.waitForFunction((n) => document.querySelector(`#L${n}`)?.hasAttribute('data-hit'), parseLine);
+  await page.goBack();
+  // A query the API refuses says why, naming the parameter's rule.
+  await search('ab', 'text');
+  await expectText('#search-message', /^No search: .*3/, 'a text query too short');
+  assert.equal(await page.evaluate(() => window.__injected), undefined);
+  log('searched by text, symbol and meaning; each result opened at its lines');
+
+  // ---- the projects list --------------------------------------------------
+  await page.getByRole('link', { name: 'Projects', exact: true }).click();
+  await expectText('#projects-body tr[data-project="demo"]', /synced/, 'the project\'s status in the list');
+  await expectText('#projects-body tr[data-project="demo"] time', /just now|s ago|min ago/, 'synced when, relative');
+  await shot('projects');
+  await phone('projects');
+  await page.getByRole('link', { name: 'Open project demo' }).click();
+  await expectText('#project-heading', /^demo$/, 'opened from the list');
+
+  // ---- actions: disable and enable ---------------------------------------
+  await page.getByRole('button', { name: 'Disable syncing' }).click();
+  await expectText('#project-facts', /Syncingdisabled/, 'syncing disabled');
+  assert.equal(await page.locator('#sync-now').isDisabled(), true, '"Sync now" disabled with syncing');
+  await page.getByRole('button', { name: 'Enable syncing' }).click();
+  await expectText('#project-facts', /Syncingenabled/, 'syncing enabled again');
+  assert.equal(await page.locator('#sync-now').isEnabled(), true);
 
   assert.deepEqual(foreign, [], 'the page fetches nothing from elsewhere');
   assert.deepEqual(problems, [], 'the page logs no errors');
@@ -354,45 +626,60 @@ async function run() {
   await page.route('**/api/v1/events', (route) => route.abort());
   await page.reload();
   await page.locator('#connection[data-stream="down"]').waitFor();
-  await page.locator('#project-section').waitFor();
+  await expectText('#project-heading', /^demo$/, 'the open project after a reload');
   const polledId = await syncNow('a sync without the stream');
   await page.locator(`#progress[data-outcome="noop"][data-run="${polledId}"]`).waitFor({ state: 'attached' });
   assert.equal(await page.locator('#progress').getAttribute('data-source'), 'polling');
   assert.equal(await page.locator('#progress').evaluate((bar) => bar.value), 100);
   log(`without the stream, run ${polledId} reached 100% by polling`);
 
-  // A failed run shows its error: the selected branch is gone.
+  // A failed run shows its error, and its bar is drawn as failed.
   await page.unroute('**/api/v1/events');
+  problems.length = 0;  // the aborted stream's errors were provoked
   await page.reload();
   await page.locator('#connection[data-stream="live"]').waitFor();
-  await page.locator('#project-section').waitFor();
+  await expectText('#project-heading', /^demo$/, 'the open project after a reload');
   git(repo, 'branch', '-D', 'release/1.0');
   const failedId = await syncNow('a sync of a deleted branch');
   await page.locator(`#progress[data-outcome="failed"][data-run="${failedId}"]`).waitFor({ state: 'attached' });
   await expectText('#progress-text', /failed.*release\/1\.0/, 'the failed run\'s error');
+  const colours = await page.evaluate(() => {
+    const bar = document.getElementById('progress');
+    const probe = document.createElement('div');
+    probe.style.color = getComputedStyle(bar).getPropertyValue('--bar').trim();
+    document.body.append(probe);
+    const barColour = getComputedStyle(probe).color;
+    probe.style.color = getComputedStyle(document.documentElement).getPropertyValue('--bad').trim();
+    const bad = getComputedStyle(probe).color;
+    probe.style.color = getComputedStyle(document.documentElement).getPropertyValue('--accent').trim();
+    const accent = getComputedStyle(probe).color;
+    probe.remove();
+    return { barColour, bad, accent, border: getComputedStyle(bar).borderTopColor };
+  });
+  assert.equal(colours.barColour, colours.bad, `the failed bar is drawn in the error colour: ${JSON.stringify(colours)}`);
+  assert.notEqual(colours.barColour, colours.accent, 'not the blue of a run in progress');
+  assert.equal(colours.border, colours.bad);
   await page.locator(`#runs-body tr[data-run="${failedId}"]`).waitFor();
   await expectText(`#runs-body tr[data-run="${failedId}"] .error-text`, /release\/1\.0/, 'the error in the history');
-  await expectText('#projects-body tr[data-project="demo"]', /branch missing/, 'the project\'s status');
+  await expectText(`#runs-body tr[data-run="${failedId}"] .status`, /^failed$/, 'the outcome in the history');
+  await expectText('#project-facts', /Statusbranch missing/, 'the project\'s status');
   await expectText('#branch-select', /release\/1\.0 \(selected; no longer in the repository\)/, 'the lost branch');
+  await shot('failed-run');
+  await phone('failed-run');
   log(`run ${failedId} failed and shows why: ${await text('#progress-text')}`);
 
   // A sync held inside its write (the gated test provider): the bar shows
   // the write's progress while the write transaction is open (on SQLite
-  // from a preview, as the event cannot be written yet), a second "Sync
-  // now" is refused by the API with a 409, and once let go the run ends.
+  // from a preview, as the event cannot be written yet), "Sync now" is
+  // disabled meanwhile, and once let go the run ends.
   const gate = path.join(work, 'gate');
   fs.mkdirSync(gate);
   fs.writeFileSync(path.join(gate, 'files'), String(HELD_FILES));
   fs.writeFileSync(path.join(gate, 'hold-after'), String(HELD_AFTER));
   fs.writeFileSync(path.join(gate, 'blob-delay-ms'), '2');
   fs.writeFileSync(path.join(gate, 'hold-write'), '1');
-  await page.getByLabel('Name', { exact: true }).fill('held');
-  await page.getByLabel('Repository', { exact: true }).fill(gate);
-  await page.getByLabel(/Provider/).fill('gated-provider');
-  await page.getByRole('button', { name: 'Add project' }).click();
-  await expectText('#project-heading', /held/, 'the held project is open');
+  await addProject('held', gate);
   const heldId = await syncNow('the held sync');
-  // Part of the files are written, the rest wait: the bar stands in between.
   for (let waited = 0; !fs.existsSync(path.join(gate, 'in-write')); waited += 20) {
     assert.ok(waited < 20000, 'the run reaches its held write');
     await sleep(20);
@@ -412,28 +699,57 @@ async function run() {
   const midway = await page.locator('#progress').evaluate((bar) => bar.value);
   assert.ok(midway > 0 && midway < 100, `the bar stands between 0 and 100 (${midway})`);
   assert.equal(await page.locator('#progress').getAttribute('data-source'), 'events');
-  const live = path.join(ARTIFACTS, 'web-page-live.png');
-  await page.screenshot({ path: live, fullPage: true });
-  log(`held at ${midway}% (${await text('#progress-text')}); screenshot: ${live}`);
   assert.equal(await page.locator('#progress').getAttribute('data-outcome'), null, 'the run has not ended');
   await expectText('#project-facts', /Worker.*runs it now/, 'the worker running the held sync');
-  await page.getByRole('button', { name: 'Sync now' }).click();
-  if (PG_DIR) {
-    // PostgreSQL: kept in the database, one run follows the held one.
-    await expectText('#sync-message', /^Sync queued/, 'a sync asked for during a run: queued to follow it');
-  } else {
-    // SQLite: the running write holds the one write lock: refused at once.
-    await expectText('#sync-message', /^Already running: .*held/, 'the API\'s 409 for a running sync');
-  }
+  assert.equal(await page.locator('#sync-now').isDisabled(), true, '"Sync now" disabled during the run');
+  await page.getByRole('button', { name: `Cancel run ${heldId}` }).waitFor();
+  await shot('running');
+  await phone('running');
+  log(`held at ${midway}% (${await text('#progress-text')})`);
   fs.rmSync(path.join(gate, 'hold-write'));
   await expectText(`#runs-body tr[data-run="${heldId}"]`, /succeeded/, 'the held run in the history');
-  if (PG_DIR) {
-    // The one asked for during it follows (a noop: nothing moved).
-    const followId = String(Number(heldId) + 1);
-    await page.locator(`#runs-body tr[data-run="${followId}"]`).waitFor({ timeout: 60000 });
-    await expectText(`#runs-body tr[data-run="${followId}"]`, /noop/, 'the run that followed the held one');
+  await page.locator(`#progress[data-outcome="succeeded"][data-run="${heldId}"]`).waitFor({ state: 'attached' });
+  assert.equal(await page.locator('#sync-now').isEnabled(), true, '"Sync now" enabled after the run');
+  assert.equal(await page.locator('#cancel-run').isHidden(), true, 'nothing to cancel');
+
+  // A sync cancelled from the page: a diff of 100,000 changes, 1 ms each,
+  // stopped at once; the project is then removed after a confirmation.
+  const slow = path.join(work, 'slow');
+  fs.mkdirSync(slow);
+  fs.writeFileSync(path.join(slow, 'files'), '100000');
+  fs.writeFileSync(path.join(slow, 'diff-delay-ms'), '1');
+  await addProject('slow', slow);
+  const slowId = await syncNow('the slow sync');
+  for (let waited = 0; !fs.existsSync(path.join(slow, 'in-diff')); waited += 20) {
+    assert.ok(waited < 20000, 'the run reaches its diff');
+    await sleep(20);
   }
-  log(`run ${heldId} showed progress while held in its write, a second sync was ${PG_DIR ? 'queued and ran after it' : 'refused'}`);
+  assert.equal(await page.locator('#sync-now').isDisabled(), true, '"Sync now" disabled during the run');
+  await page.getByRole('button', { name: `Cancel run ${slowId}` }).click();
+  await page.locator(`#progress[data-outcome="cancelled"][data-run="${slowId}"]`).waitFor({ state: 'attached' });
+  await expectText('#progress-text', new RegExp(`Run ${slowId} cancelled`), 'the cancelled run');
+  await expectText(`#runs-body tr[data-run="${slowId}"] .status`, /^cancelled$/, 'the run in the history');
+  assert.equal(await page.locator('#sync-now').isEnabled(), true, '"Sync now" enabled after the cancel');
+  log(`run ${slowId} cancelled from the page`);
+
+  // Remove asks first: "Keep it" keeps the project, "Remove" removes it.
+  await page.getByRole('button', { name: 'Remove project' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove project slow?' });
+  await dialog.waitFor();
+  await shot('remove-dialog');
+  await phone('remove-dialog');
+  await dialog.getByRole('button', { name: 'Keep it' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await expectText('#project-heading', /^slow$/, 'kept');
+  await page.getByRole('button', { name: 'Remove project' }).click();
+  await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
+  await expectText('#add-error', /^Removed project slow\.$/, 'removed');
+  assert.equal(new URL(page.url()).hash, '#/');
+  await page.locator('#projects-body tr[data-project="held"]').waitFor();
+  assert.equal(await page.locator('#projects-body tr[data-project="slow"]').count(), 0, 'gone from the list');
+  await page.goto(`${base}/#/p/slow`);
+  await expectText('#page-error', /No project "slow"/, 'a removed project\'s address');
+  log('project slow removed after a confirmation');
 
   // The integrity section: hidden for a tenant token; an admin token shows
   // the last verify report (here `tether verify`'s) and runs a new one.
@@ -444,6 +760,7 @@ async function run() {
     // exit 1: it found problems; the report is recorded all the same
   }
   const adminToken = tether('token', 'create', '--name', 'web-admin', '--admin').trim();
+  await goTo('#/');
   await page.getByRole('button', { name: 'Change token' }).click();
   await page.getByLabel('Token', { exact: true }).fill(adminToken);
   await page.getByRole('button', { name: 'Use this token' }).click();
@@ -454,13 +771,27 @@ async function run() {
   await expectText('#verify-facts', /Run bythe API/, 'a verify run from the page');
   log(`integrity section: ${await text('#verify-summary')}`);
 
+  assert.deepEqual(foreign, [], 'the page fetches nothing from elsewhere');
+  assert.deepEqual(problems, [], 'the page logs no errors');
+
   // The page without its style sheet still reads in order (for a look).
   await page.route('**/assets/style.css', (route) => route.abort());
+  await goTo('#/p/demo');
   await page.reload();
   await page.locator('#runs-body tr').first().waitFor();
-  const unstyled = path.join(ARTIFACTS, 'web-page-unstyled.png');
-  await page.screenshot({ path: unstyled, fullPage: true });
-  log(`screenshot without CSS: ${unstyled}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-unstyled.png'), fullPage: true });
+  log(`all views checked in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
+}
+
+// Adds a project of the gated provider from the projects list; the page
+// opens it.
+async function addProject(name, repository) {
+  await page.getByRole('link', { name: 'Projects', exact: true }).click();
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Repository', { exact: true }).fill(repository);
+  await page.getByLabel(/Provider/).fill('gated-provider');
+  await page.getByRole('button', { name: 'Add project' }).click();
+  await expectText('#project-heading', new RegExp(`^${name}$`), `the ${name} project is open`);
 }
 
 // ---- main ------------------------------------------------------------------
@@ -493,7 +824,7 @@ async function main() {
     failed = true;
     process.stderr.write(`web test: FAILED: ${error.stack || error}\n`);
     if (page) {
-      const shot = path.join(ARTIFACTS, 'web-page-failure.png');
+      const shot = path.join(ARTIFACTS, 'failure.png');
       await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
       process.stderr.write(`web test: screenshot of the failure: ${shot}\n`);
     }
