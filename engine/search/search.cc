@@ -4,6 +4,7 @@
 #include "engine/db/project_store.h"
 #include "engine/search/semantic_search.h"
 #include "shared/embedding_outputs.h"
+#include "shared/percent_encoding.h"
 #include "tether/storage.h"
 
 namespace tether::search {
@@ -241,6 +242,15 @@ Result<SearchResults> Search(const plugin_host::PluginHost& plugins, db::Databas
   return results;
 }
 
+std::string WebFileLink(const std::string& project, const std::string& path, int64_t start, int64_t end) {
+  std::string link = "/#/p/" + PercentEncode(project) + "/file/" + PercentEncode(path, "/");
+  if (start > 0) {
+    link += "?L=" + std::to_string(start);
+    if (end > start) link += "-" + std::to_string(end);
+  }
+  return link;
+}
+
 namespace {
 
 template <typename W>
@@ -253,6 +263,7 @@ void WriteResults(W& out, const SearchResults& results) {
     out.Str("path", hit.path).StrOrNull("language", hit.language).Int("start_line", hit.start_line)
         .Int("end_line", hit.end_line).Num("score", hit.score).Str("snippet", hit.snippet);
     if (results.mode == SearchMode::kSymbol) out.Str("symbol", hit.symbol).Str("kind", hit.symbol_kind);
+    out.Str("link", WebFileLink(results.project, hit.path, hit.start_line, hit.end_line));
     out.writer().EndObject();
   }
   out.EndArray().Bool("more", results.more);

@@ -100,11 +100,17 @@ struct SearchResults {
 Result<SearchResults> Search(const plugin_host::PluginHost& plugins, db::Database* db, const std::string& tenant,
                              const SearchRequest& request, SemanticIndexCache* semantic_cache = nullptr);
 
+// The web page's address of a file of `project` at lines `start`..`end`
+// (0: none), relative to the server: "/#/p/NAME/file/PATH?L=START-END",
+// the name and each path segment percent-encoded. The page opens it at
+// those lines, marked (engine/api/web/app.js reads the same form).
+std::string WebFileLink(const std::string& project, const std::string& path, int64_t start, int64_t end);
+
 // The results as the members of the object `out` is in: project, branch,
 // commit, mode, hits [{path, language, start_line, end_line, score, snippet,
-// symbol, kind}], more, and in semantic mode compared and space. The CLI's
-// --json and the API's body (pretty), and the MCP search tool's result
-// (compact, engine/mcp).
+// symbol, kind, link}], more, and in semantic mode compared and space. The
+// CLI's --json and the API's body (pretty), and the MCP search tool's
+// result (compact, engine/mcp).
 void WriteSearchResults(JsonWriter& out, const SearchResults& results);
 void WriteSearchResults(CompactJsonWriter& out, const SearchResults& results);
 

@@ -527,8 +527,8 @@ async function run() {
 
   // Hostile names and content are text: nothing runs, no element is made.
   await page.getByLabel('Filter files').fill('onerror');
+  await page.locator('#tree a', { hasText: 'onerror' }).click();
   await expectText('#tree-status', /^1 file match\.$/, 'the hostile path found by its name');
-  await page.locator('#tree a').first().click();
   await expectText('#file-title', /^hostile\/<img src=x onerror=window\.__injected=4>\.md$/, 'the hostile path as text');
   await expectText('#code', /<script>window\.__injected = 3<\/script>/, 'hostile content as text');
   await page.getByLabel('Filter files').fill('render');
@@ -572,6 +572,14 @@ async function run() {
   await page.goBack();
   await expectText('#search-message', /^1 result \(text\)/, 'the search after going back');
   assert.equal(await page.getByLabel('Search the code').inputValue(), 'TETHER_MARKER_42');
+  // The API's results link to the same place (`tether search --json` too).
+  const answer = await fetch(`${base}/api/v1/search?project=demo&q=TETHER_MARKER_42`,
+    { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.json());
+  assert.equal(answer.hits.length, 1);
+  await page.goto(base + answer.hits[0].link);
+  await page.waitForFunction((n) => document.querySelector(`#L${n}`)?.hasAttribute('data-hit'), markerLine);
+  await expectText('#file-title', /^web\/render\.js$/, 'the file the API\'s link names');
+  await page.getByRole('link', { name: 'Search', exact: true }).click();
 
   await search('tokeniz', 'symbol');
   await expectText('#search-results', /Tokenizer \(class\)/, 'the symbol hit');

@@ -31,7 +31,7 @@ const TREE_PAGE = 1000;           // paths per documents request (the API's most
 const TREE_MAX_PATHS = 50000;     // the tree lists this many paths at most
 const FILTER_SHOWN = 300;         // filter matches listed at most
 const LINES_STEP = 2000;          // lines rendered at once; "Show more" adds as many
-const SEARCH_LIMIT = 50;
+const SEARCH_LIMIT = 30;         // results asked for at once ("30+" says there are more)
 const MODES = ['text', 'symbol', 'semantic'];
 
 const state = {

@@ -115,6 +115,8 @@ TEST_CASE("text search finds a known string at its path and line, only in the pr
   CHECK(notes["end_line"].GetInt() == 2);
   CHECK(notes["score"].GetDouble() == 2.0);
   CHECK(Str(notes, "snippet") == "the tether_answer is 42, and tether_answer again");
+  // The web page's address of the file at the hit's lines.
+  CHECK(Str(notes, "link") == "/#/p/web/file/docs/notes.md?L=2");
   const rapidjson::Value& main_cc = body["hits"][1];
   CHECK(Str(main_cc, "path") == "src/main.cc");
   CHECK(main_cc["start_line"].GetInt() == 2);
@@ -153,6 +155,8 @@ TEST_CASE("text search finds a known string at its path and line, only in the pr
   CHECK(Str(symbols["hits"][0], "path") == "src/main.cc");
   CHECK(symbols["hits"][0]["start_line"].GetInt() == 1);
   CHECK_THAT(Str(symbols["hits"][0], "snippet"), Catch::Contains("main"));
+  CHECK(Str(symbols["hits"][0], "link") ==
+        "/#/p/web/file/src/main.cc?L=1-" + std::to_string(symbols["hits"][0]["end_line"].GetInt()));
 
   // A file changed, one deleted: their old text is never found again.
   s.repo.Write("src/main.cc", "int main() {\n  return Other_Name(42);\n}\n");
