@@ -286,6 +286,13 @@ function fileUrl(base, project, file, from, to) {
   return `${base}/#/p/${encodeURIComponent(project)}/file/${encoded}${from ? `?L=${from}${to ? `-${to}` : ''}` : ''}`;
 }
 
+// Types `text` into the tree's filter and waits for the list to show it.
+async function filterTree(text) {
+  await page.getByLabel('Filter files').fill(text);
+  await page.waitForFunction((wanted) => document.getElementById('tree').dataset.filter === wanted,
+    text.trim().toLowerCase());
+}
+
 // Lines the page marks in the open file, as [first, last].
 async function markedLines() {
   return page.evaluate(() => {
@@ -457,13 +464,22 @@ async function run() {
   await page.locator('#tree details[data-folder="src/mod3"] > summary').click();
   await page.locator('#tree a[data-path="src/mod3/file003.txt"]').waitFor();
   // The filter narrows the tree to matching paths.
-  await page.getByLabel('Filter files').fill('tokenizer');
+  // By keyboard: the filter, then Tab to the first match and Enter opens it.
+  await page.getByLabel('Filter files').focus();
+  await page.keyboard.type('render.js');
+  await page.waitForFunction(() => document.getElementById('tree').dataset.filter === 'render.js');
+  await expectText('#tree-status', /^1 file match\.$/, 'the filter typed');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.path), 'web/render.js', 'Tab reaches the match');
+  await page.keyboard.press('Enter');
+  await expectText('#file-title', /^web\/render\.js$/, 'the file opened by keyboard');
+  await filterTree('tokenizer');
   await expectText('#tree-status', /^1 file match\.$/, 'the filter');
   assert.deepEqual(await page.locator('#tree a').evaluateAll((links) => links.map((a) => a.textContent)),
     ['lib/tokenizer.py']);
-  await page.getByLabel('Filter files').fill('note-1');
+  await filterTree('note-1');
   await expectText('#tree-status', /^10 files match\.$/, 'the filter finds docs/note-10 … 19');
-  await page.getByLabel('Filter files').fill('.PY');
+  await filterTree('.PY');
   await expectText('#tree-status', /^1 file match\.$/, 'the filter ignores case');
   await page.locator('#tree a[data-path="lib/tokenizer.py"]').click();
   await expectText('#file-title', /^lib\/tokenizer\.py$/, 'the file opened from the tree');
@@ -507,7 +523,7 @@ async function run() {
 
   // A large file: the first 2,000 lines, then more on request; an address
   // beyond them renders up to the line it names.
-  await page.getByLabel('Filter files').fill('big/');
+  await filterTree('big/');
   await page.locator('#tree a[data-path="big/lines.txt"]').click();
   await expectText('#file-note', new RegExp(`^${BIG_LINES} lines; the first 2000 shown\\.$`), 'a large file in parts');
   assert.equal(await page.locator('#code .line').count(), 2000);
@@ -520,24 +536,24 @@ async function run() {
   assert.ok(await lineVisible(4500), 'line 4500 in view');
 
   // A binary file is said to be one.
-  await page.getByLabel('Filter files').fill('logo');
+  await filterTree('logo');
   await page.locator('#tree a[data-path="assets/logo.bin"]').click();
   await expectText('#file-note', /^Binary file \(12 bytes\): not shown\.$/, 'a binary file');
   assert.equal(await page.locator('#code').isHidden(), true);
 
   // Hostile names and content are text: nothing runs, no element is made.
-  await page.getByLabel('Filter files').fill('onerror');
+  await filterTree('onerror');
   await page.locator('#tree a', { hasText: 'onerror' }).click();
   await expectText('#tree-status', /^1 file match\.$/, 'the hostile path found by its name');
   await expectText('#file-title', /^hostile\/<img src=x onerror=window\.__injected=4>\.md$/, 'the hostile path as text');
   await expectText('#code', /<script>window\.__injected = 3<\/script>/, 'hostile content as text');
-  await page.getByLabel('Filter files').fill('render');
+  await filterTree('render');
   await page.locator('#tree a[data-path="web/render.js"]').click();
   await expectText(`#L${lineOf(JAVASCRIPT, 'Never shown')} .lc`, /onerror=/, 'hostile JavaScript as text');
   await page.locator('#outline a', { hasText: 'renderRows' }).waitFor();
   assert.equal(await page.evaluate(() => window.__injected), undefined, 'repository content ran');
   assert.equal(await page.locator('#app img, #app script, #app b').count(), 0, 'repository content made elements');
-  await page.getByLabel('Filter files').fill('');
+  await filterTree('');
   await expectText('#tree-status', new RegExp(`^${added} files\\.$`), 'the whole tree again');
   assert.equal(await page.locator('#tree a[aria-current="page"]').getAttribute('data-path'), 'web/render.js',
     'the open file marked in the tree, its folder opened');
@@ -746,6 +762,10 @@ async function run() {
   await dialog.waitFor();
   await shot('remove-dialog');
   await phone('remove-dialog');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'remove-keep', 'the safe choice has the focus');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  await page.getByRole('button', { name: 'Remove project' }).click();
   await dialog.getByRole('button', { name: 'Keep it' }).click();
   await dialog.waitFor({ state: 'hidden' });
   await expectText('#project-heading', /^slow$/, 'kept');

@@ -960,6 +960,7 @@ function renderTree() {
   if (!tree) return;
   state.treeShown = tree;
   const filter = $('tree-filter').value.trim().toLowerCase();
+  $('tree').dataset.filter = filter;  // what the list shows (the browser test waits for it)
   const open = state.file ? state.file.path : null;
   const more = tree.truncated ? ` (the first ${tree.paths.length}; filter or search for the rest)` : '';
   if (!filter) {
@@ -1036,6 +1037,10 @@ async function openFile(route) {
     showFile(doc);
     markTreeFile(doc.path);
     await Promise.all([showOutline(name, doc.path), showFileDocs(name, doc.path)]);
+    // On a narrow screen the file is under the tree: bring it into view.
+    if (!route.from && $('file-view').getBoundingClientRect().top > window.innerHeight * 0.6) {
+      $('file-view').scrollIntoView({ block: 'start' });
+    }
   }
   markLines(route.from, route.to);
 }
