@@ -547,6 +547,17 @@ async function run() {
   await expectText('#tree-status', /^1 file match\.$/, 'the hostile path found by its name');
   await expectText('#file-title', /^hostile\/<img src=x onerror=window\.__injected=4>\.md$/, 'the hostile path as text');
   await expectText('#code', /<script>window\.__injected = 3<\/script>/, 'hostile content as text');
+  // Its address holds the name percent-encoded; a reload opens it again.
+  assert.match(new URL(page.url()).hash, /^#\/p\/demo\/file\/hostile\/%3Cimg%20src%3Dx%20onerror%3Dwindow.__injected%3D4%3E\.md$/);
+  await page.reload();
+  await expectText('#file-title', /^hostile\/<img src=x onerror=window\.__injected=4>\.md$/, 'the hostile path reloaded');
+  await expectText('#code', /<script>window\.__injected = 3<\/script>/, 'hostile content reloaded');
+  await filterTree('a b&c');
+  await page.locator('#tree a[data-path="docs/a b&c.md"]').click();
+  await expectText('#L1 .lc', /^a path with a space and an ampersand$/, 'a path that needs escaping');
+  assert.equal(new URL(page.url()).hash, '#/p/demo/file/docs/a%20b%26c.md');
+  await page.reload();
+  await expectText('#L1 .lc', /^a path with a space and an ampersand$/, 'a path that needs escaping, reloaded');
   await filterTree('render');
   await page.locator('#tree a[data-path="web/render.js"]').click();
   await expectText(`#L${lineOf(JAVASCRIPT, 'Never shown')} .lc`, /onerror=/, 'hostile JavaScript as text');

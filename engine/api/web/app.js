@@ -49,6 +49,7 @@ const state = {
   tree: null,           // {project, paths: [{path, size, is_binary}], truncated, root}
   treeShown: null,      // the tree the list shows
   file: null,           // {project, path, lines: [..], shown, doc}
+  opening: null,        // the path of the file asked for last
   search: '',           // the search shown (its hash), not run twice
 };
 
@@ -1023,17 +1024,18 @@ function markTreeFile(path) {
 async function openFile(route) {
   const name = state.selected;
   if (!state.file || state.file.project !== name || state.file.path !== route.path) {
+    state.opening = route.path;  // a later click wins over this one's answer
     let doc;
     try {
       doc = await api('GET', `${projectPath(name)}/documents/${encodePath(route.path)}`);
     } catch (error) {
-      if (name !== state.selected) return;
+      if (name !== state.selected || state.opening !== route.path) return;
       showFile(null);
       $('file-title').textContent = route.path;
       setText('file-note', `Cannot open this file: ${apiProblem(error).message}`, 'error');
       return;
     }
-    if (name !== state.selected) return;
+    if (name !== state.selected || state.opening !== route.path) return;
     showFile(doc);
     markTreeFile(doc.path);
     await Promise.all([showOutline(name, doc.path), showFileDocs(name, doc.path)]);
