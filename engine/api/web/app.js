@@ -324,8 +324,7 @@ async function render() {
   setText('page-error', '');
   if (route.view === 'projects') {
     showView('projects');
-    state.selected = null;
-    renderProjects();
+    renderProjects();  // the open project stays selected: its run is still followed
     return;
   }
   if (!state.projects.some((p) => p.name === route.project)) await loadProjects();
@@ -876,6 +875,9 @@ async function loadRuns() {
   if (name !== state.selected) return;
   const running = data.runs.find((run) => run.outcome === 'running');
   state.runningRunId = running ? running.id : null;
+  // A run started before this page looked (or queued behind the last one):
+  // followed too, so that polling sees it end when the stream is down.
+  if (running && (!state.run || (state.run.finished && state.run.id !== running.id))) followRun(running.id, name);
   renderActions();
   $('runs-empty').hidden = data.runs.length > 0;
   $('runs-table').hidden = data.runs.length === 0;
