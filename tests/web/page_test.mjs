@@ -594,6 +594,7 @@ async function run() {
   await page.locator('#search-results a').first().click();
   await page.waitForFunction((n) => document.querySelector(`#L${n}`)?.hasAttribute('data-hit'), markerLine);
   await expectText('#file-title', /^web\/render\.js$/, 'the text hit\'s file');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'file-title', 'the focus moves to the file');
   assert.deepEqual(await markedLines(), [markerLine, markerLine]);
   // Back to the search: the results are still there.
   await page.goBack();

@@ -340,6 +340,16 @@ async function render() {
   if (tab === 'overview') await loadOverview();
   else if (tab === 'code') await showCode(route);
   else await showSearch(route);
+  keepFocus(route.view === 'file' ? $('file-title') : $(`${tab}-heading`));
+}
+
+// A view shown by a link that is now hidden (a search result, a tab of
+// another view) would leave the keyboard's focus nowhere: it goes to the
+// new view's heading instead.
+function keepFocus(heading) {
+  const active = document.activeElement;
+  if (active && active !== document.body && active.getClientRects().length > 0) return;
+  heading.focus({ preventScroll: true });
 }
 
 function showView(name) {
