@@ -371,6 +371,7 @@ async function run() {
   assert.equal(loaded.status(), 200);
   await page.getByLabel('Token', { exact: true }).waitFor();
   assert.equal(await page.locator('#app').isHidden(), true, 'the app waits for a token');
+  await shot('token');
   await phone('token');
 
   // A wrong token is refused, the right one accepted; the stream goes live.
@@ -614,6 +615,7 @@ async function run() {
   const classLine = lineOf(PYTHON, 'class Tokenizer');
   await expectText('#search-results', new RegExp(`lib/tokenizer\\.py:${classLine}-\\d+`), 'the symbol\'s lines');
   await shot('search-symbol');
+  await phone('search-symbol');
   await page.locator('#search-results a', { hasText: 'Tokenizer (class)' }).click();
   await page.waitForFunction((n) => document.querySelector(`#L${n}`)?.hasAttribute('data-hit'), classLine);
   const classMarked = await markedLines();
