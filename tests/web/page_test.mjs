@@ -460,6 +460,10 @@ async function run() {
   // ---- the code browser ----------------------------------------------------
   await page.getByRole('link', { name: 'Code', exact: true }).click();
   await expectText('#tree-status', new RegExp(`^${added} files\\.$`), 'the tree counts every file');
+  // Before a file is opened: the project's documentation index, its README in it.
+  await expectText('#file-docs-title', /^Documentation of the project$/, 'the project\'s documentation');
+  await expectText('#file-docs-body', /A repository for the web page test\./, 'the README in the project\'s index');
+  await shot('code');
   // Folders open on a click; their files are links.
   await page.locator('#tree details[data-folder="src"] > summary').click();
   await page.locator('#tree details[data-folder="src/mod3"] > summary').click();

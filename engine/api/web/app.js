@@ -963,8 +963,12 @@ async function showCode(route) {
   const tree = await loadTree();
   if (!tree) return;
   if (state.treeShown !== tree) renderTree();
-  if (route.view === 'file') await openFile(route);
-  else showFile(null);
+  if (route.view === 'file') {
+    await openFile(route);
+  } else {
+    showFile(null);
+    await showDocs(state.selected, '', 'the project');
+  }
 }
 
 // The tree, or the files whose path holds the filter's text.
@@ -1050,7 +1054,7 @@ async function openFile(route) {
     if (name !== state.selected || state.opening !== route.path) return;
     showFile(doc);
     markTreeFile(doc.path);
-    await Promise.all([showOutline(name, doc.path), showFileDocs(name, doc.path)]);
+    await Promise.all([showOutline(name, doc.path), showDocs(name, doc.path, '')]);
     // On a narrow screen the file is under the tree: bring it into view.
     if (!route.from && $('file-view').getBoundingClientRect().top > window.innerHeight * 0.6) {
       $('file-view').scrollIntoView({ block: 'start' });
@@ -1061,7 +1065,7 @@ async function openFile(route) {
 
 function showFile(doc) {
   state.file = doc ? { project: state.selected, path: doc.path, doc, lines: null, shown: 0 } : null;
-  $('file-title').textContent = doc ? doc.path : 'Pick a file';
+  $('file-title').textContent = doc ? doc.path : 'Pick a file from the tree';
   $('file-facts').textContent = doc ? [formatBytes(doc.size), doc.language || 'language unknown',
     `commit ${doc.updated_commit.slice(0, 12)}`].join(' · ') : '';
   setText('file-note', '');
@@ -1150,20 +1154,22 @@ async function showOutline(name, path) {
   $('outline-box').hidden = false;
 }
 
-// The file's documentation page, written by the server from its analysis
-// (HTML from cmark, without raw HTML or unsafe links; the page's CSP allows
-// no inline script and no image from elsewhere either).
-async function showFileDocs(name, path) {
+// The documentation page of a file (or, for path "", the project's index
+// with its README and repository map), written by the server from the
+// analysis (HTML from cmark, without raw HTML or unsafe links; the page's
+// CSP allows no inline script and no image from elsewhere either).
+async function showDocs(name, path, what) {
   let page = null;
   let why = '';
   try {
-    page = await api('GET', `${projectPath(name)}/docs/${encodePath(path)}`);
+    page = await api('GET', `${projectPath(name)}/docs${path ? `/${encodePath(path)}` : ''}`);
   } catch (error) {
     why = apiProblem(error).message;
   }
-  if (!state.file || state.file.path !== path) return;
+  if (name !== state.selected || (state.file ? state.file.path : '') !== path) return;
   const body = $('file-docs-body');
   $('file-docs').hidden = false;
+  $('file-docs-title').textContent = what ? `Documentation of ${what}` : 'Documentation';
   if (page) {
     body.innerHTML = page.html;
     // Links between pages point into an exported site, not this page.
