@@ -464,6 +464,7 @@ async function run() {
   await expectText('#file-docs-title', /^Documentation of the project$/, 'the project\'s documentation');
   await expectText('#file-docs-body', /A repository for the web page test\./, 'the README in the project\'s index');
   await shot('code');
+  await phone('code');
   // Folders open on a click; their files are links.
   await page.locator('#tree details[data-folder="src"] > summary').click();
   await page.locator('#tree details[data-folder="src/mod3"] > summary').click();
@@ -489,6 +490,7 @@ async function run() {
   await page.locator('#tree a[data-path="lib/tokenizer.py"]').click();
   await expectText('#file-title', /^lib\/tokenizer\.py$/, 'the file opened from the tree');
   assert.equal(new URL(page.url()).hash, '#/p/demo/file/lib/tokenizer.py');
+  assert.equal(await page.title(), 'lib/tokenizer.py · demo · Tether', 'the window names the file');
 
   // Line numbers beside every line, the text as it is.
   const pyLines = PYTHON.split('\n').length - 1;

@@ -322,6 +322,7 @@ async function render() {
   const route = parseHash(location.hash);
   state.route = route;
   setText('page-error', '');
+  document.title = titleOf(route);
   if (route.view === 'projects') {
     showView('projects');
     renderProjects();  // the open project stays selected: its run is still followed
@@ -341,6 +342,16 @@ async function render() {
   else if (tab === 'code') await showCode(route);
   else await showSearch(route);
   keepFocus(route.view === 'file' ? $('file-title') : $(`${tab}-heading`));
+}
+
+// The window's title: what the view shows, most specific first.
+function titleOf(route) {
+  const parts = [];
+  if (route.view === 'file') parts.push(route.path);
+  if (route.view === 'search') parts.push(route.q ? `search "${route.q}"` : 'search');
+  if (route.view === 'code') parts.push('code');
+  if (route.project) parts.push(route.project);
+  return [...parts, 'Tether'].join(' · ');
 }
 
 // A view shown by a link that is now hidden (a search result, a tab of
@@ -474,6 +485,7 @@ async function selectProject(name) {
   $('tree-filter').value = '';
   $('search-results').replaceChildren();
   setText('search-message', '');
+  renderActions();  // nothing to act on until the project's facts are read
 }
 
 async function loadOverview() {
@@ -526,6 +538,7 @@ function renderActions() {
   cancel.textContent = active === null ? 'Cancel run' : `Cancel run ${active}`;
   $('toggle-sync').textContent = p && !p.sync_enabled ? 'Enable syncing' : 'Disable syncing';
   $('toggle-sync').disabled = !p;
+  $('remove-project').disabled = !p;
 }
 
 async function loadBranches() {
@@ -618,6 +631,7 @@ async function cancelRun() {
 
 async function toggleSync() {
   const p = state.project;
+  if (!p) return;
   const enable = !p.sync_enabled;
   try {
     await api('PATCH', projectPath(p.name), { sync_enabled: enable });
