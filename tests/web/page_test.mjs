@@ -445,7 +445,7 @@ async function run() {
   await expectText(`${firstRow} td.duration`, /^\d+(\.\d+)? (ms|s)$|^\d+ min \d+ s$/, 'the run\'s duration');
   await expectText(`${firstRow} td.bytes`, /^\d+(\.\d)? (KiB|MiB)$/, 'the bytes read, in a size for people');
   await expectText(`${firstRow} time`, /^(just now|\d+ s ago|1 min ago)$/, 'when it started, relative');
-  assert.equal(await page.locator('#sync-now').isEnabled(), true, '"Sync now" enabled again');
+  await page.locator('#sync-now:enabled').waitFor();
   log(`run ${runId} reached 100% (${seen.length} progress updates) and is in the history`);
 
   // A second real sync has nothing new: it still ends at 100%.
@@ -661,7 +661,7 @@ async function run() {
   assert.equal(await page.locator('#sync-now').isDisabled(), true, '"Sync now" disabled with syncing');
   await page.getByRole('button', { name: 'Enable syncing' }).click();
   await expectText('#project-facts', /Syncingenabled/, 'syncing enabled again');
-  assert.equal(await page.locator('#sync-now').isEnabled(), true);
+  await page.locator('#sync-now:enabled').waitFor();
 
   assert.deepEqual(foreign, [], 'the page fetches nothing from elsewhere');
   assert.deepEqual(problems, [], 'the page logs no errors');
@@ -753,8 +753,8 @@ async function run() {
   fs.rmSync(path.join(gate, 'hold-write'));
   await expectText(`#runs-body tr[data-run="${heldId}"]`, /succeeded/, 'the held run in the history');
   await page.locator(`#progress[data-outcome="succeeded"][data-run="${heldId}"]`).waitFor({ state: 'attached' });
-  assert.equal(await page.locator('#sync-now').isEnabled(), true, '"Sync now" enabled after the run');
-  assert.equal(await page.locator('#cancel-run').isHidden(), true, 'nothing to cancel');
+  await page.locator('#sync-now:enabled').waitFor();
+  await page.locator('#cancel-run').waitFor({ state: 'hidden' });  // nothing to cancel
 
   // A sync cancelled from the page: a diff of 100,000 changes, 1 ms each,
   // stopped at once; the project is then removed after a confirmation.
@@ -773,7 +773,7 @@ async function run() {
   await page.locator(`#progress[data-outcome="cancelled"][data-run="${slowId}"]`).waitFor({ state: 'attached' });
   await expectText('#progress-text', new RegExp(`Run ${slowId} cancelled`), 'the cancelled run');
   await expectText(`#runs-body tr[data-run="${slowId}"] .status`, /^cancelled$/, 'the run in the history');
-  assert.equal(await page.locator('#sync-now').isEnabled(), true, '"Sync now" enabled after the cancel');
+  await page.locator('#sync-now:enabled').waitFor();
   log(`run ${slowId} cancelled from the page`);
 
   // Remove asks first: "Keep it" keeps the project, "Remove" removes it.

@@ -706,6 +706,8 @@ function runSummary(outcome, counts, totalMs, error) {
 // cancelled one as stopped), and what the run changed is loaded again.
 async function finishRun(id, outcome, text, source) {
   state.run.finished = true;
+  if (state.runningRunId === id) state.runningRunId = null;
+  renderActions();
   const bar = $('progress');
   bar.dataset.outcome = outcome;
   bar.dataset.run = String(id);
