@@ -135,6 +135,7 @@ export class Table {
   }
 }
 `;
+const MINIFIED = 'var a=1;'.repeat(3000);  // one line of 24,000 characters
 const HOSTILE_PATH = 'hostile/<img src=x onerror=window.__injected=4>.md';
 
 // The line (1-based) of `text` that holds `needle`.
@@ -148,7 +149,7 @@ function lineOf(text, needle) {
 // large file, a binary one and a hostile name; release/1.0 adds RELEASE.md
 // (markup that must be shown as text), a path that needs escaping in a
 // URL, and 20 notes.
-const MAIN_FILES = 1 + FILES + 5;
+const MAIN_FILES = 1 + FILES + 6;
 function makeRepository() {
   const repo = path.join(work, 'repo');
   fs.mkdirSync(repo);
@@ -159,6 +160,7 @@ function makeRepository() {
   }
   write(repo, 'lib/tokenizer.py', PYTHON);
   write(repo, 'web/render.js', JAVASCRIPT);
+  write(repo, 'web/bundle.min.js', `${MINIFIED}\n`);
   write(repo, 'big/lines.txt', Array.from({ length: BIG_LINES }, (_, i) => `big line ${i + 1}\n`).join(''));
   fs.mkdirSync(path.join(repo, 'assets'));
   fs.writeFileSync(path.join(repo, 'assets/logo.bin'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 0xff, 0, 1, 2]));
@@ -541,6 +543,12 @@ async function run() {
   assert.deepEqual(await markedLines(), [4500, 4502]);
   assert.equal(await text('#L4500 .lc'), 'big line 4500');
   assert.ok(await lineVisible(4500), 'line 4500 in view');
+
+  // A minified file's one long line is cut, saying so.
+  await filterTree('bundle');
+  await page.locator('#tree a[data-path="web/bundle.min.js"]').click();
+  await expectText('#L1 .lc', new RegExp(`^(var a=1;)+ … ${MINIFIED.length - 5000} more characters on this line$`),
+    'a long line cut');
 
   // A binary file is said to be one.
   await filterTree('logo');

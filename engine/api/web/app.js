@@ -30,6 +30,8 @@ const POLL_MS = 2000;
 const TREE_PAGE = 1000;           // paths per documents request (the API's most)
 const TREE_MAX_PATHS = 50000;     // the tree lists this many paths at most
 const FILTER_SHOWN = 300;         // filter matches listed at most
+const FOLDER_SHOWN = 1000;        // files listed at most in one folder of the tree
+const LINE_CHARS = 5000;          // characters shown of one line
 const LINES_STEP = 2000;          // lines rendered at once; "Show more" adds as many
 const SEARCH_LIMIT = 30;         // results asked for at once ("30+" says there are more)
 const MODES = ['text', 'symbol', 'semantic'];
@@ -992,10 +994,11 @@ function renderTree() {
   const tree = state.tree;
   if (!tree) return;
   state.treeShown = tree;
-  const filter = $('tree-filter').value.trim().toLowerCase();
+  const typed = $('tree-filter').value.trim();
+  const filter = typed.toLowerCase();
   $('tree').dataset.filter = filter;  // what the list shows (the browser test waits for it)
   const open = state.file ? state.file.path : null;
-  const more = tree.truncated ? ` (the first ${tree.paths.length}; filter or search for the rest)` : '';
+  const more = tree.truncated ? ` (the first ${tree.paths.length}; search finds the rest)` : '';
   if (!filter) {
     setText('tree-status', tree.paths.length === 0 ? 'No files yet: sync the project.'
       : `${plural(tree.paths.length, 'file')}${more}.`);
@@ -1003,7 +1006,7 @@ function renderTree() {
     return;
   }
   const matches = tree.paths.filter((f) => f.path.toLowerCase().includes(filter));
-  setText('tree-status', matches.length === 0 ? `No file path holds "${filter}".`
+  setText('tree-status', matches.length === 0 ? `No file path holds "${typed}".`
     : `${plural(matches.length, 'file')} match${matches.length > FILTER_SHOWN ? `, the first ${FILTER_SHOWN} shown` : ''}.`);
   $('tree').replaceChildren(el('ul', { class: 'tree-list matches' },
     ...matches.slice(0, FILTER_SHOWN).map((f) => el('li', {}, fileEntry(f, f.path, open)))));
@@ -1032,7 +1035,10 @@ function folderList(folder, open, top) {
     fill();
     list.append(el('li', {}, details));
   }
-  for (const file of folder.files) list.append(el('li', {}, fileEntry(file, file.name, open)));
+  for (const file of folder.files.slice(0, FOLDER_SHOWN)) list.append(el('li', {}, fileEntry(file, file.name, open)));
+  if (folder.files.length > FOLDER_SHOWN) {
+    list.append(el('li', { class: 'hint' }, `${folder.files.length - FOLDER_SHOWN} more files here: filter to find them`));
+  }
   return list;
 }
 
@@ -1101,7 +1107,7 @@ function showFile(doc) {
     setText('file-note', `No content stored for this file (${formatBytes(doc.size)}: over the content limit?).`);
     return;
   }
-  state.file.lines = doc.content.split('\n');
+  state.file.lines = doc.content.split(/\r?\n/);
   if (state.file.lines.length > 1 && state.file.lines[state.file.lines.length - 1] === '') state.file.lines.pop();
   $('code').hidden = false;
   showLines(LINES_STEP);
@@ -1116,7 +1122,7 @@ function showLines(count) {
   for (let i = file.shown; i < upto; ++i) {
     fragment.append(el('div', { class: 'line', id: `L${i + 1}`, 'data-line': i + 1 },
       el('span', { class: 'ln', 'aria-hidden': 'true' }, String(i + 1)),
-      el('span', { class: 'lc' }, file.lines[i])));
+      lineText(file.lines[i])));
   }
   $('code').append(fragment);
   file.shown = upto;
@@ -1125,6 +1131,13 @@ function showLines(count) {
   $('show-more').textContent = `Show more lines (${Math.min(left, LINES_STEP)} of ${left} left)`;
   setText('file-note', left === 0 ? `${plural(file.lines.length, 'line')}.`
     : `${plural(file.lines.length, 'line')}; the first ${upto} shown.`);
+}
+
+// A line's text; one longer than LINE_CHARS (minified code) is cut, saying so.
+function lineText(line) {
+  if (line.length <= LINE_CHARS) return el('span', { class: 'lc' }, line);
+  return el('span', { class: 'lc' }, line.slice(0, LINE_CHARS),
+    el('span', { class: 'hint' }, ` … ${line.length - LINE_CHARS} more characters on this line`));
 }
 
 // Marks lines from..to and scrolls the first into view.
