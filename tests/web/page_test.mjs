@@ -643,6 +643,7 @@ async function run() {
   assert.ok(range && Number(range[1]) <= parseLine && parseLine <= Number(range[2] || range[1]),
     `the top chunk holds parse_json_document (line ${parseLine}): ${top}`);
   await expectText('#search-results li:first-child', /score 0\.\d{3}/, 'the semantic score');
+  await expectText('#search-message', /nearest of \d+ chunks \(hashing/, 'how many chunks were compared, in which space');
   await shot('search-semantic');
   await phone('search-semantic');
   await page.locator('#search-results li:first-child a').click();

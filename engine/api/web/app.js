@@ -1248,7 +1248,8 @@ async function showSearch(route) {
   const count = data.hits.length;
   setText('search-message', count === 0 ? `Nothing found for "${route.q}" (${route.mode}).`
     : `${count}${data.more ? '+' : ''} result${count === 1 ? '' : 's'} (${route.mode}) at commit ` +
-      `${(data.commit || '').slice(0, 12)} of ${data.branch}.`);
+      `${(data.commit || '').slice(0, 12)} of ${data.branch}` +
+      (data.mode === 'semantic' ? `, nearest of ${data.compared} chunks (${data.space}).` : '.'));
   list.replaceChildren(...data.hits.map((hit) => searchHit(name, data.mode, hit)));
 }
 
