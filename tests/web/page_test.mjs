@@ -791,6 +791,7 @@ async function run() {
   await dialog.waitFor();
   await shot('remove-dialog');
   await phone('remove-dialog');
+  assert.ok((await text('#remove-text')).includes(slow), 'the dialog names the repository');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'remove-keep', 'the safe choice has the focus');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });

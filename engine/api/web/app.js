@@ -651,7 +651,7 @@ function askRemove() {
   const name = state.selected;
   $('remove-title').textContent = `Remove project ${name}?`;
   $('remove-text').textContent = `Tether stops following ${state.project ? state.project.repo : 'its repository'} ` +
-    `and deletes what it synced of it (documents, analysis, runs). The repository itself is not touched.`;
+    `and deletes the project with its synced documents. The repository itself is not touched.`;
   $('remove-dialog').dataset.project = name;
   $('remove-dialog').showModal();
 }
