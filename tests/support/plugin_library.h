@@ -35,12 +35,14 @@ class PluginLibrary {
     return Symbol<TetherDescriptorFn>("tether_plugin_descriptor")();
   }
 
-  // A plugin object made with `settings`; nullptr with *error filled when
-  // the factory refuses.
-  std::unique_ptr<Plugin> Create(const std::string& settings, Status* error) const {
+  // A plugin object made with `settings` (and, for a storage, the database
+  // at `database_url`); nullptr with *error filled when the factory refuses.
+  std::unique_ptr<Plugin> Create(const std::string& settings, Status* error,
+                                 const std::string& database_url = "") const {
     PluginContext context;
     context.name = name_;
     context.settings_json = settings;
+    context.database_url = database_url;
     return std::unique_ptr<Plugin>(Symbol<TetherCreateFn>("tether_plugin_create")(&context, error));
   }
 

@@ -62,12 +62,8 @@ struct World {
     repo.Commit("first");
     REQUIRE(cli.Run("project add app --repo " + ShellQuote(repo.url())).exit_code == 0);
     Sync();
-    tether::PluginContext context;
-    context.name = "sql-storage";
-    context.settings_json = "{}";
-    context.database_url = cli.db_url();
     Status error;
-    plugin.reset(library.Symbol<TetherCreateFn>("tether_plugin_create")(&context, &error));
+    plugin = library.Create("{}", &error, cli.db_url());
     INFO(error.ToString());
     REQUIRE(plugin != nullptr);
     storage = plugin->AsStorage();

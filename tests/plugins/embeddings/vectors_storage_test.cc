@@ -28,12 +28,8 @@ struct World {
   tether::Storage* storage = nullptr;
 
   World() {
-    tether::PluginContext context;
-    context.name = "sql-storage";
-    context.settings_json = "{}";
-    context.database_url = cli.db_url();
     Status error;
-    plugin.reset(library.Symbol<TetherCreateFn>("tether_plugin_create")(&context, &error));
+    plugin = library.Create("{}", &error, cli.db_url());
     INFO(error.ToString());
     REQUIRE(plugin != nullptr);
     storage = plugin->AsStorage();
