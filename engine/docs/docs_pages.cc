@@ -1,6 +1,7 @@
 #include "engine/docs/docs_pages.h"
 
-#include <cmark.h>
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
 
 #include <cstdlib>
 #include <memory>
@@ -72,21 +73,54 @@ Result<std::vector<Page>> ReadSite(const PagesSource& source) {
   return pages;
 }
 
-std::string MarkdownHtml(std::string_view markdown) {
-  // cmark's default drops raw HTML and javascript:, vbscript:, file: and
-  // most data: links.
-  char* html = cmark_markdown_to_html(markdown.data(), markdown.size(), CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
-  std::string out(html == nullptr ? "" : html);
-  std::free(html);
-  return out;
-}
+namespace {
+
+// CommonMark with GitHub's tables and strikethrough (cmark-gfm: the docs
+// pages' indexes are tables). Without CMARK_OPT_UNSAFE raw HTML is dropped,
+// and so are javascript:, vbscript:, file: and most data: links.
+class Markdown {
+ public:
+  explicit Markdown(std::string_view text) : parser_(NewParser(), cmark_parser_free) {
+    cmark_parser_feed(parser_.get(), text.data(), text.size());
+    root_.reset(cmark_parser_finish(parser_.get()));
+  }
+
+  cmark_node* root() const { return root_.get(); }
+
+  std::string Html() const {
+    char* html = cmark_render_html(root_.get(), kOptions, cmark_parser_get_syntax_extensions(parser_.get()));
+    std::string out(html == nullptr ? "" : html);
+    std::free(html);
+    return out;
+  }
+
+ private:
+  static constexpr int kOptions = CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8;
+
+  static cmark_parser* NewParser() {
+    cmark_gfm_core_extensions_ensure_registered();
+    cmark_parser* parser = cmark_parser_new(kOptions);
+    for (const char* name : {"table", "strikethrough"}) {
+      if (cmark_syntax_extension* extension = cmark_find_syntax_extension(name)) {
+        cmark_parser_attach_syntax_extension(parser, extension);
+      }
+    }
+    return parser;
+  }
+
+  std::unique_ptr<cmark_parser, void (*)(cmark_parser*)> parser_;
+  std::unique_ptr<cmark_node, void (*)(cmark_node*)> root_{nullptr, cmark_node_free};
+};
+
+}  // namespace
+
+std::string MarkdownHtml(std::string_view markdown) { return Markdown(markdown).Html(); }
 
 std::string PageHtml(const Page& page) {
-  std::unique_ptr<cmark_node, void (*)(cmark_node*)> root(
-      cmark_parse_document(page.markdown.data(), page.markdown.size(), CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8),
-      cmark_node_free);
+  Markdown markdown(page.markdown);
+  cmark_node* root = markdown.root();
   // Links between pages: ".md" becomes ".html".
-  cmark_iter* iter = cmark_iter_new(root.get());
+  cmark_iter* iter = cmark_iter_new(root);
   for (cmark_event_type ev = cmark_iter_next(iter); ev != CMARK_EVENT_DONE; ev = cmark_iter_next(iter)) {
     cmark_node* node = cmark_iter_get_node(iter);
     if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(node) != CMARK_NODE_LINK) continue;
@@ -98,7 +132,7 @@ std::string PageHtml(const Page& page) {
     }
   }
   cmark_iter_free(iter);
-  char* body = cmark_render_html(root.get(), CMARK_OPT_DEFAULT);
+  const std::string body = markdown.Html();
   std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>";
   for (char c : page.title) {
     switch (c) {
@@ -109,8 +143,7 @@ std::string PageHtml(const Page& page) {
       default: html += c;
     }
   }
-  html += "</title></head><body>\n" + std::string(body == nullptr ? "" : body) + "</body></html>\n";
-  std::free(body);
+  html += "</title></head><body>\n" + body + "</body></html>\n";
   return html;
 }
 

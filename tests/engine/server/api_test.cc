@@ -713,7 +713,8 @@ TEST_CASE("symbols and a document's analysis are searched through the API, each 
   const std::string beta = s.env.Token("beta-token", "beta");
   Repo repo(s.env.dir() / "repo");
   // A README that tries to script the page that shows it.
-  repo.git.Write("README.md", "# hello\n\n<script>alert(1)</script>\n\n[click](javascript:alert(2))\n");
+  repo.git.Write("README.md", "# hello\n\n<script>alert(1)</script>\n\n[click](javascript:alert(2))\n\n"
+                              "| name | state |\n|---|---|\n| <img src=x onerror=alert(3)> | ~~old~~ |\n");
   repo.git.Commit("a hostile readme");
   REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web"), alpha).status == 201);
   REQUIRE(s.Call("POST", "/api/v1/projects", repo.Body("web"), beta).status == 201);
@@ -762,9 +763,14 @@ TEST_CASE("symbols and a document's analysis are searched through the API, each 
   CHECK_THAT(Str(root, "markdown"), Catch::Contains("[src/](src/_index.md)"));
   CHECK_THAT(Str(root, "html"), Catch::Contains("<h1>hello</h1>"));
   CHECK_THAT(Str(root, "html"), !Catch::Contains("<script") && !Catch::Contains("javascript:"));
+  // GitHub's tables and strikethrough render; raw HTML in a cell does not.
+  CHECK_THAT(Str(root, "html"), Catch::Contains("<table>") && Catch::Contains("<th>name</th>") &&
+                                    Catch::Contains("<del>old</del>"));
+  CHECK_THAT(Str(root, "html"), !Catch::Contains("<img") && !Catch::Contains("| name |"));
   rapidjson::Document folder = s.Get("/api/v1/projects/web/docs/src/", alpha).Json();
   CHECK(Str(folder, "page") == "src/_index.md");
   CHECK_THAT(Str(folder, "markdown"), Catch::Contains("main.cc"));
+  if (Str(folder, "markdown").find("\n|") != std::string::npos) CHECK_THAT(Str(folder, "html"), Catch::Contains("<table>"));
   rapidjson::Document file = s.Get("/api/v1/projects/web/docs/src/main.cc", alpha).Json();
   CHECK(Str(file, "page") == "src/main.cc.md");
   CHECK_THAT(Str(file, "html"), Catch::Contains("<h3>main</h3>"));
