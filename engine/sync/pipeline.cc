@@ -117,6 +117,15 @@ class RunState {
     Result<std::unique_ptr<Repository>> repo = provider_->Open(project_.repo_url);
     if (!repo.ok()) return repo.status();
     repo_ = std::move(repo).value();
+    // An unchanged branch, said cheaply by the provider (local-git reads one
+    // ref file and starts no libgit2): the run is a no-op without resolving.
+    if (!options_.full && plugins_->ProviderTellsBranchIsAt(project_.provider)) {
+      TETHER_RETURN_IF_ERROR(ReadCursor());
+      if (!cursor_.empty() && repo_->BranchIsAt(project_.branch, cursor_)) {
+        unchanged_ = true;
+        return Status::Ok();
+      }
+    }
     // The selected branch is looked up directly: its cost does not grow
     // with the number of refs (a mirror of a GitHub repository holds tens
     // of thousands, refs/pull/* mostly). Only a branch that is not found
@@ -141,6 +150,10 @@ class RunState {
   }
 
   Status Resolve() {
+    if (unchanged_) {
+      run_->to_commit = cursor_;
+      return Status::Ok();
+    }
     Result<CommitId> head = repo_->ResolveBranch(project_.branch);
     if (!head.ok()) {
       branch_missing_ = head.status().code() == StatusCode::kNotFound;
@@ -165,10 +178,9 @@ class RunState {
   // The provider's change set from the cursor to the branch head into
   // `changes` (tree_diff.h); sets the run's mode.
   Status DiffFromCursor(std::vector<Change>* changes) {
-    Result<CommitId> cursor = storage_->ReadCursor(Ref());
-    if (!cursor.ok()) return cursor.status();
-    run_->from_commit = *cursor;
-    if (*cursor == run_->to_commit && !options_.full) {
+    TETHER_RETURN_IF_ERROR(ReadCursor());
+    run_->from_commit = cursor_;
+    if (cursor_ == run_->to_commit && !options_.full) {
       SetMode(SyncMode::kNoop);
       return Status::Ok();
     }
@@ -179,9 +191,9 @@ class RunState {
       EmitEvent(PhaseProgress{Phase::kDiff, seen, 0});
       diff_progress_ = Stopwatch();
     };
-    const bool switched = !cursor->empty() && !options_.full && BranchSwitched(*cursor);
+    const bool switched = !cursor_.empty() && !options_.full && BranchSwitched(cursor_);
     Result<DiffBasis> basis =
-        DiffToHead(repo_.get(), storage_, Ref(), *cursor, run_->to_commit, options_.full, hooks, changes);
+        DiffToHead(repo_.get(), storage_, Ref(), cursor_, run_->to_commit, options_.full, hooks, changes);
     if (!basis.ok()) return basis.status();
     switch (*basis) {
       case DiffBasis::kNothing: SetMode(SyncMode::kFull); break;
@@ -338,6 +350,16 @@ class RunState {
 
   ProjectRef Ref() const { return ProjectRef{project_.id, project_.tenant_id}; }
 
+  // The storage's cursor into cursor_, read once per run.
+  Status ReadCursor() {
+    if (cursor_read_) return Status::Ok();
+    Result<CommitId> cursor = storage_->ReadCursor(Ref());
+    if (!cursor.ok()) return cursor.status();
+    cursor_ = std::move(cursor).value();
+    cursor_read_ = true;
+    return Status::Ok();
+  }
+
   // The run record carries the mode as its column does.
   void SetMode(SyncMode mode) {
     mode_ = mode;
@@ -360,6 +382,9 @@ class RunState {
   std::unique_ptr<Repository> repo_;
   ChangeSet changes_;
   bool branch_missing_ = false;
+  CommitId cursor_;           // the storage's cursor, once cursor_read_
+  bool cursor_read_ = false;
+  bool unchanged_ = false;    // the provider said the branch is at cursor_
   SyncMode mode_ = SyncMode::kNone;
   Stopwatch diff_progress_;  // since the last diff progress event
   RunCancellation* cancel_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "git-common/git_status.h"
+#include "plain_refs.h"
 #include "repo_url.h"
 
 namespace tether {
@@ -70,77 +71,113 @@ Status CheckDirectory(const std::string& url, const std::string& path) {
 
 }  // namespace
 
-LocalGitRepository::LocalGitRepository(std::string url, RepositoryPtr repo, OdbPtr odb)
+LocalGitRepository::LocalGitRepository(std::string url, std::string path, std::string plain_git_dir,
+                                       std::optional<AllowedRoots> roots)
     : url_(std::move(url)),
-      repo_(std::move(repo)),
-      odb_(std::move(odb)),
-      reader_(repo_.get(), odb_.get(), url_) {}
+      path_(std::move(path)),
+      plain_git_dir_(std::move(plain_git_dir)),
+      roots_(std::move(roots)) {}
 
 Result<std::unique_ptr<Repository>> LocalGitRepository::Open(const std::string& url, const AllowedRoots* roots) {
   return Guarded("Open", [&]() -> Result<std::unique_ptr<Repository>> {
-    EnsureLibgit2Initialized();
     std::string path;
     TETHER_RETURN_IF_ERROR(LocalPathFromUrl(url, &path));
     // The resolved path is what is opened, so that nothing between the
     // check and the open can lead elsewhere through a symlink in `url`.
     if (roots != nullptr) TETHER_RETURN_IF_ERROR(roots->Resolve(url, path, &path));
     TETHER_RETURN_IF_ERROR(CheckDirectory(url, path));
-
-    git_repository* raw_repo = nullptr;
-    const int error =
-        git_repository_open_ext(&raw_repo, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
-    RepositoryPtr repo(raw_repo);
-    if (error == GIT_ENOTFOUND) {
-      return Status::NotFound("repository " + Describe(url, path) +
-                              " not found: the directory is not a git repository");
-    }
-    if (error < 0) return GitErrorStatus(error, "cannot open repository " + Describe(url, path));
-    if (roots != nullptr) {
-      const char* git_dir = git_repository_path(repo.get());
-      const char* common_dir = git_repository_commondir(repo.get());
-      if ((git_dir != nullptr && !roots->Contains(git_dir)) ||
-          (common_dir != nullptr && !roots->Contains(common_dir))) {
-        return Status::PermissionDenied("repository '" + url +
-                                        "' keeps its git directory outside the directories local-git may "
-                                        "open (allowed_roots: " + roots->Describe() + ")");
-      }
-    }
-
-    git_odb* raw_odb = nullptr;
-    const int odb_error = git_repository_odb(&raw_odb, repo.get());
-    OdbPtr odb(raw_odb);
-    if (odb_error < 0) {
-      return GitErrorStatus(odb_error,
-                            "cannot open the objects of repository " + Describe(url, path));
-    }
-    return std::unique_ptr<Repository>(
-        new LocalGitRepository(url, std::move(repo), std::move(odb)));
+    std::string plain_git_dir = PlainGitDir(path);
+    std::optional<AllowedRoots> roots_copy;
+    if (roots != nullptr) roots_copy = *roots;
+    std::unique_ptr<LocalGitRepository> repository(
+        new LocalGitRepository(url, std::move(path), std::move(plain_git_dir), std::move(roots_copy)));
+    if (repository->plain_git_dir_.empty()) TETHER_RETURN_IF_ERROR(repository->OpenGit());
+    return std::unique_ptr<Repository>(std::move(repository));
   });
 }
 
+Status LocalGitRepository::OpenGit() {
+  if (git_ != nullptr) return Status::Ok();
+  EnsureLibgit2Initialized();
+  git_repository* raw_repo = nullptr;
+  const int error = git_repository_open_ext(&raw_repo, path_.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
+  RepositoryPtr repo(raw_repo);
+  if (error == GIT_ENOTFOUND) {
+    return Status::NotFound("repository " + Describe(url_, path_) +
+                            " not found: the directory is not a git repository");
+  }
+  if (error < 0) return GitErrorStatus(error, "cannot open repository " + Describe(url_, path_));
+  if (roots_) {
+    const char* git_dir = git_repository_path(repo.get());
+    const char* common_dir = git_repository_commondir(repo.get());
+    if ((git_dir != nullptr && !roots_->Contains(git_dir)) ||
+        (common_dir != nullptr && !roots_->Contains(common_dir))) {
+      return Status::PermissionDenied("repository '" + url_ +
+                                      "' keeps its git directory outside the directories local-git may "
+                                      "open (allowed_roots: " + roots_->Describe() + ")");
+    }
+  }
+
+  git_odb* raw_odb = nullptr;
+  const int odb_error = git_repository_odb(&raw_odb, repo.get());
+  OdbPtr odb(raw_odb);
+  if (odb_error < 0) {
+    return GitErrorStatus(odb_error, "cannot open the objects of repository " + Describe(url_, path_));
+  }
+  git_repository* const repo_handle = repo.get();
+  git_odb* const odb_handle = odb.get();
+  git_.reset(new Git{std::move(repo), std::move(odb), git_common::GitObjectReader(repo_handle, odb_handle, url_)});
+  return Status::Ok();
+}
+
 Result<BranchList> LocalGitRepository::ListBranches() {
-  return Guarded("ListBranches", [&] { return ListBranchesUnguarded(); });
+  return Guarded("ListBranches", [&]() -> Result<BranchList> {
+    TETHER_RETURN_IF_ERROR(OpenGit());
+    return ListBranchesUnguarded();
+  });
 }
 
 Result<CommitId> LocalGitRepository::ResolveBranch(const std::string& branch) {
-  return Guarded("ResolveBranch", [&] { return ResolveBranchUnguarded(branch); });
+  return Guarded("ResolveBranch", [&]() -> Result<CommitId> {
+    TETHER_RETURN_IF_ERROR(OpenGit());
+    return ResolveBranchUnguarded(branch);
+  });
 }
 
 Result<bool> LocalGitRepository::IsAncestor(const CommitId& ancestor, const CommitId& commit) {
-  return Guarded("IsAncestor", [&] { return reader_.IsAncestor(ancestor, commit); });
+  return Guarded("IsAncestor", [&]() -> Result<bool> {
+    TETHER_RETURN_IF_ERROR(OpenGit());
+    return git_->reader.IsAncestor(ancestor, commit);
+  });
 }
 
 Status LocalGitRepository::Diff(const CommitId& from, const CommitId& to, ChangeSink* sink) {
-  return Guarded("Diff", [&] { return reader_.Diff(from, to, sink); });
+  return Guarded("Diff", [&]() -> Status {
+    TETHER_RETURN_IF_ERROR(OpenGit());
+    return git_->reader.Diff(from, to, sink);
+  });
 }
 
 Result<Blob> LocalGitRepository::ReadBlob(const BlobId& id, uint64_t max_bytes) {
-  return Guarded("ReadBlob", [&] { return reader_.ReadBlob(id, max_bytes); });
+  return Guarded("ReadBlob", [&]() -> Result<Blob> {
+    TETHER_RETURN_IF_ERROR(OpenGit());
+    return git_->reader.ReadBlob(id, max_bytes);
+  });
+}
+
+bool LocalGitRepository::BranchIsAt(const std::string& branch, const CommitId& commit) {
+  try {
+    if (git_ == nullptr) return PlainBranchIsAt(plain_git_dir_, branch, commit);
+    Result<CommitId> head = ResolveBranchUnguarded(branch);
+    return head.ok() && *head == commit;
+  } catch (...) {
+    return false;
+  }
 }
 
 Result<BranchList> LocalGitRepository::ListBranchesUnguarded() {
   git_branch_iterator* raw_iterator = nullptr;
-  const int error = git_branch_iterator_new(&raw_iterator, repo_.get(), GIT_BRANCH_LOCAL);
+  const int error = git_branch_iterator_new(&raw_iterator, git_->repo.get(), GIT_BRANCH_LOCAL);
   BranchIteratorPtr iterator(raw_iterator);
   if (error < 0) return GitErrorStatus(error, "cannot list branches of '" + url_ + "'");
 
@@ -176,7 +213,7 @@ Result<BranchList> LocalGitRepository::ListBranchesUnguarded() {
 
 std::string LocalGitRepository::HeadBranchName() {
   git_reference* raw_head = nullptr;
-  const int error = git_reference_lookup(&raw_head, repo_.get(), "HEAD");
+  const int error = git_reference_lookup(&raw_head, git_->repo.get(), "HEAD");
   ReferencePtr head(raw_head);
   if (error < 0 || git_reference_type(head.get()) != GIT_REFERENCE_SYMBOLIC) return "";
   const std::string target = git_reference_symbolic_target(head.get());
@@ -187,7 +224,7 @@ std::string LocalGitRepository::HeadBranchName() {
 Result<CommitId> LocalGitRepository::ResolveBranchUnguarded(const std::string& branch) {
   if (branch.empty()) return Status::InvalidArgument("branch name is empty");
   git_reference* raw_ref = nullptr;
-  const int error = git_branch_lookup(&raw_ref, repo_.get(), branch.c_str(), GIT_BRANCH_LOCAL);
+  const int error = git_branch_lookup(&raw_ref, git_->repo.get(), branch.c_str(), GIT_BRANCH_LOCAL);
   ReferencePtr ref(raw_ref);
   if (error == GIT_ENOTFOUND) {
     return Status::NotFound("branch '" + branch + "' not found in repository '" + url_ + "'");

@@ -4,6 +4,11 @@
 // Ownership: the object owns its git_repository and git_odb handles and
 // frees them when destroyed. It never writes to the repository.
 //
+// libgit2 is started and the repository opened at the first method that
+// needs them, when Open found a plain layout (plain_refs.h): BranchIsAt
+// reads a ref file and needs neither, so that a no-op sync does not pay
+// libgit2's initialisation. For any other layout Open opens it at once.
+//
 // Thread safety: as provider.h says, one thread at a time per object;
 // separate objects (each with its own git_repository) may be used
 // concurrently.
@@ -15,6 +20,7 @@
 #define TETHER_PLUGINS_LOCAL_GIT_LOCAL_GIT_REPOSITORY_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "allowed_roots.h"
@@ -47,9 +53,23 @@ class LocalGitRepository final : public Repository {
   Result<bool> IsAncestor(const CommitId& ancestor, const CommitId& commit) override;
   Status Diff(const CommitId& from, const CommitId& to, ChangeSink* sink) override;
   Result<Blob> ReadBlob(const BlobId& id, uint64_t max_bytes) override;
+  bool BranchIsAt(const std::string& branch, const CommitId& commit) override;
 
  private:
-  LocalGitRepository(std::string url, git_common::RepositoryPtr repo, git_common::OdbPtr odb);
+  // The libgit2 side, once opened.
+  struct Git {
+    git_common::RepositoryPtr repo;
+    git_common::OdbPtr odb;
+    // Commits, trees and blobs: the code shared with the github provider.
+    git_common::GitObjectReader reader;
+  };
+
+  LocalGitRepository(std::string url, std::string path, std::string plain_git_dir,
+                     std::optional<AllowedRoots> roots);
+
+  // Starts libgit2 and opens the repository, once; the errors Open
+  // documents.
+  Status OpenGit();
 
   Result<BranchList> ListBranchesUnguarded();
   Result<CommitId> ResolveBranchUnguarded(const std::string& branch);
@@ -59,11 +79,11 @@ class LocalGitRepository final : public Repository {
   // The branch HEAD names, or "" when HEAD is detached or not a branch.
   std::string HeadBranchName();
 
-  const std::string url_;     // as the caller gave it; used in messages
-  const git_common::RepositoryPtr repo_;  // owned
-  const git_common::OdbPtr odb_;          // owned reference to repo_'s object database
-  // Commits, trees and blobs: the code shared with the github provider.
-  git_common::GitObjectReader reader_;
+  const std::string url_;             // as the caller gave it; used in messages
+  const std::string path_;            // the checked local path
+  const std::string plain_git_dir_;   // PlainGitDir(path_), "" when not plain
+  const std::optional<AllowedRoots> roots_;  // a copy of the provider's
+  std::unique_ptr<Git> git_;          // null until OpenGit
 };
 
 }  // namespace local_git

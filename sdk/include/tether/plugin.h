@@ -58,6 +58,11 @@
 //      until the new model's cover it. The host calls it only on analyzers
 //      of minor >= 6; with an older one, such a search is refused until
 //      then, naming both spaces.
+// 3.7: Repository::BranchIsAt: a provider that can tell cheaply that a
+//      branch still points at the last synced commit saves resolving it
+//      (local-git reads one ref file, without starting libgit2). The host
+//      asks it only of providers of minor >= 7; an older one's branch is
+//      resolved on every run, as before.
 //
 // The rules that keep the promise above (a plugin of an older minor loads in
 // a newer host):
@@ -71,7 +76,7 @@
 //   - Anything else (a changed signature, a new pure virtual in the middle,
 //     a field added to a struct such as StorageCounts) is a new major.
 #define TETHER_SDK_ABI_MAJOR 3
-#define TETHER_SDK_ABI_MINOR 6
+#define TETHER_SDK_ABI_MINOR 7
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
 // the standard library and its ABI. This tag says which one a binary used.

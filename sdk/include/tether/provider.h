@@ -118,6 +118,25 @@ class Repository {
   // example a folder whose file changed since the diff): the sync fails and
   // stores nothing.
   virtual Result<Blob> ReadBlob(const BlobId& id, uint64_t max_bytes) = 0;
+
+  // Since SDK ABI 3.7. Whether `branch` points at `commit` now, when the
+  // provider can tell cheaply and for certain: the host asks with the
+  // commit it last synced before it resolves the branch, and a true answer
+  // ends the run as a no-op without ResolveBranch, so a scheduler's
+  // resync of an unchanged project costs what reading one ref costs.
+  // `commit` is always a commit id this provider's ResolveBranch gave out
+  // for the same URL. True only when ResolveBranch(branch) would certainly
+  // return `commit`; false when it would not, or when the provider cannot
+  // tell without the work ResolveBranch does (the host then resolves the
+  // branch as usual). Never an error: any failure is false.
+  //
+  // The default answers false. The host calls it only on repositories of
+  // providers built with ABI minor >= 7.
+  virtual bool BranchIsAt(const std::string& branch, const CommitId& commit) {
+    (void)branch;
+    (void)commit;
+    return false;
+  }
 };
 
 // Since SDK ABI 3.1. A repository as a forge's change notification names it

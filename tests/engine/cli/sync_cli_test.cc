@@ -289,6 +289,52 @@ TEST_CASE("sync --full compares the whole tree whatever the cursor, repairs what
   CHECK(OnlyRun(again)["files_added"].GetInt64() + OnlyRun(again)["files_deleted"].GetInt64() == 0);
 }
 
+TEST_CASE("a resync reads only the branch's ref while it has not moved, and sees it move in a loose ref or packed-refs alone") {
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("x.txt", "1\n");
+  const std::string c1 = repo.Commit("one");
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  REQUIRE(cli.Run("sync p").exit_code == 0);
+  const std::filesystem::path git_dir = repo.path() / ".git";
+  int code = -1;
+  auto sync = [&] {
+    auto doc = cli.Json("sync p", &code);
+    return std::make_pair(Str(OnlyRun(doc), "mode"), Str(OnlyRun(doc), "to_commit"));
+  };
+
+  repo.Git("pack-refs --all");  // main in packed-refs only
+  REQUIRE_FALSE(std::filesystem::exists(git_dir / "refs/heads/main"));
+  CHECK(sync() == std::make_pair(std::string("noop"), c1));
+  repo.Write("x.txt", "2\n");
+  const std::string c2 = repo.Commit("two");  // a loose ref beside the packed one
+  CHECK(sync() == std::make_pair(std::string("incremental"), c2));
+  repo.Write("x.txt", "3\n");
+  const std::string c3 = repo.Commit("three");
+  repo.Git("pack-refs --all");  // moved, in packed-refs alone
+  REQUIRE_FALSE(std::filesystem::exists(git_dir / "refs/heads/main"));
+  CHECK(sync() == std::make_pair(std::string("incremental"), c3));
+  repo.Git("update-ref refs/heads/main " + c2);  // back, in a loose ref over a stale packed one
+  CHECK(sync() == std::make_pair(std::string("force_push"), c2));
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'x.txt'") == "2\n");
+  CHECK(sync() == std::make_pair(std::string("noop"), c2));
+
+  // While the branch has not moved, the repository is not opened at all:
+  // one that libgit2 refuses to open still resyncs as a no-op, and the
+  // branch's next move fails with libgit2's error, changing nothing.
+  repo.Git("config core.repositoryformatversion 99");
+  CHECK(sync() == std::make_pair(std::string("noop"), c2));
+  std::ofstream(git_dir / "refs/heads/main", std::ios::trunc) << c3 << "\n";  // git itself refuses such a repository
+  CliResult refused = cli.Run("sync p");
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("repository") && Catch::Contains("99"));
+  CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == c2);
+  CHECK(cli.Text("SELECT content FROM documents WHERE path = 'x.txt'") == "2\n");
+  std::ofstream(git_dir / "config", std::ios::app) << "[core]\n\trepositoryformatversion = 0\n";
+  CHECK(sync() == std::make_pair(std::string("incremental"), c3));
+}
+
 TEST_CASE("a deleted branch fails the run and deletes nothing") {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");

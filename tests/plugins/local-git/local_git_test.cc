@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -541,6 +542,124 @@ TEST_CASE("ResolveBranch finds branches and reports deleted ones as NotFound") {
   auto invalid = opened->ResolveBranch("bad..name");
   REQUIRE_FALSE(invalid.ok());
   CHECK(invalid.status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("BranchIsAt answers from the ref files: the loose ref first, then packed-refs, never a tag or another ref") {
+  TempDir tmp;
+  GitRepo repo(tmp.path() / "repo");
+  repo.Write("a.txt", "a\n");
+  const std::string first = repo.Commit("first");
+  repo.Write("a.txt", "b\n");
+  const std::string second = repo.Commit("second");
+  repo.Git("branch feature/x " + first);
+  const std::filesystem::path git_dir = repo.path() / ".git";
+
+  // A fresh Repository for each question: one that has opened libgit2
+  // answers through it (checked at the end).
+  auto at = [&](const std::string& branch, const std::string& commit) {
+    return OpenOrFail(repo.url())->BranchIsAt(branch, commit);
+  };
+  // Loose refs.
+  REQUIRE(std::filesystem::exists(git_dir / "refs/heads/main"));
+  CHECK(at("main", second));
+  CHECK_FALSE(at("main", first));
+  CHECK(at("feature/x", first));
+  CHECK_FALSE(at("feature/x", second));
+
+  // Packed only.
+  repo.Git("pack-refs --all");
+  REQUIRE_FALSE(std::filesystem::exists(git_dir / "refs/heads/main"));
+  CHECK(at("main", second));
+  CHECK_FALSE(at("main", first));
+  CHECK(at("feature/x", first));
+
+  // A loose ref beside a stale packed one wins, as it does for git.
+  repo.Git("update-ref refs/heads/main " + first);
+  REQUIRE(std::filesystem::exists(git_dir / "refs/heads/main"));
+  REQUIRE(repo.Git("rev-parse main") == first);
+  CHECK(at("main", first));
+  CHECK_FALSE(at("main", second));
+  // Moved in packed-refs alone.
+  repo.Git("update-ref refs/heads/feature/x " + second);
+  repo.Git("pack-refs --all");
+  REQUIRE_FALSE(std::filesystem::exists(git_dir / "refs/heads/feature/x"));
+  CHECK(at("feature/x", second));
+  CHECK_FALSE(at("feature/x", first));
+
+  // A prefix or an extension of a packed name is another ref.
+  CHECK_FALSE(at("feature", second));
+  CHECK_FALSE(at("feature/x2", second));
+  CHECK_FALSE(at("main2", first));
+
+  // A branch holding an annotated tag of the commit: ResolveBranch peels
+  // it, the ref file alone cannot tell.
+  repo.Git("tag -a -m tagged v1 " + second);
+  std::ofstream(git_dir / "refs/heads/tagged") << repo.Git("rev-parse v1") << "\n";  // git refuses to write it
+  CHECK_FALSE(at("tagged", second));
+  CHECK(*OpenOrFail(repo.url())->ResolveBranch("tagged") == second);
+  // A symbolic ref.
+  repo.Git("symbolic-ref refs/heads/alias refs/heads/main");
+  CHECK_FALSE(at("alias", first));
+  // Gone.
+  repo.Git("branch -D feature/x");
+  CHECK_FALSE(at("feature/x", second));
+
+  // Names that are not plain refs, and ids that are not commit ids, are
+  // never answered from files: a path out of refs/heads/ reads nothing.
+  std::ofstream(git_dir / "outside") << first << "\n";
+  std::ofstream(git_dir / "refs/heads/.hidden") << first << "\n";
+  std::ofstream(git_dir / "refs/heads/main.lock") << first << "\n";
+  for (const char* name : {"", "../outside", "../../outside", "feature/../../outside", "/main", "main/",
+                                  "a//b", ".hidden", "main.lock", "ma\nin", "main ", "refs/heads/main"}) {
+    INFO(name);
+    CHECK_FALSE(at(name, first));
+  }
+  std::string upper = first;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const std::string& id : {std::string(), upper, first.substr(0, 12), first + "\n", first + "0"}) {
+    INFO(id);
+    CHECK_FALSE(at("main", id));
+  }
+
+  // Through libgit2, once a method has opened it, the answers are the same.
+  std::unique_ptr<Repository> opened = OpenOrFail(repo.url());
+  REQUIRE(opened->ResolveBranch("main").ok());
+  CHECK(opened->BranchIsAt("main", first));
+  CHECK_FALSE(opened->BranchIsAt("main", second));
+  CHECK(opened->BranchIsAt("tagged", second));
+  CHECK_FALSE(opened->BranchIsAt("tagged", first));
+  CHECK_FALSE(opened->BranchIsAt("../outside", first));
+}
+
+TEST_CASE("BranchIsAt is exact in every layout: bare, a linked worktree, a .git file, a symlinked .git") {
+  TempDir tmp;
+  GitRepo repo(tmp.path() / "repo");
+  repo.Write("a.txt", "a\n");
+  const std::string first = repo.Commit("first");
+  repo.Write("a.txt", "b\n");
+  const std::string second = repo.Commit("second");
+  const std::filesystem::path bare = tmp.path() / "bare.git";
+  repo.Git("clone -q --bare . " + ShellQuote(bare.string()));
+  const std::filesystem::path worktree = tmp.path() / "worktree";
+  repo.Git("worktree add -q -b side " + ShellQuote(worktree.string()) + " " + first);
+  const std::filesystem::path separate = tmp.path() / "separate";
+  const std::filesystem::path separate_git = tmp.path() / "separate-git";
+  repo.Git("clone -q --separate-git-dir " + ShellQuote(separate_git.string()) + " . " + ShellQuote(separate.string()));
+  const std::filesystem::path linked = tmp.path() / "linked";
+  std::filesystem::create_directories(linked);
+  repo.Git("clone -q --bare . " + ShellQuote((tmp.path() / "linked-git").string()));
+  std::filesystem::create_directory_symlink(tmp.path() / "linked-git", linked / ".git");
+  REQUIRE(std::filesystem::is_regular_file(separate / ".git"));
+
+  for (const std::filesystem::path& path : {bare, worktree, separate, linked}) {
+    INFO(path.string());
+    std::unique_ptr<Repository> opened = OpenOrFail(path.string());
+    CHECK(opened->BranchIsAt("main", second));
+    CHECK_FALSE(OpenOrFail(path.string())->BranchIsAt("main", first));
+  }
+  // The linked worktree's own branch lives in the common directory.
+  CHECK(OpenOrFail(worktree.string())->BranchIsAt("side", first));
+  CHECK_FALSE(OpenOrFail(worktree.string())->BranchIsAt("side", second));
 }
 
 TEST_CASE("Diff from nothing reports every entry as added") {
