@@ -15,15 +15,14 @@
 // Thread safety: LocalGitProvider has no mutable state; Open,
 // CanonicalRepoUrl and MatchesRepository may be called from any number of
 // threads at once, and each Repository Open returns owns its own
-// git_repository.
+// git_repository once it opens one (lazy_repository.h).
 #include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "allowed_roots.h"
-#include "git-common/git_handles.h"
-#include "local_git_repository.h"
+#include "lazy_repository.h"
 #include "repo_url.h"
 #include "settings.h"
 #include "tether/plugin.h"
@@ -38,8 +37,7 @@ class LocalGitProvider final : public Provider {
   explicit LocalGitProvider(std::optional<AllowedRoots> roots) : roots_(std::move(roots)) {}
 
   Result<std::unique_ptr<Repository>> Open(const std::string& repo_url) override {
-    // Catches its own exceptions.
-    return LocalGitRepository::Open(repo_url, roots_ ? &*roots_ : nullptr);
+    return OpenLocalRepository(repo_url, roots_ ? &*roots_ : nullptr);
   }
 
   // A relative path is made absolute against the directory it was typed in;
@@ -72,11 +70,10 @@ Result<std::unique_ptr<Plugin>> CreateLocalGitProvider(const PluginContext& cont
   if (!settings.ok()) return settings.status();
   std::optional<AllowedRoots> roots;
   if (settings->allowed_roots) roots.emplace(*settings->allowed_roots);
-  // libgit2 is initialised by the first Open (LocalGitRepository::Open),
-  // not here: its init parses the system's CA bundle whatever the
-  // repository (git_handles.h), which a process that loads the plugin and
-  // opens no repository (tether analyze, a server with nothing to sync)
-  // need not pay.
+  // libgit2 is neither loaded nor initialised here: the libgit2 half
+  // (libgit2_half.h) is loaded by the first Repository method that needs
+  // it, and initialises libgit2 (which parses the system's CA bundle
+  // whatever the repository, git_handles.h) when it opens one.
   return std::unique_ptr<Plugin>(new LocalGitProvider(std::move(roots)));
 }
 

@@ -1,13 +1,9 @@
 // LocalGitRepository: a tether::Repository over a git repository on the
-// local filesystem, read through libgit2.
+// local filesystem, read through libgit2. It lives in local-git's libgit2
+// half (libgit2_half.h); the plugin reaches it through LazyRepository.
 //
 // Ownership: the object owns its git_repository and git_odb handles and
 // frees them when destroyed. It never writes to the repository.
-//
-// libgit2 is started and the repository opened at the first method that
-// needs them, when Open found a plain layout (plain_refs.h): BranchIsAt
-// reads a ref file and needs neither, so that a no-op sync does not pay
-// libgit2's initialisation. For any other layout Open opens it at once.
 //
 // Thread safety: as provider.h says, one thread at a time per object;
 // separate objects (each with its own git_repository) may be used
@@ -20,7 +16,6 @@
 #define TETHER_PLUGINS_LOCAL_GIT_LOCAL_GIT_REPOSITORY_H_
 
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "allowed_roots.h"
@@ -33,17 +28,15 @@ namespace local_git {
 
 class LocalGitRepository final : public Repository {
  public:
-  // Opens the repository `url` designates (see repo_url.h), bare or not.
-  // Only that directory (or its .git) is tried; parents are not searched.
-  // NotFound when the path does not exist or holds no git repository,
-  // InvalidArgument for a URL local-git cannot use or a path that is not a
-  // directory, PermissionDenied when the path or repository is not ours.
-  // With `roots` (not owned; may be null), the path is resolved first and
-  // must be inside them, and so must the repository's git directory (a
-  // ".git" file may point elsewhere): PermissionDenied naming the roots
-  // otherwise, whether or not the path exists.
-  static Result<std::unique_ptr<Repository>> Open(const std::string& url,
-                                                  const AllowedRoots* roots = nullptr);
+  // Opens the repository at `path`, the local path of `url` (repo_url.h),
+  // already resolved against `roots` and checked to be a directory
+  // (LazyRepository does both), bare or not. Only that directory (or its
+  // .git) is tried; parents are not searched. NotFound when it holds no
+  // git repository, PermissionDenied when the repository is not ours, or
+  // with `roots` (not owned; may be null) when its git directory is outside
+  // them (a ".git" file may point elsewhere).
+  static Result<std::unique_ptr<Repository>> Open(const std::string& url, const std::string& path,
+                                                  const AllowedRoots* roots);
 
   LocalGitRepository(const LocalGitRepository&) = delete;
   LocalGitRepository& operator=(const LocalGitRepository&) = delete;
@@ -53,23 +46,11 @@ class LocalGitRepository final : public Repository {
   Result<bool> IsAncestor(const CommitId& ancestor, const CommitId& commit) override;
   Status Diff(const CommitId& from, const CommitId& to, ChangeSink* sink) override;
   Result<Blob> ReadBlob(const BlobId& id, uint64_t max_bytes) override;
+  // ResolveBranch(branch) == commit, false on any error.
   bool BranchIsAt(const std::string& branch, const CommitId& commit) override;
 
  private:
-  // The libgit2 side, once opened.
-  struct Git {
-    git_common::RepositoryPtr repo;
-    git_common::OdbPtr odb;
-    // Commits, trees and blobs: the code shared with the github provider.
-    git_common::GitObjectReader reader;
-  };
-
-  LocalGitRepository(std::string url, std::string path, std::string plain_git_dir,
-                     std::optional<AllowedRoots> roots);
-
-  // Starts libgit2 and opens the repository, once; the errors Open
-  // documents.
-  Status OpenGit();
+  LocalGitRepository(std::string url, git_common::RepositoryPtr repo, git_common::OdbPtr odb);
 
   Result<BranchList> ListBranchesUnguarded();
   Result<CommitId> ResolveBranchUnguarded(const std::string& branch);
@@ -79,11 +60,11 @@ class LocalGitRepository final : public Repository {
   // The branch HEAD names, or "" when HEAD is detached or not a branch.
   std::string HeadBranchName();
 
-  const std::string url_;             // as the caller gave it; used in messages
-  const std::string path_;            // the checked local path
-  const std::string plain_git_dir_;   // PlainGitDir(path_), "" when not plain
-  const std::optional<AllowedRoots> roots_;  // a copy of the provider's
-  std::unique_ptr<Git> git_;          // null until OpenGit
+  const std::string url_;     // as the caller gave it; used in messages
+  const git_common::RepositoryPtr repo_;  // owned
+  const git_common::OdbPtr odb_;          // owned reference to repo_'s object database
+  // Commits, trees and blobs: the code shared with the github provider.
+  git_common::GitObjectReader reader_;
 };
 
 }  // namespace local_git

@@ -189,5 +189,28 @@ Result<std::string> CanonicalLocalUrl(const std::string& url, const std::string&
   return absolute.string();
 }
 
+std::string DescribeRepository(const std::string& url, const std::string& path) {
+  return path == url ? "'" + url + "'" : "'" + url + "' (" + path + ")";
+}
+
+Status CheckRepositoryDirectory(const std::string& url, const std::string& path) {
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (error && error != std::errc::no_such_file_or_directory && error != std::errc::not_a_directory) {
+    if (error == std::errc::permission_denied) {
+      return Status::PermissionDenied("cannot access repository " + DescribeRepository(url, path) + ": " +
+                                      error.message());
+    }
+    return Status::Internal("cannot access repository " + DescribeRepository(url, path) + ": " + error.message());
+  }
+  if (!std::filesystem::exists(status)) {
+    return Status::NotFound("repository " + DescribeRepository(url, path) + " not found: no such directory");
+  }
+  if (!std::filesystem::is_directory(status)) {
+    return Status::InvalidArgument("repository " + DescribeRepository(url, path) + " is not a directory");
+  }
+  return Status::Ok();
+}
+
 }  // namespace local_git
 }  // namespace tether

@@ -24,6 +24,16 @@ namespace local_git {
 // filesystem except to tell an existing "a:b" path from an scp-style remote.
 Status LocalPathFromUrl(const std::string& url, std::string* path);
 
+// "'<url>'", or "'<url>' (<path>)" when the path differs from the URL: how
+// messages name a repository.
+std::string DescribeRepository(const std::string& url, const std::string& path);
+
+// Whether `path`, the local path of `url`, is a directory, before anything
+// reads it, so that the usual mistakes get a precise message: NotFound when
+// it does not exist, InvalidArgument when it is not a directory,
+// PermissionDenied when it cannot be reached.
+Status CheckRepositoryDirectory(const std::string& url, const std::string& path);
+
 // The URL to store for a new project (Provider::CanonicalRepoUrl): a
 // file:// URL or an absolute path as it is; a relative path made absolute
 // against `working_directory` (and "." and ".." removed, lexically: a

@@ -843,7 +843,9 @@ def check_dockerfile_libraries(samples, build_dir):
             skip("no %s on this machine" % tool)
     binaries = [os.path.join(build_dir, "bin", "tether")]
     plugin_dir = os.path.join(build_dir, "lib", "tether", "plugins")
-    binaries += sorted(os.path.join(plugin_dir, p) for p in os.listdir(plugin_dir) if p.endswith(".so"))
+    # Plugins, and what a plugin loads from its own folder (local-git's
+    # libgit2 half).
+    binaries += sorted(os.path.join(d, p) for d, _, files in os.walk(plugin_dir) for p in files if p.endswith(".so"))
     needed = {}  # package -> sonames
     build_root = os.path.realpath(build_dir)
     libraries = {}  # path -> (binary, soname)

@@ -586,6 +586,26 @@ TEST_CASE("BranchIsAt answers from the ref files: the loose ref first, then pack
   CHECK(at("feature/x", second));
   CHECK_FALSE(at("feature/x", first));
 
+  // Among thousands of packed refs, as a GitHub mirror holds them
+  // (refs/pull/*), before and after the branch in the file's order.
+  {
+    std::string commands;
+    for (int i = 0; i < 3000; ++i) {
+      commands += "create refs/pull/" + std::to_string(i) + "/head " + (i % 2 ? first : second) + "\n";
+      commands += "create refs/heads/zz/" + std::to_string(i) + " " + (i % 2 ? first : second) + "\n";
+    }
+    std::ofstream(tmp.path() / "refs.txt") << commands;
+    repo.Git("update-ref --stdin < " + ShellQuote((tmp.path() / "refs.txt").string()));
+    repo.Git("pack-refs --all");
+    REQUIRE_FALSE(std::filesystem::exists(git_dir / "refs/heads/zz/2999"));
+    CHECK(at("feature/x", second));
+    CHECK(at("zz/0", second));
+    CHECK(at("zz/2999", first));
+    CHECK_FALSE(at("zz/2999", second));
+    CHECK_FALSE(at("zz/3000", first));
+    CHECK_FALSE(at("pull/1/head", first));  // not a branch
+  }
+
   // A prefix or an extension of a packed name is another ref.
   CHECK_FALSE(at("feature", second));
   CHECK_FALSE(at("feature/x2", second));
@@ -660,6 +680,41 @@ TEST_CASE("BranchIsAt is exact in every layout: bare, a linked worktree, a .git 
   // The linked worktree's own branch lives in the common directory.
   CHECK(OpenOrFail(worktree.string())->BranchIsAt("side", first));
   CHECK_FALSE(OpenOrFail(worktree.string())->BranchIsAt("side", second));
+}
+
+TEST_CASE("without its libgit2 half beside it, the plugin still loads and says which file it misses") {
+  TempDir tmp;
+  GitRepo repo(tmp.path() / "repo");
+  repo.Write("a.txt", "a\n");
+  const std::string head = repo.Commit("first");
+  const std::filesystem::path separate = tmp.path() / "separate";
+  repo.Git("clone -q --separate-git-dir " + ShellQuote((tmp.path() / "separate-git").string()) + " . " +
+           ShellQuote(separate.string()));
+  // A copy of the plugin in a folder of its own, without local-git/.
+  const std::filesystem::path alone = tmp.path() / "plugins" / "liblocal-git.so";
+  std::filesystem::create_directories(alone.parent_path());
+  std::filesystem::copy_file(kPluginPath, alone);
+  const tether::testing::PluginLibrary library(alone.string(), "local-git");
+  Status error;
+  std::unique_ptr<tether::Plugin> plugin = library.Create("{}", &error);
+  REQUIRE(plugin != nullptr);
+  tether::Provider* provider = plugin->AsProvider();
+  REQUIRE(provider != nullptr);
+
+  // A plain repository opens, and BranchIsAt needs no libgit2...
+  auto plain = provider->Open(repo.url());
+  REQUIRE(plain.ok());
+  CHECK((*plain)->BranchIsAt("main", head));
+  // ...but anything else says what is missing, as does opening a layout
+  // that needs libgit2 at once.
+  const std::string missing = (alone.parent_path() / "local-git" / "liblocal-git-libgit2.so").string();
+  auto resolved = (*plain)->ResolveBranch("main");
+  REQUIRE_FALSE(resolved.ok());
+  CHECK(resolved.status().code() == StatusCode::kInternal);
+  CHECK_THAT(resolved.status().message(), Catch::Contains(missing));
+  auto other = provider->Open(separate.string());
+  REQUIRE_FALSE(other.ok());
+  CHECK_THAT(other.status().message(), Catch::Contains(missing));
 }
 
 TEST_CASE("Diff from nothing reports every entry as added") {
