@@ -1,5 +1,7 @@
 // ChangeSet: a provider's change set as the write phase applies it, checked
-// and put in the shape the storage can apply exactly.
+// and put in the shape the storage can apply exactly. ChangePlanner does
+// the same one change at a time, for a change set streamed into the write
+// (a first sync's), with the check of each path once kept for the end.
 //
 //   - Each path appears at most once, on either side of any change (a
 //     rename names two paths). A change set that names a path twice comes
@@ -15,12 +17,15 @@
 //     and an add of the new one, and only the refused half is skipped: the
 //     stored rows then still match the commit's tree.
 //
-// Thread safety: a ChangeSet is built on one thread; afterwards its const
-// methods may be called from any thread.
+// Thread safety: a ChangeSet or a ChangePlanner is built on one thread;
+// afterwards a ChangeSet's const methods may be called from any thread.
 #ifndef TETHER_ENGINE_SYNC_CHANGE_SET_H_
 #define TETHER_ENGINE_SYNC_CHANGE_SET_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +40,36 @@ struct PlannedChange {
   // Empty for a change the write applies; otherwise why its path is
   // refused (the message names the path, escaped).
   std::string refused;
+};
+
+class ChangePlanner {
+ public:
+  explicit ChangePlanner(std::string provider) : provider_(std::move(provider)) {}
+
+  // Checks `change` and appends what the write does with it to `*out`: one
+  // planned change, or two for a rename with a refused half. Internal,
+  // naming the path and the provider, for a blob id the SDK does not allow
+  // (nothing appended).
+  Status Plan(Change change, std::vector<PlannedChange>* out);
+
+  // Calls `visit` with every path of every change planned, in any order;
+  // returns the provider's error.
+  using ListPaths = std::function<Status(const std::function<void(const std::string& path)>& visit)>;
+  // After the last change: Internal, naming the path and the provider, when
+  // a path was planned twice. Only then (or on a collision of the 8-byte
+  // keys kept per path) are the paths listed again through `list`.
+  Status CheckPathsOnce(const ListPaths& list);
+
+  // What applying the planned changes does, by kind; refused changes count
+  // as skipped. bytes_read is 0.
+  const db::RunCounts& counts() const { return counts_; }
+
+ private:
+  void Add(Change change, std::string refused, std::vector<PlannedChange>* out);
+
+  std::string provider_;
+  std::deque<uint64_t> keys_;  // a hash of each path planned: 8 bytes a path
+  db::RunCounts counts_;
 };
 
 class ChangeSet {
@@ -54,8 +89,6 @@ class ChangeSet {
   bool empty() const { return planned_.empty(); }
 
  private:
-  void Add(Change change, std::string refused);
-
   std::vector<PlannedChange> planned_;
   db::RunCounts counts_;
 };

@@ -79,12 +79,10 @@ struct ChangeWriter::Handoff {
   size_t buffered_bytes = 0;
   size_t readers_running = 0;
   bool stopping = false;
+  Status open_failed;                    // the first reader that could not open
 };
 
-Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, StorageWriter* writer,
-                         int64_t* bytes_read) {
-  const std::vector<PlannedChange>& changes = change_set.changes();
-  const size_t batches = (changes.size() + kBatchChanges - 1) / kBatchChanges;
+Status ChangeWriter::Run(ChangeFeed* feed, const CommitId& commit, StorageWriter* writer, int64_t* bytes_read) {
   Handoff handoff;
   std::atomic<size_t> next_batch{0};        // the next batch a reader claims
   std::atomic<uint64_t> content_read{0};    // bytes of content read so far, by every reader
@@ -92,29 +90,31 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
   opened.reserve(max_readers_);
   std::vector<std::thread> threads;
 
-  // One reader: claims batches until none is left, sends each in parts.
+  // One reader: claims batches until the feed has none left, sends each in
+  // parts.
   auto read = [&](Repository* repo) {
     bool quit = false;
-    while (true) {
+    while (!quit) {
       const size_t b = next_batch.fetch_add(1);
-      if (b >= batches) break;
-      const size_t end = std::min(changes.size(), (b + 1) * kBatchChanges);
+      ChangeFeed::Batch batch;
+      if (feed->Get(b, &batch) != ChangeFeed::Got::kBatch) break;
       std::vector<Prepared> part;
       size_t bytes = 0;
-      for (size_t i = b * kBatchChanges; i < end; ++i) {
+      for (size_t i = 0; i < batch.size; ++i) {
         {
           std::lock_guard<std::mutex> lock(handoff.mutex);
           quit = handoff.stopping;
         }
         if (quit) break;
-        part.push_back(Prepare(repo, changes[i]));
+        part.push_back(Prepare(repo, batch.changes[i]));
         const Document& document = part.back().document;
         bytes += document.content.size();
         // What was inflated: the text kept, or a binary blob read whole.
         content_read.fetch_add(document.is_binary ? document.size : document.content.size(),
                                std::memory_order_relaxed);
         const bool failed = !part.back().status.ok();
-        if (bytes < kBatchBytes && !failed && i + 1 != end) continue;
+        const bool last = i + 1 == batch.size;
+        if (bytes < kBatchBytes && !failed && !last) continue;
         std::unique_lock<std::mutex> lock(handoff.mutex);
         handoff.space_freed.wait(lock, [&] {
           return handoff.stopping || b == handoff.writing || handoff.buffered_bytes < kReadAheadBytes;
@@ -125,7 +125,7 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
         }
         Handoff::Slot& slot = handoff.slots[b];
         slot.parts.push_back(std::move(part));
-        slot.complete = i + 1 == end || failed;
+        slot.complete = last || failed;
         handoff.buffered_bytes += bytes;
         handoff.parts_ready.notify_all();
         // This reader stops; the writer returns the read's error when it
@@ -135,63 +135,88 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
         part.clear();
         bytes = 0;
       }
-      if (quit) break;
-      std::lock_guard<std::mutex> lock(handoff.mutex);
-      if (handoff.stopping) break;
     }
     std::lock_guard<std::mutex> lock(handoff.mutex);
     --handoff.readers_running;
     handoff.parts_ready.notify_all();
   };
-  auto start_reader = [&](Repository* repo, bool open_first) {
+  auto start_reader = [&](Repository* repo) {
     {
       std::lock_guard<std::mutex> lock(handoff.mutex);
       ++handoff.readers_running;
     }
-    Repository* slot_repo = repo;
-    if (open_first) {
-      opened.push_back(nullptr);
-      std::unique_ptr<Repository>* mine = &opened.back();
-      threads.emplace_back([&, mine] {
-        // Opened on its own thread: the writer does not wait for it. A
-        // reader that cannot open leaves the batches to the others.
-        Result<std::unique_ptr<Repository>> repository = open_reader_();
-        if (repository.ok()) {
-          *mine = std::move(repository).value();
-          read(mine->get());
-          return;
-        }
-        std::lock_guard<std::mutex> lock(handoff.mutex);
-        --handoff.readers_running;
-        handoff.parts_ready.notify_all();
-      });
+    if (repo != nullptr) {
+      threads.emplace_back([&, repo] { read(repo); });
       return;
     }
-    threads.emplace_back([&, slot_repo] { read(slot_repo); });
+    opened.push_back(nullptr);
+    std::unique_ptr<Repository>* mine = &opened.back();
+    threads.emplace_back([&, mine] {
+      // Opened on its own thread: the writer does not wait for it. A reader
+      // that cannot open leaves the batches to the others; the first such
+      // error is the write's when no reader is left.
+      Result<std::unique_ptr<Repository>> repository = open_reader_();
+      if (repository.ok()) {
+        *mine = std::move(repository).value();
+        read(mine->get());
+        return;
+      }
+      std::lock_guard<std::mutex> lock(handoff.mutex);
+      if (handoff.open_failed.ok()) handoff.open_failed = repository.status().WithContext("opening a blob reader");
+      --handoff.readers_running;
+      handoff.parts_ready.notify_all();
+    });
   };
   auto stop = [&] {
     {
       std::lock_guard<std::mutex> lock(handoff.mutex);
       handoff.stopping = true;
     }
+    feed->Close();  // readers waiting for a batch, and the feed's producer, stop
     handoff.space_freed.notify_all();
     for (std::thread& t : threads) t.join();
   };
+  auto stop_with = [&](Status status) {
+    stop();
+    return status;
+  };
+  // Batches are left to claim while the feed goes on or has unclaimed ones.
+  auto batches_left = [&] { return !feed->ended() || next_batch.load() < feed->batches(); };
 
-  start_reader(first_reader_, /*open_first=*/false);
+  if (first_reader_ == nullptr && !open_reader_) return stop_with(Status::Internal("no blob reader to write with"));
+  start_reader(first_reader_);
   size_t readers = 1;
   auto check_cancel = [&] { return hooks_.check_cancel ? hooks_.check_cancel() : Status::Ok(); };
-  const int64_t total = static_cast<int64_t>(changes.size());
   int64_t done = 0;
-  size_t i = 0;  // the next change to apply
-  for (size_t b = 0; b < batches; ++b) {
+  // The total the last progress call had; the caller knows the total of a
+  // feed that is whole from the start.
+  int64_t reported_total = feed->ended() ? feed->total_changes() : 0;
+  auto progress = [&](int64_t total) {
+    if (hooks_.on_progress) hooks_.on_progress(done, total);
+    reported_total = total;
+  };
+  // A streamed feed's total is known once its diff ended, which may be
+  // after the last change was applied.
+  auto finish = [&] {
+    stop();
+    if (reported_total != feed->total_changes()) progress(feed->total_changes());
+    return Status::Ok();
+  };
+  for (size_t b = 0;; ++b) {
+    // The feed's end: every batch applied, or the diff behind it failed.
+    if (feed->ended()) {
+      Status diffed = feed->end_status();
+      if (!diffed.ok()) return stop_with(diffed);
+      if (b >= feed->batches()) break;
+    }
+    size_t i = 0;  // the next change of batch b to apply
+    ChangeFeed::Batch batch;
     while (true) {  // the parts of batch b
       // Another reader once the content read so far says the change set is
       // large: kReaderBytes per reader running, while batches are left.
       if (readers < max_readers_ && open_reader_ &&
-          content_read.load(std::memory_order_relaxed) >= readers * kReaderBytes &&
-          next_batch.load() < batches) {
-        start_reader(nullptr, /*open_first=*/true);
+          content_read.load(std::memory_order_relaxed) >= readers * kReaderBytes && batches_left()) {
+        start_reader(nullptr);
         ++readers;
       }
       std::vector<Prepared> part;
@@ -208,18 +233,25 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
             break;
           }
           if (handoff.readers_running == 0) {
+            // Every reader is gone: at the feed's end when batch b is past
+            // it, else because none could go on.
+            Status open_failed = handoff.open_failed;
             lock.unlock();
-            stop();
-            return Status::Internal("a blob reader stopped early");
+            if (feed->ended() && b >= feed->batches()) {
+              Status diffed = feed->end_status();
+              if (!diffed.ok()) return stop_with(diffed);
+              return finish();
+            }
+            if (!open_failed.ok()) return stop_with(open_failed);
+            return stop_with(Status::Internal("a blob reader stopped early"));
           }
           if (hooks_.check_cancel) {
             handoff.parts_ready.wait_for(lock, kWaitSlice);
             lock.unlock();
             Status go_on = check_cancel();
-            if (!go_on.ok()) {
-              stop();
-              return go_on;
-            }
+            if (!go_on.ok()) return stop_with(go_on);
+            // A failed diff ends the feed while the readers wait for batches.
+            if (feed->ended() && !feed->end_status().ok()) return stop_with(feed->end_status());
             lock.lock();
           } else {
             handoff.parts_ready.wait(lock);
@@ -231,36 +263,33 @@ Status ChangeWriter::Run(const ChangeSet& change_set, const CommitId& commit, St
         if (last_part) handoff.writing = b + 1;
       }
       handoff.space_freed.notify_all();
+      // The batch's changes, for the writer: published, since a reader sent
+      // parts of it, and not released before this thread releases it.
+      if (batch.changes == nullptr && feed->Get(b, &batch) != ChangeFeed::Got::kBatch) {
+        return stop_with(Status::Internal("the change feed lost a batch being written"));
+      }
+      const int64_t total = feed->ended() ? feed->total_changes() : 0;  // 0: not known yet
       for (Prepared& prepared : part) {
-        const PlannedChange& planned = changes[i++];
+        const PlannedChange& planned = batch.changes[i++];
         const Change& change = planned.change;
         Status go_on = check_cancel();
-        if (!go_on.ok()) {
-          stop();
-          return go_on;
-        }
-        if (!prepared.status.ok()) {
-          stop();
-          return prepared.status;
-        }
+        if (!go_on.ok()) return stop_with(go_on);
+        if (!prepared.status.ok()) return stop_with(prepared.status);
         if (!planned.refused.empty()) {
           if (hooks_.on_refused) hooks_.on_refused(DisplayPath(change.entry.path), planned.refused);
         } else {
           *bytes_read += static_cast<int64_t>(prepared.document.content.size());
           Status applied = writer->Apply(change, prepared.has_document ? &prepared.document : nullptr, commit);
-          if (!applied.ok()) {
-            stop();
-            return applied;
-          }
+          if (!applied.ok()) return stop_with(applied);
         }
         ++done;
-        if (hooks_.on_progress) hooks_.on_progress(done, total);
+        progress(total);
       }
       if (last_part) break;
     }
+    feed->Release(b);
   }
-  stop();
-  return Status::Ok();
+  return finish();
 }
 
 }  // namespace tether::sync

@@ -12,8 +12,10 @@
 // up to max_readers: the readers follow the bytes to read, which the change
 // set does not tell beforehand (a 10-file change reads with one, a change
 // of 900 files and 25 MB with two). Readers claim the change set in
-// batches; the writer takes the batches back in order, so changes are
-// applied in change-set order. The read-ahead is bounded in bytes.
+// batches from a ChangeFeed (change_feed.h), whole or still being planned
+// by the diff; the writer takes the batches back in order, so changes are
+// applied in change-set order, and releases each once applied. The
+// read-ahead is bounded in bytes.
 //
 // Thread safety: Run is called once, from one thread. The repositories are
 // used only by their reader thread while Run runs. Events may be emitted
@@ -27,6 +29,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/sync/change_feed.h"
 #include "engine/sync/change_set.h"
 #include "tether/provider.h"
 #include "tether/status.h"
@@ -54,7 +57,9 @@ class ChangeWriter {
   using OpenReader = std::function<Result<std::unique_ptr<Repository>>()>;
 
   // `reader` (borrowed, must outlive Run) reads first; `open_reader` (may be
-  // empty: one reader) opens the others, at most `max_readers` in all.
+  // empty: one reader) opens the others, at most `max_readers` in all. A
+  // null `reader` (the repository is busy with a streamed diff) has the
+  // first reader opened too.
   ChangeWriter(Repository* reader, OpenReader open_reader, size_t max_readers, uint64_t max_content_bytes,
                ChangeWriterHooks hooks);
 
@@ -65,11 +70,12 @@ class ChangeWriter {
   // checks of hooks.check_cancel.
   static constexpr std::chrono::milliseconds kWaitSlice{10};
 
-  // Applies `changes` at `commit` through `writer` (not committed here),
-  // adding the bytes of content read to `*bytes_read`. Stops at the first
-  // read or write error, or at a cancel, and returns it; the caller then
-  // drops the writer (rollback).
-  Status Run(const ChangeSet& changes, const CommitId& commit, StorageWriter* writer, int64_t* bytes_read);
+  // Applies the changes of `feed` at `commit` through `writer` (not
+  // committed here) until the feed ends, adding the bytes of content read
+  // to `*bytes_read`. Stops at the first read or write error, a cancel, or
+  // a feed that ended with an error, and returns it; the caller then drops
+  // the writer (rollback). The feed is closed when Run returns.
+  Status Run(ChangeFeed* feed, const CommitId& commit, StorageWriter* writer, int64_t* bytes_read);
 
  private:
   struct Prepared;

@@ -14,6 +14,7 @@
 #include "engine/analyze/analyze_project.h"
 #include "engine/db/project_store.h"
 #include "engine/sync/cancellation.h"
+#include "engine/sync/change_feed.h"
 #include "engine/sync/change_set.h"
 #include "engine/sync/change_writer.h"
 #include "engine/sync/content_rules.h"
@@ -47,6 +48,13 @@ class RunState {
            RunCancellation* cancel)
       : db_(db), plugins_(plugins), events_(events), options_(options),
         project_(std::move(project)), lease_epoch_(lease_epoch), run_(run), cancel_(cancel) {}
+
+  // A diff still running (the run stopped before or during its write) is
+  // stopped and waited for.
+  ~RunState() {
+    if (feed_ != nullptr) feed_->Close();
+    if (diff_thread_.joinable()) diff_thread_.join();
+  }
 
   Status Execute() {
     TETHER_RETURN_IF_ERROR(RunPhase(Phase::kDiscover, &run_->timings.discover_ms, [&] { return Discover(); }));
@@ -170,6 +178,29 @@ class RunState {
   }
 
   Status Diff() {
+    TETHER_RETURN_IF_ERROR(ReadCursor());
+    run_->from_commit = cursor_;
+    if (cursor_ == run_->to_commit && !options_.full) {
+      SetMode(SyncMode::kNoop);
+      return Status::Ok();
+    }
+    // A first sync: every entry of the head, added, planned on a thread of
+    // its own into feed_. The phase ends when the diff ended, or when the
+    // feed holds ChangeFeed::kMaxBatchesAhead batches: then the rest of the
+    // diff streams into the write, so that a tree of any size is never held
+    // whole (and only such a large one holds the storage's write while the
+    // provider still diffs).
+    if (cursor_.empty()) {
+      SetMode(SyncMode::kFull);
+      feed_ = std::make_unique<ChangeFeed>();
+      planner_ = std::make_unique<ChangePlanner>(project_.provider);
+      diff_thread_ = std::thread([this] { feed_->End(StreamDiff()); });
+      feed_->WaitFullOrEnded();
+      if (!feed_->ended()) return Status::Ok();
+      diff_thread_.join();
+      TETHER_RETURN_IF_ERROR(feed_->end_status());
+      return CheckPathsOnce();
+    }
     std::vector<Change> changes;
     TETHER_RETURN_IF_ERROR(DiffFromCursor(&changes));
     return changes_.Build(project_.provider, std::move(changes));
@@ -178,12 +209,6 @@ class RunState {
   // The provider's change set from the cursor to the branch head into
   // `changes` (tree_diff.h); sets the run's mode.
   Status DiffFromCursor(std::vector<Change>* changes) {
-    TETHER_RETURN_IF_ERROR(ReadCursor());
-    run_->from_commit = cursor_;
-    if (cursor_ == run_->to_commit && !options_.full) {
-      SetMode(SyncMode::kNoop);
-      return Status::Ok();
-    }
     DiffHooks hooks;
     hooks.check = [this] { return cancel_->Check(); };
     hooks.progress = [this](int64_t seen) {
@@ -224,8 +249,11 @@ class RunState {
     // What the write will do, recorded before it starts: should the process
     // die after the storage committed but before the run is finished, the
     // next run finds the cursor at to_commit and records this run as the
-    // success it was (RunStore::MarkInterrupted).
-    run_->counts = changes_.counts();
+    // success it was (RunStore::MarkInterrupted). A write whose diff still
+    // runs knows its counts only at its end: such a run is recorded with
+    // none.
+    const bool diffing = diff_thread_.joinable();
+    run_->counts = feed_ == nullptr ? changes_.counts() : diffing ? db::RunCounts() : planner_->counts();
     TETHER_RETURN_IF_ERROR(db::RunStore(db_).RecordPlan(*run_));
     // Fenced by the lease's epoch when the storage can (ABI 3.4): a newer
     // run that took the project over makes this commit fail.
@@ -234,11 +262,19 @@ class RunState {
                                                   : storage_->BeginWrite(Ref(), run_->from_commit);
     if (!writer.ok()) return writer.status();
     // Another reader is opened once the content read says the change set
-    // is large enough to pay for it (ChangeWriter::kReaderBytes).
+    // is large enough to pay for it (ChangeWriter::kReaderBytes). While the
+    // diff walks the tree with repo_, every reader is opened.
     const size_t max_readers = std::thread::hardware_concurrency() > 1 ? kMaxReaders : 1;
     ChangeWriter::OpenReader open_reader = [this] { return provider_->Open(project_.repo_url); };
-    // "0 of N" first: a progress bar knows its total before a file is written.
-    EmitEvent(PhaseProgress{Phase::kWrite, 0, static_cast<int64_t>(changes_.size())});
+    std::unique_ptr<ChangeFeed> whole;
+    ChangeFeed* feed = feed_.get();
+    if (feed == nullptr) {
+      whole = std::make_unique<ChangeFeed>(changes_);
+      feed = whole.get();
+    }
+    // "0 of N" first: a progress bar knows its total before a file is
+    // written, unless the diff still runs.
+    EmitEvent(PhaseProgress{Phase::kWrite, 0, diffing ? 0 : feed->total_changes()});
     Stopwatch since_progress;
     ChangeWriterHooks hooks;
     hooks.on_refused = [this](const std::string& path, const std::string& reason) {
@@ -250,16 +286,104 @@ class RunState {
       since_progress = Stopwatch();
     };
     hooks.check_cancel = [this] { return cancel_->Check(); };
-    ChangeWriter change_writer(repo_.get(), std::move(open_reader), max_readers, options_.max_content_bytes,
-                               std::move(hooks));
+    ChangeWriter change_writer(diffing ? nullptr : repo_.get(), std::move(open_reader), max_readers,
+                               options_.max_content_bytes, std::move(hooks));
     // On any error, a cancel included, the writer is destroyed on return
-    // without Commit: nothing of the change is kept, the cursor stays.
-    TETHER_RETURN_IF_ERROR(change_writer.Run(changes_, run_->to_commit, writer->get(), &run_->counts.bytes_read));
+    // without Commit: nothing of the change is kept, the cursor stays. Run
+    // closes the feed whatever it returns, which stops a diff still running.
+    Status written = change_writer.Run(feed, run_->to_commit, writer->get(), &run_->counts.bytes_read);
+    if (diffing) diff_thread_.join();
+    TETHER_RETURN_IF_ERROR(written);
+    if (diffing) {
+      TETHER_RETURN_IF_ERROR(CheckPathsOnce());
+      const int64_t bytes_read = run_->counts.bytes_read;
+      run_->counts = planner_->counts();
+      run_->counts.bytes_read = bytes_read;
+    }
     // The last moment a cancel can stop the run.
     TETHER_RETURN_IF_ERROR(cancel_->Check(/*poll_now=*/true));
     TETHER_RETURN_IF_ERROR((*writer)->Commit(run_->to_commit));
     committed_ = true;
     return Status::Ok();
+  }
+
+  // Whether a streamed diff named a path twice: its paths listed again
+  // from the provider only when its keys say one may have come twice.
+  Status CheckPathsOnce() {
+    return planner_->CheckPathsOnce([&](const std::function<void(const std::string&)>& visit) {
+      PathLister lister(visit);
+      return repo_->Diff("", run_->to_commit, &lister);
+    });
+  }
+
+  // Every path of a change set, for a second look when a path may have
+  // come twice (ChangePlanner::CheckPathsOnce).
+  class PathLister : public ChangeSink {
+   public:
+    explicit PathLister(const std::function<void(const std::string&)>& visit) : visit_(visit) {}
+    Status OnChange(const Change& change) override {
+      visit_(change.entry.path);
+      if (change.kind == ChangeKind::kRenamed) visit_(change.old_path);
+      return Status::Ok();
+    }
+
+   private:
+    const std::function<void(const std::string&)>& visit_;
+  };
+
+  // Plans each change of the head's whole tree as the provider gives it
+  // and publishes them to `feed` in batches; on its own thread, the only
+  // user of repo_ while it runs. Stops when the feed is closed (the write
+  // stopped). Collects what the analyze phase needs to know of the written
+  // blobs, when it will run.
+  class FeedSink : public ChangeSink {
+   public:
+    FeedSink(ChangePlanner* planner, ChangeFeed* feed, std::vector<std::pair<BlobId, std::string>>* written)
+        : planner_(planner), feed_(feed), written_(written) {}
+    Status OnChange(const Change& change) override {
+      const size_t before = batch_.size();
+      TETHER_RETURN_IF_ERROR(planner_->Plan(change, &batch_));
+      if (written_ != nullptr) {
+        for (size_t i = before; i < batch_.size(); ++i) {
+          std::optional<std::pair<BlobId, std::string>> blob = WrittenBlob(batch_[i]);
+          if (blob) written_->push_back(std::move(*blob));
+        }
+      }
+      if (batch_.size() < ChangeFeed::kBatchChanges) return Status::Ok();
+      return Flush();
+    }
+    Status Flush() {
+      if (batch_.empty()) return Status::Ok();
+      if (!feed_->Publish(std::move(batch_))) return Status::Unavailable("the write stopped");  // the write's own status is the run's
+      batch_ = {};
+      batch_.reserve(ChangeFeed::kBatchChanges);
+      return Status::Ok();
+    }
+
+   private:
+    ChangePlanner* planner_;
+    ChangeFeed* feed_;
+    std::vector<std::pair<BlobId, std::string>>* written_;
+    std::vector<PlannedChange> batch_;
+  };
+
+  Status StreamDiff() {
+    const bool analyze = options_.analyze && !plugins_->AnalyzerNames().empty();
+    FeedSink sink(planner_.get(), feed_.get(), analyze ? &written_ : nullptr);
+    TETHER_RETURN_IF_ERROR(repo_->Diff("", run_->to_commit, &sink));
+    return sink.Flush();
+  }
+
+  // The (blob, language) of a change the write stores a file's content
+  // for, which the analyze phase counts as reused when it needs no
+  // analysis.
+  static std::optional<std::pair<BlobId, std::string>> WrittenBlob(const PlannedChange& planned) {
+    const Change& change = planned.change;
+    if (!planned.refused.empty() || change.kind == ChangeKind::kDeleted ||
+        !SameContentKind(change.entry.kind, EntryKind::kFile)) {
+      return std::nullopt;
+    }
+    return std::make_pair(change.entry.blob_id, DetectLanguage(change.entry.path));
   }
 
   // Whether a noop run has nothing to analyse for certain: the project's
@@ -318,13 +442,10 @@ class RunState {
     options.page_size = options_.analyze_page_size;
     options.time_limit_ms = options_.analyze_time_limit_ms;
     options.max_bytes = options_.analyze_max_bytes;
+    options.written = std::move(written_);
     for (const PlannedChange& planned : changes_.changes()) {
-      const Change& change = planned.change;
-      if (!planned.refused.empty() || change.kind == ChangeKind::kDeleted ||
-          !SameContentKind(change.entry.kind, EntryKind::kFile)) {
-        continue;
-      }
-      options.written.emplace_back(change.entry.blob_id, DetectLanguage(change.entry.path));
+      std::optional<std::pair<BlobId, std::string>> blob = WrittenBlob(planned);
+      if (blob) options.written.push_back(std::move(*blob));
     }
     // Stops between pages for a cancel, or for a newer commit waiting (a
     // resync request): the copy comes first; the next run analyses the rest.
@@ -380,7 +501,13 @@ class RunState {
   Provider* provider_ = nullptr;
   Storage* storage_ = nullptr;
   std::unique_ptr<Repository> repo_;
-  ChangeSet changes_;
+  ChangeSet changes_;  // the change set, unless feed_
+  // A first sync's change set, planned by planner_ on diff_thread_ (see
+  // Diff), and what it writes, for the analyze phase.
+  std::unique_ptr<ChangeFeed> feed_;
+  std::unique_ptr<ChangePlanner> planner_;
+  std::thread diff_thread_;
+  std::vector<std::pair<BlobId, std::string>> written_;
   bool branch_missing_ = false;
   CommitId cursor_;           // the storage's cursor, once cursor_read_
   bool cursor_read_ = false;

@@ -1,5 +1,6 @@
 target_sources(tether_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/cancellation.cc
+  ${CMAKE_CURRENT_LIST_DIR}/change_feed.cc
   ${CMAKE_CURRENT_LIST_DIR}/change_set.cc
   ${CMAKE_CURRENT_LIST_DIR}/change_writer.cc
   ${CMAKE_CURRENT_LIST_DIR}/content_rules.cc

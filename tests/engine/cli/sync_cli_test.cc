@@ -635,6 +635,60 @@ TEST_CASE("a change set that names a path twice fails the run and stores nothing
   }
 }
 
+TEST_CASE("a first sync larger than the change set held whole streams its diff into the write") {
+  // 70,000 paths, more than the 65,536 changes a first sync holds before
+  // its write begins (ChangeFeed::kMaxBatchesAhead batches): the rest of
+  // the diff is planned while the write runs.
+  constexpr int kFiles = 70000;
+  TempDir dir;
+  GitRepo repo(dir.path() / "repo");
+  repo.Write("seed.txt", "seed\n");
+  repo.Commit("seed");
+  std::vector<std::string> blobs;
+  for (int i = 0; i < 7; ++i) {
+    repo.Write("b" + std::to_string(i), "content " + std::to_string(i) + "\n");
+    repo.Git("add b" + std::to_string(i));
+  }
+  repo.Commit("blobs");
+  for (int i = 0; i < 7; ++i) blobs.push_back(BlobOf(repo, "b" + std::to_string(i)));
+  std::string listing;
+  for (int i = 0; i < kFiles; ++i) {
+    listing += "100644 blob " + blobs[i % 7] + "\tf" + std::to_string(100000 + i) + ".txt\n";
+  }
+  TetherCli cli(dir.path());
+  AddProject(cli, repo);
+  SECTION("every path is stored, counted, and the total known once the diff ended") {
+    const std::string head = CommitTree(repo, listing, "many");
+    int code = -1;
+    rapidjson::Document doc = cli.Json("sync p", &code);
+    REQUIRE(code == 0);
+    const auto& run = OnlyRun(doc);
+    CHECK(Str(run, "mode") == "full");
+    CHECK(run["files_added"].GetInt64() == kFiles);
+    CHECK(Docs(cli) == kFiles);
+    CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == head);
+    CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'f169999.txt' AND content = 'content 6\n'") == 1);
+    // The write began before the diff ended: its first progress has no
+    // total, its last has the whole.
+    CHECK(cli.Text("SELECT payload FROM events WHERE type = 'phase.progress' AND payload LIKE '%\"write\"%' "
+                   "ORDER BY id LIMIT 1") == R"({"phase":"write","done":0,"total":0})");
+    CHECK(cli.Text("SELECT payload FROM events WHERE type = 'phase.progress' AND payload LIKE '%\"write\"%' "
+                   "ORDER BY id DESC LIMIT 1") ==
+          R"({"phase":"write","done":70000,"total":70000})");
+    CheckRowsFollowTree(cli);
+  }
+  SECTION("a path named twice after the first 65,536 stores nothing") {
+    CommitTree(repo, listing + "100644 blob " + blobs[0] + "\tzz.txt\n100644 blob " + blobs[1] + "\tzz.txt\n",
+               "duplicate entry at the end");
+    CliResult failed = cli.Run("sync p");
+    CHECK(failed.exit_code == 1);
+    CHECK_THAT(failed.err, Catch::Contains("\"local-git\" named the path \"zz.txt\" twice"));
+    CHECK(Docs(cli) == 0);
+    CHECK(cli.Text("SELECT COALESCE(MAX(commit_id), '') FROM storage_cursors").empty());
+    CHECK(cli.Text("SELECT outcome FROM sync_runs ORDER BY id DESC LIMIT 1") == "failed");
+  }
+}
+
 TEST_CASE("files over the content limit keep metadata only") {
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
