@@ -366,6 +366,22 @@ std::vector<NamedAnalyzer> UsableAnalyzers(const plugin_host::PluginHost& plugin
   return usable;
 }
 
+Result<int64_t> IndexText(const plugin_host::PluginHost& plugins, const std::string& storage_name, Storage* storage,
+                          const ProjectRef& project, const std::function<bool()>& should_stop) {
+  // Documents per transaction: short enough for a cancel or another
+  // writer to come between two.
+  constexpr int64_t kBatch = 500;
+  if (!plugins.StorageIndexesTextLater(storage_name)) return int64_t{0};
+  int64_t total = 0;
+  while (!should_stop || !should_stop()) {
+    Result<int64_t> indexed = storage->IndexText(project, kBatch);
+    if (!indexed.ok()) return indexed.status();
+    if (*indexed == 0) break;
+    total += *indexed;
+  }
+  return total;
+}
+
 std::vector<db::AnalyzerTally> AnalyzeProject(Storage* storage, const ProjectRef& project,
                                               const std::vector<NamedAnalyzer>& analyzers,
                                               const AnalyzeOptions& options) {

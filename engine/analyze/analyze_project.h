@@ -84,6 +84,15 @@ std::vector<db::AnalyzerTally> AnalyzeProject(Storage* storage, const ProjectRef
                                               const std::vector<NamedAnalyzer>& analyzers,
                                               const AnalyzeOptions& options);
 
+// Brings the project's text index up to what writes stored, on a storage
+// that indexes after the write (Storage::IndexText, SDK 3.8; nothing to do
+// on another), a transaction per batch, until nothing is left or
+// `should_stop` (may be empty) says so. Returns the documents indexed.
+// Errors are the storage's; the search reads what is not indexed yet, so a
+// caller logs them and goes on.
+Result<int64_t> IndexText(const plugin_host::PluginHost& plugins, const std::string& storage_name, Storage* storage,
+                          const ProjectRef& project, const std::function<bool()>& should_stop);
+
 // OK when `key` is one an analyzer may declare (analyzer.h); InvalidArgument
 // naming the field otherwise.
 Status CheckAnalyzerKey(const AnalyzerKey& key);

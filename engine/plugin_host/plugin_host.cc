@@ -323,6 +323,10 @@ bool PluginHost::AnalyzerEmbedsInOtherSpaces(const std::string& name) const {
   return BuiltFor(name, TETHER_PLUGIN_ANALYZER, 6);
 }
 
+bool PluginHost::StorageIndexesTextLater(const std::string& name) const {
+  return BuiltFor(name, TETHER_PLUGIN_STORAGE, 8);
+}
+
 bool PluginHost::ProviderTellsBranchIsAt(const std::string& name) const {
   return BuiltFor(name, TETHER_PLUGIN_PROVIDER, 7);
 }

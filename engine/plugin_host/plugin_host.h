@@ -98,6 +98,8 @@ class PluginHost {
   bool AnalyzerEmbedsInOtherSpaces(const std::string& name) const;
   // Repository::BranchIsAt of the provider `name` (ABI 3.7).
   bool ProviderTellsBranchIsAt(const std::string& name) const;
+  // Storage::IndexText of the storage `name` (ABI 3.8).
+  bool StorageIndexesTextLater(const std::string& name) const;
 
   // Provider::CanonicalRepoUrl of the provider `name` (see provider.h), or
   // `repo_url` unchanged when the plugin was built before ABI 1.1 and so

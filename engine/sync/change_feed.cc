@@ -28,9 +28,9 @@ void ChangeFeed::End(Status status) {
   published_.notify_all();
 }
 
-void ChangeFeed::WaitFullOrEnded() {
+bool ChangeFeed::WaitFullOrEnded(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
-  published_.wait(lock, [&] {
+  return published_.wait_for(lock, timeout, [&] {
     return closed_ || ended_ || published_batches_ - released_batches_ >= kMaxBatchesAhead;
   });
 }
@@ -60,11 +60,17 @@ void ChangeFeed::Release(size_t b) {
   released_.notify_all();
 }
 
-void ChangeFeed::Close() {
+void ChangeFeed::Close(Status why) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!closed_) closed_status_ = why.ok() ? Status::Unavailable("the write stopped") : std::move(why);
   closed_ = true;
   published_.notify_all();
   released_.notify_all();
+}
+
+Status ChangeFeed::closed_status() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return closed_status_;
 }
 
 bool ChangeFeed::ended() const {

@@ -7,7 +7,7 @@
 // batch is freed once the writer has applied it). The producer of a
 // streamed feed waits while kMaxBatchesAhead batches are published and not
 // yet released, so a change set of any size is held kMaxBatchesAhead *
-// kBatchChanges changes at a time (about 25 MB), and one that fits is held
+// kBatchChanges changes at a time (about 6 MB), and one that fits is held
 // whole before the write begins (WaitFullOrEnded).
 //
 // Thread safety: every method may be called from any thread. Publish and
@@ -16,6 +16,7 @@
 #ifndef TETHER_ENGINE_SYNC_CHANGE_FEED_H_
 #define TETHER_ENGINE_SYNC_CHANGE_FEED_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -32,9 +33,9 @@ class ChangeFeed {
  public:
   // Changes per batch: readers claim a batch at a time.
   static constexpr size_t kBatchChanges = 64;
-  // Batches published and not yet released before Publish waits: 65,536
+  // Batches published and not yet released before Publish waits: 16,384
   // changes.
-  static constexpr size_t kMaxBatchesAhead = 1024;
+  static constexpr size_t kMaxBatchesAhead = 256;
 
   // A feed that is filled by Publish and ended by End.
   ChangeFeed() = default;
@@ -59,16 +60,21 @@ class ChangeFeed {
   // write's error (end_status).
   void End(Status status);
 
-  // Waits until the producer waits (the feed holds kMaxBatchesAhead
-  // batches) or the feed ended or was closed.
-  void WaitFullOrEnded();
+  // Waits at most `timeout` until the producer waits (the feed holds
+  // kMaxBatchesAhead batches) or the feed ended or was closed; true when
+  // one of those came.
+  bool WaitFullOrEnded(std::chrono::milliseconds timeout);
   // Waits until batch `b` is published (kBatch, into *out), or the feed
   // ended without it (kEnd) or was closed (kClosed).
   Got Get(size_t b, Batch* out);
   // The writer is done with batch `b` (and every batch before it).
   void Release(size_t b);
-  // Stops the feed: Publish returns false, Get kClosed. Idempotent.
-  void Close();
+  // Stops the feed: Publish returns false, Get kClosed, and closed_status
+  // says `why` (the first Close's). Idempotent.
+  void Close(Status why = Status::Unavailable("the write stopped"));
+  // Non-OK once the feed was closed: why. A producer asks it between two
+  // batches too, to stop at once.
+  Status closed_status() const;
 
   // Once ended: the batches and changes published in all; OK or End's.
   bool ended() const;
@@ -88,6 +94,7 @@ class ChangeFeed {
   bool ended_ = false;
   bool closed_ = false;
   Status end_status_;
+  Status closed_status_;
 };
 
 }  // namespace tether::sync

@@ -1,6 +1,7 @@
 #include "engine/sync/pipeline.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -195,7 +196,16 @@ class RunState {
       feed_ = std::make_unique<ChangeFeed>();
       planner_ = std::make_unique<ChangePlanner>(project_.provider);
       diff_thread_ = std::thread([this] { feed_->End(StreamDiff()); });
-      feed_->WaitFullOrEnded();
+      // A cancel stops the diff through its sink, with the cancel's status.
+      while (!feed_->WaitFullOrEnded(ChangeWriter::kWaitSlice)) {
+        Status go_on = cancel_->Check();
+        if (!go_on.ok()) {
+          feed_->Close(go_on);
+          diff_thread_.join();
+          return go_on;
+        }
+      }
+      diff_phase_over_.store(true);
       if (!feed_->ended()) return Status::Ok();
       diff_thread_.join();
       TETHER_RETURN_IF_ERROR(feed_->end_status());
@@ -211,11 +221,7 @@ class RunState {
   Status DiffFromCursor(std::vector<Change>* changes) {
     DiffHooks hooks;
     hooks.check = [this] { return cancel_->Check(); };
-    hooks.progress = [this](int64_t seen) {
-      if (diff_progress_.ElapsedMillis() < 100) return;
-      EmitEvent(PhaseProgress{Phase::kDiff, seen, 0});
-      diff_progress_ = Stopwatch();
-    };
+    hooks.progress = [this](int64_t seen) { DiffProgress(seen); };
     const bool switched = !cursor_.empty() && !options_.full && BranchSwitched(cursor_);
     Result<DiffBasis> basis =
         DiffToHead(repo_.get(), storage_, Ref(), cursor_, run_->to_commit, options_.full, hooks, changes);
@@ -228,6 +234,15 @@ class RunState {
         break;
     }
     return Status::Ok();
+  }
+
+  // How far the diff got, every 100 ms while the diff phase lasts (a
+  // first sync's diff goes on into the write: then the write's progress
+  // says it). From the diff's thread.
+  void DiffProgress(int64_t seen) {
+    if (diff_phase_over_.load() || diff_progress_.ElapsedMillis() < 100) return;
+    EmitEvent(PhaseProgress{Phase::kDiff, seen, 0});
+    diff_progress_ = Stopwatch();
   }
 
   // Whether the cursor was synced from another branch than the one the
@@ -338,9 +353,14 @@ class RunState {
   // blobs, when it will run.
   class FeedSink : public ChangeSink {
    public:
-    FeedSink(ChangePlanner* planner, ChangeFeed* feed, std::vector<std::pair<BlobId, std::string>>* written)
-        : planner_(planner), feed_(feed), written_(written) {}
+    FeedSink(RunState* run, ChangePlanner* planner, ChangeFeed* feed,
+             std::vector<std::pair<BlobId, std::string>>* written)
+        : run_(run), planner_(planner), feed_(feed), written_(written) {}
     Status OnChange(const Change& change) override {
+      // Stopped (a cancel, a failed write): the provider gets why.
+      TETHER_RETURN_IF_ERROR(feed_->closed_status());
+      ++seen_;
+      run_->DiffProgress(seen_);
       const size_t before = batch_.size();
       TETHER_RETURN_IF_ERROR(planner_->Plan(change, &batch_));
       if (written_ != nullptr) {
@@ -354,22 +374,24 @@ class RunState {
     }
     Status Flush() {
       if (batch_.empty()) return Status::Ok();
-      if (!feed_->Publish(std::move(batch_))) return Status::Unavailable("the write stopped");  // the write's own status is the run's
+      if (!feed_->Publish(std::move(batch_))) return feed_->closed_status();
       batch_ = {};
       batch_.reserve(ChangeFeed::kBatchChanges);
       return Status::Ok();
     }
 
    private:
+    RunState* run_;
     ChangePlanner* planner_;
     ChangeFeed* feed_;
+    int64_t seen_ = 0;
     std::vector<std::pair<BlobId, std::string>>* written_;
     std::vector<PlannedChange> batch_;
   };
 
   Status StreamDiff() {
     const bool analyze = options_.analyze && !plugins_->AnalyzerNames().empty();
-    FeedSink sink(planner_.get(), feed_.get(), analyze ? &written_ : nullptr);
+    FeedSink sink(this, planner_.get(), feed_.get(), analyze ? &written_ : nullptr);
     TETHER_RETURN_IF_ERROR(repo_->Diff("", run_->to_commit, &sink));
     return sink.Flush();
   }
@@ -428,9 +450,22 @@ class RunState {
     return true;
   }
 
+  // The storage's text index over what writes stored (SDK 3.8). Never
+  // fails the run: the storage's search reads what its index does not hold
+  // yet.
+  void IndexText() {
+    Result<int64_t> indexed = analyze::IndexText(*plugins_, project_.storage, storage_, Ref(),
+                                                 [this] { return !cancel_->Check().ok(); });
+    if (!indexed.ok()) {
+      logging::LogWarning("text index not brought up to date; search reads the rest",
+                          {{"project", project_.name}, {"error", indexed.status().ToString()}});
+    }
+  }
+
   // Every configured analyzer over what the project's documents still need.
   // Never fails the run: what went wrong is in the run's tallies.
   Status Analyze() {
+    IndexText();
     std::vector<analyze::NamedAnalyzer> analyzers =
         analyze::UsableAnalyzers(*plugins_, project_.storage, &run_->analysis);
     if (analyzers.empty()) return Status::Ok();  // none configured: the phase has nothing to do
@@ -514,6 +549,7 @@ class RunState {
   bool unchanged_ = false;    // the provider said the branch is at cursor_
   SyncMode mode_ = SyncMode::kNone;
   Stopwatch diff_progress_;  // since the last diff progress event
+  std::atomic<bool> diff_phase_over_{false};  // DiffProgress stops
   RunCancellation* cancel_;
   Phase phase_ = Phase::kDiscover;  // the phase running, or about to
   bool in_phase_ = false;

@@ -657,6 +657,19 @@ class SqlStorage : public Storage {
     }
   }
 
+  Result<int64_t> IndexText(const ProjectRef& project, int64_t max_documents) override {
+    if (max_documents < 1) return Status::InvalidArgument("sql-storage: IndexText needs max_documents of 1 or more");
+    std::lock_guard<std::mutex> lock(writer_mutex_);
+    try {
+      TETHER_RETURN_IF_ERROR(OpenAnalysisWriter());
+      return text_.IndexPending(*analysis_writer_, project.id, max_documents);
+    } catch (...) {
+      Status failed = CurrentExceptionStatus("sql-storage: cannot index the documents' text");
+      analysis_writer_.reset();  // it may be broken; the next call opens another
+      return failed;
+    }
+  }
+
   Result<std::vector<std::string>> MissingVectors(const std::string& tenant, const std::string& space,
                                                   const std::vector<std::string>& hashes) override {
     TETHER_RETURN_IF_ERROR(VectorStore::CheckSpace(space));

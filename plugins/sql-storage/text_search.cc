@@ -213,6 +213,19 @@ TextPage TextSearch::Search(soci::session& session, const ProjectRef& project, c
                                 path_filter + " ORDER BY d.path",
          soci::use(match), soci::use(id), soci::use(prefix), soci::use(prefix));
     collect(rows);
+    // Documents the index does not hold yet (IndexPending) are candidates
+    // all: their content is read and searched like the others'.
+    const size_t indexed = candidates.size();
+    soci::rowset<soci::row> pending =
+        (session.prepare << columns + " FROM documents_text_pending q CROSS JOIN documents d ON d.id = q.id"
+                                      " WHERE q.project_id = :p" + path_filter + " ORDER BY d.path",
+         soci::use(id), soci::use(prefix), soci::use(prefix));
+    collect(pending);
+    if (candidates.size() != indexed) {
+      std::inplace_merge(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(indexed),
+                         candidates.end(),
+                         [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
+    }
   }
 
   const size_t wanted = static_cast<size_t>(query.limit) + 1;  // one more: is there a next page?
@@ -239,6 +252,35 @@ TextPage TextSearch::Search(soci::session& session, const ProjectRef& project, c
     page.more = true;
   }
   return page;
+}
+
+int64_t TextSearch::IndexPending(soci::session& session, long long project_id, int64_t max_documents) const {
+  if (dialect_ == Dialect::kPostgres || max_documents < 1) return 0;
+  session << "BEGIN IMMEDIATE";
+  Transaction transaction(session);
+  std::vector<long long> ids;
+  {
+    long long each = 0;
+    long long limit = max_documents;
+    soci::statement pending =
+        (session.prepare << "SELECT id FROM documents_text_pending WHERE project_id = :p ORDER BY id LIMIT :n",
+         soci::use(project_id), soci::use(limit), soci::into(each));
+    pending.execute();
+    while (pending.fetch()) ids.push_back(each);
+  }
+  long long id = 0;
+  soci::statement index =
+      (session.prepare << "INSERT INTO documents_text (rowid, content) SELECT id, content FROM documents"
+                          " WHERE id = :id AND content IS NOT NULL",
+       soci::use(id));
+  soci::statement indexed = (session.prepare << "DELETE FROM documents_text_pending WHERE id = :id", soci::use(id));
+  for (long long each : ids) {
+    id = each;
+    index.execute(true);
+    indexed.execute(true);
+  }
+  transaction.Commit();
+  return static_cast<int64_t>(ids.size());
 }
 
 }  // namespace tether::sql_storage

@@ -63,6 +63,10 @@
 //      (local-git reads one ref file, without starting libgit2). The host
 //      asks it only of providers of minor >= 7; an older one's branch is
 //      resolved on every run, as before.
+// 3.8: Storage::IndexText: a storage may index its documents' text after
+//      the write that stored them, in batches the analyze phase asks for,
+//      instead of in the write's transaction. The host asks only storages
+//      of minor >= 8; an older one keeps its index as it writes.
 //
 // The rules that keep the promise above (a plugin of an older minor loads in
 // a newer host):
@@ -76,7 +80,7 @@
 //   - Anything else (a changed signature, a new pure virtual in the middle,
 //     a field added to a struct such as StorageCounts) is a new major.
 #define TETHER_SDK_ABI_MAJOR 3
-#define TETHER_SDK_ABI_MINOR 7
+#define TETHER_SDK_ABI_MINOR 8
 
 // Objects cross the boundary as C++ types, so host and plugin must agree on
 // the standard library and its ABI. This tag says which one a binary used.

@@ -456,6 +456,24 @@ class Storage : public Plugin {
   // without one is left out.
   virtual Result<std::vector<StoredVector>> GetVectors(const std::string& tenant, const std::string& space,
                                                        const std::vector<std::string>& hashes) = 0;
+
+  // ---- The text index (ABI 3.8: the host calls this only on storages
+  // built for 3.8 or later) ----
+
+  // Indexes, in one transaction of its own, the content of at most
+  // `max_documents` (1 or more) of the project's current documents that
+  // SearchText's index does not hold yet, and returns how many it indexed:
+  // 0 when none is left. A write need not index what it stores (an index
+  // of every 3-character sequence costs many times the write itself); the
+  // host calls this after the write, in the analyze phase, until it
+  // returns 0 or the run stops, and SearchText answers from the content
+  // of documents not indexed yet meanwhile. A storage whose writes keep
+  // their index, or that has none, returns 0 (the default).
+  virtual Result<int64_t> IndexText(const ProjectRef& project, int64_t max_documents) {
+    (void)project;
+    (void)max_documents;
+    return int64_t{0};
+  }
 };
 
 }  // namespace tether

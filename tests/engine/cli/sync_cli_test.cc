@@ -636,10 +636,10 @@ TEST_CASE("a change set that names a path twice fails the run and stores nothing
 }
 
 TEST_CASE("a first sync larger than the change set held whole streams its diff into the write") {
-  // 70,000 paths, more than the 65,536 changes a first sync holds before
+  // 20,000 paths, more than the 16,384 changes a first sync holds before
   // its write begins (ChangeFeed::kMaxBatchesAhead batches): the rest of
   // the diff is planned while the write runs.
-  constexpr int kFiles = 70000;
+  constexpr int kFiles = 20000;
   TempDir dir;
   GitRepo repo(dir.path() / "repo");
   repo.Write("seed.txt", "seed\n");
@@ -667,17 +667,17 @@ TEST_CASE("a first sync larger than the change set held whole streams its diff i
     CHECK(run["files_added"].GetInt64() == kFiles);
     CHECK(Docs(cli) == kFiles);
     CHECK(cli.Text("SELECT commit_id FROM storage_cursors") == head);
-    CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'f169999.txt' AND content = 'content 6\n'") == 1);
+    CHECK(cli.Count("SELECT COUNT(*) FROM documents WHERE path = 'f119999.txt' AND content = 'content 0\n'") == 1);
     // The write began before the diff ended: its first progress has no
     // total, its last has the whole.
     CHECK(cli.Text("SELECT payload FROM events WHERE type = 'phase.progress' AND payload LIKE '%\"write\"%' "
                    "ORDER BY id LIMIT 1") == R"({"phase":"write","done":0,"total":0})");
     CHECK(cli.Text("SELECT payload FROM events WHERE type = 'phase.progress' AND payload LIKE '%\"write\"%' "
                    "ORDER BY id DESC LIMIT 1") ==
-          R"({"phase":"write","done":70000,"total":70000})");
+          R"({"phase":"write","done":20000,"total":20000})");
     CheckRowsFollowTree(cli);
   }
-  SECTION("a path named twice after the first 65,536 stores nothing") {
+  SECTION("a path named twice after the first 16,384 stores nothing") {
     CommitTree(repo, listing + "100644 blob " + blobs[0] + "\tzz.txt\n100644 blob " + blobs[1] + "\tzz.txt\n",
                "duplicate entry at the end");
     CliResult failed = cli.Run("sync p");

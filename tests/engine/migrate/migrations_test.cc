@@ -577,7 +577,8 @@ TEST_CASE("0014 indexes the content of every document there is for text search, 
   REQUIRE(db->Execute(columns + w + ", 'a.c', 'b1', 33188, 'file', 20, 'int Needle_One = 1;', 'c1', 'now')", "a").ok());
   REQUIRE(db->Execute(columns + w + ", 'b.c', 'b2', 33188, 'file', 20, 'no match here', 'c1', 'now')", "b").ok());
   REQUIRE(db->Execute(columns + w + ", 'bin', 'b3', 33188, 'file', 20, NULL, 'c1', 'now')", "binary").ok());
-  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  // Up to 0017, after which a write's content waits for IndexText.
+  auto applied = ApplyFrom(*db, ShippedBefore(dir.path() / "before-0017", "0017"));
   INFO(applied.status().message());
   REQUIRE(applied.ok());
   REQUIRE(applied->front() == "0014_text_search.sql");
@@ -615,6 +616,82 @@ TEST_CASE("0014 indexes the content of every document there is for text search, 
     REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
                         "the index agrees with documents").ok());
   }
+}
+
+TEST_CASE("0017 leaves a write's content to IndexText on SQLite, and the index stays exact through every write") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0017", "0017")).ok());
+  REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'default', 'now')",
+                      "project").ok());
+  const std::string w = std::to_string(CountOf(*db, "SELECT id FROM projects WHERE name = 'web'"));
+  const std::string columns =
+      "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, content, updated_commit, updated_at) VALUES (";
+  REQUIRE(db->Execute(columns + w + ", 'a.c', 'b1', 33188, 'file', 20, 'int Needle_One = 1;', 'c1', 'now')", "a").ok());
+  REQUIRE(db->Execute(columns + w + ", 'b.c', 'b2', 33188, 'file', 20, 'no match here', 'c1', 'now')", "b").ok());
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  if (db->dialect() != Dialect::kSqlite) {
+    // PostgreSQL's pg_trgm index follows every write: no 0017 there.
+    CHECK(applied->empty());
+    return;
+  }
+  REQUIRE(applied->front() == "0017_text_index_later.sql");
+  const auto indexed = [&](const std::string& text) {
+    return CountOf(*db, "SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"" + text + "\"'");
+  };
+  const auto pending = [&] { return CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending"); };
+  // What sql-storage's IndexText does with every pending document.
+  const auto index_pending = [&] {
+    REQUIRE(db->Execute("INSERT INTO documents_text (rowid, content) SELECT d.id, d.content FROM documents d "
+                        "JOIN documents_text_pending q ON q.id = d.id WHERE d.content IS NOT NULL",
+                        "index").ok());
+    REQUIRE(db->Execute("DELETE FROM documents_text_pending", "indexed").ok());
+  };
+  // The rows there were stay indexed, and nothing waits.
+  CHECK(pending() == 0);
+  CHECK(indexed("needle_one") == 1);
+  // A new row, a changed indexed row: their content waits, the old is gone.
+  REQUIRE(db->Execute(columns + w + ", 'c.c', 'b4', 33188, 'file', 9, 'new match', 'c2', 'now')", "new").ok());
+  REQUIRE(db->Execute("UPDATE documents SET content = 'int Needle_Two = 2;' WHERE path = 'a.c'", "change").ok());
+  CHECK(pending() == 2);
+  CHECK(indexed("needle_one") == 0);
+  CHECK(indexed("needle_two") == 0);
+  CHECK(indexed("new match") == 0);
+  // A pending row changed again and another removed before IndexText: never
+  // indexed, nothing to take out. An indexed row removed: taken out.
+  REQUIRE(db->Execute("UPDATE documents SET content = 'int Needle_Three = 3;' WHERE path = 'a.c'", "again").ok());
+  REQUIRE(db->Execute("DELETE FROM documents WHERE path = 'c.c'", "pending removed").ok());
+  REQUIRE(db->Execute("DELETE FROM documents WHERE path = 'b.c'", "indexed removed").ok());
+  CHECK(pending() == 1);
+  CHECK(indexed("match here") == 0);
+  // A rename and a binary row (no content) change nothing of the index.
+  REQUIRE(db->Execute("UPDATE documents SET path = 'moved.c' WHERE path = 'a.c'", "rename").ok());
+  REQUIRE(db->Execute(columns + w + ", 'bin', 'b3', 33188, 'file', 20, NULL, 'c1', 'now')", "binary").ok());
+  CHECK(pending() == 1);
+  // (FTS5's own check below counts a row without content as missing from
+  // the index: the binary row goes before it.)
+  REQUIRE(db->Execute("DELETE FROM documents WHERE path = 'bin'", "binary removed").ok());
+  index_pending();
+  CHECK(indexed("needle_three") == 1);
+  CHECK(indexed("needle_two") == 0);
+  CHECK(indexed("new match") == 0);
+  // Changed once indexed: the old content goes at once, the new waits.
+  REQUIRE(db->Execute("UPDATE documents SET content = 'int Needle_Four = 4;' WHERE path = 'moved.c'", "four").ok());
+  CHECK(indexed("needle_three") == 0);
+  CHECK(pending() == 1);
+  index_pending();
+  REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
+                      "the index agrees with documents").ok());
+  // A project removed takes its documents out of the index and the list.
+  REQUIRE(db->Execute(columns + w + ", 'd.c', 'b5', 33188, 'file', 9, 'waiting', 'c3', 'now')", "waiting").ok());
+  REQUIRE(db->Execute("DELETE FROM projects WHERE id = " + w, "project").ok());
+  CHECK(indexed("needle_four") == 0);
+  CHECK(pending() == 0);
+  REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
+                      "the index agrees with documents after the project went").ok());
 }
 
 TEST_CASE("0015 gives every project's sync settings its project's tenant, which a new row must have") {

@@ -182,6 +182,74 @@ TEST_CASE("text search finds a known string at its path and line, only in the pr
   CHECK(s.Places("other_name") == Places{"src/main.cc:2-2"});
 }
 
+TEST_CASE("text search answers alike before the text index holds a write's content and after") {
+  // A sync without its analyze phase leaves the text index behind the
+  // documents (on SQLite; PostgreSQL's index follows every write): search
+  // reads those documents' content instead, and finds what it finds once
+  // `tether analyze` has indexed them, through edits, renames and deletes.
+  Searched s;
+  s.server = std::make_unique<ServeProcess>(s.env.config());
+  auto pending = [&] {
+    return s.env.cli().postgres() ? 0 : s.env.cli().Count("SELECT COUNT(*) FROM documents_text_pending");
+  };
+  const std::vector<std::string> queries = {"tether_answer", "return", "obsolete marker", "other_name",
+                                            "moved text", "brand new"};
+  auto answers = [&] {
+    std::vector<Places> all;
+    for (const std::string& q : queries) all.push_back(s.Places(q));
+    all.push_back(s.Places("tether_answer", "&path=docs/"));
+    all.push_back(s.Places("Tether_Answer", "&case_sensitive=true"));
+    return all;
+  };
+  REQUIRE(pending() == 0);  // the fixture's sync analysed, and indexed
+  const std::vector<Places> indexed_before = answers();
+  CHECK(indexed_before[0] == Places{"docs/notes.md:2-2", "src/main.cc:2-2"});
+
+  // Indexed documents changed, renamed and deleted, new ones added, all
+  // without the analyze phase.
+  s.repo.Write("src/main.cc", "int main() {\n  return Other_Name(42);\n}\n");
+  s.repo.Remove("old.txt");
+  s.repo.Git("mv docs/notes.md docs/moved.md");
+  s.repo.Write("docs/moved.md", "# Notes\nthe tether_answer is 42, and moved text\n");
+  s.repo.Write("new/a.txt", "a brand new file, return of the tether_answer\n");
+  s.repo.Commit("second");
+  CliResult synced = s.env.cli().Run("sync web --no-analyze");
+  INFO(synced.err);
+  REQUIRE(synced.exit_code == 0);
+  if (!s.env.cli().postgres()) CHECK(pending() == 3);  // main.cc, moved.md, a.txt
+  const std::vector<Places> unindexed = answers();
+  CHECK(unindexed[0] == Places{"docs/moved.md:2-2", "new/a.txt:1-1"});
+  CHECK(unindexed[1] == Places{"new/a.txt:1-1", "src/main.cc:2-2"});
+  CHECK(unindexed[2].empty());  // old.txt is gone
+  CHECK(unindexed[3] == Places{"src/main.cc:2-2"});
+  CHECK(unindexed[4] == Places{"docs/moved.md:2-2"});
+
+  // A pending document deleted and another changed before the index took
+  // them: nothing of theirs is left behind.
+  s.repo.Remove("new/a.txt");
+  s.repo.Write("src/main.cc", "int main() {\n  return Other_Name(43);\n}\n");
+  s.repo.Commit("third");
+  synced = s.env.cli().Run("sync web --no-analyze");
+  REQUIRE(synced.exit_code == 0);
+  if (!s.env.cli().postgres()) CHECK(pending() == 2);  // main.cc, moved.md
+  const std::vector<Places> before_index = answers();
+  CHECK(before_index[5].empty());  // "brand new"
+
+  CliResult analysed = s.env.cli().Run("analyze web");
+  INFO(analysed.err);
+  REQUIRE(analysed.exit_code == 0);
+  CHECK(pending() == 0);
+  CHECK(answers() == before_index);
+  // The index holds the current documents' text and nothing of what was
+  // removed or replaced.
+  if (!s.env.cli().postgres()) {
+    CHECK(s.env.cli().Count("SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"obsolete\"'") == 0);
+    CHECK(s.env.cli().Count("SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"brand new\"'") == 0);
+    CHECK(s.env.cli().Count("SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"(43)\"'") == 1);
+    CHECK(s.env.cli().Count("SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"(42)\"'") == 0);
+  }
+}
+
 TEST_CASE("hostile search queries are taken literally or refused naming the parameter, and tenants stay apart") {
   Searched s;
   s.repo.Write("hostile.txt",
