@@ -564,18 +564,33 @@ TEST_CASE("0013 keeps every project's lease and schedule, at epoch 0 with no req
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM storage_fences") == 0);
 }
 
+namespace {
+
+const std::string kInsertDocument =
+    "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, content, updated_commit, updated_at) VALUES (";
+
+// The project "web" with a.c ("int Needle_One = 1;") and b.c ("no match
+// here"); returns the project's id.
+std::string TwoDocumentsOfWeb(Database& db) {
+  REQUIRE(db.Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'default', 'now')",
+                     "project").ok());
+  const std::string w = std::to_string(CountOf(db, "SELECT id FROM projects WHERE name = 'web'"));
+  REQUIRE(db.Execute(kInsertDocument + w + ", 'a.c', 'b1', 33188, 'file', 20, 'int Needle_One = 1;', 'c1', 'now')",
+                     "a").ok());
+  REQUIRE(db.Execute(kInsertDocument + w + ", 'b.c', 'b2', 33188, 'file', 20, 'no match here', 'c1', 'now')", "b")
+              .ok());
+  return w;
+}
+
+}  // namespace
+
 TEST_CASE("0014 indexes the content of every document there is for text search, keeps every row, and the index follows writes") {
   TempDir dir;
   TestDatabase database(dir.path());
   auto db = OpenDb(database);
   REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0014", "0014")).ok());
-  REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'default', 'now')",
-                      "project").ok());
-  const std::string w = std::to_string(CountOf(*db, "SELECT id FROM projects WHERE name = 'web'"));
-  const std::string columns =
-      "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, content, updated_commit, updated_at) VALUES (";
-  REQUIRE(db->Execute(columns + w + ", 'a.c', 'b1', 33188, 'file', 20, 'int Needle_One = 1;', 'c1', 'now')", "a").ok());
-  REQUIRE(db->Execute(columns + w + ", 'b.c', 'b2', 33188, 'file', 20, 'no match here', 'c1', 'now')", "b").ok());
+  const std::string w = TwoDocumentsOfWeb(*db);
+  const std::string columns = kInsertDocument;
   REQUIRE(db->Execute(columns + w + ", 'bin', 'b3', 33188, 'file', 20, NULL, 'c1', 'now')", "binary").ok());
   // Up to 0017, after which a write's content waits for IndexText.
   auto applied = ApplyFrom(*db, ShippedBefore(dir.path() / "before-0017", "0017"));
@@ -623,13 +638,8 @@ TEST_CASE("0017 leaves a write's content to IndexText on SQLite, and the index s
   TestDatabase database(dir.path());
   auto db = OpenDb(database);
   REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0017", "0017")).ok());
-  REQUIRE(db->Execute("INSERT INTO projects (name, tenant_id, created_at) VALUES ('web', 'default', 'now')",
-                      "project").ok());
-  const std::string w = std::to_string(CountOf(*db, "SELECT id FROM projects WHERE name = 'web'"));
-  const std::string columns =
-      "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, content, updated_commit, updated_at) VALUES (";
-  REQUIRE(db->Execute(columns + w + ", 'a.c', 'b1', 33188, 'file', 20, 'int Needle_One = 1;', 'c1', 'now')", "a").ok());
-  REQUIRE(db->Execute(columns + w + ", 'b.c', 'b2', 33188, 'file', 20, 'no match here', 'c1', 'now')", "b").ok());
+  const std::string w = TwoDocumentsOfWeb(*db);
+  const std::string columns = kInsertDocument;
   auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
   INFO(applied.status().message());
   REQUIRE(applied.ok());
