@@ -53,14 +53,10 @@ class Cluster:
                        check=False)
 
 
-def run_one(binary: Path, rundir: Path, db_url: str, repo: sb.SyntheticRepo) -> tuple[sb.Measurement, sb.Measurement]:
+def run_one(binary: Path, rundir: Path, db_url: str, repo: sb.BenchRepo) -> tuple[sb.Measurement, sb.Measurement]:
     """First sync, then the 10-file resync; returns both measurements."""
     t = sb.Tether(binary, rundir)
-    if rundir.exists():
-        shutil.rmtree(rundir)
-    rundir.mkdir(parents=True)
-    t._checked("init", "--database", db_url)
-    t._checked("project", "add", sb.PROJECT, "--repo", repo.path.resolve().as_uri(), "--branch", "main")
+    t.setup(repo.path, db_url)
     first = t.sync()
     sb.git(repo.path, "update-ref", sb.MAIN_REF, repo.second, repo.first)
     incremental = t.sync()
@@ -105,7 +101,7 @@ def main(argv=None) -> int:
     for size, lite, pg, _, _ in rows:
         for label, a, b in (("first sync", lite[0], pg[0]), ("10-file resync", lite[1], pg[1])):
             print(f"{size:>7}  {label:<15} {a.engine_ms:>10.1f} {b.engine_ms:>12.1f} {b.engine_ms / a.engine_ms:>5.2f}x"
-                  f"  {a.wall_s:>7.2f} / {b.wall_s:<7.2f}  {sb.mb(a.maxrss_kib):>7.0f} / {sb.mb(b.maxrss_kib):<7.0f}")
+                  f"  {a.wall_s:>7.2f} / {b.wall_s:<7.2f}  {a.maxrss_kib / 1024:>7.0f} / {b.maxrss_kib / 1024:<7.0f}")
     print("\ntargets")
     for size, lite, pg, docs, expected in rows:
         ratio = pg[0].engine_ms / lite[0].engine_ms

@@ -1,32 +1,27 @@
 #!/usr/bin/env python3
-"""Tether sync benchmark: Tether's CLI against a naive "load everything" baseline.
+"""Tether sync benchmark: the baseline, the limit and Tether, side by side, as whole processes.
 
-For each requested size (number of files) the script:
+Issue 15's bench. For each repository -- synthetic ones of --sizes files
+with --refs extra packed refs, and a real history (--history: git.git's
+mirror when present, else one built deterministically) -- it prints one
+table with four scenarios:
 
-  1. builds a deterministic synthetic git repository with `git fast-import`
-     (one commit on `main`, plus a second commit that changes exactly ten
-     files -- 6 modified, 2 added, 2 deleted -- parked on a side ref);
-  2. runs the baseline: `git ls-tree -r -l` + `git cat-file --batch` over every
-     blob, loaded into a fresh SQLite database in one transaction. It runs in
-     a subprocess of this very script (--baseline-worker) so that its wall
-     time and peak RSS are measured exactly like Tether's;
-  3. runs Tether through its CLI: init, project add, then three syncs:
-       (a) first sync, (b) no-op resync, (c) resync after the 10-file commit;
-     (a) and (c) copy only (--no-analyze: the baseline analyses nothing);
-     between them `tether analyze` and one no-op sync run untimed (the
-     no-op looks for analysis work, since the last run did not analyse), so
-     that (b) is the no-op a user sees run after run (it knows from the run
-     before that nothing is left; bench/analyze_bench.py measures the
-     analysis itself);
-     and checks the results (document counts, change counts);
-  4. prints one table plus a "targets" section (PASS / MISS).
+  first sync        on a fresh database (restored from a saved copy each run)
+  no-op             nothing changed since the last sync
+  10-file change    main moved to a child commit: 6 modified, 2 added, 2 deleted
+  200-commit step   main moved --steps first-parent commits forward
 
-It is a report, not a test: it exits 0 even when a target is missed or a
-count does not match (those print MISS / MISMATCH lines). It exits non-zero
-only when something could not run (git missing, the tether binary missing or
-crashing, unparsable output).
+and for each: the baseline (a naive script that reloads every blob into
+SQLite), the limit (what git and SQLite need at least), Tether's min and
+median wall time over --runs whole processes, its peak RSS (ru_maxrss from
+wait4), the issue's targets and PASS / MISS. The config has no analyzers
+and syncs run with --no-analyze: the copy is measured (analyze_bench.py
+measures the analysis).
 
-Python 3.11 standard library only. See bench/README.md.
+A report, not a test: exit 0 when the report was printed (even with MISS or
+MISMATCH lines), 1 when something could not run (the rest is still
+printed), 2 on bad usage. Python 3.11 standard library and git only. See
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -34,37 +29,40 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import multiprocessing
 import os
 import random
 import resource
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TETHER = REPO_ROOT / "build" / "bin" / "tether"
+GIT_GIT = Path("/work/bench-repos/git.git")
 
 PROJECT = "bench"
 MAIN_REF = "refs/heads/main"
-NEXT_REF = "refs/bench/next"  # where the 10-file commit waits until scenario (c)
+NEXT_REF = "refs/bench/next"   # the 10-file change, a child of main's commit
+STEP_REF = "refs/bench/step"   # synthetic: the end of the 200-commit step
 
-# Targets (also documented in README.md).
-TARGET_NOOP_MS = 20.0          # no-op resync, engine time
-TARGET_INCR_FRACTION = 0.02    # 10-file resync vs first sync, on 100k files
-TARGET_INCR_SIZE = 100_000
-TARGET_RSS_MB = 200.0          # peak RSS of any tether run
+# Targets (issue 15; README.md).
+TARGET_FIRST_LIMIT = 1.2       # first sync / the limit
+TARGET_FIRST_RSS_MB = 100.0
+TARGET_NOOP_MS = 20.0          # whole process, median
+TARGET_NOOP_RSS_MB = 40.0
+TARGET_STEP_FRACTION = 0.25    # step / first sync, medians; and its RSS below the first sync's
 
-SCENARIOS = [
-    ("first", "first sync"),
-    ("noop", "no-op resync"),
-    ("incr", "10-file resync"),
-]
+SCENARIOS = [("first", "first sync"), ("noop", "no-op"), ("change", "10-file change"),
+             ("step", "step")]
 
 
 class BenchError(Exception):
@@ -85,18 +83,20 @@ class ChildResult:
     stderr: str
 
 
-def run_measured(cmd: list[str], cwd: Path | None = None) -> ChildResult:
+def run_measured(cmd: list[str], cwd: Path | None = None, stdin_path: Path | None = None,
+                 discard: bool = False) -> ChildResult:
     """Runs `cmd` to completion; returns wall time and peak RSS via os.wait4.
 
-    Output goes to temporary files rather than pipes so that we can reap the
-    child ourselves with wait4 (Popen.wait would discard the rusage) without
-    risking a pipe deadlock.
+    Output goes to temporary files (or /dev/null with `discard`) rather than
+    pipes, so that we can reap the child ourselves with wait4 (Popen.wait
+    would discard the rusage) without risking a pipe deadlock.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            open(stdin_path or os.devnull, "rb") as stdin:
         start = time.perf_counter()
         try:
-            proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=err)
+            proc = subprocess.Popen(cmd, cwd=cwd, stdin=stdin,
+                                    stdout=subprocess.DEVNULL if discard else out, stderr=err)
         except OSError as e:
             raise BenchError(f"cannot start {cmd[0]}: {e}") from e
         _, status, usage = os.wait4(proc.pid, 0)
@@ -111,40 +111,60 @@ def run_measured(cmd: list[str], cwd: Path | None = None) -> ChildResult:
 
 def git(repo: Path, *args: str, input_bytes: bytes | None = None) -> str:
     """Runs a git command in `repo` and returns its stdout; raises BenchError on failure."""
-    proc = subprocess.run(["git", "-C", str(repo), *args], input=input_bytes,
-                          capture_output=True)
+    proc = subprocess.run(["git", "-C", str(repo), *args], input=input_bytes, capture_output=True)
     if proc.returncode != 0:
         raise BenchError(f"git {' '.join(args)} failed: "
                          f"{proc.stderr.decode('utf-8', 'replace').strip()}")
     return proc.stdout.decode("utf-8", "replace")
 
 
+def git_lines(repo: Path, *args: str) -> Iterator[bytes]:
+    """A git command's output, line by line, never held whole (1,000,000-file trees)."""
+    with subprocess.Popen(["git", "-C", str(repo), *args], stdout=subprocess.PIPE) as proc:
+        yield from proc.stdout
+    if proc.returncode != 0:
+        raise BenchError(f"git {' '.join(args)} failed ({proc.returncode})")
+
+
 def count_files(repo: Path, commit: str) -> int:
     """Number of files (blobs, recursively) in `commit`: `git ls-tree -r --name-only | wc -l`."""
-    out = git(repo, "ls-tree", "-r", "-z", "--name-only", commit)
-    return out.count("\0")
+    return sum(1 for _ in git_lines(repo, "ls-tree", "-r", "--name-only", commit))
+
+
+def write_ids(ids: Iterable[bytes], path: Path) -> int:
+    """Writes blob ids one a line, the input of `git cat-file --batch`; returns how many."""
+    n = 0
+    with open(path, "wb") as f:
+        for sha in ids:
+            f.write(sha + b"\n")
+            n += 1
+    return n
+
+
+def tree_blobs(repo: Path, commit: str) -> Iterator[bytes]:
+    for line in git_lines(repo, "ls-tree", "-r", commit):
+        _, otype, sha = line.split(b"\t", 1)[0].split()
+        if otype == b"blob":
+            yield sha
+
+
+def changed_blobs(repo: Path, frm: str, to: str) -> Iterator[bytes]:
+    """The new blobs between two commits (added or modified), as a sync must read them."""
+    for line in git_lines(repo, "diff-tree", "-r", "--no-renames", frm, to):
+        _, new_mode, _, new_sha, status = line.split(b"\t", 1)[0].split()
+        if status in (b"A", b"M", b"T") and new_mode != b"160000":
+            yield new_sha
 
 
 # --------------------------------------------------------------------------
-# Synthetic repository
+# Repositories, written with git fast-import
 # --------------------------------------------------------------------------
 
 FILES_PER_DIR = 100
 TEXT_EXTENSIONS = [".c", ".h", ".py", ".md", ".txt", ".json", ".go", ".rs"]
-# Fixed identities and dates: the same seed and size give the same commit ids.
-COMMITTER = "Tether Bench <bench@example.invalid>"
-FIRST_DATE = "1700000000 +0000"
-SECOND_DATE = "1700003600 +0000"
-
-
-@dataclasses.dataclass
-class SyntheticRepo:
-    path: Path
-    first: str            # commit id on main after generation
-    second: str           # the 10-file commit (child of first), on NEXT_REF
-    files_first: int      # files in `first`
-    files_second: int     # files in `second`
-    build_s: float        # generation time
+BINARY, SCRIPT = len(TEXT_EXTENSIONS), len(TEXT_EXTENSIONS) + 1   # file kinds beside the texts
+COMMITTER = "Tether Bench <bench@example.invalid>"   # fixed identity and dates: fixed commit ids
+FIRST_DATE = 1_700_000_000
 
 
 class ContentMaker:
@@ -158,8 +178,7 @@ class ContentMaker:
     def __init__(self, rng: random.Random):
         self.rng = rng
         letters = "abcdefghijklmnopqrstuvwxyz_"
-        self.vocab = ["".join(rng.choices(letters, k=rng.randint(2, 10)))
-                      for _ in range(4000)]
+        self.vocab = ["".join(rng.choices(letters, k=rng.randint(2, 10))) for _ in range(4000)]
         self.vocab += ["{", "}", "(", ")", "=", "+", "return", "if", "for", "0", "1"]
 
     def text(self, header: str) -> bytes:
@@ -169,8 +188,7 @@ class ContentMaker:
         words = rng.choices(self.vocab, k=max(8, target // 6))
         lines = [header]
         for j in range(0, len(words), 9):
-            indent = "    " * rng.randint(0, 3)
-            lines.append(indent + " ".join(words[j:j + 9]))
+            lines.append("    " * rng.randint(0, 3) + " ".join(words[j:j + 9]))
         return ("\n".join(lines) + "\n").encode()
 
     def script(self, header: str) -> bytes:
@@ -190,126 +208,248 @@ def file_path(index: int, ext: str) -> str:
     return f"pkg{d // 100:02d}/mod{(d // 10) % 10}/part{d % 10}/file{index:06d}{ext}"
 
 
-class FastImportStream:
-    """Writes a `git fast-import` command stream to a pipe."""
+class FastImport:
+    """A `git fast-import` process in `repo`, fed as we go (nothing is held)."""
 
-    def __init__(self, pipe):
-        self.pipe = pipe
-        self.next_mark = 1
+    def __init__(self, repo: Path):
+        self.proc = subprocess.Popen(["git", "-C", str(repo), "fast-import", "--quiet", "--done"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        self.out = self.proc.stdin
+        self.mark = 0
 
-    def blob(self, data: bytes) -> int:
-        mark = self.next_mark
-        self.next_mark += 1
-        self.pipe.write(b"blob\nmark :%d\ndata %d\n" % (mark, len(data)))
-        self.pipe.write(data)
-        self.pipe.write(b"\n")
-        return mark
+    def blob(self, data: bytes) -> str:
+        self.mark += 1
+        self.out.write(b"blob\nmark :%d\ndata %d\n%s\n" % (self.mark, len(data), data))
+        return f":{self.mark}"
 
-    def commit(self, ref: str, date: str, message: str, parent: int | None,
-               changes: list[tuple]) -> int:
-        """changes: ("M", mode, blob_mark, path) or ("D", path)."""
-        mark = self.next_mark
-        self.next_mark += 1
+    def commit(self, ref: str, when: int, message: str, parents: list[str],
+               changes: Iterable[tuple]) -> str:
+        """parents: marks (":N") or commit ids; changes: ("M", mode, blob, path) or ("D", path)."""
+        self.mark += 1
         msg = message.encode()
-        head = [b"commit %s\nmark :%d\ncommitter %s %s\ndata %d\n" % (
-            ref.encode(), mark, COMMITTER.encode(), date.encode(), len(msg)), msg, b"\n"]
-        if parent is not None:
-            head.append(b"from :%d\n" % parent)
-        self.pipe.write(b"".join(head))
-        lines = []
+        self.out.write(b"commit %s\nmark :%d\ncommitter %s %d +0000\ndata %d\n%s\n" % (
+            ref.encode(), self.mark, COMMITTER.encode(), when, len(msg), msg))
+        for i, parent in enumerate(parents):
+            self.out.write(b"%s %s\n" % (b"merge" if i else b"from", parent.encode()))
         for ch in changes:
             if ch[0] == "M":
-                lines.append(b"M %s :%d %s\n" % (ch[1].encode(), ch[2], ch[3].encode()))
+                self.out.write(f"M {ch[1]} {ch[2]} {ch[3]}\n".encode())
             else:
-                lines.append(b"D %s\n" % ch[1].encode())
-        self.pipe.write(b"".join(lines))
-        self.pipe.write(b"\n")
-        return mark
+                self.out.write(f"D {ch[1]}\n".encode())
+        self.out.write(b"\n")
+        return f":{self.mark}"
+
+    def close(self) -> None:
+        try:
+            self.out.write(b"done\n")
+            self.out.close()
+        except BrokenPipeError:
+            pass
+        err = self.proc.stderr.read().decode("utf-8", "replace")
+        if self.proc.wait() != 0:
+            raise BenchError(f"git fast-import failed: {err.strip()}")
 
 
-def build_repo(path: Path, size: int, seed: int) -> SyntheticRepo:
-    """Creates a bare repository at `path` with `size` files on main.
+def ten_file_change(fi: FastImport, maker: ContentMaker, parent: str, when: int,
+                    paths: list[str]) -> None:
+    """A commit on NEXT_REF: paths[:6] modified, paths[6:8] deleted, two files added (one
+    beside paths[0], one in a new directory), all with unrelated content: no rename."""
+    added = [os.path.join(os.path.dirname(paths[0]), "bench_added.txt"),
+             "bench-fresh/added_in_new_dir.md"]
+    changes = [("M", "100644", fi.blob(maker.text(f"// {p} (modified)")), p) for p in paths[:6]]
+    changes += [("M", "100644", fi.blob(maker.text(f"// {p} (added)")), p) for p in added]
+    changes += [("D", p) for p in paths[6:8]]
+    fi.commit(NEXT_REF, when, "change 10 files: 6 modified, 2 added, 2 deleted\n", [parent], changes)
 
-    Deterministic for a given (seed, size): same contents, same commit ids.
+
+@dataclasses.dataclass
+class BenchRepo:
+    title: str
+    path: Path
+    first: str        # main's commit: the first sync and the no-op
+    second: str       # the 10-file change, a child of `first`
+    step_from: str    # the step moves main from step_from to step_to
+    step_to: str
+    build_s: float
+    files_first: int = 0
+    files_second: int = 0
+    files_step: int = 0
+
+    def count(self) -> None:
+        self.files_first = count_files(self.path, self.first)
+        self.files_second = count_files(self.path, self.second)
+        self.files_step = count_files(self.path, self.step_to)
+
+
+def new_bare(path: Path) -> None:
+    if path.exists():
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(path)], check=True)
+
+
+def add_refs(repo: Path, count: int) -> None:
+    """`count` refs/pull/N/head at main's commit, all refs packed, as a GitHub mirror holds them."""
+    if count:
+        head = git(repo, "rev-parse", MAIN_REF).strip()
+        lines = "".join(f"create refs/pull/{n}/head {head}\n" for n in range(1, count + 1))
+        git(repo, "update-ref", "--stdin", input_bytes=lines.encode())
+    git(repo, "pack-refs", "--all")
+
+
+def build_repo(path: Path, size: int, seed: int, refs: int = 0, steps: int = 200) -> BenchRepo:
+    """A bare repository of `size` files on main, the 10-file change on NEXT_REF, `steps`
+    commits of 1-4 modified files each on top of main on STEP_REF, and `refs` packed refs.
+
+    Deterministic for a given (seed, size, steps): the same contents, the same commit ids.
+    Streams into fast-import, one byte a file kept (its kind), so 1,000,000 files fit.
     """
     if size < 100:
         raise BenchError(f"size {size} is too small (need at least 100 files)")
     start = time.perf_counter()
-    if path.exists():
-        shutil.rmtree(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(path)],
-                   check=True)
-
+    new_bare(path)
     rng = random.Random(f"tether-bench:{seed}:{size}")
     maker = ContentMaker(rng)
+    n_binary, n_script = max(3, size // 2000), max(3, size // 1000)
+    special = rng.sample(range(size), n_binary + n_script)
+    binary, script = set(special[:n_binary]), set(special[n_binary:])
 
-    # Decide what every file is: a few binaries and executables, the rest text.
-    n_binary = max(3, size // 2000)
-    n_exec = max(3, size // 1000)
-    special = rng.sample(range(size), n_binary + n_exec)
-    binary_idx = set(special[:n_binary])
-    exec_idx = set(special[n_binary:])
+    kinds = bytearray(size)   # file i: an index into TEXT_EXTENSIONS, BINARY or SCRIPT
 
-    proc = subprocess.Popen(["git", "-C", str(path), "fast-import", "--quiet", "--done"],
-                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    stream = FastImportStream(proc.stdin)
+    def path_of(i: int) -> str:
+        k = kinds[i]
+        return file_path(i, ".bin" if k == BINARY else ".sh" if k == SCRIPT else TEXT_EXTENSIONS[k])
+
+    def texts(n: int) -> list[int]:
+        picked: set[int] = set()
+        while len(picked) < n:
+            i = rng.randrange(size)
+            if kinds[i] < BINARY:
+                picked.add(i)
+        return sorted(picked)
+
+    fi = FastImport(path)
     try:
-        # --- commit 1: all files --------------------------------------------
-        entries: dict[str, tuple[str, int]] = {}   # path -> (mode, blob mark)
-        text_paths: list[str] = []
-        for i in range(size):
-            if i in binary_idx:
-                p = file_path(i, ".bin")
-                entries[p] = ("100644", stream.blob(maker.binary()))
-            elif i in exec_idx:
-                p = file_path(i, ".sh")
-                entries[p] = ("100755", stream.blob(maker.script(p)))
+        for i in range(size):   # blob i is mark i + 1
+            if i in binary:
+                kinds[i] = BINARY
+                fi.blob(maker.binary())
+            elif i in script:
+                kinds[i] = SCRIPT
+                fi.blob(maker.script(path_of(i)))
             else:
-                p = file_path(i, rng.choice(TEXT_EXTENSIONS))
-                entries[p] = ("100644", stream.blob(maker.text(f"// {p}")))
-                text_paths.append(p)
-        first_mark = stream.commit(
-            MAIN_REF, FIRST_DATE, f"synthetic repository, {size} files\n", None,
-            [("M", mode, mark, p) for p, (mode, mark) in sorted(entries.items())])
+                kinds[i] = rng.randrange(len(TEXT_EXTENSIONS))
+                fi.blob(maker.text(f"// {path_of(i)}"))
+        first = fi.commit(MAIN_REF, FIRST_DATE, f"synthetic repository, {size} files\n", [],
+                          (("M", "100755" if kinds[i] == SCRIPT else "100644", f":{i + 1}", path_of(i))
+                           for i in range(size)))
+        ten_file_change(fi, maker, first, FIRST_DATE + 3600, [path_of(i) for i in texts(8)])
+        tip = first
+        for k in range(1, steps + 1):
+            changes = [("M", "100644", fi.blob(maker.text(f"// {path_of(i)} (step {k})")), path_of(i))
+                       for i in texts(rng.randint(1, 4))]
+            tip = fi.commit(STEP_REF, FIRST_DATE + 600 * k, f"step {k}\n", [tip], changes)
+    finally:
+        fi.close()
+    add_refs(path, refs)
+    first_id = git(path, "rev-parse", MAIN_REF).strip()
+    repo = BenchRepo(f"synthetic, {size:,} files", path, first_id,
+                     git(path, "rev-parse", NEXT_REF).strip(), first_id,
+                     git(path, "rev-parse", STEP_REF).strip() if steps else first_id, 0.0)
+    repo.count()
+    repo.build_s = time.perf_counter() - start
+    return repo
 
-        # --- commit 2: exactly 10 changes ---------------------------------------
-        picked = rng.sample(text_paths, 8)
-        modified, deleted = picked[:6], picked[6:]
-        added = [
-            file_path(rng.randrange(size), ".added.txt"),     # into an existing directory
-            "pkg00/mod0/fresh/added_in_new_dir.md",            # into a new directory
-        ]
-        changes: list[tuple] = []
-        for p in modified:
-            # Same header, new body: a real content change, same path and mode.
-            changes.append(("M", "100644", stream.blob(maker.text(f"// {p} (modified)")), p))
-        for p in added:
-            changes.append(("M", "100644", stream.blob(maker.text(f"// {p} (added)")), p))
-        for p in deleted:
-            changes.append(("D", p))
-        stream.commit(NEXT_REF, SECOND_DATE, "change 10 files: 6 modified, 2 added, 2 deleted\n",
-                      first_mark, changes)
-        proc.stdin.write(b"done\n")
-        proc.stdin.close()
-    except BrokenPipeError:
-        pass
-    err = proc.stderr.read().decode("utf-8", "replace")
-    if proc.wait() != 0:
-        raise BenchError(f"git fast-import failed: {err.strip()}")
 
-    first = git(path, "rev-parse", MAIN_REF).strip()
-    second = git(path, "rev-parse", NEXT_REF).strip()
-    return SyntheticRepo(path, first, second, count_files(path, first),
-                         count_files(path, second), time.perf_counter() - start)
+def build_history(path: Path, seed: int, commits: int = 3000, files: int = 4000) -> None:
+    """A deterministic history shaped like a project's: a main line and topic
+    branches of 1-6 commits, forked up to 40 commits back and merged; text
+    files that grow and change, a few commits dated before their parent."""
+    new_bare(path)
+    rng = random.Random(f"tether-resync:{seed}")
+    maker = ContentMaker(rng)
+    contents: dict[str, bytes] = {}
+    fi = FastImport(path)
+
+    def edit(n: int) -> list[tuple]:
+        changes = []
+        for p in rng.sample(sorted(contents), n):
+            lines = contents[p].split(b"\n")
+            at = rng.randrange(len(lines))
+            contents[p] = b"\n".join(lines[:at] + [maker.text(p)[:rng.randrange(40, 2000)]] + lines[at + 1:])
+            changes.append(("M", "100644", fi.blob(contents[p]), p))
+        return changes
+
+    try:
+        when = 1_500_000_000
+        initial = []
+        for i in range(files):
+            p = file_path(i, rng.choice(TEXT_EXTENSIONS))
+            contents[p] = maker.text(f"// {p}")
+            initial.append(("M", "100644", fi.blob(contents[p]), p))
+        main_line = [fi.commit(MAIN_REF, when, "commit 1\n", [], initial)]
+        made = 1
+        while made < commits:
+            when += rng.randrange(600, 20000)
+            if rng.random() < 0.3 and len(main_line) > 2:
+                tip = main_line[-1 - rng.randrange(min(40, len(main_line) - 1))]
+                for _ in range(rng.randrange(1, 7)):
+                    when += rng.randrange(60, 4000)
+                    made += 1
+                    tip = fi.commit("refs/heads/topic", when, f"commit {made}\n", [tip],
+                                    edit(rng.randrange(1, 5)))
+                when += rng.randrange(60, 4000)
+                made += 1
+                main_line.append(fi.commit(MAIN_REF, when, f"merge {made}\n", [main_line[-1], tip], []))
+            else:
+                skew = -rng.randrange(86400, 5 * 86400) if rng.random() < 0.01 else 0
+                made += 1
+                main_line.append(fi.commit(MAIN_REF, when + skew, f"commit {made}\n", [main_line[-1]],
+                                           edit(rng.randrange(1, 4))))
+    finally:
+        fi.close()
+    git(path, "update-ref", "-d", "refs/heads/topic")
+
+
+def history_repo(source: Path | None, path: Path, steps: int, seed: int) -> BenchRepo:
+    """The real-history repository: a bare --shared clone of `source` (never changed), else
+    build_history's. The step is HEAD~steps..HEAD (first parent); the first sync and the
+    no-op are of HEAD, the 10-file change a commit the bench adds on top of it."""
+    start = time.perf_counter()
+    if source is not None:
+        if path.exists():
+            shutil.rmtree(path)
+        subprocess.run(["git", "clone", "--quiet", "--bare", "--shared", str(source), str(path)],
+                       check=True)
+        title = f"real history: {source}"
+    else:
+        build_history(path, seed)
+        title = "real history: generated (3,000 commits, topic branches merged)"
+    to = git(path, "rev-parse", "HEAD^{commit}").strip()
+    frm = git(path, "rev-parse", f"{to}~{steps}").strip()
+    candidates = sorted(line.split("\t", 1)[1] for line in git(path, "ls-tree", "-r", "-l", to).splitlines()
+                        if line.startswith("100644 blob ") and "\"" not in line
+                        and int(line.split("\t")[0].split()[3]) < 100_000)
+    rng = random.Random(f"tether-history-change:{seed}")
+    fi = FastImport(path)
+    try:
+        when = int(git(path, "log", "-1", "--format=%ct", to).strip()) + 3600
+        ten_file_change(fi, ContentMaker(rng), to, when, rng.sample(candidates, 8))
+    finally:
+        fi.close()
+    git(path, "update-ref", MAIN_REF, to)
+    repo = BenchRepo(title, path, to, git(path, "rev-parse", NEXT_REF).strip(), frm, to, 0.0)
+    repo.count()
+    repo.build_s = time.perf_counter() - start
+    return repo
 
 
 # --------------------------------------------------------------------------
-# Baseline: what a simple shell-script sync would do
+# Workers: the baseline, and the limit's insert alone (subprocesses of this script)
 # --------------------------------------------------------------------------
 
-BASELINE_SCHEMA = """
+SCHEMA = """
 CREATE TABLE documents (
   path     TEXT PRIMARY KEY,
   blob_sha TEXT NOT NULL,
@@ -318,42 +458,35 @@ CREATE TABLE documents (
   content  BLOB            -- TEXT when the blob is valid UTF-8 without NUL, else BLOB
 )
 """
+# What Tether's schema adds to every insert of content: a trigram FTS5 index (migration 0014).
+FTS_SCHEMA = """
+CREATE VIRTUAL TABLE documents_text USING fts5(content, content = 'documents',
+                                               content_rowid = 'rowid', tokenize = 'trigram');
+CREATE TRIGGER documents_text_insert AFTER INSERT ON documents WHEN typeof(new.content) = 'text'
+BEGIN INSERT INTO documents_text (rowid, content) VALUES (new.rowid, new.content); END;
+"""
 
 
-def baseline_worker(repo: Path, commit: str, db_path: Path) -> dict:
-    """Loads every blob of `commit` into a fresh SQLite database, in one transaction.
-
-    Runs in its own process (see run_baseline). Streams: ls-tree output is
-    parsed into a list of small tuples, blob contents flow from cat-file
-    straight into SQLite, never all held in memory at once.
-    """
-    t0 = time.perf_counter()
+def read_rows(repo: Path, commit: str) -> Iterator[tuple]:
+    """(path, blob id, mode, size, content) of every blob of `commit`:
+    `git ls-tree -r -l` then one `git cat-file --batch`, streamed."""
     listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-l", "-z", commit],
                              capture_output=True, check=True).stdout
-    entries = []   # (mode, sha, size, path)
+    entries = []   # (mode, sha, path)
     for rec in listing.split(b"\0"):
-        if not rec:
-            continue
-        meta, path = rec.split(b"\t", 1)
-        mode, otype, sha, size = meta.split()
-        if otype != b"blob":
-            continue   # submodules (commit entries) have no content to load
-        entries.append((int(mode, 8), sha, int(size), path.decode("utf-8", "surrogateescape")))
-    t_list = time.perf_counter()
-
-    if db_path.exists():
-        db_path.unlink()
-    db = sqlite3.connect(db_path, isolation_level=None)
-    db.execute(BASELINE_SCHEMA)
-
+        if rec:
+            meta, path = rec.split(b"\t", 1)
+            mode, otype, sha, _ = meta.split()
+            if otype == b"blob":   # submodules (commit entries) have no content to load
+                entries.append((int(mode, 8), sha, path.decode("utf-8", "surrogateescape")))
+    del listing
     cat = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                           bufsize=1 << 20)
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1 << 20)
 
     def feed():
         # A separate thread writes requests, so neither side of the pipe blocks the other.
         try:
-            for _, sha, _, _ in entries:
+            for _, sha, _ in entries:
                 cat.stdin.write(sha + b"\n")
             cat.stdin.close()
         except BrokenPipeError:
@@ -361,43 +494,60 @@ def baseline_worker(repo: Path, commit: str, db_path: Path) -> dict:
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
-
-    def rows() -> Iterator[tuple]:
-        out = cat.stdout
-        for mode, sha, _, path in entries:
-            header = out.readline().split()
-            if len(header) != 3 or header[0] != sha:
-                raise RuntimeError(f"unexpected cat-file header {header!r} for {sha!r}")
-            n = int(header[2])
-            data = out.read(n)
-            out.read(1)  # the newline after each object
-            content: str | bytes = data
-            if b"\0" not in data:
-                try:
-                    content = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    pass
-            yield (path, sha.decode(), mode, n, content)
-
-    db.execute("BEGIN")
-    db.executemany("INSERT INTO documents(path, blob_sha, mode, size, content) "
-                   "VALUES (?, ?, ?, ?, ?)", rows())
-    db.execute("COMMIT")
+    out = cat.stdout
+    for mode, sha, path in entries:
+        header = out.readline().split()
+        if len(header) != 3 or header[0] != sha:
+            raise RuntimeError(f"unexpected cat-file header {header!r} for {sha!r}")
+        n = int(header[2])
+        data = out.read(n)
+        out.read(1)  # the newline after each object
+        content: str | bytes = data
+        if b"\0" not in data:
+            try:
+                content = data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        yield (path, sha.decode(), mode, n, content)
     feeder.join()
     if cat.wait() != 0:
         raise RuntimeError("git cat-file failed")
+
+
+def worker(kind: str, repo: Path, commit: str, db_path: Path) -> dict:
+    """kind "baseline": load every blob into a fresh SQLite database in one transaction,
+    reading as it goes (the whole process is the figure). "insert" / "insert-fts": read
+    every row into memory first, then time only the insert into a fresh database in one
+    transaction (WAL, synchronous=NORMAL, as Tether opens SQLite), commit and close
+    (the checkpoint) included; "insert-fts" with Tether's trigram index on the content."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    insert_ms = None
+    if kind == "baseline":
+        db = sqlite3.connect(db_path, isolation_level=None)
+        db.execute(SCHEMA)
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?)", read_rows(repo, commit))
+        db.execute("COMMIT")
+        db.close()
+    else:
+        rows = list(read_rows(repo, commit))
+        db = sqlite3.connect(db_path, isolation_level=None)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(SCHEMA)
+        if kind == "insert-fts":
+            db.executescript(FTS_SCHEMA)
+        start = time.perf_counter()
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?)", rows)
+        db.execute("COMMIT")
+        db.close()
+        insert_ms = (time.perf_counter() - start) * 1000
+    db = sqlite3.connect(db_path)
     count = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
     db.close()
-    t_end = time.perf_counter()
-
-    return {
-        "documents": count,
-        "list_ms": (t_list - t0) * 1000,
-        "load_ms": (t_end - t_list) * 1000,
-        "total_ms": (t_end - t0) * 1000,
-        "self_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "children_maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-    }
+    return {"documents": count, "insert_ms": insert_ms}
 
 
 @dataclasses.dataclass
@@ -408,14 +558,18 @@ class Measurement:
     detail: dict | None = None
 
 
-def run_baseline(repo: Path, commit: str, db_path: Path) -> Measurement:
-    """Runs the baseline in a subprocess of this script; measures it like tether."""
-    res = run_measured([sys.executable, str(Path(__file__).resolve()), "--baseline-worker",
+def run_worker(kind: str, repo: Path, commit: str, db_path: Path) -> Measurement:
+    """Runs a worker in a subprocess of this script, measured like Tether. For the insert
+    alone, the figure is the insert's own time, not the process's."""
+    res = run_measured([sys.executable, str(Path(__file__).resolve()), "--worker", kind,
                         "--repo", str(repo), "--commit", commit, "--db", str(db_path)])
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     if res.returncode != 0:
-        raise BenchError(f"baseline worker failed ({res.returncode}): {res.stderr.strip()}")
+        raise BenchError(f"{kind} worker failed ({res.returncode}): {res.stderr.strip()[-2000:]}")
     detail = json.loads(res.stdout)
-    return Measurement(res.wall_s, res.maxrss_kib, detail["total_ms"], detail)
+    wall = detail["insert_ms"] / 1000 if detail["insert_ms"] is not None else res.wall_s
+    return Measurement(wall, res.maxrss_kib, None, detail)
 
 
 # --------------------------------------------------------------------------
@@ -423,262 +577,367 @@ def run_baseline(repo: Path, commit: str, db_path: Path) -> Measurement:
 # --------------------------------------------------------------------------
 
 class Tether:
-    """Drives the tether CLI for one benchmark project."""
+    """One project "bench" on a database of its own in `rundir`, without analyzers."""
 
     def __init__(self, binary: Path, rundir: Path):
-        self.binary = binary
-        self.rundir = rundir
-        self.config = rundir / "tether.json"
-        self.db = rundir / "tether.db"
+        self.binary, self.rundir = binary, rundir
+        self.config, self.db = rundir / "tether.json", rundir / "tether.db"
 
-    def _cli(self, *args: str) -> ChildResult:
-        return run_measured([str(self.binary), "--config", str(self.config), *args],
-                            cwd=self.rundir)
+    def cli(self, *args: str) -> ChildResult:
+        return run_measured([str(self.binary), "--config", str(self.config), *args], cwd=self.rundir)
 
-    def _checked(self, *args: str) -> ChildResult:
-        res = self._cli(*args)
+    def checked(self, *args: str) -> ChildResult:
+        res = self.cli(*args)
         if res.returncode != 0:
-            output = (res.stderr.strip() or res.stdout.strip() or "(no output)")[:2000]
-            raise BenchError(f"tether {' '.join(args)} exited {res.returncode}: {output}")
+            raise BenchError(f"tether {' '.join(args)} exited {res.returncode}: "
+                             f"{(res.stderr.strip() or res.stdout.strip() or '(no output)')[:2000]}")
         return res
 
-    def setup(self, repo: Path) -> None:
+    def setup(self, repo: Path, database: str | None = None) -> None:
         if self.rundir.exists():
             shutil.rmtree(self.rundir)
         self.rundir.mkdir(parents=True)
-        self._checked("init", "--database", f"sqlite:{self.db}")
-        self._checked("project", "add", PROJECT, "--provider", "local-git",
-                      "--repo", repo.resolve().as_uri(), "--branch", "main")
+        self.checked("init", "--database", database or f"sqlite:{self.db}")
+        config = json.loads(self.config.read_text())
+        config["plugins"] = [p for p in config["plugins"] if p.get("kind") != "analyzer"]
+        self.config.write_text(json.dumps(config, indent=2))
+        self.checked("project", "add", PROJECT, "--provider", "local-git",
+                     "--repo", repo.resolve().as_uri(), "--branch", "main")
 
-    def analyze(self) -> ChildResult:
-        return self._checked("analyze", PROJECT)
-
-    def sync(self, analyze: bool) -> Measurement:
-        res = self._cli("sync", PROJECT, "--json", *([] if analyze else ["--no-analyze"]))
+    def sync(self, analyze: bool = False) -> Measurement:
+        res = self.cli("sync", PROJECT, "--json", *([] if analyze else ["--no-analyze"]))
         try:
-            runs = json.loads(res.stdout)["runs"]
-            run = next((r for r in runs if r.get("project") == PROJECT), runs[0])
+            run = json.loads(res.stdout)["runs"][0]
         except (ValueError, KeyError, IndexError, TypeError) as e:
-            raise BenchError(f"tether sync exited {res.returncode} without the expected JSON "
-                             f"({e}):\nstdout: {res.stdout.strip()[:2000]}\n"
-                             f"stderr: {res.stderr.strip()[:2000]}") from e
+            raise BenchError(f"tether sync exited {res.returncode} without the expected JSON ({e}):\n"
+                             f"stdout: {res.stdout.strip()[:2000]}\nstderr: {res.stderr.strip()[:2000]}")
         if res.returncode != 0 or run.get("outcome") == "failed":
             raise BenchError(f"tether sync failed (exit {res.returncode}): "
-                             f"{run.get('error') or res.stderr.strip()}")
-        return Measurement(res.wall_s, res.maxrss_kib, float(run.get("total_ms", 0)), run)
+                             f"{run.get('error') or res.stderr.strip()[:2000]}")
+        return Measurement(res.wall_s, res.maxrss_kib, float(run.get("total_ms") or 0), run)
 
-    def document_count(self) -> int:
-        """Documents of the bench project in tether's SQLite database."""
+    def _copy(self, src_base: Path, dst_base: Path) -> None:
+        # No tether process runs now: the database file and its WAL are a consistent pair.
+        for suffix in ("", "-wal", "-shm"):
+            src, dst = Path(f"{src_base}{suffix}"), Path(f"{dst_base}{suffix}")
+            if src.exists():
+                shutil.copyfile(src, dst)
+            else:
+                dst.unlink(missing_ok=True)
+
+    def save(self, name: str) -> Path:
+        saved = self.rundir / name
+        self._copy(self.db, saved)
+        return saved
+
+    def restore(self, saved: Path) -> None:
+        self._copy(saved, self.db)
+
+    def documents(self) -> int:
         db = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
         try:
-            try:
-                return db.execute(
-                    "SELECT COUNT(*) FROM documents d JOIN projects p ON p.id = d.project_id "
-                    "WHERE p.name = ?", (PROJECT,)).fetchone()[0]
-            except sqlite3.OperationalError:
-                # No projects table (schema changed?): count the whole table.
-                return db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            return db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         finally:
             db.close()
 
 
 # --------------------------------------------------------------------------
-# Driver and report
+# Driver
 # --------------------------------------------------------------------------
 
-@dataclasses.dataclass
-class SizeResult:
-    size: int
-    repo: SyntheticRepo
-    baseline: dict[str, Measurement]
-    tether: dict[str, Measurement]   # scenario key -> run; partial if tether failed
-    mismatches: list[str]
-    error: str | None = None           # why the tether runs stopped, if they did
+class Series(list):
+    """Repeated measurements of one figure."""
 
     @property
-    def tether_complete(self) -> bool:
-        return all(key in self.tether for key, _ in SCENARIOS)
+    def min_ms(self) -> float:
+        return min(m.wall_s for m in self) * 1000
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(m.wall_s for m in self) * 1000
+
+    @property
+    def rss_mb(self) -> float:
+        return max(m.maxrss_kib for m in self) / 1024
+
+    @property
+    def engine_median(self) -> float:
+        return statistics.median(m.engine_ms for m in self)
 
 
-def bench_size(size: int, args, workdir: Path, log) -> SizeResult:
-    repo = build_repo(workdir / f"repo-{size}.git", size, args.seed)
-    log(f"[{size}] repository built in {repo.build_s:.1f} s: {repo.files_first} files, "
-        f"main={repo.first[:12]} next={repo.second[:12]}")
-    mismatches: list[str] = []
-    if repo.files_first != size:
-        mismatches.append(f"MISMATCH [{size}] generator: {repo.files_first} files, expected {size}")
+def repeat(fn, runs: int, say, label: str) -> Series:
+    s = Series()
+    for _ in range(runs):
+        m = fn()
+        if not isinstance(m, Measurement):
+            if m.returncode != 0:
+                raise BenchError(f"{label}: {' '.join(m.cmd)} exited {m.returncode}: {m.stderr.strip()[:500]}")
+            m = Measurement(m.wall_s, m.maxrss_kib)
+        s.append(m)
+        say(f"{label}: {m.wall_s * 1000:.1f} ms, {m.maxrss_kib / 1024:.0f} MB")
+    return s
 
-    # Baseline: no incremental mode, so every scenario is a full reload into a fresh db.
-    baseline: dict[str, Measurement] = {}
-    for key, commit, expected in [("first", repo.first, repo.files_first),
-                                  ("noop", repo.first, repo.files_first),
-                                  ("incr", repo.second, repo.files_second)]:
-        m = run_baseline(repo.path, commit, workdir / f"baseline-{size}.db")
-        baseline[key] = m
-        log(f"[{size}] baseline {key}: {m.wall_s:.2f} s, {m.maxrss_kib / 1024:.0f} MB")
-        if m.detail["documents"] != expected:
-            mismatches.append(f"MISMATCH [{size}] baseline {key}: {m.detail['documents']} "
-                              f"documents, expected {expected}")
 
-    result = SizeResult(size, repo, baseline, {}, mismatches)
-    if args.baseline_only:
-        return result
-    # Tether: a failure here is kept on the result so the baseline rows still print.
+@dataclasses.dataclass
+class RepoResult:
+    repo: BenchRepo
+    baseline: Series | None = None
+    read: Series | None = None     # the limit of the first sync: blob read alone
+    insert: Series | None = None   # and insert alone
+    insert_fts: Series | None = None
+    text_index: Series | None = None   # a first sync without --no-analyze: it builds the text index
+    floor: dict = dataclasses.field(default_factory=dict)    # scenario -> Series: its limit
+    blobs: dict = dataclasses.field(default_factory=dict)    # scenario -> blobs the limit reads
+    tether: dict = dataclasses.field(default_factory=dict)   # scenario -> Series
+    mismatches: list = dataclasses.field(default_factory=list)
+    error: str | None = None
+
+
+def cat_file(repo: Path, ids: Path):
+    return lambda: run_measured(["git", "-C", str(repo), "cat-file", "--batch", "--buffer"],
+                                stdin_path=ids, discard=True)
+
+
+def bench_repo(repo: BenchRepo, args, workdir: Path, log) -> RepoResult:
+    r = RepoResult(repo)
+    tag = repo.path.name.removesuffix(".git")
+    runs, want = args.runs, args.scenarios
+    say = lambda msg: log(f"[{tag}] {msg}")   # noqa: E731
+
+    def expect(label: str, what: str, got, wanted) -> None:
+        if got != wanted:
+            r.mismatches.append(f"MISMATCH [{tag}] {label}: {what} = {got!r}, expected {wanted!r}")
+
+    def set_main(commit: str) -> None:
+        git(repo.path, "update-ref", MAIN_REF, commit)
+
     try:
-        t = Tether(args.tether, workdir / f"tether-{size}")
+        if "first" in want:
+            db = workdir / f"{tag}-worker.db"
+            r.baseline = repeat(lambda: run_worker("baseline", repo.path, repo.first, db), runs, say, "baseline")
+            ids = workdir / f"{tag}-first.ids"
+            r.blobs["first"] = write_ids(tree_blobs(repo.path, repo.first), ids)
+            r.read = repeat(cat_file(repo.path, ids), runs, say, "limit: blob read alone")
+            r.insert = repeat(lambda: run_worker("insert", repo.path, repo.first, db), runs, say,
+                              "limit: insert alone")
+            if args.fts:
+                r.insert_fts = repeat(lambda: run_worker("insert-fts", repo.path, repo.first, db), 1, say,
+                                      "insert alone with the trigram index")
+            for m in r.baseline + r.insert:
+                expect("baseline/insert", "rows", m.detail["documents"], repo.files_first)
+        if args.baseline_only:
+            return r
+
+        t = Tether(args.tether, workdir / f"tether-{tag}")
         t.setup(repo.path)
-        for key, label in SCENARIOS:
-            if key == "incr":
-                git(repo.path, "update-ref", MAIN_REF, repo.second, repo.first)
-            if key == "noop":
-                analysed = t.analyze()
-                log(f"[{size}] tether analyze (untimed): {analysed.wall_s:.2f} s wall")
-                # The first sync after `tether analyze` looks for work (its
-                # last run did not analyse); from then on a noop run knows
-                # from the one before that nothing is left.
-                looked = t.sync(analyze=True)
-                log(f"[{size}] tether no-op that looks for analysis work (untimed): "
-                    f"{looked.engine_ms:.1f} ms engine, analyze {looked.detail['timings_ms'].get('analyze')} ms")
-            m = t.sync(analyze=(key == "noop"))
-            result.tether[key] = m
-            log(f"[{size}] tether {key}: {m.wall_s:.3f} s wall, {m.engine_ms:.1f} ms engine, "
-                f"{m.maxrss_kib / 1024:.0f} MB, mode={m.detail.get('mode')}")
-            mismatches += check_tether_run(size, key, label, m.detail, t, repo)
-    except (BenchError, sqlite3.Error) as e:
-        result.error = f"[{size}] {e}"
-        log(f"error: {result.error}")
-    return result
+        empty = t.save("empty.db")
+        set_main(repo.first)
+
+        def first():
+            t.restore(empty)
+            m = t.sync()
+            expect("first sync", "outcome", m.detail.get("outcome"), "succeeded")
+            expect("first sync", "mode", m.detail.get("mode"), "full")
+            expect("first sync", "to_commit", m.detail.get("to_commit"), repo.first)
+            expect("first sync", "documents in db", t.documents(), repo.files_first)
+            return m
+
+        r.tether["first"] = repeat(first, runs if "first" in want else 1, say, "tether first sync")
+        at_first = t.save("at-first.db")
+        if args.fts:
+            def indexed():
+                t.restore(empty)
+                return t.sync(analyze=True)
+
+            r.text_index = repeat(indexed, 1, say, "tether first sync without --no-analyze")
+            t.restore(at_first)
+
+        if "noop" in want:
+            r.floor["noop"] = repeat(lambda: run_measured(["git", "-C", str(repo.path), "rev-parse", "main"]),
+                                     runs, say, "limit: git rev-parse main")
+
+            def noop():
+                m = t.sync()
+                expect("no-op", "outcome", m.detail.get("outcome"), "noop")
+                expect("no-op", "mode", m.detail.get("mode"), "noop")
+                for f in ("files_added", "files_modified", "files_deleted", "files_renamed"):
+                    expect("no-op", f, m.detail.get(f), 0)
+                return m
+
+            r.tether["noop"] = repeat(noop, runs, say, "tether no-op")
+
+        def moved(key: str, label: str, saved: Path, frm: str, to: str, files: int, counts: dict):
+            """The limit (reading the new blobs) and Tether's sync from `frm` to `to`."""
+            ids = workdir / f"{tag}-{key}.ids"
+            r.blobs[key] = write_ids(changed_blobs(repo.path, frm, to), ids)
+            r.floor[key] = repeat(cat_file(repo.path, ids), runs, say, f"limit: read {label}'s blobs")
+
+            def one():
+                t.restore(saved)
+                set_main(to)
+                try:
+                    m = t.sync()
+                finally:
+                    set_main(repo.first)
+                run = m.detail
+                expect(label, "outcome", run.get("outcome"), "succeeded")
+                expect(label, "mode", run.get("mode"), "incremental")
+                expect(label, "from_commit", run.get("from_commit"), frm)
+                expect(label, "to_commit", run.get("to_commit"), to)
+                for f, n in counts.items():
+                    expect(label, f, run.get(f), n)
+                expect(label, "documents in db", t.documents(), files)
+                return m
+
+            r.tether[key] = repeat(one, runs, say, f"tether {label}")
+
+        if "change" in want:
+            moved("change", "10-file change", at_first, repo.first, repo.second, repo.files_second,
+                  {"files_added": 2, "files_modified": 6, "files_deleted": 2, "files_renamed": 0})
+        if "step" in want:
+            at_from = at_first
+            if repo.step_from != repo.first:
+                t.restore(empty)
+                set_main(repo.step_from)
+                try:
+                    t.sync()
+                finally:
+                    set_main(repo.first)
+                at_from = t.save("at-step-from.db")
+            moved("step", f"{args.steps}-commit step", at_from, repo.step_from, repo.step_to,
+                  repo.files_step, {})
+    except (BenchError, sqlite3.Error, subprocess.CalledProcessError, OSError) as e:
+        r.error = f"[{tag}] {e}"
+        log(f"error: {r.error}")
+    return r
 
 
-def check_tether_run(size, key, label, run: dict, t: Tether, repo: SyntheticRepo) -> list[str]:
-    """Correctness checks for one tether sync; returns MISMATCH lines."""
-    out = []
+# --------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------
 
-    def expect(what, got, want):
-        if got != want:
-            out.append(f"MISMATCH [{size}] {label}: {what} = {got!r}, expected {want!r}")
-
-    if key == "first":
-        expect("outcome", run.get("outcome"), "succeeded")
-        expect("mode", run.get("mode"), "full")
-        expect("to_commit", run.get("to_commit"), repo.first)
-        expect("documents in db", t.document_count(), repo.files_first)
-    elif key == "noop":
-        expect("outcome", run.get("outcome"), "noop")
-        expect("mode", run.get("mode"), "noop")
-        for f in ("files_added", "files_modified", "files_deleted", "files_renamed"):
-            expect(f, run.get(f), 0)
-    else:
-        expect("outcome", run.get("outcome"), "succeeded")
-        expect("mode", run.get("mode"), "incremental")
-        expect("from_commit", run.get("from_commit"), repo.first)
-        expect("to_commit", run.get("to_commit"), repo.second)
-        expect("files_added", run.get("files_added"), 2)
-        expect("files_modified", run.get("files_modified"), 6)
-        expect("files_deleted", run.get("files_deleted"), 2)
-        expect("files_renamed", run.get("files_renamed"), 0)
-        expect("documents in db", t.document_count(), repo.files_second)
-    return out
+def fmt(ms: float | None) -> str:
+    if ms is None:
+        return "-"
+    return f"{ms:.1f}" if ms < 100 else f"{ms:,.0f}"
 
 
 def mb(kib: int) -> float:
-    return kib / 1024.0
+    return kib / 1024
 
 
-def render(results: list[SizeResult], baseline_only: bool) -> str:
-    """The report: one table, per-phase timings, targets, mismatches."""
-    lines = []
-    header = (f"{'size':>7}  {'scenario':<15} {'baseline s':>10} {'tether s':>9} "
-              f"{'engine ms':>10} {'ratio':>7}  {'peak RSS MB base/tether':>23}")
-    lines += [header, "-" * len(header)]
-    for r in results:
-        for key, label in SCENARIOS:
-            b = r.baseline[key]
-            tm = r.tether.get(key)
-            if tm:
-                tether_s, engine = f"{tm.wall_s:9.3f}", f"{tm.engine_ms:10.1f}"
-                ratio = f"{tm.wall_s / b.wall_s:6.3f}x"
-                rss = f"{mb(b.maxrss_kib):.0f} / {mb(tm.maxrss_kib):.0f}"
-            else:
-                tether_s, engine, ratio = f"{'-':>9}", f"{'-':>10}", f"{'-':>7}"
-                rss = f"{mb(b.maxrss_kib):.0f} / -"
-            lines.append(f"{r.size:>7}  {label:<15} {b.wall_s:10.3f} {tether_s} "
-                         f"{engine} {ratio}  {rss:>23}")
-    lines.append("ratio = tether wall / baseline wall (lower is better). The baseline has no "
-                 "incremental mode: every scenario reloads the whole commit into a fresh db.")
-
-    if not baseline_only:
-        phases = ("discover", "resolve", "diff", "write", "analyze", "finalize")
-        lines += ["", f"tether phases (ms)       " + " ".join(f"{p:>9}" for p in phases)]
-        for r in results:
-            for key, label in SCENARIOS:
-                if key not in r.tether:
-                    continue
-                ph = r.tether[key].detail.get("timings_ms") or {}
-                vals = " ".join(f"{ph[p]:9.1f}" if isinstance(ph.get(p), (int, float))
-                                else f"{'-':>9}" for p in phases)
-                lines.append(f"{r.size:>7}  {label:<15} {vals}")
-        lines += ["", "targets"]
-        lines += evaluate_targets(results)
-
-    mism = [m for r in results for m in r.mismatches]
-    lines += ["", "correctness: " + ("all checks passed" if not mism else f"{len(mism)} mismatch(es)")]
-    lines += mism
-    errors = [r.error for r in results if r.error]
-    if errors:
-        lines += ["", "could not run:"] + [f"  {e}" for e in errors]
-    return "\n".join(lines)
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
 
 
-def evaluate_targets(all_results: list[SizeResult]) -> list[str]:
-    results = [r for r in all_results if r.tether_complete]
-    if not results:
-        return ["  (no complete tether results)"]
-    out = []
-
-    def verdict(ok: bool, text: str):
-        out.append(f"  {'PASS' if ok else 'MISS'}  {text}")
-
-    for r in results:
-        b, t = r.baseline["first"], r.tether["first"]
-        verdict(t.wall_s <= b.wall_s,
-                f"[{r.size}] first sync no slower than baseline: "
-                f"tether {t.wall_s:.3f} s vs baseline {b.wall_s:.3f} s")
-    for r in results:
-        e = r.tether["noop"].engine_ms
-        verdict(e < TARGET_NOOP_MS,
-                f"[{r.size}] no-op resync under {TARGET_NOOP_MS:.0f} ms engine time: {e:.1f} ms")
-    # The 10-file target is stated for 100k files; use the largest size run otherwise.
-    r = next((x for x in results if x.size == TARGET_INCR_SIZE), max(results, key=lambda x: x.size))
-    note = "" if r.size == TARGET_INCR_SIZE else f" (100000 not run; evaluated on {r.size})"
-    first, incr = r.tether["first"].engine_ms, r.tether["incr"].engine_ms
-    frac = incr / first if first else float("inf")
-    verdict(frac < TARGET_INCR_FRACTION,
-            f"[{r.size}] 10-file resync under {TARGET_INCR_FRACTION:.0%} of first sync: "
-            f"{incr:.1f} ms / {first:.1f} ms engine = {frac:.2%} "
-            f"(wall {r.tether['incr'].wall_s:.3f} s / {r.tether['first'].wall_s:.3f} s){note}")
-    for r in results:
-        peak = max(m.maxrss_kib for m in r.tether.values())
-        verdict(mb(peak) < TARGET_RSS_MB,
-                f"[{r.size}] tether peak RSS under {TARGET_RSS_MB:.0f} MB: {mb(peak):.0f} MB")
+def render(r: RepoResult, args) -> list[str]:
+    repo = r.repo
+    pack_mb = sum(p.stat().st_size for p in (repo.path / "objects" / "pack").glob("*.pack")) / 1e6
+    refs = sum(1 for _ in git_lines(repo.path, "for-each-ref", "--format=x"))
+    out = [f"== {repo.title}: {repo.files_first:,} files at {repo.first[:12]}, {refs:,} refs, "
+           f"{pack_mb:,.0f} MB of pack; built in {repo.build_s:.1f} s; --runs {args.runs} ==",
+           f"  {'scenario':<20} {'baseline':>9} {'limit':>9} {'tether min':>10} {'median':>9} "
+           f"{'ratio':>12} {'target':>8} {'':4}  {'RSS MB':>7} {'target':>7} {'':4}"]
+    first = r.tether.get("first")
+    labels = dict(SCENARIOS, step=f"{args.steps}-commit step")
+    for key, _ in SCENARIOS:
+        t = r.tether.get(key)
+        if key == "first" and r.read and r.insert:
+            limit = max(r.read.median_ms, r.insert.median_ms)
+        else:
+            limit = r.floor[key].median_ms if key in r.floor else None
+        if t is None and (key != "first" or r.baseline is None):
+            continue
+        ratio = target = ok = rss_target = rss_ok = ""
+        if t is not None:
+            if key == "first" and limit:
+                x = t.median_ms / limit
+                ratio, target, ok = f"{x:.2f}x limit", f"<={TARGET_FIRST_LIMIT}x", verdict(x <= TARGET_FIRST_LIMIT)
+                rss_target, rss_ok = f"<{TARGET_FIRST_RSS_MB:.0f}", verdict(t.rss_mb < TARGET_FIRST_RSS_MB)
+            elif key == "noop":
+                target, ok = f"<{TARGET_NOOP_MS:.0f} ms", verdict(t.median_ms < TARGET_NOOP_MS)
+                rss_target, rss_ok = f"<{TARGET_NOOP_RSS_MB:.0f}", verdict(t.rss_mb < TARGET_NOOP_RSS_MB)
+            elif key in ("change", "step") and first is not None and "first" in args.scenarios:
+                x = t.median_ms / first.median_ms
+                ratio = f"{x:.1%} first" if x >= 0.1 else f"{x:.2%} first"
+                if key == "step":
+                    target, ok = f"<{TARGET_STEP_FRACTION:.0%}", verdict(x < TARGET_STEP_FRACTION)
+                    rss_target, rss_ok = f"<{first.rss_mb:.0f}", verdict(t.rss_mb < first.rss_mb)
+        out.append(f"  {labels[key]:<20} {fmt(r.baseline.median_ms if r.baseline else None):>9} "
+                   f"{fmt(limit):>9} {fmt(t.min_ms if t else None):>10} {fmt(t.median_ms if t else None):>9} "
+                   f"{ratio:>12} {target:>8} {ok:4}  {(f'{t.rss_mb:.1f}' if t else '-'):>7} "
+                   f"{rss_target:>7} {rss_ok:4}")
+    out.append("  ms, medians but for tether min. baseline: ls-tree + cat-file --batch into a fresh SQLite "
+               "file, one transaction; it reloads everything in every scenario.")
+    if r.baseline:
+        out.append(f"  baseline: min {fmt(r.baseline.min_ms)} ms, peak RSS {r.baseline.rss_mb:.0f} MB "
+                   f"(the worker and its git children)")
+    if r.read and r.insert:
+        s = r.read.median_ms + r.insert.median_ms
+        line = (f"  limit of the first sync, the larger of: (i) blob read alone, cat-file --batch of its "
+                f"{r.blobs['first']:,} blobs to /dev/null: {fmt(r.read.median_ms)} ms (min {fmt(r.read.min_ms)}), "
+                f"{r.read.rss_mb:.0f} MB; (ii) insert alone, the same rows from memory into SQLite: "
+                f"{fmt(r.insert.median_ms)} ms (min {fmt(r.insert.min_ms)}); sum {fmt(s)} ms")
+        if first:
+            line += f", tether = {first.median_ms / s:.2f}x the sum, {first.median_ms / r.baseline.median_ms:.2f}x the baseline"
+        out.append(line)
+    if r.insert_fts:
+        out.append(f"  insert alone with Tether's trigram FTS5 index on the content (once): "
+                   f"{fmt(r.insert_fts.median_ms)} ms")
+    if r.text_index:
+        m = r.text_index[0]
+        out.append(f"  tether first sync without --no-analyze, which builds the text index in its analyze phase "
+                   f"(no analyzers), once: {fmt(m.wall_s * 1000)} ms (analyze phase "
+                   f"{fmt((m.detail.get('timings_ms') or {}).get('analyze'))} ms), {mb(m.maxrss_kib):.0f} MB")
+    if "noop" in r.floor:
+        out.append(f"  limit of the no-op: git rev-parse main ({r.floor['noop'].rss_mb:.0f} MB reads as this "
+                   f"script's own RSS: ru_maxrss counts the child before its exec)")
+    for key in ("change", "step"):
+        if key in r.floor:
+            out.append(f"  limit of the {labels[key]}: cat-file --batch of its {r.blobs[key]:,} new blobs")
+    if "step" in r.tether:
+        run = r.tether["step"][-1].detail
+        commits = git(repo.path, "rev-list", "--count", f"{repo.step_from}..{repo.step_to}").strip()
+        out.append(f"  step {repo.step_from[:12]}..{repo.step_to[:12]}: {commits} commits ({args.steps} first-parent), "
+                   f"{run.get('files_added')} added, {run.get('files_modified')} modified, "
+                   f"{run.get('files_deleted')} deleted, {run.get('files_renamed')} renamed, "
+                   f"{(run.get('bytes_read') or 0) / 1e6:.1f} MB read; {repo.files_step:,} files at the new head")
+    for key, _ in SCENARIOS:
+        if key in r.tether:
+            s = r.tether[key]
+            phases = s[-1].detail.get("timings_ms") or {}
+            ph = ", ".join(f"{k} {v:.1f}" for k, v in phases.items() if isinstance(v, (int, float)))
+            out.append(f"  tether {labels[key]}: total_ms median {s.engine_median:.1f}; last run's phases: {ph}")
+    out += r.mismatches
     return out
 
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="10000,100000",
-                    help="comma-separated repository sizes in files (default: %(default)s)")
+    ap.add_argument("--sizes", default="100000,1000000",
+                    help="synthetic repository sizes in files, comma-separated; '' for none (default: %(default)s)")
+    ap.add_argument("--refs", type=int, default=20_000,
+                    help="extra refs/pull/N/head in each synthetic repository, packed (default: %(default)s)")
+    ap.add_argument("--history", default="auto",
+                    help="the real-history repository: a path (cloned, never changed), 'auto' (git.git's "
+                         f"mirror at {GIT_GIT} when present, else one built) or 'none'")
+    ap.add_argument("--steps", type=int, default=200, help="commits of the step (default: %(default)s)")
+    ap.add_argument("--runs", type=int, default=3, help="processes per figure (default: %(default)s)")
+    ap.add_argument("--scenarios", default="first,noop,change,step",
+                    help="which to measure (default: all); a first sync always runs once")
+    ap.add_argument("--fts", action="store_true",
+                    help="also time, once per repository, the insert alone with Tether's trigram index, "
+                         "and a first sync without --no-analyze (it builds the text index)")
     ap.add_argument("--tether", type=Path, default=DEFAULT_TETHER,
-                    help="path to the tether binary (default: build/bin/tether in the repo)")
-    ap.add_argument("--workdir", type=Path,
-                    help="where repos and databases go (default: a temp dir, removed afterwards)")
-    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+                    help="the tether binary (default: build/bin/tether in the repository)")
+    ap.add_argument("--workdir", type=Path, help="where repositories and databases go (default: a temp dir)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary work directory")
     ap.add_argument("--seed", type=int, default=1, help="generator seed (default: %(default)s)")
     ap.add_argument("--baseline-only", action="store_true",
-                    help="build the repositories and run only the baseline")
+                    help="build the repositories and run only the baseline and the limit")
     ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    # Internal: the baseline runs in a subprocess so its RSS is measured like tether's.
-    ap.add_argument("--baseline-worker", action="store_true", help=argparse.SUPPRESS)
+    # Internal: the workers run in subprocesses so that they are measured like tether.
+    ap.add_argument("--worker", choices=["baseline", "insert", "insert-fts"], help=argparse.SUPPRESS)
     ap.add_argument("--repo", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--commit", help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -687,59 +946,67 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.baseline_worker:
-        print(json.dumps(baseline_worker(args.repo, args.commit, args.db)))
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.repo, args.commit, args.db)))
         return 0
+
+    def usage(msg: str) -> int:
+        print(f"error: {msg}", file=sys.stderr)
+        return 2
 
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
-        print(f"error: --sizes must be comma-separated integers, got {args.sizes!r}", file=sys.stderr)
-        return 2
-    if not sizes:
-        print("error: --sizes is empty", file=sys.stderr)
-        return 2
+        return usage(f"--sizes must be comma-separated integers, got {args.sizes!r}")
+    args.scenarios = set(args.scenarios.split(","))
+    if not args.scenarios <= {k for k, _ in SCENARIOS} or args.runs < 1:
+        return usage("--scenarios takes first,noop,change,step; --runs at least 1")
+    history = None if args.history == "none" else (
+        (GIT_GIT if GIT_GIT.is_dir() else None) if args.history == "auto" else Path(args.history))
     if shutil.which("git") is None:
-        print("error: git not found on PATH", file=sys.stderr)
-        return 2
+        return usage("git not found on PATH")
     if not args.baseline_only:
         args.tether = args.tether.resolve()
         if not os.access(args.tether, os.X_OK):
-            print(f"error: tether binary not found or not executable: {args.tether}\n"
-                  f"       build it (cmake --build build), pass --tether PATH, "
-                  f"or use --baseline-only", file=sys.stderr)
-            return 2
+            return usage(f"tether binary not found or not executable: {args.tether}\n"
+                         f"       build it (cmake --build build), pass --tether PATH, or use --baseline-only")
 
     log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     if args.workdir:
         workdir = args.workdir.resolve()
         workdir.mkdir(parents=True, exist_ok=True)
-        remove = False
     else:
         workdir = Path(tempfile.mkdtemp(prefix="tether-bench-"))
-        remove = not args.keep
-
-    results = []
-    status = 0
+    builds = [(f"{size:,} files", build_repo, (workdir / f"synthetic-{size}.git", size, args.seed,
+                                                args.refs, args.steps)) for size in sizes]
+    if args.history != "none":
+        builds.append(("the real history", history_repo, (history, workdir / "history.git", args.steps,
+                                                          args.seed)))
+    status, report = 0, []
     try:
-        for size in sizes:
-            results.append(bench_size(size, args, workdir, log))
-    except BenchError as e:
-        print(f"error: {e}", file=sys.stderr)
-        status = 1
-    except (subprocess.CalledProcessError, OSError, sqlite3.Error) as e:
-        print(f"error: {e}", file=sys.stderr)
-        status = 1
+        for what, build, build_args in builds:
+            log(f"building {what}")
+            try:
+                # In a child process: whatever the generator holds would otherwise stay in this
+                # script's RSS, which every child's ru_maxrss counts (before its exec).
+                with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+                    repo = pool.submit(build, *build_args).result()
+            except (BenchError, subprocess.CalledProcessError, OSError) as e:
+                report += [f"could not build {what}: {e}", ""]
+                status = 1
+                continue
+            log(f"built {repo.title} in {repo.build_s:.1f} s: {repo.files_first} files")
+            result = bench_repo(repo, args, workdir, log)
+            report += render(result, args) + ([f"could not run: {result.error}"] if result.error else []) + [""]
+            status = status or (1 if result.error else 0)
     finally:
-        if remove:
+        if args.workdir is None and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-        elif not args.quiet:
+        else:
             log(f"work directory kept: {workdir}")
-
-    if results:
-        print(render(results, args.baseline_only))
-    if any(r.error for r in results):
-        status = 1
+    report.append(f"this script's own peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB "
+                  f"(a floor under every child's figure: ru_maxrss counts a child before its exec)")
+    print("\n".join(report))
     return status
 
 
