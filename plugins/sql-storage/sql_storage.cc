@@ -659,6 +659,9 @@ class SqlStorage : public Storage {
 
   Result<int64_t> IndexText(const ProjectRef& project, int64_t max_documents) override {
     if (max_documents < 1) return Status::InvalidArgument("sql-storage: IndexText needs max_documents of 1 or more");
+    // PostgreSQL's index follows every write: nothing to do, and no
+    // connection to open for it.
+    if (dialect_ == Dialect::kPostgres) return int64_t{0};
     std::lock_guard<std::mutex> lock(writer_mutex_);
     try {
       TETHER_RETURN_IF_ERROR(OpenAnalysisWriter());
