@@ -12,6 +12,7 @@
 #include "engine/analyze/analysis_rules.h"
 #include "engine/analyze/analysis_sink.h"
 #include "engine/analyze/repository_run.h"
+#include "engine/log/log.h"
 #include "shared/clock.h"
 
 namespace tether::analyze {
@@ -366,16 +367,21 @@ std::vector<NamedAnalyzer> UsableAnalyzers(const plugin_host::PluginHost& plugin
   return usable;
 }
 
-Result<int64_t> IndexText(const plugin_host::PluginHost& plugins, const std::string& storage_name, Storage* storage,
-                          const ProjectRef& project, const std::function<bool()>& should_stop) {
+int64_t IndexText(const plugin_host::PluginHost& plugins, const std::string& storage_name, Storage* storage,
+                  const ProjectRef& project, const std::string& project_name,
+                  const std::function<bool()>& should_stop) {
   // Documents per transaction: short enough for a cancel or another
   // writer to come between two.
   constexpr int64_t kBatch = 500;
-  if (!plugins.StorageIndexesTextLater(storage_name)) return int64_t{0};
+  if (!plugins.StorageIndexesTextLater(storage_name)) return 0;
   int64_t total = 0;
   while (!should_stop || !should_stop()) {
     Result<int64_t> indexed = storage->IndexText(project, kBatch);
-    if (!indexed.ok()) return indexed.status();
+    if (!indexed.ok()) {
+      logging::LogWarning("text index not brought up to date; search reads the rest",
+                          {{"project", project_name}, {"error", indexed.status().ToString()}});
+      break;
+    }
     if (*indexed == 0) break;
     total += *indexed;
   }

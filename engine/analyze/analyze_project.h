@@ -88,10 +88,12 @@ std::vector<db::AnalyzerTally> AnalyzeProject(Storage* storage, const ProjectRef
 // that indexes after the write (Storage::IndexText, SDK 3.8; nothing to do
 // on another), a transaction per batch, until nothing is left or
 // `should_stop` (may be empty) says so. Returns the documents indexed.
-// Errors are the storage's; the search reads what is not indexed yet, so a
-// caller logs them and goes on.
-Result<int64_t> IndexText(const plugin_host::PluginHost& plugins, const std::string& storage_name, Storage* storage,
-                          const ProjectRef& project, const std::function<bool()>& should_stop);
+// Never fails: the storage's search reads what its index does not hold
+// yet, so a storage's error is logged (naming `project_name`) and the
+// indexing stops there.
+int64_t IndexText(const plugin_host::PluginHost& plugins, const std::string& storage_name, Storage* storage,
+                  const ProjectRef& project, const std::string& project_name,
+                  const std::function<bool()>& should_stop);
 
 // OK when `key` is one an analyzer may declare (analyzer.h); InvalidArgument
 // naming the field otherwise.

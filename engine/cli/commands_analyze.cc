@@ -8,7 +8,6 @@
 #include <cstdio>
 
 #include "engine/analyze/analyze_project.h"
-#include "engine/log/log.h"
 #include "engine/analyze/collect_unused.h"
 #include "engine/cli/cli.h"
 #include "engine/cli/display.h"
@@ -140,12 +139,8 @@ int RunAnalyze(const Invocation& inv, const AnalyzeOptions& options) {
         std::fflush(stderr);
       };
     }
-    Result<int64_t> indexed = analyze::IndexText((*runtime)->plugins(), project.storage, *storage,
-                                                 ProjectRef{project.id, project.tenant_id}, run.should_stop);
-    if (!indexed.ok()) {
-      logging::LogWarning("text index not brought up to date; search reads the rest",
-                          {{"project", project.name}, {"error", indexed.status().ToString()}});
-    }
+    analyze::IndexText((*runtime)->plugins(), project.storage, *storage, ProjectRef{project.id, project.tenant_id},
+                       project.name, run.should_stop);
     std::vector<db::AnalyzerTally> done =
         analyze::AnalyzeProject(*storage, ProjectRef{project.id, project.tenant_id}, analyzers, run);
     if (terminal) std::fprintf(stderr, "\r\033[K");

@@ -450,22 +450,12 @@ class RunState {
     return true;
   }
 
-  // The storage's text index over what writes stored (SDK 3.8). Never
-  // fails the run: the storage's search reads what its index does not hold
-  // yet.
-  void IndexText() {
-    Result<int64_t> indexed = analyze::IndexText(*plugins_, project_.storage, storage_, Ref(),
-                                                 [this] { return !cancel_->Check().ok(); });
-    if (!indexed.ok()) {
-      logging::LogWarning("text index not brought up to date; search reads the rest",
-                          {{"project", project_.name}, {"error", indexed.status().ToString()}});
-    }
-  }
-
   // Every configured analyzer over what the project's documents still need.
   // Never fails the run: what went wrong is in the run's tallies.
   Status Analyze() {
-    IndexText();
+    // The storage's text index over what writes stored (SDK 3.8), first.
+    analyze::IndexText(*plugins_, project_.storage, storage_, Ref(), project_.name,
+                       [this] { return !cancel_->Check().ok(); });
     std::vector<analyze::NamedAnalyzer> analyzers =
         analyze::UsableAnalyzers(*plugins_, project_.storage, &run_->analysis);
     if (analyzers.empty()) return Status::Ok();  // none configured: the phase has nothing to do
