@@ -65,6 +65,16 @@ struct InitOptions {
 int RunInit(const Invocation& inv, const InitOptions& options);
 
 int RunPluginsList(const Invocation& inv, bool check);
+struct PluginsTestOptions {
+  std::string plugin;    // a bundled plugin's name, or a plugin file's path
+  std::string adapter;   // the fixture adapter (engine/conformance/fixture_adapter.h)
+  std::string settings;  // the plugin's settings, a JSON object; "" for none
+  std::string keep;      // keep the adapter's source and trees in this empty folder; "" removes them
+};
+// Exit 0 when every contract held (or was skipped), 1 when one broke or the
+// kit stopped early on the plugin's account, 2 for bad usage or an adapter
+// that fails.
+int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options);
 struct MigrateOptions {
   std::vector<std::string> dirs;  // --dir: more migrations roots (plugins ship their own)
   bool dry_run = false;           // apply --dry-run: print the plan, change nothing

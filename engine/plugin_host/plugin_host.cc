@@ -148,7 +148,7 @@ Status PluginHost::LoadOne(const config::PluginConfig& config, PluginRecord* rec
     KeepLoadedForever(std::move(library));
     return Status::InvalidArgument("descriptor has no name");
   }
-  if (descriptor_name != config.name) {
+  if (!config.name.empty() && descriptor_name != config.name) {
     KeepLoadedForever(std::move(library));
     return Status::InvalidArgument("file declares the plugin \"" + descriptor_name + "\", not \"" +
                                    config.name + "\"");

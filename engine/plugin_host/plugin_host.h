@@ -57,7 +57,9 @@ class PluginHost {
   PluginHost& operator=(const PluginHost&) = delete;
 
   // Loads every plugin in order. Never fails as a whole: each plugin ends up
-  // kLoaded or kBroken in plugins().
+  // kLoaded or kBroken in plugins(). A config without a name (never one
+  // from a config file: `tether plugins test FILE`) takes the name the
+  // plugin's descriptor gives; it must then have a path.
   void Load(const std::vector<config::PluginConfig>& plugins);
 
   const std::vector<PluginRecord>& plugins() const { return records_; }

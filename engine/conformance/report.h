@@ -1,0 +1,65 @@
+// What the conformance kit found: one verdict per contract, with the call
+// that broke it. ContractLog collects them while a kit runs and is thread
+// safe (a kit checks from several threads at once); a Report is a value.
+#ifndef TETHER_ENGINE_CONFORMANCE_REPORT_H_
+#define TETHER_ENGINE_CONFORMANCE_REPORT_H_
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tether::conformance {
+
+enum class Verdict { kPassed, kFailed, kSkipped };
+
+// "passed", "failed", "skipped".
+const char* VerdictName(Verdict verdict);
+
+// `text` as a report shows it: valid UTF-8 as is, control characters and
+// bytes that are not UTF-8 as \xNN (and a backslash too when asked, as for
+// a path, so that what is shown reads back one way).
+std::string Printable(std::string_view text, bool escape_backslash);
+// A path as a report shows it: Printable(path, true).
+std::string ShownPath(const std::string& path);
+
+struct ContractResult {
+  std::string id;        // short and stable: "paths-once"
+  std::string contract;  // what the plugin promises, one sentence
+  Verdict verdict = Verdict::kSkipped;
+  int checks = 0;        // times it was checked and held
+  int failures = 0;      // times it was broken
+  std::string detail;    // failed: the first call that broke it, expected and seen; skipped: why
+};
+
+struct Report {
+  std::vector<ContractResult> contracts;  // in the order they were declared
+  int Count(Verdict verdict) const;
+  bool Passed() const { return Count(Verdict::kFailed) == 0; }
+};
+
+class ContractLog {
+ public:
+  // Each contract is declared once, before it is checked.
+  void Declare(const std::string& id, const std::string& contract);
+  // One check of contract `id` held, or broke (the first detail is kept).
+  void Held(const std::string& id);
+  void Broken(const std::string& id, const std::string& detail);
+  // Why `id` may go unchecked; shown only when nothing checked it.
+  void Skip(const std::string& id, const std::string& why);
+  // Passed when checked and never broken; failed when broken; skipped when
+  // never checked (with the reason given, else "not reached").
+  Report Finish() const;
+
+ private:
+  ContractResult* Find(const std::string& id);  // declared, or aborts: a kit bug
+
+  mutable std::mutex mu_;
+  std::vector<ContractResult> results_;
+  std::map<std::string, size_t> index_;
+};
+
+}  // namespace tether::conformance
+
+#endif  // TETHER_ENGINE_CONFORMANCE_REPORT_H_

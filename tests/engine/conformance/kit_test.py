@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""The conformance kit as a plugin author runs it: `tether plugins test`.
+
+  kit_test.py CHECK SOURCE_DIR BUILD_DIR
+
+CHECK is one of:
+  bundled         local-git passes every contract
+  folder          a provider without history passes, skipping what needs history
+  folder-3.0      a provider built for SDK 3.0 passes, BranchIsAt skipped
+  flaws           each flaw of broken-folder fails exactly the contracts it breaks
+  github          the github provider passes against the fake GitHub
+  usage           a bad adapter, plugin or setting is refused with a clear error
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+CHECK, SRC, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
+TETHER = os.path.join(BUILD, "bin", "tether")
+GIT_ADAPTER = os.path.join(SRC, "engine", "conformance", "adapters", "git-adapter.sh")
+FOLDER_DIR = os.path.join(BUILD, "tests", "fixtures", "folder-provider")
+FOLDER_ADAPTER = os.path.join(SRC, "tests", "fixtures", "folder-provider", "conformance_adapter.sh")
+HERE = os.path.dirname(os.path.abspath(__file__))
+problems = []
+
+
+def kit(plugin, adapter, settings=None, env=None, keep=None):
+    """Runs the kit; returns (exit code, the --json report or None, stderr)."""
+    cmd = [TETHER, "--json", "plugins", "test", plugin, "--adapter", adapter]
+    if settings is not None:
+        cmd += ["--settings", json.dumps(settings)]
+    if keep is not None:
+        cmd += ["--keep", keep]
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    try:
+        report = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        report = None
+    return run.returncode, report, run.stderr
+
+
+def verdicts(report, verdict):
+    return sorted(c["id"] for c in report["contracts"] if c["verdict"] == verdict)
+
+
+def expect_report(what, code, report, stderr, failed=(), skipped=()):
+    if report is None or "contracts" not in report:
+        problems.append(f"{what}: no report (exit {code}): {stderr.strip()}")
+        return
+    if report["error"] is not None:
+        problems.append(f"{what}: the kit stopped early: {report['error']}")
+    if verdicts(report, "failed") != sorted(failed):
+        details = {c["id"]: c["detail"] for c in report["contracts"] if c["verdict"] == "failed"}
+        problems.append(f"{what}: failed {verdicts(report, 'failed')}, expected {sorted(failed)}: {details}")
+    if verdicts(report, "skipped") != sorted(skipped):
+        problems.append(f"{what}: skipped {verdicts(report, 'skipped')}, expected {sorted(skipped)}")
+    for c in report["contracts"]:
+        if c["verdict"] == "passed" and c["checks"] < 1:
+            problems.append(f"{what}: {c['id']} passed without a check")
+        if c["verdict"] != "passed" and not c["detail"]:
+            problems.append(f"{what}: {c['id']} {c['verdict']} without saying why")
+    if code != (1 if failed else 0):
+        problems.append(f"{what}: exit {code}, expected {1 if failed else 0}")
+
+
+def finish():
+    for p in problems:
+        print("FAIL: " + p, file=sys.stderr)
+    sys.exit(1 if problems else 0)
+
+
+NO_HISTORY = ["incremental", "renames", "deleted-branch"]
+
+# What each flaw of broken-folder (tests/fixtures/folder-provider) breaks:
+# the contract it was made for, and what a reader of the broken bytes or
+# ids cannot help breaking with it.
+FLAWS = {
+    "duplicate-path": ["paths-once"],
+    "sink-error-ignored": ["sink-error"],
+    "throws": ["no-throw", "missing-blob"],
+    "max-bytes-ignored": ["max-bytes"],
+    "read-needs-diff": ["fresh-read", "max-bytes", "concurrency"],
+    "missing-branch-internal": ["missing-branch"],
+    "not-own-ancestor": ["ancestry"],
+    "drops-symlinks": ["tree"],
+    "symlink-as-file": ["tree"],
+    "path-ids": ["blob-ids"],
+    "open-missing-ok": ["open-missing"],
+    "unknown-commit-ok": ["missing-commit"],
+    "unknown-blob-internal": ["missing-blob"],
+    "wrong-bytes": ["content", "fresh-read", "max-bytes", "concurrency"],
+    "bad-ids": ["ids"],
+    "branch-is-at-always": ["branch-is-at"],
+}
+
+if CHECK == "bundled":
+    code, report, err = kit("local-git", GIT_ADAPTER)
+    expect_report("local-git", code, report, err)
+    if report and report["plugin"]["name"] != "local-git":
+        problems.append(f"the report names the plugin {report['plugin']['name']}")
+    # The text report, as a person reads it.
+    run = subprocess.run([TETHER, "plugins", "test", "local-git", "--adapter", GIT_ADAPTER],
+                         capture_output=True, text=True, timeout=600)
+    if run.returncode != 0 or "22 passed, 0 failed, 0 skipped" not in run.stdout:
+        problems.append(f"the text report of local-git: exit {run.returncode}: {run.stdout[-400:]} {run.stderr}")
+elif CHECK == "folder":
+    code, report, err = kit(os.path.join(FOLDER_DIR, "libfolder-provider.so"), FOLDER_ADAPTER)
+    expect_report("folder", code, report, err, skipped=NO_HISTORY)
+elif CHECK == "folder-3.0":
+    code, report, err = kit(os.path.join(FOLDER_DIR, "libfolder-3.0.so"), FOLDER_ADAPTER)
+    expect_report("folder-3.0", code, report, err, skipped=NO_HISTORY + ["branch-is-at"])
+elif CHECK == "flaws":
+    broken = os.path.join(FOLDER_DIR, "libbroken-folder.so")
+    code, report, err = kit(broken, FOLDER_ADAPTER, settings={"flaw": "none"})
+    expect_report("broken-folder without a flaw", code, report, err, skipped=NO_HISTORY)
+    for flaw, failed in FLAWS.items():
+        code, report, err = kit(broken, FOLDER_ADAPTER, settings={"flaw": flaw})
+        expect_report(f"broken-folder with the flaw {flaw}", code, report, err, failed=failed, skipped=NO_HISTORY)
+elif CHECK == "github":
+    with tempfile.TemporaryDirectory() as tmp:
+        repos = os.path.join(tmp, "repos")
+        os.makedirs(repos)
+        config = os.path.join(tmp, "fake.json")
+        with open(config, "w") as f:
+            json.dump({"tokens": ["ghp_conformance"]}, f)
+        fake = subprocess.Popen([sys.executable, os.path.join(SRC, "tests", "fake_github", "fake_github.py"),
+                                 "--repos-dir", repos, "--config", config, "--parent-pid", str(os.getpid())],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            ready = fake.stdout.readline().split()
+            if len(ready) != 2 or ready[0] != "READY":
+                problems.append(f"the fake GitHub did not start: {ready}")
+                finish()
+            env = dict(os.environ, KIT_FAKE_GITHUB_REPOS=repos, KIT_GIT_ADAPTER=GIT_ADAPTER,
+                       KIT_GITHUB_TOKEN="ghp_conformance")
+            settings = {"api_base_url": f"http://127.0.0.1:{ready[1]}", "token_env": "KIT_GITHUB_TOKEN",
+                        "cache_dir": os.path.join(tmp, "cache"), "retry_initial_delay_ms": 10,
+                        "retry_max_delay_ms": 40}
+            code, report, err = kit("github", os.path.join(HERE, "github_adapter.sh"), settings=settings, env=env)
+            expect_report("github", code, report, err)
+        finally:
+            fake.send_signal(signal.SIGTERM)
+            fake.wait(timeout=30)
+elif CHECK == "usage":
+    with tempfile.TemporaryDirectory() as tmp:
+        failing = os.path.join(tmp, "failing-adapter.sh")
+        with open(failing, "w") as f:
+            f.write("#!/bin/sh\necho 'cannot reach the source server' >&2\nexit 1\n")
+        os.chmod(failing, 0o755)
+        silent = os.path.join(tmp, "silent-adapter.sh")
+        with open(silent, "w") as f:
+            f.write("#!/bin/sh\nexit 0\n")
+        os.chmod(silent, 0o755)
+        cases = [
+            (["local-git", "--adapter", failing], "exited 1 on `" + failing + " init", 2),
+            (["local-git", "--adapter", silent], "printed no \"url=...\" line", 2),
+            (["local-git", "--adapter", os.path.join(tmp, "no-such-adapter")], "cannot run the fixture adapter", 2),
+            (["no-such-plugin", "--adapter", GIT_ADAPTER], "no-such-plugin", 2),
+            (["sql-storage", "--adapter", GIT_ADAPTER], "is a storage; the conformance kit checks providers", 2),
+            (["local-git", "--adapter", GIT_ADAPTER, "--settings", "[1]"], "--settings is not a JSON object", 2),
+            (["local-git", "--adapter", GIT_ADAPTER, "--keep", HERE], "is not an empty folder", 2),
+        ]
+        for args, needle, want in cases:
+            run = subprocess.run([TETHER, "plugins", "test"] + args, capture_output=True, text=True, timeout=120)
+            if run.returncode != want or needle not in run.stderr:
+                problems.append(f"tether plugins test {' '.join(args)}: exit {run.returncode} (expected {want}), "
+                                f"stderr {run.stderr.strip()!r} lacks {needle!r}")
+        # --keep leaves the source for the author to look at.
+        keep = os.path.join(tmp, "kept")
+        code, report, err = kit("local-git", GIT_ADAPTER, keep=keep)
+        if code != 0 or not os.path.isdir(os.path.join(keep, "source", "repo.git")):
+            problems.append(f"--keep {keep}: exit {code}, the source not kept: {err}")
+else:
+    problems.append(f"unknown check {CHECK}")
+finish()
