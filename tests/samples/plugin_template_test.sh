@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A plugin author's path: install the SDK, build samples/plugin-template (a
 # provider) and samples/analyzer-template out of tree with
-# find_package(TetherSDK 3.x), load them and sync with them; an SDK of
-# another major is refused by find_package.
+# find_package(TetherSDK 3.x), run the conformance kit from the provider's
+# CTest (and see it name the contract a broken copy violates), load them and
+# sync with them; an SDK of another major is refused by find_package.
 # Usage: plugin_template_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src="$1"; build="$2"
@@ -17,21 +18,52 @@ done
 cmake -S "$src/samples/plugin-template" -B "$work/plugin" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work/plugin" >/dev/null
-plugin="$work/plugin/libhello-provider.so"
+plugin="$work/plugin/libfolder-snapshot.so"
 test -f "$plugin"
 
+# The conformance kit from the template's own CTest, with the installed tether.
+if ! ctest --test-dir "$work/plugin" --output-on-failure > "$work/kit.log" 2>&1; then
+  echo "the template's conformance test failed:" >&2; cat "$work/kit.log" >&2; exit 1
+fi
+grep -q "conformance: folder-snapshot" "$work/kit.log"
+
+# A copy with one contract broken on purpose (the diff ignores its sink's
+# error): its CTest fails, and the report names that contract and the call.
+mkdir -p "$work/broken-src"
+cp "$src/samples/plugin-template/"* "$work/broken-src/"
+sed -i 's|TETHER_RETURN_IF_ERROR(sink->OnChange(change));|(void)sink->OnChange(change);|' "$work/broken-src/folder_snapshot_provider.cc"
+if cmp -s "$src/samples/plugin-template/folder_snapshot_provider.cc" "$work/broken-src/folder_snapshot_provider.cc"; then
+  echo "the flaw was not put into the copy" >&2; exit 1
+fi
+cmake -S "$work/broken-src" -B "$work/broken" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$work/broken" >/dev/null
+if ctest --test-dir "$work/broken" --output-on-failure > "$work/broken.log" 2>&1; then
+  echo "the conformance test passed a provider that ignores its sink's error" >&2; cat "$work/broken.log" >&2; exit 1
+fi
+grep -E "FAILED +sink-error .*sink's error stops the diff" "$work/broken.log" >/dev/null || {
+  echo "the report does not name sink-error:" >&2; cat "$work/broken.log" >&2; exit 1; }
+grep -q "into a sink that refused the second change returned OK" "$work/broken.log" || {
+  echo "the report does not name the call that broke it:" >&2; cat "$work/broken.log" >&2; exit 1; }
+if grep -E "FAILED +[a-z-]+" "$work/broken.log" | grep -v "sink-error" | grep -q .; then
+  echo "the report blames more than sink-error:" >&2; cat "$work/broken.log" >&2; exit 1
+fi
+
+# Loaded from a config and synced like any provider.
+mkdir -p "$work/folder/docs"
+printf 'hello from a folder\n' > "$work/folder/docs/hello.txt"
 cat > "$work/tether.json" <<JSON
 {"database": "sqlite:tether.db",
- "plugins": [{"name": "hello-provider", "kind": "provider", "path": "$plugin"},
+ "plugins": [{"name": "folder-snapshot", "kind": "provider", "path": "$plugin"},
              {"name": "sql-storage", "kind": "storage"}]}
 JSON
 tether=("$work/prefix/bin/tether" --config "$work/tether.json")
 "${tether[@]}" migrate apply >/dev/null
-"${tether[@]}" plugins check | grep -q "hello-provider .*loaded"
-"${tether[@]}" project add hello --provider hello-provider --repo world >/dev/null
-"${tether[@]}" sync hello >/dev/null
-content="$(sqlite3 "$work/tether.db" "SELECT content FROM documents WHERE path = 'hello.txt'")"
-if [ "$content" != "hello from world" ]; then
+"${tether[@]}" plugins check | grep -q "folder-snapshot .*loaded"
+"${tether[@]}" project add notes --provider folder-snapshot --repo "$work/folder" >/dev/null
+"${tether[@]}" sync notes >/dev/null
+content="$(sqlite3 "$work/tether.db" "SELECT content FROM documents WHERE path = 'docs/hello.txt'")"
+if [ "$content" != "hello from a folder" ]; then
   echo "expected the plugin's file in the database, got: '$content'" >&2
   exit 1
 fi
@@ -73,4 +105,4 @@ if cmake -S "$work/newer" -B "$work/newer/build" -DCMAKE_PREFIX_PATH="$work/pref
   exit 1
 fi
 grep -q "TetherSDK" "$work/newer.log"
-echo "out-of-tree provider and analyzer built against the installed SDK, loaded and synced"
+echo "out-of-tree provider and analyzer built against the installed SDK, the kit run from CTest, loaded and synced"

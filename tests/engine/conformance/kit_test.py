@@ -22,7 +22,7 @@ CHECK, SRC, BUILD = sys.argv[1], sys.argv[2], sys.argv[3]
 TETHER = os.path.join(BUILD, "bin", "tether")
 GIT_ADAPTER = os.path.join(SRC, "engine", "conformance", "adapters", "git-adapter.sh")
 FOLDER_DIR = os.path.join(BUILD, "tests", "fixtures", "folder-provider")
-FOLDER_ADAPTER = os.path.join(SRC, "tests", "fixtures", "folder-provider", "conformance_adapter.sh")
+FOLDER_ADAPTER = os.path.join(SRC, "samples", "plugin-template", "conformance_adapter.sh")
 HERE = os.path.dirname(os.path.abspath(__file__))
 problems = []
 
