@@ -67,7 +67,8 @@ int RunInit(const Invocation& inv, const InitOptions& options);
 int RunPluginsList(const Invocation& inv, bool check);
 struct PluginsTestOptions {
   std::string plugin;    // a bundled plugin's name, or a plugin file's path
-  std::string adapter;   // the fixture adapter (engine/conformance/fixture_adapter.h)
+  std::string adapter;   // a provider's fixture adapter (engine/conformance/fixture_adapter.h)
+  std::string inputs;    // an analyzer's: a folder of the author's files, added to the kit's corpus
   std::string settings;  // the plugin's settings, a JSON object; "" for none
   std::string keep;      // keep the adapter's source and trees in this empty folder; "" removes them
 };

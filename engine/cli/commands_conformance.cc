@@ -10,6 +10,7 @@
 
 #include "engine/cli/cli.h"
 #include "engine/common/json_writer.h"
+#include "engine/conformance/analyzer_kit.h"
 #include "engine/conformance/provider_kit.h"
 #include "engine/plugin_host/plugin_host.h"
 
@@ -41,14 +42,15 @@ void PrintText(const plugin_host::PluginRecord& plugin, const std::string& adapt
                const conformance::Report& report) {
   std::printf("conformance of %s %s %s (SDK ABI %s), %s\n", plugin.kind.c_str(), plugin.name.c_str(),
               plugin.version.c_str(), plugin.abi.c_str(), plugin.file.string().c_str());
-  std::printf("fixture adapter: %s\n\n", adapter.c_str());
+  if (!adapter.empty()) std::printf("fixture adapter: %s\n", adapter.c_str());
+  std::printf("\n");
   for (const conformance::ContractResult& c : report.contracts) {
     const char* verdict = c.verdict == conformance::Verdict::kFailed ? "FAILED" : conformance::VerdictName(c.verdict);
-    std::printf("  %-8s %-15s %s", verdict, c.id.c_str(), c.contract.c_str());
+    std::printf("  %-8s %-17s %s", verdict, c.id.c_str(), c.contract.c_str());
     if (c.verdict == conformance::Verdict::kPassed) std::printf(" (%d checks)", c.checks);
     std::printf("\n");
-    if (!c.detail.empty()) std::printf("  %-8s %-15s %s\n", "", "", c.detail.c_str());
-    if (c.failures > 1) std::printf("  %-8s %-15s (and %d more failures)\n", "", "", c.failures - 1);
+    if (!c.detail.empty()) std::printf("  %-8s %-17s %s\n", "", "", c.detail.c_str());
+    if (c.failures > 1) std::printf("  %-8s %-17s (and %d more failures)\n", "", "", c.failures - 1);
   }
   std::printf("\n%d passed, %d failed, %d skipped\n", report.Count(conformance::Verdict::kPassed),
               report.Count(conformance::Verdict::kFailed), report.Count(conformance::Verdict::kSkipped));
@@ -59,7 +61,7 @@ void PrintJsonReport(const plugin_host::PluginRecord& plugin, const std::string&
   JsonWriter out;
   out.Begin().BeginObject("plugin").Str("name", plugin.name).Str("kind", plugin.kind).Str("version", plugin.version)
       .Str("abi", plugin.abi).Str("file", plugin.file.string()).End();
-  out.Str("adapter", adapter).BeginArray("contracts");
+  out.StrOrNull("adapter", adapter).BeginArray("contracts");
   for (const conformance::ContractResult& c : report.contracts) {
     out.writer().StartObject();
     out.Str("id", c.id).Str("contract", c.contract).Str("verdict", conformance::VerdictName(c.verdict))
@@ -114,19 +116,31 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     return ReportError(inv, Status::InvalidArgument("plugin " + options.plugin + " (" + record.file.string() +
                                                     ") cannot be loaded: " + record.error));
   }
-  if (record.kind != "provider") {
-    return ReportError(inv, Status::InvalidArgument("plugin " + record.name + " is a " + record.kind +
-                                                    "; the conformance kit checks providers so far"));
-  }
-  Result<Provider*> provider = host.FindProvider(record.name);
-  if (!provider.ok()) return ReportError(inv, provider.status());
-
-  conformance::ProviderKitOptions kit;
-  kit.adapter = adapter;
-  kit.work_dir = *work;
-  kit.asks_branch_is_at = host.ProviderTellsBranchIsAt(record.name);
   conformance::Report report;
-  const Status status = conformance::CheckProvider(*provider, kit, &report);
+  Status status;
+  if (record.kind == "provider") {
+    if (options.adapter.empty()) {
+      return ReportError(inv, Status::InvalidArgument("plugin " + record.name +
+                                                      " is a provider: give its fixture adapter with --adapter"));
+    }
+    Result<Provider*> provider = host.FindProvider(record.name);
+    if (!provider.ok()) return ReportError(inv, provider.status());
+    conformance::ProviderKitOptions kit;
+    kit.adapter = adapter;
+    kit.work_dir = *work;
+    kit.asks_branch_is_at = host.ProviderTellsBranchIsAt(record.name);
+    status = conformance::CheckProvider(*provider, kit, &report);
+  } else if (record.kind == "analyzer") {
+    Result<Analyzer*> analyzer = host.FindAnalyzer(record.name);
+    if (!analyzer.ok()) return ReportError(inv, analyzer.status());
+    conformance::AnalyzerKitOptions kit;
+    kit.knows_steps = host.AnalyzerKnowsSteps(record.name);
+    if (!options.inputs.empty()) kit.inputs = fs::absolute(options.inputs);
+    status = conformance::CheckAnalyzer(*analyzer, kit, &report);
+  } else {
+    return ReportError(inv, Status::InvalidArgument("plugin " + record.name + " is a " + record.kind +
+                                                    "; the conformance kit checks providers and analyzers so far"));
+  }
   if (inv.json) {
     PrintJsonReport(record, adapter, report, status);
   } else {

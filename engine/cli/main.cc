@@ -121,13 +121,14 @@ int main(int argc, char** argv) {
   Sub(plugins, "check", "Like list; exits 1 when any plugin is broken")
       ->callback([&] { code = cli::RunPluginsList(inv, true); });
   cli::PluginsTestOptions plugins_test;
-  CLI::App* plugins_test_cmd =
-      Sub(plugins, "test", "Run the conformance kit against a provider: each contract, passed or failed, and why");
+  CLI::App* plugins_test_cmd = Sub(
+      plugins, "test", "Run the conformance kit against a provider or analyzer: each contract, passed or failed, and why");
   plugins_test_cmd->add_option("plugin", plugins_test.plugin, "A plugin file (.so) or a bundled plugin's name")
       ->required();
   plugins_test_cmd->add_option("--adapter", plugins_test.adapter,
-                               "The fixture adapter that puts the provider's source into each state")
-      ->required();
+                               "A provider's fixture adapter, which puts its source into each state");
+  plugins_test_cmd->add_option("--inputs", plugins_test.inputs,
+                               "An analyzer's: a folder of files to analyse besides the kit's own");
   plugins_test_cmd->add_option("--settings", plugins_test.settings, "The plugin's settings, a JSON object");
   plugins_test_cmd->add_option("--keep", plugins_test.keep, "Keep the source and trees in this empty folder");
   plugins_test_cmd->callback([&] { code = cli::RunPluginsTest(inv, plugins_test); });

@@ -1,4 +1,5 @@
 target_sources(tether_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/analyzer_kit.cc
   ${CMAKE_CURRENT_LIST_DIR}/fixture_adapter.cc
   ${CMAKE_CURRENT_LIST_DIR}/provider_kit.cc
   ${CMAKE_CURRENT_LIST_DIR}/report.cc)

@@ -3,7 +3,8 @@
 #
 #   tether_add_conformance_test(NAME my-provider
 #                               PLUGIN my_provider            # a target of this build, or a .so path
-#                               ADAPTER ${CMAKE_CURRENT_SOURCE_DIR}/adapter.sh
+#                               ADAPTER ${CMAKE_CURRENT_SOURCE_DIR}/adapter.sh   # a provider's
+#                               [INPUTS ${CMAKE_CURRENT_SOURCE_DIR}/corpus]      # an analyzer's own files
 #                               [SETTINGS "{\"token_env\": \"T\"}"])
 #
 # Adds the test "conformance: NAME", which fails when any contract breaks
@@ -12,8 +13,8 @@
 # another); TETHER_CONFORMANCE_GIT_ADAPTER names the adapter for providers
 # of git repositories.
 function(tether_add_conformance_test)
-  cmake_parse_arguments(PARSE_ARGV 0 ARG "" "NAME;PLUGIN;ADAPTER;SETTINGS" "")
-  foreach(required NAME PLUGIN ADAPTER)
+  cmake_parse_arguments(PARSE_ARGV 0 ARG "" "NAME;PLUGIN;ADAPTER;INPUTS;SETTINGS" "")
+  foreach(required NAME PLUGIN)
     if(NOT ARG_${required})
       message(FATAL_ERROR "tether_add_conformance_test: ${required} is required")
     endif()
@@ -34,7 +35,13 @@ function(tether_add_conformance_test)
   else()
     set(plugin "${ARG_PLUGIN}")
   endif()
-  set(command "${TETHER_EXECUTABLE}" plugins test "${plugin}" --adapter "${ARG_ADAPTER}")
+  set(command "${TETHER_EXECUTABLE}" plugins test "${plugin}")
+  if(ARG_ADAPTER)
+    list(APPEND command --adapter "${ARG_ADAPTER}")
+  endif()
+  if(ARG_INPUTS)
+    list(APPEND command --inputs "${ARG_INPUTS}")
+  endif()
   if(DEFINED ARG_SETTINGS)
     list(APPEND command --settings "${ARG_SETTINGS}")
   endif()

@@ -75,6 +75,10 @@ cmake -S "$src/samples/analyzer-template" -B "$work/analyzer" -G Ninja \
 cmake --build "$work/analyzer" >/dev/null
 analyzer="$work/analyzer/libtodo-analyzer.so"
 test -f "$analyzer"
+if ! ctest --test-dir "$work/analyzer" --output-on-failure > "$work/analyzer-kit.log" 2>&1; then
+  echo "the analyzer template's conformance test failed:" >&2; cat "$work/analyzer-kit.log" >&2; exit 1
+fi
+grep -q "conformance: todo-analyzer" "$work/analyzer-kit.log"
 mkdir -p "$work/repo"
 git -C "$work/repo" init -q -b main
 printf 'int main() {\n  // TODO: say hello\n  return 0;  // FIXME exit code\n}\n' > "$work/repo/main.c"

@@ -10,6 +10,8 @@ CHECK is one of:
   flaws           each flaw of broken-folder fails exactly the contracts it breaks
   github          the github provider passes against the fake GitHub
   usage           a bad adapter, plugin or setting is refused with a clear error
+  analyzers       the bundled analyzers pass (a repository step alone skips the blob contracts)
+  analyzer-flaws  each flaw of broken-analyzer fails exactly the contracts it breaks
 """
 import json
 import os
@@ -27,9 +29,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 problems = []
 
 
-def kit(plugin, adapter, settings=None, env=None, keep=None):
+def kit(plugin, adapter=None, settings=None, env=None, keep=None, inputs=None):
     """Runs the kit; returns (exit code, the --json report or None, stderr)."""
-    cmd = [TETHER, "--json", "plugins", "test", plugin, "--adapter", adapter]
+    cmd = [TETHER, "--json", "plugins", "test", plugin]
+    if adapter is not None:
+        cmd += ["--adapter", adapter]
+    if inputs is not None:
+        cmd += ["--inputs", inputs]
     if settings is not None:
         cmd += ["--settings", json.dumps(settings)]
     if keep is not None:
@@ -96,6 +102,21 @@ FLAWS = {
     "branch-is-at-always": ["branch-is-at"],
 }
 
+STEP_ONLY = ["sink", "deterministic", "path-independent", "order-independent", "threads", "time-limit"]
+
+# What each flaw of broken-analyzer (tests/fixtures/broken-analyzer) breaks.
+ANALYZER_FLAWS = {
+    "key-with-space": ["key"],
+    "key-changes": ["key"],
+    "throws": ["no-throw"],
+    "ignores-time-limit": ["time-limit"],
+    "not-thread-safe": ["threads"],
+    "lines-backwards": ["sink"],
+    "bad-json": ["sink"],
+    "path-in-data": ["path-independent"],
+    "counter": ["deterministic", "path-independent", "order-independent", "threads"],
+}
+
 if CHECK == "bundled":
     code, report, err = kit("local-git", GIT_ADAPTER)
     expect_report("local-git", code, report, err)
@@ -144,6 +165,32 @@ elif CHECK == "github":
         finally:
             fake.send_signal(signal.SIGTERM)
             fake.wait(timeout=30)
+elif CHECK == "analyzers":
+    code, report, err = kit("code")
+    expect_report("code", code, report, err)
+    code, report, err = kit("docs")
+    expect_report("docs", code, report, err, skipped=STEP_ONLY)
+    code, report, err = kit("embeddings", settings={"provider": "hashing"})
+    expect_report("embeddings", code, report, err, skipped=STEP_ONLY)
+    # The author's own files join the corpus.
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "src"))
+        with open(os.path.join(tmp, "src", "mine.py"), "w") as f:
+            f.write("def mine():\n    return 1  # TODO\n")
+        code, report, err = kit("code", inputs=tmp)
+        expect_report("code with --inputs", code, report, err)
+        if report and not any(c["id"] == "deterministic" and c["checks"] == 16 for c in report["contracts"]):
+            problems.append(f"--inputs did not add the author's file: {report['contracts']}")
+        code, report, err = kit("code", inputs=os.path.join(tmp, "src", "mine.py"))
+        if code != 2 or "is not a folder" not in err:
+            problems.append(f"--inputs of a file: exit {code}, {err!r}")
+elif CHECK == "analyzer-flaws":
+    broken = os.path.join(BUILD, "tests", "fixtures", "broken-analyzer", "libbroken-analyzer.so")
+    code, report, err = kit(broken, settings={"flaw": "none"})
+    expect_report("broken-analyzer without a flaw", code, report, err)
+    for flaw, failed in ANALYZER_FLAWS.items():
+        code, report, err = kit(broken, settings={"flaw": flaw})
+        expect_report(f"broken-analyzer with the flaw {flaw}", code, report, err, failed=failed)
 elif CHECK == "usage":
     with tempfile.TemporaryDirectory() as tmp:
         failing = os.path.join(tmp, "failing-adapter.sh")
@@ -159,7 +206,8 @@ elif CHECK == "usage":
             (["local-git", "--adapter", silent], "printed no \"url=...\" line", 2),
             (["local-git", "--adapter", os.path.join(tmp, "no-such-adapter")], "cannot run the fixture adapter", 2),
             (["no-such-plugin", "--adapter", GIT_ADAPTER], "no-such-plugin", 2),
-            (["sql-storage", "--adapter", GIT_ADAPTER], "is a storage; the conformance kit checks providers", 2),
+            (["sql-storage", "--adapter", GIT_ADAPTER], "is a storage; the conformance kit checks providers and analyzers", 2),
+            (["local-git"], "is a provider: give its fixture adapter with --adapter", 2),
             (["local-git", "--adapter", GIT_ADAPTER, "--settings", "[1]"], "--settings is not a JSON object", 2),
             (["local-git", "--adapter", GIT_ADAPTER, "--keep", HERE], "is not an empty folder", 2),
         ]
