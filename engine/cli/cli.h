@@ -71,6 +71,9 @@ struct PluginsTestOptions {
   std::string inputs;    // an analyzer's: a folder of the author's files, added to the kit's corpus
   std::string settings;  // the plugin's settings, a JSON object; "" for none
   std::string keep;      // keep the adapter's source and trees in this empty folder; "" removes them
+  std::string database;  // a storage's: a migrated database to test on; "" a new SQLite file
+  std::vector<std::string> migrations;  // a storage's own migrations folders, for that new file
+  std::string hold_write;  // "ID:TENANT": be the storage kit's killed writer (hidden)
 };
 // Exit 0 when every contract held (or was skipped), 1 when one broke or the
 // kit stopped early on the plugin's account, 2 for bad usage or an adapter

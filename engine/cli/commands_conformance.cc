@@ -1,6 +1,7 @@
 // tether plugins test: the plugin author's conformance kit, by hand.
 #include <rapidjson/document.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +13,9 @@
 #include "engine/common/json_writer.h"
 #include "engine/conformance/analyzer_kit.h"
 #include "engine/conformance/provider_kit.h"
+#include "engine/conformance/storage_kit.h"
+#include "engine/app/runtime.h"
+#include "engine/db/project_store.h"
 #include "engine/plugin_host/plugin_host.h"
 
 namespace tether::cli {
@@ -75,6 +79,62 @@ void PrintJsonReport(const plugin_host::PluginRecord& plugin, const std::string&
   PrintJson(out.End());
 }
 
+// The kit's projects of a storage: kProjects projects of its own in the
+// database, removed with what the storage keeps for them when it goes.
+class KitProjects {
+ public:
+  KitProjects(db::Database* db, Storage* storage) : store_(db), storage_(storage) {}
+  ~KitProjects() {
+    for (const ProjectRef& project : refs_) {
+      (void)storage_->DeleteProject(project);
+      (void)store_.Remove(project.id);
+    }
+  }
+  Result<std::vector<ProjectRef>> Add(const std::string& storage_name) {
+    for (size_t i = 0; i < conformance::kProjects; ++i) {
+      db::NewProject project;
+      project.name = "conformance-kit-" + std::to_string(::getpid()) + "-" + std::to_string(i);
+      project.provider = "conformance-kit";
+      project.storage = storage_name;
+      project.repo_url = "conformance-kit";
+      project.branch = "main";
+      Result<db::Project> added = store_.Add(project);
+      if (!added.ok()) return added.status().WithContext("adding the kit's project " + project.name);
+      refs_.push_back(ProjectRef{added->id, added->tenant_id});
+    }
+    return refs_;
+  }
+
+ private:
+  db::ProjectStore store_;
+  Storage* storage_;
+  std::vector<ProjectRef> refs_;
+};
+
+// A database for a storage: --database's, which must be migrated, or a new
+// SQLite file in the kit's folder, migrated here (with --migrations too).
+Result<std::unique_ptr<db::Database>> KitDatabase(const PluginsTestOptions& options, const fs::path& work,
+                                                  std::string* url) {
+  *url = options.database.empty() ? "sqlite:" + (work / "kit.db").string() : options.database;
+  Result<std::unique_ptr<db::Database>> db = db::Database::Open(*url);
+  if (!db.ok()) return db.status().WithContext("the kit's database");
+  std::vector<fs::path> extra(options.migrations.begin(), options.migrations.end());
+  Result<std::unique_ptr<migrate::Migrator>> migrator = app::Runtime::MigratorOn(db->get(), extra);
+  if (!migrator.ok()) return migrator.status();
+  if (options.database.empty()) {
+    Result<std::vector<std::string>> applied = (*migrator)->Apply();
+    if (!applied.ok()) return applied.status().WithContext("migrating the kit's database");
+    return db;
+  }
+  Result<std::vector<migrate::Migrator::PlannedMigration>> pending = (*migrator)->Plan();
+  if (!pending.ok()) return pending.status();
+  if (!pending->empty()) {
+    return Status::InvalidArgument("--database has " + std::to_string(pending->size()) +
+                                   " migration(s) pending: run `tether migrate apply` on it first");
+  }
+  return db;
+}
+
 }  // namespace
 
 int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
@@ -107,18 +167,45 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     bool remove;
   } cleanup{*work, options.keep.empty()};
 
-  // A storage gets a database of the kit's own, so that it loads and the
-  // kit can say what it is.
-  plugin_host::PluginHost host(plugin_host::BundledPluginDir(), "sqlite:" + (*work / "kit.db").string());
+  // A storage gets the kit's database (see KitDatabase).
+  std::string database_url;
+  Result<std::unique_ptr<db::Database>> db = KitDatabase(options, *work, &database_url);
+  if (!db.ok()) return ReportError(inv, db.status());
+  plugin_host::PluginHost host(plugin_host::BundledPluginDir(), database_url);
   host.Load({plugin});
   const plugin_host::PluginRecord& record = host.plugins().front();
   if (record.state != plugin_host::PluginState::kLoaded) {
     return ReportError(inv, Status::InvalidArgument("plugin " + options.plugin + " (" + record.file.string() +
                                                     ") cannot be loaded: " + record.error));
   }
+  if (!options.hold_write.empty()) {  // the kit's killed writer (storage_kit.h)
+    Result<Storage*> storage = host.FindStorage(record.name);
+    if (!storage.ok()) return ReportError(inv, storage.status());
+    const size_t colon = options.hold_write.find(':');
+    ProjectRef project{std::atoll(options.hold_write.substr(0, colon).c_str()),
+                       colon == std::string::npos ? "" : options.hold_write.substr(colon + 1)};
+    return ReportError(inv, conformance::HoldWriteForKit(*storage, project));
+  }
   conformance::Report report;
   Status status;
-  if (record.kind == "provider") {
+  if (record.kind == "storage") {
+    Result<Storage*> storage = host.FindStorage(record.name);
+    if (!storage.ok()) return ReportError(inv, storage.status());
+    KitProjects projects(db->get(), *storage);
+    Result<std::vector<ProjectRef>> refs = projects.Add(record.name);
+    if (!refs.ok()) return ReportError(inv, refs.status());
+    conformance::StorageKitOptions kit;
+    kit.projects = *refs;
+    kit.fences = host.StorageFences(record.name);
+    std::error_code error;
+    const fs::path self = fs::read_symlink("/proc/self/exe", error);
+    if (!error) kit.child_command = {self.string(), "plugins", "test", record.file.string(), "--database", database_url};
+    if (!error && plugin.settings_json != "{}") {
+      kit.child_command.push_back("--settings");
+      kit.child_command.push_back(plugin.settings_json);
+    }
+    status = conformance::CheckStorage(*storage, kit, &report);
+  } else if (record.kind == "provider") {
     if (options.adapter.empty()) {
       return ReportError(inv, Status::InvalidArgument("plugin " + record.name +
                                                       " is a provider: give its fixture adapter with --adapter"));
@@ -138,8 +225,7 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     if (!options.inputs.empty()) kit.inputs = fs::absolute(options.inputs);
     status = conformance::CheckAnalyzer(*analyzer, kit, &report);
   } else {
-    return ReportError(inv, Status::InvalidArgument("plugin " + record.name + " is a " + record.kind +
-                                                    "; the conformance kit checks providers and analyzers so far"));
+    return ReportError(inv, Status::InvalidArgument("plugin " + record.name + " is of no kind the kit knows"));
   }
   if (inv.json) {
     PrintJsonReport(record, adapter, report, status);

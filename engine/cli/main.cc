@@ -131,6 +131,11 @@ int main(int argc, char** argv) {
                                "An analyzer's: a folder of files to analyse besides the kit's own");
   plugins_test_cmd->add_option("--settings", plugins_test.settings, "The plugin's settings, a JSON object");
   plugins_test_cmd->add_option("--keep", plugins_test.keep, "Keep the source and trees in this empty folder");
+  plugins_test_cmd->add_option("--database", plugins_test.database,
+                               "A storage's: a migrated database URL to test on (default: a new SQLite file)");
+  plugins_test_cmd->add_option("--migrations", plugins_test.migrations,
+                               "A storage's own migrations folder, for the new SQLite file; repeatable");
+  plugins_test_cmd->add_option("--hold-write", plugins_test.hold_write)->group("");
   plugins_test_cmd->callback([&] { code = cli::RunPluginsTest(inv, plugins_test); });
 
   CLI::App* migrate = Sub(&app, "migrate", "Database schema migrations");

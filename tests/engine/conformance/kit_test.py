@@ -12,6 +12,10 @@ CHECK is one of:
   usage           a bad adapter, plugin or setting is refused with a clear error
   analyzers       the bundled analyzers pass (a repository step alone skips the blob contracts)
   analyzer-flaws  each flaw of broken-analyzer fails exactly the contracts it breaks
+  storages        sql-storage (a new SQLite file) and the memory fixtures pass
+  storage-flaws   each flaw of broken-memory fails exactly the contracts it breaks
+  storage-postgres  sql-storage passes on a migrated PostgreSQL database (TETHER_TEST_PG_DIR),
+                  leaving none of its projects behind; an unmigrated one is refused
 """
 import json
 import os
@@ -29,9 +33,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 problems = []
 
 
-def kit(plugin, adapter=None, settings=None, env=None, keep=None, inputs=None):
+def kit(plugin, adapter=None, settings=None, env=None, keep=None, inputs=None, database=None):
     """Runs the kit; returns (exit code, the --json report or None, stderr)."""
     cmd = [TETHER, "--json", "plugins", "test", plugin]
+    if database is not None:
+        cmd += ["--database", database]
     if adapter is not None:
         cmd += ["--adapter", adapter]
     if inputs is not None:
@@ -117,6 +123,18 @@ ANALYZER_FLAWS = {
     "counter": ["deterministic", "path-independent", "order-independent", "threads"],
 }
 
+# What each flaw of broken-memory (tests/fixtures/memory-storage) breaks.
+STORAGE_FLAWS = {
+    "rename-keeps-mode": ["changes"],
+    "counts-no-binary": ["counts"],
+    "pages-ignore-after": ["pages"],
+    "delete-forgets-all": ["delete-project"],
+    "fence-ignored": ["fence"],
+    "commit-ignores-cursor": ["conflict"],
+    "throws": ["no-throw", "entries"],
+}
+MEMORY_DIR = os.path.join(BUILD, "tests", "fixtures", "memory-storage")
+
 if CHECK == "bundled":
     code, report, err = kit("local-git", GIT_ADAPTER)
     expect_report("local-git", code, report, err)
@@ -191,6 +209,44 @@ elif CHECK == "analyzer-flaws":
     for flaw, failed in ANALYZER_FLAWS.items():
         code, report, err = kit(broken, settings={"flaw": flaw})
         expect_report(f"broken-analyzer with the flaw {flaw}", code, report, err, failed=failed)
+elif CHECK == "storages":
+    code, report, err = kit("sql-storage")
+    expect_report("sql-storage on a new SQLite file", code, report, err)
+    code, report, err = kit(os.path.join(MEMORY_DIR, "libmemory-3.4.so"))
+    expect_report("memory-3.4", code, report, err)
+    code, report, err = kit(os.path.join(MEMORY_DIR, "libmemory-3.1.so"))
+    expect_report("memory-3.1", code, report, err, skipped=["fence"])
+elif CHECK == "storage-flaws":
+    broken = os.path.join(MEMORY_DIR, "libbroken-memory.so")
+    code, report, err = kit(broken, settings={"flaw": "none"})
+    expect_report("broken-memory without a flaw", code, report, err)
+    for flaw, failed in STORAGE_FLAWS.items():
+        code, report, err = kit(broken, settings={"flaw": flaw})
+        expect_report(f"broken-memory with the flaw {flaw}", code, report, err, failed=failed)
+elif CHECK == "storage-postgres":
+    with open(os.path.join(os.environ["TETHER_TEST_PG_DIR"], "url")) as f:
+        admin_url = f.read().strip()
+    name = "kit_%d" % os.getpid()
+    subprocess.run(["psql", "-q", admin_url, "-c", "CREATE DATABASE %s" % name], check=True)
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            code, report, err = kit("sql-storage", database=url)
+            if code != 2 or "pending: run `tether migrate apply` on it first" not in err:
+                problems.append(f"an unmigrated --database: exit {code}, {err.strip()!r}")
+            config = os.path.join(tmp, "tether.json")
+            with open(config, "w") as f:
+                json.dump({"database": url, "plugins": [{"name": "sql-storage", "kind": "storage"}]}, f)
+            subprocess.run([TETHER, "--config", config, "migrate", "apply"], check=True, capture_output=True)
+            code, report, err = kit("sql-storage", database=url)
+            expect_report("sql-storage on PostgreSQL", code, report, err)
+            left = subprocess.run(["psql", "-tA", url, "-c",
+                                   "SELECT (SELECT COUNT(*) FROM projects) + (SELECT COUNT(*) FROM documents)"],
+                                  check=True, capture_output=True, text=True).stdout.strip()
+            if left != "0":
+                problems.append(f"the kit left {left} projects and documents behind on PostgreSQL")
+    finally:
+        subprocess.run(["psql", "-q", admin_url, "-c", "DROP DATABASE IF EXISTS %s" % name], check=False)
 elif CHECK == "usage":
     with tempfile.TemporaryDirectory() as tmp:
         failing = os.path.join(tmp, "failing-adapter.sh")
@@ -206,7 +262,6 @@ elif CHECK == "usage":
             (["local-git", "--adapter", silent], "printed no \"url=...\" line", 2),
             (["local-git", "--adapter", os.path.join(tmp, "no-such-adapter")], "cannot run the fixture adapter", 2),
             (["no-such-plugin", "--adapter", GIT_ADAPTER], "no-such-plugin", 2),
-            (["sql-storage", "--adapter", GIT_ADAPTER], "is a storage; the conformance kit checks providers and analyzers", 2),
             (["local-git"], "is a provider: give its fixture adapter with --adapter", 2),
             (["local-git", "--adapter", GIT_ADAPTER, "--settings", "[1]"], "--settings is not a JSON object", 2),
             (["local-git", "--adapter", GIT_ADAPTER, "--keep", HERE], "is not an empty folder", 2),

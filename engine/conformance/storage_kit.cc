@@ -1,0 +1,782 @@
+#include "engine/conformance/storage_kit.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "engine/common/sha256.h"
+
+extern char** environ;
+
+namespace tether::conformance {
+
+namespace {
+
+constexpr char kEmpty[] = "empty";
+constexpr char kCommit[] = "commit";
+constexpr char kEntries[] = "entries";
+constexpr char kCounts[] = "counts";
+constexpr char kPages[] = "pages";
+constexpr char kChanges[] = "changes";
+constexpr char kRollback[] = "rollback";
+constexpr char kConflict[] = "conflict";
+constexpr char kKilled[] = "killed-writer";
+constexpr char kApart[] = "projects-apart";
+constexpr char kConcurrent[] = "concurrent-projects";
+constexpr char kDelete[] = "delete-project";
+constexpr char kFence[] = "fence";
+constexpr char kNoThrow[] = "no-throw";
+
+constexpr int kDocuments = 120;
+
+// What the kit wrote and expects to read back at a path.
+struct Row {
+  Entry entry;
+  Document document;
+};
+using Rows = std::map<std::string, Row>;  // by path
+
+std::string Commit(const std::string& name) { return "kit-" + Sha256Hex(name).substr(0, 32); }
+
+Row MakeRow(const std::string& path, const std::string& content, EntryKind kind = EntryKind::kFile,
+            bool binary = false) {
+  Row row;
+  row.entry.path = path;
+  row.entry.kind = kind;
+  row.entry.mode = kind == EntryKind::kExecutable ? 0100755 : kind == EntryKind::kSymlink ? 0120000 : 0100644;
+  row.entry.blob_id = "kit-" + Sha256Hex(content).substr(0, 40);
+  row.document.size = content.size();
+  row.document.is_binary = binary;
+  row.document.has_content = !binary;
+  if (!binary) row.document.content = content;
+  row.document.language = path.size() > 3 && path.compare(path.size() - 3, 3, ".py") == 0 ? "python" : "";
+  return row;
+}
+
+// The first tree: files under three folders whose names sort around each
+// other ("dir-a", "dir-a.b", "dir-a0"), an executable, a symlink, binary
+// rows, multibyte names.
+Rows FirstRows(const std::string& salt) {
+  Rows rows;
+  const char* dirs[] = {"dir-a/", "dir-a.b/", "dir-a0/", "src/deep/er/", ""};
+  for (int i = 0; i < kDocuments; ++i) {
+    const std::string path = std::string(dirs[i % 5]) + "file-" + std::to_string(i) + (i % 3 == 0 ? ".py" : ".txt");
+    rows[path] = MakeRow(path, salt + " content of " + path + "\n");
+  }
+  rows["bin/run.sh"] = MakeRow("bin/run.sh", "#!/bin/sh\n", EntryKind::kExecutable);
+  rows["link"] = MakeRow("link", "dir-a/file-0.py", EntryKind::kSymlink);
+  rows["data/blob.bin"] = MakeRow("data/blob.bin", std::string("\x00\x01\x02 binary", 9), EntryKind::kFile, true);
+  rows["names/\xc3\xa9t\xc3\xa9.txt"] = MakeRow("names/\xc3\xa9t\xc3\xa9.txt", salt + " \xe2\x9c\x93\n");
+  rows["to-rename.txt"] = MakeRow("to-rename.txt", salt + " moves\n");
+  rows["to-delete.txt"] = MakeRow("to-delete.txt", salt + " goes\n");
+  rows["to-modify.txt"] = MakeRow("to-modify.txt", salt + " before\n");
+  return rows;
+}
+
+// A few rows, for the checks that write on a project of their own.
+Rows SmallRows(const std::string& salt) {
+  Rows rows;
+  for (int i = 0; i < 10; ++i) {
+    const std::string path = "small/file-" + std::to_string(i) + ".txt";
+    rows[path] = MakeRow(path, salt + " small " + std::to_string(i) + "\n");
+  }
+  return rows;
+}
+
+std::string Described(const Status& status) { return status.ok() ? "OK" : status.ToString(); }
+
+class StorageKit {
+ public:
+  StorageKit(Storage* storage, const StorageKitOptions& options, ContractLog* log)
+      : storage_(storage), options_(options), log_(log) {}
+
+  Status Run();
+
+ private:
+  template <typename F>
+  auto Guard(const std::string& call, F&& f) -> decltype(f()) {
+    try {
+      auto result = f();
+      log_->Held(kNoThrow);
+      return result;
+    } catch (const std::exception& e) {
+      log_->Broken(kNoThrow, call + " threw an exception: " + e.what());
+    } catch (...) {
+      log_->Broken(kNoThrow, call + " threw an exception that is not a std::exception");
+    }
+    return Status::Internal(call + " threw");
+  }
+
+  Result<CommitId> Cursor(const ProjectRef& project) {
+    return Guard("ReadCursor", [&] { return storage_->ReadCursor(project); });
+  }
+  Result<std::unique_ptr<StorageWriter>> Begin(const ProjectRef& project, const CommitId& expected) {
+    return Guard("BeginWrite(\"" + expected + "\")", [&] { return storage_->BeginWrite(project, expected); });
+  }
+  Status Apply(StorageWriter* writer, const Change& change, const Document* document, const CommitId& commit) {
+    return Guard(std::string("Apply(") + ChangeKindName(change.kind) + " " + ShownPath(change.entry.path) + ")",
+                 [&] { return writer->Apply(change, document, commit); });
+  }
+  Status CommitWriter(StorageWriter* writer, const CommitId& cursor) {
+    return Guard("Commit(" + cursor + ")", [&] { return writer->Commit(cursor); });
+  }
+  // Adds every row of `rows` in one write from `from`, committed at `to`.
+  Status WriteAll(const ProjectRef& project, const CommitId& from, const CommitId& to, const Rows& rows);
+
+  // Whether the project holds exactly `rows` at `cursor`; the first
+  // difference in *why.
+  bool Holds(const ProjectRef& project, const CommitId& cursor, const Rows& rows, std::string* why);
+  // What the project holds now, as read through the interface: for the
+  // checks that something changed nothing, whatever the storage held.
+  Status ReadState(const ProjectRef& project, CommitId* cursor, Rows* rows);
+  void CheckEmpty(const ProjectRef& project);
+  void CheckDocuments(const ProjectRef& project, const CommitId& cursor, const Rows& rows);
+  void CheckPages(const ProjectRef& project, const Rows& rows);
+  void CheckRollback(const ProjectRef& project, const CommitId& cursor, const Rows& rows);
+  // These three write, and leave *cursor and *rows as what they committed.
+  void CheckConflict(const ProjectRef& project, CommitId* cursor, Rows* rows);
+  void CheckKilled(const ProjectRef& project, CommitId* cursor, Rows* rows);
+  void CheckFence(const ProjectRef& project, CommitId* cursor, Rows* rows);
+  Status CheckChanges(const ProjectRef& project, CommitId* cursor, Rows* rows);
+
+  Storage* storage_;
+  const StorageKitOptions& options_;
+  ContractLog* log_;
+};
+
+Status StorageKit::WriteAll(const ProjectRef& project, const CommitId& from, const CommitId& to, const Rows& rows) {
+  Result<std::unique_ptr<StorageWriter>> writer = Begin(project, from);
+  if (!writer.ok()) return writer.status();
+  for (const auto& [path, row] : rows) {
+    Change change;
+    change.entry = row.entry;
+    TETHER_RETURN_IF_ERROR(Apply(writer->get(), change, &row.document, to));
+  }
+  return CommitWriter(writer->get(), to);
+}
+
+bool StorageKit::Holds(const ProjectRef& project, const CommitId& cursor, const Rows& rows, std::string* why) {
+  Result<CommitId> stored = Cursor(project);
+  if (!stored.ok() || *stored != cursor) {
+    *why = "ReadCursor gave " + (stored.ok() ? "\"" + *stored + "\"" : Described(stored.status())) + ", expected \"" +
+           cursor + "\"";
+    return false;
+  }
+  Result<StorageCounts> counts = Guard("Counts", [&] { return storage_->Counts(project); });
+  if (!counts.ok() || counts->documents != static_cast<int64_t>(rows.size())) {
+    *why = "Counts gave " + (counts.ok() ? std::to_string(counts->documents) + " documents" : Described(counts.status())) +
+           ", expected " + std::to_string(rows.size());
+    return false;
+  }
+  for (const auto& [path, row] : rows) {
+    Result<StoredDocument> doc = Guard("GetDocument", [&] { return storage_->GetDocument(project, path); });
+    if (!doc.ok()) {
+      *why = "GetDocument(" + ShownPath(path) + ") gave " + Described(doc.status());
+      return false;
+    }
+    if (doc->entry.blob_id != row.entry.blob_id || doc->entry.mode != row.entry.mode ||
+        doc->entry.kind != row.entry.kind || doc->has_content != row.document.has_content ||
+        doc->content != row.document.content || doc->size != row.document.size ||
+        doc->is_binary != row.document.is_binary || doc->language != row.document.language) {
+      *why = "GetDocument(" + ShownPath(path) + ") gave blob " + doc->entry.blob_id + " mode " +
+             std::to_string(doc->entry.mode) + ", " + std::to_string(doc->content.size()) + " bytes of content (" +
+             (doc->has_content ? "with" : "without") + " content, language \"" + doc->language +
+             "\"); the write was blob " + row.entry.blob_id + " mode " + std::to_string(row.entry.mode) + ", " +
+             std::to_string(row.document.content.size()) + " bytes, language \"" + row.document.language + "\"";
+      return false;
+    }
+  }
+  return true;
+}
+
+Status StorageKit::ReadState(const ProjectRef& project, CommitId* cursor, Rows* rows) {
+  Result<CommitId> stored = Cursor(project);
+  if (!stored.ok()) return stored.status();
+  *cursor = *stored;
+  rows->clear();
+  DocumentQuery query;
+  query.limit = 1000;
+  for (;;) {
+    Result<DocumentPage> page = Guard("ListDocuments", [&] { return storage_->ListDocuments(project, query); });
+    if (!page.ok()) return page.status();
+    for (const StoredDocument& listed : page->documents) {
+      Result<StoredDocument> doc = Guard("GetDocument", [&] { return storage_->GetDocument(project, listed.entry.path); });
+      if (!doc.ok()) return doc.status();
+      Row& row = (*rows)[doc->entry.path];
+      row.entry = doc->entry;
+      row.document.size = doc->size;
+      row.document.is_binary = doc->is_binary;
+      row.document.has_content = doc->has_content;
+      row.document.content = doc->content;
+      row.document.language = doc->language;
+    }
+    if (!page->more || page->documents.empty()) return Status::Ok();
+    query.after = page->documents.back().entry.path;
+  }
+}
+
+void StorageKit::CheckEmpty(const ProjectRef& project) {
+  std::string why;
+  if (!Holds(project, "", {}, &why)) {
+    log_->Broken(kEmpty, "a project the storage holds nothing for: " + why);
+    return;
+  }
+  Result<StoredDocument> doc = Guard("GetDocument", [&] { return storage_->GetDocument(project, "README.md"); });
+  Result<DocumentPage> page = Guard("ListDocuments", [&] { return storage_->ListDocuments(project, DocumentQuery{}); });
+  if (doc.status().code() != StatusCode::kNotFound) {
+    log_->Broken(kEmpty, "GetDocument(README.md) of a project with nothing stored gave " + Described(doc.status()) +
+                             "; expected NotFound");
+  } else if (!page.ok() || !page->documents.empty() || page->more) {
+    log_->Broken(kEmpty, "ListDocuments of a project with nothing stored gave " +
+                             (page.ok() ? std::to_string(page->documents.size()) + " documents" : Described(page.status())));
+  } else {
+    log_->Held(kEmpty);
+  }
+}
+
+class CollectEntries : public EntrySink {
+ public:
+  Status OnEntry(const Entry& entry) override {
+    entries.push_back(entry);
+    return Status::Ok();
+  }
+  std::vector<Entry> entries;
+};
+
+void StorageKit::CheckDocuments(const ProjectRef& project, const CommitId& cursor, const Rows& rows) {
+  std::string why;
+  if (!Holds(project, cursor, rows, &why)) {
+    log_->Broken(kCommit, "after a committed write of " + std::to_string(rows.size()) + " documents: " + why);
+  } else {
+    log_->Held(kCommit);
+  }
+
+  CollectEntries sink;
+  const Status listed = Guard("ListEntries", [&] { return storage_->ListEntries(project, &sink); });
+  std::map<std::string, Entry> got;
+  for (const Entry& entry : sink.entries) got.emplace(entry.path, entry);
+  bool same = listed.ok() && got.size() == sink.entries.size() && got.size() == rows.size();
+  for (const auto& [path, row] : rows) {
+    auto found = got.find(path);
+    same = same && found != got.end() && found->second.blob_id == row.entry.blob_id &&
+           found->second.mode == row.entry.mode && found->second.kind == row.entry.kind;
+  }
+  if (!same) {
+    log_->Broken(kEntries, "ListEntries gave " + (listed.ok() ? std::to_string(sink.entries.size()) + " entries" : Described(listed)) +
+                               " that are not the " + std::to_string(rows.size()) + " written (path, blob, mode, kind)");
+  } else {
+    log_->Held(kEntries);
+  }
+
+  StorageCounts want;
+  want.documents = static_cast<int64_t>(rows.size());
+  for (const auto& [path, row] : rows) {
+    want.with_content += row.document.has_content ? 1 : 0;
+    want.binary += row.document.is_binary ? 1 : 0;
+    want.total_bytes += static_cast<int64_t>(row.document.size);
+  }
+  Result<StorageCounts> counts = Guard("Counts", [&] { return storage_->Counts(project); });
+  if (!counts.ok() || counts->documents != want.documents || counts->with_content != want.with_content ||
+      counts->binary != want.binary || counts->total_bytes != want.total_bytes) {
+    log_->Broken(kCounts, "Counts gave " +
+                              (counts.ok() ? std::to_string(counts->documents) + " documents, " +
+                                                 std::to_string(counts->with_content) + " with content, " +
+                                                 std::to_string(counts->binary) + " binary, " +
+                                                 std::to_string(counts->total_bytes) + " bytes"
+                                           : Described(counts.status())) +
+                              "; the write had " + std::to_string(want.documents) + ", " +
+                              std::to_string(want.with_content) + ", " + std::to_string(want.binary) + ", " +
+                              std::to_string(want.total_bytes));
+  } else {
+    log_->Held(kCounts);
+  }
+}
+
+void StorageKit::CheckPages(const ProjectRef& project, const Rows& rows) {
+  for (const std::string prefix : {"", "dir-a/", "dir-a", "src/deep/", "nothing/"}) {
+    std::vector<std::string> want;
+    for (const auto& [path, row] : rows) {
+      if (path.compare(0, prefix.size(), prefix) == 0) want.push_back(path);
+    }
+    for (int limit : {1, 7, 1000}) {
+      std::vector<std::string> got;
+      DocumentQuery query;
+      query.path_prefix = prefix;
+      query.limit = limit;
+      for (int pages = 0; pages < 1000; ++pages) {
+        Result<DocumentPage> page = Guard("ListDocuments", [&] { return storage_->ListDocuments(project, query); });
+        if (!page.ok()) {
+          log_->Broken(kPages, "ListDocuments(prefix \"" + prefix + "\", after \"" + ShownPath(query.after) +
+                                   "\", limit " + std::to_string(limit) + ") gave " + Described(page.status()));
+          return;
+        }
+        if (static_cast<int>(page->documents.size()) > limit) {
+          log_->Broken(kPages, "ListDocuments with limit " + std::to_string(limit) + " gave " +
+                                   std::to_string(page->documents.size()) + " documents");
+          return;
+        }
+        for (const StoredDocument& doc : page->documents) {
+          got.push_back(doc.entry.path);
+          if (!doc.content.empty()) {
+            log_->Broken(kPages, "ListDocuments gave the content of " + ShownPath(doc.entry.path) + "; it never does");
+            return;
+          }
+        }
+        if (!page->more) break;
+        if (page->documents.empty()) {
+          log_->Broken(kPages, "ListDocuments said more documents match after an empty page");
+          return;
+        }
+        query.after = page->documents.back().entry.path;
+      }
+      if (got != want) {
+        std::string first_difference;
+        for (size_t i = 0; i < std::max(got.size(), want.size()); ++i) {
+          if (i >= got.size() || i >= want.size() || got[i] != want[i]) {
+            first_difference = "at position " + std::to_string(i + 1) + ": " +
+                               (i < got.size() ? "\"" + ShownPath(got[i]) + "\"" : std::string("nothing")) +
+                               ", expected " + (i < want.size() ? "\"" + ShownPath(want[i]) + "\"" : std::string("nothing"));
+            break;
+          }
+        }
+        log_->Broken(kPages, "paging ListDocuments(prefix \"" + prefix + "\", limit " + std::to_string(limit) +
+                                 ") gave " + std::to_string(got.size()) + " paths, expected " +
+                                 std::to_string(want.size()) + " in byte order; " + first_difference);
+        return;
+      }
+    }
+  }
+  log_->Held(kPages);
+}
+
+Status StorageKit::CheckChanges(const ProjectRef& project, CommitId* cursor, Rows* rows) {
+  const CommitId next = Commit("changes");
+  Result<std::unique_ptr<StorageWriter>> writer = Begin(project, *cursor);
+  if (!writer.ok()) return writer.status();
+  Rows after = *rows;
+  std::vector<std::pair<Change, const Document*>> changes;
+  Row modified = MakeRow("to-modify.txt", "after\n");
+  after["to-modify.txt"] = modified;
+  Change modify;
+  modify.kind = ChangeKind::kModified;
+  modify.entry = modified.entry;
+  Change remove;
+  remove.kind = ChangeKind::kDeleted;
+  remove.entry = (*rows)["to-delete.txt"].entry;
+  after.erase("to-delete.txt");
+  Row renamed = (*rows)["to-rename.txt"];
+  renamed.entry.path = "moved/renamed.sh";
+  renamed.entry.kind = EntryKind::kExecutable;
+  renamed.entry.mode = 0100755;
+  after.erase("to-rename.txt");
+  after["moved/renamed.sh"] = renamed;
+  Change rename;
+  rename.kind = ChangeKind::kRenamed;
+  rename.entry = renamed.entry;
+  rename.old_path = "to-rename.txt";
+  Row added = MakeRow("added.py", "print('added')\n");
+  after["added.py"] = added;
+  Change add;
+  add.entry = added.entry;
+  for (const auto& [change, document] : std::vector<std::pair<Change, const Document*>>{
+           {modify, &modified.document}, {remove, nullptr}, {rename, &renamed.document}, {add, &added.document}}) {
+    TETHER_RETURN_IF_ERROR(Apply(writer->get(), change, document, next));
+  }
+  TETHER_RETURN_IF_ERROR(CommitWriter(writer->get(), next));
+  std::string why;
+  Result<StoredDocument> gone = Guard("GetDocument", [&] { return storage_->GetDocument(project, "to-rename.txt"); });
+  Result<StoredDocument> moved = Guard("GetDocument", [&] { return storage_->GetDocument(project, "moved/renamed.sh"); });
+  if (!Holds(project, next, after, &why)) {
+    log_->Broken(kChanges, "after a write that modified, deleted, renamed (to an executable) and added: " + why);
+  } else if (gone.status().code() != StatusCode::kNotFound) {
+    log_->Broken(kChanges, "GetDocument of a renamed document's old path gave " + Described(gone.status()));
+  } else if (!moved.ok() || moved->updated_commit != next) {
+    log_->Broken(kChanges, "GetDocument of a renamed document gave updated_commit \"" +
+                               (moved.ok() ? moved->updated_commit : Described(moved.status())) + "\", expected " + next);
+  } else {
+    log_->Held(kChanges);
+  }
+  *cursor = next;
+  *rows = std::move(after);
+  return Status::Ok();
+}
+
+void StorageKit::CheckRollback(const ProjectRef& project, const CommitId& expected_cursor, const Rows&) {
+  CommitId cursor;
+  Rows rows;
+  if (!ReadState(project, &cursor, &rows).ok()) return;
+  if (cursor != expected_cursor) return;  // an earlier write went wrong, and says so
+  {
+    Result<std::unique_ptr<StorageWriter>> writer = Begin(project, cursor);
+    if (!writer.ok()) {
+      log_->Broken(kRollback, "BeginWrite(\"" + cursor + "\") at the project's cursor gave " + Described(writer.status()));
+      return;
+    }
+    const Rows more = FirstRows("rolled back");
+    int n = 0;
+    for (const auto& [path, row] : more) {
+      Change change;
+      change.entry = row.entry;
+      change.entry.path = "rollback/" + path;
+      if (!Apply(writer->get(), change, &row.document, Commit("rollback")).ok() || ++n == 40) break;
+    }
+    Change remove;
+    remove.kind = ChangeKind::kDeleted;
+    remove.entry = rows.begin()->second.entry;
+    (void)Apply(writer->get(), remove, nullptr, Commit("rollback"));
+  }  // dropped without Commit
+  std::string why;
+  if (!Holds(project, cursor, rows, &why)) {
+    log_->Broken(kRollback, "after a writer was dropped without Commit (40 adds and a delete applied): " + why);
+  } else {
+    log_->Held(kRollback);
+  }
+}
+
+void StorageKit::CheckConflict(const ProjectRef& project, CommitId* cursor_io, Rows* rows_io) {
+  const CommitId cursor = *cursor_io;
+  const Rows rows = *rows_io;
+  // A writer that expects a cursor the project does not have.
+  const CommitId stale = Commit("stale");
+  Result<std::unique_ptr<StorageWriter>> writer = Begin(project, stale);
+  Status status = writer.status();
+  if (writer.ok()) {
+    const Row row = MakeRow("conflict.txt", "never visible\n");
+    Change change;
+    change.entry = row.entry;
+    status = Apply(writer->get(), change, &row.document, Commit("conflict"));
+    if (status.ok()) status = CommitWriter(writer->get(), Commit("conflict"));
+  }
+  std::string why;
+  if (status.code() != StatusCode::kConflict) {
+    log_->Broken(kConflict, "a write expecting the cursor \"" + stale + "\" of a project at \"" + cursor +
+                                "\" gave " + Described(status) + "; expected Conflict at BeginWrite or Commit");
+  } else if (!Holds(project, cursor, rows, &why)) {
+    log_->Broken(kConflict, "after a write refused with Conflict: " + why);
+  } else {
+    log_->Held(kConflict);
+  }
+  // Two writers from the same cursor, the second begun while the first is
+  // open (on a database with one write lock, its BeginWrite waits): the
+  // first commits, the second is refused at BeginWrite or Commit.
+  Result<std::unique_ptr<StorageWriter>> first = Begin(project, cursor);
+  if (!first.ok()) return;
+  const Row row = MakeRow("second-writer.txt", "from the first of two writers\n");
+  Change change;
+  change.entry = row.entry;
+  std::atomic<bool> first_done{false};
+  Status second_status;
+  std::thread second_writer([&] {
+    Result<std::unique_ptr<StorageWriter>> second = Begin(project, cursor);
+    while (!first_done) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    second_status = second.ok() ? CommitWriter(second->get(), Commit("second")) : second.status();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Status first_status = Apply(first->get(), change, &row.document, Commit("first"));
+  if (first_status.ok()) first_status = CommitWriter(first->get(), Commit("first"));
+  first->reset();
+  first_done = true;
+  second_writer.join();
+  if (!first_status.ok()) {
+    log_->Broken(kConflict, "the first of two writers from one cursor gave " + Described(first_status));
+    return;
+  }
+  Rows with = rows;
+  with["second-writer.txt"] = row;
+  *cursor_io = Commit("first");
+  *rows_io = with;
+  if (second_status.code() != StatusCode::kConflict) {
+    log_->Broken(kConflict, "the second of two writers from \"" + cursor + "\", committing after the first, gave " +
+                                Described(second_status) + "; expected Conflict");
+  } else if (!Holds(project, *cursor_io, *rows_io, &why)) {
+    log_->Broken(kConflict, "after the second of two writers from one cursor was refused: " + why);
+  } else {
+    log_->Held(kConflict);
+  }
+}
+
+void StorageKit::CheckKilled(const ProjectRef& project, CommitId* cursor_io, Rows* rows_io) {
+  const CommitId cursor = *cursor_io;
+  const Rows rows = *rows_io;
+  if (options_.child_command.empty()) {
+    log_->Skip(kKilled, "no command to run a writer in a process of its own");
+    return;
+  }
+  std::vector<std::string> args = options_.child_command;
+  args.push_back("--hold-write");
+  args.push_back(std::to_string(project.id) + ":" + project.tenant);
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  int out[2];
+  if (::pipe(out) != 0) {
+    log_->Broken(kKilled, "cannot make a pipe for the writer's process");
+    return;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  if (spawned != 0) {
+    ::close(out[0]);
+    log_->Broken(kKilled, std::string("cannot run the writer's process ") + argv[0]);
+    return;
+  }
+  std::string said;
+  char buffer[256];
+  for (ssize_t n; said.find("applied") == std::string::npos && (n = ::read(out[0], buffer, sizeof(buffer))) > 0;) {
+    said.append(buffer, static_cast<size_t>(n));
+  }
+  ::kill(pid, SIGKILL);
+  int wait_status = 0;
+  ::waitpid(pid, &wait_status, 0);
+  ::close(out[0]);
+  if (said.find("applied") == std::string::npos) {
+    log_->Broken(kKilled, "the writer's process ended before it applied its changes: " + said);
+    return;
+  }
+  std::string why;
+  if (!Holds(project, cursor, rows, &why)) {
+    log_->Broken(kKilled, "after a process was killed inside its write: " + why);
+    return;
+  }
+  Rows with = rows;
+  const Row row = MakeRow("after-the-kill.txt", "written after the kill\n");
+  with[row.entry.path] = row;
+  const Status next = WriteAll(project, cursor, Commit("after kill"), Rows{{row.entry.path, row}});
+  if (!next.ok()) {
+    log_->Broken(kKilled, "the next write after a process was killed inside its write gave " + Described(next));
+    return;
+  }
+  *cursor_io = Commit("after kill");
+  *rows_io = with;
+  if (!Holds(project, *cursor_io, *rows_io, &why)) {
+    log_->Broken(kKilled, "after the next write: " + why);
+  } else {
+    log_->Held(kKilled);
+  }
+}
+
+void StorageKit::CheckFence(const ProjectRef& project, CommitId* cursor_io, Rows* rows_io) {
+  const CommitId cursor = *cursor_io;
+  const Rows rows = *rows_io;
+  if (!options_.fences) {
+    log_->Skip(kFence, "the storage is built for an SDK before 3.4, without fencing");
+    return;
+  }
+  // A write of epoch 5 in progress while Fence(6) runs on another thread.
+  // Fence may wait for it (SQLite has one write lock) or not; either way
+  // the write commits only if Fence had not returned yet.
+  Result<std::unique_ptr<StorageWriter>> writer =
+      Guard("BeginFencedWrite", [&] { return storage_->BeginFencedWrite(project, cursor, 5); });
+  if (!writer.ok()) {
+    log_->Broken(kFence, "BeginFencedWrite at epoch 5 gave " + Described(writer.status()));
+    return;
+  }
+  const Row row = MakeRow("fenced.txt", "written at epoch 5\n");
+  Change change;
+  change.entry = row.entry;
+  Status status = Apply(writer->get(), change, &row.document, Commit("epoch 5"));
+  std::atomic<bool> fence_returned{false};
+  Status fenced;
+  std::thread fencer([&] {
+    fenced = Guard("Fence", [&] { return storage_->Fence(project, 6); });
+    fence_returned = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const bool returned_before_commit = fence_returned;
+  if (status.ok()) status = CommitWriter(writer->get(), Commit("epoch 5"));
+  writer->reset();
+  fencer.join();
+  std::string why;
+  Rows with = rows;
+  with[row.entry.path] = row;
+  if (!fenced.ok()) {
+    log_->Broken(kFence, "Fence(6) while a write of epoch 5 was open gave " + Described(fenced));
+    return;
+  }
+  if (status.ok() && returned_before_commit) {
+    log_->Broken(kFence, "a write begun at epoch 5 committed after Fence(6) had returned; expected Conflict");
+    *cursor_io = Commit("epoch 5");
+    *rows_io = with;
+    return;
+  }
+  if (!status.ok() && status.code() != StatusCode::kConflict) {
+    log_->Broken(kFence, "the Commit of a write of epoch 5, Fence(6) running, gave " + Described(status) +
+                             "; expected OK (before the fence) or Conflict");
+    return;
+  }
+  const CommitId now = status.ok() ? Commit("epoch 5") : cursor;
+  if (!Holds(project, now, status.ok() ? with : rows, &why)) {
+    log_->Broken(kFence, std::string("after a write of epoch 5 ") + (status.ok() ? "committed" : "refused") +
+                             " while Fence(6) ran: " + why);
+    return;
+  }
+  *cursor_io = now;
+  if (status.ok()) *rows_io = with;
+  log_->Held(kFence);
+
+  // After the fence, a write of epoch 5 never commits; an older Fence
+  // changes nothing; a write of epoch 6 commits.
+  Result<std::unique_ptr<StorageWriter>> late =
+      Guard("BeginFencedWrite", [&] { return storage_->BeginFencedWrite(project, *cursor_io, 5); });
+  Status late_status = late.status();
+  if (late.ok()) late_status = CommitWriter(late->get(), Commit("late epoch 5"));
+  if (late.ok()) late->reset();
+  if (late_status.code() != StatusCode::kConflict) {
+    log_->Broken(kFence, "a write of epoch 5 begun after Fence(6) gave " + Described(late_status) + " at Commit; expected Conflict");
+    return;
+  }
+  (void)Guard("Fence", [&] { return storage_->Fence(project, 4); });
+  Result<std::unique_ptr<StorageWriter>> newest =
+      Guard("BeginFencedWrite", [&] { return storage_->BeginFencedWrite(project, *cursor_io, 6); });
+  Status newest_status = newest.status();
+  if (newest.ok()) newest_status = CommitWriter(newest->get(), Commit("epoch 6"));
+  if (!newest_status.ok()) {
+    log_->Broken(kFence, "a write of epoch 6 after Fence(6) and Fence(4) gave " + Described(newest_status));
+    return;
+  }
+  *cursor_io = Commit("epoch 6");
+  if (!Holds(project, *cursor_io, *rows_io, &why)) {
+    log_->Broken(kFence, "after a write of the fenced epoch: " + why);
+  } else {
+    log_->Held(kFence);
+  }
+}
+
+Status StorageKit::Run() {
+  if (options_.projects.size() < kProjects) return Status::Internal("the storage kit needs its seven projects");
+  const ProjectRef& a = options_.projects[0];
+  CheckEmpty(a);
+
+  Rows rows = FirstRows("project a");
+  CommitId cursor = Commit("first");
+  TETHER_RETURN_IF_ERROR(WriteAll(a, "", cursor, rows).WithContext("the first write"));
+  CheckDocuments(a, cursor, rows);
+  CheckPages(a, rows);
+  TETHER_RETURN_IF_ERROR(CheckChanges(a, &cursor, &rows));
+  CheckRollback(a, cursor, rows);
+
+  // Each check that writes on a project of its own, from a small first
+  // write, so that one broken contract does not fail the others.
+  using Check = void (StorageKit::*)(const ProjectRef&, CommitId*, Rows*);
+  const std::pair<int, Check> own[] = {{1, &StorageKit::CheckKilled}, {2, &StorageKit::CheckFence},
+                                       {3, &StorageKit::CheckConflict}};
+  for (const auto& [index, check] : own) {
+    const ProjectRef& project = options_.projects[index];
+    Rows small = SmallRows("project " + std::to_string(index));
+    CommitId first = Commit("small " + std::to_string(index));
+    TETHER_RETURN_IF_ERROR(WriteAll(project, "", first, small).WithContext("a first write"));
+    (this->*check)(project, &first, &small);
+  }
+
+  // Three more projects, written at once, with the same paths as a's.
+  TETHER_RETURN_IF_ERROR(ReadState(a, &cursor, &rows));
+  std::vector<Status> written(3);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 3; ++i) {
+    writers.emplace_back([&, i] {
+      const ProjectRef& project = options_.projects[4 + i];
+      written[i] = WriteAll(project, "", Commit("other " + std::to_string(i)), FirstRows("project " + std::to_string(i)));
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  std::string why;
+  bool all = true;
+  for (int i = 0; i < 3; ++i) {
+    const ProjectRef& project = options_.projects[4 + i];
+    if (!written[i].ok()) {
+      log_->Broken(kConcurrent, "a first write of project " + std::to_string(project.id) +
+                                    " while two others wrote at once gave " + Described(written[i]));
+      all = false;
+    } else if (!Holds(project, Commit("other " + std::to_string(i)), FirstRows("project " + std::to_string(i)), &why)) {
+      log_->Broken(kApart, "project " + std::to_string(project.id) + " after writes of others: " + why);
+      all = false;
+    }
+  }
+  if (all) log_->Held(kConcurrent);
+  if (!Holds(a, cursor, rows, &why)) {
+    log_->Broken(kApart, "project " + std::to_string(a.id) + " after three others wrote the same paths: " + why);
+  } else {
+    log_->Held(kApart);
+  }
+
+  // DeleteProject forgets one project, and only it.
+  const ProjectRef& b = options_.projects[4];
+  const Status deleted = Guard("DeleteProject", [&] { return storage_->DeleteProject(b); });
+  const Status again = Guard("DeleteProject", [&] { return storage_->DeleteProject(b); });
+  if (!deleted.ok() || !again.ok()) {
+    log_->Broken(kDelete, "DeleteProject gave " + Described(deleted.ok() ? again : deleted) +
+                              (deleted.ok() ? " the second time" : ""));
+  } else if (!Holds(b, "", {}, &why)) {
+    log_->Broken(kDelete, "after DeleteProject: " + why);
+  } else if (!Holds(a, cursor, rows, &why)) {
+    log_->Broken(kDelete, "project " + std::to_string(a.id) + " after another project was deleted: " + why);
+  } else {
+    log_->Held(kDelete);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& StorageContracts() {
+  static const std::vector<std::pair<std::string, std::string>> kContracts = {
+      {kEmpty, "A project the storage holds nothing for has no cursor, no documents and zero counts"},
+      {kCommit, "A committed write is read back whole: cursor, blob, mode, kind, content, size, language"},
+      {kEntries, "ListEntries gives every stored entry once"},
+      {kCounts, "Counts agree with what was written"},
+      {kPages, "ListDocuments pages in byte order of paths, filtered by prefix, never with content"},
+      {kChanges, "Modified, deleted, renamed (taking the new mode) and added rows land as storage.h says"},
+      {kRollback, "A writer dropped without Commit leaves nothing behind"},
+      {kConflict, "A write whose cursor moved is refused with Conflict and leaves nothing behind"},
+      {kKilled, "A process killed inside its write leaves nothing behind, and the next write commits"},
+      {kFence, "After Fence, a write of an older epoch is refused with Conflict (SDK 3.4)"},
+      {kConcurrent, "Writes of different projects at once all commit"},
+      {kApart, "Projects stay apart: the same paths in another project change nothing"},
+      {kDelete, "DeleteProject forgets one project, and only it, and may be called twice"},
+      {kNoThrow, "No exception crosses the plugin boundary: every call returns"},
+  };
+  return kContracts;
+}
+
+Status CheckStorage(Storage* storage, const StorageKitOptions& options, Report* report) {
+  ContractLog log;
+  for (const auto& [id, contract] : StorageContracts()) log.Declare(id, contract);
+  StorageKit kit(storage, options, &log);
+  const Status status = kit.Run();
+  *report = log.Finish();
+  return status;
+}
+
+Status HoldWriteForKit(Storage* storage, const ProjectRef& project) {
+  Result<CommitId> cursor = storage->ReadCursor(project);
+  if (!cursor.ok()) return cursor.status();
+  Result<std::unique_ptr<StorageWriter>> writer = storage->BeginWrite(project, *cursor);
+  if (!writer.ok()) return writer.status();
+  for (const auto& [path, row] : FirstRows("killed")) {
+    Change change;
+    change.entry = row.entry;
+    change.entry.path = "killed/" + path;
+    TETHER_RETURN_IF_ERROR((*writer)->Apply(change, &row.document, Commit("killed")));
+  }
+  std::printf("applied\n");
+  std::fflush(stdout);
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(60));
+}
+
+}  // namespace tether::conformance
