@@ -79,6 +79,12 @@ struct PluginsTestOptions {
 // kit stopped early on the plugin's account, 2 for bad usage or an adapter
 // that fails.
 int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options);
+struct PluginsNewOptions {
+  std::string kind;  // "provider" or "analyzer"
+  std::string name;  // the new plugin's name
+  std::string dir;   // where to write it: absent or empty
+};
+int RunPluginsNew(const Invocation& inv, const PluginsNewOptions& options);
 struct MigrateOptions {
   std::vector<std::string> dirs;  // --dir: more migrations roots (plugins ship their own)
   bool dry_run = false;           // apply --dry-run: print the plan, change nothing

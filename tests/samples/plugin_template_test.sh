@@ -3,7 +3,8 @@
 # provider) and samples/analyzer-template out of tree with
 # find_package(TetherSDK 3.x), run the conformance kit from the provider's
 # CTest (and see it name the contract a broken copy violates), load them and
-# sync with them; an SDK of another major is refused by find_package.
+# sync with them; write both anew with `tether plugins new`; an SDK of
+# another major is refused by find_package.
 # Usage: plugin_template_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src="$1"; build="$2"
@@ -96,6 +97,38 @@ found="$("${tether[@]}" symbols todos TODO --analyzer todo-analyzer)"
 echo "$found" | grep -q "main.c" || { echo "tether symbols did not find the analyzer's TODO: $found" >&2; exit 1; }
 found="$("${tether[@]}" symbols todos FIXME --analyzer todo-analyzer)"
 echo "$found" | grep -q "main.c:3" || { echo "tether symbols did not find the FIXME on line 3: $found" >&2; exit 1; }
+
+# `tether plugins new` writes each template under the author's name: it
+# builds, its kit passes from its CTest, and it loads by that name.
+"$work/prefix/bin/tether" plugins new --kind provider acme-files "$work/new-provider" > "$work/new.log"
+"$work/prefix/bin/tether" plugins new --kind analyzer acme.lint "$work/new-analyzer" >> "$work/new.log"
+grep -q "ctest --test-dir $work/new-provider/build" "$work/new.log"
+for kind in provider analyzer; do
+  cmake -S "$work/new-$kind" -B "$work/new-$kind/build" -G Ninja \
+    -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$work/new-$kind/build" >/dev/null
+  if ! ctest --test-dir "$work/new-$kind/build" --output-on-failure > "$work/new-$kind.log" 2>&1; then
+    echo "the new $kind's conformance test failed:" >&2; cat "$work/new-$kind.log" >&2; exit 1
+  fi
+done
+grep -q "conformance: acme-files" "$work/new-provider.log"
+grep -q "conformance: acme.lint" "$work/new-analyzer.log"
+cat > "$work/new.json" <<JSON
+{"database": "sqlite:new.db",
+ "plugins": [{"name": "acme-files", "kind": "provider", "path": "$work/new-provider/build/libacme-files.so"},
+             {"name": "acme.lint", "kind": "analyzer", "path": "$work/new-analyzer/build/libacme.lint.so"}]}
+JSON
+"$work/prefix/bin/tether" --config "$work/new.json" plugins check > "$work/new-check.log"
+grep -q "acme-files .*loaded" "$work/new-check.log"
+grep -q "acme.lint .*loaded" "$work/new-check.log"
+if "$work/prefix/bin/tether" plugins new --kind storage x "$work/new-storage" 2> "$work/new-err.log"; then
+  echo "plugins new --kind storage was accepted" >&2; exit 1
+fi
+grep -q "there are templates for provider, analyzer" "$work/new-err.log"
+if "$work/prefix/bin/tether" plugins new --kind provider other "$work/new-provider" 2> "$work/new-err.log"; then
+  echo "plugins new wrote into a folder that is not empty" >&2; exit 1
+fi
+grep -q "is not an empty folder" "$work/new-err.log"
 
 # Another major than the installed SDK's is refused before anything builds.
 mkdir -p "$work/newer"
