@@ -1,6 +1,7 @@
 #include "engine/conformance/provider_kit.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <map>
@@ -36,6 +37,7 @@ constexpr char kIncremental[] = "incremental";
 constexpr char kRenames[] = "renames";
 constexpr char kStable[] = "stable";
 constexpr char kSinkError[] = "sink-error";
+constexpr char kSlowSink[] = "slow-sink";
 constexpr char kConcurrency[] = "concurrency";
 constexpr char kDeletedBranch[] = "deleted-branch";
 constexpr char kForcePush[] = "force-push";
@@ -181,6 +183,16 @@ class CollectingSink : public ChangeSink {
     return Status::Ok();
   }
   std::vector<Change> changes;
+};
+
+// Takes its time: 40 ms a change for the first 25 (a consumer whose
+// database is busy), then as fast as the collector.
+class SlowSink : public CollectingSink {
+ public:
+  Status OnChange(const Change& change) override {
+    if (changes.size() < 25) std::this_thread::sleep_for(std::chrono::milliseconds(40));
+    return CollectingSink::OnChange(change);
+  }
 };
 
 // Refuses the second change; counts what comes after.
@@ -592,6 +604,19 @@ void ProviderKit::CheckFirstState(const CommitId& head, const Tree& got, const F
     }
   }
 
+  // A slow consumer: the same changes, however long the sink takes.
+  SlowSink slow;
+  const Status slowed = Guard("Diff(\"\", " + head + ") into a slow sink",
+                              [&] { return repo->get()->Diff("", head, &slow); });
+  Result<std::vector<Change>> quick = DiffAll(repo->get(), "", head);
+  if (!slowed.ok() || !quick.ok() || Keys(slow.changes) != Keys(*quick)) {
+    log_->Broken(kSlowSink, "Diff(\"\", " + head + ") into a sink taking 40 ms a change gave " +
+                                (slowed.ok() ? std::to_string(slow.changes.size()) + " changes, not those of a fast sink"
+                                             : Described(slowed)));
+  } else {
+    log_->Held(kSlowSink);
+  }
+
   // A sink's error.
   RefusingSink refusing;
   const Status stopped = Guard("Diff(\"\", " + head + ") into a failing sink",
@@ -893,6 +918,7 @@ const std::vector<std::pair<std::string, std::string>>& ProviderContracts() {
       {kFreshRead, "ReadBlob may be the first call on a new Repository, with an id another one gave"},
       {kStable, "The same diff gives the same changes on two Repository objects"},
       {kSinkError, "A sink's error stops the diff at once and comes back unchanged"},
+      {kSlowSink, "A slow sink (40 ms a change) gets the same changes as a fast one"},
       {kConcurrency, "Repository objects of one URL work at once, each on its own thread"},
       {kBranchIsAt, "BranchIsAt is never true for a commit the branch is not at (SDK 3.7)"},
       {kNoThrow, "No exception crosses the plugin boundary: every call returns"},

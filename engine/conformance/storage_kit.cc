@@ -35,6 +35,7 @@ constexpr char kApart[] = "projects-apart";
 constexpr char kConcurrent[] = "concurrent-projects";
 constexpr char kDelete[] = "delete-project";
 constexpr char kFence[] = "fence";
+constexpr char kAnalysis[] = "analysis";
 constexpr char kNoThrow[] = "no-throw";
 
 constexpr int kDocuments = 120;
@@ -142,6 +143,7 @@ class StorageKit {
   void CheckEmpty(const ProjectRef& project);
   void CheckDocuments(const ProjectRef& project, const CommitId& cursor, const Rows& rows);
   void CheckPages(const ProjectRef& project, const Rows& rows);
+  void CheckAnalysis(const ProjectRef& project);
   void CheckRollback(const ProjectRef& project, const CommitId& cursor, const Rows& rows);
   // These three write, and leave *cursor and *rows as what they committed.
   void CheckConflict(const ProjectRef& project, CommitId* cursor, Rows* rows);
@@ -206,7 +208,8 @@ Status StorageKit::ReadState(const ProjectRef& project, CommitId* cursor, Rows* 
   rows->clear();
   DocumentQuery query;
   query.limit = 1000;
-  for (;;) {
+  for (int pages = 0;; ++pages) {
+    if (pages == 1000) return Status::Internal("ListDocuments gave a 1000th page of 1000 documents");
     Result<DocumentPage> page = Guard("ListDocuments", [&] { return storage_->ListDocuments(project, query); });
     if (!page.ok()) return page.status();
     for (const StoredDocument& listed : page->documents) {
@@ -409,6 +412,114 @@ Status StorageKit::CheckChanges(const ProjectRef& project, CommitId* cursor, Row
   *cursor = next;
   *rows = std::move(after);
   return Status::Ok();
+}
+
+void StorageKit::CheckAnalysis(const ProjectRef& project) {
+  if (!options_.keeps_analysis) {
+    log_->Skip(kAnalysis, "the storage is built for an SDK before 3.2, without analysis results");
+    return;
+  }
+  const AnalyzerKey key{"conformance-kit", "1", ""};
+  Rows rows = SmallRows("analysis");
+  if (!WriteAll(project, "", Commit("analysis 1"), rows).ok()) return;
+  auto work = [&](std::vector<AnalysisWork>* all) -> Status {
+    AnalysisWorkQuery query;
+    query.limit = 3;
+    for (int pages = 0;; ++pages) {
+      if (pages == 100) {
+        return Status::Internal("ListAnalysisWork gave a 100th page of 3 for 10 documents (does it skip what is "
+                                "not after after_blob and after_language?)");
+      }
+      Result<AnalysisWorkPage> page =
+          Guard("ListAnalysisWork", [&] { return storage_->ListAnalysisWork(project, key, query); });
+      if (!page.ok()) return page.status();
+      all->insert(all->end(), page->work.begin(), page->work.end());
+      if (!page->more || page->work.empty()) return Status::Ok();
+      query.after_blob = page->work.back().blob_id;
+      query.after_language = page->work.back().language;
+    }
+  };
+  std::vector<AnalysisWork> todo;
+  Status status = work(&todo);
+  if (!status.ok()) {
+    log_->Broken(kAnalysis, "ListAnalysisWork (3 a page) of 10 new documents gave " + Described(status));
+    return;
+  }
+  std::map<BlobId, const Row*> by_blob;
+  for (const auto& [path, row] : rows) by_blob[row.entry.blob_id] = &row;
+  if (todo.size() != by_blob.size()) {
+    log_->Broken(kAnalysis, "ListAnalysisWork (3 a page) of 10 new documents gave " + std::to_string(todo.size()) +
+                                " blobs to analyse, expected " + std::to_string(by_blob.size()));
+    return;
+  }
+  for (const AnalysisWork& w : todo) {
+    auto row = by_blob.find(w.blob_id);
+    if (row == by_blob.end() || w.content != row->second->document.content) {
+      log_->Broken(kAnalysis, "ListAnalysisWork gave blob " + w.blob_id + " with " + std::to_string(w.content.size()) +
+                                  " bytes of content that no written document holds");
+      return;
+    }
+  }
+  status = Guard("MarkAnalysisStarted", [&] { return storage_->MarkAnalysisStarted(project, key, todo, "conformance-kit"); });
+  std::vector<AnalysisResult> results;
+  for (const AnalysisWork& w : todo) {
+    AnalysisResult result;
+    result.blob_id = w.blob_id;
+    result.language = w.language;
+    result.data = "{\"bytes\": " + std::to_string(w.content.size()) + "}";
+    result.symbols.push_back(Symbol{"kit_symbol", "function", 1, 1, "", "", ""});
+    results.push_back(result);
+  }
+  if (status.ok()) {
+    status = Guard("PutAnalysisResults", [&] { return storage_->PutAnalysisResults(project, key, results); });
+  }
+  if (!status.ok()) {
+    log_->Broken(kAnalysis, "marking and putting the results of 10 blobs gave " + Described(status));
+    return;
+  }
+  // A rename keeps the result; a new blob at a path needs one again.
+  Result<std::unique_ptr<StorageWriter>> writer = Begin(project, Commit("analysis 1"));
+  if (!writer.ok()) return;
+  const Row& moved_from = rows["small/file-0.txt"];
+  Change rename;
+  rename.kind = ChangeKind::kRenamed;
+  rename.entry = moved_from.entry;
+  rename.entry.path = "moved/file-0.txt";
+  rename.old_path = "small/file-0.txt";
+  const Row changed = MakeRow("small/file-1.txt", "new bytes for file 1\n");
+  Change modify;
+  modify.kind = ChangeKind::kModified;
+  modify.entry = changed.entry;
+  status = Apply(writer->get(), rename, &moved_from.document, Commit("analysis 2"));
+  if (status.ok()) status = Apply(writer->get(), modify, &changed.document, Commit("analysis 2"));
+  if (status.ok()) status = CommitWriter(writer->get(), Commit("analysis 2"));
+  if (!status.ok()) return;
+  Result<AnalysisResult> kept = Guard("GetAnalysis", [&] { return storage_->GetAnalysis(project, key, "moved/file-0.txt"); });
+  Result<AnalysisResult> gone = Guard("GetAnalysis", [&] { return storage_->GetAnalysis(project, key, "small/file-0.txt"); });
+  std::vector<AnalysisWork> again;
+  status = work(&again);
+  Result<AnalysisCounts> counts = Guard("CountAnalysis", [&] { return storage_->CountAnalysis(project, key); });
+  const std::string want_data = "{\"bytes\": " + std::to_string(moved_from.document.content.size()) + "}";
+  if (!kept.ok() || kept->outcome != AnalysisOutcome::kAnalyzed || kept->data != want_data || kept->symbols.size() != 1) {
+    log_->Broken(kAnalysis, "GetAnalysis of a renamed document gave " +
+                                (kept.ok() ? std::string(AnalysisOutcomeName(kept->outcome)) + " with data " + kept->data
+                                           : Described(kept.status())) +
+                                "; a rename keeps its blob's result (" + want_data + ", one symbol)");
+  } else if (gone.status().code() != StatusCode::kNotFound) {
+    log_->Broken(kAnalysis, "GetAnalysis of a renamed document's old path gave " + Described(gone.status()));
+  } else if (!status.ok() || again.size() != 1 || again[0].blob_id != changed.entry.blob_id) {
+    log_->Broken(kAnalysis, "after a rename and a modify, ListAnalysisWork gave " +
+                                (status.ok() ? std::to_string(again.size()) + " blobs" : Described(status)) +
+                                "; expected the modified file's new blob alone");
+  } else if (!counts.ok() || counts->analyzed != 9 || counts->pending != 1) {
+    log_->Broken(kAnalysis, "CountAnalysis after a rename and a modify gave " +
+                                (counts.ok() ? std::to_string(counts->analyzed) + " analyzed, " +
+                                                   std::to_string(counts->pending) + " pending"
+                                             : Described(counts.status())) +
+                                "; expected 9 analyzed, 1 pending");
+  } else {
+    log_->Held(kAnalysis);
+  }
 }
 
 void StorageKit::CheckRollback(const ProjectRef& project, const CommitId& expected_cursor, const Rows&) {
@@ -659,7 +770,7 @@ void StorageKit::CheckFence(const ProjectRef& project, CommitId* cursor_io, Rows
 }
 
 Status StorageKit::Run() {
-  if (options_.projects.size() < kProjects) return Status::Internal("the storage kit needs its seven projects");
+  if (options_.projects.size() < kProjects) return Status::Internal("the storage kit needs kProjects projects");
   const ProjectRef& a = options_.projects[0];
   CheckEmpty(a);
 
@@ -670,6 +781,7 @@ Status StorageKit::Run() {
   CheckPages(a, rows);
   TETHER_RETURN_IF_ERROR(CheckChanges(a, &cursor, &rows));
   CheckRollback(a, cursor, rows);
+  CheckAnalysis(options_.projects[7]);
 
   // Each check that writes on a project of its own, from a small first
   // write, so that one broken contract does not fail the others.
@@ -746,6 +858,7 @@ const std::vector<std::pair<std::string, std::string>>& StorageContracts() {
       {kConflict, "A write whose cursor moved is refused with Conflict and leaves nothing behind"},
       {kKilled, "A process killed inside its write leaves nothing behind, and the next write commits"},
       {kFence, "After Fence, a write of an older epoch is refused with Conflict (SDK 3.4)"},
+      {kAnalysis, "Analysis results are listed, kept by blob across a rename, and needed again for new bytes (SDK 3.2)"},
       {kConcurrent, "Writes of different projects at once all commit"},
       {kApart, "Projects stay apart: the same paths in another project change nothing"},
       {kDelete, "DeleteProject forgets one project, and only it, and may be called twice"},

@@ -29,11 +29,12 @@ namespace tether::conformance {
 
 // How many projects the kit writes: each check that could leave a project
 // in another state than the kit expects has its own.
-constexpr size_t kProjects = 7;
+constexpr size_t kProjects = 8;
 
 struct StorageKitOptions {
   std::vector<ProjectRef> projects;        // kProjects projects the storage holds nothing for; the kit's own
   bool fences = false;                     // built for SDK 3.4 or later: Fence and BeginFencedWrite
+  bool keeps_analysis = false;             // built for SDK 3.2 or later: the analysis methods
   std::vector<std::string> child_command;  // see above; empty skips the killed writer
 };
 
