@@ -197,6 +197,7 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     conformance::StorageKitOptions kit;
     kit.projects = *refs;
     kit.fences = host.StorageFences(record.name);
+    kit.keeps_analysis = host.StorageKeepsAnalysis(record.name);
     std::error_code error;
     const fs::path self = fs::read_symlink("/proc/self/exe", error);
     if (!error) kit.child_command = {self.string(), "plugins", "test", record.file.string(), "--database", database_url};
