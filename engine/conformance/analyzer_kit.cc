@@ -26,7 +26,7 @@ constexpr char kPath[] = "path-independent";
 constexpr char kOrder[] = "order-independent";
 constexpr char kThreads[] = "threads";
 constexpr char kTimeLimit[] = "time-limit";
-constexpr char kNoThrow[] = "no-throw";
+constexpr const char* kNoThrow = kNoThrowContract;
 
 constexpr int64_t kTimeLimitMs = 100;
 constexpr int64_t kTimeGraceMs = 2000;     // what a call may take past its limit
@@ -202,30 +202,19 @@ Outcome AnalyzerKit::Analyze(const Input& input, const std::string& path, int64_
   in.time_limit_ms = time_limit_ms;
   CheckingSink sink;
   Outcome outcome;
-  try {
-    const Status status = analyzer_->Analyze(in, &sink);
-    log_->Held(kNoThrow);
-    if (!sink.refused().empty()) {
-      log_->Broken(kSink, "Analyze of " + input.name + " (" + (input.language.empty() ? "no language" : input.language) +
-                              "): " + sink.refused());
-    } else {
-      log_->Held(kSink);
-    }
-    outcome.code = status.code();
-    outcome.message = status.message();
-    if (status.ok()) {
-      AnalysisResult result = sink.Take();
-      outcome.data = std::move(result.data);
-      outcome.symbols = std::move(result.symbols);
-    }
-  } catch (const std::exception& e) {
-    log_->Broken(kNoThrow, "Analyze of " + input.name + " threw an exception: " + e.what());
-    outcome.code = StatusCode::kInternal;
-    outcome.message = "threw";
-  } catch (...) {
-    log_->Broken(kNoThrow, "Analyze of " + input.name + " threw an exception that is not a std::exception");
-    outcome.code = StatusCode::kInternal;
-    outcome.message = "threw";
+  const Status status = Guarded(log_, "Analyze of " + input.name, [&] { return analyzer_->Analyze(in, &sink); });
+  if (!sink.refused().empty()) {
+    log_->Broken(kSink, "Analyze of " + input.name + " (" + (input.language.empty() ? "no language" : input.language) +
+                            "): " + sink.refused());
+  } else {
+    log_->Held(kSink);
+  }
+  outcome.code = status.code();
+  outcome.message = status.message();
+  if (status.ok()) {
+    AnalysisResult result = sink.Take();
+    outcome.data = std::move(result.data);
+    outcome.symbols = std::move(result.symbols);
   }
   return outcome;
 }
@@ -390,8 +379,7 @@ const std::vector<std::pair<std::string, std::string>>& AnalyzerContracts() {
 }
 
 Status CheckAnalyzer(Analyzer* analyzer, const AnalyzerKitOptions& options, Report* report) {
-  ContractLog log;
-  for (const auto& [id, contract] : AnalyzerContracts()) log.Declare(id, contract);
+  ContractLog log(AnalyzerContracts());
   AnalyzerKit kit(analyzer, options, &log);
   const Status status = kit.Run();
   *report = log.Finish();

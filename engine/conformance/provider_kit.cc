@@ -19,7 +19,7 @@ namespace tether::conformance {
 
 namespace {
 
-constexpr char kNoThrow[] = "no-throw";
+constexpr const char* kNoThrow = kNoThrowContract;
 constexpr char kOpenMissing[] = "open-missing";
 constexpr char kBranches[] = "branches";
 constexpr char kMissingBranch[] = "missing-branch";
@@ -230,16 +230,7 @@ class ProviderKit {
   // "no-throw" and comes back as Internal, so the kit goes on.
   template <typename F>
   auto Guard(const std::string& call, F&& f) -> decltype(f()) {
-    try {
-      auto result = f();
-      log_->Held(kNoThrow);
-      return result;
-    } catch (const std::exception& e) {
-      log_->Broken(kNoThrow, call + " threw an exception: " + e.what());
-    } catch (...) {
-      log_->Broken(kNoThrow, call + " threw an exception that is not a std::exception");
-    }
-    return Status::Internal(call + " threw");
+    return Guarded(log_, call, std::forward<F>(f));
   }
 
   Result<std::unique_ptr<Repository>> Open();
@@ -927,8 +918,7 @@ const std::vector<std::pair<std::string, std::string>>& ProviderContracts() {
 }
 
 Status CheckProvider(Provider* provider, const ProviderKitOptions& options, Report* report) {
-  ContractLog log;
-  for (const auto& [id, contract] : ProviderContracts()) log.Declare(id, contract);
+  ContractLog log(ProviderContracts());
   ProviderKit kit(provider, options, &log);
   const Status status = kit.Run();
   *report = log.Finish();

@@ -43,6 +43,10 @@ int Report::Count(Verdict verdict) const {
   return n;
 }
 
+ContractLog::ContractLog(const std::vector<std::pair<std::string, std::string>>& contracts) {
+  for (const auto& [id, contract] : contracts) Declare(id, contract);
+}
+
 void ContractLog::Declare(const std::string& id, const std::string& contract) {
   std::lock_guard<std::mutex> lock(mu_);
   index_.emplace(id, results_.size());

@@ -4,11 +4,15 @@
 #ifndef TETHER_ENGINE_CONFORMANCE_REPORT_H_
 #define TETHER_ENGINE_CONFORMANCE_REPORT_H_
 
+#include <exception>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "tether/status.h"
 
 namespace tether::conformance {
 
@@ -41,6 +45,9 @@ struct Report {
 
 class ContractLog {
  public:
+  ContractLog() = default;
+  // Declares each (id, sentence) of `contracts`, in order.
+  explicit ContractLog(const std::vector<std::pair<std::string, std::string>>& contracts);
   // Each contract is declared once, before it is checked.
   void Declare(const std::string& id, const std::string& contract);
   // One check of contract `id` held, or broke (the first detail is kept).
@@ -59,6 +66,26 @@ class ContractLog {
   std::vector<ContractResult> results_;
   std::map<std::string, size_t> index_;
 };
+
+// The contract every kit checks on each call into a plugin.
+inline constexpr char kNoThrowContract[] = "no-throw";
+
+// Calls `f`, a call into the plugin that `call` names: a return holds
+// "no-throw"; an exception breaks it, naming the call, and comes back as
+// Internal so that the kit goes on.
+template <typename F>
+auto Guarded(ContractLog* log, const std::string& call, F&& f) -> decltype(f()) {
+  try {
+    auto result = f();
+    log->Held(kNoThrowContract);
+    return result;
+  } catch (const std::exception& e) {
+    log->Broken(kNoThrowContract, call + " threw an exception: " + e.what());
+  } catch (...) {
+    log->Broken(kNoThrowContract, call + " threw an exception that is not a std::exception");
+  }
+  return Status::Internal(call + " threw");
+}
 
 }  // namespace tether::conformance
 

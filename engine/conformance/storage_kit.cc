@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <thread>
+#include <utility>
 
 #include "engine/common/sha256.h"
 
@@ -36,7 +37,7 @@ constexpr char kConcurrent[] = "concurrent-projects";
 constexpr char kDelete[] = "delete-project";
 constexpr char kFence[] = "fence";
 constexpr char kAnalysis[] = "analysis";
-constexpr char kNoThrow[] = "no-throw";
+constexpr const char* kNoThrow = kNoThrowContract;
 
 constexpr int kDocuments = 120;
 
@@ -106,16 +107,7 @@ class StorageKit {
  private:
   template <typename F>
   auto Guard(const std::string& call, F&& f) -> decltype(f()) {
-    try {
-      auto result = f();
-      log_->Held(kNoThrow);
-      return result;
-    } catch (const std::exception& e) {
-      log_->Broken(kNoThrow, call + " threw an exception: " + e.what());
-    } catch (...) {
-      log_->Broken(kNoThrow, call + " threw an exception that is not a std::exception");
-    }
-    return Status::Internal(call + " threw");
+    return Guarded(log_, call, std::forward<F>(f));
   }
 
   Result<CommitId> Cursor(const ProjectRef& project) {
@@ -868,8 +860,7 @@ const std::vector<std::pair<std::string, std::string>>& StorageContracts() {
 }
 
 Status CheckStorage(Storage* storage, const StorageKitOptions& options, Report* report) {
-  ContractLog log;
-  for (const auto& [id, contract] : StorageContracts()) log.Declare(id, contract);
+  ContractLog log(StorageContracts());
   StorageKit kit(storage, options, &log);
   const Status status = kit.Run();
   *report = log.Finish();
