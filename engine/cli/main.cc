@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
       ->callback([&] { code = cli::RunPluginsList(inv, true); });
   cli::PluginsTestOptions plugins_test;
   CLI::App* plugins_test_cmd = Sub(
-      plugins, "test", "Run the conformance kit against a provider or analyzer: each contract, passed or failed, and why");
+      plugins, "test", "Run the conformance kit against a provider, analyzer or storage: each contract, passed or failed, and why");
   plugins_test_cmd->add_option("plugin", plugins_test.plugin, "A plugin file (.so) or a bundled plugin's name")
       ->required();
   plugins_test_cmd->add_option("--adapter", plugins_test.adapter,
