@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -79,6 +80,10 @@ void PrintJsonReport(const plugin_host::PluginRecord& plugin, const std::string&
   PrintJson(out.End());
 }
 
+// Where the storage kit's killed writer (--hold-write) finds the database:
+// in its environment, so that a password never shows in a process list.
+constexpr char kHoldWriteDatabase[] = "TETHER_CONFORMANCE_DATABASE";
+
 // The kit's projects of a storage: kProjects projects of its own in the
 // database, removed with what the storage keeps for them when it goes.
 class KitProjects {
@@ -135,6 +140,24 @@ Result<std::unique_ptr<db::Database>> KitDatabase(const PluginsTestOptions& opti
   return db;
 }
 
+// The storage kit's killed writer (storage_kit.h): the parent's storage on
+// the parent's database, holding a write until it is killed. No folder of
+// its own, which its death would leave behind.
+int HoldWrite(const Invocation& inv, const PluginsTestOptions& options, const config::PluginConfig& plugin) {
+  const char* database_url = std::getenv(kHoldWriteDatabase);
+  if (database_url == nullptr) {
+    return ReportError(inv, Status::InvalidArgument(std::string("--hold-write needs ") + kHoldWriteDatabase));
+  }
+  plugin_host::PluginHost host(plugin_host::BundledPluginDir(), database_url);
+  host.Load({plugin});
+  Result<Storage*> storage = host.FindStorage(host.plugins().front().name);
+  if (!storage.ok()) return ReportError(inv, storage.status());
+  const size_t colon = options.hold_write.find(':');
+  const ProjectRef project{std::atoll(options.hold_write.substr(0, colon).c_str()),
+                           colon == std::string::npos ? "" : options.hold_write.substr(colon + 1)};
+  return ReportError(inv, conformance::HoldWriteForKit(*storage, project));
+}
+
 }  // namespace
 
 int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
@@ -154,6 +177,7 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     }
     plugin.settings_json = options.settings;
   }
+  if (!options.hold_write.empty()) return HoldWrite(inv, options, plugin);
   const std::string adapter = options.adapter.find('/') != std::string::npos
                                   ? fs::absolute(options.adapter).string() : options.adapter;
   Result<fs::path> work = WorkFolder(options.keep);
@@ -178,14 +202,6 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     return ReportError(inv, Status::InvalidArgument("plugin " + options.plugin + " (" + record.file.string() +
                                                     ") cannot be loaded: " + record.error));
   }
-  if (!options.hold_write.empty()) {  // the kit's killed writer (storage_kit.h)
-    Result<Storage*> storage = host.FindStorage(record.name);
-    if (!storage.ok()) return ReportError(inv, storage.status());
-    const size_t colon = options.hold_write.find(':');
-    ProjectRef project{std::atoll(options.hold_write.substr(0, colon).c_str()),
-                       colon == std::string::npos ? "" : options.hold_write.substr(colon + 1)};
-    return ReportError(inv, conformance::HoldWriteForKit(*storage, project));
-  }
   conformance::Report report;
   Status status;
   if (record.kind == "storage") {
@@ -200,7 +216,8 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     kit.keeps_analysis = host.StorageKeepsAnalysis(record.name);
     std::error_code error;
     const fs::path self = fs::read_symlink("/proc/self/exe", error);
-    if (!error) kit.child_command = {self.string(), "plugins", "test", record.file.string(), "--database", database_url};
+    if (!error) kit.child_command = {self.string(), "plugins", "test", record.file.string()};
+    kit.child_environment = {std::string(kHoldWriteDatabase) + "=" + database_url};
     if (!error && plugin.settings_json != "{}") {
       kit.child_command.push_back("--settings");
       kit.child_command.push_back(plugin.settings_json);

@@ -36,6 +36,8 @@ struct StorageKitOptions {
   bool fences = false;                     // built for SDK 3.4 or later: Fence and BeginFencedWrite
   bool keeps_analysis = false;             // built for SDK 3.2 or later: the analysis methods
   std::vector<std::string> child_command;  // see above; empty skips the killed writer
+  std::vector<std::string> child_environment;  // "NAME=value" added to the child's environment
+                                               // (a database URL with a password: never in argv)
 };
 
 // The contracts, in report order, as (id, sentence) pairs.
