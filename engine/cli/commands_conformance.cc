@@ -214,6 +214,8 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     kit.projects = *refs;
     kit.fences = host.StorageFences(record.name);
     kit.keeps_analysis = host.StorageKeepsAnalysis(record.name);
+    kit.searches_text = host.StorageSearchesText(record.name);
+    kit.indexes_text_later = host.StorageIndexesTextLater(record.name);
     std::error_code error;
     const fs::path self = fs::read_symlink("/proc/self/exe", error);
     if (!error) kit.child_command = {self.string(), "plugins", "test", record.file.string()};

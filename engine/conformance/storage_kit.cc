@@ -37,6 +37,7 @@ constexpr char kConcurrent[] = "concurrent-projects";
 constexpr char kDelete[] = "delete-project";
 constexpr char kFence[] = "fence";
 constexpr char kAnalysis[] = "analysis";
+constexpr char kTextSearch[] = "text-search";
 constexpr const char* kNoThrow = kNoThrowContract;
 
 constexpr int kDocuments = 120;
@@ -136,6 +137,7 @@ class StorageKit {
   void CheckDocuments(const ProjectRef& project, const CommitId& cursor, const Rows& rows);
   void CheckPages(const ProjectRef& project, const Rows& rows);
   void CheckAnalysis(const ProjectRef& project);
+  void CheckTextSearch(const ProjectRef& project);
   void CheckRollback(const ProjectRef& project, const CommitId& cursor, const Rows& rows);
   // These three write, and leave *cursor and *rows as what they committed.
   void CheckConflict(const ProjectRef& project, CommitId* cursor, Rows* rows);
@@ -514,6 +516,93 @@ void StorageKit::CheckAnalysis(const ProjectRef& project) {
   }
 }
 
+// One search and the hits it must give, each "path:line:matches:snippet".
+struct TextCase {
+  TextQuery query;
+  std::vector<std::string> hits;
+  bool more = false;
+};
+
+std::string HitText(const TextHit& hit) {
+  return hit.path + ":" + std::to_string(hit.start_line) + ":" + std::to_string(hit.matches) + ":" + hit.snippet;
+}
+
+void StorageKit::CheckTextSearch(const ProjectRef& project) {
+  if (!options_.searches_text) {
+    log_->Skip(kTextSearch, "the storage is built for an SDK before 3.5, without SearchText");
+    return;
+  }
+  Rows rows;
+  for (const auto& [path, text] : std::vector<std::pair<std::string, std::string>>{
+           {"a/one.txt", "alpha needle beta\nsecond line\nNEEDLE upper\n"},
+           {"a/two.py", "no match here\n100% literal al_un\n"},
+           {"b/three.md", "needle and needle on one line\n"},
+           {"c/decoy.txt", "alkun and 100 literal, nothing else\n"}}) {
+    rows[path] = MakeRow(path, text);
+  }
+  rows["b/bin.dat"] = MakeRow("b/bin.dat", std::string("needle\0binary", 13), EntryKind::kFile, true);
+  const CommitId cursor = Commit("text search");
+  if (!WriteAll(project, "", cursor, rows).ok()) return;
+  auto query = [](std::string text, bool case_sensitive, std::string prefix, int limit) {
+    TextQuery q;
+    q.text = std::move(text);
+    q.case_sensitive = case_sensitive;
+    q.path_prefix = std::move(prefix);
+    q.limit = limit;
+    return q;
+  };
+  const std::vector<TextCase> cases = {
+      {query("needle", false, "", 50),
+       {"a/one.txt:1:1:alpha needle beta", "a/one.txt:3:1:NEEDLE upper", "b/three.md:1:2:needle and needle on one line"}},
+      {query("needle", true, "", 50), {"a/one.txt:1:1:alpha needle beta", "b/three.md:1:2:needle and needle on one line"}},
+      {query("al_un", false, "", 50), {"a/two.py:2:1:100% literal al_un"}},
+      {query("0% l", false, "", 50), {"a/two.py:2:1:100% literal al_un"}},
+      {query("needle", false, "b/", 50), {"b/three.md:1:2:needle and needle on one line"}},
+      {query("needle", false, "", 1), {"a/one.txt:1:1:alpha needle beta"}, true},
+  };
+  auto run = [&](const char* when) -> bool {
+    for (const TextCase& c : cases) {
+      const std::string call = "SearchText(\"" + c.query.text + "\"" + (c.query.case_sensitive ? ", case-sensitive" : "") +
+                               (c.query.path_prefix.empty() ? "" : ", under " + c.query.path_prefix) + ", limit " +
+                               std::to_string(c.query.limit) + ") " + when;
+      Result<TextPage> page = Guard("SearchText", [&] { return storage_->SearchText(project, c.query); });
+      if (!page.ok()) {
+        log_->Broken(kTextSearch, call + " gave " + Described(page.status()));
+        return false;
+      }
+      std::vector<std::string> got;
+      for (const TextHit& hit : page->hits) got.push_back(HitText(hit));
+      if (got != c.hits || page->more != c.more || page->commit != cursor) {
+        std::string listed;
+        for (const std::string& hit : got) listed += (listed.empty() ? "" : "; ") + hit;
+        std::string wanted;
+        for (const std::string& hit : c.hits) wanted += (wanted.empty() ? "" : "; ") + hit;
+        log_->Broken(kTextSearch, call + " gave [" + listed + "]" + (page->more ? " and more" : "") + " at \"" +
+                                      page->commit + "\"; expected [" + wanted + "]" + (c.more ? " and more" : "") +
+                                      " at \"" + cursor + "\" (path:line:matches:snippet)");
+        return false;
+      }
+    }
+    Result<TextPage> short_query = Guard("SearchText", [&] { return storage_->SearchText(project, query("ne", false, "", 50)); });
+    if (short_query.status().code() != StatusCode::kInvalidArgument) {
+      log_->Broken(kTextSearch, std::string("SearchText(\"ne\") of 2 characters ") + when + " gave " +
+                                    Described(short_query.status()) + "; expected InvalidArgument");
+      return false;
+    }
+    return true;
+  };
+  if (!run("after the write")) return;
+  if (options_.indexes_text_later) {
+    Result<int64_t> indexed = Guard("IndexText", [&] { return storage_->IndexText(project, 1000); });
+    if (!indexed.ok()) {
+      log_->Broken(kTextSearch, "IndexText after the write gave " + Described(indexed.status()));
+      return;
+    }
+    if (!run("after IndexText")) return;
+  }
+  log_->Held(kTextSearch);
+}
+
 void StorageKit::CheckRollback(const ProjectRef& project, const CommitId& expected_cursor, const Rows&) {
   CommitId cursor;
   Rows rows;
@@ -779,6 +868,7 @@ Status StorageKit::Run() {
   TETHER_RETURN_IF_ERROR(CheckChanges(a, &cursor, &rows));
   CheckRollback(a, cursor, rows);
   CheckAnalysis(options_.projects[7]);
+  CheckTextSearch(options_.projects[8]);
 
   // Each check that writes on a project of its own, from a small first
   // write, so that one broken contract does not fail the others.
@@ -856,6 +946,8 @@ const std::vector<std::pair<std::string, std::string>>& StorageContracts() {
       {kKilled, "A process killed inside its write leaves nothing behind, and the next write commits"},
       {kFence, "After Fence, a write of an older epoch is refused with Conflict (SDK 3.4)"},
       {kAnalysis, "Analysis results are listed, kept by blob across a rename, and needed again for new bytes (SDK 3.2)"},
+      {kTextSearch, "SearchText finds literal text, by path and line, folding ASCII case unless asked, under a "
+                    "prefix, within its limit, before and after IndexText (SDK 3.5, 3.8)"},
       {kConcurrent, "Writes of different projects at once all commit"},
       {kApart, "Projects stay apart: the same paths in another project change nothing"},
       {kDelete, "DeleteProject forgets one project, and only it, and may be called twice"},
