@@ -5,6 +5,7 @@
 // any more.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "engine/analyze/analyze_project.h"
@@ -104,10 +105,16 @@ int RunAnalyze(const Invocation& inv, const AnalyzeOptions& options) {
       projects.push_back(std::move(found).value());
     }
   }
-  if ((*runtime)->plugins().AnalyzerNames().empty()) {
+  // Without an analyzer there may still be a text index to catch up on
+  // (a storage built for SDK 3.8 indexes after the write).
+  const plugin_host::PluginHost& plugins = (*runtime)->plugins();
+  const bool any_text_later = std::any_of(projects.begin(), projects.end(), [&](const db::Project& p) {
+    return plugins.StorageIndexesTextLater(p.storage);
+  });
+  if (plugins.AnalyzerNames().empty() && !any_text_later) {
     return ReportError(inv, Status::InvalidArgument(
-                                "no analyzer plugin in the config's plugin list; add one, such as "
-                                "{\"name\": \"code\", \"kind\": \"analyzer\"}"));
+                                "no analyzer plugin in the config's plugin list, and no text index to catch up on; "
+                                "add an analyzer, such as {\"name\": \"code\", \"kind\": \"analyzer\"}"));
   }
 
   const bool terminal = !inv.json && isatty(STDERR_FILENO);
@@ -139,8 +146,8 @@ int RunAnalyze(const Invocation& inv, const AnalyzeOptions& options) {
         std::fflush(stderr);
       };
     }
-    analyze::IndexText((*runtime)->plugins(), project.storage, *storage, ProjectRef{project.id, project.tenant_id},
-                       project.name, run.should_stop);
+    const int64_t indexed = analyze::IndexText((*runtime)->plugins(), project.storage, *storage,
+                                               ProjectRef{project.id, project.tenant_id}, project.name, run.should_stop);
     std::vector<db::AnalyzerTally> done =
         analyze::AnalyzeProject(*storage, ProjectRef{project.id, project.tenant_id}, analyzers, run);
     if (terminal) std::fprintf(stderr, "\r\033[K");
@@ -148,11 +155,12 @@ int RunAnalyze(const Invocation& inv, const AnalyzeOptions& options) {
     for (const db::AnalyzerTally& t : tallies) failed = failed || !t.error.empty();
     if (inv.json) {
       out.writer().StartObject();
-      out.Str("project", project.name);
+      out.Str("project", project.name).Int("text_indexed", indexed);
       views::WriteAnalysisMember(out, tallies);
       out.writer().EndObject();
     } else {
       std::printf("%s:\n", Shown(project.name).c_str());
+      if (indexed > 0) std::printf("  text index: %lld documents indexed\n", static_cast<long long>(indexed));
       PrintAnalysis(tallies);
     }
   }

@@ -326,6 +326,33 @@ TEST_CASE("sync --no-analyze copies only, tether analyze does the rest, and a st
   for (const auto& [path, count] : w.Calls()) CHECK(count == 1);
 }
 
+TEST_CASE("with no analyzer configured, tether analyze catches the text index up after sync --no-analyze") {
+  TempDir dir;
+  GitRepo repo{dir.path() / "repo"};
+  TetherCli cli(dir.path());  // local-git and sql-storage, no analyzer
+  for (int i = 0; i < 7; ++i) repo.Write("notes/" + std::to_string(i) + ".md", "note " + std::to_string(i) + "\n");
+  repo.Commit("notes");
+  REQUIRE(cli.Run("project add notes --repo " + ShellQuote(repo.url())).exit_code == 0);
+  REQUIRE(cli.Run("sync notes --no-analyze").exit_code == 0);
+  // SQLite's index takes a write's content after it; PostgreSQL's follows
+  // every write, and there is nothing to catch up on.
+  const long long pending = cli.postgres() ? 0 : cli.Count("SELECT COUNT(*) FROM documents_text_pending");
+  CHECK(pending == (cli.postgres() ? 0 : 7));
+
+  int code = -1;
+  rapidjson::Document analysed = cli.Json("analyze notes", &code);
+  REQUIRE(code == 0);
+  CHECK(analysed["projects"][0]["text_indexed"].GetInt64() == pending);
+  if (!cli.postgres()) {
+    CHECK(cli.Count("SELECT COUNT(*) FROM documents_text_pending") == 0);
+    CHECK(cli.Count("SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"note 3\"'") == 1);
+  }
+  CliResult again = cli.Run("analyze notes");
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("text index") == std::string::npos);  // nothing left to index
+}
+
 TEST_CASE("tether gc removes results no document needs after the grace period, and keeps the others") {
   World w;
   w.repo.Write("keep.py", "def keep\n");
