@@ -214,6 +214,7 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     kit.projects = *refs;
     kit.fences = host.StorageFences(record.name);
     kit.keeps_analysis = host.StorageKeepsAnalysis(record.name);
+    kit.keeps_outputs = host.StorageKeepsOutputs(record.name);
     kit.searches_text = host.StorageSearchesText(record.name);
     kit.indexes_text_later = host.StorageIndexesTextLater(record.name);
     std::error_code error;

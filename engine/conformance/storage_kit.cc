@@ -38,6 +38,7 @@ constexpr char kDelete[] = "delete-project";
 constexpr char kFence[] = "fence";
 constexpr char kAnalysis[] = "analysis";
 constexpr char kTextSearch[] = "text-search";
+constexpr char kOutputs[] = "outputs";
 constexpr const char* kNoThrow = kNoThrowContract;
 
 constexpr int kDocuments = 120;
@@ -138,6 +139,8 @@ class StorageKit {
   void CheckPages(const ProjectRef& project, const Rows& rows);
   void CheckAnalysis(const ProjectRef& project);
   void CheckTextSearch(const ProjectRef& project);
+  // On `project`, with `other` holding outputs of its own that must stay.
+  void CheckOutputs(const ProjectRef& project, const ProjectRef& other);
   void CheckRollback(const ProjectRef& project, const CommitId& cursor, const Rows& rows);
   // These three write, and leave *cursor and *rows as what they committed.
   void CheckConflict(const ProjectRef& project, CommitId* cursor, Rows* rows);
@@ -516,6 +519,104 @@ void StorageKit::CheckAnalysis(const ProjectRef& project) {
   }
 }
 
+void StorageKit::CheckOutputs(const ProjectRef& project, const ProjectRef& other) {
+  if (!options_.keeps_outputs) {
+    log_->Skip(kOutputs, "the storage is built for an SDK before 3.3, without repository outputs");
+    return;
+  }
+  const AnalyzerKey key{"conformance-step", "1", ""};
+  auto output = [](std::string name, std::string content) { return RepositoryOutput{std::move(name), "k", std::move(content)}; };
+  RepositoryCommit first;
+  first.key = key;
+  first.replace_all = true;
+  for (int i = 0; i < 12; ++i) first.puts.push_back(output("pages/p" + std::to_string(i / 10) + std::to_string(i % 10), "page " + std::to_string(i)));
+  first.puts.push_back(output("state", "{}"));
+  first.changes.push_back(FileChange{FileChangeKind::kAdded, "src/a.c", "", "blob-a", "c"});
+  first.changes.push_back(FileChange{FileChangeKind::kAdded, "src/b.c", "", "blob-b", "c"});
+  Status status = Guard("CommitRepositoryStep", [&] { return storage_->CommitRepositoryStep(project, first); });
+  RepositoryCommit theirs = first;
+  theirs.puts = {output("pages/p00", "another project's page")};
+  if (status.ok()) status = Guard("CommitRepositoryStep", [&] { return storage_->CommitRepositoryStep(other, theirs); });
+  if (!status.ok()) {
+    log_->Broken(kOutputs, "CommitRepositoryStep of a first run (13 outputs, 2 files) gave " + Described(status));
+    return;
+  }
+  RepositoryCommit second;
+  second.key = key;
+  second.puts.push_back(output("pages/p03", "page 3, again"));
+  second.removes.push_back("pages/p11");
+  second.changes.push_back(FileChange{FileChangeKind::kModified, "src/a.c", "blob-a", "blob-a2", "c"});
+  second.changes.push_back(FileChange{FileChangeKind::kDeleted, "src/b.c", "blob-b", "", "c"});
+  status = Guard("CommitRepositoryStep", [&] { return storage_->CommitRepositoryStep(project, second); });
+  if (!status.ok()) {
+    log_->Broken(kOutputs, "CommitRepositoryStep of a second run gave " + Described(status));
+    return;
+  }
+  // The outputs under "pages/", 5 a page, in byte order, with content.
+  std::vector<std::string> got;
+  RepositoryOutputQuery query;
+  query.analyzer_id = key.id;
+  query.prefix = "pages/";
+  query.limit = 5;
+  query.with_content = true;
+  for (int pages = 0; pages < 100; ++pages) {
+    Result<RepositoryOutputPage> page = Guard("ListRepositoryOutputs", [&] { return storage_->ListRepositoryOutputs(project, query); });
+    if (!page.ok()) {
+      log_->Broken(kOutputs, "ListRepositoryOutputs(prefix pages/, limit 5) gave " + Described(page.status()));
+      return;
+    }
+    for (const StoredOutput& o : page->outputs) got.push_back(o.output.name + "=" + o.output.content);
+    if (!page->more || page->outputs.empty()) break;
+    query.after = page->outputs.back().output.name;
+  }
+  std::vector<std::string> want;
+  for (int i = 0; i < 11; ++i) {
+    want.push_back("pages/p" + std::to_string(i / 10) + std::to_string(i % 10) + "=" + (i == 3 ? "page 3, again" : "page " + std::to_string(i)));
+  }
+  Result<RepositorySnapshot> snapshot = Guard("ReadRepositorySnapshot", [&] { return storage_->ReadRepositorySnapshot(project, key.id); });
+  Result<StoredOutput> state = Guard("GetRepositoryOutput", [&] { return storage_->GetRepositoryOutput(project, key.id, "state"); });
+  Result<StoredOutput> removed = Guard("GetRepositoryOutput", [&] { return storage_->GetRepositoryOutput(project, key.id, "pages/p11"); });
+  if (got != want) {
+    std::string listed;
+    for (const std::string& g : got) listed += (listed.empty() ? "" : ", ") + g;
+    log_->Broken(kOutputs, "after two runs (one put again, one removed), paging ListRepositoryOutputs(prefix pages/, 5 a page) gave [" +
+                               listed + "]; expected pages/p00 to pages/p10 in byte order, p03 put again");
+  } else if (!snapshot.ok() || snapshot->key.id != key.id || snapshot->files.size() != 1 ||
+             snapshot->files[0].path != "src/a.c" || snapshot->files[0].blob_id != "blob-a2") {
+    log_->Broken(kOutputs, "ReadRepositorySnapshot after an add of two files, then a modify and a delete, gave " +
+                               (snapshot.ok() ? std::to_string(snapshot->files.size()) + " files" : Described(snapshot.status())) +
+                               "; expected src/a.c at blob-a2 alone");
+  } else if (!state.ok() || state->output.content != "{}") {
+    log_->Broken(kOutputs, "GetRepositoryOutput(state) gave " + (state.ok() ? state->output.content : Described(state.status())));
+  } else if (removed.status().code() != StatusCode::kNotFound) {
+    log_->Broken(kOutputs, "GetRepositoryOutput of a removed output gave " + Described(removed.status()) + "; expected NotFound");
+  } else {
+    // What the first project holds (documents) must stay too.
+    const ProjectRef& first = options_.projects[0];
+    CommitId first_cursor;
+    Rows first_rows;
+    const Status read = ReadState(first, &first_cursor, &first_rows);
+    const Status deleted = Guard("DeleteProject", [&] { return storage_->DeleteProject(project); });
+    std::string why;
+    if (read.ok() && deleted.ok() && !Holds(first, first_cursor, first_rows, &why)) {
+      log_->Broken(kDelete, "project " + std::to_string(first.id) + " after project " + std::to_string(project.id) +
+                                " was deleted: " + why);
+    }
+    Result<StoredOutput> gone = Guard("GetRepositoryOutput", [&] { return storage_->GetRepositoryOutput(project, key.id, "state"); });
+    Result<StoredOutput> kept = Guard("GetRepositoryOutput", [&] { return storage_->GetRepositoryOutput(other, key.id, "pages/p00"); });
+    if (!deleted.ok() || gone.status().code() != StatusCode::kNotFound) {
+      log_->Broken(kOutputs, "after DeleteProject, GetRepositoryOutput(state) gave " +
+                                 (deleted.ok() ? Described(gone.status()) : "nothing: DeleteProject gave " + Described(deleted)) +
+                                 "; a project's outputs go with it");
+    } else if (!kept.ok() || kept->output.content != "another project's page") {
+      log_->Broken(kOutputs, "another project's output after DeleteProject gave " +
+                                 (kept.ok() ? kept->output.content : Described(kept.status())));
+    } else {
+      log_->Held(kOutputs);
+    }
+  }
+}
+
 // One search and the hits it must give, each "path:line:matches:snippet".
 struct TextCase {
   TextQuery query;
@@ -869,6 +970,7 @@ Status StorageKit::Run() {
   CheckRollback(a, cursor, rows);
   CheckAnalysis(options_.projects[7]);
   CheckTextSearch(options_.projects[8]);
+  CheckOutputs(options_.projects[9], options_.projects[8]);
 
   // Each check that writes on a project of its own, from a small first
   // write, so that one broken contract does not fail the others.
@@ -946,6 +1048,8 @@ const std::vector<std::pair<std::string, std::string>>& StorageContracts() {
       {kKilled, "A process killed inside its write leaves nothing behind, and the next write commits"},
       {kFence, "After Fence, a write of an older epoch is refused with Conflict (SDK 3.4)"},
       {kAnalysis, "Analysis results are listed, kept by blob across a rename, and needed again for new bytes (SDK 3.2)"},
+      {kOutputs, "Repository outputs: put, put again, removed, paged in byte order, the step's files kept, forgotten "
+                 "with their project only (SDK 3.3)"},
       {kTextSearch, "SearchText finds literal text, by path and line, folding ASCII case unless asked, under a "
                     "prefix, within its limit, before and after IndexText (SDK 3.5, 3.8)"},
       {kConcurrent, "Writes of different projects at once all commit"},

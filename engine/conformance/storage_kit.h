@@ -29,12 +29,13 @@ namespace tether::conformance {
 
 // How many projects the kit writes: each check that could leave a project
 // in another state than the kit expects has its own.
-constexpr size_t kProjects = 9;
+constexpr size_t kProjects = 10;
 
 struct StorageKitOptions {
   std::vector<ProjectRef> projects;        // kProjects projects the storage holds nothing for; the kit's own
   bool fences = false;                     // built for SDK 3.4 or later: Fence and BeginFencedWrite
   bool keeps_analysis = false;             // built for SDK 3.2 or later: the analysis methods
+  bool keeps_outputs = false;              // built for SDK 3.3 or later: repository outputs
   bool searches_text = false;              // built for SDK 3.5 or later: SearchText
   bool indexes_text_later = false;         // built for SDK 3.8 or later: IndexText
   std::vector<std::string> child_command;  // see above; empty skips the killed writer
