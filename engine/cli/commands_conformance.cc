@@ -116,12 +116,16 @@ class KitProjects {
   std::vector<ProjectRef> refs_;
 };
 
-// A database for a storage: --database's, which must be migrated, or a new
-// SQLite file in the kit's folder, migrated here (with --migrations too).
-Result<std::unique_ptr<db::Database>> KitDatabase(const PluginsTestOptions& options, const fs::path& work,
-                                                  std::string* url) {
-  *url = options.database.empty() ? "sqlite:" + (work / "kit.db").string() : options.database;
-  Result<std::unique_ptr<db::Database>> db = db::Database::Open(*url);
+// The database of a storage's kit: --database's, or a new SQLite file in
+// the kit's folder.
+std::string KitDatabaseUrl(const PluginsTestOptions& options, const fs::path& work) {
+  return options.database.empty() ? "sqlite:" + (work / "kit.db").string() : options.database;
+}
+
+// Opens `url` (KitDatabaseUrl): --database's must be migrated; the new
+// SQLite file is migrated here (with --migrations too).
+Result<std::unique_ptr<db::Database>> KitDatabase(const PluginsTestOptions& options, const std::string& url) {
+  Result<std::unique_ptr<db::Database>> db = db::Database::Open(url);
   if (!db.ok()) return db.status().WithContext("the kit's database");
   std::vector<fs::path> extra(options.migrations.begin(), options.migrations.end());
   Result<std::unique_ptr<migrate::Migrator>> migrator = app::Runtime::MigratorOn(db->get(), extra);
@@ -143,6 +147,23 @@ Result<std::unique_ptr<db::Database>> KitDatabase(const PluginsTestOptions& opti
 // The storage kit's killed writer (storage_kit.h): the parent's storage on
 // the parent's database, holding a write until it is killed. No folder of
 // its own, which its death would leave behind.
+// "a provider", "an analyzer", "a storage".
+std::string WithArticle(const std::string& kind) { return (kind == "analyzer" ? "an " : "a ") + kind; }
+
+// The options that belong to another kind of plugin than `kind`, named;
+// "" when there are none.
+std::string OptionsOfOtherKinds(const PluginsTestOptions& options, const std::string& kind) {
+  std::string named;
+  auto check = [&](bool given, const char* option, const char* owner) {
+    if (given && kind != owner) named += std::string(named.empty() ? "" : ", ") + option + " (" + WithArticle(owner) + "'s)";
+  };
+  check(!options.adapter.empty(), "--adapter", "provider");
+  check(!options.inputs.empty(), "--inputs", "analyzer");
+  check(!options.database.empty(), "--database", "storage");
+  check(!options.migrations.empty(), "--migrations", "storage");
+  return named;
+}
+
 int HoldWrite(const Invocation& inv, const PluginsTestOptions& options, const config::PluginConfig& plugin) {
   const char* database_url = std::getenv(kHoldWriteDatabase);
   if (database_url == nullptr) {
@@ -191,10 +212,9 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     bool remove;
   } cleanup{*work, options.keep.empty()};
 
-  // A storage gets the kit's database (see KitDatabase).
-  std::string database_url;
-  Result<std::unique_ptr<db::Database>> db = KitDatabase(options, *work, &database_url);
-  if (!db.ok()) return ReportError(inv, db.status());
+  // Only a storage is handed the URL, and only a storage's kit opens the
+  // database (after loading it: sql-storage connects at its first call).
+  const std::string database_url = KitDatabaseUrl(options, *work);
   plugin_host::PluginHost host(plugin_host::BundledPluginDir(), database_url);
   host.Load({plugin});
   const plugin_host::PluginRecord& record = host.plugins().front();
@@ -202,9 +222,16 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     return ReportError(inv, Status::InvalidArgument("plugin " + options.plugin + " (" + record.file.string() +
                                                     ") cannot be loaded: " + record.error));
   }
+  const std::string misplaced = OptionsOfOtherKinds(options, record.kind);
+  if (!misplaced.empty()) {
+    return ReportError(inv, Status::InvalidArgument("plugin " + record.name + " is " + WithArticle(record.kind) +
+                                                    ": " + misplaced + " do not apply"));
+  }
   conformance::Report report;
   Status status;
   if (record.kind == "storage") {
+    Result<std::unique_ptr<db::Database>> db = KitDatabase(options, database_url);
+    if (!db.ok()) return ReportError(inv, db.status());
     Result<Storage*> storage = host.FindStorage(record.name);
     if (!storage.ok()) return ReportError(inv, storage.status());
     KitProjects projects(db->get(), *storage);

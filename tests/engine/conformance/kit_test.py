@@ -271,6 +271,10 @@ elif CHECK == "usage":
             (["local-git", "--adapter", os.path.join(tmp, "no-such-adapter")], "cannot run the fixture adapter", 2),
             (["no-such-plugin", "--adapter", GIT_ADAPTER], "no-such-plugin", 2),
             (["local-git"], "is a provider: give its fixture adapter with --adapter", 2),
+            (["code", "--adapter", GIT_ADAPTER], "is an analyzer: --adapter (a provider's) do not apply", 2),
+            (["local-git", "--adapter", GIT_ADAPTER, "--database", "sqlite:" + os.path.join(tmp, "x.db")],
+             "is a provider: --database (a storage's) do not apply", 2),
+            (["sql-storage", "--inputs", tmp], "is a storage: --inputs (an analyzer's) do not apply", 2),
             (["local-git", "--adapter", GIT_ADAPTER, "--settings", "[1]"], "--settings is not a JSON object", 2),
             (["local-git", "--adapter", GIT_ADAPTER, "--keep", HERE], "is not an empty folder", 2),
         ]
