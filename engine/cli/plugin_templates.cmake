@@ -1,7 +1,7 @@
 # The plugin templates of samples/ embedded in tether as raw string
 # literals of a generated source (plugin_templates.h), like the web page:
 # `tether plugins new` writes them without any file installed beside it.
-# A change to a template's files reconfigures.
+# A change to a template's files, or a file added, reconfigures.
 set(_tether_templates provider:folder-snapshot:plugin-template analyzer:todo-analyzer:analyzer-template)
 set(TETHER_TEMPLATE_DEFINITIONS "")
 set(TETHER_TEMPLATE_ENTRIES "")
@@ -12,7 +12,7 @@ foreach(_template IN LISTS _tether_templates)
   list(GET _parts 1 _name)
   list(GET _parts 2 _folder)
   set(_dir "${CMAKE_SOURCE_DIR}/samples/${_folder}")
-  file(GLOB _files RELATIVE "${_dir}" "${_dir}/*")
+  file(GLOB _files CONFIGURE_DEPENDS RELATIVE "${_dir}" "${_dir}/*")
   list(SORT _files)
   string(APPEND TETHER_TEMPLATE_ENTRIES "      {\"${_kind}\", \"${_name}\", {\n")
   foreach(_file IN LISTS _files)

@@ -44,16 +44,13 @@ int Report::Count(Verdict verdict) const {
 }
 
 ContractLog::ContractLog(const std::vector<std::pair<std::string, std::string>>& contracts) {
-  for (const auto& [id, contract] : contracts) Declare(id, contract);
-}
-
-void ContractLog::Declare(const std::string& id, const std::string& contract) {
-  std::lock_guard<std::mutex> lock(mu_);
-  index_.emplace(id, results_.size());
-  ContractResult result;
-  result.id = id;
-  result.contract = contract;
-  results_.push_back(std::move(result));
+  for (const auto& [id, contract] : contracts) {
+    index_.emplace(id, results_.size());
+    ContractResult result;
+    result.id = id;
+    result.contract = contract;
+    results_.push_back(std::move(result));
+  }
 }
 
 ContractResult* ContractLog::Find(const std::string& id) {

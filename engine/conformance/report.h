@@ -45,11 +45,9 @@ struct Report {
 
 class ContractLog {
  public:
-  ContractLog() = default;
-  // Declares each (id, sentence) of `contracts`, in order.
+  // The contracts checked, as (id, sentence) pairs in report order; every
+  // id given to the calls below is one of them.
   explicit ContractLog(const std::vector<std::pair<std::string, std::string>>& contracts);
-  // Each contract is declared once, before it is checked.
-  void Declare(const std::string& id, const std::string& contract);
   // One check of contract `id` held, or broke (the first detail is kept).
   void Held(const std::string& id);
   void Broken(const std::string& id, const std::string& detail);
