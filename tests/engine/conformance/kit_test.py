@@ -283,6 +283,13 @@ elif CHECK == "usage":
             if run.returncode != want or needle not in run.stderr:
                 problems.append(f"tether plugins test {' '.join(args)}: exit {run.returncode} (expected {want}), "
                                 f"stderr {run.stderr.strip()!r} lacks {needle!r}")
+        # `tether plugins new` refuses a name a config could not load, and writes nothing.
+        target = os.path.join(tmp, "new-plugin")
+        run = subprocess.run([TETHER, "plugins", "new", "--kind", "provider", "../Evil Name", target],
+                             capture_output=True, text=True, timeout=60)
+        if run.returncode != 2 or "plugin name \"../Evil Name\"" not in run.stderr or os.path.exists(target):
+            problems.append(f"plugins new with a bad name: exit {run.returncode}, {run.stderr.strip()!r}, "
+                            f"folder made: {os.path.exists(target)}")
         # --keep leaves the source for the author to look at.
         keep = os.path.join(tmp, "kept")
         code, report, err = kit("local-git", GIT_ADAPTER, keep=keep)
