@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/analyze/analysis_sink.h"
+#include "engine/analyze/analyze_project.h"
 #include "engine/common/sha256.h"
 #include "engine/common/utf8.h"
 #include "engine/sync/content_rules.h"
@@ -31,7 +32,6 @@ constexpr const char* kNoThrow = kNoThrowContract;
 constexpr int64_t kTimeLimitMs = 100;
 constexpr int64_t kTimeGraceMs = 2000;     // what a call may take past its limit
 constexpr int64_t kGenerousLimitMs = 60000;  // the limit of every other call
-constexpr size_t kMaxInputBytes = 4 << 20;  // the author's files, as the engine's default limit
 
 struct Input {
   std::string name;  // what the report calls it
@@ -297,8 +297,10 @@ Status AnalyzerKit::ReadAuthorInputs(std::vector<Input>* corpus) const {
     const std::string path = it->path().lexically_relative(options_.inputs).generic_string();
     std::ifstream in(it->path(), std::ios::binary);
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (content.size() > kMaxInputBytes || !IsValidUtf8(content) || content.find('\0') != std::string::npos) {
-      continue;  // the engine would not pass it either: binary, or over its limit
+    // The engine would not pass it either: binary, or over its default limit.
+    const bool binary = !IsValidUtf8(content) || content.find('\0') != std::string::npos;
+    if (binary || content.size() > analyze::AnalyzeOptions().max_bytes) {
+      continue;
     }
     corpus->push_back({"the author's " + ShownPath(path), sync::DetectLanguage(path), std::move(content)});
     ++added;
