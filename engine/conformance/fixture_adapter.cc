@@ -1,11 +1,6 @@
 #include "engine/conformance/fixture_adapter.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -17,8 +12,7 @@
 #include <utility>
 
 #include "engine/conformance/report.h"
-
-extern char** environ;
+#include "shared/child_process.h"
 
 namespace tether::conformance {
 
@@ -28,11 +22,6 @@ namespace {
 
 constexpr auto kCallTimeout = std::chrono::seconds(120);
 constexpr int kExitUnsupported = 3;
-
-std::string ReadWhole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 // The last `max` bytes of `text`, trimmed, for an error message.
 std::string Tail(std::string text, size_t max = 600) {
@@ -125,52 +114,22 @@ Result<FixtureAdapter::Outcome> FixtureAdapter::WithTree(const char* verb, const
 }
 
 Result<FixtureAdapter::Outcome> FixtureAdapter::Run(const std::vector<std::string>& args, std::string* out) {
-  std::vector<std::string> argv_strings{command_};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : argv_strings) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  const fs::path out_file = work_ / "adapter.out";
-  const fs::path err_file = work_ / "adapter.err";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, command_.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    return Status::InvalidArgument("cannot run the fixture adapter " + command_ + ": " +
-                                   std::error_code(spawned, std::generic_category()).message());
-  }
-  const auto deadline = std::chrono::steady_clock::now() + kCallTimeout;
-  int wait_status = 0;
-  for (;;) {
-    const pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0) return Status::Internal("waitpid on the fixture adapter failed");
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &wait_status, 0);
-      return Status::InvalidArgument("the fixture adapter did not finish `" + CommandLine(argv_strings) +
-                                     "` within 120 s");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  *out = ReadWhole(out_file);
-  const std::string err = ReadWhole(err_file);
-  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) return Outcome::kDone;
-  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == kExitUnsupported) {
+  shared::ChildCommand command;
+  command.argv.push_back(command_);
+  command.argv.insert(command.argv.end(), args.begin(), args.end());
+  command.timeout = kCallTimeout;
+  Result<shared::ChildOutcome> ran = shared::RunChild(command);
+  if (!ran.ok()) return Status::InvalidArgument("cannot run the fixture adapter: " + ran.status().message());
+  *out = ran->out;
+  const std::string& err = ran->err;
+  if (ran->ok()) return Outcome::kDone;
+  if (!ran->timed_out && ran->exit_code == kExitUnsupported) {
     unsupported_reason_ = Tail(err.empty() ? *out : err, 300);
     if (unsupported_reason_.empty()) unsupported_reason_ = "(the adapter gave no reason)";
     return Outcome::kUnsupported;
   }
-  const std::string how = WIFEXITED(wait_status) ? "exited " + std::to_string(WEXITSTATUS(wait_status))
-                                                 : "was killed by signal " + std::to_string(WTERMSIG(wait_status));
-  return Status::InvalidArgument("the fixture adapter " + how + " on `" + CommandLine(argv_strings) +
-                                 "`: " + Tail(err.empty() ? *out : err));
+  return Status::InvalidArgument("the fixture adapter " + ran->How(command) + " on `" +
+                                 CommandLine(command.argv) + "`: " + Tail(err.empty() ? *out : err));
 }
 
 }  // namespace tether::conformance

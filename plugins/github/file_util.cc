@@ -1,7 +1,6 @@
 #include "file_util.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,29 +71,6 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
     return Status::Internal("cannot replace '" + path + "': " + reason);
   }
   return Status::Ok();
-}
-
-FileLock::~FileLock() { Unlock(); }
-
-Status FileLock::Lock(const std::string& path) {
-  Unlock();
-  TETHER_RETURN_IF_ERROR(MakeDirectories(std::filesystem::path(path).parent_path().string()));
-  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) return Status::Internal("cannot open lock file '" + path + "': " + Errno());
-  while (flock(fd_, LOCK_EX) != 0) {
-    if (errno == EINTR) continue;
-    const std::string reason = Errno();
-    Unlock();
-    return Status::Internal("cannot lock '" + path + "': " + reason);
-  }
-  return Status::Ok();
-}
-
-void FileLock::Unlock() {
-  if (fd_ < 0) return;
-  flock(fd_, LOCK_UN);
-  close(fd_);
-  fd_ = -1;
 }
 
 }  // namespace github

@@ -1,10 +1,7 @@
-// Small filesystem helpers for the cache folder: whole-file reads, atomic
-// replacement, and an exclusive lock file.
+// Small filesystem helpers for the cache folder: whole-file reads and atomic
+// replacement (the lock file is git-common/file_lock.h).
 //
-// Thread safety: the functions are safe from any thread. A FileLock object
-// belongs to one thread; locks taken through separate FileLock objects
-// exclude each other across threads and processes alike (flock(2) locks
-// belong to the open file, and every FileLock opens its own).
+// Thread safety: the functions are safe from any thread.
 #ifndef TETHER_PLUGINS_GITHUB_FILE_UTIL_H_
 #define TETHER_PLUGINS_GITHUB_FILE_UTIL_H_
 
@@ -26,21 +23,6 @@ Status WriteFileAtomically(const std::string& path, const std::string& content);
 
 // Creates `path` and its parents (with the process umask).
 Status MakeDirectories(const std::string& path);
-
-class FileLock {
- public:
-  FileLock() = default;
-  ~FileLock();
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
-  // Blocks until the exclusive lock on `path` (created if needed) is held.
-  Status Lock(const std::string& path);
-  void Unlock();
-
- private:
-  int fd_ = -1;
-};
 
 }  // namespace github
 }  // namespace tether

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "shared/percent_encoding.h"
+#include "git-common/cache_names.h"
 #include "http_url.h"
 #include "link_header.h"
 #include "tether/json_depth.h"
@@ -18,6 +19,9 @@
 namespace tether {
 namespace github {
 namespace {
+
+using git_common::Fnv1a;
+using git_common::SafeName;
 
 // More pages than this (10 million branches) means a server sending us in
 // circles.
@@ -27,30 +31,6 @@ constexpr int kMaxRedirects = 3;
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
-}
-
-// A file name made of `text`: letters, digits, '-', '_' and '.', anything
-// else as '_'.
-std::string SafeName(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    const bool keep = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-    out.push_back(keep ? c : '_');
-  }
-  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
-  return out.substr(0, 120);
-}
-
-std::string Fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ull;
-  for (char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ull;
-  }
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int shift = 60; shift >= 0; shift -= 4) out.push_back(kHex[(hash >> shift) & 0xf]);
-  return out;
 }
 
 bool IsCommitId(const std::string& text) {
@@ -124,6 +104,7 @@ Result<std::shared_ptr<ProviderShared>> MakeProviderShared(GitHubSettings settin
       MakeTokenSource(&shared->settings, shared->gate.get());
   if (!tokens.ok()) return tokens.status();
   shared->tokens = std::move(tokens).value();
+  shared->fetcher = std::make_unique<GitHubFetcher>(&shared->settings, shared->tokens.get());
   return shared;
 }
 
@@ -448,8 +429,8 @@ Status GitHubRepository::EnsureMirror() {
   }
   const std::string folder = shared_->server_folder + "/" + SafeName(Lower(name_.owner)) + "/" +
                              SafeName(Lower(name_.name));
-  Result<std::unique_ptr<Mirror>> mirror =
-      Mirror::Open(&shared_->settings, shared_->tokens.get(), folder, clone_url, display_);
+  Result<std::unique_ptr<git_common::Mirror>> mirror =
+      git_common::Mirror::Open(shared_->fetcher.get(), folder, clone_url, display_);
   if (!mirror.ok()) return mirror.status();
   mirror_ = std::move(mirror).value();
   reader_ = std::make_unique<git_common::GitObjectReader>(mirror_->repo(), mirror_->odb(), display_);

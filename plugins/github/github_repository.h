@@ -35,8 +35,9 @@
 #include <string>
 
 #include "credentials.h"
+#include "git-common/mirror.h"
 #include "git-common/object_reader.h"
-#include "mirror.h"
+#include "git_fetcher.h"
 #include "rate_limit.h"
 #include "repo_name.h"
 #include "rest_cache.h"
@@ -54,6 +55,7 @@ struct ProviderShared {
   std::string server_folder;  // <cache_dir>/<host[_port]>
   std::unique_ptr<RateLimitGate> gate;
   std::unique_ptr<TokenSource> tokens;
+  std::unique_ptr<GitHubFetcher> fetcher;  // uses settings and tokens
 };
 
 // Builds the shared state from parsed settings (loads an App's key).
@@ -106,7 +108,7 @@ class GitHubRepository final : public Repository {
   RestCache cache_;
   RestCacheData cached_;
   bool repository_asked_ = false;
-  std::unique_ptr<Mirror> mirror_;
+  std::unique_ptr<git_common::Mirror> mirror_;
   std::unique_ptr<git_common::GitObjectReader> reader_;
 };
 

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "file_util.h"
+#include "git-common/file_lock.h"
 #include "tether/json_depth.h"
 
 namespace tether {
@@ -146,7 +147,7 @@ RestCacheData RestCache::Load() const {
 }
 
 Status RestCache::Update(const std::function<void(RestCacheData*)>& change) {
-  FileLock lock;
+  git_common::FileLock lock;
   TETHER_RETURN_IF_ERROR(lock.Lock(path_ + ".lock"));
   RestCacheData data = Load();
   change(&data);
