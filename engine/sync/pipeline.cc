@@ -140,8 +140,13 @@ class RunState {
     // of thousands, refs/pull/* mostly). Only a branch that is not found
     // is worth a list, which tells a missing branch from a repository the
     // provider cannot list.
+    // The head found here is the one Resolve takes: a remote provider's
+    // ResolveBranch is a round trip to its server, asked once a run.
     Result<CommitId> head = repo_->ResolveBranch(project_.branch);
-    if (head.ok()) return Status::Ok();
+    if (head.ok()) {
+      discovered_head_ = *head;
+      return Status::Ok();
+    }
     if (head.status().code() != StatusCode::kNotFound) return head.status();
     Result<BranchList> branches = repo_->ListBranches();
     if (!branches.ok()) return branches.status();
@@ -163,7 +168,8 @@ class RunState {
       run_->to_commit = cursor_;
       return Status::Ok();
     }
-    Result<CommitId> head = repo_->ResolveBranch(project_.branch);
+    Result<CommitId> head =
+        discovered_head_.empty() ? repo_->ResolveBranch(project_.branch) : Result<CommitId>(discovered_head_);
     if (!head.ok()) {
       branch_missing_ = head.status().code() == StatusCode::kNotFound;
       return head.status();
@@ -537,6 +543,7 @@ class RunState {
   CommitId cursor_;           // the storage's cursor, once cursor_read_
   bool cursor_read_ = false;
   bool unchanged_ = false;    // the provider said the branch is at cursor_
+  CommitId discovered_head_;  // what Discover's ResolveBranch gave, or ""
   SyncMode mode_ = SyncMode::kNone;
   Stopwatch diff_progress_;  // since the last diff progress event
   std::atomic<bool> diff_phase_over_{false};  // DiffProgress stops

@@ -33,6 +33,19 @@ std::string DefaultPort(const std::string& scheme) {
   return "";
 }
 
+// `url` with the password of a user:password@ part replaced, for messages.
+std::string Shown(const std::string& url) {
+  std::string shown = url.size() > 200 ? url.substr(0, 200) + "..." : url;
+  const size_t scheme_end = shown.find("://");
+  const size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const size_t end = shown.find('/', start);
+  const size_t at = shown.rfind('@', end == std::string::npos ? std::string::npos : end);
+  if (at == std::string::npos || at < start) return shown;
+  const size_t colon = shown.find(':', start);
+  if (colon == std::string::npos || colon > at) return shown;
+  return shown.substr(0, colon + 1) + "***" + shown.substr(at);
+}
+
 }  // namespace
 
 Result<RemoteUrl> ParseRemoteUrl(const std::string& given, const std::vector<std::string>& allowed_schemes) {
@@ -40,8 +53,7 @@ Result<RemoteUrl> ParseRemoteUrl(const std::string& given, const std::vector<std
   while (!url.empty() && (url.back() == ' ' || url.back() == '\t')) url.pop_back();
   url.erase(0, std::min(url.find_first_not_of(" \t"), url.size()));
   auto bad = [&](const std::string& why) {
-    return Status::InvalidArgument("git-remote cannot use the repository URL '" +
-                                   (url.size() > 200 ? url.substr(0, 200) + "..." : url) + "': " + why);
+    return Status::InvalidArgument("git-remote cannot use the repository URL '" + Shown(url) + "': " + why);
   };
   if (url.empty()) return Status::InvalidArgument("git-remote needs a repository URL");
   if (url.size() > kMaxUrlLength) return bad("longer than " + std::to_string(kMaxUrlLength) + " characters");
