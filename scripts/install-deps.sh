@@ -13,7 +13,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build ccache pkg-config git python3
+  g++ cmake ninja-build ccache pkg-config git openssh-client python3
   libboost-dev libgit2-dev libsoci-dev rapidjson-dev catch2 libcli11-dev
   libssl-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev sqlite3 libcmark-gfm-dev libcmark-gfm-extensions-dev
 )
