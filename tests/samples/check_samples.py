@@ -772,9 +772,14 @@ def check_dockerfile(samples, source_dir):
         fail("the config listens on port %s, the image EXPOSEs %s" % (port, exposed))
     packages = apt_installs(runtime)
     build_packages = install_deps_packages(source_dir)
+    # Programs a plugin runs at run time (git-remote runs git and ssh) are
+    # the runtime's too, though building needs git as well.
+    runtime_programs = {"git", "openssh-client"}
     for p in packages:
-        if p.endswith("-dev") or p in build_packages:
+        if p.endswith("-dev") or (p in build_packages and p not in runtime_programs):
             fail("the runtime stage installs %s, a build package" % p)
+    for p in sorted(runtime_programs - set(packages)):
+        fail("the runtime stage lacks %s, which the git-remote provider runs" % p)
     if not packages:
         fail("the runtime stage installs no packages")
 
