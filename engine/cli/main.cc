@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
   cli::PluginsNewOptions plugins_new;
   CLI::App* plugins_new_cmd =
       Sub(plugins, "new", "Write a plugin from its template, ready to build and to test with the conformance kit");
-  plugins_new_cmd->add_option("--kind", plugins_new.kind, "provider or analyzer")->required();
+  plugins_new_cmd->add_option("--kind", plugins_new.kind, "provider, analyzer or storage")->required();
   plugins_new_cmd->add_option("name", plugins_new.name, "The new plugin's name")->required();
   plugins_new_cmd->add_option("dir", plugins_new.dir, "Where to write it (absent or empty)")->required();
   plugins_new_cmd->callback([&] { code = cli::RunPluginsNew(inv, plugins_new); });

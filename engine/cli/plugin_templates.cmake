@@ -2,7 +2,8 @@
 # literals of a generated source (plugin_templates.h), like the web page:
 # `tether plugins new` writes them without any file installed beside it.
 # A change to a template's files, or a file added, reconfigures.
-set(_tether_templates provider:folder-snapshot:plugin-template analyzer:todo-analyzer:analyzer-template)
+set(_tether_templates provider:folder-snapshot:plugin-template analyzer:todo-analyzer:analyzer-template
+    storage:sqlite-file-storage:storage-template)
 set(TETHER_TEMPLATE_DEFINITIONS "")
 set(TETHER_TEMPLATE_ENTRIES "")
 set(_tether_template_index 0)

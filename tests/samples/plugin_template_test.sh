@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A plugin author's path: install the SDK, build samples/plugin-template (a
-# provider) and samples/analyzer-template out of tree with
-# find_package(TetherSDK 3.x), run the conformance kit from the provider's
-# CTest (and see it name the contract a broken copy violates), load them and
-# sync with them; write both anew with `tether plugins new`; an SDK of
-# another major is refused by find_package.
+# provider), samples/analyzer-template and samples/storage-template out of
+# tree with find_package(TetherSDK 3.x), run the conformance kit from each
+# one's CTest (and see it name the contract a broken copy violates), load
+# them and sync with them; write each anew with `tether plugins new`; an SDK
+# of another major is refused by find_package.
 # Usage: plugin_template_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src="$1"; build="$2"
@@ -98,12 +98,54 @@ echo "$found" | grep -q "main.c" || { echo "tether symbols did not find the anal
 found="$("${tether[@]}" symbols todos FIXME --analyzer todo-analyzer)"
 echo "$found" | grep -q "main.c:3" || { echo "tether symbols did not find the FIXME on line 3: $found" >&2; exit 1; }
 
+# The storage template: its kit passes from its CTest; a copy that does not
+# check the cursor again under its lock fails exactly "conflict"; loaded
+# from a config, it holds a sync, its text search and its analysis.
+cmake -S "$src/samples/storage-template" -B "$work/storage" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$work/storage" >/dev/null
+storage="$work/storage/libsqlite-file-storage.so"
+if ! ctest --test-dir "$work/storage" -V > "$work/storage-kit.log" 2>&1; then
+  echo "the storage template's conformance test failed:" >&2; cat "$work/storage-kit.log" >&2; exit 1
+fi
+grep -q "17 passed, 0 failed, 0 skipped" "$work/storage-kit.log" || {
+  echo "the storage template's kit did not run every contract:" >&2; cat "$work/storage-kit.log" >&2; exit 1; }
+mkdir -p "$work/broken-storage-src"
+cp "$src/samples/storage-template/"* "$work/broken-storage-src/"
+sed -i 's|    if (now != expected_) {|    if (false \&\& now != expected_) {|' "$work/broken-storage-src/sqlite_file_storage.cc"
+if cmp -s "$src/samples/storage-template/sqlite_file_storage.cc" "$work/broken-storage-src/sqlite_file_storage.cc"; then
+  echo "the flaw was not put into the storage copy" >&2; exit 1
+fi
+cmake -S "$work/broken-storage-src" -B "$work/broken-storage" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$work/broken-storage" >/dev/null
+if ctest --test-dir "$work/broken-storage" --output-on-failure > "$work/broken-storage.log" 2>&1; then
+  echo "the conformance test passed a storage that commits over a moved cursor" >&2; cat "$work/broken-storage.log" >&2; exit 1
+fi
+grep -q "16 passed, 1 failed" "$work/broken-storage.log" && grep -Eq "FAILED +conflict " "$work/broken-storage.log" || {
+  echo "the report does not blame exactly conflict:" >&2; cat "$work/broken-storage.log" >&2; exit 1; }
+cat > "$work/tether.json" <<JSON
+{"database": "sqlite:tether.db",
+ "plugins": [{"name": "local-git", "kind": "provider"},
+             {"name": "sqlite-file-storage", "kind": "storage", "path": "$storage",
+              "settings": {"path": "$work/store.sqlite"}},
+             {"name": "todo-analyzer", "kind": "analyzer", "path": "$analyzer"}]}
+JSON
+"${tether[@]}" project add kept --provider local-git --repo "$work/repo" --storage sqlite-file-storage >/dev/null
+"${tether[@]}" sync kept >/dev/null
+found="$("${tether[@]}" search kept "say hello")"
+echo "$found" | grep -q "main.c:2" || { echo "tether search through the storage template found: $found" >&2; exit 1; }
+found="$("${tether[@]}" symbols kept FIXME --analyzer todo-analyzer)"
+echo "$found" | grep -q "main.c:3" || { echo "tether symbols through the storage template found: $found" >&2; exit 1; }
+test "$(sqlite3 "$work/store.sqlite" "SELECT commit_id FROM cursors")" = "$(git -C "$work/repo" rev-parse HEAD)"
+
 # `tether plugins new` writes each template under the author's name: it
 # builds, its kit passes from its CTest, and it loads by that name.
 "$work/prefix/bin/tether" plugins new --kind provider acme-files "$work/new-provider" > "$work/new.log"
 "$work/prefix/bin/tether" plugins new --kind analyzer acme.lint "$work/new-analyzer" >> "$work/new.log"
+"$work/prefix/bin/tether" plugins new --kind storage acme-store "$work/new-storage" >> "$work/new.log"
 grep -q "ctest --test-dir $work/new-provider/build" "$work/new.log"
-for kind in provider analyzer; do
+for kind in provider analyzer storage; do
   cmake -S "$work/new-$kind" -B "$work/new-$kind/build" -G Ninja \
     -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$work/new-$kind/build" >/dev/null
@@ -113,18 +155,22 @@ for kind in provider analyzer; do
 done
 grep -q "conformance: acme-files" "$work/new-provider.log"
 grep -q "conformance: acme.lint" "$work/new-analyzer.log"
+grep -q "conformance: acme-store" "$work/new-storage.log"
 cat > "$work/new.json" <<JSON
 {"database": "sqlite:new.db",
  "plugins": [{"name": "acme-files", "kind": "provider", "path": "$work/new-provider/build/libacme-files.so"},
-             {"name": "acme.lint", "kind": "analyzer", "path": "$work/new-analyzer/build/libacme.lint.so"}]}
+             {"name": "acme.lint", "kind": "analyzer", "path": "$work/new-analyzer/build/libacme.lint.so"},
+             {"name": "acme-store", "kind": "storage", "path": "$work/new-storage/build/libacme-store.so",
+              "settings": {"path": "$work/acme-store.sqlite"}}]}
 JSON
 "$work/prefix/bin/tether" --config "$work/new.json" plugins check > "$work/new-check.log"
 grep -q "acme-files .*loaded" "$work/new-check.log"
 grep -q "acme.lint .*loaded" "$work/new-check.log"
-if "$work/prefix/bin/tether" plugins new --kind storage x "$work/new-storage" 2> "$work/new-err.log"; then
-  echo "plugins new --kind storage was accepted" >&2; exit 1
+grep -q "acme-store .*loaded" "$work/new-check.log"
+if "$work/prefix/bin/tether" plugins new --kind exporter x "$work/new-exporter" 2> "$work/new-err.log"; then
+  echo "plugins new --kind exporter was accepted" >&2; exit 1
 fi
-grep -q "there are templates for provider, analyzer" "$work/new-err.log"
+grep -q "there are templates for provider, analyzer, storage" "$work/new-err.log"
 if "$work/prefix/bin/tether" plugins new --kind provider other "$work/new-provider" 2> "$work/new-err.log"; then
   echo "plugins new wrote into a folder that is not empty" >&2; exit 1
 fi
