@@ -107,7 +107,26 @@ class KitProjects {
       if (!added.ok()) return added.status().WithContext("adding the kit's project " + project.name);
       refs_.push_back(ProjectRef{added->id, added->tenant_id});
     }
-    return refs_;
+    return std::vector<ProjectRef>(refs_.begin(), refs_.end());
+  }
+
+  // One more project, of a tenant of the kit's own; *why says why not when
+  // the database refuses it (a connection bound to one tenant).
+  ProjectRef AddOfAnotherTenant(const std::string& storage_name, std::string* why) {
+    db::NewProject project;
+    project.name = "conformance-kit-" + std::to_string(::getpid()) + "-other";
+    project.tenant_id = "conformance-kit-" + std::to_string(::getpid());
+    project.provider = "conformance-kit";
+    project.storage = storage_name;
+    project.repo_url = "conformance-kit";
+    project.branch = "main";
+    Result<db::Project> added = store_.Add(project);
+    if (!added.ok()) {
+      *why = added.status().message();
+      return ProjectRef{};
+    }
+    refs_.push_back(ProjectRef{added->id, added->tenant_id});
+    return refs_.back();
   }
 
  private:
@@ -239,6 +258,8 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     if (!refs.ok()) return ReportError(inv, refs.status());
     conformance::StorageKitOptions kit;
     kit.projects = *refs;
+    kit.other_tenant = projects.AddOfAnotherTenant(record.name, &kit.other_tenant_why);
+    kit.own_database = options.database.empty();
     kit.fences = host.StorageFences(record.name);
     kit.keeps_analysis = host.StorageKeepsAnalysis(record.name);
     kit.keeps_outputs = host.StorageKeepsOutputs(record.name);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <map>
 #include <memory>
 #include <thread>
@@ -39,6 +40,8 @@ constexpr char kFence[] = "fence";
 constexpr char kAnalysis[] = "analysis";
 constexpr char kTextSearch[] = "text-search";
 constexpr char kOutputs[] = "outputs";
+constexpr char kTenants[] = "tenants";
+constexpr char kVectors[] = "vectors";
 constexpr const char* kNoThrow = kNoThrowContract;
 
 constexpr int kDocuments = 120;
@@ -139,6 +142,9 @@ class StorageKit {
   void CheckPages(const ProjectRef& project, const Rows& rows);
   void CheckAnalysis(const ProjectRef& project);
   void CheckTextSearch(const ProjectRef& project);
+  // `a` and `b` of one tenant; `other` of another one.
+  void CheckTenants(const ProjectRef& a, const ProjectRef& b, const ProjectRef& other);
+  void CheckVectors(const std::string& tenant, const std::string& other_tenant);
   // On `project`, with `other` holding outputs of its own that must stay.
   void CheckOutputs(const ProjectRef& project, const ProjectRef& other);
   void CheckRollback(const ProjectRef& project, const CommitId& cursor, const Rows& rows);
@@ -956,6 +962,171 @@ void StorageKit::CheckFence(const ProjectRef& project, CommitId* cursor_io, Rows
   }
 }
 
+void StorageKit::CheckTenants(const ProjectRef& a, const ProjectRef& b, const ProjectRef& other) {
+  if (!options_.keeps_analysis) {
+    log_->Skip(kTenants, "the storage is built for an SDK before 3.2, without analysis results");
+    return;
+  }
+  if (other.id == 0) {
+    log_->Skip(kTenants, "no project of another tenant could be made in the kit's database" +
+                             (options_.other_tenant_why.empty() ? "" : ": " + options_.other_tenant_why));
+    return;
+  }
+  const AnalyzerKey key{"conformance-tenants", "1", ""};
+  const Rows rows = SmallRows("tenants");
+  for (const ProjectRef* project : {&a, &b, &other}) {
+    const Status written = WriteAll(*project, "", Commit("tenants"), rows);
+    if (!written.ok()) {
+      log_->Broken(kTenants, "a first write of project " + std::to_string(project->id) + " (tenant " +
+                                 project->tenant + ") gave " + Described(written));
+      return;
+    }
+  }
+  auto work_of = [&](const ProjectRef& project, size_t* count) -> Status {
+    AnalysisWorkQuery query;
+    query.limit = 100;
+    Result<AnalysisWorkPage> page = Guard("ListAnalysisWork", [&] { return storage_->ListAnalysisWork(project, key, query); });
+    if (!page.ok()) return page.status();
+    *count = page->work.size();
+    return Status::Ok();
+  };
+  size_t before = 0;
+  Status status = work_of(a, &before);
+  std::vector<AnalysisResult> results;
+  for (const auto& [path, row] : rows) {
+    AnalysisResult result;
+    result.blob_id = row.entry.blob_id;
+    result.language = row.document.language;
+    result.data = "{\"tenant\": \"" + a.tenant + "\"}";
+    results.push_back(result);
+  }
+  if (status.ok()) {
+    status = Guard("PutAnalysisResults", [&] { return storage_->PutAnalysisResults(a, key, results); });
+  }
+  if (!status.ok()) {
+    log_->Broken(kTenants, "storing results through project " + std::to_string(a.id) + " gave " + Described(status));
+    return;
+  }
+  size_t same_tenant = 0;
+  size_t other_tenant = 0;
+  status = work_of(b, &same_tenant);
+  if (status.ok()) status = work_of(other, &other_tenant);
+  if (!status.ok()) {
+    log_->Broken(kTenants, "ListAnalysisWork after the results were stored gave " + Described(status));
+    return;
+  }
+  if (same_tenant != 0) {
+    log_->Broken(kTenants, "project " + std::to_string(b.id) + " of tenant " + b.tenant + " holds the same " +
+                               std::to_string(rows.size()) + " blobs as project " + std::to_string(a.id) +
+                               ", whose results were stored, yet ListAnalysisWork still gives " +
+                               std::to_string(same_tenant) + " of them: results are not shared within a tenant");
+    return;
+  }
+  if (other_tenant != rows.size()) {
+    log_->Broken(kTenants, "ListAnalysisWork of project " + std::to_string(other.id) + " of another tenant (" +
+                               other.tenant + ") gave " + std::to_string(other_tenant) + " blobs to analyse, expected all " +
+                               std::to_string(rows.size()) + ": tenant " + a.tenant + "'s results reach it");
+    return;
+  }
+  const std::string path = rows.begin()->first;
+  Result<AnalysisResult> seen = Guard("GetAnalysis", [&] { return storage_->GetAnalysis(other, key, path); });
+  if (seen.status().code() != StatusCode::kNotFound) {
+    log_->Broken(kTenants, "GetAnalysis(" + ShownPath(path) + ") in project " + std::to_string(other.id) +
+                               " of another tenant gave " +
+                               (seen.ok() ? "tenant " + a.tenant + "'s result" : Described(seen.status())) +
+                               "; expected NotFound");
+    return;
+  }
+  log_->Held(kTenants);
+}
+
+void StorageKit::CheckVectors(const std::string& tenant, const std::string& other_tenant) {
+  if (!options_.searches_text) {
+    log_->Skip(kVectors, "the storage is built for an SDK before 3.5, without vectors");
+    return;
+  }
+  if (!options_.own_database) {
+    log_->Skip(kVectors, "no storage call removes a vector: the kit stores them only in a database of its own "
+                         "(without --database)");
+    return;
+  }
+  const std::string space = "conformance-kit/v1";
+  const std::string h1 = Sha256Hex("one"), h2 = Sha256Hex("two"), h3 = Sha256Hex("three"), h4 = Sha256Hex("four");
+  const std::vector<float> v1 = {1.0f, -2.5f, 3.0e-7f}, v2 = {0.5f, 0.25f, -1.0f};
+  auto missing = [&](const std::string& who, const std::vector<std::string>& hashes,
+                     const std::vector<std::string>& expected, const std::string& when) -> bool {
+    Result<std::vector<std::string>> got =
+        Guard("MissingVectors", [&] { return storage_->MissingVectors(who, space, hashes); });
+    if (got.ok() && *got == expected) return true;
+    log_->Broken(kVectors, "MissingVectors of " + std::to_string(hashes.size()) + " hashes " + when + " gave " +
+                               (got.ok() ? std::to_string(got->size()) + " of them" : Described(got.status())) +
+                               ", expected " + std::to_string(expected.size()) + ", in the order asked");
+    return false;
+  };
+  auto put = [&](const std::vector<StoredVector>& vectors) {
+    return Guard("PutVectors", [&] { return storage_->PutVectors(tenant, space, vectors); });
+  };
+  if (!missing(tenant, {h1, h2, h3}, {h1, h2, h3}, "before any was stored")) return;
+  Status status = put({{h1, v1}, {h2, v2}});
+  if (!status.ok()) {
+    log_->Broken(kVectors, "PutVectors of two vectors of 3 dimensions gave " + Described(status));
+    return;
+  }
+  if (!missing(tenant, {h3, h2, h1}, {h3}, "after two of them were stored")) return;
+  auto read_back = [&](const std::string& when) -> bool {
+    Result<std::vector<StoredVector>> got =
+        Guard("GetVectors", [&] { return storage_->GetVectors(tenant, space, {h2, h3, h1}); });
+    if (got.ok() && got->size() == 2 && (*got)[0].hash == h2 && (*got)[0].values == v2 && (*got)[1].hash == h1 &&
+        (*got)[1].values == v1) {
+      return true;
+    }
+    log_->Broken(kVectors, "GetVectors of (two, three, one) " + when + " gave " +
+                               (got.ok() ? std::to_string(got->size()) + " vectors" : Described(got.status())) +
+                               "; expected two and one in that order, each exactly as stored, three left out");
+    return false;
+  };
+  if (!read_back("after they were stored")) return;
+  status = put({{h1, {9.0f, 9.0f, 9.0f}}});
+  if (!status.ok()) {
+    log_->Broken(kVectors, "PutVectors of a hash already stored gave " + Described(status) +
+                               "; expected OK, the stored vector kept");
+    return;
+  }
+  if (!read_back("after one was put again with other values")) return;
+  const std::pair<std::vector<StoredVector>, std::string> bad[] = {
+      {{{h3, v1}, {h4, {1.0f, 2.0f}}}, "a batch whose second vector has 2 dimensions where the space has 3"},
+      {{{h3, v1}, {h4, {1.0f, std::numeric_limits<float>::quiet_NaN(), 2.0f}}}, "a batch with a NaN"},
+      {{{h3, v1}, {h4, {}}}, "a batch with an empty vector"},
+      {{{h3, v1}, {"not-a-hash", v1}}, "a batch with a hash that is not 64 hex digits"},
+  };
+  for (const auto& [vectors, what] : bad) {
+    status = put(vectors);
+    if (status.code() != StatusCode::kInvalidArgument) {
+      log_->Broken(kVectors, "PutVectors of " + what + " gave " + Described(status) + "; expected InvalidArgument");
+      return;
+    }
+    if (!missing(tenant, {h3, h4}, {h3, h4}, "after PutVectors refused " + what)) return;
+  }
+  status = Guard("PutVectors", [&] { return storage_->PutVectors(tenant, "a space", {{h3, v1}}); });
+  if (status.code() != StatusCode::kInvalidArgument) {
+    log_->Broken(kVectors, "PutVectors in the space \"a space\" gave " + Described(status) + "; expected InvalidArgument");
+    return;
+  }
+  if (!other_tenant.empty()) {
+    if (!missing(other_tenant, {h1, h2}, {h1, h2}, "of another tenant")) return;
+    Result<std::vector<StoredVector>> got =
+        Guard("GetVectors", [&] { return storage_->GetVectors(other_tenant, space, {h1, h2}); });
+    if (!got.ok() || !got->empty()) {
+      log_->Broken(kVectors, "GetVectors of another tenant gave " +
+                                 (got.ok() ? std::to_string(got->size()) + " vectors of tenant " + tenant
+                                           : Described(got.status())) +
+                                 "; expected none");
+      return;
+    }
+  }
+  log_->Held(kVectors);
+}
+
 Status StorageKit::Run() {
   if (options_.projects.size() < kProjects) return Status::Internal("the storage kit needs kProjects projects");
   const ProjectRef& a = options_.projects[0];
@@ -971,6 +1142,8 @@ Status StorageKit::Run() {
   CheckAnalysis(options_.projects[7]);
   CheckTextSearch(options_.projects[8]);
   CheckOutputs(options_.projects[9], options_.projects[8]);
+  CheckTenants(options_.projects[10], options_.projects[11], options_.other_tenant);
+  CheckVectors(options_.projects[0].tenant, options_.other_tenant.tenant);
 
   // Each check that writes on a project of its own, from a small first
   // write, so that one broken contract does not fail the others.
@@ -1052,6 +1225,9 @@ const std::vector<std::pair<std::string, std::string>>& StorageContracts() {
                  "with their project only (SDK 3.3)"},
       {kTextSearch, "SearchText finds literal text, by path and line, folding ASCII case unless asked, under a "
                     "prefix, within its limit, before and after IndexText (SDK 3.5, 3.8)"},
+      {kTenants, "Analysis results are shared by one tenant's projects and never seen by another tenant's (SDK 3.2)"},
+      {kVectors, "Vectors: the missing ones named in order, each stored once and never replaced, read back exactly, "
+                 "a bad batch refused whole, tenants kept apart (SDK 3.5)"},
       {kConcurrent, "Writes of different projects at once all commit"},
       {kApart, "Projects stay apart: the same paths in another project change nothing"},
       {kDelete, "DeleteProject forgets one project, and only it, and may be called twice"},

@@ -29,10 +29,14 @@ namespace tether::conformance {
 
 // How many projects the kit writes: each check that could leave a project
 // in another state than the kit expects has its own.
-constexpr size_t kProjects = 10;
+constexpr size_t kProjects = 12;
 
 struct StorageKitOptions {
-  std::vector<ProjectRef> projects;        // kProjects projects the storage holds nothing for; the kit's own
+  std::vector<ProjectRef> projects;        // kProjects projects the storage holds nothing for; the kit's own,
+                                           // of one tenant
+  ProjectRef other_tenant;                 // one more, of another tenant; id 0: none could be made
+  std::string other_tenant_why;            // why not, when id is 0
+  bool own_database = false;               // the kit made the database (vectors, which nothing removes, may stay)
   bool fences = false;                     // built for SDK 3.4 or later: Fence and BeginFencedWrite
   bool keeps_analysis = false;             // built for SDK 3.2 or later: the analysis methods
   bool keeps_outputs = false;              // built for SDK 3.3 or later: repository outputs
