@@ -18,6 +18,8 @@
 #include "engine/app/runtime.h"
 #include "engine/db/project_store.h"
 #include "engine/plugin_host/plugin_host.h"
+#include "engine/sync/run_states.h"
+#include "engine/sync/sync_runner.h"
 
 namespace tether::cli {
 
@@ -135,6 +137,68 @@ class KitProjects {
   std::vector<ProjectRef> refs_;
 };
 
+// The provider kit's "synced" contract: one project following the
+// adapter's source, synced by the engine's own runner into sql-storage,
+// and what it stored read back through the storage.
+class EngineSync {
+ public:
+  EngineSync(db::Database* db, const plugin_host::PluginHost* host, std::string provider)
+      : db_(db), host_(host), provider_(std::move(provider)),
+        runner_(db->url(), host, Options()) {}
+
+  uint64_t max_content_bytes() const { return Options().max_content_bytes; }
+
+  Result<conformance::SyncedState> Sync(const std::string& url) {
+    if (project_.id == 0) {
+      db::NewProject project;
+      project.name = "conformance-kit-" + std::to_string(::getpid()) + "-sync";
+      project.provider = provider_;
+      project.storage = "sql-storage";
+      project.repo_url = url;
+      project.branch = "main";
+      Result<db::Project> added = db::ProjectStore(db_).Add(project);
+      if (!added.ok()) return added.status();
+      project_ = ProjectRef{added->id, added->tenant_id};
+      name_ = project.name;
+    }
+    sync::SyncResult result = runner_.Run(db_, project_.tenant, name_, "conformance");
+    if (!result.status.ok()) return result.status;
+    Result<Storage*> storage = host_->FindStorage("sql-storage");
+    if (!storage.ok()) return storage.status();
+    conformance::SyncedState state;
+    state.mode = sync::ToString(result.mode);
+    struct Paths : EntrySink {
+      std::vector<std::string> paths;
+      Status OnEntry(const Entry& entry) override {
+        paths.push_back(entry.path);
+        return Status::Ok();
+      }
+    } listed;
+    TETHER_RETURN_IF_ERROR((*storage)->ListEntries(project_, &listed));
+    for (const std::string& path : listed.paths) {
+      Result<StoredDocument> doc = (*storage)->GetDocument(project_, path);
+      if (!doc.ok()) return doc.status();
+      state.files[path] = conformance::SyncedFile{doc->entry.kind, doc->entry.mode, doc->size, doc->is_binary,
+                                                  doc->has_content, doc->content};
+    }
+    return state;
+  }
+
+ private:
+  static sync::SyncOptions Options() {
+    sync::SyncOptions options;
+    options.analyze = false;
+    return options;
+  }
+
+  db::Database* db_;
+  const plugin_host::PluginHost* host_;
+  const std::string provider_;
+  sync::SyncRunner runner_;
+  ProjectRef project_;
+  std::string name_;
+};
+
 // The database of a storage's kit: --database's, or a new SQLite file in
 // the kit's folder.
 std::string KitDatabaseUrl(const PluginsTestOptions& options, const fs::path& work) {
@@ -236,7 +300,8 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
   const std::string database_url = KitDatabaseUrl(options, *work);
   plugin_host::PluginHost host(plugin_host::BundledPluginDir(), database_url);
   host.Load({plugin});
-  const plugin_host::PluginRecord& record = host.plugins().front();
+  // A copy: a provider's kit loads sql-storage into the host after it.
+  const plugin_host::PluginRecord record = host.plugins().front();
   if (record.state != plugin_host::PluginState::kLoaded) {
     return ReportError(inv, Status::InvalidArgument("plugin " + options.plugin + " (" + record.file.string() +
                                                     ") cannot be loaded: " + record.error));
@@ -285,6 +350,19 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     kit.adapter = adapter;
     kit.work_dir = *work;
     kit.asks_branch_is_at = host.ProviderTellsBranchIsAt(record.name);
+    // The "synced" contract: the engine's own sync into sql-storage on a
+    // SQLite file of the kit's.
+    Result<std::unique_ptr<db::Database>> db = KitDatabase(options, database_url);
+    if (!db.ok()) return ReportError(inv, db.status());
+    config::PluginConfig storage_config;
+    storage_config.name = "sql-storage";
+    storage_config.kind = "storage";
+    host.Load({storage_config});
+    EngineSync engine(db->get(), &host, record.name);
+    if (host.FindStorage(storage_config.name).ok()) {
+      kit.sync = [&engine](const std::string& url) { return engine.Sync(url); };
+      kit.max_content_bytes = engine.max_content_bytes();
+    }
     status = conformance::CheckProvider(*provider, kit, &report);
   } else if (record.kind == "analyzer") {
     Result<Analyzer*> analyzer = host.FindAnalyzer(record.name);

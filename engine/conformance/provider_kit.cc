@@ -14,6 +14,7 @@
 
 #include "engine/common/sha256.h"
 #include "engine/conformance/fixture_adapter.h"
+#include "engine/sync/content_rules.h"
 
 namespace tether::conformance {
 
@@ -42,6 +43,7 @@ constexpr char kConcurrency[] = "concurrency";
 constexpr char kDeletedBranch[] = "deleted-branch";
 constexpr char kForcePush[] = "force-push";
 constexpr char kBranchIsAt[] = "branch-is-at";
+constexpr char kSynced[] = "synced";
 
 constexpr char kMain[] = "main";
 constexpr char kFeature[] = "feature/x";
@@ -254,6 +256,9 @@ class ProviderKit {
   void CheckBranchList(Repository* repo, const std::vector<std::string>& names, const std::string& when);
   void CheckBranchIsAt(Repository* repo, const std::string& branch, const CommitId& not_at, const std::string& when);
   void CheckOpenMissing();
+  // Syncs main through the engine (options_.sync) and checks what it
+  // stored against `expected`, in `mode`.
+  void CheckSynced(const FixtureTree& expected, const std::string& mode, const std::string& when);
 
   Provider* provider_;
   const ProviderKitOptions& options_;
@@ -751,6 +756,63 @@ void ProviderKit::CheckConcurrency(const CommitId& head, const Tree& got, const 
   log_->Held(kConcurrency);
 }
 
+void ProviderKit::CheckSynced(const FixtureTree& expected, const std::string& mode, const std::string& when) {
+  if (!options_.sync) return;  // skipped at the start
+  Result<SyncedState> synced = options_.sync(source_.url);
+  if (!synced.ok()) {
+    log_->Broken(kSynced, "the engine's sync " + when + " failed: " + Described(synced.status()));
+    return;
+  }
+  if (synced->mode != mode) {
+    log_->Broken(kSynced, "the engine's sync " + when + " was a " + synced->mode + " sync; expected " + mode);
+    return;
+  }
+  for (const auto& [path, file] : expected) {
+    auto stored = synced->files.find(path);
+    if (!sync::CheckRepositoryPath(path).ok()) {
+      if (stored != synced->files.end()) {
+        log_->Broken(kSynced, "the engine stored " + Quoted(path) + " " + when + ", a path it must skip");
+        return;
+      }
+      continue;
+    }
+    if (stored == synced->files.end()) {
+      log_->Broken(kSynced, "the engine's sync " + when + " did not store " + Quoted(path));
+      return;
+    }
+    const SyncedFile& got = stored->second;
+    if (got.kind != file.kind || got.mode != ModeOf(file.kind) || got.size != file.bytes.size()) {
+      log_->Broken(kSynced, Quoted(path) + " " + when + " is stored as a " + EntryKindName(got.kind) + " of mode " +
+                                Octal(got.mode) + " and " + std::to_string(got.size) + " bytes; the state has a " +
+                                EntryKindName(file.kind) + " of mode " + Octal(ModeOf(file.kind)) + " and " +
+                                std::to_string(file.bytes.size()) + " bytes");
+      return;
+    }
+    if (file.kind != EntryKind::kFile && file.kind != EntryKind::kExecutable) continue;
+    // Bytes over the sync's limit are not read: stored without content,
+    // text or binary unknown.
+    const bool read = file.bytes.size() <= options_.max_content_bytes;
+    const bool text = sync::LooksLikeText(file.bytes);
+    const bool with_content = text && read;
+    if ((read && got.is_binary == text) || got.has_content != with_content ||
+        (with_content && got.content != file.bytes)) {
+      log_->Broken(kSynced, Quoted(path) + " " + when + " is stored " + (got.is_binary ? "as binary" : "as text") +
+                                (got.has_content ? " with " + std::to_string(got.content.size()) + " bytes of content"
+                                                 : " without content") +
+                                (got.has_content && got.content != file.bytes ? " that differ from the file's" : "") +
+                                "; the file's bytes are " + (text ? "text" : "binary"));
+      return;
+    }
+  }
+  for (const auto& [path, unused] : synced->files) {
+    if (expected.count(path) == 0) {
+      log_->Broken(kSynced, "the engine's sync " + when + " stored " + Quoted(path) + ", which the state does not have");
+      return;
+    }
+  }
+  log_->Held(kSynced);
+}
+
 Status ProviderKit::Run() {
   Result<FixtureAdapter::Source> source = adapter_.Init();
   if (!source.ok()) return source.status();
@@ -761,6 +823,7 @@ Status ProviderKit::Run() {
     log_->Skip(kRenames, no_history);
   }
   if (!options_.asks_branch_is_at) log_->Skip(kBranchIsAt, "the plugin is built for an SDK before 3.7, without BranchIsAt");
+  if (!options_.sync) log_->Skip(kSynced, "no engine to sync through was given");
   CheckOpenMissing();
 
   // 1. The first tree.
@@ -776,6 +839,7 @@ Status ProviderKit::Run() {
   if (first_tree.empty()) return Status::InvalidArgument("the provider gave an empty tree for the first commit");
   CheckFirstState(*c1, first_tree, first);
   CheckConcurrency(*c1, first_tree, first);
+  CheckSynced(first, "full", "of the first tree");
 
   // 2. Edits of every kind.
   const FixtureTree second = EditedTree(first);
@@ -806,6 +870,7 @@ Status ProviderKit::Run() {
     log_->Skip(kRenames, "the provider gave the rename as a delete and an add (allowed)");
   }
   CheckBranchIsAt(repo->get(), kMain, *c1, "after main moved on from it");
+  CheckSynced(second, source_.history ? "incremental" : "force_push", "of the edits");
 
   // 3. Branches.
   const FixtureTree feature = WithFile(second, "feature-only.txt", "on feature/x only\n");
@@ -882,6 +947,7 @@ Status ProviderKit::Run() {
     log_->Held(kForcePush);
   }
   CheckBranchIsAt(after->get(), kMain, *c2, "after a force push replaced it");
+  CheckSynced(forced, "force_push", "after a force push");
   return Status::Ok();
 }
 
@@ -912,6 +978,8 @@ const std::vector<std::pair<std::string, std::string>>& ProviderContracts() {
       {kSlowSink, "A slow sink (40 ms a change) gets the same changes as a fast one"},
       {kConcurrency, "Repository objects of one URL work at once, each on its own thread"},
       {kBranchIsAt, "BranchIsAt is never true for a commit the branch is not at (SDK 3.7)"},
+      {kSynced, "Synced through the engine, each state of main is stored exactly: every path the host keeps, with its "
+                "kind, mode, size and text; a first sync whole, the next one incremental, a force push compared"},
       {kNoThrow, "No exception crosses the plugin boundary: every call returns"},
   };
   return kContracts;
