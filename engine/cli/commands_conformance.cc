@@ -20,6 +20,7 @@
 #include "engine/plugin_host/plugin_host.h"
 #include "engine/sync/run_states.h"
 #include "engine/sync/sync_runner.h"
+#include "tether/repository_step.h"
 
 namespace tether::cli {
 
@@ -369,6 +370,23 @@ int RunPluginsTest(const Invocation& inv, const PluginsTestOptions& options) {
     if (!analyzer.ok()) return ReportError(inv, analyzer.status());
     conformance::AnalyzerKitOptions kit;
     kit.knows_steps = host.AnalyzerKnowsSteps(record.name);
+    // The analyzers its repository step needs, bundled ones by name, to
+    // give the step the results the engine would.
+    RepositoryStep* step = kit.knows_steps ? (*analyzer)->Repository() : nullptr;
+    if (step != nullptr) {
+      for (const std::string& id : step->Needs()) {
+        if (id == record.name) {
+          kit.needed[id] = *analyzer;
+          continue;
+        }
+        config::PluginConfig needed;
+        needed.name = id;
+        needed.kind = "analyzer";
+        host.Load({needed});
+        Result<Analyzer*> found = host.FindAnalyzer(id);
+        if (found.ok()) kit.needed[id] = *found;
+      }
+    }
     if (!options.inputs.empty()) kit.inputs = fs::absolute(options.inputs);
     status = conformance::CheckAnalyzer(*analyzer, kit, &report);
   } else {

@@ -12,6 +12,7 @@
 #include "engine/analyze/analyze_project.h"
 #include "engine/common/sha256.h"
 #include "engine/common/utf8.h"
+#include "engine/conformance/step_kit.h"
 #include "engine/sync/content_rules.h"
 
 namespace tether::conformance {
@@ -186,6 +187,7 @@ class AnalyzerKit {
   void CheckKey();
   void CheckThreads(const std::vector<Input>& corpus, const std::vector<Outcome>& first);
   void CheckTimeLimit();
+  void CheckRepositoryStep();
 
   Analyzer* analyzer_;
   const AnalyzerKitOptions& options_;
@@ -310,6 +312,25 @@ Status AnalyzerKit::ReadAuthorInputs(std::vector<Input>* corpus) const {
   return Status::Ok();
 }
 
+void AnalyzerKit::CheckRepositoryStep() {
+  if (!options_.knows_steps) {
+    SkipStep(log_, "the analyzer is built for an SDK before 3.3, without repository steps");
+    return;
+  }
+  RepositoryStep* step = nullptr;
+  const Status asked = Guarded(log_, "Repository", [&]() -> Status {
+    step = analyzer_->Repository();
+    return Status::Ok();
+  });
+  if (!asked.ok() || step == nullptr) {
+    SkipStep(log_, asked.ok() ? "the analyzer has no repository step" : "Repository() failed");
+    return;
+  }
+  StepKitOptions step_options;
+  step_options.needed = options_.needed;
+  CheckStep(step, step_options, log_);
+}
+
 Status AnalyzerKit::Run() {
   CheckKey();
   bool blobs = true;
@@ -320,9 +341,10 @@ Status AnalyzerKit::Run() {
       log_->Broken(kNoThrow, std::string("AnalysesBlobs() threw an exception: ") + e.what());
     }
   }
+  CheckRepositoryStep();
   if (!blobs) {
     for (const char* id : {kSink, kDeterministic, kPath, kOrder, kThreads, kTimeLimit}) {
-      log_->Skip(id, "the analyzer is a repository step alone (AnalysesBlobs is false): steps are not checked yet");
+      log_->Skip(id, "the analyzer is a repository step alone (AnalysesBlobs is false)");
     }
     return Status::Ok();
   }
@@ -377,7 +399,13 @@ const std::vector<std::pair<std::string, std::string>>& AnalyzerContracts() {
       {kTimeLimit, "A call returns soon after its time limit (Unavailable when it ran out)"},
       {kNoThrow, "No exception crosses the plugin boundary: every call returns"},
   };
-  return kContracts;
+  static const std::vector<std::pair<std::string, std::string>> kWithSteps = [] {
+    std::vector<std::pair<std::string, std::string>> all(kContracts.begin(), kContracts.end() - 1);
+    all.insert(all.end(), StepContracts().begin(), StepContracts().end());
+    all.push_back(kContracts.back());  // no-throw last
+    return all;
+  }();
+  return kWithSteps;
 }
 
 Status CheckAnalyzer(Analyzer* analyzer, const AnalyzerKitOptions& options, Report* report) {

@@ -10,13 +10,15 @@
 // boundary.
 //
 // An analyzer made of a repository step alone (AnalysesBlobs false, SDK
-// 3.3) has its blob contracts skipped: steps are not checked yet.
+// 3.3) has its blob contracts skipped. An analyzer with a repository step
+// has the step's contracts checked too (step_kit.h).
 //
 // Thread safety: one call at a time; the kit itself uses several threads.
 #ifndef TETHER_ENGINE_CONFORMANCE_ANALYZER_KIT_H_
 #define TETHER_ENGINE_CONFORMANCE_ANALYZER_KIT_H_
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +33,8 @@ struct AnalyzerKitOptions {
   bool knows_steps = false;             // built for SDK 3.3 or later: AnalysesBlobs may be asked
   std::filesystem::path inputs;         // the author's own files, added to the corpus ("" for none)
   int threads = 4;                      // calls at once
+  // The analyzers its repository step Needs(), by id (step_kit.h).
+  std::map<std::string, Analyzer*> needed;
 };
 
 // The contracts, in report order, as (id, sentence) pairs.

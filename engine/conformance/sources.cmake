@@ -3,6 +3,7 @@ target_sources(tether_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/fixture_adapter.cc
   ${CMAKE_CURRENT_LIST_DIR}/provider_kit.cc
   ${CMAKE_CURRENT_LIST_DIR}/report.cc
+  ${CMAKE_CURRENT_LIST_DIR}/step_kit.cc
   ${CMAKE_CURRENT_LIST_DIR}/storage_kit.cc)
 
 # The adapter for providers of git repositories, for plugin authors.

@@ -114,6 +114,7 @@ FLAWS = {
 }
 
 STEP_ONLY = ["sink", "deterministic", "path-independent", "order-independent", "threads", "time-limit"]
+NO_STEP = ["step-outputs", "step-deterministic", "step-incremental"]
 
 # What each flaw of broken-analyzer (tests/fixtures/broken-analyzer) breaks.
 ANALYZER_FLAWS = {
@@ -125,7 +126,12 @@ ANALYZER_FLAWS = {
     "lines-backwards": ["sink"],
     "bad-json": ["sink"],
     "path-in-data": ["path-independent"],
-    "counter": ["deterministic", "path-independent", "order-independent", "threads"],
+    "counter": ["deterministic", "path-independent", "order-independent", "threads", "step-deterministic",
+                "step-incremental"],
+    "step-keeps-deleted": ["step-incremental"],
+    "step-counts-runs": ["step-deterministic", "step-incremental"],
+    # A run that fails leaves nothing to compare: the other step contracts are skipped.
+    "step-bad-name": (["step-outputs"], ["step-deterministic", "step-incremental"]),
 }
 
 # What each flaw of broken-memory (tests/fixtures/memory-storage) breaks.
@@ -196,7 +202,7 @@ elif CHECK == "github":
             fake.wait(timeout=30)
 elif CHECK == "analyzers":
     code, report, err = kit("code")
-    expect_report("code", code, report, err)
+    expect_report("code", code, report, err, skipped=NO_STEP)
     code, report, err = kit("docs")
     expect_report("docs", code, report, err, skipped=STEP_ONLY)
     code, report, err = kit("embeddings", settings={"provider": "hashing"})
@@ -207,7 +213,7 @@ elif CHECK == "analyzers":
         with open(os.path.join(tmp, "src", "mine.py"), "w") as f:
             f.write("def mine():\n    return 1  # TODO\n")
         code, report, err = kit("code", inputs=tmp)
-        expect_report("code with --inputs", code, report, err)
+        expect_report("code with --inputs", code, report, err, skipped=NO_STEP)
         if report and not any(c["id"] == "deterministic" and c["checks"] == 16 for c in report["contracts"]):
             problems.append(f"--inputs did not add the author's file: {report['contracts']}")
         code, report, err = kit("code", inputs=os.path.join(tmp, "src", "mine.py"))
@@ -218,8 +224,9 @@ elif CHECK == "analyzer-flaws":
     code, report, err = kit(broken, settings={"flaw": "none"})
     expect_report("broken-analyzer without a flaw", code, report, err)
     for flaw, failed in ANALYZER_FLAWS.items():
+        failed, skipped = failed if isinstance(failed, tuple) else (failed, [])
         code, report, err = kit(broken, settings={"flaw": flaw})
-        expect_report(f"broken-analyzer with the flaw {flaw}", code, report, err, failed=failed)
+        expect_report(f"broken-analyzer with the flaw {flaw}", code, report, err, failed=failed, skipped=skipped)
 elif CHECK == "storages":
     with tempfile.TemporaryDirectory() as tmp:
         # The kit's folder (and its killed writer's, which has none) go away.
