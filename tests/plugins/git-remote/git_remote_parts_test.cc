@@ -2,12 +2,15 @@
 // the URLs it reads, how it tells one repository in two spellings, its
 // settings, and how git's failures become Status codes.
 #include <catch2/catch.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "git_cli.h"
 #include "remote_url.h"
 #include "settings.h"
+#include "support/plugin_library.h"
+#include "tether/provider.h"
 
 namespace {
 
@@ -136,4 +139,43 @@ TEST_CASE("git's failures become the Status codes provider.h documents") {
     CHECK(status.code() == c.code);
     CHECK(status.message().find("https://h/r.git") != std::string::npos);
   }
+}
+
+TEST_CASE("the git-remote plugin matches a GitHub push by any of the pushed repository's URLs, strictly") {
+  static const tether::testing::PluginLibrary library(TETHER_PLUGIN_DIR "/libgit-remote.so", "git-remote");
+  tether::Status error;
+  std::unique_ptr<tether::Plugin> plugin = library.Create(R"({"cache_dir": "/nonexistent/cache"})", &error);
+  INFO(error.message());
+  REQUIRE(plugin != nullptr);
+  tether::Provider* provider = plugin->AsProvider();
+  REQUIRE(provider != nullptr);
+
+  tether::RepositoryMention push;
+  push.forge = "github";
+  push.full_name = "Octo/App";
+  push.html_url = "https://github.com/Octo/App";
+  push.clone_url = "https://github.com/Octo/App.git";
+  push.ssh_url = "git@github.com:Octo/App.git";
+  push.git_url = "git://github.com/Octo/App.git";
+  for (const char* url : {"https://github.com/octo/app.git", "git@github.com:Octo/App.git",
+                          "ssh://git@github.com/octo/app", "https://GitHub.com/Octo/App/"}) {
+    INFO(url);
+    CHECK(provider->MatchesRepository(url, push));
+  }
+  for (const char* url : {"https://github.com/octo/app2.git", "https://gitlab.com/octo/app.git",
+                          "https://github.com:8443/octo/app.git", "not a url", ""}) {
+    INFO(url);
+    CHECK_FALSE(provider->MatchesRepository(url, push));
+  }
+  tether::RepositoryMention other = push;
+  other.forge = "gitlab";
+  CHECK_FALSE(provider->MatchesRepository("https://github.com/octo/app.git", other));
+
+  // A URL it will not follow is refused when a project is added, and by Open.
+  tether::Result<std::string> canonical = provider->CanonicalRepoUrl("file:///srv/app.git", "/work");
+  CHECK(canonical.status().code() == StatusCode::kInvalidArgument);
+  CHECK(provider->Open("ext::sh -c id").status().code() == StatusCode::kInvalidArgument);
+  tether::Result<std::string> kept = provider->CanonicalRepoUrl("  https://h/a.git ", "/work");
+  REQUIRE(kept.ok());
+  CHECK(*kept == "https://h/a.git");
 }
