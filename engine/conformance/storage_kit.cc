@@ -1170,19 +1170,18 @@ Status StorageKit::Run() {
   }
   for (std::thread& writer : writers) writer.join();
   std::string why;
-  bool all = true;
+  bool all_written = true;
   for (int i = 0; i < 3; ++i) {
     const ProjectRef& project = options_.projects[4 + i];
     if (!written[i].ok()) {
       log_->Broken(kConcurrent, "a first write of project " + std::to_string(project.id) +
                                     " while two others wrote at once gave " + Described(written[i]));
-      all = false;
+      all_written = false;
     } else if (!Holds(project, Commit("other " + std::to_string(i)), FirstRows("project " + std::to_string(i)), &why)) {
       log_->Broken(kApart, "project " + std::to_string(project.id) + " after writes of others: " + why);
-      all = false;
     }
   }
-  if (all) log_->Held(kConcurrent);
+  if (all_written) log_->Held(kConcurrent);
   if (!Holds(a, cursor, rows, &why)) {
     log_->Broken(kApart, "project " + std::to_string(a.id) + " after three others wrote the same paths: " + why);
   } else {

@@ -111,6 +111,9 @@ FLAWS = {
     "bad-ids": ["ids", "synced"],
     "branch-is-at-always": ["branch-is-at", "synced"],
     "impatient": ["slow-sink"],
+    "no-default": ["branches"],
+    "any-ancestor": ["ancestry", "force-push", "synced"],
+    "unstable-ids": ["stable", "concurrency"],
 }
 
 STEP_ONLY = ["sink", "deterministic", "path-independent", "order-independent", "threads", "time-limit"]
@@ -149,6 +152,11 @@ STORAGE_FLAWS = {
     "vectors-replaced": ["vectors"],
     "vectors-any-dimensions": ["vectors"],
     "search-ignores-case": ["text-search"],
+    "empty-has-cursor": ["empty", "killed-writer", "delete-project"],
+    "rollback-publishes": ["rollback"],
+    "one-writer": ["conflict", "concurrent-projects"],
+    "projects-share": ["projects-apart", "delete-project"],
+    "first-write-loses-a-row": ["commit", "entries", "counts", "pages"],
 }
 MEMORY_DIR = os.path.join(BUILD, "tests", "fixtures", "memory-storage")
 
