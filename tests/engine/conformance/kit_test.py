@@ -8,6 +8,7 @@ CHECK is one of:
   folder          a provider without history passes, skipping what needs history
   folder-3.0      a provider built for SDK 3.0 passes, BranchIsAt skipped
   flaws           each flaw of broken-folder fails exactly the contracts it breaks
+  git-flaws       each flaw of broken-git (the contracts that need history) fails exactly those
   github          the github provider passes against the fake GitHub
   usage           a bad adapter, plugin or setting is refused with a clear error
   analyzers       the bundled analyzers pass (a repository step alone skips the blob contracts)
@@ -119,6 +120,13 @@ FLAWS = {
 STEP_ONLY = ["sink", "deterministic", "path-independent", "order-independent", "threads", "time-limit"]
 NO_STEP = ["step-outputs", "step-deterministic", "step-incremental"]
 
+# What each flaw of broken-git (tests/fixtures/broken-git) breaks, and skips.
+GIT_FLAWS = {
+    "whole-tree-diff": (["incremental", "synced"], ["renames"]),
+    "renames-from-elsewhere": (["incremental", "renames", "synced"], []),
+    "deleted-branch-resolves": (["missing-branch", "deleted-branch"], []),
+}
+
 # What each flaw of broken-analyzer (tests/fixtures/broken-analyzer) breaks.
 ANALYZER_FLAWS = {
     "key-with-space": ["key"],
@@ -183,6 +191,13 @@ elif CHECK == "flaws":
     for flaw, failed in FLAWS.items():
         code, report, err = kit(broken, FOLDER_ADAPTER, settings={"flaw": flaw})
         expect_report(f"broken-folder with the flaw {flaw}", code, report, err, failed=failed, skipped=NO_HISTORY)
+elif CHECK == "git-flaws":
+    broken = os.path.join(BUILD, "tests", "fixtures", "broken-git", "libbroken-git.so")
+    code, report, err = kit(broken, GIT_ADAPTER, settings={"flaw": "none"})
+    expect_report("broken-git without a flaw", code, report, err)
+    for flaw, (failed, skipped) in GIT_FLAWS.items():
+        code, report, err = kit(broken, GIT_ADAPTER, settings={"flaw": flaw})
+        expect_report(f"broken-git with the flaw {flaw}", code, report, err, failed=failed, skipped=skipped)
 elif CHECK == "github":
     with tempfile.TemporaryDirectory() as tmp:
         repos = os.path.join(tmp, "repos")
