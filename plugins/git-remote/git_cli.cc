@@ -101,6 +101,10 @@ Status GitFailureStatus(const std::string& stderr_text, const std::string& what)
     return Status::PermissionDenied(what + ": the server's SSH host key is not a known one "
                                            "(ssh_known_hosts_file): " + said);
   }
+  if (Has(lower, "certificate verification failed") || Has(lower, "ssl certificate problem")) {
+    return Status::PermissionDenied(what + ": the server's TLS certificate is not trusted (git's http.sslCAInfo "
+                                           "or GIT_SSL_CAINFO names the authorities to trust): " + said);
+  }
   if (http == 403) return Status::PermissionDenied(what + ": the server refused access (403): " + said);
   if (http == 429) return Status::RateLimited(what + ": the server answered 429 Too Many Requests", 60);
   if (http == 404 || http == 410 || Has(lower, "not found") || Has(lower, "could not be found") || Has(lower, "does not appear to be a git repository") ||

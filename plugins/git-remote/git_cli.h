@@ -25,8 +25,8 @@
 // Thread safety: every method may be called from any thread at once.
 // Errors: InvalidArgument for a URL the settings refuse; Unauthenticated
 // when the server asks for credentials and none are configured or it
-// refuses them (SSH keys too); PermissionDenied for 403 and an unknown SSH
-// host key; NotFound for a repository the server does not have;
+// refuses them (SSH keys too); PermissionDenied for 403, an unknown SSH
+// host key and a TLS certificate git does not trust; NotFound for a repository the server does not have;
 // RateLimited on 429; Unavailable for network and server errors and a
 // deadline passed; Internal for the rest, with git's last words. Messages
 // name the URL, never a password.

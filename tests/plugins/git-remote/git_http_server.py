@@ -2,19 +2,21 @@
 """A local git server over smart HTTP: git's own `git http-backend` (CGI)
 behind basic authentication, for the git-remote provider's tests.
 
-  git_http_server.py --root DIR [--user U --password P] [--stall] [--parent-pid PID]
+  git_http_server.py --root DIR [--user U --password P] [--stall] [--tls CERT KEY] [--parent-pid PID]
 
 Serves every repository under DIR (GIT_PROJECT_ROOT, all exported) and
 prints "READY <port>" once it listens on 127.0.0.1. With --user and
 --password every request must carry them (else 401 with a Basic challenge);
 each request's outcome is appended to DIR/../http-requests.log as
 "<method> <path> <status> <user or ->". With --stall it accepts
-connections and never answers (a server that hangs). It exits when the
-process --parent-pid names is gone.
+connections and never answers (a server that hangs). With --tls it speaks
+HTTPS with that certificate and key. It exits when the process --parent-pid
+names is gone.
 """
 import argparse
 import base64
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -106,9 +108,14 @@ def main():
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--stall", action="store_true")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--parent-pid", type=int)
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if args.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls[0], args.tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     if args.parent_pid:
         def watch():

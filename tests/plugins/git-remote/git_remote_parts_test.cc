@@ -131,6 +131,10 @@ TEST_CASE("git's failures become the Status codes provider.h documents") {
       {"fatal: unable to connect to h:\nh[0: 10.0.0.1]: errno=Connection refused", StatusCode::kUnavailable},
       {"error: RPC failed; curl 28 Operation too slow. Less than 1000 bytes/sec transferred the last 60 seconds",
        StatusCode::kUnavailable},
+      {"fatal: unable to access 'https://h/r.git/': server certificate verification failed. CAfile: x CRLfile: none",
+       StatusCode::kPermissionDenied},
+      {"fatal: unable to access 'https://h/r.git/': SSL certificate problem: self-signed certificate",
+       StatusCode::kPermissionDenied},
       {"fatal: bad object 1234", StatusCode::kInternal},
   };
   for (const Case& c : cases) {

@@ -11,6 +11,8 @@ CHECK is one of:
   kit-http     the conformance kit passes over smart HTTP with basic authentication
   sync-http    a project over authenticated HTTP is added, synced, synced after a push and a force
                push, and synced with nothing new; the password is in no output, file or row
+  sync-https   the same server over HTTPS (a certificate of the test's own, trusted through git's
+               GIT_SSL_CAINFO): a project syncs; with the certificate untrusted, it is refused
   credentials  a wrong password, none, an unset variable: each a clear refusal, no secret shown,
                nothing stored; credentials never go to a host outside "hosts"
   urls         URLs git-remote will not follow are refused at `project add`, naming why
@@ -56,9 +58,11 @@ def free_port():
 
 
 class HttpServer:
-    def __init__(self, root, user=None, password=None, stall=False):
+    def __init__(self, root, user=None, password=None, stall=False, tls=None):
         cmd = [sys.executable, os.path.join(HERE, "git_http_server.py"), "--root", root, "--parent-pid",
                str(os.getpid())]
+        if tls is not None:
+            cmd += ["--tls", tls[0], tls[1]]
         if user is not None:
             cmd += ["--user", user, "--password", password]
         if stall:
@@ -291,6 +295,38 @@ with tempfile.TemporaryDirectory() as tmp:
             if " 200 -" in after:
                 problems.append("a request was served without credentials")
             no_secret_anywhere(world, "sync-http")
+        finally:
+            server.stop()
+
+    elif CHECK == "sync-https":
+        repos = os.path.join(tmp, "repos")
+        os.makedirs(repos)
+        upstream = Upstream(repos, "app")
+        upstream.write("src/app.py", "print('over TLS')\n")
+        head = upstream.commit("first")
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                       check=True, capture_output=True)
+        server = HttpServer(repos, user="tether", password=PASSWORD, tls=(cert, key))
+        try:
+            url = f"https://127.0.0.1:{server.port}/app.git"
+            settings = {"hosts": ["127.0.0.1"], "username": "tether", "password_env": "GIT_TOKEN",
+                        "protocols": ["https"]}
+            untrusted = World(subdir(tmp, "untrusted"), settings, env={"GIT_TOKEN": PASSWORD})
+            run = untrusted.run("project", "add", "app", "--provider", "git-remote", "--repo", url)
+            if run.returncode == 0 or "certificate" not in run.stderr.lower():
+                problems.append(f"an untrusted certificate: exit {run.returncode}: {run.stderr.strip()[-400:]}")
+            if untrusted.projects():
+                problems.append("an untrusted certificate left a project row")
+            world = World(subdir(tmp, "trusted"), settings, env={"GIT_TOKEN": PASSWORD, "GIT_SSL_CAINFO": cert})
+            world.run("project", "add", "app", "--provider", "git-remote", "--repo", url, expect=0)
+            world.run("sync", "app", expect=0)
+            if world.documents("app") != ["src/app.py"]:
+                problems.append(f"the sync over HTTPS stored {world.documents('app')}")
+            if world.sql("SELECT commit_id FROM storage_cursors") != [(head,)]:
+                problems.append("the sync over HTTPS did not reach the pushed commit")
+            no_secret_anywhere(world, "sync-https")
         finally:
             server.stop()
 
