@@ -11,11 +11,6 @@ namespace tether {
 namespace git_remote {
 namespace {
 
-bool IsCommitId(const std::string& text) {
-  return text.size() == 40 &&
-         std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
-}
-
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -35,7 +30,14 @@ std::string MirrorFolder(const std::string& cache_dir, const RemoteUrl& url) {
 }  // namespace
 
 GitRemoteRepository::GitRemoteRepository(std::shared_ptr<const Shared> shared, RemoteUrl url)
-    : shared_(std::move(shared)), url_(std::move(url)) {}
+    : shared_(std::move(shared)),
+      url_(std::move(url)),
+      content_(
+          [this] {
+            return git_common::Mirror::Open(shared_->cli.get(), MirrorFolder(shared_->settings.cache_dir, url_),
+                                            url_.text, url_.text);
+          },
+          url_.text, url_.text + " (no branch of the remote reaches it)") {}
 
 template <typename Body>
 auto GitRemoteRepository::Guarded(const char* operation, Body&& body) -> decltype(body()) {
@@ -69,7 +71,7 @@ Result<BranchList> GitRemoteRepository::ListBranches() {
     if (!default_branch.ok()) return default_branch.status();
     BranchList list;
     for (const RemoteHead& head : *heads) {
-      if (!IsCommitId(head.commit)) continue;  // not a commit id git-common can read
+      if (!git_common::IsFullObjectId(head.commit)) continue;  // not a commit id git-common can read
       list.branches.push_back({head.branch, head.commit, head.branch == *default_branch});
       if (head.branch == *default_branch) list.default_branch = head.branch;
     }
@@ -85,7 +87,7 @@ Result<CommitId> GitRemoteRepository::ResolveBranch(const std::string& branch) {
     if (!heads.ok()) return heads.status();
     for (const RemoteHead& head : *heads) {
       if (head.branch != branch) continue;
-      if (!IsCommitId(head.commit)) {
+      if (!git_common::IsFullObjectId(head.commit)) {
         return Status::Internal("branch '" + branch + "' of " + url_.text + " points at '" + head.commit +
                                 "', not a commit id of 40 hex digits");
       }
@@ -96,56 +98,21 @@ Result<CommitId> GitRemoteRepository::ResolveBranch(const std::string& branch) {
 }
 
 Result<bool> GitRemoteRepository::IsAncestor(const CommitId& ancestor, const CommitId& commit) {
-  return Guarded("IsAncestor", [&]() -> Result<bool> {
-    TETHER_RETURN_IF_ERROR(EnsureCommit(commit, "commit id"));
-    return reader_->IsAncestor(ancestor, commit);
-  });
+  return Guarded("IsAncestor", [&] { return content_.IsAncestor(ancestor, commit); });
 }
 
 Status GitRemoteRepository::Diff(const CommitId& from, const CommitId& to, ChangeSink* sink) {
   // Guarded works on Results; this one carries the Status (a sink's error
   // unchanged) or true.
   Result<bool> done = Guarded("Diff", [&]() -> Result<bool> {
-    if (sink == nullptr) return Status::InvalidArgument("Diff needs a sink");
-    if (to.empty()) return Status::InvalidArgument("Diff needs a target commit id");
-    TETHER_RETURN_IF_ERROR(EnsureCommit(to, "target commit id"));
-    if (!from.empty()) TETHER_RETURN_IF_ERROR(EnsureCommit(from, "base commit id"));
-    TETHER_RETURN_IF_ERROR(reader_->Diff(from, to, sink));
+    TETHER_RETURN_IF_ERROR(content_.Diff(from, to, sink));
     return true;
   });
   return done.ok() ? Status::Ok() : done.status();
 }
 
 Result<Blob> GitRemoteRepository::ReadBlob(const BlobId& id, uint64_t max_bytes) {
-  return Guarded("ReadBlob", [&]() -> Result<Blob> {
-    TETHER_RETURN_IF_ERROR(EnsureMirror());
-    return reader_->ReadBlob(id, max_bytes);
-  });
-}
-
-Status GitRemoteRepository::EnsureMirror() {
-  if (mirror_ != nullptr) return Status::Ok();
-  Result<std::unique_ptr<git_common::Mirror>> mirror = git_common::Mirror::Open(
-      shared_->cli.get(), MirrorFolder(shared_->settings.cache_dir, url_), url_.text, url_.text);
-  if (!mirror.ok()) return mirror.status();
-  mirror_ = std::move(mirror).value();
-  reader_ = std::make_unique<git_common::GitObjectReader>(mirror_->repo(), mirror_->odb(), url_.text);
-  return Status::Ok();
-}
-
-Status GitRemoteRepository::EnsureCommit(const CommitId& id, const char* what) {
-  if (!IsCommitId(id)) {
-    return Status::InvalidArgument(std::string(what) + " '" + id + "' is not a full object id (40 hex digits)");
-  }
-  TETHER_RETURN_IF_ERROR(EnsureMirror());
-  Result<bool> present = reader_->Contains(id, what);
-  if (!present.ok()) return present.status();
-  if (*present) return Status::Ok();
-  TETHER_RETURN_IF_ERROR(mirror_->Fetch(id));
-  present = reader_->Contains(id, what);
-  if (!present.ok()) return present.status();
-  if (*present) return Status::Ok();
-  return Status::NotFound("commit " + id + " not found in " + url_.text + " (no branch of the remote reaches it)");
+  return Guarded("ReadBlob", [&] { return content_.ReadBlob(id, max_bytes); });
 }
 
 }  // namespace git_remote

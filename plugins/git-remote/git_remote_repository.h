@@ -22,7 +22,7 @@
 #include <string>
 
 #include "git-common/mirror.h"
-#include "git-common/object_reader.h"
+#include "git-common/mirror_reader.h"
 #include "git_cli.h"
 #include "remote_url.h"
 #include "settings.h"
@@ -57,15 +57,9 @@ class GitRemoteRepository final : public Repository {
   template <typename Body>
   auto Guarded(const char* operation, Body&& body) -> decltype(body());
 
-  // Opens the mirror (cloning it the first time).
-  Status EnsureMirror();
-  // Makes sure commit `id` is in the mirror, fetching when it is not.
-  Status EnsureCommit(const CommitId& id, const char* what);
-
   const std::shared_ptr<const Shared> shared_;
   const RemoteUrl url_;
-  std::unique_ptr<git_common::Mirror> mirror_;
-  std::unique_ptr<git_common::GitObjectReader> reader_;
+  git_common::MirrorReader content_;  // the mirror, opened at the first read
 };
 
 }  // namespace git_remote

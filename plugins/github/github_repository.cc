@@ -33,14 +33,6 @@ std::string Lower(std::string text) {
   return text;
 }
 
-bool IsCommitId(const std::string& text) {
-  if (text.size() != 40) return false;
-  for (char c : text) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
 std::string JsonString(const rapidjson::Value& object, const char* key) {
   if (!object.IsObject()) return "";
   auto found = object.FindMember(key);
@@ -117,7 +109,9 @@ GitHubRepository::GitHubRepository(std::shared_ptr<ProviderShared> shared, RepoN
       transport_(&shared_->settings, shared_->gate.get()),
       cache_(shared_->server_folder + "/" + SafeName(Lower(name_.owner)) + "/" +
              SafeName(Lower(name_.name)) + "/rest-cache.json"),
-      cached_(cache_.Load()) {}
+      cached_(cache_.Load()),
+      content_([this] { return OpenMirror(); }, display_,
+               "repository " + display_ + " (no branch on GitHub reaches it)") {}
 
 template <typename Body>
 auto GitHubRepository::Guarded(const char* operation, Body&& body) -> decltype(body()) {
@@ -162,31 +156,21 @@ Result<CommitId> GitHubRepository::ResolveBranch(const std::string& branch) {
 }
 
 Result<bool> GitHubRepository::IsAncestor(const CommitId& ancestor, const CommitId& commit) {
-  return Guarded("IsAncestor", [&]() -> Result<bool> {
-    TETHER_RETURN_IF_ERROR(EnsureCommit(commit, "commit id"));
-    return reader_->IsAncestor(ancestor, commit);
-  });
+  return Guarded("IsAncestor", [&] { return content_.IsAncestor(ancestor, commit); });
 }
 
 Status GitHubRepository::Diff(const CommitId& from, const CommitId& to, ChangeSink* sink) {
   // Guarded works on Results; this one carries the Status (a sink's error
   // unchanged) or true.
   Result<bool> done = Guarded("Diff", [&]() -> Result<bool> {
-    if (sink == nullptr) return Status::InvalidArgument("Diff needs a sink");
-    if (to.empty()) return Status::InvalidArgument("Diff needs a target commit id");
-    TETHER_RETURN_IF_ERROR(EnsureCommit(to, "target commit id"));
-    if (!from.empty()) TETHER_RETURN_IF_ERROR(EnsureCommit(from, "base commit id"));
-    TETHER_RETURN_IF_ERROR(reader_->Diff(from, to, sink));
+    TETHER_RETURN_IF_ERROR(content_.Diff(from, to, sink));
     return true;
   });
   return done.ok() ? Status::Ok() : done.status();
 }
 
 Result<Blob> GitHubRepository::ReadBlob(const BlobId& id, uint64_t max_bytes) {
-  return Guarded("ReadBlob", [&]() -> Result<Blob> {
-    TETHER_RETURN_IF_ERROR(EnsureMirror());
-    return reader_->ReadBlob(id, max_bytes);
-  });
+  return Guarded("ReadBlob", [&] { return content_.ReadBlob(id, max_bytes); });
 }
 
 Result<HttpResponse> GitHubRepository::Get(const std::string& url, const std::string& etag,
@@ -321,7 +305,7 @@ Result<BranchList> GitHubRepository::ListBranchesUnguarded() {
       const std::string name = JsonString(item, "name");
       const std::string sha =
           item.IsObject() && item.HasMember("commit") ? JsonString(item["commit"], "sha") : "";
-      if (name.empty() || !IsCommitId(sha)) {
+      if (name.empty() || !git_common::IsFullObjectId(sha)) {
         return Status::Internal("listing the branches of " + display_ + ": " + what +
                                 " has an item without a branch name and commit sha");
       }
@@ -408,7 +392,7 @@ Result<CommitId> GitHubRepository::ResolveBranchUnguarded(const std::string& bra
                                    document.HasMember("commit")
                                ? Lower(JsonString(document["commit"], "sha"))
                                : "";
-  if (!IsCommitId(head)) return Status::Internal(what + ": the answer has no commit sha");
+  if (!git_common::IsFullObjectId(head)) return Status::Internal(what + ": the answer has no commit sha");
   CachedBranch entry{response.Header("etag"), head};
   if (!entry.etag.empty()) {
     cached_.branches[branch] = entry;
@@ -417,8 +401,7 @@ Result<CommitId> GitHubRepository::ResolveBranchUnguarded(const std::string& bra
   return head;
 }
 
-Status GitHubRepository::EnsureMirror() {
-  if (mirror_ != nullptr) return Status::Ok();
+Result<std::unique_ptr<git_common::Mirror>> GitHubRepository::OpenMirror() {
   std::string clone_url;
   if (cached_.repository) {
     clone_url = cached_.repository->clone_url;
@@ -429,29 +412,7 @@ Status GitHubRepository::EnsureMirror() {
   }
   const std::string folder = shared_->server_folder + "/" + SafeName(Lower(name_.owner)) + "/" +
                              SafeName(Lower(name_.name));
-  Result<std::unique_ptr<git_common::Mirror>> mirror =
-      git_common::Mirror::Open(shared_->fetcher.get(), folder, clone_url, display_);
-  if (!mirror.ok()) return mirror.status();
-  mirror_ = std::move(mirror).value();
-  reader_ = std::make_unique<git_common::GitObjectReader>(mirror_->repo(), mirror_->odb(), display_);
-  return Status::Ok();
-}
-
-Status GitHubRepository::EnsureCommit(const CommitId& id, const char* what) {
-  if (!IsCommitId(id)) {
-    return Status::InvalidArgument(std::string(what) + " '" + id +
-                                   "' is not a full object id (40 hex digits)");
-  }
-  TETHER_RETURN_IF_ERROR(EnsureMirror());
-  Result<bool> present = reader_->Contains(id, what);
-  if (!present.ok()) return present.status();
-  if (*present) return Status::Ok();
-  TETHER_RETURN_IF_ERROR(mirror_->Fetch(id));
-  present = reader_->Contains(id, what);
-  if (!present.ok()) return present.status();
-  if (*present) return Status::Ok();
-  return Status::NotFound("commit " + id + " not found in repository " + display_ +
-                          " (no branch on GitHub reaches it)");
+  return git_common::Mirror::Open(shared_->fetcher.get(), folder, clone_url, display_);
 }
 
 void GitHubRepository::SaveCache(const std::function<void(RestCacheData*)>& change) {

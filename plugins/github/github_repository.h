@@ -36,7 +36,7 @@
 
 #include "credentials.h"
 #include "git-common/mirror.h"
-#include "git-common/object_reader.h"
+#include "git-common/mirror_reader.h"
 #include "git_fetcher.h"
 #include "rate_limit.h"
 #include "repo_name.h"
@@ -94,10 +94,8 @@ class GitHubRepository final : public Repository {
   // The repository's REST facts, asked once per object (conditionally).
   Result<CachedRepository> RepositoryInfo();
   Status RepositoryNotFound(const HttpResponse& response) const;
-  // Opens the mirror (cloning it the first time).
-  Status EnsureMirror();
-  // Makes sure commit `id` is in the mirror, fetching when it is not.
-  Status EnsureCommit(const CommitId& id, const char* what);
+  // Opens the mirror (cloning it the first time), for content_.
+  Result<std::unique_ptr<git_common::Mirror>> OpenMirror();
   void SaveCache(const std::function<void(RestCacheData*)>& change);
 
   const std::shared_ptr<ProviderShared> shared_;
@@ -108,8 +106,7 @@ class GitHubRepository final : public Repository {
   RestCache cache_;
   RestCacheData cached_;
   bool repository_asked_ = false;
-  std::unique_ptr<git_common::Mirror> mirror_;
-  std::unique_ptr<git_common::GitObjectReader> reader_;
+  git_common::MirrorReader content_;  // after cached_: its opener reads it
 };
 
 }  // namespace github
