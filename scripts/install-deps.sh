@@ -3,7 +3,9 @@
 # (nodejs and npm: the build installs the code analyzer's tree-sitter
 # runtime and grammars with `npm ci`, and the web page's browser test its one
 # npm package; postgresql: the tests start a throwaway cluster of their own;
-# openssl: the fake GitHub checks App JWTs with it; chromium: the browser
+# openssh-client: the git-remote provider runs ssh for SSH remotes; openssl:
+# the fake GitHub checks App JWTs with it, and git-remote's HTTPS test makes
+# its certificate with it; chromium: the browser
 # test; python3-yaml: the samples' test reads the Kubernetes manifests).
 # Does nothing when everything is already there; needs root (or sudo) otherwise.
 #   install-deps.sh           everything, for building and running every test
