@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -264,11 +265,30 @@ Status GitCli::Fetch(git_repository* /*repo*/, const std::string& git_dir, const
                      const std::string& context) {
   Result<RemoteUrl> url = Parse(url_text);
   if (!url.ok()) return url.status();
-  Result<std::string> out =
-      Run(*url,
-          {"--git-dir=" + git_dir, "fetch", "--prune", "--no-tags", "--no-write-fetch-head", "--quiet", "origin"},
-          settings_->fetch_timeout_seconds, "git " + context + " from " + url->text);
-  return out.ok() ? Status::Ok() : out.status();
+  // Every fetch keeps what it brings as one pack (no loose objects).
+  Result<std::string> out = Run(*url,
+                                {"--git-dir=" + git_dir, "-c", "fetch.unpackLimit=1", "fetch", "--prune", "--no-tags",
+                                 "--no-write-fetch-head", "--quiet", "origin"},
+                                settings_->fetch_timeout_seconds, "git " + context + " from " + url->text);
+  if (!out.ok()) return out.status();
+  // With git's own gc off, packs pile up, one a fetch, and every object
+  // lookup looks at each: past kMaxPacks they become one. Unreachable
+  // objects (a commit a force push left behind) are kept in it. A repack
+  // that fails changes nothing and is tried again after the next fetch.
+  if (PackCount(git_dir) > kMaxPacks) {
+    (void)Run(*url, {"--git-dir=" + git_dir, "repack", "-a", "-d", "--keep-unreachable", "-q"},
+              settings_->fetch_timeout_seconds, "git repack of the mirror of " + url->text);
+  }
+  return Status::Ok();
+}
+
+size_t PackCount(const std::string& git_dir) {
+  std::error_code error;
+  size_t packs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(git_dir + "/objects/pack", error)) {
+    if (entry.path().extension() == ".pack") ++packs;
+  }
+  return packs;
 }
 
 }  // namespace git_remote

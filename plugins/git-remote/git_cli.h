@@ -18,7 +18,9 @@
 //     HTTP transfer slower than 1 KB/s for stall_seconds ends, and so does
 //     an SSH connection whose server stops answering;
 //   - no garbage collection after a fetch (a commit fetched once stays
-//     readable), no tags, no submodules, no FETCH_HEAD;
+//     readable), no tags, no submodules, no FETCH_HEAD; each fetch is one
+//     pack, and past kMaxPacks the mirror is repacked into one, keeping
+//     unreachable objects;
 //   - LC_ALL=C, so that its messages can be read.
 //
 // Ownership: borrows the settings, which must outlive it.
@@ -33,6 +35,7 @@
 #ifndef TETHER_PLUGINS_GIT_REMOTE_GIT_CLI_H_
 #define TETHER_PLUGINS_GIT_REMOTE_GIT_CLI_H_
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,6 +81,12 @@ class GitCli final : public git_common::MirrorFetcher {
 
 // The Status for git's failure, from its stderr (already free of secrets).
 Status GitFailureStatus(const std::string& stderr_text, const std::string& what);
+
+// A mirror holding more packs than this is repacked into one after a fetch.
+constexpr size_t kMaxPacks = 32;
+
+// How many packs the bare repository at `git_dir` holds.
+size_t PackCount(const std::string& git_dir);
 
 }  // namespace git_remote
 }  // namespace tether

@@ -18,6 +18,8 @@ CHECK is one of:
   urls         URLs git-remote will not follow are refused at `project add`, naming why
   timeout      a server that never answers fails the command at timeout_seconds
   ssh          SSH through ssh_command: the key and BatchMode are given, a sync completes
+  packs        forty syncs that each fetch leave the mirror with few packs (repacked past 32), and a
+               commit a force push left behind still in it
 """
 import json
 import os
@@ -459,6 +461,40 @@ with tempfile.TemporaryDirectory() as tmp:
         for needed in ["BatchMode=yes", "IdentitiesOnly=yes", key, "git@git.example.com"]:
             if needed not in args:
                 problems.append(f"ssh was not given {needed}: {args}")
+    elif CHECK == "packs":
+        repos = os.path.join(tmp, "repos")
+        os.makedirs(repos)
+        upstream = Upstream(repos, "app")
+        upstream.write("a.txt", "first\n")
+        upstream.commit("first")
+        daemon = GitDaemon(repos)
+        try:
+            world = World(tmp, {})
+            world.run("project", "add", "app", "--provider", "git-remote", "--repo",
+                      f"git://127.0.0.1:{daemon.port}/app.git", expect=0)
+            upstream.write("a.txt", "left behind\n")
+            left_behind = upstream.commit("left behind")
+            world.run("sync", "app", expect=0)
+            git("reset", "--quiet", "--hard", "HEAD~1", cwd=upstream.work)
+            for i in range(40):
+                upstream.write("a.txt", f"change {i}\n")
+                head = upstream.commit(f"change {i}", force=True)
+                world.run("sync", "app", expect=0)
+            if world.sql("SELECT commit_id FROM storage_cursors") != [(head,)]:
+                problems.append("the last of forty syncs did not reach the head")
+            mirrors = [os.path.join(folder, name) for folder, names, _ in os.walk(os.path.join(tmp, "cache"))
+                       for name in names if name == "mirror.git"]
+            if len(mirrors) != 1:
+                problems.append(f"expected one mirror, found {mirrors}")
+            else:
+                packs = [n for n in os.listdir(os.path.join(mirrors[0], "objects", "pack")) if n.endswith(".pack")]
+                if not 1 <= len(packs) <= 32:
+                    problems.append(f"after 41 fetches the mirror holds {len(packs)} packs")
+                kept = subprocess.run(["git", "--git-dir", mirrors[0], "cat-file", "-e", left_behind + "^{commit}"])
+                if kept.returncode != 0:
+                    problems.append("the commit a force push left behind is gone from the mirror after a repack")
+        finally:
+            daemon.stop()
     else:
         problems.append(f"unknown check {CHECK}")
 
