@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <exception>
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -354,14 +356,38 @@ Status StorageKit::Run() {
     (this->*check)(project, &first, &small);
   }
 
-  // Three more projects, written at once, with the same paths as a's.
+  // Three more projects, written at once, with the same paths as a's: each
+  // writer begins, waits (up to 2 s, for a storage that lets one writer in
+  // at a time) until all three have begun, and only then writes, so the
+  // writes overlap however the threads are scheduled.
   TETHER_RETURN_IF_ERROR(ReadState(a, &cursor, &rows));
   std::vector<Status> written(3);
   std::vector<std::thread> writers;
+  std::mutex begun_mutex;
+  std::condition_variable all_begun;
+  int begun = 0;
   for (int i = 0; i < 3; ++i) {
     writers.emplace_back([&, i] {
       const ProjectRef& project = options_.projects[4 + i];
-      written[i] = WriteAll(project, "", Commit("other " + std::to_string(i)), FirstRows("project " + std::to_string(i)));
+      const CommitId to = Commit("other " + std::to_string(i));
+      Result<std::unique_ptr<StorageWriter>> writer = Begin(project, "");
+      {
+        std::unique_lock<std::mutex> lock(begun_mutex);
+        ++begun;
+        all_begun.notify_all();
+        all_begun.wait_for(lock, std::chrono::seconds(2), [&] { return begun == 3; });
+      }
+      if (!writer.ok()) {
+        written[i] = writer.status();
+        return;
+      }
+      for (const auto& [path, row] : FirstRows("project " + std::to_string(i))) {
+        Change change;
+        change.entry = row.entry;
+        written[i] = Apply(writer->get(), change, &row.document, to);
+        if (!written[i].ok()) return;
+      }
+      written[i] = CommitWriter(writer->get(), to);
     });
   }
   for (std::thread& writer : writers) writer.join();
