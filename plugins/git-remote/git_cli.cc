@@ -31,11 +31,6 @@ constexpr const char* kUnsetEnv[] = {
     "GIT_ALLOW_PROTOCOL", "GIT_PROTOCOL_FROM_USER", "GIT_TRACE", "GIT_TRACE_PACKET", "GIT_TRACE_CURL",
     "GIT_CURL_VERBOSE"};
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // `text` as one word for sh: in single quotes.
 std::string ShellQuote(const std::string& text) {
   std::string out = "'";
@@ -87,7 +82,7 @@ int HttpStatus(const std::string& lower_text) {
 
 Status GitFailureStatus(const std::string& stderr_text, const std::string& what) {
   const std::string said = LastWords(stderr_text);
-  const std::string lower = Lower(stderr_text);
+  const std::string lower = AsciiLower(stderr_text);
   const int http = HttpStatus(lower);
   if (Has(lower, "terminal prompts disabled") || Has(lower, "could not read username") ||
       Has(lower, "could not read password")) {
@@ -97,6 +92,11 @@ Status GitFailureStatus(const std::string& stderr_text, const std::string& what)
   if (http == 401 || Has(lower, "authentication failed") || Has(lower, "permission denied (publickey") ||
       Has(lower, "permission denied, please try again") || Has(lower, "invalid username or password")) {
     return Status::Unauthenticated(what + ": the server refused the credentials: " + said);
+  }
+  // A program git starts (ssh_command, a remote helper) that is not there:
+  // the shell says "not found", which must not read as a missing repository.
+  if (Has(lower, "cannot run ") || Has(lower, "unable to fork") || Has(lower, "sh: 1: ")) {
+    return Status::Internal(what + ": git cannot start a program it needs (ssh_command?): " + said);
   }
   if (Has(lower, "host key verification failed") || Has(lower, "no matching host key")) {
     return Status::PermissionDenied(what + ": the server's SSH host key is not a known one "
@@ -108,8 +108,9 @@ Status GitFailureStatus(const std::string& stderr_text, const std::string& what)
   }
   if (http == 403) return Status::PermissionDenied(what + ": the server refused access (403): " + said);
   if (http == 429) return Status::RateLimited(what + ": the server answered 429 Too Many Requests", 60);
-  if (http == 404 || http == 410 || Has(lower, "not found") || Has(lower, "could not be found") || Has(lower, "does not appear to be a git repository") ||
-      Has(lower, "not exported") || Has(lower, "no such repository") || Has(lower, "does not exist")) {
+  if (http == 404 || http == 410 || Has(lower, "not found") || Has(lower, "could not be found") ||
+      Has(lower, "does not appear to be a git repository") || Has(lower, "not exported") ||
+      Has(lower, "no such repository") || Has(lower, "does not exist")) {
     return Status::NotFound(what + ": the server has no such repository: " + said);
   }
   if (http >= 500 || Has(lower, "could not resolve host") || Has(lower, "could not resolve hostname") ||
@@ -126,8 +127,8 @@ Status GitFailureStatus(const std::string& stderr_text, const std::string& what)
 Result<RemoteUrl> GitCli::Parse(const std::string& text) const {
   Result<RemoteUrl> url = ParseRemoteUrl(text, settings_->protocols);
   if (!url.ok() || settings_->hosts.empty()) return url;
-  const std::string host = Lower(url->host);
-  const std::string authority = Lower(url->Authority());
+  const std::string host = AsciiLower(url->host);
+  const std::string authority = AsciiLower(url->Authority());
   for (const std::string& allowed : settings_->hosts) {
     if (allowed == host || allowed == authority) return url;
   }
@@ -137,8 +138,48 @@ Result<RemoteUrl> GitCli::Parse(const std::string& text) const {
                                  url->Authority() + " is not one of the settings' \"hosts\" (" + hosts + ")");
 }
 
-Result<std::string> GitCli::Run(const RemoteUrl& url, const std::vector<std::string>& args,
-                                int64_t timeout_seconds, const std::string& what) const {
+GitCli::GitCli(const GitRemoteSettings* settings) : settings_(settings) {
+  ssh_command_ = settings_->ssh_command + " -o BatchMode=yes -o ConnectTimeout=" +
+                 std::to_string(std::min<int64_t>(settings_->timeout_seconds, 60)) +
+                 " -o ServerAliveInterval=" + std::to_string(std::max<int64_t>(1, settings_->stall_seconds / 4)) +
+                 " -o ServerAliveCountMax=4";
+  if (!settings_->ssh_key_file.empty()) {
+    ssh_command_ += " -o IdentitiesOnly=yes -i " + ShellQuote(settings_->ssh_key_file);
+  }
+  if (!settings_->ssh_known_hosts_file.empty()) {
+    ssh_command_ +=
+        " -o StrictHostKeyChecking=yes -o UserKnownHostsFile=" + ShellQuote(settings_->ssh_known_hosts_file);
+  }
+}
+
+Result<std::string> GitCli::Password(const std::string& what) const {
+  std::string password;
+  if (!settings_->password_env.empty()) {
+    const char* value = std::getenv(settings_->password_env.c_str());
+    if (value == nullptr || value[0] == '\0') {
+      return Status::Unauthenticated(what + ": the password in $" + settings_->password_env +
+                                     " (password_env) is not set");
+    }
+    password = value;
+  } else {
+    std::ifstream in(settings_->password_file, std::ios::binary);
+    std::ostringstream content;
+    if (in) content << in.rdbuf();
+    if (!in) {
+      return Status::Unauthenticated(what + ": the password file " + settings_->password_file +
+                                     " (password_file) cannot be read");
+    }
+    password = content.str();
+  }
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+  if (password.empty() || password.find_first_of("\n\r") != std::string::npos) {
+    return Status::Unauthenticated(what + ": the configured password is empty or holds a line break");
+  }
+  return password;
+}
+
+Result<std::string> GitCli::Run(const RemoteUrl& url, const std::vector<std::string>& args, const Deadline& deadline,
+                                const std::string& what) const {
   shared::ChildCommand command;
   command.argv = {settings_->git};
   auto config = [&](const std::string& setting) {
@@ -158,27 +199,9 @@ Result<std::string> GitCli::Run(const RemoteUrl& url, const std::vector<std::str
 
   std::string password;
   if (!settings_->password_env.empty() || !settings_->password_file.empty()) {
-    if (!settings_->password_env.empty()) {
-      const char* value = std::getenv(settings_->password_env.c_str());
-      if (value == nullptr || value[0] == '\0') {
-        return Status::Unauthenticated(what + ": the password in $" + settings_->password_env +
-                                       " (password_env) is not set");
-      }
-      password = value;
-    } else {
-      std::ifstream in(settings_->password_file, std::ios::binary);
-      std::ostringstream content;
-      if (in) content << in.rdbuf();
-      if (!in) {
-        return Status::Unauthenticated(what + ": the password file " + settings_->password_file +
-                                       " (password_file) cannot be read");
-      }
-      password = content.str();
-    }
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
-    if (password.empty() || password.find_first_of("\n\r", 0) != std::string::npos) {
-      return Status::Unauthenticated(what + ": the configured password is empty or holds a line break");
-    }
+    Result<std::string> read = Password(what);
+    if (!read.ok()) return read.status();
+    password = std::move(read).value();
     const std::string username = !settings_->username.empty() ? settings_->username : url.user;
     if (username.empty()) {
       return Status::InvalidArgument(what + ": a password is configured but no user name: set \"username\" "
@@ -189,22 +212,14 @@ Result<std::string> GitCli::Run(const RemoteUrl& url, const std::vector<std::str
     command.set_env.push_back("TETHER_GIT_USERNAME=" + username);
     command.set_env.push_back("TETHER_GIT_PASSWORD=" + password);
   }
-  std::string ssh = settings_->ssh_command + " -o BatchMode=yes -o ConnectTimeout=" +
-                    std::to_string(std::min<int64_t>(settings_->timeout_seconds, 60)) +
-                    " -o ServerAliveInterval=" + std::to_string(std::max<int64_t>(1, settings_->stall_seconds / 4)) +
-                    " -o ServerAliveCountMax=4";
-  if (!settings_->ssh_key_file.empty()) ssh += " -o IdentitiesOnly=yes -i " + ShellQuote(settings_->ssh_key_file);
-  if (!settings_->ssh_known_hosts_file.empty()) {
-    ssh += " -o StrictHostKeyChecking=yes -o UserKnownHostsFile=" + ShellQuote(settings_->ssh_known_hosts_file);
-  }
-  command.set_env.push_back("GIT_SSH_COMMAND=" + ssh);
+  command.set_env.push_back("GIT_SSH_COMMAND=" + ssh_command_);
   command.set_env.push_back("GIT_SSH_VARIANT=ssh");
   command.set_env.push_back("GIT_TERMINAL_PROMPT=0");
   command.set_env.push_back("LC_ALL=C");
   command.set_env.push_back("LANGUAGE=C");
   for (const char* name : kUnsetEnv) command.unset_env.push_back(name);
   command.argv.insert(command.argv.end(), args.begin(), args.end());
-  command.timeout = std::chrono::seconds(timeout_seconds);
+  command.timeout = std::chrono::seconds(deadline.seconds);
 
   Result<shared::ChildOutcome> ran = shared::RunChild(command);
   if (!ran.ok()) {
@@ -213,22 +228,15 @@ Result<std::string> GitCli::Run(const RemoteUrl& url, const std::vector<std::str
   std::string err = ran->err;
   Redact(password, &err);
   if (ran->timed_out) {
-    const bool fetching = std::find(args.begin(), args.end(), "fetch") != args.end();
-    return Status::Unavailable(what + ": git " + ran->How(command) + " (" +
-                               (fetching ? "fetch_timeout_seconds" : "timeout_seconds") + ")");
+    return Status::Unavailable(what + ": git " + ran->How(command) + " (" + deadline.setting + ")");
   }
-  if (!ran->ok()) {
-    if (ran->exit_code == 127 && err.find("git") == std::string::npos) {
-      return Status::Internal(what + ": git " + ran->How(command) + ": " + LastWords(err));
-    }
-    return GitFailureStatus(err, what);
-  }
+  if (!ran->ok()) return GitFailureStatus(err, what);
   if (ran->out_truncated) return Status::Internal(what + ": git's answer is larger than 64 MiB");
   return std::move(ran->out);
 }
 
 Result<std::vector<RemoteHead>> GitCli::ListHeads(const RemoteUrl& url) const {
-  Result<std::string> out = Run(url, {"ls-remote", "--heads", "--", url.text}, settings_->timeout_seconds,
+  Result<std::string> out = Run(url, {"ls-remote", "--heads", "--", url.text}, ListDeadline(),
                                 "listing the branches of " + url.text);
   if (!out.ok()) return out.status();
   std::vector<RemoteHead> heads;
@@ -246,7 +254,7 @@ Result<std::vector<RemoteHead>> GitCli::ListHeads(const RemoteUrl& url) const {
 }
 
 Result<std::string> GitCli::DefaultBranch(const RemoteUrl& url) const {
-  Result<std::string> out = Run(url, {"ls-remote", "--symref", "--", url.text, "HEAD"}, settings_->timeout_seconds,
+  Result<std::string> out = Run(url, {"ls-remote", "--symref", "--", url.text, "HEAD"}, ListDeadline(),
                                 "reading the default branch of " + url.text);
   if (!out.ok()) return out.status();
   std::istringstream lines(*out);
@@ -269,7 +277,7 @@ Status GitCli::Fetch(git_repository* /*repo*/, const std::string& git_dir, const
   Result<std::string> out = Run(*url,
                                 {"--git-dir=" + git_dir, "-c", "fetch.unpackLimit=1", "fetch", "--prune", "--no-tags",
                                  "--no-write-fetch-head", "--quiet", "origin"},
-                                settings_->fetch_timeout_seconds, "git " + context + " from " + url->text);
+                                FetchDeadline(), "git " + context + " from " + url->text);
   if (!out.ok()) return out.status();
   // With git's own gc off, packs pile up, one a fetch, and every object
   // lookup looks at each: past kMaxPacks they become one. Unreachable
@@ -277,7 +285,7 @@ Status GitCli::Fetch(git_repository* /*repo*/, const std::string& git_dir, const
   // that fails changes nothing and is tried again after the next fetch.
   if (PackCount(git_dir) > kMaxPacks) {
     (void)Run(*url, {"--git-dir=" + git_dir, "repack", "-a", "-d", "--keep-unreachable", "-q"},
-              settings_->fetch_timeout_seconds, "git repack of the mirror of " + url->text);
+              FetchDeadline(), "git repack of the mirror of " + url->text);
   }
   return Status::Ok();
 }

@@ -25,7 +25,8 @@
 //
 // Ownership: borrows the settings, which must outlive it.
 // Thread safety: every method may be called from any thread at once.
-// Errors: InvalidArgument for a URL the settings refuse; Unauthenticated
+// Errors: InvalidArgument for a URL the settings refuse; Internal when git
+// cannot start a program it needs (ssh_command); Unauthenticated
 // when the server asks for credentials and none are configured or it
 // refuses them (SSH keys too); PermissionDenied for 403, an unknown SSH
 // host key and a TLS certificate git does not trust; NotFound for a repository the server does not have;
@@ -54,7 +55,7 @@ struct RemoteHead {
 
 class GitCli final : public git_common::MirrorFetcher {
  public:
-  explicit GitCli(const GitRemoteSettings* settings) : settings_(settings) {}
+  explicit GitCli(const GitRemoteSettings* settings);
 
   // Reads `url` with the settings' protocols and hosts.
   Result<RemoteUrl> Parse(const std::string& url) const;
@@ -71,12 +72,23 @@ class GitCli final : public git_common::MirrorFetcher {
                const std::string& context) override;
 
  private:
+  // How long a command may take, and the setting that says so (for messages).
+  struct Deadline {
+    int64_t seconds;
+    const char* setting;
+  };
+  Deadline ListDeadline() const { return {settings_->timeout_seconds, "timeout_seconds"}; }
+  Deadline FetchDeadline() const { return {settings_->fetch_timeout_seconds, "fetch_timeout_seconds"}; }
+
   // Runs git with `args` after the common options; `what` names the command
   // in messages. A failed or timed-out command is mapped to a Status.
-  Result<std::string> Run(const RemoteUrl& url, const std::vector<std::string>& args, int64_t timeout_seconds,
+  Result<std::string> Run(const RemoteUrl& url, const std::vector<std::string>& args, const Deadline& deadline,
                           const std::string& what) const;
+  // The configured password, read now (a rotated secret is used at once).
+  Result<std::string> Password(const std::string& what) const;
 
   const GitRemoteSettings* const settings_;  // not owned
+  std::string ssh_command_;                  // GIT_SSH_COMMAND, made from the settings once
 };
 
 // The Status for git's failure, from its stderr (already free of secrets).

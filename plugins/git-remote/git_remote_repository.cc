@@ -11,11 +11,6 @@ namespace tether {
 namespace git_remote {
 namespace {
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // <cache_dir>/<host[_port]>/<last path part>-<hash of the URL>: one mirror
 // per URL as written (the mirror checks its origin is exactly that URL).
 std::string MirrorFolder(const std::string& cache_dir, const RemoteUrl& url) {
@@ -23,7 +18,7 @@ std::string MirrorFolder(const std::string& cache_dir, const RemoteUrl& url) {
   while (name.size() > 1 && name.back() == '/') name.pop_back();
   name = name.substr(name.rfind('/') + 1);
   if (name.size() > 4 && name.compare(name.size() - 4, 4, ".git") == 0) name.resize(name.size() - 4);
-  return cache_dir + "/" + git_common::SafeName(Lower(url.host) + (url.port.empty() ? "" : "_" + url.port)) + "/" +
+  return cache_dir + "/" + git_common::SafeName(AsciiLower(url.host) + (url.port.empty() ? "" : "_" + url.port)) + "/" +
          git_common::SafeName(name).substr(0, 60) + "-" + git_common::Fnv1a(url.text);
 }
 

@@ -9,11 +9,6 @@ namespace {
 
 constexpr size_t kMaxUrlLength = 2048;
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 bool HostCharactersOk(const std::string& host) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     return std::all_of(host.begin() + 1, host.end() - 1, [](char c) {
@@ -48,6 +43,11 @@ std::string Shown(const std::string& url) {
 
 }  // namespace
 
+std::string AsciiLower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
 Result<RemoteUrl> ParseRemoteUrl(const std::string& given, const std::vector<std::string>& allowed_schemes) {
   std::string url = given;
   while (!url.empty() && (url.back() == ' ' || url.back() == '\t')) url.pop_back();
@@ -70,7 +70,7 @@ Result<RemoteUrl> ParseRemoteUrl(const std::string& given, const std::vector<std
   std::string authority;
   const size_t scheme_end = url.find("://");
   if (scheme_end != std::string::npos) {
-    out.scheme = Lower(url.substr(0, scheme_end));
+    out.scheme = AsciiLower(url.substr(0, scheme_end));
     if (out.scheme == "git+ssh" || out.scheme == "ssh+git") out.scheme = "ssh";
     const size_t path_start = url.find('/', scheme_end + 3);
     authority = url.substr(scheme_end + 3, path_start == std::string::npos ? std::string::npos
@@ -140,10 +140,10 @@ std::string RepositoryKey(const RemoteUrl& url, bool fold_case) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   if (path.size() > 4 && path.compare(path.size() - 4, 4, ".git") == 0) path.resize(path.size() - 4);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
-  if (fold_case) path = Lower(path);
+  if (fold_case) path = AsciiLower(path);
   // The scheme's own default port is no port; another scheme's is kept.
   const std::string port = url.port == DefaultPort(url.scheme) ? "" : url.port;
-  return Lower(url.host) + (port.empty() ? "" : ":" + port) + path;
+  return AsciiLower(url.host) + (port.empty() ? "" : ":" + port) + path;
 }
 
 }  // namespace git_remote

@@ -38,6 +38,9 @@ struct RemoteUrl {
   std::string Authority() const { return port.empty() ? host : host + ":" + port; }
 };
 
+// `text` with ASCII letters in lower case (hosts, settings, git's messages).
+std::string AsciiLower(std::string text);
+
 // Reads `url`. `allowed_schemes` lists the schemes the settings allow.
 Result<RemoteUrl> ParseRemoteUrl(const std::string& url, const std::vector<std::string>& allowed_schemes);
 

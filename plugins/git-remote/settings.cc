@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "remote_url.h"
 #include "shared/plugin_settings.h"
 
 namespace tether {
@@ -17,11 +18,6 @@ constexpr const char* kKeys[] = {"cache_dir",     "protocols",       "hosts",
                                  "ssh_key_file",  "ssh_known_hosts_file", "ssh_command",
                                  "git",           "timeout_seconds", "fetch_timeout_seconds",
                                  "stall_seconds"};
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 bool Printable(const std::string& text) {
   return std::all_of(text.begin(), text.end(), [](char c) {
@@ -65,7 +61,7 @@ Result<GitRemoteSettings> ParseSettings(const std::string& json, const std::stri
     for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
       std::string item;
       TETHER_RETURN_IF_ERROR(text(value[i], key + "[" + std::to_string(i) + "]", &item));
-      out->push_back(Lower(item));
+      out->push_back(AsciiLower(item));
     }
     return Status::Ok();
   };

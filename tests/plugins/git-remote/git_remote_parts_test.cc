@@ -135,6 +135,8 @@ TEST_CASE("git's failures become the Status codes provider.h documents") {
        StatusCode::kPermissionDenied},
       {"fatal: unable to access 'https://h/r.git/': SSL certificate problem: self-signed certificate",
        StatusCode::kPermissionDenied},
+      {"sh: 1: /opt/missing-ssh: not found\nfatal: Could not read from remote repository.", StatusCode::kInternal},
+      {"error: cannot run ssh: No such file or directory\nfatal: unable to fork", StatusCode::kInternal},
       {"fatal: bad object 1234", StatusCode::kInternal},
   };
   for (const Case& c : cases) {
