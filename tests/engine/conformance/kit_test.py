@@ -143,6 +143,7 @@ ANALYZER_FLAWS = {
     "step-counts-runs": ["step-deterministic", "step-incremental"],
     # A run that fails leaves nothing to compare: the other step contracts are skipped.
     "step-bad-name": (["step-outputs"], ["step-deterministic", "step-incremental"]),
+    "step-throws": (["no-throw"], ["step-outputs", "step-deterministic", "step-incremental"]),
 }
 
 # What each flaw of broken-memory (tests/fixtures/memory-storage) breaks.
