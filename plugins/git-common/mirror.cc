@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -19,12 +19,6 @@ constexpr char kRemote[] = "origin";
 constexpr char kMirrorRefspec[] = "+refs/heads/*:refs/heads/*";
 
 using ReferenceIteratorPtr = GitPtr<git_reference_iterator, git_reference_iterator_free>;
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -109,7 +103,7 @@ Status Mirror::VerifyLocked(git_repository* repo) {
 }
 
 Status Mirror::MoveAsideLocked(const std::string& why) {
-  const std::string aside = git_dir() + ".corrupt-" + std::to_string(NowSeconds());
+  const std::string aside = git_dir() + ".corrupt-" + std::to_string(std::time(nullptr));
   std::error_code error;
   std::filesystem::rename(git_dir(), aside, error);
   if (error) {

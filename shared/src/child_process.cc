@@ -128,9 +128,6 @@ Result<ChildOutcome> RunChild(const ChildCommand& command) {
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out_write.get(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_write.get(), STDERR_FILENO);
-  if (!command.working_directory.empty()) {
-    posix_spawn_file_actions_addchdir_np(&actions, command.working_directory.c_str());
-  }
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   // A group of its own, so that a kill reaches what it starts; default

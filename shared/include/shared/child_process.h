@@ -31,8 +31,6 @@ struct ChildCommand {
   std::vector<std::string> set_env;
   // Removed from the environment the child inherits.
   std::vector<std::string> unset_env;
-  // The child's working directory; "" keeps this process's.
-  std::string working_directory;
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
   // What is kept of each stream: stdout's first bytes, stderr's last ones
   // (where a failing program says why). The rest is read and dropped.
