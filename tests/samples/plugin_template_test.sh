@@ -28,27 +28,37 @@ if ! ctest --test-dir "$work/plugin" --output-on-failure > "$work/kit.log" 2>&1;
 fi
 grep -q "conformance: folder-snapshot" "$work/kit.log"
 
-# A copy with one contract broken on purpose (the diff ignores its sink's
-# error): its CTest fails, and the report names that contract and the call.
-mkdir -p "$work/broken-src"
-cp "$src/samples/plugin-template/"* "$work/broken-src/"
-sed -i 's|TETHER_RETURN_IF_ERROR(sink->OnChange(change));|(void)sink->OnChange(change);|' "$work/broken-src/folder_snapshot_provider.cc"
-if cmp -s "$src/samples/plugin-template/folder_snapshot_provider.cc" "$work/broken-src/folder_snapshot_provider.cc"; then
-  echo "the flaw was not put into the copy" >&2; exit 1
-fi
-cmake -S "$work/broken-src" -B "$work/broken" -G Ninja \
-  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$work/broken" >/dev/null
-if ctest --test-dir "$work/broken" --output-on-failure > "$work/broken.log" 2>&1; then
-  echo "the conformance test passed a provider that ignores its sink's error" >&2; cat "$work/broken.log" >&2; exit 1
-fi
-grep -E "FAILED +sink-error .*sink's error stops the diff" "$work/broken.log" >/dev/null || {
-  echo "the report does not name sink-error:" >&2; cat "$work/broken.log" >&2; exit 1; }
-grep -q "into a sink that refused the second change returned OK" "$work/broken.log" || {
-  echo "the report does not name the call that broke it:" >&2; cat "$work/broken.log" >&2; exit 1; }
-if grep -E "FAILED +[a-z-]+" "$work/broken.log" | grep -v "sink-error" | grep -q .; then
-  echo "the report blames more than sink-error:" >&2; cat "$work/broken.log" >&2; exit 1
-fi
+# A copy of a template with one contract broken on purpose by a sed
+# expression: its CTest fails, and the report names exactly the expected
+# contracts (sorted). The report is left in $work/NAME.log.
+broken_copy() {  # TEMPLATE-FOLDER FILE NAME SED-EXPRESSION EXPECTED-FAILED...
+  local template="$1" file="$2" name="$3" expression="$4"; shift 4
+  mkdir -p "$work/$name-src"
+  cp "$src/samples/$template/"* "$work/$name-src/"
+  sed -i "$expression" "$work/$name-src/$file"
+  if cmp -s "$src/samples/$template/$file" "$work/$name-src/$file"; then
+    echo "the flaw $name was not put into the copy" >&2; exit 1
+  fi
+  cmake -S "$work/$name-src" -B "$work/$name" -G Ninja \
+    -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$work/$name" >/dev/null
+  if ctest --test-dir "$work/$name" --output-on-failure > "$work/$name.log" 2>&1; then
+    echo "the conformance test passed the copy with the flaw $name" >&2; cat "$work/$name.log" >&2; exit 1
+  fi
+  local failed
+  failed="$(grep -Eo "FAILED +[a-z-]+" "$work/$name.log" | awk '{print $2}' | sort | paste -sd' ')"
+  if [ "$failed" != "$*" ]; then
+    echo "the copy with the flaw $name failed [$failed], expected [$*]:" >&2; cat "$work/$name.log" >&2; exit 1
+  fi
+}
+
+# The provider's diff ignores its sink's error: sink-error, with the call.
+broken_copy plugin-template folder_snapshot_provider.cc sink-error-ignored \
+  's|TETHER_RETURN_IF_ERROR(sink->OnChange(change));|(void)sink->OnChange(change);|' sink-error
+grep -E "FAILED +sink-error .*sink's error stops the diff" "$work/sink-error-ignored.log" >/dev/null || {
+  echo "the report does not say what sink-error is:" >&2; cat "$work/sink-error-ignored.log" >&2; exit 1; }
+grep -q "into a sink that refused the second change returned OK" "$work/sink-error-ignored.log" || {
+  echo "the report does not name the call that broke it:" >&2; cat "$work/sink-error-ignored.log" >&2; exit 1; }
 
 # Loaded from a config and synced like any provider.
 mkdir -p "$work/folder/docs"
@@ -113,28 +123,9 @@ grep -Eq "[0-9]+ passed, 0 failed, 0 skipped" "$work/storage-kit.log" || {
 # Two copies, each with a flaw: one that does not check the cursor again
 # under its lock fails exactly "conflict"; one that commits as it goes
 # fails exactly "rollback" and "killed-writer".
-storage_flaw() {  # NAME SED-EXPRESSION EXPECTED-FAILED...
-  local name="$1" expression="$2"; shift 2
-  mkdir -p "$work/$name-src"
-  cp "$src/samples/storage-template/"* "$work/$name-src/"
-  sed -i "$expression" "$work/$name-src/sqlite_file_storage.cc"
-  if cmp -s "$src/samples/storage-template/sqlite_file_storage.cc" "$work/$name-src/sqlite_file_storage.cc"; then
-    echo "the flaw $name was not put into the storage copy" >&2; exit 1
-  fi
-  cmake -S "$work/$name-src" -B "$work/$name" -G Ninja \
-    -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$work/$name" >/dev/null
-  if ctest --test-dir "$work/$name" --output-on-failure > "$work/$name.log" 2>&1; then
-    echo "the conformance test passed the storage with the flaw $name" >&2; cat "$work/$name.log" >&2; exit 1
-  fi
-  local failed
-  failed="$(grep -Eo "FAILED +[a-z-]+" "$work/$name.log" | awk '{print $2}' | sort | paste -sd' ')"
-  if [ "$failed" != "$*" ]; then
-    echo "the storage with the flaw $name failed [$failed], expected [$*]:" >&2; cat "$work/$name.log" >&2; exit 1
-  fi
-}
-storage_flaw no-cursor-recheck 's|    if (now != expected_) {|    if (false \&\& now != expected_) {|' conflict
-storage_flaw commits-as-it-goes \
+broken_copy storage-template sqlite_file_storage.cc no-cursor-recheck \
+  's|    if (now != expected_) {|    if (false \&\& now != expected_) {|' conflict
+broken_copy storage-template sqlite_file_storage.cc commits-as-it-goes \
   's|      return put.Bind(10, document->language).Bind(11, commit).Bind(12, NowUtc()).Run();|      TETHER_RETURN_IF_ERROR(put.Bind(10, document->language).Bind(11, commit).Bind(12, NowUtc()).Run());\n      return db_->Exec("COMMIT; BEGIN IMMEDIATE");|' \
   killed-writer rollback
 cat > "$work/tether.json" <<JSON
