@@ -104,6 +104,8 @@ class Upstream:
     """A repository with a work tree, published to a bare one the servers serve."""
 
     def __init__(self, root, name):
+        self.root = root
+        self.head = None
         self.bare = os.path.join(root, name + ".git")
         self.work = os.path.join(root, "work-" + name)
         git("init", "--quiet", "--bare", "--initial-branch=main", self.bare)
@@ -121,7 +123,19 @@ class Upstream:
         git("add", "--all", cwd=self.work)
         git("commit", "--quiet", "--allow-empty", "-m", message, cwd=self.work)
         git("push", "--quiet", *(["--force"] if force else []), self.bare, "main", cwd=self.work)
-        return git("rev-parse", "HEAD", cwd=self.work)
+        self.head = git("rev-parse", "HEAD", cwd=self.work)
+        return self.head
+
+
+def served_upstream(tmp, files):
+    """tmp/repos/app.git with one commit of `files` (path -> text)."""
+    repos = os.path.join(tmp, "repos")
+    os.makedirs(repos)
+    upstream = Upstream(repos, "app")
+    for path, text in files.items():
+        upstream.write(path, text)
+    upstream.commit("first")
+    return upstream
 
 
 class World:
@@ -226,13 +240,10 @@ with tempfile.TemporaryDirectory() as tmp:
             server.stop()
 
     elif CHECK == "sync-http":
-        repos = os.path.join(tmp, "repos")
-        os.makedirs(repos)
-        upstream = Upstream(repos, "app")
-        upstream.write("README.md", "# app\n")
-        upstream.write("src/main.c", "int main(void) { return 0; }\n")
-        upstream.write("src/util.h", "#pragma once\n")
-        first = upstream.commit("first")
+        upstream = served_upstream(tmp, {"README.md": "# app\n", "src/main.c": "int main(void) { return 0; }\n",
+                                         "src/util.h": "#pragma once\n"})
+        repos = upstream.root
+        first = upstream.head
         server = HttpServer(repos, user="tether", password=PASSWORD)
         try:
             world = World(tmp, {"hosts": ["127.0.0.1"], "username": "tether", "password_env": "GIT_TOKEN"},
@@ -301,11 +312,9 @@ with tempfile.TemporaryDirectory() as tmp:
             server.stop()
 
     elif CHECK == "sync-https":
-        repos = os.path.join(tmp, "repos")
-        os.makedirs(repos)
-        upstream = Upstream(repos, "app")
-        upstream.write("src/app.py", "print('over TLS')\n")
-        head = upstream.commit("first")
+        upstream = served_upstream(tmp, {"src/app.py": "print('over TLS')\n"})
+        repos = upstream.root
+        head = upstream.head
         cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
                         "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
@@ -333,11 +342,8 @@ with tempfile.TemporaryDirectory() as tmp:
             server.stop()
 
     elif CHECK == "credentials":
-        repos = os.path.join(tmp, "repos")
-        os.makedirs(repos)
-        upstream = Upstream(repos, "app")
-        upstream.write("a.txt", "a\n")
-        upstream.commit("first")
+        upstream = served_upstream(tmp, {"a.txt": "a\n"})
+        repos = upstream.root
         server = HttpServer(repos, user="tether", password=PASSWORD)
         try:
             url = f"http://127.0.0.1:{server.port}/app.git"
@@ -433,12 +439,8 @@ with tempfile.TemporaryDirectory() as tmp:
             server.stop()
 
     elif CHECK == "ssh":
-        repos = os.path.join(tmp, "repos")
-        os.makedirs(repos)
-        upstream = Upstream(repos, "app")
-        upstream.write("a.txt", "a\n")
-        upstream.write("lib/b.txt", "b\n")
-        upstream.commit("first")
+        upstream = served_upstream(tmp, {"a.txt": "a\n", "lib/b.txt": "b\n"})
+        repos = upstream.root
         key = os.path.join(tmp, "id_test")
         with open(key, "w") as f:
             f.write("not a real key: the ssh_command below only records it\n")
@@ -462,11 +464,8 @@ with tempfile.TemporaryDirectory() as tmp:
             if needed not in args:
                 problems.append(f"ssh was not given {needed}: {args}")
     elif CHECK == "packs":
-        repos = os.path.join(tmp, "repos")
-        os.makedirs(repos)
-        upstream = Upstream(repos, "app")
-        upstream.write("a.txt", "first\n")
-        upstream.commit("first")
+        upstream = served_upstream(tmp, {"a.txt": "first\n"})
+        repos = upstream.root
         daemon = GitDaemon(repos)
         try:
             world = World(tmp, {})
