@@ -13,8 +13,8 @@ namespace {
 constexpr size_t kMaxRows = 1000;
 constexpr size_t kMaxBytes = 8u << 20;
 
-}  // namespace
-
+// A changed blob clears the derived columns (embedding), which describe the
+// old content; a mode-only change keeps them.
 const char kUpsertConflictClause[] =
     " ON CONFLICT (project_id, path) DO UPDATE SET blob_sha = excluded.blob_sha,"
     " mode = excluded.mode, kind = excluded.kind, size = excluded.size,"
@@ -23,6 +23,8 @@ const char kUpsertConflictClause[] =
     " updated_at = excluded.updated_at,"
     " embedding = CASE WHEN documents.blob_sha = excluded.blob_sha"
     " THEN documents.embedding ELSE NULL END";
+
+}  // namespace
 
 PgBatch::PgBatch(soci::session* session, long long project_id, const std::string* commit, std::string now,
                  bool copy_rows)

@@ -29,11 +29,6 @@ struct DocumentRow {
   std::string language;
 };
 
-// The upsert's conflict clause, shared with the row-at-a-time statement: a
-// changed blob clears the derived columns (embedding), which describe the
-// old content; a mode-only change keeps them.
-extern const char kUpsertConflictClause[];
-
 class PgBatch {
  public:
   // `commit` is read at each flush: the writer keeps it current. With

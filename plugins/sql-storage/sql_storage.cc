@@ -112,6 +112,12 @@ StoredDocument RowToDocument(const soci::row& row) {
 // One write transaction on its own session. On SQLite each change runs a
 // prepared statement (no round trips in-process); on PostgreSQL upserts and
 // deletes go in batches (PgBatch). Renames run one at a time on both.
+//
+// On SQLite a file is stored by an insert that does nothing when the path
+// has a row, then an update of that row; a new row with content is named in
+// documents_text_pending by the writer (0018). No statement of the insert
+// has a trigger, so SQLite needs no statement journal for it, and the
+// session keeps what journal it needs in memory.
 class SqlWriter : public StorageWriter {
  public:
   // `epoch`: the lease epoch the write is made under (BeginFencedWrite);
@@ -131,6 +137,13 @@ class SqlWriter : public StorageWriter {
 
   Status Begin(const std::string& tenant, const CommitId& expected_cursor) {
     try {
+      if (dialect_ == Dialect::kSqlite) {
+        // The update trigger's statement journal in memory, not in a
+        // temporary file written page by page; a cache for the random
+        // pages of documents_by_blob.
+        *session_ << "PRAGMA temp_store = MEMORY";
+        *session_ << "PRAGMA cache_size = -8192";
+      }
       *session_ << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
       open_ = true;
       BindTenant(*session_, dialect_, tenant, /*local=*/true);
@@ -208,7 +221,9 @@ class SqlWriter : public StorageWriter {
       *session_ << "UPDATE storage_cursors SET commit_id = :c, updated_at = :t WHERE project_id = :id",
           soci::use(cursor), soci::use(now_), soci::use(project_id_);
       // Statements hold read cursors on SQLite; finish them before COMMIT.
-      upsert_.reset();
+      insert_.reset();
+      update_.reset();
+      pending_.reset();
       delete_.reset();
       move_.reset();
       *session_ << "COMMIT";
@@ -225,16 +240,30 @@ class SqlWriter : public StorageWriter {
     if (dialect_ == Dialect::kPostgres) {
       batch_ = std::make_unique<PgBatch>(&s, project_id_, &commit_, now_, first_write_);
     } else {
-      upsert_ = std::make_unique<soci::statement>(
-          (s.prepare << std::string("INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary,"
-                                    " content, language, embedding, updated_commit, updated_at)"
-                                    " VALUES (:p, :path, :blob, :mode, :kind, :size, :bin, :content, :lang, NULL,"
-                                    " :c, :t)") +
-                            kUpsertConflictClause,
+      insert_ = std::make_unique<soci::statement>(
+          (s.prepare << "INSERT INTO documents (project_id, path, blob_sha, mode, kind, size, is_binary,"
+                        " content, language, embedding, updated_commit, updated_at)"
+                        " VALUES (:p, :path, :blob, :mode, :kind, :size, :bin, :content, :lang, NULL, :c, :t)"
+                        " ON CONFLICT (project_id, path) DO NOTHING",
            soci::use(project_id_), soci::use(row_.path), soci::use(row_.blob), soci::use(row_.mode),
            soci::use(row_.kind), soci::use(row_.size), soci::use(row_.is_binary),
            soci::use(row_.content, content_ind_), soci::use(row_.language, language_ind_), soci::use(commit_),
            soci::use(now_)));
+      // A changed blob clears the derived columns (embedding), which
+      // describe the old content; a mode-only change keeps them. (SET reads
+      // the row as it was.)
+      update_ = std::make_unique<soci::statement>(
+          (s.prepare << "UPDATE documents SET embedding = CASE WHEN blob_sha = :old_blob THEN embedding ELSE NULL END,"
+                        " blob_sha = :blob, mode = :mode, kind = :kind, size = :size, is_binary = :bin,"
+                        " content = :content, language = :lang, updated_commit = :c, updated_at = :t"
+                        " WHERE project_id = :p AND path = :path",
+           soci::use(row_.blob), soci::use(row_.blob), soci::use(row_.mode), soci::use(row_.kind),
+           soci::use(row_.size), soci::use(row_.is_binary), soci::use(row_.content, content_ind_),
+           soci::use(row_.language, language_ind_), soci::use(commit_), soci::use(now_), soci::use(project_id_),
+           soci::use(row_.path)));
+      pending_ = std::make_unique<soci::statement>(
+          (s.prepare << "INSERT INTO documents_text_pending (id, project_id) VALUES (last_insert_rowid(), :p)",
+           soci::use(project_id_)));
       delete_ = std::make_unique<soci::statement>(
           (s.prepare << "DELETE FROM documents WHERE project_id = :p AND path = :path", soci::use(project_id_),
            soci::use(row_.path)));
@@ -263,8 +292,16 @@ class SqlWriter : public StorageWriter {
   }
 
   void Upsert() {
-    if (batch_) batch_->AddUpsert(row_);
-    else upsert_->execute(true);
+    if (batch_) {
+      batch_->AddUpsert(row_);
+      return;
+    }
+    insert_->execute(true);
+    if (insert_->get_affected_rows() == 0) {
+      update_->execute(true);
+      return;
+    }
+    if (row_.has_content) pending_->execute(true);
   }
 
   Status Rename(const Change& change, const Document* document) {
@@ -294,7 +331,7 @@ class SqlWriter : public StorageWriter {
   std::string commit_;
   std::string now_;
   std::unique_ptr<PgBatch> batch_;  // PostgreSQL only
-  std::unique_ptr<soci::statement> upsert_, delete_, move_;
+  std::unique_ptr<soci::statement> insert_, update_, pending_, delete_, move_;  // SQLite but move_
   // Bound variables of the prepared statements.
   DocumentRow row_;
   std::string old_path_;

@@ -30,8 +30,12 @@ Result<Dialect> DialectOfUrl(const std::string& url);
 // `url` with any password replaced by "***", for messages and logs.
 std::string RedactUrl(const std::string& url);
 
+// The page size of a SQLite file this engine creates. A file made before
+// keeps the size it has.
+inline constexpr int kSqlitePageSize = 65536;
+
 // Opens a session. SQLite sessions run in WAL mode with foreign keys on and
-// a busy timeout of `busy_timeout_ms`; PostgreSQL sessions get
+// a busy timeout of `busy_timeout_ms`; a new file gets kSqlitePageSize; PostgreSQL sessions get
 // statement_timeout and lock_timeout when `statement_timeout_ms` > 0.
 Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, int busy_timeout_ms);
 

@@ -640,7 +640,8 @@ TEST_CASE("0017 leaves a write's content to IndexText on SQLite, and the index s
   REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0017", "0017")).ok());
   const std::string w = TwoDocumentsOfWeb(*db);
   const std::string columns = kInsertDocument;
-  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  // Up to 0018, after which sql-storage's writer names a new row's content.
+  auto applied = ApplyFrom(*db, ShippedBefore(dir.path() / "before-0018", "0018"));
   INFO(applied.status().message());
   REQUIRE(applied.ok());
   if (db->dialect() != Dialect::kSqlite) {
@@ -702,6 +703,55 @@ TEST_CASE("0017 leaves a write's content to IndexText on SQLite, and the index s
   CHECK(pending() == 0);
   REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
                       "the index agrees with documents after the project went").ok());
+}
+
+TEST_CASE("0018 leaves naming a new row's content to sql-storage's writer, and keeps what waits and what is indexed") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0018", "0018")).ok());
+  const std::string w = TwoDocumentsOfWeb(*db);
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  if (db->dialect() != Dialect::kSqlite) {
+    CHECK(applied->empty());
+    return;
+  }
+  REQUIRE(applied->front() == "0018_text_pending_by_writer.sql");
+  const auto pending = [&] { return CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending"); };
+  const auto indexed = [&](const std::string& text) {
+    return CountOf(*db, "SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"" + text + "\"'");
+  };
+  // Both rows written before 0018 still wait for IndexText.
+  CHECK(pending() == 2);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents") == 2);
+  // A row inserted now is not named by the database: the writer does it.
+  REQUIRE(db->Execute(kInsertDocument + w + ", 'c.c', 'b4', 33188, 'file', 9, 'new match', 'c2', 'now')", "new").ok());
+  CHECK(pending() == 2);
+  REQUIRE(db->Execute("INSERT INTO documents_text_pending (id, project_id) SELECT id, project_id FROM documents"
+                      " WHERE path = 'c.c'",
+                      "named as the writer names it").ok());
+  // What sql-storage's IndexText does with every pending document.
+  const auto index_pending = [&] {
+    REQUIRE(db->Execute("INSERT INTO documents_text (rowid, content) SELECT d.id, d.content FROM documents d "
+                        "JOIN documents_text_pending q ON q.id = d.id WHERE d.content IS NOT NULL",
+                        "index").ok());
+    REQUIRE(db->Execute("DELETE FROM documents_text_pending", "indexed").ok());
+  };
+  index_pending();
+  CHECK(indexed("needle_one") == 1);
+  CHECK(indexed("new match") == 1);
+  // Changes and removals still keep the index exact by their triggers.
+  REQUIRE(db->Execute("UPDATE documents SET content = 'int Needle_Two = 2;' WHERE path = 'a.c'", "change").ok());
+  CHECK(indexed("needle_one") == 0);
+  CHECK(pending() == 1);
+  REQUIRE(db->Execute("DELETE FROM documents WHERE path = 'c.c'", "remove").ok());
+  CHECK(indexed("new match") == 0);
+  index_pending();
+  CHECK(indexed("needle_two") == 1);
+  REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
+                      "the index agrees with documents").ok());
 }
 
 TEST_CASE("0015 gives every project's sync settings its project's tenant, which a new row must have") {
