@@ -13,8 +13,8 @@ void EnsureLibgit2Initialized() {
     // first sync touches every page of the pack, so all of it would stay
     // resident. Smaller windows under a limit let libgit2 unmap what it
     // has read. The limit is per process, shared by every repository.
-    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, static_cast<size_t>(8) << 20);
-    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(32) << 20);
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, static_cast<size_t>(4) << 20);
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(16) << 20);
     // libgit2 hashes every object it reads again (SHA-1 with collision
     // detection: a fifth of a first sync's reading). git itself does not:
     // an object was hashed when it entered the repository (a commit, or a
