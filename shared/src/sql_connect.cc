@@ -1,6 +1,9 @@
 #include "shared/sql_connect.h"
 
+#include <chrono>
+#include <cstdint>
 #include <exception>
+#include <thread>
 
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -9,6 +12,23 @@
 
 namespace tether::db {
 namespace {
+
+// SQLite's own busy handler sleeps up to 100 ms between tries, so a
+// connection waiting out another's write (the event writer while a sync
+// writes) went on sleeping up to 100 ms after the lock was free, and a
+// process waiting for it with it. This one tries again every millisecond
+// for the first second of a wait, then every 10 ms, until `context` (the
+// timeout in ms) has passed. A connection is used by one thread at a time,
+// so the start of the wait is that thread's.
+int WaitForLock(void* context, int tries) {
+  thread_local std::chrono::steady_clock::time_point started;
+  const auto now = std::chrono::steady_clock::now();
+  if (tries == 0) started = now;
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - started);
+  if (waited.count() >= reinterpret_cast<intptr_t>(context)) return 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(waited.count() < 1000 ? 1 : 10));
+  return 1;
+}
 
 bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -87,7 +107,9 @@ Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, i
       if (path.empty()) return Status::InvalidArgument("database URL \"sqlite:\" names no file");
       int timeout_s = busy_timeout_ms / 1000 > 0 ? busy_timeout_ms / 1000 : 1;
       session->open(*soci::factory_sqlite3(), "db=\"" + path + "\" timeout=" + std::to_string(timeout_s));
-      *session << "PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms);
+      auto* backend = static_cast<soci::sqlite3_session_backend*>(session->get_backend());
+      sqlite_api::sqlite3_busy_handler(backend->conn_, &WaitForLock,
+                                       reinterpret_cast<void*>(static_cast<intptr_t>(busy_timeout_ms)));
       // A new file gets 64 KiB pages (before WAL mode writes its header;
       // an existing file keeps its own). A synced file's row holds its
       // content, a few KB: 4 KiB pages fit one such row each and left a

@@ -5,7 +5,9 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "shared/sql_connect.h"
 #include "support/git_repo.h"
@@ -58,4 +60,59 @@ TEST_CASE("a SQLite file made with other pages keeps them, and its rows") {
   int rows = 0;
   **session << "SELECT COUNT(*) FROM t WHERE x IN ('kept', 'new')", soci::into(rows);
   CHECK(rows == 2);
+}
+
+TEST_CASE("a SQLite session waiting for another's write gets the lock as soon as it is free, and gives up at its timeout") {
+  TempDir dir;
+  const std::string url = "sqlite:" + (dir.path() / "locks.db").string();
+  auto holder = tether::db::OpenSociSession(url, 1000);
+  REQUIRE(holder.ok());
+  **holder << "CREATE TABLE t (x INTEGER)";
+
+  SECTION("the lock is taken within a few milliseconds of its release") {
+    // Held 340 ms: SQLite's own handler sleeps from 328 to 428 ms into a wait.
+    auto waiter = tether::db::OpenSociSession(url, 5000);
+    REQUIRE(waiter.ok());
+    **holder << "BEGIN IMMEDIATE";
+    std::chrono::steady_clock::time_point released, taken;
+    std::thread wait([&] {
+      **waiter << "BEGIN IMMEDIATE";
+      taken = std::chrono::steady_clock::now();
+      **waiter << "INSERT INTO t VALUES (2)";
+      **waiter << "COMMIT";
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(340));
+    **holder << "INSERT INTO t VALUES (1)";
+    released = std::chrono::steady_clock::now();
+    **holder << "COMMIT";
+    wait.join();
+    const auto lag = std::chrono::duration_cast<std::chrono::milliseconds>(taken - released).count();
+    INFO("taken " << lag << " ms after the release");
+    CHECK(lag < 50);
+    int rows = 0;
+    **holder << "SELECT COUNT(*) FROM t", soci::into(rows);
+    CHECK(rows == 2);
+  }
+
+  SECTION("a wait longer than the timeout fails as busy, and writes nothing") {
+    auto waiter = tether::db::OpenSociSession(url, 300);
+    REQUIRE(waiter.ok());
+    **holder << "BEGIN IMMEDIATE";
+    const auto start = std::chrono::steady_clock::now();
+    tether::Status status;
+    try {
+      **waiter << "INSERT INTO t VALUES (3)";
+    } catch (...) {
+      status = tether::db::StatusFromCurrentException("insert");
+    }
+    const auto waited =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    **holder << "COMMIT";
+    CHECK(status.code() == tether::StatusCode::kUnavailable);
+    CHECK(waited >= 300);
+    CHECK(waited < 3000);
+    int rows = 0;
+    **holder << "SELECT COUNT(*) FROM t", soci::into(rows);
+    CHECK(rows == 0);
+  }
 }
