@@ -1,7 +1,11 @@
 #include "local_git_repository.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <exception>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -40,6 +44,21 @@ auto Guarded(const char* operation, Body&& body) -> decltype(body()) {
   }
 }
 
+// The owner of the git directory at `path` (its .git, or the directory
+// itself when bare) when that is not the user this process runs as; -1 when
+// it is, or when `path` holds no git directory.
+long long ForeignOwner(const std::string& path) {
+  for (const std::string& candidate : {path + "/.git", path + "/HEAD"}) {
+    struct stat info;
+    if (lstat(candidate.c_str(), &info) != 0) continue;
+    struct stat dir;
+    if (stat(path.c_str(), &dir) != 0) return -1;
+    const uid_t owner = S_ISDIR(info.st_mode) ? info.st_uid : dir.st_uid;
+    return owner == geteuid() ? -1 : static_cast<long long>(owner);
+  }
+  return -1;
+}
+
 }  // namespace
 
 LocalGitRepository::LocalGitRepository(std::string url, RepositoryPtr repo, OdbPtr odb)
@@ -57,6 +76,16 @@ Result<std::unique_ptr<Repository>> LocalGitRepository::Open(const std::string& 
         git_repository_open_ext(&raw_repo, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
     RepositoryPtr repo(raw_repo);
     if (error == GIT_ENOTFOUND) {
+      // libgit2, as git, refuses a repository another user owns unless
+      // git's safe.directory lists it, and 1.5 says "not found" then.
+      const long long owner = ForeignOwner(path);
+      if (owner >= 0) {
+        return Status::PermissionDenied(
+            "repository " + DescribeRepository(url, path) + " belongs to user id " + std::to_string(owner) +
+            ", not to the user tether runs as (" + std::to_string(geteuid()) +
+            "), and git refuses such repositories: give it to that user, or list it in that user's git "
+            "config with: git config --global --add safe.directory " + path);
+      }
       return Status::NotFound("repository " + DescribeRepository(url, path) +
                               " not found: the directory is not a git repository");
     }

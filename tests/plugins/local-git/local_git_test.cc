@@ -3,6 +3,8 @@
 // repository built with the git command line; expected answers are derived
 // from that repository with git itself (rev-parse, ls-tree, diff-tree).
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cctype>
@@ -412,6 +414,24 @@ TEST_CASE("Open takes a path or a file URL and names the URL in errors") {
       CHECK(opened.status().code() == StatusCode::kNotFound);
       CHECK_THAT(opened.status().message(), Catch::Contains(dir.string()));
     }
+  }
+  SECTION("a repository of another user is PermissionDenied, saying whose it is and what to do") {
+    if (geteuid() != 0) {
+      WARN("not root: cannot give a repository to another user here");
+      return;
+    }
+    GitRepo theirs(tmp.path() / "theirs");
+    theirs.Commit("first");
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(theirs.path())) {
+      REQUIRE(lchown(entry.path().c_str(), 10001, 10001) == 0);
+    }
+    REQUIRE(chown(theirs.path().c_str(), 10001, 10001) == 0);
+    auto opened = LocalGit().Open(theirs.path().string());
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.status().code() == StatusCode::kPermissionDenied);
+    CHECK_THAT(opened.status().message(),
+               Catch::Contains(theirs.path().string()) && Catch::Contains("user id 10001") &&
+                   Catch::Contains("safe.directory " + theirs.path().string()));
   }
   SECTION("a regular file is InvalidArgument") {
     auto opened = LocalGit().Open((repo.path() / "a.txt").string());
