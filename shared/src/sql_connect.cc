@@ -110,11 +110,14 @@ Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, i
       auto* backend = static_cast<soci::sqlite3_session_backend*>(session->get_backend());
       sqlite_api::sqlite3_busy_handler(backend->conn_, &WaitForLock,
                                        reinterpret_cast<void*>(static_cast<intptr_t>(busy_timeout_ms)));
-      // A new file gets 64 KiB pages (before WAL mode writes its header;
+      // A new file gets 16 KiB pages (before WAL mode writes its header;
       // an existing file keeps its own). A synced file's row holds its
       // content, a few KB: 4 KiB pages fit one such row each and left a
       // quarter of a first sync's pages empty, and every page costs a WAL
-      // frame and a checkpoint copy (issue 15).
+      // frame and a checkpoint copy (issue 15). Larger pages write faster
+      // still (64 KiB: 0.2 s less for 100,000 files) but every small
+      // commit writes whole pages: a no-op sync took 9 ms more at 64 KiB,
+      // 2 ms more at 16 KiB, than at 4 KiB.
       *session << "PRAGMA page_size = " + std::to_string(kSqlitePageSize);
       *session << "PRAGMA journal_mode = WAL";
       *session << "PRAGMA synchronous = NORMAL";

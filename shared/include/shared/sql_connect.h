@@ -32,7 +32,7 @@ std::string RedactUrl(const std::string& url);
 
 // The page size of a SQLite file this engine creates. A file made before
 // keeps the size it has.
-inline constexpr int kSqlitePageSize = 65536;
+inline constexpr int kSqlitePageSize = 16384;
 
 // Opens a session. SQLite sessions run in WAL mode with foreign keys on and
 // a busy timeout of `busy_timeout_ms`; a new file gets kSqlitePageSize; PostgreSQL sessions get

@@ -582,6 +582,14 @@ std::string TwoDocumentsOfWeb(Database& db) {
   return w;
 }
 
+// What sql-storage's IndexText does with every pending document (SQLite).
+void IndexPending(Database& db) {
+  REQUIRE(db.Execute("INSERT INTO documents_text (rowid, content) SELECT d.id, d.content FROM documents d "
+                     "JOIN documents_text_pending q ON q.id = d.id WHERE d.content IS NOT NULL",
+                     "index").ok());
+  REQUIRE(db.Execute("DELETE FROM documents_text_pending", "indexed").ok());
+}
+
 }  // namespace
 
 TEST_CASE("0014 indexes the content of every document there is for text search, keeps every row, and the index follows writes") {
@@ -654,13 +662,6 @@ TEST_CASE("0017 leaves a write's content to IndexText on SQLite, and the index s
     return CountOf(*db, "SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"" + text + "\"'");
   };
   const auto pending = [&] { return CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending"); };
-  // What sql-storage's IndexText does with every pending document.
-  const auto index_pending = [&] {
-    REQUIRE(db->Execute("INSERT INTO documents_text (rowid, content) SELECT d.id, d.content FROM documents d "
-                        "JOIN documents_text_pending q ON q.id = d.id WHERE d.content IS NOT NULL",
-                        "index").ok());
-    REQUIRE(db->Execute("DELETE FROM documents_text_pending", "indexed").ok());
-  };
   // The rows there were stay indexed, and nothing waits.
   CHECK(pending() == 0);
   CHECK(indexed("needle_one") == 1);
@@ -685,7 +686,7 @@ TEST_CASE("0017 leaves a write's content to IndexText on SQLite, and the index s
   // (FTS5's own check below counts a row without content as missing from
   // the index: the binary row goes before it.)
   REQUIRE(db->Execute("DELETE FROM documents WHERE path = 'bin'", "binary removed").ok());
-  index_pending();
+  IndexPending(*db);
   CHECK(indexed("needle_three") == 1);
   CHECK(indexed("needle_two") == 0);
   CHECK(indexed("new match") == 0);
@@ -693,7 +694,7 @@ TEST_CASE("0017 leaves a write's content to IndexText on SQLite, and the index s
   REQUIRE(db->Execute("UPDATE documents SET content = 'int Needle_Four = 4;' WHERE path = 'moved.c'", "four").ok());
   CHECK(indexed("needle_three") == 0);
   CHECK(pending() == 1);
-  index_pending();
+  IndexPending(*db);
   REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
                       "the index agrees with documents").ok());
   // A project removed takes its documents out of the index and the list.
@@ -732,14 +733,7 @@ TEST_CASE("0018 leaves naming a new row's content to sql-storage's writer, and k
   REQUIRE(db->Execute("INSERT INTO documents_text_pending (id, project_id) SELECT id, project_id FROM documents"
                       " WHERE path = 'c.c'",
                       "named as the writer names it").ok());
-  // What sql-storage's IndexText does with every pending document.
-  const auto index_pending = [&] {
-    REQUIRE(db->Execute("INSERT INTO documents_text (rowid, content) SELECT d.id, d.content FROM documents d "
-                        "JOIN documents_text_pending q ON q.id = d.id WHERE d.content IS NOT NULL",
-                        "index").ok());
-    REQUIRE(db->Execute("DELETE FROM documents_text_pending", "indexed").ok());
-  };
-  index_pending();
+  IndexPending(*db);
   CHECK(indexed("needle_one") == 1);
   CHECK(indexed("new match") == 1);
   // Changes and removals still keep the index exact by their triggers.
@@ -748,7 +742,7 @@ TEST_CASE("0018 leaves naming a new row's content to sql-storage's writer, and k
   CHECK(pending() == 1);
   REQUIRE(db->Execute("DELETE FROM documents WHERE path = 'c.c'", "remove").ok());
   CHECK(indexed("new match") == 0);
-  index_pending();
+  IndexPending(*db);
   CHECK(indexed("needle_two") == 1);
   REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
                       "the index agrees with documents").ok());
