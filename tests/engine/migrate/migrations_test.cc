@@ -719,7 +719,7 @@ TEST_CASE("0018 leaves naming a new row's content to sql-storage's writer, and k
     CHECK(applied->empty());
     return;
   }
-  REQUIRE(applied->front() == "0018_text_pending_by_writer.sql");
+  REQUIRE(applied->front() == "0018_writer_names_new_text.sql");
   const auto pending = [&] { return CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending"); };
   const auto indexed = [&](const std::string& text) {
     return CountOf(*db, "SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"" + text + "\"'");
