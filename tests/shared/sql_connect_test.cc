@@ -6,6 +6,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -115,4 +116,27 @@ TEST_CASE("a SQLite session waiting for another's write gets the lock as soon as
     **holder << "SELECT COUNT(*) FROM t", soci::into(rows);
     CHECK(rows == 0);
   }
+}
+
+TEST_CASE("a SQLite WAL file grown by a large write shrinks back once checkpointed") {
+  TempDir dir;
+  const std::string path = (dir.path() / "wal.db").string();
+  auto session = tether::db::OpenSociSession("sqlite:" + path, 1000);
+  REQUIRE(session.ok());
+  **session << "CREATE TABLE t (x BLOB)";
+  // One transaction of more than the kept size: the WAL holds all of it.
+  const long long rows = tether::db::kSqliteWalKeepBytes / (1 << 20) + 16;
+  **session << "BEGIN";
+  for (long long i = 0; i < rows; ++i) **session << "INSERT INTO t VALUES (randomblob(1048576))";
+  **session << "COMMIT";
+  const auto wal_size = [&] { return static_cast<long long>(std::filesystem::file_size(path + "-wal")); };
+  CHECK(wal_size() > tether::db::kSqliteWalKeepBytes);
+  // The checkpoint copies it into the database; the next write starts the
+  // WAL over and cuts the file to the kept size.
+  **session << "PRAGMA wal_checkpoint(PASSIVE)";
+  **session << "INSERT INTO t VALUES (x'01')";
+  CHECK(wal_size() <= tether::db::kSqliteWalKeepBytes);
+  long long count = 0;
+  **session << "SELECT COUNT(*) FROM t", soci::into(count);
+  CHECK(count == rows + 1);
 }

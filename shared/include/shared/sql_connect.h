@@ -34,6 +34,10 @@ std::string RedactUrl(const std::string& url);
 // keeps the size it has.
 inline constexpr int kSqlitePageSize = 16384;
 
+// What a SQLite WAL file keeps of its size once a checkpoint has emptied
+// it: a first sync's transaction grows it to the size of what it wrote.
+inline constexpr long long kSqliteWalKeepBytes = 64ll << 20;
+
 // Opens a session. SQLite sessions run in WAL mode with foreign keys on and
 // a busy timeout of `busy_timeout_ms`; a new file gets kSqlitePageSize; PostgreSQL sessions get
 // statement_timeout and lock_timeout when `statement_timeout_ms` > 0.
