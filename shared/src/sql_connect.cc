@@ -105,8 +105,7 @@ Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, i
     if (*dialect == Dialect::kSqlite) {
       std::string path = url.substr(7);
       if (path.empty()) return Status::InvalidArgument("database URL \"sqlite:\" names no file");
-      int timeout_s = busy_timeout_ms / 1000 > 0 ? busy_timeout_ms / 1000 : 1;
-      session->open(*soci::factory_sqlite3(), "db=\"" + path + "\" timeout=" + std::to_string(timeout_s));
+      session->open(*soci::factory_sqlite3(), "db=\"" + path + "\"");
       auto* backend = static_cast<soci::sqlite3_session_backend*>(session->get_backend());
       sqlite_api::sqlite3_busy_handler(backend->conn_, &WaitForLock,
                                        reinterpret_cast<void*>(static_cast<intptr_t>(busy_timeout_ms)));

@@ -38,9 +38,11 @@ inline constexpr int kSqlitePageSize = 16384;
 // it: a first sync's transaction grows it to the size of what it wrote.
 inline constexpr long long kSqliteWalKeepBytes = 64ll << 20;
 
-// Opens a session. SQLite sessions run in WAL mode with foreign keys on and
-// a busy timeout of `busy_timeout_ms`; a new file gets kSqlitePageSize; PostgreSQL sessions get
-// statement_timeout and lock_timeout when `statement_timeout_ms` > 0.
+// Opens a session. SQLite sessions run in WAL mode with foreign keys on; a
+// session waiting for another's lock tries again every few milliseconds
+// for up to `busy_timeout_ms`; a new file gets kSqlitePageSize. PostgreSQL
+// sessions get statement_timeout and lock_timeout when
+// `statement_timeout_ms` > 0.
 Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, int busy_timeout_ms);
 
 // Turns the exception being handled into a Status whose message starts with
