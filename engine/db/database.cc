@@ -15,10 +15,12 @@ Database::~Database() = default;
 Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int busy_timeout_ms) {
   Result<Dialect> dialect = DialectOfUrl(url);
   if (!dialect.ok()) return dialect.status();
-  Result<std::unique_ptr<soci::session>> session = OpenSociSession(url, busy_timeout_ms);
+  Result<std::unique_ptr<soci::session>> session = OpenSociSession(url, busy_timeout_ms, kIdleInTransactionMs);
   if (!session.ok()) return session.status();
   return std::unique_ptr<Database>(new Database(std::move(session).value(), *dialect, url));
 }
+bool Database::Usable() { return SessionUsable(*session_); }
+
 Status Database::Execute(const std::string& sql, const std::string& what) {
   try {
     *session_ << sql;

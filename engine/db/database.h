@@ -22,9 +22,22 @@ namespace tether::db {
 
 class Database {
  public:
+  // How long the engine's PostgreSQL sessions may sit idle in a transaction
+  // before the server ends them (shared/sql_connect.h). Shorter than a
+  // storage's: the engine's transactions wait on nothing but the database,
+  // and they lock the project rows that webhooks and API requests write (a
+  // frozen worker holding one would hold up every request for that project;
+  // a GitHub delivery gives up after 10 s).
+  static constexpr int kIdleInTransactionMs = 5000;
+
   // Opens (for SQLite: creates) the database at `url`. SQLite connections run
   // in WAL mode with foreign keys on and a busy timeout of `busy_timeout_ms`.
   static Result<std::unique_ptr<Database>> Open(const std::string& url, int busy_timeout_ms = 30000);
+
+  // Whether the connection still works: on PostgreSQL a round trip to the
+  // server (false after the server ended the session or went away); always
+  // true on SQLite.
+  bool Usable();
   ~Database();
 
   Database(const Database&) = delete;

@@ -591,6 +591,9 @@ tether::Status Migrator::ApplyOne(const Migration& migration, bool* applied_now)
       // Never wait forever behind a lock an application holds, nor run away.
       db_->session() << "SET LOCAL lock_timeout = '10s'";
       db_->session() << "SET LOCAL statement_timeout = '30min'";
+      // A file's checks run between its statements (FingerprintAll reads
+      // whole columns): the engine's idle limit does not apply here.
+      db_->session() << "SET LOCAL idle_in_transaction_session_timeout = 0";
     }
     Result<std::vector<ColumnFingerprint>> before = FingerprintAll(db_, protected_columns_);
     if (!before.ok()) return before.status();

@@ -134,6 +134,8 @@ Status EventLog::Persist(std::deque<Event> batch, std::unique_ptr<db::Database>*
     db::Database* on = db != nullptr ? db : owned->get();
     Result<std::vector<int64_t>> ids = db::EventStore(on).Insert(rows);
     status = ids.status();
+    // A connection the server ended is replaced at the next try.
+    if (!ids.ok() && db == nullptr && !(*owned)->Usable()) owned->reset();
     committed.clear();
     if (ids.ok()) {
       for (size_t i = 0; i < batch.size(); ++i) {

@@ -82,6 +82,10 @@ void Scheduler::RecoverEvery(std::chrono::seconds every, std::function<void(db::
 void Scheduler::Loop() {
   std::unique_ptr<db::Database> db;
   do {
+    // A connection the server ended (a restart, an idle transaction cut
+    // off while this process was frozen) fails as Unavailable, as a full
+    // pool does: look before using it.
+    if (db && !db->Usable()) db.reset();
     if (!db) {
       Result<std::unique_ptr<db::Database>> opened = db::Database::Open(url_);
       if (opened.ok()) {

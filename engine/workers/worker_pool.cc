@@ -10,6 +10,9 @@
 namespace tether::workers {
 
 Result<db::Database*> WorkerContext::database() {
+  // A connection the server ended (a restart, an idle transaction cut off
+  // while this process was frozen) is replaced, not reused forever.
+  if (database_ && !database_->Usable()) database_.reset();
   if (!database_) {
     Result<std::unique_ptr<db::Database>> opened = db::Database::Open(database_url_);
     if (!opened.ok()) return opened.status();

@@ -39,8 +39,9 @@ class WorkerContext {
  public:
   explicit WorkerContext(std::string database_url) : database_url_(std::move(database_url)) {}
 
-  // The thread's connection, opened on first use (Unavailable when it cannot
-  // be opened; the next call tries again).
+  // The thread's connection, opened on first use and again when the last
+  // one no longer works (Unavailable when it cannot be opened; the next call
+  // tries again).
   Result<db::Database*> database();
   // Drops the connection (after an error that may have broken it); the next
   // database() call opens a new one.

@@ -790,6 +790,8 @@ class SqlStorage : public Storage {
   // loads the plugin and reads nothing (most commands) opens no connection.
   // Under mutex_.
   Status OpenReader() {
+    // One the server ended (a restart, a connection cut) is replaced.
+    if (reader_ && !db::SessionUsable(*reader_)) reader_.reset();
     if (reader_) return Status::Ok();
     Result<std::unique_ptr<soci::session>> opened = OpenSession(url_);
     if (!opened.ok()) return opened.status();
@@ -801,6 +803,7 @@ class SqlStorage : public Storage {
   // first use (and again after a failure, which may have broken it). Under
   // writer_mutex_.
   Status OpenAnalysisWriter() {
+    if (analysis_writer_ && !db::SessionUsable(*analysis_writer_)) analysis_writer_.reset();
     if (analysis_writer_) return Status::Ok();
     Result<std::unique_ptr<soci::session>> opened = OpenSession(url_);
     if (!opened.ok()) return opened.status();

@@ -1,6 +1,8 @@
 #include "shared/libpq.h"
 
 #include <dlfcn.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
 
 #include <string>
 
@@ -51,6 +53,7 @@ Loaded Load() {
   Resolve(library, "PQputCopyData", &f.put_copy_data, &missing);
   Resolve(library, "PQputCopyEnd", &f.put_copy_end, &missing);
   Resolve(library, "PQgetResult", &f.get_result, &missing);
+  Resolve(library, "PQsetNoticeProcessor", &f.set_notice_processor, &missing);
   if (!missing.empty()) {
     loaded.status = Status::Unavailable("libpq (" TETHER_LIBPQ_SONAME ") lacks " + missing);
   }
@@ -63,6 +66,13 @@ Result<const LibPq*> LoadLibPq() {
   static const Loaded loaded = Load();
   if (!loaded.status.ok()) return loaded.status;
   return &loaded.functions;
+}
+
+PGconn* PostgresConnection(soci::session& session) {
+  // SOCI's backend library exports no type information: its name says. The
+  // cast and the member need no symbol of the backend (loaded at run time).
+  if (session.get_backend() == nullptr || session.get_backend_name() != "postgresql") return nullptr;
+  return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
 }
 
 }  // namespace tether::db

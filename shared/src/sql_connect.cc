@@ -1,9 +1,12 @@
 #include "shared/sql_connect.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <exception>
 #include <thread>
+#include <vector>
 
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -30,12 +33,32 @@ int WaitForLock(void* context, int tries) {
   return 1;
 }
 
+// A libpq notice processor that drops what it is given.
+void Quiet(void*, const char*) {}
+
 bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// Quotes a conninfo value: single quotes around it, ' and \ escaped.
+std::string ConninfoValue(const std::string& value) {
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "'";
+}
 
 // SOCI hands its connect string to libpq after rewriting parts of it, which
 // breaks URIs; a keyword=value string goes through as it is. libpq's own
-// parser reads the URI (percent-encoding, query options and all).
-Result<std::string> PostgresConninfo(const std::string& url) {
+// parser reads the URI (percent-encoding, query options and all). What the
+// URL (or libpq's environment variables) leaves out gets this engine's
+// defaults: a 10 s connect timeout (a host that drops packets otherwise
+// holds a connect for minutes), TCP keepalives that notice a vanished
+// server within a minute (not two hours), and `idle_ms` as the server's
+// idle_in_transaction_session_timeout. That one is a startup option ahead
+// of the URL's own `options`, so that the URL's wins and RESET returns to
+// it.
+Result<std::string> PostgresConninfo(const std::string& url, int idle_ms) {
   Result<const LibPq*> pq = LoadLibPq();
   if (!pq.ok()) return pq.status();
   char* error = nullptr;
@@ -46,18 +69,48 @@ Result<std::string> PostgresConninfo(const std::string& url) {
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
     return Status::InvalidArgument("database URL \"" + RedactUrl(url) + "\": " + message);
   }
-  std::string conninfo;
+  struct Default {
+    const char* keyword;
+    const char* environment;  // libpq's variable for it
+    const char* value;
+  };
+  const Default defaults[] = {{"connect_timeout", "PGCONNECT_TIMEOUT", "10"},
+                              {"keepalives_idle", nullptr, "30"},
+                              {"keepalives_interval", nullptr, "10"},
+                              {"keepalives_count", nullptr, "3"}};
+  std::string conninfo, startup_options;
+  const char* environment_options = std::getenv("PGOPTIONS");
+  if (environment_options != nullptr) startup_options = environment_options;
+  std::vector<std::string> given;
   for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
     if (o->val == nullptr || o->val[0] == '\0') continue;
-    std::string value;
-    for (const char* c = o->val; *c != '\0'; ++c) {
-      if (*c == '\'' || *c == '\\') value += '\\';
-      value += *c;
+    given.push_back(o->keyword);
+    if (std::string(o->keyword) == "options") {
+      startup_options = o->val;
+      continue;
     }
-    conninfo += std::string(conninfo.empty() ? "" : " ") + o->keyword + "='" + value + "'";
+    conninfo += std::string(conninfo.empty() ? "" : " ") + o->keyword + "=" + ConninfoValue(o->val);
   }
   (*pq)->conninfo_free(options);
+  for (const Default& d : defaults) {
+    if (std::find(given.begin(), given.end(), d.keyword) != given.end()) continue;
+    if (d.environment != nullptr && std::getenv(d.environment) != nullptr) continue;
+    conninfo += std::string(" ") + d.keyword + "=" + d.value;
+  }
+  std::string limits = "-c idle_in_transaction_session_timeout=" + std::to_string(idle_ms);
+  conninfo += " options=" + ConninfoValue(startup_options.empty() ? limits : limits + " " + startup_options);
   return conninfo;
+}
+
+// Whether a PostgreSQL error means the connection is gone or a lock wait
+// gave up: worth trying again, on a new connection for the former.
+bool IsTransient(const std::string& message) {
+  for (const char* sign : {"lock timeout", "terminating connection", "server closed the connection",
+                           "no connection to the server", "could not receive data from server",
+                           "could not send data to server", "connection has been closed", "Connection failed"}) {
+    if (message.find(sign) != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -88,7 +141,8 @@ Status StatusFromCurrentException(const std::string& what) {
     std::string message = e.get_error_message();
     if (message.empty()) message = e.what();
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-    bool busy = message.find("locked") != std::string::npos || message.find("busy") != std::string::npos;
+    bool busy = message.find("locked") != std::string::npos || message.find("busy") != std::string::npos ||
+                IsTransient(message);
     return busy ? Status::Unavailable(what + ": " + message) : Status::Internal(what + ": " + message);
   } catch (const std::exception& e) {
     return Status::Internal(what + ": " + e.what());
@@ -97,7 +151,17 @@ Status StatusFromCurrentException(const std::string& what) {
   }
 }
 
-Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, int busy_timeout_ms) {
+bool SessionUsable(soci::session& session) {
+  if (session.get_backend_name() != "postgresql") return true;
+  try {
+    return session.is_connected();
+  } catch (...) {
+    return false;
+  }
+}
+
+Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, int busy_timeout_ms,
+                                                       int idle_in_transaction_ms) {
   Result<Dialect> dialect = DialectOfUrl(url);
   if (!dialect.ok()) return dialect.status();
   auto session = std::make_unique<soci::session>();
@@ -127,13 +191,18 @@ Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, i
       *session << "PRAGMA foreign_keys = ON";
       return session;
     }
-    Result<std::string> conninfo = PostgresConninfo(url);
+    Result<std::string> conninfo = PostgresConninfo(url, idle_in_transaction_ms);
     if (!conninfo.ok()) return conninfo.status();
     // SOCI loads its PostgreSQL backend by name, at the first such session
     // of the process (shared/libpq.h).
     session->open("postgresql", *conninfo);
     // NOTICEs ("relation already exists, skipping") would go to stderr.
     *session << "SET client_min_messages = WARNING";
+    // So would a FATAL the server sends to an idle connection before it
+    // ends it ("terminating connection due to administrator command"),
+    // unformatted: the next statement's error says it, in the log's format.
+    Result<const LibPq*> pq = LoadLibPq();
+    if (pq.ok()) (*pq)->set_notice_processor(PostgresConnection(*session), &Quiet, nullptr);
   } catch (...) {
     // libpq's messages name host and port, never the password.
     Status status = StatusFromCurrentException("cannot open database " + RedactUrl(url));

@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <unistd.h>
-#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
 #include <cerrno>
@@ -12,13 +11,6 @@
 
 namespace tether::db {
 namespace {
-
-PGconn* Connection(soci::session& session) {
-  // SOCI's backend library exports no type information: its name says. The
-  // cast and the member need no symbol of the backend (loaded at run time).
-  if (session.get_backend() == nullptr || session.get_backend_name() != "postgresql") return nullptr;
-  return static_cast<soci::postgresql_session_backend*>(session.get_backend())->conn_;
-}
 
 // Takes every notification that has arrived; true when there was one.
 bool TakeNotifications(const LibPq& pq, PGconn* conn) {
@@ -47,7 +39,7 @@ Result<std::unique_ptr<SqlNotifications>> SqlNotifications::Listen(const std::st
   }
   Result<std::unique_ptr<soci::session>> session = OpenSociSession(url, 0);
   if (!session.ok()) return session.status();
-  if (Connection(**session) == nullptr) return Status::Internal("not a PostgreSQL session");
+  if (PostgresConnection(**session) == nullptr) return Status::Internal("not a PostgreSQL session");
   try {
     **session << "LISTEN " + channel;
   } catch (...) {
@@ -60,7 +52,7 @@ Result<bool> SqlNotifications::Wait(std::chrono::milliseconds timeout, int inter
   Result<const LibPq*> loaded = LoadLibPq();
   if (!loaded.ok()) return loaded.status();
   const LibPq& pq = **loaded;
-  PGconn* conn = Connection(*session_);
+  PGconn* conn = PostgresConnection(*session_);
   if (conn == nullptr || pq.status(conn) != CONNECTION_OK) {
     return Status::Unavailable("the notification connection is closed");
   }

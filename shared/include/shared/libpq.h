@@ -20,6 +20,10 @@
 
 #include "tether/status.h"
 
+namespace soci {
+class session;
+}
+
 namespace tether::db {
 
 struct LibPq {
@@ -38,10 +42,15 @@ struct LibPq {
   decltype(&::PQputCopyData) put_copy_data;
   decltype(&::PQputCopyEnd) put_copy_end;
   decltype(&::PQgetResult) get_result;
+  decltype(&::PQsetNoticeProcessor) set_notice_processor;
 };
 
 // libpq's functions, loaded at the first call.
 Result<const LibPq*> LoadLibPq();
+
+// The libpq connection of a SOCI session: null unless it is a PostgreSQL
+// one. The session keeps owning it.
+PGconn* PostgresConnection(soci::session& session);
 
 }  // namespace tether::db
 

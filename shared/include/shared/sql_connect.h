@@ -38,15 +38,32 @@ inline constexpr int kSqlitePageSize = 16384;
 // it: a first sync's transaction grows it to the size of what it wrote.
 inline constexpr long long kSqliteWalKeepBytes = 64ll << 20;
 
+// How long a PostgreSQL session may sit idle inside an open transaction
+// before the server ends the session, and the transaction with its locks.
+// A client frozen or cut off mid-transaction (a stopped VM, a long pause,
+// a partition) would otherwise hold its row locks until TCP gives up on
+// it, hours later, and every writer of those rows would wait as long.
+// Longer than any pause between the statements of a storage write (the
+// engine reads the next file from git between them).
+inline constexpr int kPostgresIdleInTransactionMs = 30000;
+
 // Opens a session. SQLite sessions run in WAL mode with foreign keys on; a
 // session waiting for another's lock tries again every few milliseconds
 // for up to `busy_timeout_ms`; a new file gets kSqlitePageSize. PostgreSQL
-// sessions get statement_timeout and lock_timeout when
-// `statement_timeout_ms` > 0.
-Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, int busy_timeout_ms);
+// sessions end a transaction left idle for `idle_in_transaction_ms`, give
+// up a connect after 10 s and notice a vanished server within a minute
+// (unless the URL says otherwise: its keywords and `options` win).
+Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, int busy_timeout_ms,
+                                                       int idle_in_transaction_ms = kPostgresIdleInTransactionMs);
+
+// Whether `session` still works: on PostgreSQL a round trip to the server
+// (false once the server ended the session or went away); true on SQLite.
+bool SessionUsable(soci::session& session);
 
 // Turns the exception being handled into a Status whose message starts with
-// `what`: Unavailable for a busy or locked database, Internal otherwise.
+// `what`: Unavailable for a busy or locked database, a lock wait that timed
+// out and a lost connection (worth trying again, on a new connection),
+// Internal otherwise.
 // Call only inside a catch block.
 Status StatusFromCurrentException(const std::string& what);
 

@@ -5,11 +5,13 @@
 // project overlap; the succeeded runs of each project form one chain of
 // commits (none written twice); every run that lost its lease wrote
 // nothing; and each worker's projects were taken over within the lease
-// timeout plus a few seconds.
+// timeout plus a few seconds. A request for a project waits no longer than
+// the engine's idle-in-transaction limit, even behind a frozen worker.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -20,6 +22,7 @@
 
 #include <soci/soci.h>
 
+#include "engine/db/database.h"
 #include "engine/db/project_store.h"
 #include "serve_harness.h"
 #include "shared/row_values.h"
@@ -98,6 +101,7 @@ TEST_CASE("chaos: workers killed and frozen at random lose nothing and write not
   const double chaos_until = NowSeconds() + 30, chaos_cap = NowSeconds() + 240;
   double next_fault = NowSeconds() + 2;
   int commits = 0;
+  double longest_request = 0;
   while ((NowSeconds() < chaos_until || events.size() < kMinFaults) && NowSeconds() < chaos_cap) {
     // Commits to five repositories, each asked for at once; each changes
     // 40 files, so that a run spends a while in its write.
@@ -108,7 +112,11 @@ TEST_CASE("chaos: workers killed and frozen at random lose nothing and write not
                         std::string(2000, static_cast<char>('a' + commits % 26)) + std::to_string(commits) + "\n");
       }
       repos[i]->Commit("change " + std::to_string(commits++));
+      // A worker frozen inside a claim holds the project's row: the
+      // request waits until the server ends that idle transaction.
+      const double asked = NowSeconds();
       REQUIRE(projects.RequestSync(ids[i], "webhook").ok());
+      longest_request = std::max(longest_request, NowSeconds() - asked);
     }
     const double now = NowSeconds();
     for (auto it = frozen.begin(); it != frozen.end();) {
@@ -161,6 +169,7 @@ TEST_CASE("chaos: workers killed and frozen at random lose nothing and write not
   for (auto& w : workers) CHECK(w->Stop(SIGTERM, 30) == 0);
   REQUIRE(settled);
   INFO("commits: " << commits << ", faults: " << events.size());
+  CHECK(longest_request < tether::db::Database::kIdleInTransactionMs / 1000.0 + kSlackSeconds);
 
   // 1. Every project at its branch head, with its files.
   for (int i = 0; i < kProjects; ++i) {

@@ -268,3 +268,40 @@ TEST_CASE("on PostgreSQL a request wakes an idle worker at once (LISTEN/NOTIFY),
   CHECK(Eventually([&] { return api.Runs("p.name = 'woken' AND r.outcome = 'succeeded'") == 1; }, 10));
   CHECK(worker.Stop(SIGTERM) == 0);
 }
+
+TEST_CASE("on PostgreSQL serve and a worker go on working after the server ends every connection they hold") {
+  ServeEnv env("", "", "", R"("poll_ms": 200)");
+  if (!env.cli().postgres()) return;  // a SQLite file has no server to lose
+  ApiOnly api(env);
+  api.AddProject("kept");
+  WorkerProcess worker(env.config(), {"--concurrency", "1"});
+  api.RequestSync("kept");
+  REQUIRE(Eventually([&] { return api.Runs("p.name = 'kept' AND r.outcome = 'succeeded'") == 1; }, 20));
+  // Every connection open now: the API's, its storage reader's, the
+  // worker's (scheduler, listener, runs, events, leases).
+  REQUIRE(api.Call("GET", "/api/v1/projects/kept/documents").status == 200);
+
+  // What a server restart (or an administrator) does to them.
+  const long long ended = env.cli().Count(
+      "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
+      " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  INFO(ended << " connections ended");
+  CHECK(ended >= 4);
+
+  // The first calls after it work: each process replaces a connection the
+  // server ended before it uses it.
+  HttpReply documents = api.Call("GET", "/api/v1/projects/kept/documents");
+  INFO(documents.body);
+  CHECK(documents.status == 200);
+  CHECK(documents.Json()["documents"].Size() == 5);
+  api.RequestSync("kept");
+  const bool synced = Eventually([&] { return api.Runs("p.name = 'kept' AND r.outcome = 'noop'") == 1; }, 20);
+  const std::string log = worker.Stderr();
+  INFO(log);
+  CHECK(synced);
+  CHECK(api.Runs("p.name = 'kept' AND r.outcome NOT IN ('succeeded', 'noop')") == 0);
+  // Nothing unformatted from libpq reaches the log.
+  CHECK(log.find("FATAL") == std::string::npos);
+  CHECK(api.server.Stderr().find("FATAL") == std::string::npos);
+  CHECK(worker.Stop(SIGTERM) == 0);
+}
