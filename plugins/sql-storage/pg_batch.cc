@@ -14,7 +14,8 @@ constexpr size_t kMaxRows = 1000;
 constexpr size_t kMaxBytes = 8u << 20;
 
 // A changed blob clears the derived columns (embedding), which describe the
-// old content; a mode-only change keeps them.
+// old content, and leaves its content to IndexText (0017); a mode-only
+// change keeps them.
 const char kUpsertConflictClause[] =
     " ON CONFLICT (project_id, path) DO UPDATE SET blob_sha = excluded.blob_sha,"
     " mode = excluded.mode, kind = excluded.kind, size = excluded.size,"
@@ -22,7 +23,8 @@ const char kUpsertConflictClause[] =
     " language = excluded.language, updated_commit = excluded.updated_commit,"
     " updated_at = excluded.updated_at,"
     " embedding = CASE WHEN documents.blob_sha = excluded.blob_sha"
-    " THEN documents.embedding ELSE NULL END";
+    " THEN documents.embedding ELSE NULL END,"
+    " text_indexed = documents.text_indexed AND documents.blob_sha = excluded.blob_sha";
 
 }  // namespace
 

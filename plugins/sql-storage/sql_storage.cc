@@ -1,7 +1,7 @@
 // sql-storage: the Storage interface on the tables `documents`,
 // `storage_cursors`, `storage_fences`, `analysis_results`, `analysis_symbols`,
 // the repository steps' tables and the text index `documents_text` (SQLite;
-// a pg_trgm index of documents on PostgreSQL) of the
+// a pg_trgm index of the documents flagged text_indexed on PostgreSQL) of the
 // engine's database, through SOCI. They are this plugin's: the engine reads
 // them only through the Storage interface.
 //
@@ -696,9 +696,6 @@ class SqlStorage : public Storage {
 
   Result<int64_t> IndexText(const ProjectRef& project, int64_t max_documents) override {
     if (max_documents < 1) return Status::InvalidArgument("sql-storage: IndexText needs max_documents of 1 or more");
-    // PostgreSQL's index follows every write: nothing to do, and no
-    // connection to open for it.
-    if (dialect_ == Dialect::kPostgres) return int64_t{0};
     std::lock_guard<std::mutex> lock(writer_mutex_);
     try {
       TETHER_RETURN_IF_ERROR(OpenAnalysisWriter());

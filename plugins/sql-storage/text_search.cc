@@ -192,11 +192,12 @@ TextPage TextSearch::Search(soci::session& session, const ProjectRef& project, c
   const std::string columns = "SELECT d.id, d.path";
   const std::string path_filter = " AND substr(d.path, 1, length(CAST(:x AS TEXT))) = CAST(:y AS TEXT)";
   if (postgres) {
-    // pg_trgm answers LIKE and ILIKE from its index; ILIKE folds more than
-    // ASCII, so FindInContent has the last word.
+    // pg_trgm answers LIKE and ILIKE from its index of the indexed
+    // documents (0018); ILIKE folds more than ASCII, so FindInContent has
+    // the last word.
     std::string pattern = "%" + EscapeLike(query.text) + "%";
     soci::rowset<soci::row> rows =
-        (session.prepare << columns + " FROM documents d WHERE d.project_id = :p AND d.content " +
+        (session.prepare << columns + " FROM documents d WHERE d.project_id = :p AND d.text_indexed AND d.content " +
                                 (query.case_sensitive ? "LIKE" : "ILIKE") + " :pattern" + path_filter +
                                 " ORDER BY d.path",
          soci::use(id), soci::use(pattern), soci::use(prefix), soci::use(prefix));
@@ -213,19 +214,22 @@ TextPage TextSearch::Search(soci::session& session, const ProjectRef& project, c
                                 path_filter + " ORDER BY d.path",
          soci::use(match), soci::use(id), soci::use(prefix), soci::use(prefix));
     collect(rows);
-    // Documents the index does not hold yet (IndexPending) are candidates
-    // all: their content is read and searched like the others'.
-    const size_t indexed = candidates.size();
-    soci::rowset<soci::row> pending =
-        (session.prepare << columns + " FROM documents_text_pending q CROSS JOIN documents d ON d.id = q.id"
-                                      " WHERE q.project_id = :p" + path_filter + " ORDER BY d.path",
-         soci::use(id), soci::use(prefix), soci::use(prefix));
-    collect(pending);
-    if (candidates.size() != indexed) {
-      std::inplace_merge(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(indexed),
-                         candidates.end(),
-                         [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
-    }
+  }
+  // Documents the index does not hold yet (IndexPending) are candidates
+  // all: their content is read and searched like the others'.
+  const size_t indexed = candidates.size();
+  soci::rowset<soci::row> waiting =
+      (session.prepare << columns +
+                              (postgres ? " FROM documents d WHERE d.project_id = :p AND NOT d.text_indexed"
+                                          " AND d.content IS NOT NULL"
+                                        : " FROM documents_text_pending q CROSS JOIN documents d ON d.id = q.id"
+                                          " WHERE q.project_id = :p") +
+                              path_filter + " ORDER BY d.path",
+       soci::use(id), soci::use(prefix), soci::use(prefix));
+  collect(waiting);
+  if (candidates.size() != indexed) {
+    std::inplace_merge(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(indexed),
+                       candidates.end(), [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
   }
 
   const size_t wanted = static_cast<size_t>(query.limit) + 1;  // one more: is there a next page?
@@ -255,13 +259,28 @@ TextPage TextSearch::Search(soci::session& session, const ProjectRef& project, c
 }
 
 int64_t TextSearch::IndexPending(soci::session& session, long long project_id, int64_t max_documents) const {
-  if (dialect_ == Dialect::kPostgres || max_documents < 1) return 0;
+  if (max_documents < 1) return 0;
+  long long limit = max_documents;
+  if (dialect_ == Dialect::kPostgres) {
+    // The flag puts a row in the trigram index (0018's partial index); the
+    // first ones in path order, from the index of those waiting.
+    session << "BEGIN";
+    Transaction transaction(session);
+    soci::statement index =
+        (session.prepare << "UPDATE documents SET text_indexed = true WHERE id IN (SELECT id FROM documents"
+                            " WHERE project_id = :p AND NOT text_indexed AND content IS NOT NULL"
+                            " ORDER BY path LIMIT :n)",
+         soci::use(project_id), soci::use(limit));
+    index.execute(true);
+    const int64_t done = static_cast<int64_t>(index.get_affected_rows());
+    transaction.Commit();
+    return done;
+  }
   session << "BEGIN IMMEDIATE";
   Transaction transaction(session);
   std::vector<long long> ids;
   {
     long long each = 0;
-    long long limit = max_documents;
     soci::statement pending =
         (session.prepare << "SELECT id FROM documents_text_pending WHERE project_id = :p ORDER BY id LIMIT :n",
          soci::use(project_id), soci::use(limit), soci::into(each));

@@ -1,10 +1,11 @@
 // TextSearch: Storage::SearchText (storage.h, ABI 3.5) on the documents
 // table and its trigram index (migration 0014: SQLite's FTS5 table
 // documents_text, PostgreSQL's pg_trgm index on documents.content), and
-// Storage::IndexText (ABI 3.8): on SQLite the index takes a document's
-// content after the write that stored it (migration 0017: until then the
-// document is named in documents_text_pending, and a search reads its
-// content as it reads every candidate's).
+// Storage::IndexText (ABI 3.8): the index takes a document's content after
+// the write that stored it (migrations 0017: until then the document is
+// named in documents_text_pending on SQLite, has text_indexed false on
+// PostgreSQL, and a search reads its content as it reads every
+// candidate's).
 //
 // The index names the candidate documents; each candidate's content is then
 // read and searched here, which gives the lines and snippets and makes both
@@ -48,8 +49,7 @@ class TextSearch {
 
   // Indexes the content of at most `max_documents` of the project's
   // pending documents in one transaction of its own (begun and committed
-  // here) and returns how many: 0 when none is left, and always on
-  // PostgreSQL, whose index follows every write.
+  // here) and returns how many: 0 when none is left.
   int64_t IndexPending(soci::session& session, long long project_id, int64_t max_documents) const;
 
  private:
