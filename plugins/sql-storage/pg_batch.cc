@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include <soci/postgresql/soci-postgresql.h>
-
 #include "pg_array.h"
 #include "shared/libpq.h"
 
@@ -44,11 +42,30 @@ void PgBatch::AddDelete(const std::string& path) {
   FlushIfFull();
 }
 
+PgBatch::~PgBatch() {
+  if (!copying_) return;
+  Result<const db::LibPq*> loaded = db::LoadLibPq();
+  if (!loaded.ok()) return;
+  PGconn* conn = db::PostgresConnection(*session_);
+  // The server fails the COPY with this message; its results are read, so
+  // that the session takes a ROLLBACK next.
+  if ((*loaded)->put_copy_end(conn, "the write was abandoned") != 1) return;
+  while (PGresult* result = (*loaded)->get_result(conn)) (*loaded)->clear(result);
+}
+
 void PgBatch::FlushIfFull() {
-  if (upserts_.size() + deletes_.size() >= kMaxRows || pending_bytes_ >= kMaxBytes) Flush();
+  if (upserts_.size() + deletes_.size() < kMaxRows && pending_bytes_ < kMaxBytes) return;
+  if (copy_rows_ && deletes_.empty()) {
+    SendCopyRows();
+    pending_bytes_ = 0;
+    return;
+  }
+  Flush();
 }
 
 void PgBatch::Flush() {
+  if (copy_rows_ && !upserts_.empty()) SendCopyRows();
+  if (copying_) EndCopy();
   if (!deletes_.empty()) {
     ArrayLiteral path_array;
     for (const std::string& path : deletes_) path_array.Text(path);
@@ -58,16 +75,11 @@ void PgBatch::Flush() {
     deletes_.clear();
   }
   if (!upserts_.empty()) {
-    if (copy_rows_) {
-      CopyUpserts();
-    } else {
-      UpsertStatement();
-    }
+    UpsertStatement();
     upserts_.clear();
   }
   pending_bytes_ = 0;
 }
-
 
 void PgBatch::UpsertStatement() {
   ArrayLiteral path_array, blob_array, kind_array, content_array, language_array, mode_array, size_array, bin_array;
@@ -126,13 +138,21 @@ void AppendCopyField(std::string* out, const std::string* value) {
 
 }  // namespace
 
-void PgBatch::CopyUpserts() {
+void PgBatch::SendCopyRows() {
   // Loaded already: the session this batch writes on is PostgreSQL's.
   Result<const db::LibPq*> loaded = db::LoadLibPq();
   if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
   const db::LibPq& pq = **loaded;
-  // The cast and the member need no symbol of SOCI's backend.
-  PGconn* conn = static_cast<soci::postgresql_session_backend*>(session_->get_backend())->conn_;
+  PGconn* conn = db::PostgresConnection(*session_);
+  if (!copying_) {
+    PGresult* started = pq.exec(conn,
+                               "COPY documents (project_id, path, blob_sha, mode, kind, size, is_binary, content,"
+                               " language, updated_commit, updated_at) FROM STDIN");
+    const bool ready = pq.result_status(started) == PGRES_COPY_IN;
+    pq.clear(started);
+    if (!ready) ThrowCopyError(pq, conn, "cannot start COPY into documents");
+    copying_ = true;
+  }
   std::string data;
   const std::string project = std::to_string(project_id_);
   for (const DocumentRow& r : upserts_) {
@@ -148,15 +168,20 @@ void PgBatch::CopyUpserts() {
     }
     data.push_back('\n');
   }
-  PGresult* started = pq.exec(conn,
-                             "COPY documents (project_id, path, blob_sha, mode, kind, size, is_binary, content,"
-                             " language, updated_commit, updated_at) FROM STDIN");
-  bool copying = pq.result_status(started) == PGRES_COPY_IN;
-  pq.clear(started);
-  if (!copying) ThrowCopyError(pq, conn, "cannot start COPY into documents");
-  if (pq.put_copy_data(conn, data.data(), static_cast<int>(data.size())) != 1 || pq.put_copy_end(conn, nullptr) != 1) {
+  upserts_.clear();
+  // A row the server refuses fails the COPY; it says so at EndCopy.
+  if (pq.put_copy_data(conn, data.data(), static_cast<int>(data.size())) != 1) {
     ThrowCopyError(pq, conn, "cannot send rows to COPY");
   }
+}
+
+void PgBatch::EndCopy() {
+  Result<const db::LibPq*> loaded = db::LoadLibPq();
+  if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
+  const db::LibPq& pq = **loaded;
+  PGconn* conn = db::PostgresConnection(*session_);
+  copying_ = false;
+  if (pq.put_copy_end(conn, nullptr) != 1) ThrowCopyError(pq, conn, "cannot end COPY into documents");
   bool failed = false;
   std::string error;
   while (PGresult* result = pq.get_result(conn)) {

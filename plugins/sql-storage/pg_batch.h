@@ -35,19 +35,32 @@ class PgBatch {
   // `copy_rows`, the project has no rows yet (its first write): upserts are
   // sent with COPY, which PostgreSQL takes far more cheaply than a
   // statement; a conflicting row would fail the COPY, and the transaction
-  // with it, so nothing can be overwritten silently.
+  // with it, so nothing can be overwritten silently. One COPY stays open
+  // from the first full batch to the next Flush, so that the server stores
+  // rows while the writer reads the next files; no other statement may run
+  // on the session meanwhile (call Flush first).
   PgBatch(soci::session* session, long long project_id, const std::string* commit, std::string now,
           bool copy_rows);
+  // Ends an open COPY as failed (the write is being abandoned), so that
+  // the session can roll back.
+  ~PgBatch();
+
+  PgBatch(const PgBatch&) = delete;
+  PgBatch& operator=(const PgBatch&) = delete;
 
   void AddUpsert(const DocumentRow& row);
   void AddDelete(const std::string& path);
-  // Sends what is pending: deletes first, then upserts (a change set never
-  // deletes and writes one path, so the order is free).
+  // Sends what is pending and ends an open COPY: deletes first, then
+  // upserts (a change set never deletes and writes one path, so the order
+  // is free).
   void Flush();
 
  private:
   void FlushIfFull();
-  void CopyUpserts();
+  // Sends the pending upserts into the open COPY, starting it first.
+  void SendCopyRows();
+  // Ends the open COPY; throws when the server refused any of its rows.
+  void EndCopy();
   void UpsertStatement();
 
   soci::session* session_;
@@ -58,6 +71,7 @@ class PgBatch {
   std::vector<DocumentRow> upserts_;
   std::vector<std::string> deletes_;
   size_t pending_bytes_ = 0;
+  bool copying_ = false;  // a COPY is open on the session
 };
 
 }  // namespace tether::sql_storage

@@ -128,6 +128,7 @@ class SqlWriter : public StorageWriter {
 
   ~SqlWriter() override {
     if (!open_) return;
+    batch_.reset();  // ends a COPY in progress first
     try {
       *session_ << "ROLLBACK";
     } catch (...) {
