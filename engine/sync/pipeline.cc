@@ -68,7 +68,13 @@ class RunState {
     // before (a crash, a cancel, a newer commit that was waiting) goes on
     // where it stopped.
     if (!options_.analyze) return Status::Ok();
-    if (mode_ == SyncMode::kNoop && (plugins_->AnalyzerNames().empty() || AnalysisUpToDate())) return Status::Ok();
+    if (mode_ == SyncMode::kNoop) {
+      // Without analyzers the phase only catches the text index up: after
+      // a run that left it behind (`--no-analyze`, a stop), not after
+      // every noop.
+      const bool nothing = plugins_->AnalyzerNames().empty() ? !TextIndexBehind() : AnalysisUpToDate();
+      if (nothing) return Status::Ok();
+    }
     committed_ = true;  // nothing after the write stops the run: the copy is in
     return RunPhase(Phase::kAnalyze, &run_->timings.analyze_ms, [&] { return Analyze(); });
   }
@@ -412,6 +418,28 @@ class RunState {
       return std::nullopt;
     }
     return std::make_pair(change.entry.blob_id, DetectLanguage(change.entry.path));
+  }
+
+  // Whether the storage's text index may lack content a write stored (SDK
+  // 3.8 storages index after the write, in the analyze phase, until
+  // nothing is left): unless the last run before this one that ran its
+  // analyze phase finished, with only noop runs after it (they write
+  // nothing). A run stopped or killed, and a first run, leave it behind.
+  bool TextIndexBehind() {
+    if (!plugins_->StorageIndexesTextLater(project_.storage)) return false;
+    // Bounded: after that many noops without the phase, one runs it (and
+    // finds nothing).
+    constexpr int kRunsBack = 20;
+    Result<std::vector<db::SyncRun>> recent = db::RunStore(db_).List(project_.id, kRunsBack);
+    if (!recent.ok()) return true;
+    for (const db::SyncRun& r : *recent) {
+      if (r.id == run_->id) continue;
+      const std::optional<RunOutcome> outcome = ParseRunOutcome(r.outcome);
+      const bool analyzed = r.timings.analyze_ms >= 0;
+      if (outcome == RunOutcome::kNoop && !analyzed) continue;
+      return !analyzed || (outcome != RunOutcome::kSucceeded && outcome != RunOutcome::kNoop);
+    }
+    return true;
   }
 
   // Whether a noop run has nothing to analyse for certain: the project's

@@ -353,6 +353,44 @@ TEST_CASE("with no analyzer configured, tether analyze catches the text index up
   CHECK(again.out.find("text index") == std::string::npos);  // nothing left to index
 }
 
+TEST_CASE("with no analyzer configured, the next noop sync catches the text index up after sync --no-analyze, once") {
+  TempDir dir;
+  GitRepo repo{dir.path() / "repo"};
+  TetherCli cli(dir.path());  // local-git and sql-storage, no analyzer
+  for (int i = 0; i < 5; ++i) repo.Write("notes/" + std::to_string(i) + ".md", "note " + std::to_string(i) + "\n");
+  repo.Commit("notes");
+  REQUIRE(cli.Run("project add notes --repo " + ShellQuote(repo.url())).exit_code == 0);
+  REQUIRE(cli.Run("sync notes --no-analyze").exit_code == 0);
+  const std::string waiting = cli.postgres()
+                                  ? "SELECT COUNT(*) FROM documents WHERE NOT text_indexed AND content IS NOT NULL"
+                                  : "SELECT COUNT(*) FROM documents_text_pending";
+  REQUIRE(cli.Count(waiting) == 5);
+  // Whether a sync's run went through its analyze phase, and its mode.
+  auto sync = [&](const std::string& flags) {
+    int code = -1;
+    rapidjson::Document done = cli.Json("sync notes " + flags, &code);
+    REQUIRE(code == 0);
+    const rapidjson::Value& run = done["runs"][0];
+    return std::make_pair(std::string(run["mode"].GetString()), !run["timings_ms"]["analyze"].IsNull());
+  };
+  // A noop with --no-analyze changes nothing of it.
+  CHECK(sync("--no-analyze") == std::make_pair(std::string("noop"), false));
+  CHECK(cli.Count(waiting) == 5);
+  // The next noop runs the phase: the index catches up.
+  CHECK(sync("") == std::make_pair(std::string("noop"), true));
+  CHECK(cli.Count(waiting) == 0);
+  // Noops after it have nothing to catch up on, and skip the phase.
+  CHECK(sync("") == std::make_pair(std::string("noop"), false));
+  CHECK(sync("") == std::make_pair(std::string("noop"), false));
+  // A write that leaves it behind again, then a noop: caught up once more.
+  repo.Write("notes/new.md", "a new note\n");
+  repo.Commit("new");
+  CHECK(sync("--no-analyze") == std::make_pair(std::string("incremental"), false));
+  CHECK(cli.Count(waiting) == 1);
+  CHECK(sync("") == std::make_pair(std::string("noop"), true));
+  CHECK(cli.Count(waiting) == 0);
+}
+
 TEST_CASE("tether gc removes results no document needs after the grace period, and keeps the others") {
   World w;
   w.repo.Write("keep.py", "def keep\n");
