@@ -19,7 +19,7 @@ namespace {
 constexpr size_t kBatchChanges = 64;
 constexpr size_t kBatchBytes = 1u << 20;
 // Read-ahead, in bytes of content waiting for the writer.
-constexpr size_t kReadAheadBytes = 8u << 20;
+constexpr size_t kReadAheadBytes = 4u << 20;
 
 }  // namespace
 
