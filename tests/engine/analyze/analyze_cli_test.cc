@@ -326,25 +326,41 @@ TEST_CASE("sync --no-analyze copies only, tether analyze does the rest, and a st
   for (const auto& [path, count] : w.Calls()) CHECK(count == 1);
 }
 
-TEST_CASE("with no analyzer configured, tether analyze catches the text index up after sync --no-analyze") {
+namespace {
+
+// A project "notes" of `files` notes, synced with --no-analyze by a config
+// without analyzers: its text waits for the index.
+struct UnindexedNotes {
+  explicit UnindexedNotes(int files) {
+    for (int i = 0; i < files; ++i) repo.Write("notes/" + std::to_string(i) + ".md", "note " + std::to_string(i) + "\n");
+    repo.Commit("notes");
+    REQUIRE(cli.Run("project add notes --repo " + ShellQuote(repo.url())).exit_code == 0);
+    REQUIRE(cli.Run("sync notes --no-analyze").exit_code == 0);
+  }
+  // How many documents wait for the text index.
+  long long Waiting() {
+    return cli.Count(cli.postgres() ? "SELECT COUNT(*) FROM documents WHERE NOT text_indexed AND content IS NOT NULL"
+                                    : "SELECT COUNT(*) FROM documents_text_pending");
+  }
+
   TempDir dir;
   GitRepo repo{dir.path() / "repo"};
-  TetherCli cli(dir.path());  // local-git and sql-storage, no analyzer
-  for (int i = 0; i < 7; ++i) repo.Write("notes/" + std::to_string(i) + ".md", "note " + std::to_string(i) + "\n");
-  repo.Commit("notes");
-  REQUIRE(cli.Run("project add notes --repo " + ShellQuote(repo.url())).exit_code == 0);
-  REQUIRE(cli.Run("sync notes --no-analyze").exit_code == 0);
+  TetherCli cli{dir.path()};  // local-git and sql-storage, no analyzer
+};
+
+}  // namespace
+
+TEST_CASE("with no analyzer configured, tether analyze catches the text index up after sync --no-analyze") {
+  UnindexedNotes notes(7);
+  TetherCli& cli = notes.cli;
   // The index takes a write's content after it, on both databases.
-  const std::string waiting = cli.postgres()
-                                  ? "SELECT COUNT(*) FROM documents WHERE NOT text_indexed AND content IS NOT NULL"
-                                  : "SELECT COUNT(*) FROM documents_text_pending";
-  CHECK(cli.Count(waiting) == 7);
+  CHECK(notes.Waiting() == 7);
 
   int code = -1;
   rapidjson::Document analysed = cli.Json("analyze notes", &code);
   REQUIRE(code == 0);
   CHECK(analysed["projects"][0]["text_indexed"].GetInt64() == 7);
-  CHECK(cli.Count(waiting) == 0);
+  CHECK(notes.Waiting() == 0);
   CHECK(cli.Count(cli.postgres() ? "SELECT COUNT(*) FROM documents WHERE text_indexed AND content ILIKE '%note 3%'"
                                  : "SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"note 3\"'") == 1);
   CliResult again = cli.Run("analyze notes");
@@ -354,17 +370,9 @@ TEST_CASE("with no analyzer configured, tether analyze catches the text index up
 }
 
 TEST_CASE("with no analyzer configured, the next noop sync catches the text index up after sync --no-analyze, once") {
-  TempDir dir;
-  GitRepo repo{dir.path() / "repo"};
-  TetherCli cli(dir.path());  // local-git and sql-storage, no analyzer
-  for (int i = 0; i < 5; ++i) repo.Write("notes/" + std::to_string(i) + ".md", "note " + std::to_string(i) + "\n");
-  repo.Commit("notes");
-  REQUIRE(cli.Run("project add notes --repo " + ShellQuote(repo.url())).exit_code == 0);
-  REQUIRE(cli.Run("sync notes --no-analyze").exit_code == 0);
-  const std::string waiting = cli.postgres()
-                                  ? "SELECT COUNT(*) FROM documents WHERE NOT text_indexed AND content IS NOT NULL"
-                                  : "SELECT COUNT(*) FROM documents_text_pending";
-  REQUIRE(cli.Count(waiting) == 5);
+  UnindexedNotes notes(5);
+  TetherCli& cli = notes.cli;
+  REQUIRE(notes.Waiting() == 5);
   // Whether a sync's run went through its analyze phase, and its mode.
   auto sync = [&](const std::string& flags) {
     int code = -1;
@@ -375,20 +383,20 @@ TEST_CASE("with no analyzer configured, the next noop sync catches the text inde
   };
   // A noop with --no-analyze changes nothing of it.
   CHECK(sync("--no-analyze") == std::make_pair(std::string("noop"), false));
-  CHECK(cli.Count(waiting) == 5);
+  CHECK(notes.Waiting() == 5);
   // The next noop runs the phase: the index catches up.
   CHECK(sync("") == std::make_pair(std::string("noop"), true));
-  CHECK(cli.Count(waiting) == 0);
+  CHECK(notes.Waiting() == 0);
   // Noops after it have nothing to catch up on, and skip the phase.
   CHECK(sync("") == std::make_pair(std::string("noop"), false));
   CHECK(sync("") == std::make_pair(std::string("noop"), false));
   // A write that leaves it behind again, then a noop: caught up once more.
-  repo.Write("notes/new.md", "a new note\n");
-  repo.Commit("new");
+  notes.repo.Write("notes/new.md", "a new note\n");
+  notes.repo.Commit("new");
   CHECK(sync("--no-analyze") == std::make_pair(std::string("incremental"), false));
-  CHECK(cli.Count(waiting) == 1);
+  CHECK(notes.Waiting() == 1);
   CHECK(sync("") == std::make_pair(std::string("noop"), true));
-  CHECK(cli.Count(waiting) == 0);
+  CHECK(notes.Waiting() == 0);
 }
 
 TEST_CASE("tether gc removes results no document needs after the grace period, and keeps the others") {
