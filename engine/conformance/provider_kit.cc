@@ -728,14 +728,16 @@ void ProviderKit::CheckConcurrency(const CommitId& head, const Tree& got, const 
             return;
           }
         }
-        if (t % 2 == 0) {
-          Result<std::vector<Change>> changes = DiffAll(repo->get(), "", head);
-          if (!changes.ok() || Keys(*changes) != want) {
-            failures[t] = "Diff(\"\", " + head + ") on thread " + std::to_string(t) + " gave " +
-                          (changes.ok() ? "other changes" : Described(changes.status()));
-            return;
-          }
-        } else {
+        // Every thread diffs (each of its own Repository object, so that
+        // ids that differ between objects show whichever thread opened
+        // first); every other one lists branches too.
+        Result<std::vector<Change>> changes = DiffAll(repo->get(), "", head);
+        if (!changes.ok() || Keys(*changes) != want) {
+          failures[t] = "Diff(\"\", " + head + ") on thread " + std::to_string(t) + " gave " +
+                        (changes.ok() ? "other changes" : Described(changes.status()));
+          return;
+        }
+        if (t % 2 == 1) {
           Result<BranchList> branches = Branches(repo->get());
           if (!branches.ok()) {
             failures[t] = "ListBranches() on thread " + std::to_string(t) + " failed: " + Described(branches.status());
