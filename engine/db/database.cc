@@ -19,6 +19,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& url, int bus
   if (!session.ok()) return session.status();
   return std::unique_ptr<Database>(new Database(std::move(session).value(), *dialect, url));
 }
+
 bool Database::Usable() { return SessionUsable(*session_); }
 
 Status Database::Execute(const std::string& sql, const std::string& what) {

@@ -34,9 +34,9 @@ class Database {
   // in WAL mode with foreign keys on and a busy timeout of `busy_timeout_ms`.
   static Result<std::unique_ptr<Database>> Open(const std::string& url, int busy_timeout_ms = 30000);
 
-  // Whether the connection still works: on PostgreSQL a round trip to the
-  // server (false after the server ended the session or went away); always
-  // true on SQLite.
+  // Whether the connection still works (SessionUsable: no round trip; false
+  // after the server ended the session or a statement found it broken);
+  // always true on SQLite.
   bool Usable();
   ~Database();
 

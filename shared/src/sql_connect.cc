@@ -1,5 +1,7 @@
 #include "shared/sql_connect.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -152,12 +154,19 @@ Status StatusFromCurrentException(const std::string& what) {
 }
 
 bool SessionUsable(soci::session& session) {
-  if (session.get_backend_name() != "postgresql") return true;
-  try {
-    return session.is_connected();
-  } catch (...) {
-    return false;
-  }
+  PGconn* conn = PostgresConnection(session);
+  if (conn == nullptr) return true;  // SQLite: a file, nothing to lose
+  Result<const LibPq*> loaded = LoadLibPq();
+  if (!loaded.ok()) return false;
+  const LibPq& pq = **loaded;
+  if (pq.status(conn) != CONNECTION_OK) return false;  // a statement found it broken
+  // Without a round trip: a server that ends a session (a restart, an idle
+  // transaction cut off, an administrator) says so and closes the socket.
+  // An idle session is sent nothing it did not ask for (these sessions do
+  // not LISTEN, and take no notices: client_min_messages), so a readable
+  // socket is that goodbye.
+  pollfd fd = {pq.socket(conn), POLLIN, 0};
+  return fd.fd >= 0 && poll(&fd, 1, 0) == 0;
 }
 
 Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, int busy_timeout_ms,

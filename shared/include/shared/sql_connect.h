@@ -56,8 +56,10 @@ inline constexpr int kPostgresIdleInTransactionMs = 30000;
 Result<std::unique_ptr<soci::session>> OpenSociSession(const std::string& url, int busy_timeout_ms,
                                                        int idle_in_transaction_ms = kPostgresIdleInTransactionMs);
 
-// Whether `session` still works: on PostgreSQL a round trip to the server
-// (false once the server ended the session or went away); true on SQLite.
+// Whether `session` still works, without a round trip: on PostgreSQL false
+// once a statement found the connection broken or the server has ended the
+// session (it says so on the socket); true on SQLite. A server that
+// vanished without a word is found by the next statement, which fails.
 bool SessionUsable(soci::session& session);
 
 // Turns the exception being handled into a Status whose message starts with

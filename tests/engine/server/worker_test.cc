@@ -287,6 +287,12 @@ TEST_CASE("on PostgreSQL serve and a worker go on working after the server ends 
       " WHERE datname = current_database() AND pid <> pg_backend_pid()");
   INFO(ended << " connections ended");
   CHECK(ended >= 4);
+  // pg_terminate_backend only signals: the backends are gone when the
+  // server no longer lists them.
+  REQUIRE(Eventually([&] {
+    return env.cli().Count("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                           " AND pid <> pg_backend_pid()") == 0;
+  }, 10));
 
   // The first calls after it work: each process replaces a connection the
   // server ended before it uses it.
