@@ -24,6 +24,7 @@
 #include "shared/clock.h"
 #include "shared/row_values.h"
 #include "shared/sql_connect.h"
+#include "shared/sqlite_write_behind.h"
 #include "analysis_store.h"
 #include "repository_store.h"
 #include "vector_store.h"
@@ -144,6 +145,10 @@ class SqlWriter : public StorageWriter {
         // pages of documents_by_blob.
         *session_ << "PRAGMA temp_store = MEMORY";
         *session_ << "PRAGMA cache_size = -8192";
+        // The disk writes the WAL as it grows, and the database file
+        // during COMMIT's checkpoint, rather than all at their fsyncs
+        // (a first sync of 100,000 files: 0.25 s of 2.4 s).
+        write_behind_ = db::StartWriteBehind(*session_);
       }
       *session_ << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
       open_ = true;
@@ -229,6 +234,7 @@ class SqlWriter : public StorageWriter {
       move_.reset();
       *session_ << "COMMIT";
       open_ = false;
+      write_behind_.reset();
     } catch (...) {
       return CurrentExceptionStatus("sql-storage: cannot commit");
     }
@@ -332,6 +338,7 @@ class SqlWriter : public StorageWriter {
   std::string commit_;
   std::string now_;
   std::unique_ptr<PgBatch> batch_;  // PostgreSQL only
+  std::unique_ptr<db::WriteBehind> write_behind_;  // SQLite, until COMMIT
   std::unique_ptr<soci::statement> insert_, update_, pending_, delete_, move_;  // SQLite but move_
   // Bound variables of the prepared statements.
   DocumentRow row_;
