@@ -207,10 +207,13 @@ TextPage TextSearch::Search(soci::session& session, const ProjectRef& project, c
     // are checked as they are read, until the page is full. CROSS JOIN
     // keeps the index first: SQLite would otherwise walk the project's
     // documents and run the MATCH once per row.
+    // A document still pending may be indexed under its old content
+    // (0019): it is read below with the others that wait, not here.
     std::string match = FtsPhrase(query.text);
     soci::rowset<soci::row> rows =
         (session.prepare << columns + " FROM documents_text t CROSS JOIN documents d ON d.id = t.rowid"
-                                      " WHERE documents_text MATCH :m AND d.project_id = :p" +
+                                      " WHERE documents_text MATCH :m AND d.project_id = :p"
+                                      " AND NOT EXISTS (SELECT 1 FROM documents_text_pending q WHERE q.id = d.id)" +
                                 path_filter + " ORDER BY d.path",
          soci::use(match), soci::use(id), soci::use(prefix), soci::use(prefix));
     collect(rows);
@@ -288,6 +291,13 @@ int64_t TextSearch::IndexPending(soci::session& session, long long project_id, i
     while (pending.fetch()) ids.push_back(each);
   }
   long long id = 0;
+  // What the index holds of a document changed since it was indexed goes
+  // first (0019): FTS5 finds its entries from that content.
+  soci::statement take_out =
+      (session.prepare << "INSERT INTO documents_text (documents_text, rowid, content)"
+                          " SELECT 'delete', id, indexed_content FROM documents_text_pending"
+                          " WHERE id = :id AND indexed_content IS NOT NULL",
+       soci::use(id));
   soci::statement index =
       (session.prepare << "INSERT INTO documents_text (rowid, content) SELECT id, content FROM documents"
                           " WHERE id = :id AND content IS NOT NULL",
@@ -295,6 +305,7 @@ int64_t TextSearch::IndexPending(soci::session& session, long long project_id, i
   soci::statement indexed = (session.prepare << "DELETE FROM documents_text_pending WHERE id = :id", soci::use(id));
   for (long long each : ids) {
     id = each;
+    take_out.execute(true);
     index.execute(true);
     indexed.execute(true);
   }

@@ -5,7 +5,8 @@
 // the write that stored it (migrations 0017: until then the document is
 // named in documents_text_pending on SQLite, has text_indexed false on
 // PostgreSQL, and a search reads its content as it reads every
-// candidate's).
+// candidate's). On SQLite a changed document's old content also leaves the
+// index then, not in the write (0019).
 //
 // The index names the candidate documents; each candidate's content is then
 // read and searched here, which gives the lines and snippets and makes both

@@ -716,7 +716,8 @@ TEST_CASE("0018 leaves naming new content to the writer (SQLite) or indexes inde
   auto db = OpenDb(database);
   REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0018", "0018")).ok());
   const std::string w = TwoDocumentsOfWeb(*db);
-  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  // Up to 0019, after which a change's old content leaves the index later.
+  auto applied = ApplyFrom(*db, ShippedBefore(dir.path() / "to-0018", "0019"));
   INFO(applied.status().message());
   REQUIRE(applied.ok());
   if (db->dialect() != Dialect::kSqlite) {
@@ -768,6 +769,94 @@ TEST_CASE("0018 leaves naming new content to the writer (SQLite) or indexes inde
   CHECK(indexed("needle_two") == 1);
   REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
                       "the index agrees with documents").ok());
+}
+
+TEST_CASE("0019 takes a changed document's old content out of the text index after the write, and keeps it exact (SQLite)") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  if (database.dialect() != Dialect::kSqlite) return;  // PostgreSQL has no 0019
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0019", "0019")).ok());
+  const std::string w = TwoDocumentsOfWeb(*db);
+  // Written under 0018 (whose writer names new content itself): a.c
+  // indexed since, b.c still waiting.
+  REQUIRE(db->Execute("INSERT INTO documents_text (rowid, content) SELECT id, content FROM documents WHERE path = 'a.c'",
+                      "a.c indexed").ok());
+  REQUIRE(db->Execute("INSERT INTO documents_text_pending (id, project_id) SELECT id, project_id FROM documents"
+                      " WHERE path = 'b.c'",
+                      "b.c waits").ok());
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->front() == "0019_old_text_out_later.sql");
+  const auto pending = [&] { return CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending"); };
+  const auto indexed = [&](const std::string& text) {
+    return CountOf(*db, "SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"" + text + "\"'");
+  };
+  const auto exact = [&](const std::string& when) {
+    // FTS5's own check: the index holds exactly the content of every
+    // document (a pending one's pending content included, as FTS5 reads it
+    // from documents), so it runs only once nothing waits.
+    REQUIRE(pending() == 0);
+    REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)", when).ok());
+  };
+  // What sql-storage's IndexText does now: what the index holds of a
+  // changed document out, its content in.
+  const auto index_pending = [&] {
+    REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rowid, content) SELECT 'delete', id,"
+                        " indexed_content FROM documents_text_pending WHERE indexed_content IS NOT NULL",
+                        "old out").ok());
+    IndexPending(*db);
+  };
+  // What waited before stays waiting, with nothing indexed of it.
+  CHECK(pending() == 1);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending WHERE indexed_content IS NULL") == 1);
+  CHECK(indexed("needle_one") == 1);
+
+  // An indexed document changed: its old content stays indexed until
+  // IndexText, and the document waits with it.
+  REQUIRE(db->Execute("UPDATE documents SET content = 'int Needle_Two = 2;' WHERE path = 'a.c'", "change").ok());
+  CHECK(indexed("needle_one") == 1);
+  CHECK(pending() == 2);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending WHERE indexed_content = 'int Needle_One = 1;'") == 1);
+  // Changed again before IndexText: what the index holds is still the first.
+  REQUIRE(db->Execute("UPDATE documents SET content = 'int Needle_Three = 3;' WHERE path = 'a.c'", "again").ok());
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending WHERE indexed_content = 'int Needle_One = 1;'") == 1);
+  // A rename changes nothing of it.
+  REQUIRE(db->Execute("UPDATE documents SET path = 'moved.c' WHERE path = 'a.c'", "rename").ok());
+  CHECK(pending() == 2);
+  index_pending();
+  CHECK(indexed("needle_one") == 0);
+  CHECK(indexed("needle_three") == 1);
+  CHECK(indexed("no match") == 1);
+  exact("the index agrees with documents after IndexText");
+
+  // Changed, then removed before IndexText: both contents gone at once.
+  REQUIRE(db->Execute("UPDATE documents SET content = 'int Needle_Four = 4;' WHERE path = 'moved.c'", "four").ok());
+  REQUIRE(db->Execute("DELETE FROM documents WHERE path = 'moved.c'", "removed").ok());
+  CHECK(indexed("needle_three") == 0);
+  CHECK(pending() == 0);
+  exact("the index agrees after a waiting document went");
+
+  // Indexed content turned binary (no content), then text again.
+  REQUIRE(db->Execute("UPDATE documents SET content = NULL WHERE path = 'b.c'", "binary").ok());
+  CHECK(pending() == 1);
+  CHECK(indexed("no match") == 1);
+  index_pending();
+  CHECK(indexed("no match") == 0);
+  REQUIRE(db->Execute("UPDATE documents SET content = 'text again' WHERE path = 'b.c'", "text").ok());
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending WHERE indexed_content IS NULL") == 1);
+  index_pending();
+  CHECK(indexed("text again") == 1);
+  exact("the index agrees after binary and back");
+
+  // A project removed with a changed document waiting: the index keeps
+  // nothing of it.
+  REQUIRE(db->Execute("UPDATE documents SET content = 'last words' WHERE path = 'b.c'", "last").ok());
+  REQUIRE(db->Execute("DELETE FROM projects WHERE id = " + w, "project").ok());
+  CHECK(indexed("text again") == 0);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents") == 0);
+  exact("the index agrees after the project went");
 }
 
 TEST_CASE("0015 gives every project's sync settings its project's tenant, which a new row must have") {
