@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "shared/row_values.h"
 #include "sql_transaction.h"
@@ -87,15 +88,35 @@ std::string Snippet(std::string_view content, size_t at, size_t length) {
   return ValidText(lines, kTextSnippetMaxBytes);
 }
 
-// The FTS5 query that matches `text` as it is: one string, whose only
-// special character, '"', is doubled.
-std::string FtsPhrase(const std::string& text) {
-  std::string phrase = "\"";
-  for (char c : text) {
-    if (c == '"') phrase += '"';
-    phrase += c;
+// The FTS5 query for the documents that hold every 3-character sequence
+// of `text` (valid UTF-8, at least 3 characters): an AND of those
+// sequences, each one string whose only special character, '"', is
+// doubled. The index keeps no positions (0020), so it cannot match a
+// phrase; the candidates' content is checked anyway. The first
+// kMaxTrigrams different sequences narrow the candidates enough; a longer
+// text's others would only cost the index more lists to read.
+std::string FtsTrigrams(const std::string& text) {
+  constexpr size_t kMaxTrigrams = 64;
+  std::vector<size_t> starts;  // where each character begins, and the end
+  for (size_t at = 0; at < text.size(); ++at) {
+    if (!IsContinuation(text[at])) starts.push_back(at);
   }
-  return phrase + "\"";
+  starts.push_back(text.size());
+  std::vector<std::string> trigrams;
+  for (size_t i = 0; i + 3 < starts.size() && trigrams.size() < kMaxTrigrams; ++i) {
+    std::string trigram = text.substr(starts[i], starts[i + 3] - starts[i]);
+    if (std::find(trigrams.begin(), trigrams.end(), trigram) == trigrams.end()) trigrams.push_back(std::move(trigram));
+  }
+  std::string query;
+  for (const std::string& trigram : trigrams) {
+    query += query.empty() ? "\"" : " AND \"";
+    for (char c : trigram) {
+      if (c == '"') query += '"';
+      query += c;
+    }
+    query += '"';
+  }
+  return query;
 }
 
 // A document the index says may hold the text.
@@ -209,7 +230,7 @@ TextPage TextSearch::Search(soci::session& session, const ProjectRef& project, c
     // documents and run the MATCH once per row.
     // A document still pending may be indexed under its old content
     // (0019): it is read below with the others that wait, not here.
-    std::string match = FtsPhrase(query.text);
+    std::string match = FtsTrigrams(query.text);
     soci::rowset<soci::row> rows =
         (session.prepare << columns + " FROM documents_text t CROSS JOIN documents d ON d.id = t.rowid"
                                       " WHERE documents_text MATCH :m AND d.project_id = :p"

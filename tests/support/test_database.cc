@@ -60,4 +60,10 @@ TestDatabase::~TestDatabase() {
   }
 }
 
+std::string CountIndexedSql(const std::string& text) {
+  std::string match;
+  for (size_t i = 0; i + 3 <= text.size(); ++i) match += (match.empty() ? "\"" : " AND \"") + text.substr(i, 3) + "\"";
+  return "SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '" + match + "'";
+}
+
 }  // namespace tether::testing

@@ -17,6 +17,12 @@ namespace tether::testing {
 // True when the tests run against PostgreSQL.
 bool TestingPostgres();
 
+// A SQLite query counting the documents that sql-storage's text index
+// (FTS5 trigrams, no positions: migration 0020) says hold every
+// 3-character sequence of `text` (ASCII without '"' or '\'', 3 or more
+// characters).
+std::string CountIndexedSql(const std::string& text);
+
 class TestDatabase {
  public:
   // A new, empty database; for SQLite, the file `dir`/tether.db.

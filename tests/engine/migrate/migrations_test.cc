@@ -20,6 +20,7 @@ using tether::migrate::Migrator;
 using tether::testing::TempDir;
 using tether::testing::TestDatabase;
 using tether::testing::TestingPostgres;
+using tether::testing::CountIndexedSql;
 
 namespace {
 
@@ -785,7 +786,8 @@ TEST_CASE("0019 takes a changed document's old content out of the text index aft
   REQUIRE(db->Execute("INSERT INTO documents_text_pending (id, project_id) SELECT id, project_id FROM documents"
                       " WHERE path = 'b.c'",
                       "b.c waits").ok());
-  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  // Up to 0020, after which the index keeps no positions.
+  auto applied = ApplyFrom(*db, ShippedBefore(dir.path() / "to-0019", "0020"));
   INFO(applied.status().message());
   REQUIRE(applied.ok());
   REQUIRE(applied->front() == "0019_old_text_out_later.sql");
@@ -857,6 +859,63 @@ TEST_CASE("0019 takes a changed document's old content out of the text index aft
   CHECK(indexed("text again") == 0);
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents") == 0);
   exact("the index agrees after the project went");
+}
+
+TEST_CASE("0020 rebuilds the text index without positions, leaving every document to IndexText, and keeps every row (SQLite)") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  if (database.dialect() != Dialect::kSqlite) return;  // PostgreSQL has no 0020
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0020", "0020")).ok());
+  const std::string w = TwoDocumentsOfWeb(*db);
+  REQUIRE(db->Execute(kInsertDocument + w + ", 'bin', 'b3', 33188, 'file', 20, NULL, 'c1', 'now')", "binary").ok());
+  // Before 0020: a.c indexed then changed (its old content waits to go out),
+  // b.c indexed, the binary file never.
+  REQUIRE(db->Execute("INSERT INTO documents_text (rowid, content) SELECT id, content FROM documents"
+                      " WHERE content IS NOT NULL",
+                      "indexed").ok());
+  REQUIRE(db->Execute("UPDATE documents SET content = 'int Needle_Two = 2;' WHERE path = 'a.c'", "change").ok());
+  const auto pending = [&] { return CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending"); };
+  REQUIRE(pending() == 1);
+
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->front() == "0020_text_index_rowids_only.sql");
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents") == 3);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents WHERE content = 'int Needle_Two = 2;'") == 1);
+  // The new index holds nothing: both documents with content wait, with
+  // nothing of theirs indexed.
+  CHECK(pending() == 2);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending WHERE indexed_content IS NULL") == 2);
+  CHECK(CountOf(*db, CountIndexedSql("match here")) == 0);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents_text_data") <= 2);  // FTS5's structure rows, no terms
+  // IndexText's work; then every sequence of a document's text finds it,
+  // and a phrase (which needs positions) is refused.
+  IndexPending(*db);
+  CHECK(CountOf(*db, CountIndexedSql("needle_two")) == 1);
+  CHECK(CountOf(*db, CountIndexedSql("needle_one")) == 0);
+  CHECK(CountOf(*db, CountIndexedSql("match here")) == 1);
+  CHECK_FALSE(db->Execute("SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH 'needle NEAR here'",
+                          "near").ok());
+  // (FTS5's own check counts a row without content as missing from the
+  // index: the binary row goes before it.)
+  REQUIRE(db->Execute("DELETE FROM documents WHERE path = 'bin'", "binary removed").ok());
+  REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
+                      "the index agrees with documents").ok());
+  // The triggers of 0019 go on with the new index.
+  REQUIRE(db->Execute("UPDATE documents SET content = 'no more' WHERE path = 'b.c'", "change again").ok());
+  CHECK(CountOf(*db, CountIndexedSql("match here")) == 1);
+  REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rowid, content) SELECT 'delete', id,"
+                      " indexed_content FROM documents_text_pending WHERE indexed_content IS NOT NULL",
+                      "old out").ok());
+  IndexPending(*db);
+  CHECK(CountOf(*db, CountIndexedSql("match here")) == 0);
+  CHECK(CountOf(*db, CountIndexedSql("no more")) == 1);
+  REQUIRE(db->Execute("DELETE FROM projects WHERE id = " + w, "project").ok());
+  CHECK(CountOf(*db, CountIndexedSql("no more")) == 0);
+  REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)",
+                      "the index agrees with documents after the project went").ok());
 }
 
 TEST_CASE("0015 gives every project's sync settings its project's tenant, which a new row must have") {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "serve_harness.h"
+#include "support/test_database.h"
 
 using tether::testing::CliResult;
 using tether::testing::GitRepo;
@@ -247,10 +248,10 @@ TEST_CASE("text search answers alike before the text index holds a write's conte
   // The index holds the current documents' text and nothing of what was
   // removed or replaced.
   if (!s.env.cli().postgres()) {
-    CHECK(s.env.cli().Count("SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"obsolete\"'") == 0);
-    CHECK(s.env.cli().Count("SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"brand new\"'") == 0);
-    CHECK(s.env.cli().Count("SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"(43)\"'") == 1);
-    CHECK(s.env.cli().Count("SELECT COUNT(*) FROM documents_text WHERE documents_text MATCH '\"(42)\"'") == 0);
+    CHECK(s.env.cli().Count(tether::testing::CountIndexedSql("obsolete")) == 0);
+    CHECK(s.env.cli().Count(tether::testing::CountIndexedSql("brand new")) == 0);
+    CHECK(s.env.cli().Count(tether::testing::CountIndexedSql("(43)")) == 1);
+    CHECK(s.env.cli().Count(tether::testing::CountIndexedSql("(42)")) == 0);
   } else {
     // The index holds the rows flagged indexed: every row with content now.
     CHECK(s.env.cli().Count("SELECT COUNT(*) FROM documents WHERE text_indexed AND content LIKE '%(43)%'") == 1);
