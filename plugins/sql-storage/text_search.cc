@@ -302,36 +302,30 @@ int64_t TextSearch::IndexPending(soci::session& session, long long project_id, i
   }
   session << "BEGIN IMMEDIATE";
   Transaction transaction(session);
-  std::vector<long long> ids;
-  {
-    long long each = 0;
-    soci::statement pending =
-        (session.prepare << "SELECT id FROM documents_text_pending WHERE project_id = :p ORDER BY id LIMIT :n",
-         soci::use(project_id), soci::use(limit), soci::into(each));
-    pending.execute();
-    while (pending.fetch()) ids.push_back(each);
-  }
-  long long id = 0;
+  // The batch: the project's first `limit` waiting documents, those up to
+  // the last one's id. One statement per step over the whole batch: FTS5
+  // writes what it gathered at the end of every statement (a savepoint),
+  // so one statement per document cost a third more.
+  long long count = 0, last = 0;
+  soci::indicator last_ind = soci::i_null;
+  session << "SELECT COUNT(*), MAX(id) FROM (SELECT id FROM documents_text_pending WHERE project_id = :p"
+             " ORDER BY id LIMIT :n) AS batch",
+      soci::use(project_id), soci::use(limit), soci::into(count), soci::into(last, last_ind);
+  if (count == 0 || last_ind != soci::i_ok) return 0;
   // What the index holds of a document changed since it was indexed goes
   // first (0019): FTS5 finds its entries from that content.
-  soci::statement take_out =
-      (session.prepare << "INSERT INTO documents_text (documents_text, rowid, content)"
-                          " SELECT 'delete', id, indexed_content FROM documents_text_pending"
-                          " WHERE id = :id AND indexed_content IS NOT NULL",
-       soci::use(id));
-  soci::statement index =
-      (session.prepare << "INSERT INTO documents_text (rowid, content) SELECT id, content FROM documents"
-                          " WHERE id = :id AND content IS NOT NULL",
-       soci::use(id));
-  soci::statement indexed = (session.prepare << "DELETE FROM documents_text_pending WHERE id = :id", soci::use(id));
-  for (long long each : ids) {
-    id = each;
-    take_out.execute(true);
-    index.execute(true);
-    indexed.execute(true);
-  }
+  session << "INSERT INTO documents_text (documents_text, rowid, content)"
+             " SELECT 'delete', id, indexed_content FROM documents_text_pending"
+             " WHERE project_id = :p AND id <= :last AND indexed_content IS NOT NULL",
+      soci::use(project_id), soci::use(last);
+  session << "INSERT INTO documents_text (rowid, content) SELECT d.id, d.content"
+             " FROM documents_text_pending q CROSS JOIN documents d ON d.id = q.id"
+             " WHERE q.project_id = :p AND q.id <= :last AND d.content IS NOT NULL",
+      soci::use(project_id), soci::use(last);
+  session << "DELETE FROM documents_text_pending WHERE project_id = :p AND id <= :last", soci::use(project_id),
+      soci::use(last);
   transaction.Commit();
-  return static_cast<int64_t>(ids.size());
+  return static_cast<int64_t>(count);
 }
 
 }  // namespace tether::sql_storage
