@@ -458,10 +458,11 @@ CREATE TABLE documents (
   content  BLOB            -- TEXT when the blob is valid UTF-8 without NUL, else BLOB
 )
 """
-# What Tether's schema adds to every insert of content: a trigram FTS5 index (migration 0014).
+# Tether's text index: a trigram FTS5 index (migration 0014), of rowids only since 0020.
 FTS_SCHEMA = """
 CREATE VIRTUAL TABLE documents_text USING fts5(content, content = 'documents',
-                                               content_rowid = 'rowid', tokenize = 'trigram');
+                                               content_rowid = 'rowid', tokenize = 'trigram',
+                                               detail = none);
 CREATE TRIGGER documents_text_insert AFTER INSERT ON documents WHEN typeof(new.content) = 'text'
 BEGIN INSERT INTO documents_text (rowid, content) VALUES (new.rowid, new.content); END;
 """
