@@ -16,10 +16,16 @@
 // disk, and SQLite still makes its own fsyncs. Only the moment the pages
 // reach the disk changes.
 //
+// The thread never opens the files: it asks through a descriptor SQLite
+// has open on each (found in /proc/self/fd by device and inode). Closing a
+// descriptor of the database file would drop every POSIX lock this process
+// holds on it, SQLite's included, and another process could then take the
+// file from under this one's connections (and delete the WAL they write).
+//
 // Ownership: the caller owns the WriteBehind and keeps `session` open for
-// its lifetime (the thread opens its own descriptors of the files, so it
-// never touches the session). Thread safety: create and destroy on one
-// thread; the destructor stops and joins the thread (at most one interval).
+// its lifetime; the thread never touches the session itself. Thread
+// safety: create and destroy on one thread; the destructor stops and joins
+// the thread (at most one interval).
 #ifndef TETHER_SHARED_SQLITE_WRITE_BEHIND_H_
 #define TETHER_SHARED_SQLITE_WRITE_BEHIND_H_
 
@@ -41,9 +47,9 @@ class WriteBehind {
 // Starts write-behind for `session`'s database file and WAL. Null when
 // there is nothing to do: a PostgreSQL session, a SQLite database without
 // a file (":memory:", a temporary one), or a system without
-// sync_file_range. Never fails otherwise: a file that cannot be opened is
-// tried again at the next interval (the WAL may not exist yet), and a
-// failed request is harmless (the fsync does the work).
+// sync_file_range. Never fails otherwise: a file not found is looked for
+// again at the next interval (the WAL may not exist yet), and a failed
+// request is harmless (the fsync does the work).
 std::unique_ptr<WriteBehind> StartWriteBehind(soci::session& session);
 
 }  // namespace tether::db
