@@ -591,6 +591,15 @@ void IndexPending(Database& db) {
   REQUIRE(db.Execute("DELETE FROM documents_text_pending", "indexed").ok());
 }
 
+// What sql-storage's IndexText does since 0019: what the index holds of a
+// changed document out first, then its content in.
+void IndexPendingTakingOldOut(Database& db) {
+  REQUIRE(db.Execute("INSERT INTO documents_text (documents_text, rowid, content) SELECT 'delete', id,"
+                     " indexed_content FROM documents_text_pending WHERE indexed_content IS NOT NULL",
+                     "old out").ok());
+  IndexPending(db);
+}
+
 }  // namespace
 
 TEST_CASE("0014 indexes the content of every document there is for text search, keeps every row, and the index follows writes") {
@@ -802,14 +811,7 @@ TEST_CASE("0019 takes a changed document's old content out of the text index aft
     REQUIRE(pending() == 0);
     REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rank) VALUES ('integrity-check', 1)", when).ok());
   };
-  // What sql-storage's IndexText does now: what the index holds of a
-  // changed document out, its content in.
-  const auto index_pending = [&] {
-    REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rowid, content) SELECT 'delete', id,"
-                        " indexed_content FROM documents_text_pending WHERE indexed_content IS NOT NULL",
-                        "old out").ok());
-    IndexPending(*db);
-  };
+  const auto index_pending = [&] { IndexPendingTakingOldOut(*db); };
   // What waited before stays waiting, with nothing indexed of it.
   CHECK(pending() == 1);
   CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents_text_pending WHERE indexed_content IS NULL") == 1);
@@ -906,10 +908,7 @@ TEST_CASE("0020 rebuilds the text index without positions, leaving every documen
   // The triggers of 0019 go on with the new index.
   REQUIRE(db->Execute("UPDATE documents SET content = 'no more' WHERE path = 'b.c'", "change again").ok());
   CHECK(CountOf(*db, CountIndexedSql("match here")) == 1);
-  REQUIRE(db->Execute("INSERT INTO documents_text (documents_text, rowid, content) SELECT 'delete', id,"
-                      " indexed_content FROM documents_text_pending WHERE indexed_content IS NOT NULL",
-                      "old out").ok());
-  IndexPending(*db);
+  IndexPendingTakingOldOut(*db);
   CHECK(CountOf(*db, CountIndexedSql("match here")) == 0);
   CHECK(CountOf(*db, CountIndexedSql("no more")) == 1);
   REQUIRE(db->Execute("DELETE FROM projects WHERE id = " + w, "project").ok());
