@@ -49,6 +49,10 @@ Rows FirstRows(const std::string& salt) {
   rows["link"] = MakeRow("link", "dir-a/file-0.py", EntryKind::kSymlink);
   rows["data/blob.bin"] = MakeRow("data/blob.bin", std::string("\x00\x01\x02 binary", 9), EntryKind::kFile, true);
   rows["names/\xc3\xa9t\xc3\xa9.txt"] = MakeRow("names/\xc3\xa9t\xc3\xa9.txt", salt + " \xe2\x9c\x93\n");
+  // What a text format for bulk loads escapes (PostgreSQL's COPY: \ \t \n
+  // \r, and \N and \. at the start of a line), as content.
+  rows["text/escapes.txt"] =
+      MakeRow("text/escapes.txt", salt + "\ttab\r\nback\\slash\n\\N\n\\.\n\\\\\t\r\\");
   rows["to-rename.txt"] = MakeRow("to-rename.txt", salt + " moves\n");
   rows["to-delete.txt"] = MakeRow("to-delete.txt", salt + " goes\n");
   rows["to-modify.txt"] = MakeRow("to-modify.txt", salt + " before\n");

@@ -119,13 +119,20 @@ void AppendCopyField(std::string* out, const std::string* value) {
     out->append("\\N");
     return;
   }
-  for (char c : *value) {
-    switch (c) {
+  // Runs of ordinary bytes are appended whole: a byte at a time cost a
+  // first sync's writer thread a sixth of its time.
+  const char* at = value->data();
+  const char* const end = at + value->size();
+  while (at < end) {
+    const char* run = at;
+    while (at < end && *at != '\\' && *at != '\t' && *at != '\n' && *at != '\r') ++at;
+    out->append(run, static_cast<size_t>(at - run));
+    if (at == end) break;
+    switch (*at++) {
       case '\\': out->append("\\\\"); break;
       case '\t': out->append("\\t"); break;
       case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      default: out->push_back(c);
+      default: out->append("\\r"); break;
     }
   }
 }
@@ -154,6 +161,9 @@ void PgBatch::SendCopyRows() {
     copying_ = true;
   }
   std::string data;
+  size_t estimate = 0;  // without escapes; a few grow it once more
+  for (const DocumentRow& r : upserts_) estimate += r.path.size() + r.content.size() + r.language.size() + 160;
+  data.reserve(estimate);
   const std::string project = std::to_string(project_id_);
   for (const DocumentRow& r : upserts_) {
     std::string mode = std::to_string(r.mode), size = std::to_string(r.size), bin = std::to_string(r.is_binary);
