@@ -863,6 +863,37 @@ TEST_CASE("0019 takes a changed document's old content out of the text index aft
   exact("the index agrees after the project went");
 }
 
+TEST_CASE("0019 keeps content of up to 8 KB inline and uncompressed in new rows, and keeps every row (PostgreSQL)") {
+  TempDir dir;
+  TestDatabase database(dir.path());
+  if (database.dialect() != Dialect::kPostgres) return;  // SQLite's 0019 is the text index's
+  auto db = OpenDb(database);
+  REQUIRE(ApplyFrom(*db, ShippedBefore(dir.path() / "before-0019", "0019")).ok());
+  const std::string w = TwoDocumentsOfWeb(*db);
+  std::string text;  // 6 KB that compresses well
+  while (text.size() < 6000) text += "int value_" + std::to_string(text.size() % 7) + " = 0;\n";
+  const auto insert = [&](const std::string& path) {
+    REQUIRE(db->Execute(kInsertDocument + w + ", '" + path + "', 'b9', 33188, 'file', " + std::to_string(text.size()) +
+                            ", '" + text + "', 'c1', 'now')",
+                        path).ok());
+  };
+  const auto stored = [&](const std::string& path) {
+    return CountOf(*db, "SELECT pg_column_size(content) FROM documents WHERE path = '" + path + "'");
+  };
+  insert("before.c");
+  CHECK(stored("before.c") < static_cast<long long>(text.size()));  // compressed, as before 0019
+  auto applied = ApplyFrom(*db, fs::path(TETHER_SOURCE_DIR) / "migrations");
+  INFO(applied.status().message());
+  REQUIRE(applied.ok());
+  REQUIRE(applied->front() == "0019_documents_inline.sql");
+  insert("after.c");
+  CHECK(stored("after.c") >= static_cast<long long>(text.size()));  // as it is
+  CHECK(stored("before.c") < static_cast<long long>(text.size()));  // rows already there stay as they are
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents") == 4);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents WHERE content = '" + text + "'") == 2);
+  CHECK(CountOf(*db, "SELECT COUNT(*) FROM documents WHERE content = 'int Needle_One = 1;'") == 1);
+}
+
 TEST_CASE("0020 rebuilds the text index without positions, leaving every document to IndexText, and keeps every row (SQLite)") {
   TempDir dir;
   TestDatabase database(dir.path());
