@@ -30,6 +30,7 @@
 #include "vector_store.h"
 #include "pg_batch.h"
 #include "text_search.h"
+#include "trigrams_once.h"
 #include "tenant_binding.h"
 #include "tether/plugin.h"
 #include "tether/storage.h"
@@ -41,8 +42,17 @@ using db::Dialect;
 
 Status CurrentExceptionStatus(const std::string& what) { return db::StatusFromCurrentException(what); }
 
+// A session of this plugin's; on SQLite, with the text index's tokenizer
+// filtered (trigrams_once.h).
 Result<std::unique_ptr<soci::session>> OpenSession(const std::string& url) {
-  return db::OpenSociSession(url, /*busy_timeout_ms=*/30000);
+  Result<std::unique_ptr<soci::session>> session = db::OpenSociSession(url, /*busy_timeout_ms=*/30000);
+  if (!session.ok()) return session;
+  try {
+    TETHER_RETURN_IF_ERROR(UseTrigramsOnce(**session));
+  } catch (...) {
+    return CurrentExceptionStatus("opening the text index's tokenizer");
+  }
+  return session;
 }
 
 // Whether `text` is one JSON object: the analyzer's data as stored and
