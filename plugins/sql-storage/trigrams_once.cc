@@ -20,7 +20,8 @@ using TokenCallback = int (*)(void* context, int flags, const char* token, int s
 
 // The distinct tokens of one document so far. Source code is mostly ASCII,
 // and an ASCII trigram is 21 bits: those are bits of a 256 KB bitmap,
-// cleared at the next document from the list of those set. Other tokens go
+// cleared at the next document from the list of those set (or whole, when
+// the list grew past kMaxListed). Other tokens go
 // to an open-addressing table kept from one document to the next, whose
 // slots belong to the current document when their stamp is its stamp (so
 // starting a document costs nothing there). Tokens over 12 bytes (a trigram
@@ -31,7 +32,11 @@ class SeenTokens {
  public:
   // Starts a new document.
   void Start() {
-    for (uint32_t bit : ascii_set_) ascii_bits_[bit >> 6] &= ~(uint64_t{1} << (bit & 63));
+    if (ascii_set_.size() >= kMaxListed) {
+      std::fill(ascii_bits_.begin(), ascii_bits_.end(), 0);
+    } else {
+      for (uint32_t bit : ascii_set_) ascii_bits_[bit >> 6] &= ~(uint64_t{1} << (bit & 63));
+    }
     ascii_set_.clear();
     if (ascii_bits_.empty()) ascii_bits_.assign(kAsciiWords, 0);
     stamp_ = (stamp_ + 1) & kStampMask;
@@ -50,7 +55,7 @@ class SeenTokens {
       const uint64_t mask = uint64_t{1} << (bit & 63);
       if ((word & mask) != 0) return true;
       word |= mask;
-      ascii_set_.push_back(bit);
+      if (ascii_set_.size() < kMaxListed) ascii_set_.push_back(bit);  // past that, Start clears all
       return false;
     }
     if (size > kMaxBytes) return false;
@@ -81,6 +86,7 @@ class SeenTokens {
  private:
   static constexpr size_t kMaxBytes = 12;
   static constexpr size_t kAsciiWords = (size_t{1} << 21) / 64;
+  static constexpr size_t kMaxListed = kAsciiWords / 4;  // bits listed to clear one by one
   struct Slot {
     uint64_t low = 0;   // the token's bytes 0-7
     uint32_t high = 0;  // and 8-11
