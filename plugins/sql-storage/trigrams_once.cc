@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -20,25 +21,40 @@ using TokenCallback = int (*)(void* context, int flags, const char* token, int s
 
 // The distinct tokens of one document so far. Source code is mostly ASCII,
 // and an ASCII trigram is 21 bits: those are bits of a 256 KB bitmap,
-// cleared at the next document from the list of those set (or whole, when
-// the list grew past kMaxListed). Other tokens go
-// to an open-addressing table kept from one document to the next, whose
-// slots belong to the current document when their stamp is its stamp (so
-// starting a document costs nothing there). Tokens over 12 bytes (a trigram
-// is three characters of up to 4 bytes each) are never filtered. The table
-// grows up to kMaxSlots: past half of that, new tokens pass unrecorded, and
-// repeats of them pass as themselves, as the built-in tokenizer passes them.
+// cleared at the next document from the list of those set (or whole, once
+// the list is full). Other tokens go to an open-addressing table kept from
+// one document to the next, whose slots belong to the current document
+// when their stamp is its stamp (so starting a document costs nothing
+// there). Tokens over 12 bytes (a trigram is three characters of up to 4
+// bytes each) are never filtered. The table grows up to kMaxSlots: past
+// half of that (or when memory runs out), new tokens pass unrecorded, and
+// repeats of them pass as themselves, as the built-in tokenizer passes
+// them. Nothing here throws once Allocate succeeded.
 class SeenTokens {
  public:
-  // Starts a new document.
-  void Start() {
+  // Whether the memory for documents is there, allocating it the first
+  // time (about 300 KB); false when it could not be had.
+  bool Allocate() noexcept {
+    if (!ascii_bits_.empty()) return true;
+    try {
+      ascii_set_.reserve(kMaxListed);
+      slots_.assign(kMinSlots, Slot{});
+      ascii_bits_.assign(kAsciiWords, 0);
+      return true;
+    } catch (const std::bad_alloc&) {
+      ascii_bits_.clear();
+      return false;
+    }
+  }
+
+  // Starts a new document (after Allocate).
+  void Start() noexcept {
     if (ascii_set_.size() >= kMaxListed) {
       std::fill(ascii_bits_.begin(), ascii_bits_.end(), 0);
     } else {
       for (uint32_t bit : ascii_set_) ascii_bits_[bit >> 6] &= ~(uint64_t{1} << (bit & 63));
     }
     ascii_set_.clear();
-    if (ascii_bits_.empty()) ascii_bits_.assign(kAsciiWords, 0);
     stamp_ = (stamp_ + 1) & kStampMask;
     if (stamp_ == 0) {  // 2^28 documents later: stamps would repeat
       std::fill(slots_.begin(), slots_.end(), Slot{});
@@ -48,14 +64,14 @@ class SeenTokens {
   }
 
   // True when `token` came before in this document; records it otherwise.
-  bool SeenBefore(const unsigned char* token, size_t size) {
+  bool SeenBefore(const unsigned char* token, size_t size) noexcept {
     if (size == 3 && ((token[0] | token[1] | token[2]) & 0x80) == 0) {
       const uint32_t bit = uint32_t{token[0]} | uint32_t{token[1]} << 7 | uint32_t{token[2]} << 14;
       uint64_t& word = ascii_bits_[bit >> 6];
       const uint64_t mask = uint64_t{1} << (bit & 63);
       if ((word & mask) != 0) return true;
       word |= mask;
-      if (ascii_set_.size() < kMaxListed) ascii_set_.push_back(bit);  // past that, Start clears all
+      if (ascii_set_.size() < kMaxListed) ascii_set_.push_back(bit);  // reserved; once full, Start clears all
       return false;
     }
     if (size > kMaxBytes) return false;
@@ -63,7 +79,6 @@ class SeenTokens {
     for (size_t i = 0; i < size && i < 8; ++i) key.low |= uint64_t{token[i]} << (8 * i);
     for (size_t i = 8; i < size; ++i) key.high |= uint32_t{token[i]} << (8 * (i - 8));
     key.tag = stamp_ << 4 | static_cast<uint32_t>(size);
-    if (slots_.empty()) slots_.assign(kMinSlots, Slot{});
     for (;;) {
       const size_t mask = slots_.size() - 1;
       for (size_t i = Hash(key) & mask;; i = (i + 1) & mask) {
@@ -78,8 +93,7 @@ class SeenTokens {
         }
         if (slot.tag == key.tag && slot.low == key.low && slot.high == key.high) return true;
       }
-      if (slots_.size() >= kMaxSlots) return false;
-      Grow();
+      if (slots_.size() >= kMaxSlots || !Grow()) return false;
     }
   }
 
@@ -104,9 +118,15 @@ class SeenTokens {
     return static_cast<size_t>(h ^ (h >> 32));
   }
 
-  // Doubles the table, keeping this document's tokens.
-  void Grow() {
-    std::vector<Slot> old(slots_.size() * 2, Slot{});
+  // Doubles the table, keeping this document's tokens; false (the table as
+  // it was) when memory ran out.
+  bool Grow() noexcept {
+    std::vector<Slot> old;
+    try {
+      old.assign(slots_.size() * 2, Slot{});
+    } catch (const std::bad_alloc&) {
+      return false;
+    }
     old.swap(slots_);
     const size_t mask = slots_.size() - 1;
     for (const Slot& slot : old) {
@@ -115,6 +135,7 @@ class SeenTokens {
       while (slots_[i].tag >> 4 == stamp_) i = (i + 1) & mask;
       slots_[i] = slot;
     }
+    return true;
   }
 
   std::vector<uint64_t> ascii_bits_;  // bit (b0 | b1 << 7 | b2 << 14): ASCII trigram b0 b1 b2 seen
@@ -172,7 +193,8 @@ int PassRepeatAsFirst(void* context, int flags, const char* token, int size, int
 
 int Create(void* context, const char** args, int count, Fts5Tokenizer** out) {
   auto* built_in = static_cast<BuiltIn*>(context);
-  auto instance = std::make_unique<Instance>();
+  std::unique_ptr<Instance> instance(new (std::nothrow) Instance);
+  if (instance == nullptr) return SQLITE_NOMEM;
   instance->built_in = built_in;
   const int rc = built_in->methods.xCreate(built_in->context, args, count, &instance->inner);
   if (rc != SQLITE_OK) return rc;
@@ -188,8 +210,11 @@ void Delete(Fts5Tokenizer* tokenizer) {
 int Tokenize(Fts5Tokenizer* tokenizer, void* context, int flags, const char* text, int size, TokenCallback pass) {
   auto* instance = reinterpret_cast<Instance*>(tokenizer);
   const fts5_tokenizer& methods = instance->built_in->methods;
-  // Queries and auxiliary functions need every token, in order.
-  if (flags != FTS5_TOKENIZE_DOCUMENT) return methods.xTokenize(instance->inner, context, flags, text, size, pass);
+  // Queries and auxiliary functions need every token, in order; without
+  // memory for the filter, so does a document.
+  if (flags != FTS5_TOKENIZE_DOCUMENT || !instance->seen.Allocate()) {
+    return methods.xTokenize(instance->inner, context, flags, text, size, pass);
+  }
   instance->seen.Start();
   Filter filter{&instance->seen, context, pass, {}, -1};
   return methods.xTokenize(instance->inner, &filter, flags, text, size, &PassRepeatAsFirst);
