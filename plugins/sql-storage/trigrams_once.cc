@@ -243,8 +243,9 @@ bool KeepsRowidsOnly(const std::string& bare) {
 // applies to every such table the connection opens.
 bool TrigramTablesKeepRowidsOnly(soci::session& session) {
   bool text_index = false;
+  // (LIKE folds ASCII case: what could be an FTS5 table, and only that.)
   soci::rowset<soci::row> tables =
-      (session.prepare << "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL");
+      (session.prepare << "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE '%fts5%'");
   for (const soci::row& table : tables) {
     const std::string bare = Bare(table.get<std::string>(1));
     if (bare.find("usingfts5") == std::string::npos) continue;
